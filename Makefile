@@ -1,0 +1,39 @@
+# jumpchain — the two user-facing commands are `make demo` and `make test`.
+SWIFT ?= swift
+SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+
+.PHONY: demo test deps build lint format bench clean
+
+# Installs libcurl4-openssl-dev only when it is missing (a fresh Debian machine has only the runtime).
+deps:
+	@if ! pkg-config --exists libcurl 2>/dev/null; then \
+		echo "installing libcurl4-openssl-dev (missing)"; \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y libcurl4-openssl-dev pkg-config; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+# Runs the main job end to end on the embedded simulator.
+demo: deps
+	$(SWIFT) build --product jumpchain
+	$$($(SWIFT) build --show-bin-path)/jumpchain demo
+
+# The whole test suite (Swift Testing), then the formatter's lint.
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	$(MAKE) lint
+
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+bench: deps
+	$(SWIFT) build -c release --product WorkflowBenchmark
+	$$($(SWIFT) build -c release --show-bin-path)/WorkflowBenchmark
+
+clean:
+	rm -rf .build

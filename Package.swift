@@ -1,0 +1,126 @@
+// swift-tools-version:6.1
+// jumpchain: Confluent Cluster Linking across the private-public-private "jump cluster" pattern.
+//
+// Dependencies point one way:
+//   CCurl → JumpchainHTTP → ConfluentAPI ─┐
+//                 Workflow ───────────────┴→ JumpchainCore → jumpchain (executable)
+//   ConfluentSimulator (Hummingbird) is used only by the executable (`jumpchain sim`) and the tests.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "jumpchain",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "jumpchain", targets: ["jumpchain"]),
+        .library(name: "JumpchainCore", targets: ["JumpchainCore"]),
+        .library(name: "ConfluentSimulator", targets: ["ConfluentSimulator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+    ],
+    targets: [
+        // C shim over the system libcurl (variadic setopt/getinfo wrapped as typed inline functions).
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // HTTP transport: one curl multi handle on a driver thread, async API, retries, redaction.
+        .target(
+            name: "JumpchainHTTP",
+            dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // Typed Confluent Cloud client: Kafka REST v3 (per cluster) and the IAM v2 control plane.
+        .target(
+            name: "ConfluentAPI",
+            dependencies: ["JumpchainHTTP"],
+            swiftSettings: swiftSettings
+        ),
+        // Workflow engine: persisted step graph, runner, SQLite store. No Confluent types.
+        .target(
+            name: "Workflow",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        // Domain: playbooks, planner, steps, verification, advice.
+        .target(
+            name: "JumpchainCore",
+            dependencies: ["ConfluentAPI", "Workflow", "JumpchainHTTP", "Yams"],
+            swiftSettings: swiftSettings
+        ),
+        // Local simulator of the Confluent Cloud APIs jumpchain drives (Hummingbird 2).
+        .target(
+            name: "ConfluentSimulator",
+            dependencies: [
+                "Yams",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The thin CLI: one file per subcommand.
+        .executableTarget(
+            name: "jumpchain",
+            dependencies: [
+                "JumpchainCore",
+                "ConfluentSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Test-only helpers: OpenAPI contract validation, a scripted HTTP server, process launching.
+        .target(
+            name: "JumpchainTestSupport",
+            dependencies: ["Yams", "JumpchainHTTP"],
+            swiftSettings: swiftSettings
+        ),
+        // A small executable the crash tests SIGKILL at random moments and resume.
+        .executableTarget(
+            name: "WorkflowCrashHarness",
+            dependencies: ["Workflow"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "JumpchainHTTPTests",
+            dependencies: ["JumpchainHTTP", "JumpchainTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WorkflowTests",
+            dependencies: ["Workflow", "JumpchainTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ConfluentSimulatorTests",
+            dependencies: ["ConfluentSimulator", "JumpchainHTTP", "JumpchainTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ConfluentAPITests",
+            dependencies: ["ConfluentAPI", "ConfluentSimulator", "JumpchainTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "JumpchainCoreTests",
+            dependencies: ["JumpchainCore", "ConfluentSimulator", "JumpchainTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "JumpchainCLITests",
+            dependencies: ["ConfluentSimulator", "JumpchainHTTP", "JumpchainTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

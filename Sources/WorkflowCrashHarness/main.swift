@@ -1,0 +1,2 @@
+// Placeholder until the workflow engine lands.
+print("workflow crash harness")

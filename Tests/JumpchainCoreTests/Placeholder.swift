@@ -1,0 +1,3 @@
+import Testing
+
+@Test func placeholderJumpchainCoreTests() { #expect(Bool(true)) }
