@@ -94,7 +94,7 @@ let package = Package(
         ),
         .testTarget(
             name: "JumpchainHTTPTests",
-            dependencies: ["JumpchainHTTP", "JumpchainTestSupport"],
+            dependencies: ["JumpchainHTTP", "JumpchainTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
