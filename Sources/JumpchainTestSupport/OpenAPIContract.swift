@@ -85,7 +85,8 @@ public struct OpenAPIContract: Sendable {
         let key =
             responses[String(status)] != nil
             ? String(status)
-            : responses.keys.first(where: { $0.uppercased() == range }) ?? (responses["default"] != nil ? "default" : nil)
+            : responses.keys.first(where: { $0.uppercased() == range })
+                ?? (responses["default"] != nil ? "default" : nil)
         guard let key, let declared = responses[key] else {
             return [
                 ContractViolation(
@@ -188,7 +189,10 @@ public struct OpenAPIContract: Sendable {
             }
         }
         guard let schema = media[jsonKey]?["schema"] else { return [] }
+        // allOf members that share a `type` report the same problem once each; keep one.
+        var seen = Set<ContractViolation>()
         return validator.validate(value, against: schema, at: "").map { $0.labelled(label) }
+            .filter { seen.insert($0).inserted }
     }
 
     private func describe(_ body: RawBody) -> String {

@@ -146,7 +146,8 @@ struct SchemaValidator {
                 let exclusive = schema["exclusiveMinimum"]?.boolValue == true
                 if exclusive ? number <= minimum : number < minimum {
                     violations.append(
-                        violation(.constraintViolation, pointer, expected: "\(exclusive ? ">" : ">=") \(minimum)",
+                        violation(
+                            .constraintViolation, pointer, expected: "\(exclusive ? ">" : ">=") \(minimum)",
                             found: value))
                 }
             }
@@ -154,7 +155,8 @@ struct SchemaValidator {
                 let exclusive = schema["exclusiveMaximum"]?.boolValue == true
                 if exclusive ? number >= maximum : number > maximum {
                     violations.append(
-                        violation(.constraintViolation, pointer, expected: "\(exclusive ? "<" : "<=") \(maximum)",
+                        violation(
+                            .constraintViolation, pointer, expected: "\(exclusive ? "<" : "<=") \(maximum)",
                             found: value))
                 }
             }
@@ -162,12 +164,14 @@ struct SchemaValidator {
             let length = Double(text.count)
             if let minimum = bound("minLength"), length < minimum {
                 violations.append(
-                    violation(.constraintViolation, pointer, expected: "at least \(Int(minimum)) characters",
+                    violation(
+                        .constraintViolation, pointer, expected: "at least \(Int(minimum)) characters",
                         found: value))
             }
             if let maximum = bound("maxLength"), length > maximum {
                 violations.append(
-                    violation(.constraintViolation, pointer, expected: "at most \(Int(maximum)) characters",
+                    violation(
+                        .constraintViolation, pointer, expected: "at most \(Int(maximum)) characters",
                         found: value))
             }
         case .array(let items):
@@ -257,17 +261,26 @@ struct SchemaValidator {
                     matched = true
                     break
                 }
-                if closest.isEmpty || branchViolations.count < closest.count { closest = branchViolations }
+                if closest.isEmpty || Self.distance(branchViolations) < Self.distance(closest) {
+                    closest = branchViolations
+                }
             }
             if !matched, let first = closest.first {
                 violations.append(
                     ContractViolation(
                         kind: .noAlternativeMatched, pointer: pointer,
                         expected: "a value matching one of the \(branches.count) \(keyword) schemas",
-                        found: "\(Self.render(value)); closest branch says \(first.pointer.isEmpty ? "(body)" : first.pointer): \(first.kind): expected \(first.expected), found \(first.found)"
+                        found:
+                            "\(Self.render(value)); closest branch says \(first.pointer.isEmpty ? "(body)" : first.pointer): \(first.kind): expected \(first.expected), found \(first.found)"
                     ))
             }
         }
+    }
+
+    /// How far a branch is from accepting a value: a wrong value in a property the branch knows counts as
+    /// closer than a property the branch requires and the value lacks.
+    private static func distance(_ violations: [ContractViolation]) -> Int {
+        violations.reduce(0) { total, violation in total + (violation.kind == .missingRequired ? 2 : 1) }
     }
 
     // MARK: - Reporting
