@@ -79,7 +79,7 @@ public struct OpenAPIContract: Sendable {
         guard let operation = operation(method: method, path: path) else {
             return [unknownOperation(method: method, path: path)]
         }
-        let label = "\(operation) → \(status)"
+        let label = "\(operation) -> \(status)"
         let responses = operation.definition["responses"]?.objectValue ?? [:]
         let range = "\(status / 100)XX"
         let key =
@@ -197,10 +197,9 @@ public struct OpenAPIContract: Sendable {
 
     private func describe(_ body: RawBody) -> String {
         switch body {
-        case .bytes(let bytes):
-            let text = String(decoding: bytes.prefix(60), as: UTF8.self)
-            return "\(bytes.count) bytes: \(text)\(bytes.count > 60 ? "..." : "")"
-        case .parsed(let value): return value.map(SchemaValidator.render) ?? "nothing"
+        // Only the size: an unexpected body may well hold credentials.
+        case .bytes(let bytes): return "a body of \(bytes.count) bytes"
+        case .parsed(let value): return value.map { SchemaValidator.render($0, at: "") } ?? "nothing"
         }
     }
 

@@ -32,11 +32,11 @@ struct SchemaValidator {
         if value.isNull {
             if acceptsNull(schema) { return [] }
             if let type = schema["type"]?.stringValue {
-                return [violation(.nullNotAllowed, pointer, expected: type, found: value)]
+                return [violation(.nullNotAllowed, pointer, expected: type, found: value, schema)]
             }
         } else if let type = schema["type"]?.stringValue, !Self.value(value, hasType: type) {
             let expected = schema["format"]?.stringValue.map { "\(type) (\($0))" } ?? type
-            return [violation(.typeMismatch, pointer, expected: expected, found: value)]
+            return [violation(.typeMismatch, pointer, expected: expected, found: value, schema)]
         }
 
         var violations: [ContractViolation] = []
@@ -115,7 +115,7 @@ struct SchemaValidator {
         guard schema["x-extensible-enum"] == nil, let options = schema["enum"]?.arrayValue else { return }
         if options.contains(where: { $0.jsonEquals(value) }) { return }
         let listed = options.map { $0.stringValue ?? $0.description }.joined(separator: ", ")
-        violations.append(violation(.enumMismatch, pointer, expected: "one of [\(listed)]", found: value))
+        violations.append(violation(.enumMismatch, pointer, expected: "one of [\(listed)]", found: value, schema))
     }
 
     private func checkFormat(
@@ -131,7 +131,8 @@ struct SchemaValidator {
         default: return
         }
         if !range.contains(number) {
-            violations.append(violation(.formatViolation, pointer, expected: "integer (\(format))", found: value))
+            violations.append(
+                violation(.formatViolation, pointer, expected: "integer (\(format))", found: value, schema))
         }
     }
 
@@ -148,7 +149,7 @@ struct SchemaValidator {
                     violations.append(
                         violation(
                             .constraintViolation, pointer, expected: "\(exclusive ? ">" : ">=") \(minimum)",
-                            found: value))
+                            found: value, schema))
                 }
             }
             if let maximum = bound("maximum") {
@@ -157,7 +158,7 @@ struct SchemaValidator {
                     violations.append(
                         violation(
                             .constraintViolation, pointer, expected: "\(exclusive ? "<" : "<=") \(maximum)",
-                            found: value))
+                            found: value, schema))
                 }
             }
         case .string(let text):
@@ -166,23 +167,26 @@ struct SchemaValidator {
                 violations.append(
                     violation(
                         .constraintViolation, pointer, expected: "at least \(Int(minimum)) characters",
-                        found: value))
+                        found: value, schema))
             }
             if let maximum = bound("maxLength"), length > maximum {
                 violations.append(
                     violation(
                         .constraintViolation, pointer, expected: "at most \(Int(maximum)) characters",
-                        found: value))
+                        found: value, schema))
             }
         case .array(let items):
             let count = Double(items.count)
             if let minimum = bound("minItems"), count < minimum {
                 violations.append(
-                    violation(.constraintViolation, pointer, expected: "at least \(Int(minimum)) items", found: value))
+                    violation(
+                        .constraintViolation, pointer, expected: "at least \(Int(minimum)) items", found: value, schema)
+                )
             }
             if let maximum = bound("maxItems"), count > maximum {
                 violations.append(
-                    violation(.constraintViolation, pointer, expected: "at most \(Int(maximum)) items", found: value))
+                    violation(
+                        .constraintViolation, pointer, expected: "at most \(Int(maximum)) items", found: value, schema))
             }
         default:
             break
@@ -271,7 +275,7 @@ struct SchemaValidator {
                         kind: .noAlternativeMatched, pointer: pointer,
                         expected: "a value matching one of the \(branches.count) \(keyword) schemas",
                         found:
-                            "\(Self.render(value)); closest branch says \(first.pointer.isEmpty ? "(body)" : first.pointer): \(first.kind): expected \(first.expected), found \(first.found)"
+                            "\(Self.render(value, at: pointer)); closest branch says \(first.pointer.isEmpty ? "(body)" : first.pointer): \(first.kind): expected \(first.expected), found \(first.found)"
                     ))
             }
         }
@@ -286,16 +290,42 @@ struct SchemaValidator {
     // MARK: - Reporting
 
     private func violation(
-        _ kind: ContractViolation.Kind, _ pointer: String, expected: String, found value: JSONValue
+        _ kind: ContractViolation.Kind, _ pointer: String, expected: String, found value: JSONValue,
+        _ schema: [String: JSONValue]
     ) -> ContractViolation {
-        ContractViolation(kind: kind, pointer: pointer, expected: expected, found: Self.render(value))
+        ContractViolation(
+            kind: kind, pointer: pointer, expected: expected, found: Self.render(value, at: pointer, schema: schema))
     }
 
-    /// `string "abc"`, `integer 3`, `object {"a":1,...}` — short enough for one line.
-    static func render(_ value: JSONValue) -> String {
-        if value.isNull { return "null" }
-        var text = value.description
-        if text.count > 60 { text = String(text.prefix(57)) + "..." }
-        return "\(value.typeName) \(text)"
+    /// `string "abc"`, `integer 3`, `object with keys [a, b]` — one short line that never carries a secret:
+    /// containers show only their shape, and strings are hidden when long, when the schema says
+    /// `x-redact`/`format: password`, or when the field's name suggests credentials. Enum values are shown.
+    static func render(_ value: JSONValue, at pointer: String, schema: [String: JSONValue] = [:]) -> String {
+        switch value {
+        case .null: return "null"
+        case .bool, .integer, .double: return "\(value.typeName) \(value.description)"
+        case .object(let members):
+            let keys = members.keys.sorted()
+            let shown = keys.prefix(6).joined(separator: ", ") + (keys.count > 6 ? ", ..." : "")
+            return "object with keys [\(shown)]"
+        case .array(let items):
+            return "array of \(items.count) item\(items.count == 1 ? "" : "s")"
+        case .string(let text):
+            let isEnum = schema["enum"] != nil || schema["x-extensible-enum"] != nil
+            let redacted =
+                schema["x-redact"]?.boolValue == true || schema["format"]?.stringValue == "password"
+                || looksSensitive(pointer)
+            if redacted || (!isEnum && text.count > 40) {
+                return "string (\(text.count) characters, not shown)"
+            }
+            return "string \(JSONValue.string(text).description)"
+        }
+    }
+
+    private static let sensitiveWords = ["secret", "password", "jaas", "token", "credential", "authorization"]
+
+    private static func looksSensitive(_ pointer: String) -> Bool {
+        let lowered = pointer.lowercased()
+        return sensitiveWords.contains { lowered.contains($0) }
     }
 }

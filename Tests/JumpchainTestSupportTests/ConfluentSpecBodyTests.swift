@@ -9,7 +9,7 @@ import Testing
         contract = try OpenAPIContract.confluentCloud()
     }
 
-    /// Applies `edit` to a copy of `body` and returns the pointers and kinds of the violations.
+    /// Validates a response body given as JSON and prints what it found (violations never carry secrets).
     private func violations(
         _ method: String, _ path: String, _ status: Int, _ body: JSONValue
     ) -> [ContractViolation] {

@@ -68,6 +68,7 @@ import Testing
                     - nullable: true
                   state: {type: string, enum: [ON, OFF]}
                   flavour: {type: string, x-extensible-enum: [SWEET, SOUR]}
+                  api_token: {type: string, minLength: 10}
                   answer: {enum: [NO, Y, "1:20", 1:20, 12, 1.5, 0x10, .inf]}
                   tags:
                     type: array
@@ -91,6 +92,7 @@ import Testing
                 state: {}
                 flavour: {}
                 answer: {}
+                api_token: {}
                 tags: {}
                 labels: {}
             Shape:
@@ -236,8 +238,32 @@ import Testing
             ).first)
         #expect(
             violation.description
-                == #"GET /things/{id} → 200: /count: type-mismatch: expected integer (int32), found string "3""#)
+                == #"GET /things/{id} -> 200: /count: type-mismatch: expected integer (int32), found string "3""#)
         #expect(!violation.description.contains("\n"))
+    }
+
+    /// Violation text ends up in test logs, so it must not echo what might be credentials.
+    @Test func violationsDoNotEchoSecretsOrWholeBodies() throws {
+        let jaas = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"K\" password=\"S\";"
+        let found = contract.validateResponse(
+            method: "GET", path: "/things/t-1", status: 200,
+            json: edit(Self.thing) {
+                $0["api_token"] = "hunter2"
+                $0["count"] = .string(jaas)
+                $0["state"] = "DIM"
+                $0["parent"] = ["name": 1, "password": "hunter2"]
+            }
+        ).map(\.found)
+        #expect(
+            found == [
+                "string (7 characters, not shown)", "string (\(jaas.count) characters, not shown)", "integer 1",
+                "property 'password'", #"string "DIM""#,
+            ])
+        let all = found.joined(separator: "\n")
+        #expect(!all.contains("hunter2") && !all.contains("password=") && !all.contains("PlainLoginModule"))
+        let unexpected = contract.validateResponse(
+            method: "PUT", path: "/things/t-1", status: 204, body: Array(#"{"secret":"hunter2"}"#.utf8))
+        #expect(unexpected.map(\.found) == ["a body of 20 bytes"])
     }
 
     @Test func brokenRefsAndDocumentsAreReported() throws {
