@@ -59,7 +59,7 @@ public struct ContractViolation: Sendable, Hashable, CustomStringConvertible {
         public static let invalidJSON = Kind(.invalidJSON)
         /// A body was sent where the operation declares none (e.g. a 204).
         public static let unexpectedBody = Kind(.unexpectedBody)
-        /// The request body is required but empty.
+        /// The body is empty where the operation declares a JSON one (a required request body, or a response).
         public static let missingBody = Kind(.missingBody)
         /// Wrong JSON type (`type:`).
         public static let typeMismatch = Kind(.typeMismatch)
