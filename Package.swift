@@ -93,6 +93,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "JumpchainTestSupportTests",
+            dependencies: ["JumpchainTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "JumpchainHTTPTests",
             dependencies: ["JumpchainHTTP", "JumpchainTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
