@@ -13,6 +13,7 @@ final class CurlTransfer: @unchecked Sendable {
     let request: HTTPRequest
     let maxResponseBytes: Int
     private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var bodyBuffer: UnsafeMutableBufferPointer<UInt8>?
     let errorBuffer: UnsafeMutablePointer<CChar>
     var body: [UInt8] = []
     var headers = HTTPHeaders()
@@ -34,6 +35,10 @@ final class CurlTransfer: @unchecked Sendable {
     deinit {
         curl_easy_cleanup(easy)
         if let headerList { curl_slist_free_all(headerList) }
+        if let bodyBuffer {
+            bodyBuffer.update(repeating: 0)
+            bodyBuffer.deallocate()
+        }
         errorBuffer.deallocate()
     }
 
@@ -79,14 +84,17 @@ final class CurlTransfer: @unchecked Sendable {
         } else {
             check(ccurl_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, method.rawValue), "method")
         }
-        if let body = request.body {
-            // Size first: otherwise libcurl measures with strlen() and truncates at the first NUL.
-            check(ccurl_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)), "body size")
-            body.withUnsafeBufferPointer { buffer in
-                let pointer = UnsafeMutableRawPointer(
-                    mutating: buffer.baseAddress ?? UnsafePointer<UInt8>(bitPattern: 1)!)
-                check(ccurl_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, pointer), "body")
-            }
+        let bodyBytes: [UInt8]? = request.sensitiveBody.map { secret in secret.withBytes { Array($0) } } ?? request.body
+        if var bodyBytes {
+            // Our own buffer, passed without copying (POSTFIELDS) and zeroed in deinit, so that a body carrying
+            // credentials does not linger in a libcurl copy we cannot wipe. Size first: otherwise libcurl
+            // measures with strlen() and truncates at the first NUL.
+            let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(bodyBytes.count, 1))
+            _ = buffer.initialize(from: bodyBytes)
+            bodyBytes.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            bodyBuffer = buffer
+            check(ccurl_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bodyBytes.count)), "body size")
+            check(ccurl_easy_setopt_pointer(easy, CURLOPT_POSTFIELDS, buffer.baseAddress), "body")
         } else if method == .post || method == .put || method == .patch {
             check(ccurl_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, 0), "body size")
             check(ccurl_easy_setopt_string(easy, CURLOPT_COPYPOSTFIELDS, ""), "body")

@@ -55,6 +55,10 @@ public struct HTTPRequest: Sendable, CustomStringConvertible {
     public var url: String
     public var headers: HTTPHeaders
     public var body: [UInt8]?
+    /// A body that contains secret material (a link config carrying `sasl.jaas.config`): the transport
+    /// hands libcurl its own buffer and zeroes that buffer when the transfer ends. Takes precedence over
+    /// ``body``.
+    public var sensitiveBody: Secret?
     /// HTTP Basic credentials (key id as user name, secret as password).
     public var credential: APICredential?
     /// Overrides the client's total timeout for this request.
@@ -62,12 +66,13 @@ public struct HTTPRequest: Sendable, CustomStringConvertible {
 
     public init(
         method: HTTPMethod, url: String, headers: HTTPHeaders = [:], body: [UInt8]? = nil,
-        credential: APICredential? = nil, timeout: Duration? = nil
+        credential: APICredential? = nil, timeout: Duration? = nil, sensitiveBody: Secret? = nil
     ) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
+        self.sensitiveBody = sensitiveBody
         self.credential = credential
         self.timeout = timeout
     }
