@@ -119,14 +119,18 @@ extension PlaybookDecoder {
     }
 
     private func loadOptionsFile(_ text: YAMLReader.Text) -> [String: String]? {
-        let path = text.value.hasPrefix("/") ? text.value : (baseDirectory as NSString).appendingPathComponent(text.value)
+        // Named relative to the playbook path as the user gave it, so diagnostics read like the playbook's.
+        let directory = (reader.file as NSString).deletingLastPathComponent
+        let path =
+            text.value.hasPrefix("/") || directory.isEmpty
+            ? text.value : (directory as NSString).appendingPathComponent(text.value)
         guard let data = FileManager.default.contents(atPath: path) else {
             reader.error("`link.options_file`: cannot read `\(path)`", at: text.mark)
             return nil
         }
         let properties: PropertiesFile
         do {
-            properties = try PropertiesFile.parse(text: String(decoding: data, as: UTF8.self), file: text.value)
+            properties = try PropertiesFile.parse(text: String(decoding: data, as: UTF8.self), file: path)
         } catch {
             error.diagnostics.forEach(reader.append)
             return nil
