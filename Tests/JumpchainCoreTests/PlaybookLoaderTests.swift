@@ -102,7 +102,9 @@ struct PlaybookLoaderTests {
         #expect(playbook.runName == "my-run")
         #expect(playbook.controlPlane.endpoint == "https://api.confluent.cloud")
         #expect(playbook.origin.id == "lkc-origin1")
-        #expect(playbook.origin.network == .private(PrivateNetwork(kind: .privateLink, cloud: .aws, region: "us-east-1", networkID: "n-orig1")))
+        #expect(
+            playbook.origin.network
+                == .private(PrivateNetwork(kind: .privateLink, cloud: .aws, region: "us-east-1", networkID: "n-orig1")))
         #expect(playbook.jump.network == .public)
         #expect(playbook.jump.credentials == nil)
         #expect(playbook.origin.credentials?.secret == .env("ORIGIN_SECRET"))
@@ -110,7 +112,9 @@ struct PlaybookLoaderTests {
         #expect(playbook.link.leg2Name == "jumpchain-jump-to-target")
         #expect(playbook.link.originLocalCredentials == playbook.origin.credentials)
         #expect(playbook.link.manageACLs)
-        #expect(playbook.verify == VerifySettings(maxLag: 0, timeout: .seconds(300), canary: false, canaryTopic: "_jumpchain.canary"))
+        #expect(
+            playbook.verify
+                == VerifySettings(maxLag: 0, timeout: .seconds(300), canary: false, canaryTopic: "_jumpchain.canary"))
         #expect(playbook.concurrency.perCluster == 8)
         #expect(playbook.topics.names == ["orders"])
     }
@@ -132,13 +136,16 @@ struct PlaybookLoaderTests {
         defer { scratch.remove() }
         let diagnostics = scratch.diagnostics(validPlaybook + "zzzzzz: 1\n")
         #expect(diagnostics.count == 1)
-        #expect(diagnostics.first?.hasPrefix("pb.yaml:41:1: error: unknown key `zzzzzz` at the top level; expected one of: `version`") == true)
+        #expect(
+            diagnostics.first?.hasPrefix(
+                "pb.yaml:41:1: error: unknown key `zzzzzz` at the top level; expected one of: `version`") == true)
     }
 
     @Test func everyProblemIsReportedInFileOrder() {
         let scratch = PlaybookScratch()
         defer { scratch.remove() }
-        let text = validPlaybook
+        let text =
+            validPlaybook
             .replacingLine("  id: lkc-origin1", with: "  id: cluster-1")
             .replacingLine("  rest_endpoint: https://jump.example:443", with: "  rest_endpoint: ftp://jump.example")
             .replacingLine("  bootstrap: target.example:9092", with: "  bootstrap: target.example")
@@ -157,7 +164,8 @@ struct PlaybookLoaderTests {
     @Test func wrongTypesAndMissingSections() {
         let scratch = PlaybookScratch()
         defer { scratch.remove() }
-        let text = validPlaybook
+        let text =
+            validPlaybook
             .replacingLine("  names: [orders]", with: "  names: orders")
             + "verify:\n  max_lag: lots\n  canary: maybe\n  timeout: 5 minutes\nconcurrency:\n  per_cluster: 0\n"
         #expect(
@@ -187,17 +195,25 @@ struct PlaybookLoaderTests {
         #expect(syntax.count == 1)
         #expect(syntax.first?.hasPrefix("pb.yaml:3:1: error: YAML syntax error: ") == true)
         let duplicate = scratch.diagnostics(validPlaybook + "topics:\n  names: [x]\n")
-        #expect(duplicate == ["pb.yaml:39:1: error: YAML syntax error: duplicate key `topics` in one mapping; each key may appear once"])
+        #expect(
+            duplicate == [
+                "pb.yaml:39:1: error: YAML syntax error: duplicate key `topics` in one mapping; each key may appear once"
+            ])
     }
 
     @Test func malformedEnvironmentAndIDsAndPlatformOrigin() throws {
         let scratch = PlaybookScratch()
         defer { scratch.remove() }
         let text = validPlaybook.replacingLine("  environment: env-abc2", with: "  environment: production")
-        #expect(scratch.diagnostics(text) == ["pb.yaml:28:16: error: `target.environment` must be an environment id like `env-abc123`, found `production`"])
-        let platform = validPlaybook
+        #expect(
+            scratch.diagnostics(text) == [
+                "pb.yaml:28:16: error: `target.environment` must be an environment id like `env-abc123`, found `production`"
+            ])
+        let platform =
+            validPlaybook
             .replacingLine("  id: lkc-origin1", with: "  id: CP_cluster-7\n  platform: true")
-            .replacingLine("  environment: env-abc1\n  network:\n    kind: PRIVATE_LINK\n    cloud: AWS", with: "  network:")
+            .replacingLine(
+                "  environment: env-abc1\n  network:\n    kind: PRIVATE_LINK\n    cloud: AWS", with: "  network:")
         let path = scratch.write("cp.yaml", platform)
         let (playbook, _) = try PlaybookLoader.load(path: path, environment: [:])
         #expect(playbook.origin.isPlatform)
@@ -213,9 +229,13 @@ struct PlaybookLoaderTests {
         let scratch = PlaybookScratch()
         defer { scratch.remove() }
         let text = validPlaybook.replacingLine(
-            "  rest_endpoint: https://target.example:443", with: "  rest_endpoint: https://me:hunter2secret@target.example")
+            "  rest_endpoint: https://target.example:443",
+            with: "  rest_endpoint: https://me:hunter2secret@target.example")
         let diagnostics = scratch.diagnostics(text)
-        #expect(diagnostics == ["pb.yaml:26:18: error: `target.rest_endpoint` must not contain credentials (`user:password@`); use `credentials`"])
+        #expect(
+            diagnostics == [
+                "pb.yaml:26:18: error: `target.rest_endpoint` must not contain credentials (`user:password@`); use `credentials`"
+            ])
         #expect(!diagnostics.joined().contains("hunter2"))
     }
 
@@ -237,7 +257,8 @@ struct PlaybookLoaderTests {
         let awsPrivateLinkBoth = validPlaybook.replacingLine("    cloud: AZURE", with: "    cloud: AWS")
         #expect(scratch.diagnostics(awsPrivateLinkBoth).first?.contains("both clusters use AWS PrivateLink") == true)
         let privateJump = validPlaybook.replacingLine(
-            "  network: public", with: "  network:\n    kind: PEERING\n    cloud: GCP\n    region: us-central1\n    network_id: n-jmp1")
+            "  network: public",
+            with: "  network:\n    kind: PEERING\n    cloud: GCP\n    region: us-central1\n    network_id: n-jmp1")
         #expect(
             scratch.diagnostics(privateJump) == [
                 "pb.yaml:24:5: warning: the jump is on a private network (private (PEERING GCP us-central1 n-jmp1)); the pattern needs a jump with public endpoints: the private origin reaches it with a source-initiated link and the private target pulls from it"
@@ -257,7 +278,8 @@ struct PlaybookLoaderTests {
                 "pb.yaml:25:7: error: `target.id` is `lkc-jump1`, the same cluster as `jump.id`; origin, jump and target must be three different clusters"
             ])
         let names = validPlaybook.replacingLine(
-            "  service_account: sa-link1", with: "  service_account: sa-link1\n  names:\n    leg1: chain\n    leg2: chain")
+            "  service_account: sa-link1",
+            with: "  service_account: sa-link1\n  names:\n    leg1: chain\n    leg2: chain")
         #expect(
             scratch.diagnostics(names) == [
                 "pb.yaml:39:3: warning: `link.names.leg1` and `link.names.leg2` are both `chain`; distinct names make the two legs easier to tell apart in logs and the Confluent UI"
@@ -285,7 +307,8 @@ struct PlaybookLoaderTests {
     @Test func environmentSubstitution() throws {
         let scratch = PlaybookScratch()
         defer { scratch.remove() }
-        let text = validPlaybook
+        let text =
+            validPlaybook
             .replacingLine("  rest_endpoint: https://origin.example:443", with: "  rest_endpoint: ${ORIGIN_REST}")
             .replacingLine("  id: lkc-jump1", with: "  id: lkc-${JUMP_SUFFIX}")
             .replacingLine("  names: [orders]", with: "  names: [orders]\n  patterns: ['cost$${x}']")
@@ -300,17 +323,22 @@ struct PlaybookLoaderTests {
                 "pb.yaml:19:7: error: environment variable `JUMP_SUFFIX` used in `jump.id` is not set; export it or write the value (write `$${` for a literal `${`)"
             ])
         let malformed = validPlaybook.replacingLine("  bootstrap: jump.example:9092", with: "  bootstrap: ${JUMP")
-        #expect(scratch.diagnostics(malformed).first?.hasPrefix("pb.yaml:21:14: error: malformed `${…}` in `jump.bootstrap`") == true)
+        #expect(
+            scratch.diagnostics(malformed).first?.hasPrefix(
+                "pb.yaml:21:14: error: malformed `${…}` in `jump.bootstrap`") == true)
     }
 
     @Test func contentHashIsStableAndNoticesChanges() throws {
         let scratch = PlaybookScratch()
         defer { scratch.remove() }
-        let (a, _) = try PlaybookLoader.load(path: scratch.write("a.yaml", validPlaybook + "run_name: same\n"), environment: [:])
-        let (b, _) = try PlaybookLoader.load(path: scratch.write("b.yaml", "run_name: same\n" + validPlaybook), environment: [:])
+        let (a, _) = try PlaybookLoader.load(
+            path: scratch.write("a.yaml", validPlaybook + "run_name: same\n"), environment: [:])
+        let (b, _) = try PlaybookLoader.load(
+            path: scratch.write("b.yaml", "run_name: same\n" + validPlaybook), environment: [:])
         #expect(a.contentHash == b.contentHash)
         #expect(a.contentHash.hasPrefix("fnv1a64:") && a.contentHash.count == 24)
-        let changed = validPlaybook.replacingLine("  names: [orders]", with: "  names: [orders, refunds]") + "run_name: same\n"
+        let changed =
+            validPlaybook.replacingLine("  names: [orders]", with: "  names: [orders, refunds]") + "run_name: same\n"
         let (c, _) = try PlaybookLoader.load(path: scratch.write("c.yaml", changed), environment: [:])
         #expect(c.contentHash != a.contentHash)
         #expect(a.canonicalJSON.contains("\"secret\":\"env:ORIGIN_SECRET\""))

@@ -28,8 +28,12 @@ struct PlaybookOptionsTests {
                 "a": "again", "b": "two words  ", "c": "three", "d": "first secondthird", "e=key": "x\tyA", "f": "",
                 "comment.continues": "# not a comment", "g": "after",
             ])
-        #expect(file.entries.first { $0.key == "d" }?.location == SourceLocation(file: "x.properties", line: 7, column: 1))
-        #expect(file.diagnostics.map(\.description) == ["x.properties:15:1: warning: `a` is set again (first on line 4); the later value wins"])
+        #expect(
+            file.entries.first { $0.key == "d" }?.location == SourceLocation(file: "x.properties", line: 7, column: 1))
+        #expect(
+            file.diagnostics.map(\.description) == [
+                "x.properties:15:1: warning: `a` is set again (first on line 4); the later value wins"
+            ])
     }
 
     @Test func propertiesErrorsNameTheFileAndLine() {
@@ -66,12 +70,14 @@ struct PlaybookOptionsTests {
         #expect(diagnostics.isEmpty)
         #expect(
             playbook.link.leg1Options == [
-                "consumer.offset.sync.enable": "true", "consumer.offset.sync.ms": "10000", "topic.config.sync.ms": "5000",
+                "consumer.offset.sync.enable": "true", "consumer.offset.sync.ms": "10000",
+                "topic.config.sync.ms": "5000",
                 "acl.sync.ms": "1000", "cluster.link.prefix": "eu.",
             ])
         #expect(
             playbook.link.leg2Options == [
-                "consumer.offset.sync.enable": "true", "consumer.offset.sync.ms": "10000", "topic.config.sync.ms": "2000",
+                "consumer.offset.sync.enable": "true", "consumer.offset.sync.ms": "10000",
+                "topic.config.sync.ms": "2000",
                 "acl.sync.ms": "1000",
             ])
     }

@@ -39,13 +39,17 @@ struct PlaybookSecretTests {
     @Test func missingAndDirectorySecretFilesAreRefusedAtLoad() {
         let scratch = PlaybookScratch()
         defer { scratch.remove() }
-        let missing = validPlaybook.replacingLine("    secret: env:TARGET_SECRET", with: "    secret: file:/nonexistent/target.secret")
+        let missing = validPlaybook.replacingLine(
+            "    secret: env:TARGET_SECRET", with: "    secret: file:/nonexistent/target.secret")
         #expect(
             scratch.diagnostics(missing) == [
                 "pb.yaml:36:13: error: `target.credentials.secret`: secret file `/nonexistent/target.secret` cannot be read: No such file or directory"
             ])
         let directory = validPlaybook.replacingLine("    secret: env:TARGET_SECRET", with: "    secret: file:/tmp")
-        #expect(scratch.diagnostics(directory) == ["pb.yaml:36:13: error: `target.credentials.secret`: secret file `/tmp` is not a regular file"])
+        #expect(
+            scratch.diagnostics(directory) == [
+                "pb.yaml:36:13: error: `target.credentials.secret`: secret file `/tmp` is not a regular file"
+            ])
     }
 
     @Test func missingEnvironmentVariableNamesTheVariableAndTheField() throws {
@@ -68,7 +72,8 @@ struct PlaybookSecretTests {
         let scratch = PlaybookScratch()
         defer { scratch.remove() }
         let literal = "kP9vQ2xR7tLm4NwZ8bYc3FhJ6dSa1GeU"
-        let text = validPlaybook
+        let text =
+            validPlaybook
             .replacingLine("    secret: env:ORIGIN_SECRET", with: "    secret: \(literal)")
             .replacingLine("    secret: env:TARGET_SECRET", with: "    secret: vault:kv/target")
         let diagnostics = scratch.diagnostics(text)
@@ -86,7 +91,8 @@ struct PlaybookSecretTests {
         let secret = "very-private-ORIGIN-secret-4711"
         let environment = ["ORIGIN_SECRET": secret, "LEAK": secret]
         // Errors next to a valid reference, and a secret smuggled through substitution into other fields.
-        let text = validPlaybook
+        let text =
+            validPlaybook
             .replacingLine("  id: lkc-jump1", with: "  id: ${LEAK}")
             .replacingLine("  rest_endpoint: https://target.example:443", with: "  rest_endpoint: ${LEAK}")
             .replacingLine("    secret: env:TARGET_SECRET", with: "    secret: ${LEAK}")
@@ -103,7 +109,8 @@ struct PlaybookSecretTests {
         #expect(!output.isEmpty)
         #expect(!output.contains(secret))
         // Resolution errors do not contain it either.
-        let (playbook, _) = try PlaybookLoader.load(path: scratch.write("ok.yaml", validPlaybook), environment: environment)
+        let (playbook, _) = try PlaybookLoader.load(
+            path: scratch.write("ok.yaml", validPlaybook), environment: environment)
         do {
             _ = try playbook.controlPlane.credentials.resolve(environment: environment, stdin: .none)
         } catch {
@@ -114,12 +121,16 @@ struct PlaybookSecretTests {
     @Test func stdinReferencesReadOneLineEachInTheDocumentedOrder() throws {
         let scratch = PlaybookScratch()
         defer { scratch.remove() }
-        let text = validPlaybook
+        let text =
+            validPlaybook
             .replacingLine("    key: CLOUDKEY", with: "    key: stdin")
             .replacingLine("    secret: env:CLOUD_SECRET", with: "    secret: stdin")
             .replacingLine("    secret: env:TARGET_SECRET", with: "    secret: stdin")
         let (playbook, _) = try PlaybookLoader.load(path: scratch.write("pb.yaml", text), environment: [:])
-        #expect(playbook.stdinOrder == ["control_plane.credentials.key", "control_plane.credentials.secret", "target.credentials.secret"])
+        #expect(
+            playbook.stdinOrder == [
+                "control_plane.credentials.key", "control_plane.credentials.secret", "target.credentials.secret",
+            ])
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)
         let input = "CLOUDKEY123\ncloud-secret\r\ntarget-secret\n"

@@ -38,7 +38,8 @@ struct PlaybookShippedTests {
             _ = try PlaybookLoader.load(path: Self.directory + "/demo.yaml", environment: [:])
         } throws: { error in
             let messages = (error as? PlaybookError)?.diagnostics.map(\.message) ?? []
-            return messages.count == 17 && messages.contains { $0.contains("`JUMPCHAIN_ORIGIN_REST` used in `origin.rest_endpoint`") }
+            return messages.count == 17
+                && messages.contains { $0.contains("`JUMPCHAIN_ORIGIN_REST` used in `origin.rest_endpoint`") }
         }
     }
 
@@ -53,10 +54,16 @@ struct PlaybookShippedTests {
         let (playbook, _) = try PlaybookLoader.load(
             path: Self.directory + "/migrate-aws-privatelink-to-azure.yaml", environment: [:])
         #expect(playbook.link.leg1Options["consumer.offset.sync.ms"] == "10000")
-        #expect(playbook.link.leg1Options["consumer.offset.group.filters"]?.contains("\"patternType\": \"LITERAL\"") == true)
+        #expect(
+            playbook.link.leg1Options["consumer.offset.group.filters"]?.contains("\"patternType\": \"LITERAL\"") == true
+        )
         #expect(playbook.link.leg2Options["topic.config.sync.ms"] == "10000")
         #expect(playbook.link.leg1Options["topic.config.sync.ms"] == "5000")
         let dr = try PlaybookLoader.load(path: Self.directory + "/dr-gcp-psc-to-aws-tgw.yaml", environment: [:]).0
-        #expect(dr.stdinOrder == ["control_plane.credentials.key", "control_plane.credentials.secret", "origin.credentials.secret", "target.credentials.secret"])
+        #expect(
+            dr.stdinOrder == [
+                "control_plane.credentials.key", "control_plane.credentials.secret", "origin.credentials.secret",
+                "target.credentials.secret",
+            ])
     }
 }

@@ -27,7 +27,9 @@ enum EnvironmentSubstitution {
                 index += 1
                 continue
             }
-            guard let close = scalars[(index + 2)...].firstIndex(of: "}") else { return .failure(.malformed(offset: index)) }
+            guard let close = scalars[(index + 2)...].firstIndex(of: "}") else {
+                return .failure(.malformed(offset: index))
+            }
             let name = String(String.UnicodeScalarView(scalars[(index + 2)..<close]))
             guard isVariableName(name) else { return .failure(.malformed(offset: index)) }
             guard let value = environment[name] else { return .failure(.undefined(name: name, offset: index)) }

@@ -55,7 +55,9 @@ struct NetworkAdvice {
                     description: "both clusters use AWS PrivateLink: link them with a Network Link Service and a "
                         + "Network Link Endpoint (same organization)", mark: mark(.target, "network"))
             }
-            if a.cloud == .aws, b.cloud == .aws, a.kind == .transitGateway, b.kind == .transitGateway, !origin.isPlatform {
+            if a.cloud == .aws, b.cloud == .aws, a.kind == .transitGateway, b.kind == .transitGateway,
+                !origin.isPlatform
+            {
                 return Reason(
                     description: "both clusters are attached to AWS Transit Gateways: peer the gateways and route "
                         + "between their CIDRs", mark: mark(.target, "network"))

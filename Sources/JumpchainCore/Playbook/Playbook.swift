@@ -19,7 +19,8 @@ public struct Playbook: Sendable, Hashable {
 
     public init(
         runName: String, sourceFile: String, controlPlane: ControlPlane, origin: PlaybookCluster, jump: PlaybookCluster,
-        target: PlaybookCluster, link: LinkSettings, topics: TopicSelection, verify: VerifySettings, concurrency: Concurrency
+        target: PlaybookCluster, link: LinkSettings, topics: TopicSelection, verify: VerifySettings,
+        concurrency: Concurrency
     ) {
         self.runName = runName
         self.sourceFile = sourceFile

@@ -41,7 +41,10 @@ extension Playbook {
             ]),
             "verify": .object([
                 "max_lag": .int(verify.maxLag),
-                "timeout_ms": .int(Int(verify.timeout.components.seconds * 1000 + verify.timeout.components.attoseconds / 1_000_000_000_000_000)),
+                "timeout_ms": .int(
+                    Int(
+                        verify.timeout.components.seconds * 1000 + verify.timeout.components.attoseconds
+                            / 1_000_000_000_000_000)),
                 "canary": .bool(verify.canary),
                 "canary_topic": .string(verify.canaryTopic),
             ]),

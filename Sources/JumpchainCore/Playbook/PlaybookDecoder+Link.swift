@@ -10,10 +10,12 @@ extension PlaybookDecoder {
             reader.missing("link", in: root, expected: "at least `service_account: sa-…`")
             return nil
         }
-        guard let fields = reader.mapping(node, field: "link", known: Self.linkKeys, keyMark: root.keyMark("link")) else {
+        guard let fields = reader.mapping(node, field: "link", known: Self.linkKeys, keyMark: root.keyMark("link"))
+        else {
             return nil
         }
-        let serviceAccount = required(fields, "service_account", expected: "the link key's owner `sa-…`") { text, field in
+        let serviceAccount = required(fields, "service_account", expected: "the link key's owner `sa-…`") {
+            text, field in
             PlaybookSyntax.isConfluentID(text.value, prefix: "sa")
                 ? nil : "`\(field)` must be a service account id like `sa-abc123`, found \(text.shown)"
         }
@@ -52,7 +54,9 @@ extension PlaybookDecoder {
         guard let node = link["names"], !YAMLReader.isNull(node) else {
             return (LinkSettings.defaultLeg1Name, LinkSettings.defaultLeg2Name)
         }
-        guard let fields = reader.mapping(node, field: "link.names", known: ["leg1", "leg2"], keyMark: link.keyMark("names"))
+        guard
+            let fields = reader.mapping(
+                node, field: "link.names", known: ["leg1", "leg2"], keyMark: link.keyMark("names"))
         else { return (nil, nil) }
         let check: (YAMLReader.Text, String) -> String? = { text, field in
             PlaybookSyntax.isTopicName(text.value)
@@ -138,7 +142,9 @@ extension PlaybookDecoder {
         properties.diagnostics.forEach(reader.append)
         var ok = true
         for entry in properties.entries {
-            if let problem = LinkOptionRules.nameProblem(entry.key) ?? LinkOptionRules.valueProblem(name: entry.key, value: entry.value) {
+            if let problem = LinkOptionRules.nameProblem(entry.key)
+                ?? LinkOptionRules.valueProblem(name: entry.key, value: entry.value)
+            {
                 reader.append(Diagnostic(severity: .error, location: entry.location, message: problem))
                 ok = false
             }

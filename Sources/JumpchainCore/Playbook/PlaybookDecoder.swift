@@ -57,7 +57,8 @@ struct PlaybookDecoder {
             return sanitizedRunName(defaultRunName)
         }
         guard PlaybookSyntax.isTopicName(text.value) else {
-            reader.error("`run_name` may contain only letters, digits, `.`, `_` and `-`, found \(text.shown)", at: text.mark)
+            reader.error(
+                "`run_name` may contain only letters, digits, `.`, `_` and `-`, found \(text.shown)", at: text.mark)
             return nil
         }
         return text.value
@@ -72,7 +73,8 @@ struct PlaybookDecoder {
 
     private func decodeControlPlane(_ root: Fields) -> Playbook.ControlPlane? {
         guard let node = root["control_plane"], !YAMLReader.isNull(node) else {
-            reader.missing("control_plane", in: root, expected: "`credentials` (a Cloud API key) and optionally `endpoint`")
+            reader.missing(
+                "control_plane", in: root, expected: "`credentials` (a Cloud API key) and optionally `endpoint`")
             return nil
         }
         guard
@@ -94,7 +96,8 @@ struct PlaybookDecoder {
         let name = role.rawValue
         guard root[name] != nil, !YAMLReader.isNull(root[name]!) else {
             reader.missing(
-                name, in: root, expected: "a cluster with `id`, `rest_endpoint`, `bootstrap`, `environment` and `network`")
+                name, in: root,
+                expected: "a cluster with `id`, `rest_endpoint`, `bootstrap`, `environment` and `network`")
             return nil
         }
         guard let fields = reader.mapping(root[name], field: name, known: Self.clusterKeys, keyMark: root.keyMark(name))
@@ -114,35 +117,43 @@ struct PlaybookDecoder {
                 ok = false
             }
         }
-        let id = required(fields, "id", expected: isPlatform ? "a cluster id" : "a Confluent Cloud cluster id `lkc-…`") {
+        let id = required(fields, "id", expected: isPlatform ? "a cluster id" : "a Confluent Cloud cluster id `lkc-…`")
+        {
             text, field in
             if isPlatform {
                 return PlaybookSyntax.isPlatformID(text.value)
-                    ? nil : "`\(field)` must be a Confluent Platform cluster id (letters, digits, `_`, `-`), found \(text.shown)"
+                    ? nil
+                    : "`\(field)` must be a Confluent Platform cluster id (letters, digits, `_`, `-`), found \(text.shown)"
             }
             return PlaybookSyntax.isConfluentID(text.value, prefix: "lkc")
                 ? nil
                 : "`\(field)` must be a Confluent Cloud cluster id like `lkc-abc123`, found \(text.shown)"
-                    + (PlaybookSyntax.isPlatformID(text.value) ? " (set `platform: true` for a Confluent Platform origin)" : "")
+                    + (PlaybookSyntax.isPlatformID(text.value)
+                        ? " (set `platform: true` for a Confluent Platform origin)" : "")
         }
         let restText = fields["rest_endpoint"].flatMap { reader.string($0, field: "\(name).rest_endpoint") }
         var rest: String?
         if let restText {
             rest = checkURL(restText, field: "\(name).rest_endpoint")
         } else if fields["rest_endpoint"] == nil || YAMLReader.isNull(fields["rest_endpoint"]!) {
-            reader.missing("rest_endpoint", in: fields, expected: "the Kafka REST URL, like `https://pkc-….confluent.cloud:443`")
+            reader.missing(
+                "rest_endpoint", in: fields, expected: "the Kafka REST URL, like `https://pkc-….confluent.cloud:443`")
         }
         let bootstrap = required(fields, "bootstrap", expected: "`host:port`") { text, field in
-            PlaybookSyntax.isBootstrap(text.value) ? nil : "`\(field)` must be `host:port` (like `pkc-abc.us-east-1.aws.confluent.cloud:9092`), found \(text.shown)"
+            PlaybookSyntax.isBootstrap(text.value)
+                ? nil
+                : "`\(field)` must be `host:port` (like `pkc-abc.us-east-1.aws.confluent.cloud:9092`), found \(text.shown)"
         }
         var environment: String?
         if isPlatform {
             environment = optional(fields, "environment") { text, field in
-                PlaybookSyntax.isConfluentID(text.value, prefix: "env") ? nil : "`\(field)` must be an environment id like `env-abc123`, found \(text.shown)"
+                PlaybookSyntax.isConfluentID(text.value, prefix: "env")
+                    ? nil : "`\(field)` must be an environment id like `env-abc123`, found \(text.shown)"
             }
         } else {
             environment = required(fields, "environment", expected: "an environment id `env-…`") { text, field in
-                PlaybookSyntax.isConfluentID(text.value, prefix: "env") ? nil : "`\(field)` must be an environment id like `env-abc123`, found \(text.shown)"
+                PlaybookSyntax.isConfluentID(text.value, prefix: "env")
+                    ? nil : "`\(field)` must be an environment id like `env-abc123`, found \(text.shown)"
             }
             if environment == nil { ok = false }
         }
@@ -182,18 +193,23 @@ struct PlaybookDecoder {
                     + "AWS|AZURE|GCP, region: …, network_id: n-…}`, found \(text.shown)", at: text.mark)
             return nil
         }
-        guard let fields = reader.mapping(node, field: field, known: Self.networkKeys, keyMark: cluster.keyMark("network"))
+        guard
+            let fields = reader.mapping(
+                node, field: field, known: Self.networkKeys, keyMark: cluster.keyMark("network"))
         else { return nil }
         var ok = true
         func enumValue<E: RawRepresentable & CaseIterable>(_ key: String, _ type: E.Type) -> E?
         where E.RawValue == String {
             let allowed = E.allCases.map(\.rawValue)
-            let value = isPlatform
+            let value =
+                isPlatform
                 ? optional(fields, key) { text, path in
-                    allowed.contains(text.value) ? nil : "`\(path)` must be one of \(allowed.joined(separator: ", ")), found \(text.shown)"
+                    allowed.contains(text.value)
+                        ? nil : "`\(path)` must be one of \(allowed.joined(separator: ", ")), found \(text.shown)"
                 }
                 : required(fields, key, expected: "one of \(allowed.joined(separator: ", "))") { text, path in
-                    allowed.contains(text.value) ? nil : "`\(path)` must be one of \(allowed.joined(separator: ", ")), found \(text.shown)"
+                    allowed.contains(text.value)
+                        ? nil : "`\(path)` must be one of \(allowed.joined(separator: ", ")), found \(text.shown)"
                 }
             if value == nil, !isPlatform || fields[key] != nil { ok = false }
             return value.flatMap(E.init(rawValue:))
@@ -201,15 +217,26 @@ struct PlaybookDecoder {
         let kind = enumValue("kind", PrivateNetwork.Kind.self)
         let cloud = enumValue("cloud", PrivateNetwork.Cloud.self)
         let regionCheck: (YAMLReader.Text, String) -> String? = { text, path in
-            text.value.unicodeScalars.allSatisfy { PlaybookSyntax.isAlphanumeric($0) || $0 == "-" } && !text.value.isEmpty
-                ? nil : "`\(path)` must be a cloud region like `us-east-1`, `westeurope` or `europe-west3`, found \(text.shown)"
+            text.value.unicodeScalars.allSatisfy { PlaybookSyntax.isAlphanumeric($0) || $0 == "-" }
+                && !text.value.isEmpty
+                ? nil
+                : "`\(path)` must be a cloud region like `us-east-1`, `westeurope` or `europe-west3`, found \(text.shown)"
         }
         let idCheck: (YAMLReader.Text, String) -> String? = { text, path in
-            PlaybookSyntax.isConfluentID(text.value, prefix: "n") ? nil : "`\(path)` must be a Confluent network id like `n-abc123`, found \(text.shown)"
+            PlaybookSyntax.isConfluentID(text.value, prefix: "n")
+                ? nil : "`\(path)` must be a Confluent network id like `n-abc123`, found \(text.shown)"
         }
-        let region = isPlatform ? optional(fields, "region", regionCheck) : required(fields, "region", expected: "a cloud region", regionCheck)
-        let networkID = isPlatform ? optional(fields, "network_id", idCheck) : required(fields, "network_id", expected: "a network id `n-…`", idCheck)
-        if (region == nil && (!isPlatform || fields["region"] != nil)) || (networkID == nil && (!isPlatform || fields["network_id"] != nil)) {
+        let region =
+            isPlatform
+            ? optional(fields, "region", regionCheck)
+            : required(fields, "region", expected: "a cloud region", regionCheck)
+        let networkID =
+            isPlatform
+            ? optional(fields, "network_id", idCheck)
+            : required(fields, "network_id", expected: "a network id `n-…`", idCheck)
+        if (region == nil && (!isPlatform || fields["region"] != nil))
+            || (networkID == nil && (!isPlatform || fields["network_id"] != nil))
+        {
             ok = false
         }
         guard ok else { return nil }
@@ -234,24 +261,29 @@ struct PlaybookDecoder {
                 keyReference = reference
             }
         } else if fields["key"] == nil || YAMLReader.isNull(fields["key"]!) {
-            reader.missing("key", in: fields, expected: "the API key id (literal, or `env:VAR` / `file:PATH` / `stdin`)")
+            reader.missing(
+                "key", in: fields, expected: "the API key id (literal, or `env:VAR` / `file:PATH` / `stdin`)")
         }
         var secret: SecretReference?
         if let text = reader.string(fields["secret"], field: "\(field).secret") {
-            if case .reference(let reference) = SecretReferenceParser(reader: reader, baseDirectory: baseDirectory).parse(
-                text, field: "\(field).secret", isSecretField: true)
+            if case .reference(let reference) = SecretReferenceParser(reader: reader, baseDirectory: baseDirectory)
+                .parse(
+                    text, field: "\(field).secret", isSecretField: true)
             {
                 secret = reference
             }
         } else if fields["secret"] == nil || YAMLReader.isNull(fields["secret"]!) {
-            reader.missing("secret", in: fields, expected: "a secret reference: `env:VAR`, `file:PATH` (mode 0600) or `stdin`")
+            reader.missing(
+                "secret", in: fields, expected: "a secret reference: `env:VAR`, `file:PATH` (mode 0600) or `stdin`")
         }
         guard let keyReference, let secret else { return nil }
         return CredentialReference(key: keyReference, secret: secret, field: field)
     }
 
     private func decodeTopics(_ root: Fields) -> TopicSelection? {
-        guard let fields = reader.mapping(root["topics"], field: "topics", known: Self.topicKeys, keyMark: root.keyMark("topics"))
+        guard
+            let fields = reader.mapping(
+                root["topics"], field: "topics", known: Self.topicKeys, keyMark: root.keyMark("topics"))
         else {
             if root["topics"] == nil || YAMLReader.isNull(root["topics"]!) {
                 reader.missing("topics", in: root, expected: "`names: [...]` and/or `patterns: [...]`")
@@ -324,13 +356,19 @@ struct PlaybookDecoder {
 
     private func decodeVerify(_ root: Fields) -> VerifySettings? {
         var settings = VerifySettings(
-            maxLag: 0, timeout: VerifySettings.defaultTimeout, canary: false, canaryTopic: VerifySettings.defaultCanaryTopic)
+            maxLag: 0, timeout: VerifySettings.defaultTimeout, canary: false,
+            canaryTopic: VerifySettings.defaultCanaryTopic)
         guard let node = root["verify"], !YAMLReader.isNull(node) else { return settings }
-        guard let fields = reader.mapping(node, field: "verify", known: Self.verifyKeys, keyMark: root.keyMark("verify"))
+        guard
+            let fields = reader.mapping(node, field: "verify", known: Self.verifyKeys, keyMark: root.keyMark("verify"))
         else { return nil }
         var ok = true
         if let node = fields["max_lag"], !YAMLReader.isNull(node) {
-            if let value = reader.int(node, field: "verify.max_lag", range: 0...Int.max) { settings.maxLag = value } else { ok = false }
+            if let value = reader.int(node, field: "verify.max_lag", range: 0...Int.max) {
+                settings.maxLag = value
+            } else {
+                ok = false
+            }
         }
         if let text = reader.string(fields["timeout"], field: "verify.timeout", expected: "a duration like `5m`") {
             if let duration = PlaybookSyntax.duration(text.value) {
@@ -359,11 +397,18 @@ struct PlaybookDecoder {
     }
 
     private func decodeConcurrency(_ root: Fields) -> Playbook.Concurrency? {
-        guard let node = root["concurrency"], !YAMLReader.isNull(node) else { return Playbook.Concurrency(perCluster: 8) }
-        guard let fields = reader.mapping(node, field: "concurrency", known: ["per_cluster"], keyMark: root.keyMark("concurrency"))
+        guard let node = root["concurrency"], !YAMLReader.isNull(node) else {
+            return Playbook.Concurrency(perCluster: 8)
+        }
+        guard
+            let fields = reader.mapping(
+                node, field: "concurrency", known: ["per_cluster"], keyMark: root.keyMark("concurrency"))
         else { return nil }
-        guard let value = fields["per_cluster"], !YAMLReader.isNull(value) else { return Playbook.Concurrency(perCluster: 8) }
-        return reader.int(value, field: "concurrency.per_cluster", range: 1...64).map(Playbook.Concurrency.init(perCluster:))
+        guard let value = fields["per_cluster"], !YAMLReader.isNull(value) else {
+            return Playbook.Concurrency(perCluster: 8)
+        }
+        return reader.int(value, field: "concurrency.per_cluster", range: 1...64).map(
+            Playbook.Concurrency.init(perCluster:))
     }
 
     // MARK: - Helpers
@@ -404,7 +449,9 @@ struct PlaybookDecoder {
         guard let components, let scheme = components.scheme?.lowercased(), scheme == "https" || scheme == "http",
             let host = components.host, !host.isEmpty, components.query == nil, components.fragment == nil
         else {
-            reader.error("`\(field)` must be an http(s) URL like `https://pkc-abc.us-east-1.aws.confluent.cloud:443`, found \(text.shown)", at: text.mark)
+            reader.error(
+                "`\(field)` must be an http(s) URL like `https://pkc-abc.us-east-1.aws.confluent.cloud:443`, found \(text.shown)",
+                at: text.mark)
             return nil
         }
         var value = text.value

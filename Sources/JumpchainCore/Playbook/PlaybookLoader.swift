@@ -72,7 +72,8 @@ public enum PlaybookLoader {
                 message: "cannot read the file as YAML: \(problem)")
         default:
             return Diagnostic(
-                severity: .error, location: SourceLocation(file: file, line: 1, column: 1), message: "cannot parse YAML")
+                severity: .error, location: SourceLocation(file: file, line: 1, column: 1), message: "cannot parse YAML"
+            )
         }
     }
 }

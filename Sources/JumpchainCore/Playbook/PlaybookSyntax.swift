@@ -26,17 +26,18 @@ enum PlaybookSyntax {
     /// `host:port`, or a comma-separated list of them.
     static func isBootstrap(_ value: String) -> Bool {
         let servers = value.split(separator: ",", omittingEmptySubsequences: false)
-        return !servers.isEmpty && servers.allSatisfy { server in
-            let server = server.trimmedSpaces()
-            guard let colon = server.lastIndex(of: ":") else { return false }
-            let host = server[..<colon]
-            guard let port = Int(server[server.index(after: colon)...]), (1...65535).contains(port) else {
-                return false
+        return !servers.isEmpty
+            && servers.allSatisfy { server in
+                let server = server.trimmedSpaces()
+                guard let colon = server.lastIndex(of: ":") else { return false }
+                let host = server[..<colon]
+                guard let port = Int(server[server.index(after: colon)...]), (1...65535).contains(port) else {
+                    return false
+                }
+                if host.hasPrefix("[") && host.hasSuffix("]") { return host.count > 2 }
+                return !host.isEmpty
+                    && host.unicodeScalars.allSatisfy { isAlphanumeric($0) || $0 == "." || $0 == "-" || $0 == "_" }
             }
-            if host.hasPrefix("[") && host.hasSuffix("]") { return host.count > 2 }
-            return !host.isEmpty
-                && host.unicodeScalars.allSatisfy { isAlphanumeric($0) || $0 == "." || $0 == "-" || $0 == "_" }
-        }
     }
 
     /// `1h30m`, `5m`, `30s`, `500ms`; nil when malformed or zero.

@@ -189,11 +189,13 @@ private struct PropertiesParser {
 
     private mutating func error(line: Int, column: Int, _ message: String) {
         diagnostics.append(
-            Diagnostic(severity: .error, location: SourceLocation(file: file, line: line, column: column), message: message))
+            Diagnostic(
+                severity: .error, location: SourceLocation(file: file, line: line, column: column), message: message))
     }
 
     private mutating func warn(line: Int, column: Int, _ message: String) {
         diagnostics.append(
-            Diagnostic(severity: .warning, location: SourceLocation(file: file, line: line, column: column), message: message))
+            Diagnostic(
+                severity: .warning, location: SourceLocation(file: file, line: line, column: column), message: message))
     }
 }

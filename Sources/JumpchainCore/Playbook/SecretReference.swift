@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 public import JumpchainHTTP
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Where a secret comes from. Playbooks hold these, never the secret itself, so a playbook can be
 /// committed, printed, hashed and stored in a run's state without leaking anything.

@@ -22,7 +22,9 @@ struct SecretReferenceParser {
         if value.hasPrefix("file:") {
             let path = String(value.dropFirst(5))
             guard !path.isEmpty else {
-                reader.error("`\(field)`: `file:` must be followed by a path, like `file:/etc/jumpchain/origin.secret`", at: text.mark)
+                reader.error(
+                    "`\(field)`: `file:` must be followed by a path, like `file:/etc/jumpchain/origin.secret`",
+                    at: text.mark)
                 return nil
             }
             let absolute = path.hasPrefix("/") ? path : (baseDirectory as NSString).appendingPathComponent(path)
@@ -33,7 +35,10 @@ struct SecretReferenceParser {
             return .reference(.file(absolute))
         }
         guard isSecretField else {
-            guard !value.isEmpty, value.unicodeScalars.allSatisfy({ PlaybookSyntax.isAlphanumeric($0) || "_.-".unicodeScalars.contains($0) })
+            guard !value.isEmpty,
+                value.unicodeScalars.allSatisfy({
+                    PlaybookSyntax.isAlphanumeric($0) || "_.-".unicodeScalars.contains($0)
+                })
             else {
                 reader.error(
                     "`\(field)` must be an API key id (letters and digits) or a reference `env:VAR`, `file:PATH` or `stdin`",
@@ -45,7 +50,8 @@ struct SecretReferenceParser {
         // Never echo the value: it may be the secret itself.
         if let scheme = Self.scheme(of: value) {
             reader.error(
-                "`\(field)`: unknown reference `\(scheme):`; use `env:VAR`, `file:PATH` (mode 0600) or `stdin`", at: text.mark)
+                "`\(field)`: unknown reference `\(scheme):`; use `env:VAR`, `file:PATH` (mode 0600) or `stdin`",
+                at: text.mark)
         } else {
             reader.error(
                 "`\(field)` holds a literal value; playbooks never contain secrets: use `env:VAR`, `file:PATH` "

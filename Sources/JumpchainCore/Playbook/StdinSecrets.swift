@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 public import JumpchainHTTP
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Hands out `stdin` secret references, one input line each, in a fixed documented order
 /// (``Playbook/stdinOrder``) whatever order the references are resolved in.

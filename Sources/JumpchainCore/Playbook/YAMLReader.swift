@@ -103,7 +103,8 @@ final class YAMLReader {
         guard let value = Int(text.value), range.contains(value) else {
             let bounds =
                 range.upperBound == Int.max
-                ? "a whole number ≥ \(range.lowerBound)" : "a whole number from \(range.lowerBound) to \(range.upperBound)"
+                ? "a whole number ≥ \(range.lowerBound)"
+                : "a whole number from \(range.lowerBound) to \(range.upperBound)"
             error("`\(field)` must be \(bounds), found \(text.shown)", at: text.mark)
             return nil
         }
