@@ -1,5 +1,6 @@
 import Foundation
 import JumpchainCore
+import JumpchainHTTP
 import Testing
 
 @Suite("Playbook link options and properties files")
@@ -123,6 +124,54 @@ struct PlaybookOptionsTests {
         #expect(
             diagnostics.map { scratch.strip($0.description) } == [
                 "pb.yaml:37:1: warning: leg 2: `acl.sync.enable` is true without `acl.filters`: the link's AclSync task will fail"
+            ])
+    }
+
+    @Test func linkSettingsOverridesAndChecks() throws {
+        let scratch = PlaybookScratch()
+        defer { scratch.remove() }
+        let text = validPlaybook.replacingLine(
+            "  service_account: sa-link1",
+            with: """
+                  service_account: sa-link1
+                  names: {leg1: eu-to-jump, leg2: jump-to-us}
+                  origin_local_credentials: {key: env:LOCAL_KEY, secret: env:LOCAL_SECRET}
+                  origin_principal: sa-orig1
+                """)
+        let (playbook, _) = try PlaybookLoader.load(path: scratch.write("pb.yaml", text), environment: [:])
+        #expect(playbook.link.leg1Name == "eu-to-jump")
+        #expect(playbook.link.leg2Name == "jump-to-us")
+        #expect(playbook.link.originPrincipal == "User:sa-orig1")
+        let local = playbook.link.originLocalCredentials
+        #expect(local.key == .reference(.env("LOCAL_KEY")))
+        let credential = try local.resolve(environment: ["LOCAL_KEY": "LK1", "LOCAL_SECRET": "ls"], stdin: .none)
+        #expect(credential.key == "LK1")
+        #expect(playbook.credentialReferences.map(\.field).last == "link.origin_local_credentials")
+
+        let bad = validPlaybook.replacingLine(
+            "  service_account: sa-link1",
+            with: """
+                  service_account: sa-link1
+                  names: {leg1: "eu to jump"}
+                  manage_acls: false
+                  origin_principal: User:sa-x
+                  origin_local_credentials: {key: LK}
+                """)
+        #expect(
+            scratch.diagnostics(bad) == [
+                "pb.yaml:39:17: error: `link.names.leg1` must be a link name (letters, digits, `.`, `_`, `-`), found `eu to jump`",
+                "pb.yaml:41:21: warning: `link.origin_principal` is ignored because `link.manage_acls` is false",
+                "pb.yaml:42:3: error: missing required key `secret` in `link.origin_local_credentials`: expected a secret reference: `env:VAR`, `file:PATH` (mode 0600) or `stdin`",
+            ])
+    }
+
+    @Test func excludePatternsAreCheckedToo() {
+        let scratch = PlaybookScratch()
+        defer { scratch.remove() }
+        let text = validPlaybook.replacingLine("  names: [orders]", with: "  names: [orders]\n  exclude: [\"a[b\"]")
+        #expect(
+            scratch.diagnostics(text) == [
+                "pb.yaml:41:17: error: invalid regular expression in `topics.exclude[0]`: expected ']' at character 4 of the pattern"
             ])
     }
 }

@@ -117,20 +117,8 @@ struct PlaybookDecoder {
                 ok = false
             }
         }
-        let id = required(fields, "id", expected: isPlatform ? "a cluster id" : "a Confluent Cloud cluster id `lkc-…`")
-        {
-            text, field in
-            if isPlatform {
-                return PlaybookSyntax.isPlatformID(text.value)
-                    ? nil
-                    : "`\(field)` must be a Confluent Platform cluster id (letters, digits, `_`, `-`), found \(text.shown)"
-            }
-            return PlaybookSyntax.isConfluentID(text.value, prefix: "lkc")
-                ? nil
-                : "`\(field)` must be a Confluent Cloud cluster id like `lkc-abc123`, found \(text.shown)"
-                    + (PlaybookSyntax.isPlatformID(text.value)
-                        ? " (set `platform: true` for a Confluent Platform origin)" : "")
-        }
+        let idExpected = isPlatform ? "a cluster id" : "a Confluent Cloud cluster id `lkc-…`"
+        let id = required(fields, "id", expected: idExpected) { Self.clusterIDProblem($0, $1, isPlatform: isPlatform) }
         let restText = fields["rest_endpoint"].flatMap { reader.string($0, field: "\(name).rest_endpoint") }
         var rest: String?
         if let restText {
@@ -172,6 +160,18 @@ struct PlaybookDecoder {
         return PlaybookCluster(
             role: role, id: id, isPlatform: isPlatform, restEndpoint: rest, bootstrap: bootstrap,
             environment: environment, network: network, credentials: credentials)
+    }
+
+    private static func clusterIDProblem(_ text: YAMLReader.Text, _ field: String, isPlatform: Bool) -> String? {
+        if isPlatform {
+            return PlaybookSyntax.isPlatformID(text.value)
+                ? nil
+                : "`\(field)` must be a Confluent Platform cluster id (letters, digits, `_`, `-`), found \(text.shown)"
+        }
+        guard !PlaybookSyntax.isConfluentID(text.value, prefix: "lkc") else { return nil }
+        let hint =
+            PlaybookSyntax.isPlatformID(text.value) ? " (set `platform: true` for a Confluent Platform origin)" : ""
+        return "`\(field)` must be a Confluent Cloud cluster id like `lkc-abc123`, found \(text.shown)\(hint)"
     }
 
     private func decodeNetwork(_ cluster: Fields, isPlatform: Bool) -> ClusterNetwork? {
