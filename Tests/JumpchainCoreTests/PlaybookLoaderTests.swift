@@ -342,5 +342,9 @@ struct PlaybookLoaderTests {
         let (c, _) = try PlaybookLoader.load(path: scratch.write("c.yaml", changed), environment: [:])
         #expect(c.contentHash != a.contentHash)
         #expect(a.canonicalJSON.contains("\"secret\":\"env:ORIGIN_SECRET\""))
+        // Codable round trip, for storing the playbook with a run.
+        let decoded = try JSONDecoder().decode(Playbook.self, from: JSONEncoder().encode(a))
+        #expect(decoded == a)
+        #expect(decoded.contentHash == a.contentHash)
     }
 }

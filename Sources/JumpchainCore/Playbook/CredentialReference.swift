@@ -2,9 +2,9 @@ public import JumpchainHTTP
 
 /// An API key pair as a playbook names it: the key id (public, so it may be literal) and a reference
 /// to its secret.
-public struct CredentialReference: Sendable, Hashable {
+public struct CredentialReference: Sendable, Hashable, Codable {
     /// The key id: written literally or read like a secret.
-    public enum Key: Sendable, Hashable, CustomStringConvertible {
+    public enum Key: Sendable, Hashable, Codable, CustomStringConvertible {
         case literal(String)
         case reference(SecretReference)
 

@@ -1,5 +1,5 @@
 /// `link:` — who owns the link key, the link names and the behaviour configs of each leg.
-public struct LinkSettings: Sendable, Hashable {
+public struct LinkSettings: Sendable, Hashable, Codable {
     /// `sa-…`: the owner of the one API key created on the jump.
     public var serviceAccount: String
     /// Leg 1 (origin → jump, source-initiated; both halves share the name).
@@ -36,7 +36,7 @@ public struct LinkSettings: Sendable, Hashable {
 }
 
 /// `verify:` — when a run counts as done.
-public struct VerifySettings: Sendable, Hashable {
+public struct VerifySettings: Sendable, Hashable, Codable {
     /// Largest acceptable mirror lag in records (default 0).
     public var maxLag: Int
     /// How long to wait for the lag to drop (default 5 minutes).

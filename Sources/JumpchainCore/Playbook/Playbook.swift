@@ -3,7 +3,38 @@
 ///
 /// Holds no secrets, only ``SecretReference`` values, so it can be printed, stored with a run and hashed
 /// (``contentHash``) to notice a changed playbook when a run resumes. Build one with ``PlaybookLoader``.
-public struct Playbook: Sendable, Hashable {
+/// `Codable` so a run can store the playbook it was started with.
+///
+/// ## File format (YAML)
+/// ```yaml
+/// version: 1                         # optional; only 1 exists
+/// run_name: orders-migration         # default: the file name without extension
+/// control_plane:
+///   endpoint: https://api.confluent.cloud        # default
+///   credentials: {key: env:CLOUD_KEY, secret: env:CLOUD_SECRET}
+/// origin:                            # also `jump:` and `target:`
+///   id: lkc-abc123                   # any [A-Za-z0-9_-]+ with `platform: true` (origin only)
+///   rest_endpoint: https://….confluent.cloud:443
+///   bootstrap: ….confluent.cloud:9092
+///   environment: env-abc123          # optional for a Platform origin
+///   network: {kind: PRIVATE_LINK|PEERING|TRANSIT_GATEWAY, cloud: AWS|AZURE|GCP, region: …, network_id: n-…}
+///   credentials: {key: ABCD…, secret: file:origin.secret}   # optional on the jump; `network: public` there
+/// link:
+///   service_account: sa-abc123       # owns the one link key
+///   names: {leg1: …, leg2: …}        # defaults jumpchain-origin-to-jump, jumpchain-jump-to-target
+///   origin_local_credentials: {…}    # leg 1's local.* credentials; default origin.credentials
+///   manage_acls: true                # default; origin_principal: User:sa-… for leg 1's local principal
+///   options_file: link.properties    # Java .properties; inline options win
+///   options: {consumer.offset.sync.enable: "true"}          # both legs
+///   leg1_options: {…}                # leg 2: leg2_options; win over `options`
+/// topics: {names: [orders], patterns: ['payments\..*'], exclude: ['.*\.tmp']}   # whole-name regexes
+/// verify: {max_lag: 0, timeout: 5m, canary: false, canary_topic: _jumpchain.canary}
+/// concurrency: {per_cluster: 8}
+/// ```
+/// Secrets are references only: `env:VAR`, `file:PATH` (regular file, mode 0600 or 0400, relative to the
+/// playbook) or `stdin` (one line each, in ``stdinOrder``). Any string value may use `${VAR}` from the
+/// environment (`$${` for a literal `${`); an unset variable is an error.
+public struct Playbook: Sendable, Hashable, Codable {
     /// The run's name (the file name without extension unless `run_name` is set).
     public var runName: String
     /// The file the playbook was loaded from (not part of ``contentHash``).
@@ -35,7 +66,7 @@ public struct Playbook: Sendable, Hashable {
     }
 
     /// The Confluent Cloud control plane (IAM API keys).
-    public struct ControlPlane: Sendable, Hashable {
+    public struct ControlPlane: Sendable, Hashable, Codable {
         /// Default `https://api.confluent.cloud`.
         public var endpoint: String
         /// A Cloud API key allowed to create the link key for ``LinkSettings/serviceAccount``.
@@ -48,7 +79,7 @@ public struct Playbook: Sendable, Hashable {
     }
 
     /// `concurrency:`.
-    public struct Concurrency: Sendable, Hashable {
+    public struct Concurrency: Sendable, Hashable, Codable {
         /// Requests in flight per cluster (default 8).
         public var perCluster: Int
 

@@ -1,7 +1,7 @@
 /// One cluster of the chain as the playbook describes it.
-public struct PlaybookCluster: Sendable, Hashable {
+public struct PlaybookCluster: Sendable, Hashable, Codable {
     /// Which place in the chain; used in messages.
-    public enum Role: String, Sendable, Hashable, CaseIterable {
+    public enum Role: String, Sendable, Hashable, Codable, CaseIterable {
         case origin
         case jump
         case target
@@ -38,7 +38,7 @@ public struct PlaybookCluster: Sendable, Hashable {
 }
 
 /// How a cluster is reachable.
-public enum ClusterNetwork: Sendable, Hashable, CustomStringConvertible {
+public enum ClusterNetwork: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Secure public endpoints.
     case `public`
     /// Private networking; see ``PrivateNetwork``.
@@ -56,14 +56,14 @@ public enum ClusterNetwork: Sendable, Hashable, CustomStringConvertible {
 
 /// A private network. For a Confluent Platform origin only `kind` is optional-free: the other fields may
 /// be nil because Platform clusters do not live in Confluent networks.
-public struct PrivateNetwork: Sendable, Hashable, CustomStringConvertible {
-    public enum Kind: String, Sendable, Hashable, CaseIterable {
+public struct PrivateNetwork: Sendable, Hashable, Codable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
         case privateLink = "PRIVATE_LINK"
         case peering = "PEERING"
         case transitGateway = "TRANSIT_GATEWAY"
     }
 
-    public enum Cloud: String, Sendable, Hashable, CaseIterable {
+    public enum Cloud: String, Sendable, Hashable, Codable, CaseIterable {
         case aws = "AWS"
         case azure = "AZURE"
         case gcp = "GCP"

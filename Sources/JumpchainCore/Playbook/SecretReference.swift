@@ -11,7 +11,7 @@ public import JumpchainHTTP
 ///
 /// Written in YAML as `env:VAR`, `file:PATH` (a regular file with mode 0600 or 0400; relative paths are
 /// relative to the playbook) or `stdin` (one line per reference, in ``Playbook/stdinOrder``).
-public enum SecretReference: Sendable, Hashable, CustomStringConvertible {
+public enum SecretReference: Sendable, Hashable, Codable, CustomStringConvertible {
     /// An environment variable's value.
     case env(String)
     /// A file's content with one trailing newline removed; the path is absolute once loaded.

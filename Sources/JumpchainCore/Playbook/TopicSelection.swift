@@ -1,7 +1,7 @@
 /// `topics:` — which origin topics to mirror: exact names and/or regular expressions, minus exclusions.
 ///
 /// Patterns match the whole topic name (`orders\..*` matches `orders.eu`, not `old.orders.eu`).
-public struct TopicSelection: Sendable, Hashable {
+public struct TopicSelection: Sendable, Hashable, Codable {
     public var names: [String]
     public var patterns: [String]
     public var exclude: [String]
