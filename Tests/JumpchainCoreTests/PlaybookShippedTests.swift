@@ -9,14 +9,15 @@ struct PlaybookShippedTests {
         .deletingLastPathComponent().appendingPathComponent("playbooks").path
 
     static let demoEnvironment: [String: String] = {
-        var environment = ["JUMPCHAIN_CONTROL_PLANE": "http://127.0.0.1:9000", "JUMPCHAIN_LINK_SA": "sa-demo1"]
-        environment["JUMPCHAIN_CLOUD_KEY"] = "CLOUDKEYDEMO0001"
+        // Shaped like the simulator's jump-demo world (ids `lkc-origin`, `env-jumpdemo`, `sa-link01`).
+        var environment = ["JUMPCHAIN_CONTROL_PLANE": "http://127.0.0.1:9000", "JUMPCHAIN_LINK_SA": "sa-link01"]
+        environment["JUMPCHAIN_CLOUD_KEY"] = "OPERATORCLOUDKEY"
         for (role, port) in [("ORIGIN", 9001), ("JUMP", 9002), ("TARGET", 9003)] {
-            environment["JUMPCHAIN_\(role)_ID"] = "lkc-\(role.lowercased())1"
-            environment["JUMPCHAIN_\(role)_REST"] = "http://127.0.0.1:\(port)"
-            environment["JUMPCHAIN_\(role)_BOOTSTRAP"] = "127.0.0.1:\(port + 100)"
-            environment["JUMPCHAIN_\(role)_ENV"] = "env-demo1"
-            environment["JUMPCHAIN_\(role)_KEY"] = "\(role)KEYDEMO01"
+            environment["JUMPCHAIN_\(role)_ID"] = "lkc-\(role.lowercased())"
+            environment["JUMPCHAIN_\(role)_REST"] = "http://127.0.0.1:\(port)/kafka"
+            environment["JUMPCHAIN_\(role)_BOOTSTRAP"] = "lkc-\(role.lowercased()).sim.local:9092"
+            environment["JUMPCHAIN_\(role)_ENV"] = "env-jumpdemo"
+            environment["JUMPCHAIN_\(role)_KEY"] = "OPERATOR\(role)01"
         }
         return environment
     }()
@@ -27,10 +28,10 @@ struct PlaybookShippedTests {
         #expect(diagnostics.isEmpty)
         #expect(playbook.runName == "jump-demo")
         #expect(playbook.controlPlane.endpoint == "http://127.0.0.1:9000")
-        #expect(playbook.origin.restEndpoint == "http://127.0.0.1:9001")
+        #expect(playbook.origin.restEndpoint == "http://127.0.0.1:9001/kafka")
         #expect(playbook.target.credentials?.secret == .env("JUMPCHAIN_TARGET_SECRET"))
         #expect(playbook.topics.names == ["orders", "payments", "inventory"])
-        #expect(playbook.link.serviceAccount == "sa-demo1")
+        #expect(playbook.link.serviceAccount == "sa-link01")
     }
 
     @Test func demoWithoutTheVariablesNamesEachMissingOne() {

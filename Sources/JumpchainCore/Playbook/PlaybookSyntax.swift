@@ -1,10 +1,12 @@
 /// Small lexical checks for ids, names and durations.
 enum PlaybookSyntax {
-    /// `prefix-` followed by lowercase letters and digits (`lkc-abc123`, `env-…`, `sa-…`, `n-…`).
+    /// `prefix-` followed by lowercase letters and digits, with inner `-` allowed (`lkc-abc123`, `env-…`,
+    /// `sa-…`, `n-…`; the simulator uses readable ids such as `n-origin-aws`).
     static func isConfluentID(_ value: String, prefix: String) -> Bool {
         guard value.hasPrefix(prefix + "-") else { return false }
         let rest = value.dropFirst(prefix.count + 1)
-        return !rest.isEmpty && rest.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) }
+        return !rest.isEmpty && rest.last != "-"
+            && rest.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
     }
 
     /// Letters, digits, `_` and `-` (Platform cluster ids).
