@@ -328,6 +328,25 @@ struct PlaybookLoaderTests {
                 "pb.yaml:21:14: error: malformed `${…}` in `jump.bootstrap`") == true)
     }
 
+    @Test func verifyAndConcurrencySettings() throws {
+        let scratch = PlaybookScratch()
+        defer { scratch.remove() }
+        let text =
+            validPlaybook
+            + "verify: {max_lag: 10, timeout: 1h30m, canary: true, canary_topic: probe}\nconcurrency: {per_cluster: 2}\n"
+            + "version: 1\nrun_name: r1\n"
+        let (playbook, _) = try PlaybookLoader.load(path: scratch.write("pb.yaml", text), environment: [:])
+        #expect(
+            playbook.verify == VerifySettings(maxLag: 10, timeout: .seconds(5400), canary: true, canaryTopic: "probe"))
+        #expect(playbook.concurrency.perCluster == 2)
+        #expect(playbook.runName == "r1")
+        let bad = validPlaybook + "verify: {timeout: 500ms}\nversion: 2\n"
+        #expect(
+            scratch.diagnostics(bad) == [
+                "pb.yaml:42:10: error: `version` must be 1, the only playbook format so far, found `2`"
+            ])
+    }
+
     @Test func contentHashIsStableAndNoticesChanges() throws {
         let scratch = PlaybookScratch()
         defer { scratch.remove() }

@@ -148,4 +148,20 @@ struct PlaybookSecretTests {
             _ = try StdinSecrets(order: ["a", "b"], fileDescriptor: fds[0]).secret(for: "b")
         }
     }
+
+    @Test func malformedReferencesAreReported() {
+        let scratch = PlaybookScratch()
+        defer { scratch.remove() }
+        let text =
+            validPlaybook
+            .replacingLine("    key: CLOUDKEY", with: "    key: env:1BAD")
+            .replacingLine("    secret: env:ORIGIN_SECRET", with: "    secret: 'file:'")
+            .replacingLine("    key: TARGETKEY", with: "    key: not a key")
+        #expect(
+            scratch.diagnostics(text) == [
+                "pb.yaml:3:10: error: `control_plane.credentials.key`: `env:` must be followed by a variable name (letters, digits, `_`), like `env:ORIGIN_SECRET`",
+                "pb.yaml:17:13: error: `origin.credentials.secret`: `file:` must be followed by a path, like `file:/etc/jumpchain/origin.secret`",
+                "pb.yaml:35:10: error: `target.credentials.key` must be an API key id (letters and digits) or a reference `env:VAR`, `file:PATH` or `stdin`",
+            ])
+    }
 }

@@ -28,8 +28,8 @@ struct PlaybookDecoder {
             if YAMLReader.isNull(root) { reader.error("the playbook is empty", at: root.mark) }
             return nil
         }
-        if let version = fields["version"] {
-            _ = reader.int(version, field: "version", range: 1...1)  // only version 1 exists
+        if let text = reader.string(fields["version"], field: "version"), text.value != "1" {
+            reader.error("`version` must be 1, the only playbook format so far, found \(text.shown)", at: text.mark)
         }
         let runName = decodeRunName(fields)
         let controlPlane = decodeControlPlane(fields)
