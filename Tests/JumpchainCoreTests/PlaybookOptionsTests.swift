@@ -30,7 +30,8 @@ struct PlaybookOptionsTests {
                 "comment.continues": "# not a comment", "g": "after",
             ])
         #expect(
-            file.entries.first { $0.key == "d" }?.location == SourceLocation(file: "x.properties", line: 7, column: 1))
+            file.entries.first { $0.key == "d" }?.location
+                == DiagnosticLocation(file: "x.properties", line: 7, column: 1))
         #expect(
             file.diagnostics.map(\.description) == [
                 "x.properties:15:1: warning: `a` is set again (first on line 4); the later value wins"

@@ -1,6 +1,6 @@
 /// Where a diagnostic points: a file and a 1-based line and column (columns count Unicode scalars, as
 /// libYAML does), printed `file:line:column` so editors and terminals can jump to it.
-public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+public struct DiagnosticLocation: Sendable, Hashable, CustomStringConvertible {
     public var file: String
     public var line: Int
     public var column: Int
@@ -34,11 +34,11 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var severity: Severity
-    public var location: SourceLocation
+    public var location: DiagnosticLocation
     /// What is wrong and what is expected. Never contains secret material.
     public var message: String
 
-    public init(severity: Severity, location: SourceLocation, message: String) {
+    public init(severity: Severity, location: DiagnosticLocation, message: String) {
         self.severity = severity
         self.location = location
         self.message = message

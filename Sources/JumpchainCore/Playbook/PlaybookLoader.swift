@@ -55,7 +55,7 @@ public enum PlaybookLoader {
     private static func syntaxDiagnostic(_ error: YamlError, file: String) -> Diagnostic {
         func located(_ problem: String, _ mark: Mark) -> Diagnostic {
             Diagnostic(
-                severity: .error, location: SourceLocation(file: file, line: mark.line, column: mark.column),
+                severity: .error, location: DiagnosticLocation(file: file, line: mark.line, column: mark.column),
                 message: "YAML syntax error: \(problem)")
         }
         switch error {
@@ -68,11 +68,12 @@ public enum PlaybookLoader {
                     + "in one mapping; each key may appear once", context.mark)
         case .reader(let problem, _, _, _):
             return Diagnostic(
-                severity: .error, location: SourceLocation(file: file, line: 1, column: 1),
+                severity: .error, location: DiagnosticLocation(file: file, line: 1, column: 1),
                 message: "cannot read the file as YAML: \(problem)")
         default:
             return Diagnostic(
-                severity: .error, location: SourceLocation(file: file, line: 1, column: 1), message: "cannot parse YAML"
+                severity: .error, location: DiagnosticLocation(file: file, line: 1, column: 1),
+                message: "cannot parse YAML"
             )
         }
     }

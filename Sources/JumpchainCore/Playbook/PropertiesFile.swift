@@ -8,7 +8,7 @@ public struct PropertiesFile: Sendable, Hashable {
         public var key: String
         public var value: String
         /// The line and column where the key starts.
-        public var location: SourceLocation
+        public var location: DiagnosticLocation
     }
 
     /// The file name used in diagnostics.
@@ -145,7 +145,7 @@ private struct PropertiesParser {
             error(line: line, column: column, "missing key before `=` or `:`; write `name=value`")
             return
         }
-        let location = SourceLocation(file: file, line: line, column: column)
+        let location = DiagnosticLocation(file: file, line: line, column: column)
         if let earlier = seen[key] {
             warn(line: line, column: column, "`\(key)` is set again (first on line \(earlier)); the later value wins")
         }
@@ -190,12 +190,14 @@ private struct PropertiesParser {
     private mutating func error(line: Int, column: Int, _ message: String) {
         diagnostics.append(
             Diagnostic(
-                severity: .error, location: SourceLocation(file: file, line: line, column: column), message: message))
+                severity: .error, location: DiagnosticLocation(file: file, line: line, column: column), message: message
+            ))
     }
 
     private mutating func warn(line: Int, column: Int, _ message: String) {
         diagnostics.append(
             Diagnostic(
-                severity: .warning, location: SourceLocation(file: file, line: line, column: column), message: message))
+                severity: .warning, location: DiagnosticLocation(file: file, line: line, column: column),
+                message: message))
     }
 }

@@ -13,7 +13,7 @@ public import JumpchainHTTP
 /// zeroes, and keeps each line as a ``Secret``.
 public final class StdinSecrets: @unchecked Sendable {
     // Invariant behind @unchecked Sendable: all mutable state is touched only under `lock`.
-    private let lock = Mutex()
+    private let lock = SecretsLock()
     private let order: [String]
     private let fileDescriptor: Int32
     private var lines: [Secret] = []
@@ -74,7 +74,7 @@ public final class StdinSecrets: @unchecked Sendable {
 }
 
 /// A pthread mutex with a typed-throws `withLock`.
-final class Mutex: @unchecked Sendable {
+final class SecretsLock: @unchecked Sendable {
     // Invariant: initialised once, destroyed in deinit; pthread mutexes are thread-safe.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
 

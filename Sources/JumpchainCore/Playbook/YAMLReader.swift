@@ -12,8 +12,8 @@ final class YAMLReader {
         self.environment = environment
     }
 
-    func location(_ mark: Mark?) -> SourceLocation {
-        SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+    func location(_ mark: Mark?) -> DiagnosticLocation {
+        DiagnosticLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
     }
 
     func error(_ message: String, at mark: Mark?) {
