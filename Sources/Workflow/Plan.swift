@@ -91,7 +91,7 @@ public struct Plan: Sendable, Codable, Hashable {
                         let start = stack.firstIndex { $0.position == child }!
                         // Dependencies point backwards in time, so print the path in execution order.
                         let path = stack[(start + 1)...].map { steps[$0.position].id }
-                        return [steps[child].id] + path.reversed() + [steps[child].id]
+                        return [steps[child].id] + Array(path.reversed()) + [steps[child].id]
                     case .unvisited:
                         marks[child] = .visiting
                         stack.append((child, 0))
