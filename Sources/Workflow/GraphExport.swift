@@ -53,7 +53,8 @@ public enum GraphExport {
         var lines = ["flowchart LR"]
         for (position, step) in plan.steps.enumerated() {
             let state = states[step.id] ?? .pending
-            lines.append("  s\(position)[\"\(mermaidText(step.id))<br/>\(mermaidText(step.kind)) · \(state.rawValue)\"]")
+            lines.append(
+                "  s\(position)[\"\(mermaidText(step.id))<br/>\(mermaidText(step.kind)) · \(state.rawValue)\"]")
         }
         for (position, step) in plan.steps.enumerated() {
             for dependency in step.dependsOn {

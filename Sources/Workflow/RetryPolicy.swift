@@ -29,7 +29,9 @@ public struct RetryPolicy: Codable, Sendable, Hashable {
     }
 
     /// A full-jitter delay in seconds after `failedAttempt` failures, drawn from `generator`.
-    public func delay(afterFailedAttempt failedAttempt: Int, using generator: inout some RandomNumberGenerator)
+    public func delay(
+        afterFailedAttempt failedAttempt: Int, using generator: inout some RandomNumberGenerator
+    )
         -> Double
     {
         let ceiling = ceiling(afterFailedAttempt: failedAttempt)

@@ -28,7 +28,9 @@ public final class RunStore: Sendable {
     /// Creates a new run in `directory` (created 0700) with its plan and manifest; every step starts `pending`.
     ///
     /// Throws ``WorkflowError/Code/runAlreadyExists`` if the directory already holds a run.
-    public static func create(directory: String, runName: String, plan: Plan, manifest: String = "{}")
+    public static func create(
+        directory: String, runName: String, plan: Plan, manifest: String = "{}"
+    )
         throws(WorkflowError) -> RunStore
     {
         try RunDirectory.prepare(directory)
@@ -40,7 +42,8 @@ public final class RunStore: Sendable {
         do {
             planJSON = String(decoding: try JSONEncoder().encode(plan), as: UTF8.self)
         } catch {
-            throw WorkflowError(code: .storeFailure, message: "cannot encode the plan of run '\(runName)'", cause: error)
+            throw WorkflowError(
+                code: .storeFailure, message: "cannot encode the plan of run '\(runName)'", cause: error)
         }
         try guarded(path) {
             try pool.write { db in
@@ -153,7 +156,8 @@ public final class RunStore: Sendable {
                     let outputsJSON: String? = row[6]
                     var outputs: [String: String] = [:]
                     if let outputsJSON {
-                        outputs = (try? JSONDecoder().decode([String: String].self, from: Data(outputsJSON.utf8))) ?? [:]
+                        outputs =
+                            (try? JSONDecoder().decode([String: String].self, from: Data(outputsJSON.utf8))) ?? [:]
                     }
                     let startedAt: Double? = row[3]
                     let finishedAt: Double? = row[4]
@@ -216,7 +220,9 @@ public final class RunStore: Sendable {
     /// Commits a batch of transitions and events in one durable transaction; returns the events with their
     /// assigned sequence numbers.
     @discardableResult
-    func commit(_ transitions: [StepTransition], events: [WorkflowEvent], status: RunStatus? = nil)
+    func commit(
+        _ transitions: [StepTransition], events: [WorkflowEvent], status: RunStatus? = nil
+    )
         throws(WorkflowError) -> [WorkflowEvent]
     {
         if transitions.isEmpty && events.isEmpty && status == nil { return [] }

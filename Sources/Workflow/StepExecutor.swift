@@ -17,7 +17,9 @@ public protocol StepExecutor: Sendable {
 }
 
 extension StepExecutor {
-    public func recoverEphemeral(_ name: String, for step: StepSpec, context: StepContext) async throws
+    public func recoverEphemeral(
+        _ name: String, for step: StepSpec, context: StepContext
+    ) async throws
         -> any Sendable
     {
         throw WorkflowError(

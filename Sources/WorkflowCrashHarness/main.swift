@@ -114,7 +114,7 @@ func runHarness() async -> Int32 {
         let store: RunStore
         do {
             store = try RunStore.open(directory: options.runDirectory)
-        } catch where error.code == .runNotFound {
+        } catch let missing where missing.code == .runNotFound {
             let plan = try makePlan(steps: options.steps, seed: options.seed)
             store = try RunStore.create(
                 directory: options.runDirectory, runName: "crash-harness", plan: plan,

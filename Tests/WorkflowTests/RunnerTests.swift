@@ -10,9 +10,12 @@ import Testing
         var generator = SplitMix64(seed: 7)
         var steps: [StepSpec] = []
         for index in 0..<60 {
-            let dependencies = index == 0 ? [] : (0..<Int(generator.next() % 3)).map { _ in
-                "s\(Int(generator.next() % UInt64(index)))"
-            }
+            let dependencies =
+                index == 0
+                ? []
+                : (0..<Int(generator.next() % 3)).map { _ in
+                    "s\(Int(generator.next() % UInt64(index)))"
+                }
             steps.append(StepSpec(id: "s\(index)", kind: "k", dependsOn: Array(Set(dependencies)).sorted()))
         }
         let log = Locked<[String]>([])
