@@ -88,6 +88,7 @@ public final class Runner: Sendable {
                     spawn.start(in: &group, executor: executor, context: context)
                 }
                 guard scheduler.hasWorkInFlight else { break }
+                if scheduler.hasOnlyPointlessTimers { group.cancelAll() }
                 for completion in await inbox.drain() {
                     scheduler.handle(completion)
                 }

@@ -56,6 +56,11 @@ final class Scheduler {
 
     var hasWorkInFlight: Bool { inFlight > 0 || retryWaiting > 0 }
 
+    /// Only retry timers remain but no retry will start (stopping, or a step failed): wake them now.
+    var hasOnlyPointlessTimers: Bool {
+        inFlight == 0 && retryWaiting > 0 && (stopping || !failures.isEmpty)
+    }
+
     /// Records interrupted and previously failed steps as pending again, and the run as started.
     func startUp() -> Batch {
         var batch = Batch()

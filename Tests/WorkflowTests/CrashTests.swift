@@ -140,4 +140,29 @@ import Testing
         #expect(first.terminationStatus == 0)
         try Self.verifyFinishedRun(directory, effectsLog: effectsLog)
     }
+
+    @Test func sigtermRecordsAnOrderlyStopAndResumeFinishes() async throws {
+        let root = TemporaryDirectory("sigterm")
+        defer { root.cleanUp() }
+        let directory = root.path + "/run"
+        let effectsLog = root.path + "/effects.log"
+        let arguments = [directory, effectsLog, "--steps", "600", "--seed", "9"]
+        let output = Pipe()
+        let process = try Self.launch(arguments + ["--announce-lock"], stdout: output)
+        _ = output.fileHandleForReading.availableData
+        try await Task.sleep(nanoseconds: 150_000_000)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 3, "a SIGTERM'd harness reports a stop")
+        let store = try RunStore.open(directory: directory)
+        #expect(try store.metadata().status == .stopped)
+        #expect(try store.events().last?.kind == .runStopped)
+        #expect(try !store.stepStates().values.contains(.running))
+        #expect(RunLock.recordedHolder(directory: directory) == nil, "the lock is released on stop")
+
+        let resumed = try Self.launch(arguments)
+        resumed.waitUntilExit()
+        #expect(resumed.terminationStatus == 0)
+        try Self.verifyFinishedRun(directory, effectsLog: effectsLog)
+    }
 }

@@ -42,3 +42,16 @@ import Testing
         #expect(try decoder.decode(WorkflowEvent.self, from: Data(json.utf8)) == event)
     }
 }
+
+@Suite struct LiveViewTests {
+    @Test func redrawsTheStatusBlockInPlace() {
+        let view = LiveView(totalSteps: 3)
+        let first = view.render(WorkflowEvent(kind: .stepStarted, stepID: "a", attempt: 1))
+        #expect(first == "0/3 done · 1 running · 0 failed\n  ▸ a  running\n")
+        let second = view.render(WorkflowEvent(kind: .stepWaiting, stepID: "a", message: "topic ACTIVE"))
+        #expect(second.hasPrefix("\u{1B}[2A\u{1B}[J"))
+        #expect(second.contains("  ▸ a  waiting: topic ACTIVE\n"))
+        let third = view.render(WorkflowEvent(kind: .stepSucceeded, stepID: "a"))
+        #expect(third.hasSuffix("1/3 done · 0 running · 0 failed\n"))
+    }
+}
