@@ -79,10 +79,10 @@ public final class Runner: Sendable {
                     try commit(batch)
                 } catch {
                     // The store refused a write: stop everything, the caller gets the error.
+                    // Steps of this batch never start; those in flight are cancelled and awaited.
                     storeError = error
-                    scheduler.stopping = true
                     group.cancelAll()
-                    batch.spawns = []
+                    break
                 }
                 for spawn in batch.spawns {
                     spawn.start(in: &group, executor: executor, context: context)
