@@ -92,6 +92,12 @@ let package = Package(
             dependencies: ["Workflow"],
             swiftSettings: swiftSettings
         ),
+        // Measures the engine: durable transitions per second, resume latency, peak RSS (`make bench`).
+        .executableTarget(
+            name: "WorkflowBenchmark",
+            dependencies: ["Workflow"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "JumpchainTestSupportTests",
             dependencies: ["JumpchainTestSupport"],
