@@ -60,14 +60,17 @@ public final class Simulator: Sendable {
             state.clusterURLs = clusterURLs
             return state.connectionInfo(ports: ports, revealOperatorSecrets: revealOperatorSecrets)
         }
-        let interval = max(0.005, config.timing.tickIntervalSeconds)
-        tasks.append(
-            Task {
-                while !Task.isCancelled {
-                    world.tick()
-                    try await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
-                }
-            })
+        // tickIntervalSeconds <= 0 means manual time: only ``tick(now:)`` advances the world.
+        if config.timing.tickIntervalSeconds > 0 {
+            let interval = max(0.005, config.timing.tickIntervalSeconds)
+            tasks.append(
+                Task {
+                    while !Task.isCancelled {
+                        world.tick()
+                        try await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
+                    }
+                })
+        }
         var bootstraps: [String: String] = [:]
         world.state.withLock { state in
             for (id, cluster) in state.clusters { bootstraps[id] = cluster.bootstrap }
