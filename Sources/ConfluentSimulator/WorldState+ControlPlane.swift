@@ -47,8 +47,10 @@ extension WorldState {
         }
         var start = 0
         if let token = request.queryValue("page_token") {
-            guard let data = Data(base64Encoded: token), let text = String(data: data, encoding: .utf8),
-                text.hasPrefix("offset:"), let offset = Int(text.dropFirst(7)), offset >= 0
+            let fields = Data(base64Encoded: token).flatMap { String(data: $0, encoding: .utf8) }?
+                .split(separator: ";").map(String.init) ?? []
+            guard let first = fields.first, first.hasPrefix("offset:"), let offset = Int(first.dropFirst(7)),
+                offset >= 0
             else {
                 return .failure(
                     ACLRefusal(
@@ -57,7 +59,7 @@ extension WorldState {
                             source: ["parameter": "page_token"])))
             }
             start = min(offset, items.count)
-            if let sizeInToken = text.split(separator: ";").dropFirst().first.flatMap({ Int($0) }) { size = sizeInToken }
+            if let sizeInToken = fields.dropFirst().first.flatMap({ Int($0) }), sizeInToken > 0 { size = sizeInToken }
         }
         let end = min(items.count, start + size)
         var meta: [(String, JSON)] = [("first", .string(controlPlaneURL + path))]
