@@ -19,7 +19,9 @@ extension Simulator {
         report("control plane: \(simulator.controlPlaneURL) (state: \(simulator.controlPlaneURL)/sim/v1/state)")
         for cluster in simulator.connectionInfo.clusters {
             let placement = cluster.network.map { "private, network \($0)" } ?? "public"
-            report("cluster \(cluster.id) (\(cluster.name), \(placement)): \(cluster.restURL) bootstrap \(cluster.bootstrap)")
+            report(
+                "cluster \(cluster.id) (\(cluster.name), \(placement)): \(cluster.restURL) bootstrap \(cluster.bootstrap)"
+            )
         }
         report("press Ctrl-C to stop")
         await waitForTerminationSignal()

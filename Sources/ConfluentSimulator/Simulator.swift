@@ -136,8 +136,10 @@ public final class Simulator: Sendable {
 extension WorldState {
     func connectionInfo(ports: [String: Int], revealOperatorSecrets: Bool) -> SimulatorConnectionInfo {
         let admins = principals.values.filter(\.admin).map(\.id).sorted()
-        let operatorKeys = keyOrder.compactMap { keys[$0] }.filter { revealOperatorSecrets && admins.contains($0.owner) }
-            .map { SimulatorConnectionInfo.Key(id: $0.id, secret: $0.secret, owner: $0.owner, resource: $0.resource) }
+        let operatorKeys = keyOrder.compactMap { keys[$0] }.filter {
+            revealOperatorSecrets && admins.contains($0.owner)
+        }
+        .map { SimulatorConnectionInfo.Key(id: $0.id, secret: $0.secret, owner: $0.owner, resource: $0.resource) }
         return SimulatorConnectionInfo(
             controlPlaneURL: controlPlaneURL, controlPlanePort: ports[World.controlPlane] ?? 0,
             stateURL: controlPlaneURL + "/sim/v1/state", faultsURL: controlPlaneURL + "/sim/v1/faults",

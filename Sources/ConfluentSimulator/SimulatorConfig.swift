@@ -235,7 +235,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             self.init(
-                id: try c.decode(String.self, forKey: .id), environment: try c.decode(String.self, forKey: .environment),
+                id: try c.decode(String.self, forKey: .id),
+                environment: try c.decode(String.self, forKey: .environment),
                 network: try c.decode(String.self, forKey: .network),
                 acceptNetworks: try c.value(.acceptNetworks, default: []),
                 acceptEnvironments: try c.value(.acceptEnvironments, default: []),
@@ -262,8 +263,10 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             self.init(
-                id: try c.decode(String.self, forKey: .id), environment: try c.decode(String.self, forKey: .environment),
-                network: try c.decode(String.self, forKey: .network), service: try c.decode(String.self, forKey: .service),
+                id: try c.decode(String.self, forKey: .id),
+                environment: try c.decode(String.self, forKey: .environment),
+                network: try c.decode(String.self, forKey: .network),
+                service: try c.decode(String.self, forKey: .service),
                 phase: try c.value(.phase, default: "READY"))
         }
     }

@@ -15,7 +15,9 @@ extension WorldState {
     mutating func handleACLs(_ call: ClusterCall, _ rest: [String]) -> SimResponse {
         let method = call.request.method
         let manage = method != "GET"
-        guard authorized(call.principal, cluster: call.clusterID, manage ? "ALTER" : "DESCRIBE", "CLUSTER", "kafka-cluster")
+        guard
+            authorized(
+                call.principal, cluster: call.clusterID, manage ? "ALTER" : "DESCRIBE", "CLUSTER", "kafka-cluster")
         else { return ClusterCall.unauthorized }
         switch (method, rest.first, rest.count) {
         case ("POST", "acls:batch"?, 1):
@@ -44,7 +46,8 @@ extension WorldState {
         case ("GET", "acls"?, 1):
             let filter = ACLFilter(call.request)
             let data = clusters[call.clusterID]!.acls.filter(filter.matches).map { aclJSON(call, $0) }
-            return .json(200, ClusterCall.collection(kind: "KafkaAclList", selfURL: call.clusterPath + "/acls", data: data))
+            return .json(
+                200, ClusterCall.collection(kind: "KafkaAclList", selfURL: call.clusterPath + "/acls", data: data))
         case ("DELETE", "acls"?, 1):
             for name in ["resource_type", "pattern_type", "operation", "permission"] {
                 let value = call.request.queryValue(name)
@@ -88,7 +91,8 @@ extension WorldState {
         }
         if acl.resourceType == "CLUSTER", acl.resourceName != "kafka-cluster" {
             return .failure(
-                ACLRefusal(response: .kafka(400, 40002, "The only valid name for the CLUSTER resource is kafka-cluster")))
+                ACLRefusal(
+                    response: .kafka(400, 40002, "The only valid name for the CLUSTER resource is kafka-cluster")))
         }
         guard acl.principal.hasPrefix("User:") || acl.principal.hasPrefix("UserV2:") else {
             return .failure(ACLRefusal(response: .kafka(400, 40002, "Could not parse principal '\(acl.principal)'.")))

@@ -144,7 +144,8 @@ extension WorldState {
         let all = clusters[call.clusterID].map { Array($0.topics.values) } ?? []
         let topics = all.filter { may(call, "DESCRIBE", "TOPIC", $0.name) }
         let data = topics.sorted { $0.name < $1.name }.map { topicJSON(call, $0) }
-        return .json(200, ClusterCall.collection(kind: "KafkaTopicList", selfURL: call.clusterPath + "/topics", data: data))
+        return .json(
+            200, ClusterCall.collection(kind: "KafkaTopicList", selfURL: call.clusterPath + "/topics", data: data))
     }
 
     private mutating func createTopic(_ call: ClusterCall) -> SimResponse {

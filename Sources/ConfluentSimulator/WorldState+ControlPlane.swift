@@ -14,7 +14,8 @@ extension WorldState {
                 headers: Self.unauthenticatedHeaders)
         }
         guard isAdmin(key.owner) else {
-            return .cloud(403, "forbidden_access", "Forbidden", "Principal \(key.owner) is not authorized for this API.")
+            return .cloud(
+                403, "forbidden_access", "Forbidden", "Principal \(key.owner) is not authorized for this API.")
         }
         switch (segments.first, segments.dropFirst().first, segments.dropFirst(2).first) {
         case ("iam"?, "v2"?, "api-keys"?): return handleAPIKeys(request, Array(segments.dropFirst(3)), now: now)
@@ -47,7 +48,8 @@ extension WorldState {
         }
         var start = 0
         if let token = request.queryValue("page_token") {
-            let fields = Data(base64Encoded: token).flatMap { String(data: $0, encoding: .utf8) }?
+            let fields =
+                Data(base64Encoded: token).flatMap { String(data: $0, encoding: .utf8) }?
                 .split(separator: ";").map(String.init) ?? []
             guard let first = fields.first, first.hasPrefix("offset:"), let offset = Int(first.dropFirst(7)),
                 offset >= 0
@@ -103,7 +105,8 @@ extension WorldState {
                     [
                         "id": .string(resource), "environment": .string(cluster.environment), "kind": "Cluster",
                         "api_version": "cmk/v2",
-                        "related": .string(controlPlaneURL + "/cmk/v2/clusters/\(resource)?environment=\(cluster.environment)"),
+                        "related": .string(
+                            controlPlaneURL + "/cmk/v2/clusters/\(resource)?environment=\(cluster.environment)"),
                         "resource_name": .string(
                             "crn://confluent.cloud/organization=\(organization)/environment=\(cluster.environment)/cloud-cluster=\(resource)/kafka=\(resource)"
                         ),
@@ -114,7 +117,9 @@ extension WorldState {
             ("self", .string(controlPlaneURL + "/iam/v2/api-keys/" + key.id)),
             (
                 "resource_name",
-                .string("crn://api.confluent.cloud/organization=\(organization)/\(ownerPath.dropLast())=\(key.owner)/api-key=\(key.id)")
+                .string(
+                    "crn://api.confluent.cloud/organization=\(organization)/\(ownerPath.dropLast())=\(key.owner)/api-key=\(key.id)"
+                )
             ),
             ("created_at", .string(iso.string(from: Date(timeIntervalSince1970: key.createdAt)))),
             ("updated_at", .string(iso.string(from: Date(timeIntervalSince1970: key.createdAt)))),
@@ -166,7 +171,9 @@ extension WorldState {
             guard let key = keys[rest[0]] else {
                 return .cloud(404, "resource_not_found", "Not Found", "API key \(rest[0]) was not found.")
             }
-            if key.revoked { return .cloud(403, "forbidden_access", "Forbidden", "API key \(key.id) has been deleted.") }
+            if key.revoked {
+                return .cloud(403, "forbidden_access", "Forbidden", "API key \(key.id) has been deleted.")
+            }
             keys[key.id]!.revoked = true
             keys[key.id]!.revokedAt = now
             return .empty(204)
@@ -219,7 +226,8 @@ extension WorldState {
                 "self": .string(controlPlaneURL + "/iam/v2/service-accounts/" + account.id),
                 "resource_name": .string(
                     "crn://api.confluent.cloud/organization=\(organization)/service-account=\(account.id)"),
-                "created_at": .string(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: account.createdAt))),
+                "created_at": .string(
+                    ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: account.createdAt))),
             ],
             "display_name": .string(account.name), "description": .string(""),
         ]

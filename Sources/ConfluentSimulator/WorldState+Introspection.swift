@@ -8,7 +8,8 @@ extension WorldState {
         case ("GET", "/sim/v1/faults"): return .json(200, faultsJSON())
         case ("POST", "/sim/v1/faults"), ("PUT", "/sim/v1/faults"):
             do {
-                let settings = try JSONDecoder().decode(FaultSettings.self, from: Data(request.body.isEmpty ? Array("{}".utf8) : request.body))
+                let settings = try JSONDecoder().decode(
+                    FaultSettings.self, from: Data(request.body.isEmpty ? Array("{}".utf8) : request.body))
                 if settings.seed != faults.seed { dice = SplitMix64(seed: settings.seed) }
                 faults = settings
                 rateWindows = [:]
@@ -76,8 +77,10 @@ extension WorldState {
             ]
         }
         let principalItems: [JSON] = principals.values.sorted { $0.id < $1.id }.map {
-            ["id": .string($0.id), "name": .string($0.name), "admin": .bool($0.admin),
-             "kind": .string($0.isServiceAccount ? "ServiceAccount" : "User")]
+            [
+                "id": .string($0.id), "name": .string($0.name), "admin": .bool($0.admin),
+                "kind": .string($0.isServiceAccount ? "ServiceAccount" : "User"),
+            ]
         }
         return [
             "now_ms": .int(epochMs(now)),

@@ -129,14 +129,16 @@ extension WorldState {
         {
             return failed(
                 "AUTHENTICATION_ERROR",
-                "Principal User:\(owner) is not authorized: ALTER on CLUSTER kafka-cluster of \(destination.id) is required")
+                "Principal User:\(owner) is not authorized: ALTER on CLUSTER kafka-cluster of \(destination.id) is required"
+            )
         }
         if let message = credentialProblem(
             half.configs["local.sasl.jaas.config"], clusterID: source.id, now: now, side: "local")
         {
             return failed("AUTHENTICATION_ERROR", message)
         }
-        return LinkHealth(state: "ACTIVE", error: "NO_ERROR", message: nil, remoteKeyID: remoteKey, localKeyID: localKey)
+        return LinkHealth(
+            state: "ACTIVE", error: "NO_ERROR", message: nil, remoteKeyID: remoteKey, localKeyID: localKey)
     }
 
     /// The cluster holding the source topics of the mirrors of link `name` on `destinationID`.

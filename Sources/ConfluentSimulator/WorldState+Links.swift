@@ -25,7 +25,9 @@ extension WorldState {
     mutating func handleLinks(_ call: ClusterCall, _ rest: [String]) -> SimResponse {
         let method = call.request.method
         let reading = method == "GET"
-        guard authorized(call.principal, cluster: call.clusterID, reading ? "DESCRIBE" : "ALTER", "CLUSTER", "kafka-cluster")
+        guard
+            authorized(
+                call.principal, cluster: call.clusterID, reading ? "DESCRIBE" : "ALTER", "CLUSTER", "kafka-cluster")
         else { return ClusterCall.unauthorized }
         guard let name = rest.first else {
             switch method {
@@ -33,7 +35,8 @@ extension WorldState {
                 let links = clusters[call.clusterID]!.links.values.sorted { $0.name < $1.name }
                 let data = links.map { linkJSON(call, $0, includeTasks: false) }
                 return .json(
-                    200, ClusterCall.collection(kind: "KafkaLinkDataList", selfURL: call.clusterPath + "/links", data: data))
+                    200,
+                    ClusterCall.collection(kind: "KafkaLinkDataList", selfURL: call.clusterPath + "/links", data: data))
             case "POST": return createLink(call)
             default: return .kafka(405, 405, "HTTP 405 Method Not Allowed")
             }
@@ -44,7 +47,8 @@ extension WorldState {
         }
         switch (method, rest.count) {
         case ("GET", 1):
-            return .json(200, linkJSON(call, half, includeTasks: call.request.queryBool("include_tasks", default: false)))
+            return .json(
+                200, linkJSON(call, half, includeTasks: call.request.queryBool("include_tasks", default: false)))
         case ("DELETE", 1): return deleteLink(call, half)
         case ("GET", 2) where rest[1] == "configs":
             let data = linkConfigs(half).map { linkConfigJSON(call, half, $0) }
@@ -58,7 +62,9 @@ extension WorldState {
             }
             var changes: [(String, String?)] = []
             for item in items {
-                guard let configName = item["name"]?.stringValue else { return .kafka(400, 400, "Field 'name' is required.") }
+                guard let configName = item["name"]?.stringValue else {
+                    return .kafka(400, 400, "Field 'name' is required.")
+                }
                 let delete = item["operation"]?.stringValue == "DELETE"
                 changes.append((configName, delete ? nil : item["value"]?.stringValue))
             }
@@ -93,7 +99,8 @@ extension WorldState {
     func linkConfigs(_ half: LinkHalf) -> [LinkConfigEntry] {
         var entries: [String: LinkConfigEntry] = [:]
         for item in Self.linkDefaults {
-            entries[item.name] = LinkConfigEntry(name: item.name, value: item.value, isDefault: true, readOnly: item.readOnly)
+            entries[item.name] = LinkConfigEntry(
+                name: item.name, value: item.value, isDefault: true, readOnly: item.readOnly)
         }
         for (name, value) in half.configs {
             let readOnly = entries[name]?.readOnly ?? false
@@ -108,11 +115,13 @@ extension WorldState {
             "kind": "KafkaLinkConfigData",
             "metadata": [
                 "self": .string(call.clusterPath + "/links/\(half.name)/configs/\(entry.name)"),
-                "resource_name": .string("crn:///kafka=\(call.clusterID)/cluster-link=\(half.name)/config=\(entry.name)"),
+                "resource_name": .string(
+                    "crn:///kafka=\(call.clusterID)/cluster-link=\(half.name)/config=\(entry.name)"),
             ],
             "cluster_id": .string(call.clusterID), "name": .string(entry.name),
             "value": sensitive ? .null : .string(entry.value),
-            "is_default": .bool(entry.isDefault), "is_read_only": .bool(entry.readOnly), "is_sensitive": .bool(sensitive),
+            "is_default": .bool(entry.isDefault), "is_read_only": .bool(entry.readOnly),
+            "is_sensitive": .bool(sensitive),
             "source": .string(entry.isDefault ? "DEFAULT_CONFIG" : "DYNAMIC_CLUSTER_LINK_CONFIG"),
             "synonyms": [], "link_name": .string(half.name),
         ]
@@ -120,9 +129,10 @@ extension WorldState {
 
     func linkJSON(_ call: ClusterCall, _ half: LinkHalf, includeTasks: Bool) -> JSON {
         let health = linkHealth(clusterID: call.clusterID, name: half.name, now: call.now)
-        let topicNames = (clusters[call.clusterID]?.topics.values.filter {
-            $0.mirror?.linkName == half.name && $0.mirror?.status != "STOPPED"
-        } ?? []).map(\.name).sorted()
+        let topicNames =
+            (clusters[call.clusterID]?.topics.values.filter {
+                $0.mirror?.linkName == half.name && $0.mirror?.status != "STOPPED"
+            } ?? []).map(\.name).sorted()
         let isSourceHalf = half.linkMode == "SOURCE"
         var object: [(String, JSON)] = [
             ("kind", "KafkaLinkData"),
@@ -147,8 +157,11 @@ extension WorldState {
         if includeTasks {
             let taskState = health.isActive ? "NOT_CONFIGURED" : "LINK_FAILED"
             let tasks: [JSON] = ["AclSync", "AutoCreateMirror", "ConsumerOffsetSync", "TopicConfigsSync"].map {
-                ["task_name": .string($0), "state": .string($0 == "TopicConfigsSync" && health.isActive ? "ACTIVE" : taskState),
-                 "errors": []]
+                [
+                    "task_name": .string($0),
+                    "state": .string($0 == "TopicConfigsSync" && health.isActive ? "ACTIVE" : taskState),
+                    "errors": [],
+                ]
             }
             object.append(("tasks", .array(tasks)))
         }
@@ -163,7 +176,9 @@ extension WorldState {
         let body = request.json ?? [:]
         var configs: [String: String] = [:]
         for item in body["configs"]?.arrayValue ?? [] {
-            guard let configName = item["name"]?.stringValue else { return .kafka(400, 400, "Config 'name' is required.") }
+            guard let configName = item["name"]?.stringValue else {
+                return .kafka(400, 400, "Config 'name' is required.")
+            }
             if let value = item["value"]?.stringValue { configs[configName] = value }
         }
         if clusters[call.clusterID]!.links[name] != nil {

@@ -53,7 +53,9 @@ extension WorldState {
             sourceCluster(ofLink: mirror.linkName, on: clusterID)?.topics[mirror.sourceTopic]
         }
         return topic.endOffsets.enumerated().map { partition, end in
-            let sourceEnd = source.flatMap { $0.endOffsets.indices.contains(partition) ? $0.endOffsets[partition] : nil }
+            let sourceEnd = source.flatMap {
+                $0.endOffsets.indices.contains(partition) ? $0.endOffsets[partition] : nil
+            }
             let lag = max(0, (sourceEnd ?? end) - end)
             return ["partition": .int(partition), "lag": .int(lag), "last_source_fetch_offset": .int(end - 1)]
         }
@@ -112,7 +114,8 @@ extension WorldState {
             return ClusterCall.badRequest(
                 prefix.isEmpty
                     ? "Mirror topic name '\(mirrorName)' must equal the source topic name '\(sourceName)'."
-                    : "Mirror topic name '\(mirrorName)' must be the link prefix '\(prefix)' followed by '\(sourceName)'.")
+                    : "Mirror topic name '\(mirrorName)' must be the link prefix '\(prefix)' followed by '\(sourceName)'."
+            )
         }
         if let factor = body["replication_factor"]?.intValue, factor != 3 {
             return ClusterCall.badRequest("Topic replication factor must be 3")

@@ -23,8 +23,12 @@ struct APIKeyTests {
         defer { Task { await world.stop() } }
         let reply = try await SimHTTP.send(
             "POST", world.control("/iam/v2/api-keys"),
-            json: ["spec": ["display_name": "k", "owner": ["id": .string(Demo.linkServiceAccount)],
-                            "resource": ["id": .string(Demo.jump), "environment": .string(Demo.environment)]]],
+            json: [
+                "spec": [
+                    "display_name": "k", "owner": ["id": .string(Demo.linkServiceAccount)],
+                    "resource": ["id": .string(Demo.jump), "environment": .string(Demo.environment)],
+                ]
+            ],
             cred: world.cloud)
         #expect(reply.status == 202)
         let id = try #require(reply.json["id"]?.stringValue)
@@ -42,9 +46,13 @@ struct APIKeyTests {
     @Test func listFiltersByOwnerAndResourceAndPaginates() async throws {
         let world = try await DemoWorld.start()
         defer { Task { await world.stop() } }
-        for _ in 0..<5 { _ = try await world.createKey(owner: Demo.linkServiceAccount, resource: Demo.jump, wait: false) }
+        for _ in 0..<5 {
+            _ = try await world.createKey(owner: Demo.linkServiceAccount, resource: Demo.jump, wait: false)
+        }
         let filtered = try await SimHTTP.send(
-            "GET", world.control("/iam/v2/api-keys?spec.owner=\(Demo.linkServiceAccount)&spec.resource=\(Demo.jump)&page_size=2"),
+            "GET",
+            world.control(
+                "/iam/v2/api-keys?spec.owner=\(Demo.linkServiceAccount)&spec.resource=\(Demo.jump)&page_size=2"),
             cred: world.cloud)
         #expect(filtered.status == 200)
         #expect(filtered.json["kind"] == "ApiKeyList")
@@ -104,7 +112,8 @@ struct APIKeyTests {
         let frozen = try await world.endOffsets(Demo.target, "orders")
         try await Task.sleep(nanoseconds: 200_000_000)
         #expect(try await world.endOffsets(Demo.target, "orders") == frozen)
-        let gone = try await SimHTTP.send("GET", world.control("/iam/v2/api-keys/\(leg.linkKey.key)"), cred: world.cloud)
+        let gone = try await SimHTTP.send(
+            "GET", world.control("/iam/v2/api-keys/\(leg.linkKey.key)"), cred: world.cloud)
         #expect(gone.status == 403)
         let state = try await world.state()
         let entry = state["api_keys"]?.arrayValue?.first { $0["id"] == .string(leg.linkKey.key) }
@@ -122,7 +131,8 @@ struct APIKeyTests {
         let fetched = try await SimHTTP.send("GET", world.control("/iam/v2/api-keys/\(keyID)"), cred: world.cloud)
         #expect(fetched.json["spec"]?["secret"] == "")
         _ = try await SimHTTP.send(
-            "POST", world.api(Demo.origin) + "/topics/orders/records", json: ["partition_id": 0, "value": ["type": "JSON", "data": 1]],
+            "POST", world.api(Demo.origin) + "/topics/orders/records",
+            json: ["partition_id": 0, "value": ["type": "JSON", "data": 1]],
             cred: world.origin)
         try await world.eventually("the new record reaches the target") {
             try await world.endOffsets(Demo.target, "orders").first == 51
@@ -130,7 +140,10 @@ struct APIKeyTests {
         let state = try await world.state()
         let halves = state["links"]?.arrayValue ?? []
         #expect(halves.filter { $0["remote_api_key_id"] == .string(keyID) }.count == 2)
-        #expect(halves.allSatisfy { $0["link_state"] == "ACTIVE" || $0["link_mode"] == "SOURCE" && $0["link_state"] == "ACTIVE" })
+        #expect(
+            halves.allSatisfy {
+                $0["link_state"] == "ACTIVE" || $0["link_mode"] == "SOURCE" && $0["link_state"] == "ACTIVE"
+            })
     }
 
     @Test func serviceAccountsListAndGet() async throws {
@@ -143,7 +156,8 @@ struct APIKeyTests {
         let one = try await SimHTTP.send(
             "GET", world.control("/iam/v2/service-accounts/\(Demo.linkServiceAccount)"), cred: world.cloud)
         #expect(one.json["kind"] == "ServiceAccount")
-        let missing = try await SimHTTP.send("GET", world.control("/iam/v2/service-accounts/sa-none"), cred: world.cloud)
+        let missing = try await SimHTTP.send(
+            "GET", world.control("/iam/v2/service-accounts/sa-none"), cred: world.cloud)
         #expect(missing.status == 404)
     }
 }

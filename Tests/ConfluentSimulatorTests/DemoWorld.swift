@@ -46,7 +46,8 @@ struct DemoWorld: Sendable {
         if let resource {
             spec.append(("resource", ["id": .string(resource), "environment": .string(Demo.environment)]))
         }
-        let reply = try await SimHTTP.send("POST", control("/iam/v2/api-keys"), json: ["spec": .object(spec)], cred: cloud)
+        let reply = try await SimHTTP.send(
+            "POST", control("/iam/v2/api-keys"), json: ["spec": .object(spec)], cred: cloud)
         try #require(reply.status == 202, "create key: \(reply.status) \(reply.text)")
         let cred = Cred(key: reply.json["id"]!.stringValue!, secret: reply.json["spec"]!["secret"]!.stringValue!)
         if wait, let resource { try await waitUsable(cred, cluster: resource) }

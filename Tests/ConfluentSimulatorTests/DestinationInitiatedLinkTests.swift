@@ -15,18 +15,21 @@ struct DestinationInitiatedLinkTests {
             cred: jumpOperator)
         #expect(topic.status == 201)
         let link = try await SimHTTP.send(
-            "POST", world.api(Demo.target) + "/links?link_name=l2", json: world.destinationInitiatedBody(linkKey: linkKey),
+            "POST", world.api(Demo.target) + "/links?link_name=l2",
+            json: world.destinationInitiatedBody(linkKey: linkKey),
             cred: world.target)
         #expect(link.status == 204, "\(link.text)")
         let refused = try await SimHTTP.send(
-            "POST", world.api(Demo.target) + "/links/l2/mirrors", json: ["source_topic_name": "local"], cred: world.target)
+            "POST", world.api(Demo.target) + "/links/l2/mirrors", json: ["source_topic_name": "local"],
+            cred: world.target)
         #expect(refused.status == 403)
         #expect(refused.json["error_code"] == 40301)
         try await world.addACL(
             cluster: Demo.jump, with: jumpOperator, principal: "User:\(Demo.linkServiceAccount)", type: "TOPIC",
             name: "loc", operation: "READ", pattern: "PREFIXED")
         let allowed = try await SimHTTP.send(
-            "POST", world.api(Demo.target) + "/links/l2/mirrors", json: ["source_topic_name": "local"], cred: world.target)
+            "POST", world.api(Demo.target) + "/links/l2/mirrors", json: ["source_topic_name": "local"],
+            cred: world.target)
         #expect(allowed.status == 204)
     }
 
@@ -47,8 +50,10 @@ struct DestinationInitiatedLinkTests {
         let linkKey = try await world.createKey(owner: Demo.linkServiceAccount, resource: Demo.jump)
         let refused = try await SimHTTP.send(
             "POST", world.api(Demo.jump) + "/links?link_name=x",
-            json: ["source_cluster_id": .string(Demo.origin),
-                   "configs": DemoWorld.configs([("link.mode", "DESTINATION"), ("connection.mode", "INBOUND")])],
+            json: [
+                "source_cluster_id": .string(Demo.origin),
+                "configs": DemoWorld.configs([("link.mode", "DESTINATION"), ("connection.mode", "INBOUND")]),
+            ],
             cred: linkKey)
         #expect(refused.status == 403)
         #expect(refused.json["error_code"] == 40301)

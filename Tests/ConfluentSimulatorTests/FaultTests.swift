@@ -70,7 +70,8 @@ struct FaultTests {
         try await world.setFaults(["requestsPerSecond": [Demo.origin: 3]])
         var statuses: [Int] = []
         for _ in 0..<5 {
-            statuses.append(try await SimHTTP.send("GET", world.api(Demo.origin) + "/topics", cred: world.origin).status)
+            statuses.append(
+                try await SimHTTP.send("GET", world.api(Demo.origin) + "/topics", cred: world.origin).status)
         }
         #expect(statuses.prefix(3).allSatisfy { $0 == 200 })
         #expect(statuses.last == 429)
@@ -127,7 +128,11 @@ struct FaultTests {
         try await world.setFaults(["networkLinkFailurePhase": "FAILED"])
         let service = try await SimHTTP.send(
             "POST", world.control("/networking/v1/network-link-services"),
-            json: ["spec": ["environment": ["id": .string(Demo.environment)], "network": ["id": .string(Demo.originNetwork)]]],
+            json: [
+                "spec": [
+                    "environment": ["id": .string(Demo.environment)], "network": ["id": .string(Demo.originNetwork)],
+                ]
+            ],
             cred: world.cloud)
         let id = try #require(service.json["id"]?.stringValue)
         try await world.eventually("service FAILED") {

@@ -11,7 +11,10 @@ struct IntrospectionTests {
         defer { Task { await world.stop() } }
         let leg = try await world.setUpLeg1()
         let state = try await world.state()
-        #expect(state["clusters"]?.arrayValue?.map { $0["id"] } == [.string(Demo.origin), .string(Demo.jump), .string(Demo.target)])
+        #expect(
+            state["clusters"]?.arrayValue?.map { $0["id"] } == [
+                .string(Demo.origin), .string(Demo.jump), .string(Demo.target),
+            ])
         #expect(state["clusters"]?.arrayValue?[1]["public"] == true)
         #expect(state["links"]?.arrayValue?.count == 2)
         #expect(state["mirrors"]?.arrayValue?.first?["mirror_topic_name"] == "orders")
@@ -81,7 +84,8 @@ struct IntrospectionTests {
     @Test func jumpDemoScenarioStartsFastAndWritesConnectionFile() async throws {
         let clock = ContinuousClock()
         let start = clock.now
-        let sim = try await Simulator.start(try SimulatorConfig.scenario(named: "jump-demo"), revealOperatorSecrets: true)
+        let sim = try await Simulator.start(
+            try SimulatorConfig.scenario(named: "jump-demo"), revealOperatorSecrets: true)
         defer { Task { await sim.stop() } }
         #expect(clock.now - start < .seconds(1))
         #expect(sim.ports.count == 4)

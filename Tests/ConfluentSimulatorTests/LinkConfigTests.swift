@@ -47,12 +47,17 @@ struct LinkConfigTests {
         #expect(read.json["source"] == "DEFAULT_CONFIG")
         let alter = try await SimHTTP.send(
             "PUT", base + ":alter",
-            json: ["data": [["name": "acl.sync.ms", "value": "9000"], ["name": "topic.config.sync.ms", "operation": "DELETE"]]],
+            json: [
+                "data": [
+                    ["name": "acl.sync.ms", "value": "9000"], ["name": "topic.config.sync.ms", "operation": "DELETE"],
+                ]
+            ],
             cred: leg.jumpOperator)
         #expect(alter.status == 204)
         read = try await SimHTTP.send("GET", base + "/acl.sync.ms", cred: leg.jumpOperator)
         #expect(read.json["value"] == "9000")
-        let readOnly = try await SimHTTP.send("PUT", base + "/link.mode", json: ["value": "SOURCE"], cred: leg.jumpOperator)
+        let readOnly = try await SimHTTP.send(
+            "PUT", base + "/link.mode", json: ["value": "SOURCE"], cred: leg.jumpOperator)
         #expect(readOnly.status == 400)
     }
 

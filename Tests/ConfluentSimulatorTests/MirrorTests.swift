@@ -43,7 +43,8 @@ struct MirrorTests {
         }
         #expect(try await world.endOffsets(Demo.target, "orders") == [52, 52, 52, 52, 52, 52])
         #expect(try await world.endOffsets(Demo.target, "payments") == [60, 60, 60])
-        let mirror = try await SimHTTP.send("GET", world.api(Demo.target) + "/links/leg2/mirrors/orders", cred: world.target)
+        let mirror = try await SimHTTP.send(
+            "GET", world.api(Demo.target) + "/links/leg2/mirrors/orders", cred: world.target)
         #expect(mirror.json["mirror_status"] == "ACTIVE")
         #expect(mirror.json["source_topic_name"] == "orders")
         #expect(mirror.json["num_partitions"] == 6)
@@ -57,7 +58,8 @@ struct MirrorTests {
         let world = try await DemoWorld.start(replicationRate: 0)
         defer { Task { await world.stop() } }
         let leg = try await world.setUpLeg1()
-        let fresh = try await SimHTTP.send("GET", world.api(Demo.jump) + "/links/leg1/mirrors/orders", cred: leg.jumpOperator)
+        let fresh = try await SimHTTP.send(
+            "GET", world.api(Demo.jump) + "/links/leg1/mirrors/orders", cred: leg.jumpOperator)
         let lags = fresh.json["mirror_lags"]?.arrayValue ?? []
         #expect(lags.count == 6)
         for lag in lags {
@@ -91,7 +93,8 @@ struct MirrorTests {
         #expect(item?["error_code"] == .null)
         #expect(item?["kind"] == "AlterMirrorsData")
         try await Task.sleep(nanoseconds: 150_000_000)
-        let pending = try await SimHTTP.send("GET", world.api(Demo.jump) + "/links/leg1/mirrors/orders", cred: leg.jumpOperator)
+        let pending = try await SimHTTP.send(
+            "GET", world.api(Demo.jump) + "/links/leg1/mirrors/orders", cred: leg.jumpOperator)
         #expect(pending.json["mirror_status"] == "PENDING_STOPPED")
         try await world.setFaults([:])
         try await world.eventually("promotion settles") {
@@ -121,7 +124,8 @@ struct MirrorTests {
             cred: leg.jumpOperator)
         #expect(failover.status == 200)
         #expect(failover.json["data"]?.arrayValue?.first?["mirror_topic_name"] == "orders")
-        let stopped = try await SimHTTP.send("GET", world.api(Demo.jump) + "/links/leg1/mirrors/orders", cred: leg.jumpOperator)
+        let stopped = try await SimHTTP.send(
+            "GET", world.api(Demo.jump) + "/links/leg1/mirrors/orders", cred: leg.jumpOperator)
         #expect(stopped.json["mirror_status"] == "STOPPED")
     }
 
@@ -130,7 +134,8 @@ struct MirrorTests {
         defer { Task { await world.stop() } }
         let leg = try await world.setUpLeg1()
         let pause = try await SimHTTP.send(
-            "POST", world.api(Demo.jump) + "/links/leg1/mirrors:pause", json: ["mirror_topic_names": ["orders", "ghost"]],
+            "POST", world.api(Demo.jump) + "/links/leg1/mirrors:pause",
+            json: ["mirror_topic_names": ["orders", "ghost"]],
             cred: leg.jumpOperator)
         #expect(pause.status == 200)
         let items = pause.json["data"]?.arrayValue ?? []
@@ -175,7 +180,8 @@ struct MirrorTests {
             "POST", world.api(Demo.target) + "/links/pfx/mirrors",
             json: ["source_topic_name": "events", "mirror_topic_name": "west.events"], cred: world.target)
         #expect(right.status == 204)
-        let shown = try await SimHTTP.send("GET", world.api(Demo.target) + "/links/pfx/mirrors/west.events", cred: world.target)
+        let shown = try await SimHTTP.send(
+            "GET", world.api(Demo.target) + "/links/pfx/mirrors/west.events", cred: world.target)
         #expect(shown.json["source_topic_name"] == "events")
     }
 }

@@ -56,7 +56,8 @@ struct NetworkRuleTests {
     @Test func sharedNetworkConnectsPrivateClusters() async throws {
         let world = try await DemoWorld.start { config in
             config.clusters.append(.init(id: "lkc-sibling", environment: Demo.environment, network: Demo.originNetwork))
-            config.apiKeys.append(.init(id: "SIBLINGOPERATOR1", secret: "s1", owner: Demo.operatorUser, resource: "lkc-sibling"))
+            config.apiKeys.append(
+                .init(id: "SIBLINGOPERATOR1", secret: "s1", owner: Demo.operatorUser, resource: "lkc-sibling"))
         }
         defer { Task { await world.stop() } }
         let sibling = Cred(key: "SIBLINGOPERATOR1", secret: "s1")
@@ -101,7 +102,8 @@ struct NetworkRuleTests {
         #expect(early.status == 400)
         try await world.eventually("endpoint READY") {
             let reply = try await SimHTTP.send(
-                "GET", world.control("/networking/v1/network-link-endpoints/\(endpointID)?environment=\(Demo.environment)"),
+                "GET",
+                world.control("/networking/v1/network-link-endpoints/\(endpointID)?environment=\(Demo.environment)"),
                 cred: world.cloud)
             return reply.json["status"]?["phase"] == "READY"
         }
@@ -117,17 +119,20 @@ struct NetworkRuleTests {
         }
         // Removing the endpoint cuts the path: the link fails and its mirrors stop.
         let deleted = try await SimHTTP.send(
-            "DELETE", world.control("/networking/v1/network-link-endpoints/\(endpointID)?environment=\(Demo.environment)"),
+            "DELETE",
+            world.control("/networking/v1/network-link-endpoints/\(endpointID)?environment=\(Demo.environment)"),
             cred: world.cloud)
         #expect(deleted.status == 204)
         let link = try await world.link(Demo.target, "nl", with: world.target)
         #expect(link["link_error"] == "BOOTSTRAP_TCP_CONNECTION_FAILED_ERROR")
         _ = try await SimHTTP.send(
-            "POST", world.api(Demo.origin) + "/topics/payments/records", json: ["value": ["type": "STRING", "data": "x"]],
+            "POST", world.api(Demo.origin) + "/topics/payments/records",
+            json: ["value": ["type": "STRING", "data": "x"]],
             cred: world.origin)
         try await Task.sleep(nanoseconds: 150_000_000)
         #expect(try await world.endOffsets(Demo.target, "payments").reduce(0, +) == 180)
-        let shown = try await SimHTTP.send("GET", world.api(Demo.target) + "/links/nl/mirrors/payments", cred: world.target)
+        let shown = try await SimHTTP.send(
+            "GET", world.api(Demo.target) + "/links/nl/mirrors/payments", cred: world.target)
         #expect(shown.json["mirror_status"] == "LINK_FAILED")
     }
 
@@ -175,7 +180,9 @@ struct NetworkRuleTests {
         let created = try await SimHTTP.send(
             "POST", world.api(Demo.target) + "/links?link_name=bad&validate_link=false", json: body, cred: world.target)
         #expect(created.status == 204)
-        #expect(try await world.link(Demo.target, "bad", with: world.target)["link_error"] == "UNRESOLVABLE_BOOTSTRAP_ERROR")
+        #expect(
+            try await world.link(Demo.target, "bad", with: world.target)["link_error"] == "UNRESOLVABLE_BOOTSTRAP_ERROR"
+        )
     }
 
     @Test func blackholedRemoteReportsTimeoutError() async throws {

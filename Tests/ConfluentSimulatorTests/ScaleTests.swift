@@ -29,11 +29,14 @@ struct ScaleTests {
                 "POST", dstAPI + "/links?link_name=link-\(index)",
                 json: [
                     "source_cluster_id": "lkc-src",
-                    "configs": DemoWorld.configs([("bootstrap.servers", sim.bootstrap(clusterID: "lkc-src")), ("sasl.jaas.config", jaas)]),
+                    "configs": DemoWorld.configs([
+                        ("bootstrap.servers", sim.bootstrap(clusterID: "lkc-src")), ("sasl.jaas.config", jaas),
+                    ]),
                 ], cred: dst)
             try #require(reply.status == 204)
             let mirror = try await SimHTTP.send(
-                "POST", dstAPI + "/links/link-\(index)/mirrors", json: ["source_topic_name": .string("topic-\(index)")], cred: dst)
+                "POST", dstAPI + "/links/link-\(index)/mirrors", json: ["source_topic_name": .string("topic-\(index)")],
+                cred: dst)
             try #require(mirror.status == 204)
         }
         let links = try await SimHTTP.send("GET", dstAPI + "/links", cred: dst)

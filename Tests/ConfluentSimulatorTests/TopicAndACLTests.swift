@@ -19,9 +19,11 @@ struct TopicAndACLTests {
         #expect(duplicate.json == ["error_code": 40002, "message": "Topic 'new' already exists."])
         let list = try await SimHTTP.send("GET", api + "/topics", cred: world.origin)
         #expect(list.json["data"]?.arrayValue?.map { $0["topic_name"] } == ["inventory", "new", "orders", "payments"])
-        let patched = try await SimHTTP.send("PATCH", api + "/topics/new", json: ["partitions_count": 4], cred: world.origin)
+        let patched = try await SimHTTP.send(
+            "PATCH", api + "/topics/new", json: ["partitions_count": 4], cred: world.origin)
         #expect(patched.json["partitions_count"] == 4)
-        let shrink = try await SimHTTP.send("PATCH", api + "/topics/new", json: ["partitions_count": 1], cred: world.origin)
+        let shrink = try await SimHTTP.send(
+            "PATCH", api + "/topics/new", json: ["partitions_count": 1], cred: world.origin)
         #expect(shrink.status == 400)
         let partitions = try await SimHTTP.send("GET", api + "/topics/new/partitions", cred: world.origin)
         #expect(partitions.json["data"]?.arrayValue?.count == 4)
@@ -40,14 +42,18 @@ struct TopicAndACLTests {
         defer { Task { await world.stop() } }
         let url = world.api(Demo.origin) + "/topics/payments/records"
         let reply = try await SimHTTP.send(
-            "POST", url, json: ["partition_id": 2, "key": ["type": "STRING", "data": "k"], "value": ["type": "BINARY", "data": "AAEC"]],
+            "POST", url,
+            json: [
+                "partition_id": 2, "key": ["type": "STRING", "data": "k"], "value": ["type": "BINARY", "data": "AAEC"],
+            ],
             cred: world.origin)
         #expect(reply.status == 200)
         #expect(reply.json["partition_id"] == 2)
         #expect(reply.json["offset"] == 60)
         #expect(reply.json["value"] == ["type": "BINARY", "size": 3])
         #expect(reply.json["key"] == ["type": "STRING", "size": 1])
-        let wrongType = try await SimHTTP.send("POST", url, raw: Array("x".utf8), contentType: "text/plain", cred: world.origin)
+        let wrongType = try await SimHTTP.send(
+            "POST", url, raw: Array("x".utf8), contentType: "text/plain", cred: world.origin)
         #expect(wrongType.status == 415)
         let empty = try await SimHTTP.send("POST", url, raw: [], cred: world.origin)
         #expect(empty.status == 422)
@@ -58,17 +64,24 @@ struct TopicAndACLTests {
         defer { Task { await world.stop() } }
         let api = world.api(Demo.origin)
         func acl(_ topic: String, _ op: String) -> JSON {
-            ["resource_type": "TOPIC", "resource_name": .string(topic), "pattern_type": "LITERAL",
-             "principal": "User:sa-link01", "host": "*", "operation": .string(op), "permission": "ALLOW"]
+            [
+                "resource_type": "TOPIC", "resource_name": .string(topic), "pattern_type": "LITERAL",
+                "principal": "User:sa-link01", "host": "*", "operation": .string(op), "permission": "ALLOW",
+            ]
         }
-        #expect(try await SimHTTP.send("POST", api + "/acls", json: acl("orders", "READ"), cred: world.origin).status == 201)
+        #expect(
+            try await SimHTTP.send("POST", api + "/acls", json: acl("orders", "READ"), cred: world.origin).status == 201
+        )
         let batch = try await SimHTTP.send(
-            "POST", api + "/acls:batch", json: ["data": [acl("payments", "READ"), acl("payments", "WRITE")]], cred: world.origin)
+            "POST", api + "/acls:batch", json: ["data": [acl("payments", "READ"), acl("payments", "WRITE")]],
+            cred: world.origin)
         #expect(batch.status == 201)
         let badCluster = try await SimHTTP.send(
             "POST", api + "/acls",
-            json: ["resource_type": "CLUSTER", "resource_name": "other", "pattern_type": "LITERAL",
-                   "principal": "User:sa-link01", "host": "*", "operation": "ALTER", "permission": "ALLOW"],
+            json: [
+                "resource_type": "CLUSTER", "resource_name": "other", "pattern_type": "LITERAL",
+                "principal": "User:sa-link01", "host": "*", "operation": "ALTER", "permission": "ALLOW",
+            ],
             cred: world.origin)
         #expect(badCluster.status == 400)
         #expect(badCluster.json["error_code"] == 40002)
