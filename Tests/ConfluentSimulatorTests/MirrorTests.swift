@@ -12,8 +12,9 @@ struct MirrorTests {
         let reply = try await SimHTTP.send(
             "POST", world.api(Demo.jump) + "/links/leg1/mirrors", json: ["source_topic_name": "nope"],
             cred: leg.jumpOperator)
-        #expect(reply.status == 404)
-        #expect(reply.json["error_code"] == 40403)
+        #expect(reply.status == 400)
+        #expect(reply.json["error_code"] == 40002)
+        #expect(reply.json["message"]?.stringValue?.contains("does not exist") == true)
         let onSource = try await SimHTTP.send(
             "POST", world.api(Demo.origin) + "/links/leg1/mirrors", json: ["source_topic_name": "orders"],
             cred: world.origin)
