@@ -129,7 +129,8 @@ extension WorldState {
                 "Cluster link '\(linkName)' is not available (\(health.error)): \(health.message ?? "")")
         }
         guard let source = clusters[half.remoteClusterID], let sourceTopic = source.topics[sourceName] else {
-            return ClusterCall.badRequest("Source topic '\(sourceName)' does not exist on cluster \(half.remoteClusterID).")
+            return ClusterCall.badRequest(
+                "Source topic '\(sourceName)' does not exist on cluster \(half.remoteClusterID).")
         }
         guard linkMayRead(health, sourceClusterID: source.id, topic: sourceName) else {
             return .kafka(

@@ -69,7 +69,7 @@ struct NetworkRuleTests {
     }
 
     @Test func readyNetworkLinkEndpointConnectsPrivateNetworks() async throws {
-        let world = try await DemoWorld.start()
+        let world = try await DemoWorld.start { $0.timing.networkLinkProvisioningSeconds = 1.5 }
         defer { Task { await world.stop() } }
         // The target (Azure network) reads the origin (AWS network) once a service in the origin's network
         // accepts the target's network and an endpoint in the target's network points at it.
