@@ -92,9 +92,20 @@ let package = Package(
             dependencies: ["Workflow"],
             swiftSettings: swiftSettings
         ),
+        // Measures the engine: durable transitions per second, resume latency, peak RSS (`make bench`).
+        .executableTarget(
+            name: "WorkflowBenchmark",
+            dependencies: ["Workflow"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "JumpchainTestSupportTests",
+            dependencies: ["JumpchainTestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "JumpchainHTTPTests",
-            dependencies: ["JumpchainHTTP", "JumpchainTestSupport"],
+            dependencies: ["JumpchainHTTP", "JumpchainTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

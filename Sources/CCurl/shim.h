@@ -26,5 +26,7 @@ static inline CURLcode ccurl_msg_result(const CURLMsg *m) { return m->data.resul
 static inline long ccurl_global_default(void) { return CURL_GLOBAL_DEFAULT; }
 static inline int ccurl_error_size(void) { return CURL_ERROR_SIZE; }
 static inline long ccurl_http_version_2tls(void) { return CURL_HTTP_VERSION_2TLS; }
+static inline long ccurl_http_version_2_0(void) { return CURL_HTTP_VERSION_2_0; }
+static inline long ccurl_auth_basic(void) { return (long)CURLAUTH_BASIC; }
 
 #endif

@@ -1,0 +1,88 @@
+import Foundation
+public import JumpchainHTTP
+
+/// One authenticated API base URL: the shared request path of the Kafka REST and control-plane clients.
+public struct APIEndpoint: Sendable {
+    public let http: HTTPClient
+    public let baseURL: String
+    public let credential: APICredential
+    /// Names the endpoint in errors, e.g. `jump (lkc-123) Kafka REST`.
+    public let label: String
+    public var retry: RetryPolicy
+    /// Told about each retry wait, so progress views can show it.
+    public var onRetry: (@Sendable (_ attempt: Int, _ reason: String, _ delay: Duration) -> Void)?
+
+    public init(
+        http: HTTPClient, baseURL: String, credential: APICredential, label: String, retry: RetryPolicy = .standard,
+        onRetry: (@Sendable (Int, String, Duration) -> Void)? = nil
+    ) {
+        self.http = http
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.credential = credential
+        self.label = label
+        self.retry = retry
+        self.onRetry = onRetry
+    }
+
+    /// Sends and returns the response when it is 2xx; any other status becomes a ``ConfluentAPIError``.
+    @discardableResult
+    func call(
+        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], json: [UInt8]? = nil,
+        sensitiveJSON: Secret? = nil
+    ) async throws(ConfluentAPIError) -> HTTPResponse {
+        let response = try await exchange(method, path, query: query, json: json, sensitiveJSON: sensitiveJSON)
+        guard response.isSuccess else {
+            throw ConfluentAPIError.from(response: response, endpoint: label, request: "\(method) \(path)")
+        }
+        return response
+    }
+
+    /// Sends and returns whatever status came back (for callers that treat 404 as an answer).
+    func exchange(
+        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], json: [UInt8]? = nil,
+        sensitiveJSON: Secret? = nil
+    ) async throws(ConfluentAPIError) -> HTTPResponse {
+        var headers: HTTPHeaders = ["Accept": "application/json"]
+        if json != nil || sensitiveJSON != nil { headers.add(name: "Content-Type", value: "application/json") }
+        let request = HTTPRequest(
+            method: method, url: url(path, query: query), headers: headers, body: json, credential: credential,
+            sensitiveBody: sensitiveJSON)
+        do {
+            return try await http.send(request, retry: retry, onRetry: onRetry)
+        } catch {
+            throw ConfluentAPIError.from(transport: error, endpoint: label, request: "\(method) \(path)")
+        }
+    }
+
+    func url(_ path: String, query: [(String, String)]) -> String {
+        guard !query.isEmpty else { return baseURL + path }
+        let encoded = query.map { "\(Self.escape($0.0))=\(Self.escape($0.1))" }.joined(separator: "&")
+        return baseURL + path + "?" + encoded
+    }
+
+    static func escape(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
+    static func segment(_ text: String) -> String { escape(text) }
+
+    func decode<T: Decodable>(_ type: T.Type, from response: HTTPResponse, request: String) throws(ConfluentAPIError)
+        -> T
+    {
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(response.body))
+        } catch {
+            throw ConfluentAPIError(
+                code: .decoding, message: "could not decode the response as \(T.self): \(error)", endpoint: label,
+                request: request, status: response.status)
+        }
+    }
+
+    static func encode(_ value: some Encodable) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Array((try? encoder.encode(value)) ?? Data())
+    }
+}

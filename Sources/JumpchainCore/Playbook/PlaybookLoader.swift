@@ -1,0 +1,80 @@
+import Foundation
+import Yams
+
+/// Reads, substitutes and validates a playbook file.
+public enum PlaybookLoader {
+    /// Loads `path`. Returns the playbook and its warnings/notes; throws
+    /// ``PlaybookError/Code-swift.struct/invalidPlaybook`` carrying every diagnostic when any is an error.
+    ///
+    /// `${VAR}` in string values is replaced from `environment` (the process environment when nil).
+    public static func load(
+        path: String, environment: [String: String]? = nil
+    ) throws(PlaybookError) -> (Playbook, [Diagnostic]) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PlaybookError(code: .fileUnreadable, message: "cannot read playbook `\(path)`")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw PlaybookError(code: .fileUnreadable, message: "playbook `\(path)` is not UTF-8 text")
+        }
+        return try load(text: text, file: path, environment: environment)
+    }
+
+    /// Validates playbook `text`; `file` names it in diagnostics and anchors relative paths.
+    public static func load(
+        text: String, file: String, environment: [String: String]? = nil
+    ) throws(PlaybookError) -> (Playbook, [Diagnostic]) {
+        let reader = YAMLReader(file: file, environment: environment ?? ProcessInfo.processInfo.environment)
+        let url = URL(fileURLWithPath: file)
+        let decoder = PlaybookDecoder(
+            reader: reader, baseDirectory: url.deletingLastPathComponent().path,
+            defaultRunName: url.deletingPathExtension().lastPathComponent)
+        var playbook: Playbook?
+        do {
+            if let root = try Yams.compose(yaml: text) {
+                playbook = decoder.decode(root)
+            } else {
+                reader.error("the playbook is empty", at: nil)
+            }
+        } catch let error as YamlError {
+            reader.append(syntaxDiagnostic(error, file: file))
+        } catch {
+            reader.error("cannot parse YAML", at: nil)
+        }
+        let diagnostics = reader.diagnostics.sortedByLocation()
+        guard let playbook, !diagnostics.containsErrors else {
+            let count = diagnostics.filter { $0.severity == .error }.count
+            throw PlaybookError(
+                code: .invalidPlaybook, message: "\(file): \(count) error\(count == 1 ? "" : "s") in the playbook",
+                diagnostics: diagnostics)
+        }
+        return (playbook, diagnostics)
+    }
+
+    /// A YAML syntax error as a diagnostic. Yams' own description quotes the source line, which could
+    /// hold a secret a user pasted by mistake, so only the problem and position are kept.
+    private static func syntaxDiagnostic(_ error: YamlError, file: String) -> Diagnostic {
+        func located(_ problem: String, _ mark: Mark) -> Diagnostic {
+            Diagnostic(
+                severity: .error, location: DiagnosticLocation(file: file, line: mark.line, column: mark.column),
+                message: "YAML syntax error: \(problem)")
+        }
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+            .composer(_, let problem, let mark, _):
+            return located(problem, mark)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return located(
+                "duplicate key\(duplicates.count == 1 ? "" : "s") \(duplicates.map { "`\($0)`" }.joined(separator: ", ")) "
+                    + "in one mapping; each key may appear once", context.mark)
+        case .reader(let problem, _, _, _):
+            return Diagnostic(
+                severity: .error, location: DiagnosticLocation(file: file, line: 1, column: 1),
+                message: "cannot read the file as YAML: \(problem)")
+        default:
+            return Diagnostic(
+                severity: .error, location: DiagnosticLocation(file: file, line: 1, column: 1),
+                message: "cannot parse YAML"
+            )
+        }
+    }
+}

@@ -1,0 +1,51 @@
+/// `topics:` — which origin topics to mirror: exact names and/or regular expressions, minus exclusions.
+///
+/// Patterns match the whole topic name (`orders\..*` matches `orders.eu`, not `old.orders.eu`).
+public struct TopicSelection: Sendable, Hashable, Codable {
+    public var names: [String]
+    public var patterns: [String]
+    public var exclude: [String]
+
+    public init(names: [String], patterns: [String], exclude: [String]) {
+        self.names = names
+        self.patterns = patterns
+        self.exclude = exclude
+    }
+
+    /// Compiles the patterns (already validated when the playbook loaded).
+    public func matcher() throws(PlaybookError) -> TopicMatcher {
+        func compile(_ pattern: String) throws(PlaybookError) -> Regex<AnyRegexOutput> {
+            do {
+                return try Regex(pattern)
+            } catch {
+                throw PlaybookError(code: .invalidPattern, message: "invalid topic pattern `\(pattern)`: \(error)")
+            }
+        }
+        var included: [Regex<AnyRegexOutput>] = []
+        for pattern in patterns { included.append(try compile(pattern)) }
+        var excluded: [Regex<AnyRegexOutput>] = []
+        for pattern in exclude { excluded.append(try compile(pattern)) }
+        return TopicMatcher(names: Set(names), patterns: included, exclude: excluded)
+    }
+}
+
+/// Decides which of the origin's topics a playbook selects.
+public struct TopicMatcher: @unchecked Sendable {
+    // @unchecked: Regex is immutable after compilation and safe to share.
+    let names: Set<String>
+    let patterns: [Regex<AnyRegexOutput>]
+    let exclude: [Regex<AnyRegexOutput>]
+
+    /// Whether `topic` is named or matches a pattern, and matches no exclusion.
+    public func matches(_ topic: String) -> Bool {
+        guard names.contains(topic) || patterns.contains(where: { topic.wholeMatch(of: $0) != nil }) else {
+            return false
+        }
+        return !exclude.contains { topic.wholeMatch(of: $0) != nil }
+    }
+
+    /// The selected topics among `topics`, sorted, without duplicates.
+    public func select(from topics: some Sequence<String>) -> [String] {
+        Set(topics.filter(matches)).sorted()
+    }
+}

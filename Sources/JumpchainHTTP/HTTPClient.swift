@@ -1,0 +1,169 @@
+import CCurl
+public import Logging
+
+/// An async HTTP client on libcurl: one multi handle, one driver thread, connection reuse, HTTP/2 over TLS.
+///
+/// ``execute(_:)`` makes exactly one attempt; ``send(_:retry:onRetry:)`` applies a ``RetryPolicy``.
+/// Cancelling the calling task removes the transfer from libcurl at once.
+public final class HTTPClient: Sendable {
+    /// Settings that apply to every request of one client.
+    public struct Configuration: Sendable {
+        public var connectTimeout: Duration
+        /// Total time for one attempt, unless the request sets its own.
+        public var timeout: Duration
+        public var maxConnectionsPerHost: Int
+        public var maxTotalConnections: Int
+        /// Larger bodies are refused with ``TransportError/Code/responseTooLarge``.
+        public var maxResponseBytes: Int
+        /// A PEM bundle of trusted CAs (in addition to nothing: it replaces the system bundle).
+        public var caBundlePath: String?
+        public var clientCertificatePath: String?
+        public var clientKeyPath: String?
+        /// A proxy URL. Without one, the proxy environment variables are ignored.
+        public var proxy: String?
+        /// Receives redacted debug lines about each exchange.
+        public var logger: Logger
+
+        public init(
+            connectTimeout: Duration = .seconds(10), timeout: Duration = .seconds(60), maxConnectionsPerHost: Int = 8,
+            maxTotalConnections: Int = 64, maxResponseBytes: Int = 32 << 20, caBundlePath: String? = nil,
+            clientCertificatePath: String? = nil, clientKeyPath: String? = nil, proxy: String? = nil,
+            logger: Logger = Logger(label: "jumpchain.http", factory: { _ in SwiftLogNoOpLogHandler() })
+        ) {
+            self.connectTimeout = connectTimeout
+            self.timeout = timeout
+            self.maxConnectionsPerHost = maxConnectionsPerHost
+            self.maxTotalConnections = maxTotalConnections
+            self.maxResponseBytes = maxResponseBytes
+            self.caBundlePath = caBundlePath
+            self.clientCertificatePath = clientCertificatePath
+            self.clientKeyPath = clientKeyPath
+            self.proxy = proxy
+            self.logger = logger
+        }
+    }
+
+    public let configuration: Configuration
+    private let driver: CurlDriver
+    private let ids = IDGenerator()
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+        driver = CurlDriver(
+            maxConnectionsPerHost: configuration.maxConnectionsPerHost,
+            maxTotalConnections: configuration.maxTotalConnections)
+    }
+
+    deinit {
+        driver.shutdown()
+    }
+
+    /// Stops the driver thread; in-flight requests fail as cancelled. Also happens on deinit.
+    public func shutdown() {
+        driver.shutdown()
+    }
+
+    /// One attempt. Returns the response whatever its status; throws only when no response came back.
+    public func execute(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+        guard !Task.isCancelled else {
+            throw TransportError(code: .cancelled, message: "the request was cancelled", request: request.description)
+        }
+        guard
+            let transfer = CurlTransfer(
+                id: ids.next(), request: request, maxResponseBytes: configuration.maxResponseBytes)
+        else {
+            throw TransportError(
+                code: .other, message: "libcurl could not create a handle", request: request.description)
+        }
+        if let problem = transfer.configure(configuration) {
+            throw TransportError(code: .invalidRequest, message: problem, request: request.description)
+        }
+        logDebug(
+            "→ \(request.method) \(request.url) headers[\(request.headers)] body[\(Self.preview(request.body))]",
+            request)
+        let driver = self.driver
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                driver.submit(transfer, continuation: continuation)
+            }
+        } onCancel: {
+            driver.cancel(transfer)
+        }
+        switch result {
+        case .success(let response):
+            logDebug("← \(response.status) \(request.method) \(request.url) \(response.body.count) bytes", request)
+            return response
+        case .failure(let error):
+            logDebug("✗ \(error)", request)
+            throw error
+        }
+    }
+
+    /// Sends with retries under `retry`: connection failures, 429 and 5xx are retried with backoff, server
+    /// hints honoured; 400/401/403/404/409/422 never. When the budget runs out on an HTTP status, the last
+    /// response is returned as is (the caller decodes its error body); on a transport failure, the error.
+    /// `onRetry` is told each wait (attempt number, reason, delay) so progress views can show it.
+    public func send(
+        _ request: HTTPRequest, retry: RetryPolicy = .standard,
+        onRetry: (@Sendable (_ attempt: Int, _ reason: String, _ delay: Duration) -> Void)? = nil
+    ) async throws(TransportError) -> HTTPResponse {
+        var attempt = 1
+        while true {
+            var response: HTTPResponse?
+            var failure: TransportError?
+            do {
+                response = try await execute(request)
+            } catch {
+                failure = error
+            }
+            switch retry.decide(attempt: attempt, response: response, error: failure) {
+            case .stop:
+                if let response { return response }
+                var error = failure!
+                error.attempts = attempt
+                throw error
+            case .retry(let delay, let reason):
+                onRetry?(attempt, reason, delay)
+                logDebug("retrying \(request) in \(delay): \(reason)", request)
+                do {
+                    try await Task.sleep(for: delay)
+                } catch {
+                    throw TransportError(
+                        code: .cancelled, message: "cancelled while waiting to retry", request: request.description,
+                        attempts: attempt)
+                }
+                attempt += 1
+            }
+        }
+    }
+
+    /// The first 2 KiB of a body as text, for debug lines (redacted by ``logDebug``).
+    private static func preview(_ body: [UInt8]?) -> String {
+        guard let body, !body.isEmpty else { return "" }
+        return String(decoding: body.prefix(2048), as: UTF8.self)
+    }
+
+    private func logDebug(_ line: @autoclosure () -> String, _ request: HTTPRequest) {
+        guard configuration.logger.logLevel <= .debug else { return }
+        let credentials = request.credential.map { [$0] } ?? []
+        configuration.logger.debug("\(Redactor.redact(text: line(), credentials: credentials))")
+    }
+}
+
+/// Monotonic transfer ids.
+final class IDGenerator: Sendable {
+    private let state = LockedCounter()
+    func next() -> UInt64 { state.increment() }
+}
+
+final class LockedCounter: @unchecked Sendable {
+    // Invariant: `value` is only read or written under `lock`.
+    private let lock = PthreadLock()
+    private var value: UInt64 = 0
+    func increment() -> UInt64 {
+        lock.withLock {
+            value += 1
+            return value
+        }
+    }
+}

@@ -1,0 +1,23 @@
+import Foundation
+
+/// Outputs of succeeded steps, shared by reference between the runner and running steps.
+///
+/// A shared box rather than a dictionary snapshot per step: copying a 10,000-entry dictionary for every
+/// launch would make scheduling quadratic.
+final class OutputBook: @unchecked Sendable {
+    // Invariant: `outputs` is only read or written while holding `lock`.
+    private let lock = NSLock()
+    private var outputs: [String: [String: String]]
+
+    init(_ outputs: [String: [String: String]] = [:]) {
+        self.outputs = outputs
+    }
+
+    func outputs(of stepID: String) -> [String: String]? {
+        lock.withLock { outputs[stepID] }
+    }
+
+    func record(_ stepOutputs: [String: String], for stepID: String) {
+        lock.withLock { outputs[stepID] = stepOutputs }
+    }
+}

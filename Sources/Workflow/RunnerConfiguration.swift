@@ -1,0 +1,80 @@
+/// How a ``Runner`` schedules: concurrency limits, retries, timeouts, signal handling.
+public struct RunnerConfiguration: Sendable {
+    /// Steps in flight at once, over all resources.
+    public var maxConcurrency: Int
+    /// Per-resource limits, by exact resource name (see ``StepSpec/resources``).
+    public var resourceLimits: [String: Int]
+    /// The limit for any resource not listed in ``resourceLimits`` (e.g. "at most 8 per cluster");
+    /// `nil` means unlimited.
+    public var defaultResourceLimit: Int?
+    /// The retry policy for steps that do not declare their own.
+    public var retryPolicy: RetryPolicy
+    /// The per-attempt timeout for steps that do not declare their own; `nil` means none.
+    public var defaultTimeoutSeconds: Double?
+    /// Whether ``Runner/run(executor:)`` turns SIGINT/SIGTERM into an orderly, recorded stop.
+    public var handleSignals: Bool
+    /// Seed for retry jitter (for reproducible tests); `nil` seeds from the system.
+    public var jitterSeed: UInt64?
+
+    /// Creates a configuration.
+    public init(
+        maxConcurrency: Int = 8,
+        resourceLimits: [String: Int] = [:],
+        defaultResourceLimit: Int? = nil,
+        retryPolicy: RetryPolicy = .standard,
+        defaultTimeoutSeconds: Double? = nil,
+        handleSignals: Bool = false,
+        jitterSeed: UInt64? = nil
+    ) {
+        self.maxConcurrency = max(1, maxConcurrency)
+        self.resourceLimits = resourceLimits
+        self.defaultResourceLimit = defaultResourceLimit
+        self.retryPolicy = retryPolicy
+        self.defaultTimeoutSeconds = defaultTimeoutSeconds
+        self.handleSignals = handleSignals
+        self.jitterSeed = jitterSeed
+    }
+
+    /// The in-flight limit for `resource`.
+    public func limit(for resource: String) -> Int {
+        resourceLimits[resource] ?? defaultResourceLimit ?? Int.max
+    }
+}
+
+/// How a ``Runner/run(executor:)`` call ended.
+public struct RunOutcome: Sendable, Hashable {
+    /// `succeeded`, `failed` or `stopped`.
+    public var status: RunStatus
+    /// Steps that failed permanently, with their last error.
+    public var failedSteps: [String: String]
+    /// Steps found `running` at start-up (interrupted by a crash) and re-run.
+    public var interruptedOnStart: [String]
+    /// Step attempts started by this invocation.
+    public var attemptsStarted: Int
+
+    /// Creates an outcome.
+    public init(
+        status: RunStatus, failedSteps: [String: String] = [:], interruptedOnStart: [String] = [],
+        attemptsStarted: Int = 0
+    ) {
+        self.status = status
+        self.failedSteps = failedSteps
+        self.interruptedOnStart = interruptedOnStart
+        self.attemptsStarted = attemptsStarted
+    }
+}
+
+/// A small seedable generator for retry jitter (SplitMix64).
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

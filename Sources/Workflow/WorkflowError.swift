@@ -1,0 +1,69 @@
+/// The one error type the workflow engine throws.
+///
+/// Shaped like swift-nio's `FileSystemError`: a stable ``Code`` to switch on (and to map to exit codes),
+/// a human message that names the offending file, step or run and what to do, and an optional cause.
+public struct WorkflowError: Error, Sendable, CustomStringConvertible {
+    /// A stable, extensible error code.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Wrapped: String, Sendable {
+            case invalidPlan
+            case runLocked
+            case lockFailed
+            case runNotFound
+            case runAlreadyExists
+            case storeCorrupt
+            case storeTooNew
+            case storeFailure
+            case stepFailed
+            case ephemeralMissing
+        }
+
+        private let wrapped: Wrapped
+        private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
+
+        /// The graph is malformed: duplicate id, cycle, or a dependency that does not exist.
+        public static let invalidPlan = Code(.invalidPlan)
+        /// Another runner holds the run's lock (on this host, or a holder on another host never released it).
+        public static let runLocked = Code(.runLocked)
+        /// The lock file could not be opened or locked for a reason other than contention.
+        public static let lockFailed = Code(.lockFailed)
+        /// No run exists in the given directory.
+        public static let runNotFound = Code(.runNotFound)
+        /// A run already exists in the directory given to ``RunStore/create(directory:runName:plan:manifest:)``.
+        public static let runAlreadyExists = Code(.runAlreadyExists)
+        /// The store file is not a readable SQLite database, or fails its integrity check.
+        public static let storeCorrupt = Code(.storeCorrupt)
+        /// The store was written by a newer version of the engine (unknown schema version).
+        public static let storeTooNew = Code(.storeTooNew)
+        /// Any other store (SQLite / file system) failure.
+        public static let storeFailure = Code(.storeFailure)
+        /// A step failed permanently.
+        public static let stepFailed = Code(.stepFailed)
+        /// A step needs in-memory material that is missing and could not be recovered.
+        public static let ephemeralMissing = Code(.ephemeralMissing)
+
+        /// The stable string for logs, JSON output and exit-code mapping.
+        public var description: String { wrapped.rawValue }
+    }
+
+    /// What went wrong, as a stable code.
+    public var code: Code
+    /// A clear message naming the file, step or run and what to do.
+    public var message: String
+    /// The underlying error, if any.
+    public var cause: (any Error & Sendable)?
+
+    /// Creates an error.
+    public init(code: Code, message: String, cause: (any Error & Sendable)? = nil) {
+        self.code = code
+        self.message = message
+        self.cause = cause
+    }
+
+    public var description: String {
+        if let cause {
+            return "\(code): \(message) (cause: \(cause))"
+        }
+        return "\(code): \(message)"
+    }
+}

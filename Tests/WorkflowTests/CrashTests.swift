@@ -1,0 +1,168 @@
+import Foundation
+import Testing
+
+@testable import Workflow
+
+/// Kills the real WorkflowCrashHarness process with SIGKILL at random moments and resumes it.
+///
+/// The harness must already be built (`swift build --build-tests` builds every executable).
+@Suite(.serialized) struct CrashTests {
+    /// The harness binary next to the running test binary (`.build/<config>/`).
+    static func harnessPath() throws -> String {
+        var candidates: [String] = []
+        if let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            candidates.append((executable as NSString).deletingLastPathComponent)
+        }
+        if let bundle = Bundle.main.executableURL {
+            candidates.append(bundle.deletingLastPathComponent().path)
+        }
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        candidates.append(packageRoot.appendingPathComponent(".build/debug").path)
+        for directory in candidates {
+            let path = directory + "/WorkflowCrashHarness"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        throw WorkflowError(
+            code: .runNotFound,
+            message: "WorkflowCrashHarness not found in \(candidates); run `swift build --build-tests` first")
+    }
+
+    static func launch(_ arguments: [String], stdout: Pipe? = nil, stderr: Pipe? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try harnessPath())
+        process.arguments = arguments
+        process.standardOutput = stdout ?? FileHandle.nullDevice
+        process.standardError = stderr ?? FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Waits up to `milliseconds` for the process to exit; returns whether it did.
+    static func wait(_ process: Process, milliseconds: Int) async throws -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(milliseconds)
+        while process.isRunning && ContinuousClock.now < deadline {
+            try await Task.sleep(nanoseconds: 2_000_000)
+        }
+        return !process.isRunning
+    }
+
+    /// The store must open cleanly after every kill (or hold no run yet if the kill beat its creation).
+    static func expectStoreOpens(_ directory: String) throws {
+        guard RunStore.exists(directory: directory) else { return }
+        do {
+            let store = try RunStore.open(directory: directory)
+            #expect(try store.integrityCheck())
+        } catch let error where error.code == .runNotFound {
+            // Killed between creating the file and committing the run: the next launch creates it.
+        }
+    }
+
+    static func verifyFinishedRun(_ directory: String, effectsLog: String) throws {
+        let store = try RunStore.open(directory: directory)
+        #expect(try store.integrityCheck())
+        #expect(try store.metadata().status == .succeeded)
+        let plan = try store.plan()
+        let states = try store.stepStates()
+        #expect(states.count == plan.steps.count)
+        #expect(states.values.allSatisfy { $0 == .succeeded }, "every step must end succeeded")
+        let expected = plan.steps.filter { $0.kind == "effect" }.map(\.id).sorted()
+        let lines = (try String(contentsOfFile: effectsLog, encoding: .utf8)).split(separator: "\n").map(String.init)
+        #expect(lines.sorted() == expected, "every side effect must happen exactly once")
+    }
+
+    @Test func survivesRepeatedSigkillAndResumes() async throws {
+        let seed =
+            ProcessInfo.processInfo.environment["WORKFLOW_CRASH_SEED"].flatMap(UInt64.init)
+            ?? UInt64.random(in: 1...UInt64(UInt32.max))
+        print("crash test seed: \(seed) (rerun with WORKFLOW_CRASH_SEED=\(seed))")
+        var random = SplitMix64(seed: seed)
+        let root = TemporaryDirectory("crash")
+        defer { root.cleanUp() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        var kills = 0
+        var round = 0
+        var interruptedRuns = 0
+        while kills < 30 {
+            round += 1
+            let directory = root.path + "/run-\(round)"
+            let effectsLog = root.path + "/effects-\(round).log"
+            let arguments = [directory, effectsLog, "--steps", "300", "--seed", "\(seed &+ UInt64(round))"]
+            while true {
+                let process = try Self.launch(arguments)
+                if kills < 30 {
+                    let delay = 15 + Int(random.next() % 120)
+                    if try await !Self.wait(process, milliseconds: delay) {
+                        kill(process.processIdentifier, SIGKILL)
+                        process.waitUntilExit()
+                        kills += 1
+                        try Self.expectStoreOpens(directory)
+                        continue
+                    }
+                } else {
+                    process.waitUntilExit()
+                }
+                #expect(process.terminationStatus == 0, "harness exited with \(process.terminationStatus)")
+                break
+            }
+            try Self.verifyFinishedRun(directory, effectsLog: effectsLog)
+            let events = try RunStore.open(directory: directory).events()
+            interruptedRuns += events.contains { $0.kind == .stepInterrupted } ? 1 : 0
+        }
+        print(
+            "crash test: \(kills) SIGKILLs over \(round) runs (\(interruptedRuns) resumed interrupted steps) "
+                + "in \(clock.now - start)")
+        #expect(interruptedRuns > 0, "kills should land mid-run")
+    }
+
+    @Test func secondRunnerOnTheSameRunIsRefused() async throws {
+        let root = TemporaryDirectory("two-runners")
+        defer { root.cleanUp() }
+        let directory = root.path + "/run"
+        let effectsLog = root.path + "/effects.log"
+        let output = Pipe()
+        let first = try Self.launch(
+            [directory, effectsLog, "--steps", "600", "--seed", "5", "--announce-lock"], stdout: output)
+        let announced = output.fileHandleForReading.availableData
+        #expect(String(decoding: announced, as: UTF8.self).contains("LOCKED"))
+
+        let errors = Pipe()
+        let second = try Self.launch([directory, effectsLog, "--steps", "600", "--seed", "5"], stderr: errors)
+        second.waitUntilExit()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(second.terminationStatus == 75)
+        #expect(message.contains("runLocked"))
+        #expect(message.contains("pid \(first.processIdentifier)"))
+        #expect(first.isRunning, "the first runner should still be working when the second is refused")
+
+        first.waitUntilExit()
+        #expect(first.terminationStatus == 0)
+        try Self.verifyFinishedRun(directory, effectsLog: effectsLog)
+    }
+
+    @Test func sigtermRecordsAnOrderlyStopAndResumeFinishes() async throws {
+        let root = TemporaryDirectory("sigterm")
+        defer { root.cleanUp() }
+        let directory = root.path + "/run"
+        let effectsLog = root.path + "/effects.log"
+        let arguments = [directory, effectsLog, "--steps", "600", "--seed", "9"]
+        let output = Pipe()
+        let process = try Self.launch(arguments + ["--announce-lock"], stdout: output)
+        _ = output.fileHandleForReading.availableData
+        try await Task.sleep(nanoseconds: 150_000_000)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 3, "a SIGTERM'd harness reports a stop")
+        let store = try RunStore.open(directory: directory)
+        #expect(try store.metadata().status == .stopped)
+        #expect(try store.events().last?.kind == .runStopped)
+        #expect(try !store.stepStates().values.contains(.running))
+        #expect(RunLock.recordedHolder(directory: directory) == nil, "the lock is released on stop")
+
+        let resumed = try Self.launch(arguments)
+        resumed.waitUntilExit()
+        #expect(resumed.terminationStatus == 0)
+        try Self.verifyFinishedRun(directory, effectsLog: effectsLog)
+    }
+}
