@@ -1,0 +1,96 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// One Hummingbird application serving one listener (the control plane, or one cluster).
+struct Listener {
+    struct DroppedConnection: Error {}
+
+    let name: String
+    let world: World
+
+    /// Starts serving on `host`:`port` (0: OS-chosen) and returns the bound port once listening.
+    static func start(
+        name: String, world: World, host: String, port: Int, logger: Logger
+    ) async throws -> (port: Int, task: Task<Void, any Error>) {
+        let listener = Listener(name: name, world: world)
+        let (stream, continuation) = AsyncStream<Int>.makeStream()
+        let responder = CallbackResponder<BasicRequestContext> { request, _ in
+            try await listener.respond(to: request)
+        }
+        let app = Application(
+            responder: responder,
+            configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { channel in
+                continuation.yield(channel.localAddress?.port ?? 0)
+                continuation.finish()
+            },
+            logger: logger)
+        let task = Task {
+            defer { continuation.finish() }
+            try await app.runService()
+        }
+        var bound: Int?
+        for await value in stream {
+            bound = value
+            break
+        }
+        guard let bound, bound > 0 else {
+            task.cancel()
+            _ = await task.result
+            if case .failure(let error) = await task.result {
+                throw SimulatorError(.listenerFailed, "listener \(name) could not bind \(host):\(port)", cause: error)
+            }
+            throw SimulatorError(.listenerFailed, "listener \(name) could not bind \(host):\(port)")
+        }
+        return (bound, task)
+    }
+
+    func respond(to request: Request) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(upTo: 16 * 1024 * 1024)
+        let simRequest = Self.simRequest(request, body: Array(body.readableBytesView))
+        switch await world.handle(simRequest, listener: name) {
+        case .drop:
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: ResponseBody { _ in throw DroppedConnection() })
+        case .respond(let answer):
+            var headers = HTTPFields()
+            for (name, value) in answer.headers {
+                if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
+            }
+            return Response(
+                status: HTTPResponse.Status(code: answer.status), headers: headers,
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+        }
+    }
+
+    static func simRequest(_ request: Request, body: [UInt8]) -> SimRequest {
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
+        var query: [String: [String]] = [:]
+        for pair in (request.uri.query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { Self.decode(String($0), plus: true) }
+            guard let key = parts.first else { continue }
+            query[key, default: []].append(parts.count > 1 ? parts[1] : "")
+        }
+        var credential: (key: String, secret: String)?
+        if let authorization = headers["authorization"], authorization.lowercased().hasPrefix("basic "),
+            let data = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+            let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        {
+            credential = (String(text[..<colon]), String(text[text.index(after: colon)...]))
+        }
+        return SimRequest(
+            method: request.method.rawValue, path: decode(request.uri.path, plus: false), query: query,
+            headers: headers, body: body, credential: credential)
+    }
+
+    static func decode(_ text: String, plus: Bool) -> String {
+        let spaced = plus ? text.replacingOccurrences(of: "+", with: " ") : text
+        return spaced.removingPercentEncoding ?? spaced
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+
+extension Simulator {
+    /// Serves `config` until SIGINT or SIGTERM, for `jumpchain sim`. Writes the connection file (mode 0600)
+    /// to `connectionFile`, then reports its path and the ports through `report` (one line per call).
+    public static func run(
+        _ config: SimulatorConfig, host: String = "127.0.0.1", portBase: Int? = nil, connectionFile: String,
+        revealOperatorSecrets: Bool = false, report: @Sendable (String) -> Void = { print($0) }
+    ) async throws {
+        let simulator = try await start(
+            config, host: host, portBase: portBase, revealOperatorSecrets: revealOperatorSecrets)
+        do {
+            try simulator.writeConnectionInfo(to: connectionFile)
+        } catch {
+            await simulator.stop()
+            throw error
+        }
+        report("simulator connection file: \(connectionFile)")
+        report("control plane: \(simulator.controlPlaneURL) (state: \(simulator.controlPlaneURL)/sim/v1/state)")
+        for cluster in simulator.connectionInfo.clusters {
+            let placement = cluster.network.map { "private, network \($0)" } ?? "public"
+            report(
+                "cluster \(cluster.id) (\(cluster.name), \(placement)): \(cluster.restURL) bootstrap \(cluster.bootstrap)"
+            )
+        }
+        report("press Ctrl-C to stop")
+        await waitForTerminationSignal()
+        await simulator.stop()
+    }
+
+    private static func waitForTerminationSignal() async {
+        let (stream, continuation) = AsyncStream<Int32>.makeStream()
+        var sources: [any DispatchSourceSignal] = []
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { continuation.yield(signalNumber) }
+            source.resume()
+            sources.append(source)
+        }
+        for await _ in stream { break }
+        for source in sources { source.cancel() }
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+public import Logging
+
+/// A running simulated Confluent Cloud: one control-plane listener, one listener per cluster, and a
+/// background ticker. Start it with ``start(_:host:revealOperatorSecrets:)``; stop it with ``stop()``.
+public final class Simulator: Sendable {
+    let world: World
+    private let tasks: LockedBox<[Task<Void, any Error>]>
+    /// `http://host:port` of the control plane (IAM, networking, and `/sim/v1/...`).
+    public let controlPlaneURL: String
+    /// Listener name (`control-plane` or cluster id) → port.
+    public let ports: [String: Int]
+    /// Connection details of this world.
+    public let connectionInfo: SimulatorConnectionInfo
+    private let clusterURLs: [String: String]
+    private let bootstraps: [String: String]
+
+    private init(
+        world: World, tasks: [Task<Void, any Error>], controlPlaneURL: String, ports: [String: Int],
+        clusterURLs: [String: String], bootstraps: [String: String], connectionInfo: SimulatorConnectionInfo
+    ) {
+        self.world = world
+        self.tasks = LockedBox(tasks)
+        self.controlPlaneURL = controlPlaneURL
+        self.ports = ports
+        self.clusterURLs = clusterURLs
+        self.bootstraps = bootstraps
+        self.connectionInfo = connectionInfo
+    }
+
+    /// Starts every listener on `host` with OS-chosen ports (or `portBase`, `portBase+1`, … when given)
+    /// and the ticker. `revealOperatorSecrets` puts admin principals' key secrets in ``connectionInfo``.
+    public static func start(
+        _ config: SimulatorConfig, host: String = "127.0.0.1", portBase: Int? = nil,
+        revealOperatorSecrets: Bool = false, logger: Logger? = nil
+    ) async throws -> Simulator {
+        let world = try World(config: config, clock: { Date().timeIntervalSince1970 })
+        var quiet = logger ?? Logger(label: "jumpchain.simulator")
+        if logger == nil { quiet.logLevel = .critical }
+        var tasks: [Task<Void, any Error>] = []
+        var ports: [String: Int] = [:]
+        let names = [World.controlPlane] + config.clusters.map(\.id)
+        do {
+            for (index, name) in names.enumerated() {
+                let started = try await Listener.start(
+                    name: name, world: world, host: host, port: portBase.map { $0 + index } ?? 0, logger: quiet)
+                tasks.append(started.task)
+                ports[name] = started.port
+            }
+        } catch {
+            for task in tasks { task.cancel() }
+            throw error
+        }
+        let urlHost = host.contains(":") ? "[\(host)]" : host
+        let controlURL = "http://\(urlHost):\(ports[World.controlPlane]!)"
+        var clusterURLs: [String: String] = [:]
+        for cluster in config.clusters { clusterURLs[cluster.id] = "http://\(urlHost):\(ports[cluster.id]!)" }
+        let info = world.state.withLock { state -> SimulatorConnectionInfo in
+            state.controlPlaneURL = controlURL
+            state.clusterURLs = clusterURLs
+            return state.connectionInfo(ports: ports, revealOperatorSecrets: revealOperatorSecrets)
+        }
+        // tickIntervalSeconds <= 0 means manual time: only ``tick(now:)`` advances the world.
+        if config.timing.tickIntervalSeconds > 0 {
+            let interval = max(0.005, config.timing.tickIntervalSeconds)
+            tasks.append(
+                Task {
+                    while !Task.isCancelled {
+                        world.tick()
+                        try await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
+                    }
+                })
+        }
+        var bootstraps: [String: String] = [:]
+        world.state.withLock { state in
+            for (id, cluster) in state.clusters { bootstraps[id] = cluster.bootstrap }
+        }
+        return Simulator(
+            world: world, tasks: tasks, controlPlaneURL: controlURL, ports: ports, clusterURLs: clusterURLs,
+            bootstraps: bootstraps, connectionInfo: info)
+    }
+
+    /// `http://host:port` of cluster `clusterID`'s REST listener (paths start `/kafka/v3/...`).
+    public func clusterRESTURL(clusterID: String) -> String { clusterURLs[clusterID] ?? "" }
+
+    /// The fake Kafka bootstrap of `clusterID`, e.g. `lkc-origin.sim.local:9092`.
+    public func bootstrap(clusterID: String) -> String { bootstraps[clusterID] ?? "" }
+
+    /// Stops the listeners and the ticker and waits for them to finish.
+    public func stop() async {
+        let running = tasks.withLock { tasks -> [Task<Void, any Error>] in
+            defer { tasks = [] }
+            return tasks
+        }
+        for task in running { task.cancel() }
+        for task in running { _ = await task.result }
+    }
+
+    /// Advances the world to `now` (seconds since 1970) by hand: producers, replication, provisioning.
+    public func tick(now: Double) {
+        world.state.withLock { $0.tick(now: now) }
+    }
+
+    /// Replaces the fault settings (the same as `POST /sim/v1/faults`).
+    public func setFaults(_ faults: FaultSettings) {
+        world.state.withLock { state in
+            if faults.seed != state.faults.seed { state.dice = SplitMix64(seed: faults.seed) }
+            state.faults = faults
+            state.rateWindows = [:]
+        }
+    }
+
+    /// The current world as the JSON text `GET /sim/v1/state` returns.
+    public func stateJSON() -> String {
+        let now = world.clock()
+        return world.state.withLock { $0.stateJSON(now: now).text }
+    }
+
+    /// Writes ``connectionInfo`` as JSON to `path` with mode 0600 (it may hold secrets).
+    public func writeConnectionInfo(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data: Data
+        do { data = try encoder.encode(connectionInfo) } catch {
+            throw SimulatorError(.io, "could not encode the connection info", cause: error)
+        }
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw SimulatorError(.io, "could not open \(path) for writing (errno \(errno))") }
+        defer { close(fd) }
+        _ = fchmod(fd, 0o600)
+        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == data.count else { throw SimulatorError(.io, "could not write \(path) (errno \(errno))") }
+    }
+}
+
+extension WorldState {
+    func connectionInfo(ports: [String: Int], revealOperatorSecrets: Bool) -> SimulatorConnectionInfo {
+        let admins = principals.values.filter(\.admin).map(\.id).sorted()
+        let operatorKeys = keyOrder.compactMap { keys[$0] }.filter {
+            revealOperatorSecrets && admins.contains($0.owner)
+        }
+        .map { SimulatorConnectionInfo.Key(id: $0.id, secret: $0.secret, owner: $0.owner, resource: $0.resource) }
+        return SimulatorConnectionInfo(
+            controlPlaneURL: controlPlaneURL, controlPlanePort: ports[World.controlPlane] ?? 0,
+            stateURL: controlPlaneURL + "/sim/v1/state", faultsURL: controlPlaneURL + "/sim/v1/faults",
+            organization: organization, environments: environments,
+            clusters: clusterOrder.compactMap { clusters[$0] }.map {
+                SimulatorConnectionInfo.Cluster(
+                    id: $0.id, name: $0.name, environment: $0.environment, network: $0.network,
+                    restURL: clusterURLs[$0.id] ?? "", bootstrap: $0.bootstrap, port: ports[$0.id] ?? 0)
+            },
+            operators: admins, operatorKeys: operatorKeys)
+    }
+}

@@ -1,0 +1,319 @@
+/// Everything the simulator's world starts with: clusters, networks, principals, keys, ACLs, topics,
+/// producers, network links, timing and faults. Loadable from YAML (``SimulatorConfig/load(yaml:)``);
+/// every field except `clusters` may be omitted.
+public struct SimulatorConfig: Codable, Sendable, Equatable {
+    public var organization: String
+    public var environments: [String]
+    public var networks: [Network]
+    public var clusters: [Cluster]
+    public var serviceAccounts: [Principal]
+    public var users: [Principal]
+    public var apiKeys: [APIKey]
+    public var acls: [ACL]
+    public var topics: [Topic]
+    public var producers: [Producer]
+    public var networkLinkServices: [NetworkLinkService]
+    public var networkLinkEndpoints: [NetworkLinkEndpoint]
+    public var timing: Timing
+    public var faults: FaultSettings
+
+    public init(
+        organization: String = "org-sim", environments: [String] = ["env-sim"], networks: [Network] = [],
+        clusters: [Cluster] = [], serviceAccounts: [Principal] = [], users: [Principal] = [], apiKeys: [APIKey] = [],
+        acls: [ACL] = [], topics: [Topic] = [], producers: [Producer] = [],
+        networkLinkServices: [NetworkLinkService] = [], networkLinkEndpoints: [NetworkLinkEndpoint] = [],
+        timing: Timing = Timing(), faults: FaultSettings = FaultSettings()
+    ) {
+        self.organization = organization
+        self.environments = environments
+        self.networks = networks
+        self.clusters = clusters
+        self.serviceAccounts = serviceAccounts
+        self.users = users
+        self.apiKeys = apiKeys
+        self.acls = acls
+        self.topics = topics
+        self.producers = producers
+        self.networkLinkServices = networkLinkServices
+        self.networkLinkEndpoints = networkLinkEndpoints
+        self.timing = timing
+        self.faults = faults
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            organization: try c.value(.organization, default: "org-sim"),
+            environments: try c.value(.environments, default: ["env-sim"]),
+            networks: try c.value(.networks, default: []),
+            clusters: try c.value(.clusters, default: []),
+            serviceAccounts: try c.value(.serviceAccounts, default: []),
+            users: try c.value(.users, default: []),
+            apiKeys: try c.value(.apiKeys, default: []),
+            acls: try c.value(.acls, default: []),
+            topics: try c.value(.topics, default: []),
+            producers: try c.value(.producers, default: []),
+            networkLinkServices: try c.value(.networkLinkServices, default: []),
+            networkLinkEndpoints: try c.value(.networkLinkEndpoints, default: []),
+            timing: try c.value(.timing, default: Timing()),
+            faults: try c.value(.faults, default: FaultSettings())
+        )
+    }
+
+    /// A private network clusters can live in.
+    public struct Network: Codable, Sendable, Equatable {
+        public var id: String
+        /// `PRIVATE_LINK`, `PEERING` or `TRANSIT_GATEWAY`.
+        public var kind: String
+        public var cloud: String
+        public var region: String
+        public var environment: String?
+
+        public init(id: String, kind: String, cloud: String, region: String, environment: String? = nil) {
+            self.id = id
+            self.kind = kind
+            self.cloud = cloud
+            self.region = region
+            self.environment = environment
+        }
+    }
+
+    /// A Kafka cluster. `network` nil means public (secure public endpoints).
+    public struct Cluster: Codable, Sendable, Equatable {
+        public var id: String
+        public var name: String?
+        public var environment: String?
+        public var network: String?
+        public var cloud: String?
+        public var region: String?
+
+        public init(
+            id: String, name: String? = nil, environment: String? = nil, network: String? = nil,
+            cloud: String? = nil, region: String? = nil
+        ) {
+            self.id = id
+            self.name = name
+            self.environment = environment
+            self.network = network
+            self.cloud = cloud
+            self.region = region
+        }
+    }
+
+    /// A service account (`sa-…`) or user (`u-…`). Admin principals pass every ACL check.
+    public struct Principal: Codable, Sendable, Equatable {
+        public var id: String
+        public var name: String?
+        public var admin: Bool
+
+        public init(id: String, name: String? = nil, admin: Bool = false) {
+            self.id = id
+            self.name = name
+            self.admin = admin
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                id: try c.decode(String.self, forKey: .id), name: try c.decodeIfPresent(String.self, forKey: .name),
+                admin: try c.value(.admin, default: false))
+        }
+    }
+
+    /// A pre-issued API key. `resource` nil means a Cloud (control-plane) key; otherwise a cluster id.
+    /// Keys from the config are usable at once (already propagated).
+    public struct APIKey: Codable, Sendable, Equatable {
+        public var id: String
+        public var secret: String
+        public var owner: String
+        public var resource: String?
+
+        public init(id: String, secret: String, owner: String, resource: String? = nil) {
+            self.id = id
+            self.secret = secret
+            self.owner = owner
+            self.resource = resource
+        }
+    }
+
+    /// An ACL binding on one cluster (fields as in Kafka REST `CreateAclRequestData`).
+    public struct ACL: Codable, Sendable, Equatable {
+        public var cluster: String
+        public var principal: String
+        public var resourceType: String
+        public var resourceName: String
+        public var patternType: String
+        public var operation: String
+        public var permission: String
+        public var host: String
+
+        public init(
+            cluster: String, principal: String, resourceType: String, resourceName: String,
+            patternType: String = "LITERAL", operation: String, permission: String = "ALLOW", host: String = "*"
+        ) {
+            self.cluster = cluster
+            self.principal = principal
+            self.resourceType = resourceType
+            self.resourceName = resourceName
+            self.patternType = patternType
+            self.operation = operation
+            self.permission = permission
+            self.host = host
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                cluster: try c.decode(String.self, forKey: .cluster),
+                principal: try c.decode(String.self, forKey: .principal),
+                resourceType: try c.decode(String.self, forKey: .resourceType),
+                resourceName: try c.decode(String.self, forKey: .resourceName),
+                patternType: try c.value(.patternType, default: "LITERAL"),
+                operation: try c.decode(String.self, forKey: .operation),
+                permission: try c.value(.permission, default: "ALLOW"),
+                host: try c.value(.host, default: "*"))
+        }
+    }
+
+    /// A topic with `records` initial records in each partition.
+    public struct Topic: Codable, Sendable, Equatable {
+        public var cluster: String
+        public var name: String
+        public var partitions: Int
+        public var records: Int
+
+        public init(cluster: String, name: String, partitions: Int = 6, records: Int = 0) {
+            self.cluster = cluster
+            self.name = name
+            self.partitions = partitions
+            self.records = records
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                cluster: try c.decode(String.self, forKey: .cluster), name: try c.decode(String.self, forKey: .name),
+                partitions: try c.value(.partitions, default: 6), records: try c.value(.records, default: 0))
+        }
+    }
+
+    /// Appends records to a topic in the background, spread round-robin over its partitions.
+    public struct Producer: Codable, Sendable, Equatable {
+        public var cluster: String
+        public var topic: String
+        public var recordsPerSecond: Double
+
+        public init(cluster: String, topic: String, recordsPerSecond: Double) {
+            self.cluster = cluster
+            self.topic = topic
+            self.recordsPerSecond = recordsPerSecond
+        }
+    }
+
+    /// A network link service (`nls-…`) exposing `network` to the networks/environments it accepts.
+    public struct NetworkLinkService: Codable, Sendable, Equatable {
+        public var id: String
+        public var environment: String
+        public var network: String
+        public var acceptNetworks: [String]
+        public var acceptEnvironments: [String]
+        /// Initial phase (default `READY`).
+        public var phase: String
+
+        public init(
+            id: String, environment: String, network: String, acceptNetworks: [String] = [],
+            acceptEnvironments: [String] = [], phase: String = "READY"
+        ) {
+            self.id = id
+            self.environment = environment
+            self.network = network
+            self.acceptNetworks = acceptNetworks
+            self.acceptEnvironments = acceptEnvironments
+            self.phase = phase
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                id: try c.decode(String.self, forKey: .id),
+                environment: try c.decode(String.self, forKey: .environment),
+                network: try c.decode(String.self, forKey: .network),
+                acceptNetworks: try c.value(.acceptNetworks, default: []),
+                acceptEnvironments: try c.value(.acceptEnvironments, default: []),
+                phase: try c.value(.phase, default: "READY"))
+        }
+    }
+
+    /// A network link endpoint (`nle-…`) in `network` pointing at `service`.
+    public struct NetworkLinkEndpoint: Codable, Sendable, Equatable {
+        public var id: String
+        public var environment: String
+        public var network: String
+        public var service: String
+        public var phase: String
+
+        public init(id: String, environment: String, network: String, service: String, phase: String = "READY") {
+            self.id = id
+            self.environment = environment
+            self.network = network
+            self.service = service
+            self.phase = phase
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                id: try c.decode(String.self, forKey: .id),
+                environment: try c.decode(String.self, forKey: .environment),
+                network: try c.decode(String.self, forKey: .network),
+                service: try c.decode(String.self, forKey: .service),
+                phase: try c.value(.phase, default: "READY"))
+        }
+    }
+
+    /// Simulated time constants, in seconds (and records/second).
+    public struct Timing: Codable, Sendable, Equatable {
+        /// How long a new Kafka (cluster) API key answers 401. Confluent's is about 2 minutes.
+        public var keyPropagationSeconds: Double
+        /// How long a new Cloud API key answers 401.
+        public var cloudKeyPropagationSeconds: Double
+        /// Records copied per second per mirror partition.
+        public var replicationRecordsPerSecond: Double
+        /// PROVISIONING → READY for network link services and endpoints.
+        public var networkLinkProvisioningSeconds: Double
+        /// How often the background ticker advances replication, producers and provisioning.
+        public var tickIntervalSeconds: Double
+
+        public init(
+            keyPropagationSeconds: Double = 2, cloudKeyPropagationSeconds: Double = 0,
+            replicationRecordsPerSecond: Double = 1000, networkLinkProvisioningSeconds: Double = 1,
+            tickIntervalSeconds: Double = 0.05
+        ) {
+            self.keyPropagationSeconds = keyPropagationSeconds
+            self.cloudKeyPropagationSeconds = cloudKeyPropagationSeconds
+            self.replicationRecordsPerSecond = replicationRecordsPerSecond
+            self.networkLinkProvisioningSeconds = networkLinkProvisioningSeconds
+            self.tickIntervalSeconds = tickIntervalSeconds
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let defaults = Timing()
+            self.init(
+                keyPropagationSeconds: try c.value(.keyPropagationSeconds, default: defaults.keyPropagationSeconds),
+                cloudKeyPropagationSeconds: try c.value(
+                    .cloudKeyPropagationSeconds, default: defaults.cloudKeyPropagationSeconds),
+                replicationRecordsPerSecond: try c.value(
+                    .replicationRecordsPerSecond, default: defaults.replicationRecordsPerSecond),
+                networkLinkProvisioningSeconds: try c.value(
+                    .networkLinkProvisioningSeconds, default: defaults.networkLinkProvisioningSeconds),
+                tickIntervalSeconds: try c.value(.tickIntervalSeconds, default: defaults.tickIntervalSeconds))
+        }
+    }
+}
+
+extension KeyedDecodingContainer {
+    func value<T: Decodable>(_ key: Key, default fallback: T) throws -> T {
+        try decodeIfPresent(T.self, forKey: key) ?? fallback
+    }
+}

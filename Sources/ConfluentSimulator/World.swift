@@ -1,0 +1,65 @@
+import Foundation
+
+/// The lock around ``WorldState`` plus the request pipeline shared by every listener.
+final class World: Sendable {
+    static let controlPlane = "control-plane"
+
+    let state: LockedBox<WorldState>
+    let clock: @Sendable () -> Double
+
+    init(config: SimulatorConfig, clock: @escaping @Sendable () -> Double) throws(SimulatorError) {
+        self.clock = clock
+        self.state = LockedBox(try WorldState(config: config, now: clock()))
+    }
+
+    func tick() {
+        let now = clock()
+        state.withLock { $0.tick(now: now) }
+    }
+
+    /// What a listener should do with a request: answer, drop the connection, or hold it.
+    enum Outcome {
+        case respond(SimResponse)
+        case drop
+    }
+
+    /// The full pipeline: blackhole, latency, dice, then the world's handler.
+    func handle(_ request: SimRequest, listener: String) async -> Outcome {
+        if listener == Self.controlPlane, request.path.hasPrefix("/sim/v1/") {
+            let now = clock()
+            return .respond(state.withLock { $0.handleIntrospection(request, now: now) })
+        }
+        while state.withLock({ $0.isBlackholed(listener) }) {
+            do { try await Task.sleep(nanoseconds: 50_000_000) } catch { return .drop }
+        }
+        let latency = state.withLock { $0.latency(listener: listener) }
+        if latency > 0 { try? await Task.sleep(nanoseconds: UInt64(latency) * 1_000_000) }
+        let now = clock()
+        let decision = state.withLock { $0.decideFault(listener: listener, now: now) }
+        let isControl = listener == Self.controlPlane
+        switch decision {
+        case .drop: return .drop
+        case .rateLimited(let limit, let reset):
+            guard isControl else { return .respond(.htmlTooManyRequests()) }
+            return .respond(
+                .cloud(
+                    429, "too_many_requests", "Too Many Requests", "Rate limit exceeded; retry after \(reset) seconds.",
+                    headers: [
+                        ("Retry-After", String(reset)), ("X-RateLimit-Limit", String(limit)),
+                        ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", String(reset)),
+                    ]))
+        case .serverError:
+            return .respond(
+                isControl
+                    ? .cloud(500, "internal_server_error", "Internal Server Error", "Simulated server error.")
+                    : .kafka(500, 50003, "Unexpected internal server error (simulated, retriable)."))
+        case .proceed:
+            return .respond(
+                state.withLock { world in
+                    isControl
+                        ? world.handleControlPlane(request, now: now)
+                        : world.handleCluster(request, listenerCluster: listener, now: now)
+                })
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import ConfluentSimulator
+import JumpchainHTTP
+import Testing
+
+@Suite("Fault injection")
+struct FaultTests {
+    typealias Demo = SimulatorConfig.JumpDemo
+
+    @Test func addedLatencyDelaysAnswers() async throws {
+        let world = try await DemoWorld.start()
+        defer { Task { await world.stop() } }
+        try await world.setFaults(["latencyMs": 500, "listeners": [.string(Demo.origin)]])
+        let clock = ContinuousClock()
+        let start = clock.now
+        let reply = try await SimHTTP.send("GET", world.api(Demo.origin) + "/topics", cred: world.origin)
+        #expect(reply.status == 200)
+        #expect(clock.now - start >= .milliseconds(490))
+        let quick = clock.now
+        _ = try await SimHTTP.send("GET", world.api(Demo.target) + "/topics", cred: world.target)
+        #expect(clock.now - quick < .milliseconds(450))
+    }
+
+    @Test func fractionOfServerErrorsIsSeededAndShaped() async throws {
+        let world = try await DemoWorld.start()
+        defer { Task { await world.stop() } }
+        try await world.setFaults(["serverErrorRate": 0.5, "seed": 42])
+        var statuses: [Int] = []
+        for _ in 0..<20 {
+            let reply = try await SimHTTP.send("GET", world.api(Demo.origin) + "/topics", cred: world.origin)
+            statuses.append(reply.status)
+            if reply.status == 500 { #expect(reply.json["error_code"] == 50003) }
+        }
+        print("server-error fault seed 42 statuses: \(statuses)")
+        let errors = statuses.filter { $0 == 500 }.count
+        #expect(errors > 2 && errors < 18)
+        let control = try await SimHTTP.send("GET", world.control("/iam/v2/service-accounts"), cred: world.cloud)
+        if control.status == 500 { #expect(control.json["errors"]?.arrayValue?.isEmpty == false) }
+    }
+
+    @Test func rateLimitBurstOnClusterIsHTML() async throws {
+        let world = try await DemoWorld.start()
+        defer { Task { await world.stop() } }
+        try await world.setFaults(["rateLimitBurst": 2])
+        for _ in 0..<2 {
+            let reply = try await SimHTTP.send("GET", world.api(Demo.origin) + "/topics", cred: world.origin)
+            #expect(reply.status == 429)
+            #expect(reply.header("Content-Type")?.hasPrefix("text/html") == true)
+            #expect(reply.text.contains("<html>"))
+            #expect(reply.header("Retry-After") == nil)
+        }
+        #expect(try await SimHTTP.send("GET", world.api(Demo.origin) + "/topics", cred: world.origin).status == 200)
+    }
+
+    @Test func rateLimitBurstOnControlPlaneIsJSONWithHeaders() async throws {
+        let world = try await DemoWorld.start()
+        defer { Task { await world.stop() } }
+        try await world.setFaults(["rateLimitBurst": 1])
+        let reply = try await SimHTTP.send("GET", world.control("/iam/v2/api-keys"), cred: world.cloud)
+        #expect(reply.status == 429)
+        #expect(reply.json["errors"]?.arrayValue?.first?["status"] == "429")
+        #expect(reply.header("Retry-After") != nil)
+        #expect(reply.header("X-RateLimit-Limit") != nil)
+        #expect(reply.header("X-RateLimit-Remaining") == "0")
+        #expect(reply.header("X-RateLimit-Reset") != nil)
+    }
+
+    @Test func perEndpointRequestRateLimit() async throws {
+        let world = try await DemoWorld.start()
+        defer { Task { await world.stop() } }
+        try await world.setFaults(["requestsPerSecond": [Demo.origin: 3]])
+        var statuses: [Int] = []
+        for _ in 0..<5 {
+            statuses.append(
+                try await SimHTTP.send("GET", world.api(Demo.origin) + "/topics", cred: world.origin).status)
+        }
+        #expect(statuses.prefix(3).allSatisfy { $0 == 200 })
+        #expect(statuses.last == 429)
+        #expect(try await SimHTTP.send("GET", world.api(Demo.target) + "/topics", cred: world.target).status == 200)
+    }
+
+    @Test func droppedConnectionIsATransportError() async throws {
+        let world = try await DemoWorld.start()
+        defer { Task { await world.stop() } }
+        try await world.setFaults(["dropNext": 1])
+        await #expect(throws: TransportError.self) {
+            _ = try await SimHTTP.send("GET", world.api(Demo.origin) + "/topics", cred: world.origin)
+        }
+        #expect(try await SimHTTP.send("GET", world.api(Demo.origin) + "/topics", cred: world.origin).status == 200)
+    }
+
+    @Test func blackholedEndpointAcceptsAndNeverAnswers() async throws {
+        let world = try await DemoWorld.start()
+        defer { Task { await world.stop() } }
+        try await world.setFaults(["blackholed": [.string(Demo.origin)]])
+        await #expect(throws: TransportError.self) {
+            _ = try await SimHTTP.send(
+                "GET", world.api(Demo.origin) + "/topics", cred: world.origin, timeout: .milliseconds(300))
+        }
+        // A held request completes once the blackhole is lifted.
+        let held = Task {
+            try await SimHTTP.send("GET", world.api(Demo.origin) + "/topics", cred: world.origin, timeout: .seconds(5))
+        }
+        try await Task.sleep(nanoseconds: 200_000_000)
+        try await world.setFaults([:])
+        #expect(try await held.value.status == 200)
+    }
+
+    @Test func replicationThrottlePerLinkAndGlobal() async throws {
+        let world = try await DemoWorld.start()
+        defer { Task { await world.stop() } }
+        try await world.setFaults(["linkThrottles": ["leg1": 0]])
+        _ = try await world.setUpLeg1()
+        try await Task.sleep(nanoseconds: 150_000_000)
+        #expect(try await world.endOffsets(Demo.jump, "orders").reduce(0, +) == 0)
+        try await world.setFaults(["replicationThrottle": 20])
+        try await Task.sleep(nanoseconds: 500_000_000)
+        let moved = try await world.endOffsets(Demo.jump, "orders")
+        #expect(moved.allSatisfy { $0 > 0 && $0 < 50 })
+        try await world.setFaults([:])
+        try await world.eventually("caught up") {
+            try await world.endOffsets(Demo.jump, "orders") == [50, 50, 50, 50, 50, 50]
+        }
+    }
+
+    @Test func networkLinkFailurePhaseIsInjectable() async throws {
+        let world = try await DemoWorld.start()
+        defer { Task { await world.stop() } }
+        try await world.setFaults(["networkLinkFailurePhase": "FAILED"])
+        let service = try await SimHTTP.send(
+            "POST", world.control("/networking/v1/network-link-services"),
+            json: [
+                "spec": [
+                    "environment": ["id": .string(Demo.environment)], "network": ["id": .string(Demo.originNetwork)],
+                ]
+            ],
+            cred: world.cloud)
+        let id = try #require(service.json["id"]?.stringValue)
+        try await world.eventually("service FAILED") {
+            let reply = try await SimHTTP.send(
+                "GET", world.control("/networking/v1/network-link-services/\(id)?environment=\(Demo.environment)"),
+                cred: world.cloud)
+            return reply.json["status"]?["phase"] == "FAILED" && reply.json["status"]?["error_code"] != nil
+        }
+    }
+
+    @Test func introspectionIsNeverFaulted() async throws {
+        let world = try await DemoWorld.start()
+        defer { Task { await world.stop() } }
+        try await world.setFaults(["serverErrorRate": 1, "blackholed": ["control-plane"]])
+        #expect(try await SimHTTP.send("GET", world.control("/sim/v1/state"), cred: nil).status == 200)
+        try await world.setFaults([:])
+    }
+}
