@@ -57,7 +57,8 @@ struct ChainSnapshotReader {
                 missing.append("target mirror \(targetName) is missing")
                 continue
             }
-            let targetLags = Dictionary(targetMirror.mirrorLags.map { ($0.partition, $0) }, uniquingKeysWith: { a, _ in a })
+            let targetLags = Dictionary(
+                targetMirror.mirrorLags.map { ($0.partition, $0) }, uniquingKeysWith: { a, _ in a })
             for lag in jumpMirror.mirrorLags.sorted(by: { $0.partition < $1.partition }) {
                 partitions.append(
                     ChainSnapshot.Partition(

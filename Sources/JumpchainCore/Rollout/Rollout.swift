@@ -12,7 +12,8 @@ public enum Rollout {
         public var stateDirectory: String
         /// The environment `${VAR}` and `env:` references read.
         public var environment: [String: String]
-        public var stdin: StdinSecrets
+        /// Where `stdin` references read; nil reads standard input in the playbook's ``Playbook/stdinOrder``.
+        public var stdin: StdinSecrets?
         public var timing: RolloutTiming
         /// Receives engine events (step started, waiting, retrying, ...).
         public var observer: (@Sendable (WorkflowEvent) -> Void)?
@@ -23,7 +24,7 @@ public enum Rollout {
 
         public init(
             stateDirectory: String = ".jumpchain", environment: [String: String]? = nil,
-            stdin: StdinSecrets = .none, timing: RolloutTiming? = nil,
+            stdin: StdinSecrets? = nil, timing: RolloutTiming? = nil,
             observer: (@Sendable (WorkflowEvent) -> Void)? = nil, notice: (@Sendable (String) -> Void)? = nil,
             handleSignals: Bool = false
         ) {
@@ -54,7 +55,9 @@ public enum Rollout {
     // MARK: Loading
 
     /// Loads and validates a playbook; every problem is reported as `file:line:column: …`.
-    public static func loadPlaybook(_ path: String, environment: [String: String]) throws(JumpchainError) -> (
+    public static func loadPlaybook(
+        _ path: String, environment: [String: String]
+    ) throws(JumpchainError) -> (
         Playbook, [Diagnostic]
     ) {
         do {
@@ -90,7 +93,9 @@ public enum Rollout {
 
     /// The plan a playbook produces (read-only: at most lists the origin's topics for patterns).
     public static func plan(_ playbook: Playbook, options: Options) async throws(JumpchainError) -> Plan {
-        let credentials = try RolloutCredentials.resolve(playbook, environment: options.environment, stdin: options.stdin)
+        let credentials = try RolloutCredentials.resolve(
+            playbook, environment: options.environment, stdin: options.stdin ?? StdinSecrets(order: playbook.stdinOrder)
+        )
         defer { credentials.wipe() }
         let context = RolloutContext(
             playbook: playbook, credentials: credentials, runName: playbook.runName, timing: options.timing)
@@ -115,7 +120,9 @@ public enum Rollout {
                 "run \(playbook.runName) in \(directory) is unfinished (\(metadata.status.rawValue)); finish it with "
                     + "`jumpchain resume \(playbook.runName)` (or remove \(directory) to start over)")
         }
-        let credentials = try RolloutCredentials.resolve(playbook, environment: options.environment, stdin: options.stdin)
+        let credentials = try RolloutCredentials.resolve(
+            playbook, environment: options.environment, stdin: options.stdin ?? StdinSecrets(order: playbook.stdinOrder)
+        )
         defer { credentials.wipe() }
         let context = RolloutContext(
             playbook: playbook, credentials: credentials, runName: playbook.runName, timing: options.timing,
@@ -128,7 +135,8 @@ public enum Rollout {
         let store = try wrap { () throws(WorkflowError) in
             try RunStore.create(directory: directory, runName: playbook.runName, plan: plan, manifest: manifest)
         }
-        let result = try await execute(store: store, directory: directory, context: context, plan: plan, options: options)
+        let result = try await execute(
+            store: store, directory: directory, context: context, plan: plan, options: options)
         // A preflight failure changed nothing: leave no run behind, so a corrected playbook can be applied again.
         if result.status == .failed, result.states[RolloutStep.preflight]?.state == .failed {
             try? FileManager.default.removeItem(atPath: directory)
@@ -153,15 +161,19 @@ public enum Rollout {
         let manifest = try RunManifest.decode(metadata.manifest, run: run)
         let plan = try wrap { () throws(WorkflowError) in try store.plan() }
         let credentials = try RolloutCredentials.resolve(
-            manifest.playbook, environment: options.environment, stdin: options.stdin)
+            manifest.playbook, environment: options.environment,
+            stdin: options.stdin ?? StdinSecrets(order: manifest.playbook.stdinOrder))
         defer { credentials.wipe() }
         let context = RolloutContext(
             playbook: manifest.playbook, credentials: credentials, runName: metadata.name, timing: options.timing,
             retryObserver: options.notice)
-        return try check(try await execute(store: store, directory: directory, context: context, plan: plan, options: options))
+        return try check(
+            try await execute(store: store, directory: directory, context: context, plan: plan, options: options))
     }
 
-    static func execute(store: RunStore, directory: String, context: RolloutContext, plan: Plan, options: Options)
+    static func execute(
+        store: RunStore, directory: String, context: RolloutContext, plan: Plan, options: Options
+    )
         async throws(JumpchainError) -> Report
     {
         let lock = try wrap { () throws(WorkflowError) in try RunLock.acquire(directory: directory) }
@@ -201,7 +213,9 @@ public enum Rollout {
         }
     }
 
-    static func report(store: RunStore, directory: String, failed: [String: String], alreadyComplete: Bool, minted: [String])
+    static func report(
+        store: RunStore, directory: String, failed: [String: String], alreadyComplete: Bool, minted: [String]
+    )
         throws(JumpchainError) -> Report
     {
         let metadata = try wrap { () throws(WorkflowError) in try store.metadata() }

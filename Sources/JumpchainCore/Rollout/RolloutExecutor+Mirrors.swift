@@ -5,7 +5,9 @@ import Workflow
 extension RolloutExecutor {
     /// A mirror topic on the jump (over leg 1) or on the target (over leg 2, mirroring the jump's mirror),
     /// waited to `ACTIVE`.
-    func mirror(_ step: StepSpec, onTarget: Bool, report: @escaping @Sendable (String) -> Void) async throws
+    func mirror(
+        _ step: StepSpec, onTarget: Bool, report: @escaping @Sendable (String) -> Void
+    ) async throws
         -> [String: String]
     {
         guard let source = step.parameters["source_topic"], let mirrorName = step.parameters["mirror_topic"] else {

@@ -5,7 +5,9 @@ import Workflow
 extension RolloutExecutor {
     /// Checks everything that can be checked before the first change: endpoints answer and serve the named
     /// clusters, credentials work, topics exist on the origin, and no foreign object holds our names.
-    func preflight(_ stepContext: StepContext, report: @escaping @Sendable (String) -> Void) async throws -> [String:
+    func preflight(
+        _ stepContext: StepContext, report: @escaping @Sendable (String) -> Void
+    ) async throws -> [String:
         String]
     {
         let playbook = context.playbook
@@ -121,7 +123,8 @@ extension RolloutExecutor {
     func jumpACLs(report: @escaping @Sendable (String) -> Void) async throws -> [String: String] {
         let principal = "User:\(context.playbook.link.serviceAccount)"
         var wanted = [
-            ACLBinding(resourceType: "CLUSTER", resourceName: "kafka-cluster", principal: principal, operation: "ALTER"),
+            ACLBinding(
+                resourceType: "CLUSTER", resourceName: "kafka-cluster", principal: principal, operation: "ALTER"),
             ACLBinding(
                 resourceType: "CLUSTER", resourceName: "kafka-cluster", principal: principal, operation: "DESCRIBE"),
         ]
@@ -153,7 +156,9 @@ extension RolloutExecutor {
     }
 
     /// Observe-then-act: creates only the bindings that are missing.
-    func ensureACLs(_ wanted: [ACLBinding], on client: KafkaRESTClient, principal: String) async throws -> [String:
+    func ensureACLs(
+        _ wanted: [ACLBinding], on client: KafkaRESTClient, principal: String
+    ) async throws -> [String:
         String]
     {
         let existing = Set(try await client.listACLs(principal: principal))

@@ -43,7 +43,9 @@ public struct RolloutExecutor: StepExecutor {
 
     /// The link secret is lost after a restart: it cannot be recovered, so mint a new link key. The halves
     /// that already hold the old key are re-pointed by `finalize-link-key`, which then revokes the old key.
-    public func recoverEphemeral(_ name: String, for step: StepSpec, context stepContext: StepContext)
+    public func recoverEphemeral(
+        _ name: String, for step: StepSpec, context stepContext: StepContext
+    )
         async throws -> any Sendable
     {
         guard name == RolloutStep.linkCredential else {
@@ -59,7 +61,9 @@ public struct RolloutExecutor: StepExecutor {
 
     // MARK: Link key
 
-    func linkKey(_ stepContext: StepContext, report: @escaping @Sendable (String) -> Void) async throws -> [String:
+    func linkKey(
+        _ stepContext: StepContext, report: @escaping @Sendable (String) -> Void
+    ) async throws -> [String:
         String]
     {
         if let existing = stepContext.ephemeral.value(RolloutStep.linkCredential) as? APICredential {
