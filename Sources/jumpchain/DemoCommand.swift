@@ -25,7 +25,9 @@ struct DemoCommand: AsyncParsableCommand {
                     + "(\(placement)) \(cluster.restURL)")
         }
         var environment = ProcessInfo.processInfo.environment
-        for (name, value) in Self.environment(for: info) { environment[name] = value }
+        for (name, value) in info.playbookEnvironment(linkServiceAccount: SimulatorConfig.JumpDemo.linkServiceAccount) {
+            environment[name] = value
+        }
         if environment["JUMPCHAIN_POLL_MS"] == nil { environment["JUMPCHAIN_POLL_MS"] = "250" }
         try? FileManager.default.removeItem(atPath: stateDirectory)
         let printer = ProgressPrinter(format: output.format)
@@ -61,30 +63,6 @@ struct DemoCommand: AsyncParsableCommand {
         Terminal.line(
             "secret scan of \(report.directory): \(hits.isEmpty ? "no secret found ✓" : "\(hits.count) HITS")")
         if liveIDs != [linkKey].compactMap({ $0 }) || !hits.isEmpty { throw ExitCode(1) }
-    }
-
-    static func environment(for info: SimulatorConnectionInfo) -> [String: String] {
-        var values: [String: String] = ["JUMPCHAIN_CONTROL_PLANE": info.controlPlaneURL]
-        for cluster in info.clusters {
-            let prefix = "JUMPCHAIN_\(cluster.name.uppercased())"
-            values["\(prefix)_ID"] = cluster.id
-            values["\(prefix)_REST"] = cluster.restURL
-            values["\(prefix)_BOOTSTRAP"] = cluster.bootstrap
-            values["\(prefix)_ENV"] = cluster.environment
-        }
-        for key in info.operatorKeys {
-            switch key.resource {
-            case nil:
-                values["JUMPCHAIN_CLOUD_KEY"] = key.id
-                values["JUMPCHAIN_CLOUD_SECRET"] = key.secret
-            case let resource?:
-                guard let cluster = info.clusters.first(where: { $0.id == resource }) else { continue }
-                values["JUMPCHAIN_\(cluster.name.uppercased())_KEY"] = key.id
-                values["JUMPCHAIN_\(cluster.name.uppercased())_SECRET"] = key.secret
-            }
-        }
-        values["JUMPCHAIN_LINK_SA"] = SimulatorConfig.JumpDemo.linkServiceAccount
-        return values
     }
 }
 

@@ -18,10 +18,11 @@ public final class RolloutContext: Sendable {
 
     public init(
         playbook: Playbook, credentials: RolloutCredentials, runName: String, timing: RolloutTiming,
-        http: HTTPClient = HTTPClient(), retryObserver: (@Sendable (String) -> Void)? = nil
+        http: HTTPClient? = nil, retryObserver: (@Sendable (String) -> Void)? = nil
     ) {
         self.playbook = playbook
         self.credentials = credentials
+        let http = http ?? HTTPClient(configuration: HTTPClient.Configuration(timeout: timing.httpTimeout))
         self.http = http
         self.timing = timing
         self.runName = runName
@@ -30,7 +31,9 @@ public final class RolloutContext: Sendable {
             retryObserver?("attempt \(attempt) failed (\(reason)); retrying in \(delay)")
         }
         func endpoint(_ url: String, _ credential: APICredential, _ label: String) -> APIEndpoint {
-            APIEndpoint(http: http, baseURL: url, credential: credential, label: label, onRetry: onRetry)
+            APIEndpoint(
+                http: http, baseURL: url, credential: credential, label: label,
+                retry: RetryPolicy(maxAttempts: timing.httpAttempts), onRetry: onRetry)
         }
         controlPlane = ControlPlaneClient(
             endpoint: endpoint(playbook.controlPlane.endpoint, credentials.cloud, "control plane"))

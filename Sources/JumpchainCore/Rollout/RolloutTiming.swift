@@ -6,12 +6,18 @@ public struct RolloutTiming: Sendable {
     public var statePollInterval: Duration
     public var linkHealthTimeout: Duration
     public var mirrorActiveTimeout: Duration
+    /// Total time for one HTTP attempt (`JUMPCHAIN_HTTP_TIMEOUT_MS`).
+    public var httpTimeout: Duration
+    /// Attempts per request, retries included (`JUMPCHAIN_HTTP_ATTEMPTS`).
+    public var httpAttempts: Int
 
     public init(
         keyPollInterval: Duration = .seconds(2), keyPropagationTimeout: Duration = .seconds(600),
         statePollInterval: Duration = .seconds(1), linkHealthTimeout: Duration = .seconds(300),
-        mirrorActiveTimeout: Duration = .seconds(600)
+        mirrorActiveTimeout: Duration = .seconds(600), httpTimeout: Duration = .seconds(30), httpAttempts: Int = 5
     ) {
+        self.httpTimeout = httpTimeout
+        self.httpAttempts = httpAttempts
         self.keyPollInterval = keyPollInterval
         self.keyPropagationTimeout = keyPropagationTimeout
         self.statePollInterval = statePollInterval
@@ -25,6 +31,12 @@ public struct RolloutTiming: Sendable {
         if let text = environment["JUMPCHAIN_POLL_MS"], let milliseconds = Int(text), milliseconds > 0 {
             timing.keyPollInterval = .milliseconds(milliseconds)
             timing.statePollInterval = .milliseconds(milliseconds)
+        }
+        if let text = environment["JUMPCHAIN_HTTP_TIMEOUT_MS"], let milliseconds = Int(text), milliseconds > 0 {
+            timing.httpTimeout = .milliseconds(milliseconds)
+        }
+        if let text = environment["JUMPCHAIN_HTTP_ATTEMPTS"], let attempts = Int(text), attempts > 0 {
+            timing.httpAttempts = attempts
         }
         return timing
     }
