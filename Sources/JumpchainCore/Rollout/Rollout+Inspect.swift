@@ -115,3 +115,37 @@ extension Rollout {
         return (store, directory, metadata, try RunManifest.decode(metadata.manifest, run: run))
     }
 }
+
+extension Rollout {
+    /// `plan --validate`: the preflight checks plus a `validate_only=true` create of leg 1's destination half,
+    /// so the servers judge what they can before anything is changed. Only the jump session key is minted (and
+    /// revoked before this returns).
+    public static func validate(_ playbook: Playbook, plan: Plan, options: Options) async throws(JumpchainError)
+        -> [String]
+    {
+        let credentials = try RolloutCredentials.resolve(
+            playbook, environment: options.environment,
+            stdin: options.stdin ?? StdinSecrets(order: playbook.stdinOrder))
+        defer { credentials.wipe() }
+        let context = RolloutContext(
+            playbook: playbook, credentials: credentials, runName: playbook.runName, timing: options.timing,
+            retryObserver: options.notice)
+        let executor = RolloutExecutor(context: context, plan: plan)
+        var findings: [String] = []
+        do {
+            _ = try await executor.preflight(report: { options.notice?($0) })
+            findings.append("preflight: every check passed")
+            let jump = try await context.jump()
+            try await jump.createLink(
+                playbook.link.leg1Name, sourceClusterID: playbook.origin.id,
+                configs: [LinkConfigEntry("link.mode", "DESTINATION"), LinkConfigEntry("connection.mode", "INBOUND")]
+                    + executor.options(playbook.link.leg1Options), validateOnly: true, validateLink: false)
+            findings.append("jump \(playbook.jump.id): validate_only create of \(playbook.link.leg1Name) accepted")
+        } catch {
+            await context.close()
+            throw JumpchainError(.preflightFailed, "validation failed; nothing was changed:\n\(error)", cause: error)
+        }
+        await context.close()
+        return findings
+    }
+}

@@ -19,7 +19,7 @@ public struct RolloutExecutor: StepExecutor {
         let report: @Sendable (String) -> Void = { stepContext.waiting(for: $0) }
         do {
             switch step.kind {
-            case RolloutStep.preflight: return try await preflight(stepContext, report: report)
+            case RolloutStep.preflight: return try await preflight(report: report)
             case RolloutStep.jumpACLs: return try await jumpACLs(report: report)
             case RolloutStep.originACLs: return try await originACLs()
             case RolloutStep.linkKey: return try await linkKey(stepContext, report: report)
