@@ -38,7 +38,7 @@ public enum Diagnoser {
         case .missing:
             return [
                 make(
-                    .linkHalfMissing, "link `\(hop.link)` not found on \(half.role) (HTTP 404)",
+                    .linkHalfMissing, "link `\(hop.link)` not found on the \(half.role) (HTTP 404)",
                     missingHalf(half.role, hop))
             ]
         case .unobservable(let why):

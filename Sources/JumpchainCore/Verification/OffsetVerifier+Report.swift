@@ -94,10 +94,19 @@ extension OffsetVerifier {
         }
         let jumpObserved: Bool
         if case .unobservable = jump.mirror { jumpObserved = false } else { jumpObserved = true }
+        // A mirror that is not ACTIVE fails every partition it holds, whatever its lag says.
+        let inactive = [("jump", jump.mirror), ("target", target.mirror)].compactMap { role, observed in
+            observed.value.flatMap { $0.mirrorStatus == "ACTIVE" ? nil : "\(role) mirror \($0.mirrorStatus)" }
+        }
         let partitions = numbers.sorted().map { number in
-            PartitionDerivation.derive(
+            var partition = PartitionDerivation.derive(
                 partition: number, jump: jumpLags[number], target: targetLags[number], threshold: threshold,
                 meaning: meaning, jumpObserved: jumpObserved, acceptUnobservedJump: acceptUnobservedJump)
+            if !inactive.isEmpty {
+                partition.passed = false
+                partition.note = (inactive + [partition.note].compactMap { $0 }).joined(separator: "; ")
+            }
+            return partition
         }
         let mirrorsActive = [jump.mirror, target.mirror].allSatisfy {
             $0.value?.mirrorStatus == "ACTIVE" || tolerated($0)
