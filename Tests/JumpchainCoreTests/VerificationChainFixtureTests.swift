@@ -118,7 +118,10 @@ actor VerificationTestChain: ChainObserver {
 
     func mirror(role: PlaybookCluster.Role, link: String, topic: String) async throws -> Mirror? {
         try check(role)
-        guard let mirror = mirrors[role]?[topic], mirror.link == link, let own = ends[role]![topic] else { return nil }
+        // The path /links/<link>/mirrors/<topic> is a 404 once the link is gone.
+        guard links[role]?[link] != nil, let mirror = mirrors[role]?[topic], mirror.link == link,
+            let own = ends[role]![topic]
+        else { return nil }
         let sourceRole: PlaybookCluster.Role = role == .jump ? .origin : .jump
         let source = ends[sourceRole]![mirror.source]
         let lags = own.enumerated().map { partition, end -> [String: Any] in

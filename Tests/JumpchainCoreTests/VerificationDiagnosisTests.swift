@@ -170,6 +170,36 @@ struct VerificationDiagnosisTests {
     }
 }
 
+@Suite("Offset verification: link-state diagnoses")
+struct VerificationLinkStateTests {
+    @Test func pausedLinkIsNotMistakenForATaskError() async throws {
+        let chain = VerificationTestChain(topics: ["orders": [1]])
+        await chain.updateLink(.target, VerificationTestChain.leg2) {
+            $0.state = "PAUSED"
+            $0.tasks = [(name: "TopicConfigsSync", state: "LINK_PAUSED", errors: [])]
+        }
+        await chain.updateMirror(.target, "orders") { $0.status = "LINK_PAUSED" }
+        let report = await OffsetVerifier(topology: VerificationTestChain.topology(["orders"]), observer: chain)
+            .verifyOnce(threshold: 0)
+        #expect(report.diagnoses.map(\.cause) == [.linkPaused])
+        #expect(report.diagnoses.first?.cluster == .target)
+        #expect(report.hop(.leg2)?.halves.first?.failingTasks == ["TopicConfigsSync: LINK_PAUSED"])
+        #expect(report.failingPartitions == ["orders:0"])
+    }
+
+    @Test func missingLegTwoLinkHidesItsMissingMirrors() async throws {
+        let chain = VerificationTestChain(topics: ["orders": [1]])
+        await chain.removeLink(.target, VerificationTestChain.leg2)
+        let report = await OffsetVerifier(topology: VerificationTestChain.topology(["orders"]), observer: chain)
+            .verifyOnce(threshold: 0)
+        let diagnosis = try #require(report.diagnoses.only)
+        #expect(diagnosis.cause == .linkHalfMissing)
+        #expect(diagnosis.likelyCause.hasPrefix("leg 2's link on the target is missing"))
+        #expect(report.topic("orders")?.targetMirror.presence == "missing")
+        #expect(report.failingPartitions == ["orders:0"])
+    }
+}
+
 extension Array {
     /// The single element, or nil when there are none or several.
     var only: Element? { count == 1 ? first : nil }

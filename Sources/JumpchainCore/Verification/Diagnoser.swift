@@ -70,7 +70,8 @@ public enum Diagnoser {
                     .authentication, message,
                     "the link's API key for the jump was revoked, or its secret is wrong", error))
         }
-        let failing = failingTasks(link)
+        // Tasks in LINK_PAUSED / LINK_FAILED / LINK_UNAVAILABLE only echo the link's state: judged below.
+        let failing = failingTasks(link, ownErrorsOnly: true)
         if !failing.isEmpty {
             let text = failing.joined(separator: "; ")
             if failing.contains(where: isAuthorizationText) {
@@ -105,8 +106,11 @@ public enum Diagnoser {
     }
 
     /// Tasks that are not working, as `Name: STATE (CODE: message)`.
-    static func failingTasks(_ link: Link) -> [String] {
-        (link.tasks ?? []).filter { $0.state != "ACTIVE" && $0.state != "NOT_CONFIGURED" }.map { task in
+    static func failingTasks(_ link: Link, ownErrorsOnly: Bool = false) -> [String] {
+        (link.tasks ?? []).filter { task in
+            guard task.state != "ACTIVE" && task.state != "NOT_CONFIGURED" else { return false }
+            return !ownErrorsOnly || task.state == "IN_ERROR" || !task.errors.isEmpty
+        }.map { task in
             let errors = task.errors.map { "\($0.errorCode): \($0.errorMessage)" }.joined(separator: ", ")
             return errors.isEmpty ? "\(task.taskName): \(task.state)" : "\(task.taskName): \(task.state) (\(errors))"
         }

@@ -59,7 +59,7 @@ extension OffsetVerifier {
             return HopHealth.LinkHalf(
                 cluster: half.role, clusterID: half.clusterID, presence: half.link.presence,
                 linkState: link?.linkState, linkError: link?.linkError, linkErrorMessage: link?.linkErrorMessage,
-                failingTasks: link.map(Diagnoser.failingTasks) ?? [], healthy: healthy)
+                failingTasks: link.map { Diagnoser.failingTasks($0) } ?? [], healthy: healthy)
         }
         var active = 0
         var inactive: [String] = []
