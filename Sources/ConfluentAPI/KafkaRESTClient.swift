@@ -1,3 +1,4 @@
+import Foundation
 import JumpchainHTTP
 
 /// Kafka REST v3 on one cluster: topics, records, ACLs, cluster links and mirror topics.
@@ -32,12 +33,14 @@ public struct KafkaRESTClient: Sendable {
         let response = try await endpoint.exchange(.get, path)
         if response.status == 404 { return nil }
         guard response.isSuccess else {
-            throw ConfluentAPIError.from(response: response, endpoint: endpoint.label, request: "GET \(path)")
+            throw endpoint.failure(response, request: "GET \(path)")
         }
         return try endpoint.decode(Topic.self, from: response, request: path)
     }
 
-    public func createTopic(_ name: String, partitions: Int, configs: [String: String] = [:])
+    public func createTopic(
+        _ name: String, partitions: Int, configs: [String: String] = [:]
+    )
         async throws(ConfluentAPIError)
     {
         struct Body: Encodable {
@@ -60,7 +63,9 @@ public struct KafkaRESTClient: Sendable {
     }
 
     /// Produces one STRING record; returns where it landed (partition, offset).
-    public func produce(topic: String, value: String, key: String? = nil, partition: Int? = nil)
+    public func produce(
+        topic: String, value: String, key: String? = nil, partition: Int? = nil
+    )
         async throws(ConfluentAPIError) -> ProduceResult
     {
         var object: [String: Any] = ["value": ["type": "STRING", "data": value]]
@@ -72,7 +77,8 @@ public struct KafkaRESTClient: Sendable {
         let result = try endpoint.decode(ProduceResult.self, from: response, request: "POST \(path)")
         guard result.errorCode == 200 else {
             throw ConfluentAPIError(
-                code: .badRequest, message: result.message ?? "the record was rejected", endpoint: endpoint.label,
+                code: .badRequest, message: Redactor.redact(text: result.message ?? "the record was rejected"),
+                endpoint: endpoint.label,
                 request: "POST \(path)", status: response.status, apiErrorCode: String(result.errorCode))
         }
         return result
@@ -122,7 +128,7 @@ public struct KafkaRESTClient: Sendable {
         let response = try await endpoint.exchange(.get, path, query: includeTasks ? [("include_tasks", "true")] : [])
         if response.status == 404 { return nil }
         guard response.isSuccess else {
-            throw ConfluentAPIError.from(response: response, endpoint: endpoint.label, request: "GET \(path)")
+            throw endpoint.failure(response, request: "GET \(path)")
         }
         return try endpoint.decode(Link.self, from: response, request: path)
     }
@@ -151,7 +157,7 @@ public struct KafkaRESTClient: Sendable {
             .post, base + "/links",
             query: [
                 ("link_name", name), ("validate_only", String(validateOnly)), ("validate_link", String(validateLink)),
-            ], sensitiveJSON: body)
+            ], sensitiveJSON: body, scrubbing: JAASConfig.scrubList(configs))
     }
 
     public func deleteLink(_ name: String, force: Bool = false) async throws(ConfluentAPIError) {
@@ -181,12 +187,16 @@ public struct KafkaRESTClient: Sendable {
         writer.raw("]}")
         let body = writer.finishSensitive()
         defer { body.wipe() }
-        try await endpoint.call(.put, base + "/links/\(APIEndpoint.segment(name))/configs:alter", sensitiveJSON: body)
+        try await endpoint.call(
+            .put, base + "/links/\(APIEndpoint.segment(name))/configs:alter", sensitiveJSON: body,
+            scrubbing: JAASConfig.scrubList(entries))
     }
 
     // MARK: Mirrors
 
-    public func createMirror(link: String, sourceTopic: String, mirrorTopic: String? = nil)
+    public func createMirror(
+        link: String, sourceTopic: String, mirrorTopic: String? = nil
+    )
         async throws(ConfluentAPIError)
     {
         var object: [String: Any] = ["source_topic_name": sourceTopic]
@@ -206,13 +216,15 @@ public struct KafkaRESTClient: Sendable {
         let response = try await endpoint.exchange(.get, path)
         if response.status == 404 { return nil }
         guard response.isSuccess else {
-            throw ConfluentAPIError.from(response: response, endpoint: endpoint.label, request: "GET \(path)")
+            throw endpoint.failure(response, request: "GET \(path)")
         }
         return try endpoint.decode(Mirror.self, from: response, request: path)
     }
 
     /// `:promote`, `:failover`, `:pause`, `:resume`: per-topic results (HTTP 200 carries per-topic errors).
-    public func alterMirrors(link: String, action: MirrorAction, topics: [String], validateOnly: Bool = false)
+    public func alterMirrors(
+        link: String, action: MirrorAction, topics: [String], validateOnly: Bool = false
+    )
         async throws(ConfluentAPIError) -> [AlterMirrorResult]
     {
         let body = (try? JSONSerializationBridge.data(["mirror_topic_names": topics])) ?? []
@@ -242,8 +254,6 @@ public struct KafkaRESTClient: Sendable {
         return String(decoding: writer.bytes, as: UTF8.self)
     }
 }
-
-import Foundation
 
 enum JSONSerializationBridge {
     static func data(_ object: Any) throws -> [UInt8] {
