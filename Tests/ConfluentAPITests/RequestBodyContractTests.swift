@@ -279,3 +279,23 @@ struct RequestBodyContractTests {
         #expect(isAbsent(try requests[1].json()["spec"]?["resource"]))
     }
 }
+
+@Suite("Paths")
+struct PathTests {
+    @Test("names are percent-encoded as single path segments; describeCluster reads cluster_id")
+    func segments() async throws {
+        let harness = try Harness { request in
+            request.pathOnly == "/kafka/v3/clusters/lkc-jump"
+                ? Reply.raw(200, #"{"kind":"KafkaCluster","metadata":{"self":"x"},"cluster_id":"lkc-jump"}"#)
+                : Reply.raw(404, #"{"error_code":404,"message":"not found"}"#)
+        }
+        #expect(try await harness.kafka().describeCluster() == "lkc-jump")
+        #expect(try await harness.kafka().topic("orders/v2 ü") == nil)
+        #expect(try await harness.kafka().mirror(link: "leg:1", topic: "a?b") == nil)
+        #expect(
+            harness.requests.map(\.path) == [
+                "/kafka/v3/clusters/lkc-jump", "/kafka/v3/clusters/lkc-jump/topics/orders%2Fv2%20%C3%BC",
+                "/kafka/v3/clusters/lkc-jump/links/leg%3A1/mirrors/a%3Fb",
+            ])
+    }
+}
