@@ -114,14 +114,29 @@ struct SecretTests {
         #expect(JAASConfig.username(in: jaas) == "KEY")
     }
 
-    @Test(
-        "an error body echoing a secret yields an error without it",
-        arguments: [
-            #"{"error_code":40002,"message":"bad password=\"S3cretEcho\""}"#,
-            #"{"errors":[{"status":"400","code":"invalid_configuration","detail":"sasl.jaas.config ... password=\"S3cretEcho\";"}]}"#,
-            #"{"error_code":40101,"message":"Authentication failed for ENDPOINTKEY00001:endpoint-secret-0001 (S3cretEcho)"}"#,
-        ])
-    func echoedSecret(body: String) async throws {
+    /// An error body that echoes a secret; printed by its name only, so test output never shows the value.
+    struct Echo: Sendable, CustomStringConvertible {
+        var description: String
+        var body: String
+    }
+
+    static let echoes = [
+        Echo(
+            description: "Kafka REST message with a JAAS password",
+            body: #"{"error_code":40002,"message":"bad password=\"S3cretEcho\""}"#),
+        Echo(
+            description: "Cloud detail with a JAAS config",
+            body: #"{"errors":[{"status":"400","code":"invalid_configuration","#
+                + #""detail":"sasl.jaas.config ... password=\"S3cretEcho\";"}]}"#),
+        Echo(
+            description: "bare echo of the link password and of the endpoint's key:secret",
+            body: #"{"error_code":40101,"message":"Authentication failed for "#
+                + #"ENDPOINTKEY00001:endpoint-secret-0001 (S3cretEcho)"}"#),
+    ]
+
+    @Test("an error body echoing a secret yields an error without it", arguments: echoes)
+    func echoedSecret(echo: Echo) async throws {
+        let body = echo.body
         let harness = try Harness(always: Reply.raw(400, body))
         let jump = APICredential(key: "JUMPKEY000000001", secret: Secret("S3cretEcho"))
         do {
