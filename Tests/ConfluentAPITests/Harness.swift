@@ -159,3 +159,14 @@ func isAbsent(_ value: JSONValue?) -> Bool {
     if case .none = value { return true }
     return false
 }
+
+/// The contract when the specs are present; otherwise nil, after printing (once) why spec checks are skipped.
+func optionalContract() throws -> OpenAPIContract? {
+    try optionalContractOnce.get()
+}
+
+private let optionalContractOnce: Result<OpenAPIContract?, OpenAPIContractError> = Result {
+    () throws(OpenAPIContractError) -> OpenAPIContract? in
+    guard SpecLocator.current.enabledOrPrintSkip(test: "spec checks in ConfluentAPITests") else { return nil }
+    return try OpenAPIContract.confluentCloud()
+}

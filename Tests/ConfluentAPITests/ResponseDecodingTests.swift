@@ -4,18 +4,20 @@ import JumpchainTestSupport
 import Testing
 
 /// Spec-valid responses (validated here first, so the fixtures are known good) decoded into the models.
-@Suite("Response decoding", .requiresSpecs)
+@Suite("Response decoding")
 struct ResponseDecodingTests {
-    let contract: OpenAPIContract
+    /// Nil when the specs are absent: the HTTP behaviour is still tested, only the spec checks are skipped.
+    let contract: OpenAPIContract?
 
     init() throws {
-        contract = try confluentContract()
+        contract = try optionalContract()
     }
 
     private func expectValid(
         _ method: String, _ path: String, _ status: Int, _ body: JSONValue,
         sourceLocation: SourceLocation = #_sourceLocation
     ) {
+        guard let contract else { return }
         let violations = contract.validateResponse(method: method, path: path, status: status, body: body.jsonBytes)
         #expect(reported(violations, "\(method) \(path) \(status)").isEmpty, sourceLocation: sourceLocation)
     }
@@ -70,9 +72,12 @@ struct ResponseDecodingTests {
             ])
         // The spec declares `value` as a non-nullable string, yet real servers (Terraform fixture
         // read_created_cluster_link_config.json) send null for sensitive entries: that is the only deviation.
-        let violations = contract.validateResponse(
-            method: "GET", path: "/kafka/v3/clusters/lkc-jump/links/leg1/configs", status: 200, body: list.jsonBytes)
-        #expect(violations.map { "\($0.kind) \($0.pointer)" } == ["null-not-allowed /data/1/value"])
+        if let contract {
+            let violations = contract.validateResponse(
+                method: "GET", path: "/kafka/v3/clusters/lkc-jump/links/leg1/configs", status: 200,
+                body: list.jsonBytes)
+            #expect(violations.map { "\($0.kind) \($0.pointer)" } == ["null-not-allowed /data/1/value"])
+        }
         let harness = try Harness(always: Reply.json(200, list))
         let configs = try await harness.kafka().linkConfigs("leg1")
         let request = try harness.onlyRequest()
