@@ -9,9 +9,12 @@ public struct RolloutExecutor: StepExecutor {
     public let context: RolloutContext
     /// The origin topics the recorded plan mirrors, canary included.
     public let topics: [String]
+    /// The recorded plan this executor runs.
+    public let plan: Plan
 
     public init(context: RolloutContext, plan: Plan) {
         self.context = context
+        self.plan = plan
         topics = plan.steps.filter { $0.kind == RolloutStep.mirrorJump }.compactMap { $0.parameters["topic"] }
     }
 
