@@ -121,3 +121,45 @@ struct InterruptCLITests {
         #expect(world.liveKeys(on: SimulatorConfig.JumpDemo.jump).count == 1)
     }
 }
+
+@Suite("resume after the link secret was lost", .serialized)
+struct LostSecretCLITests {
+    @Test("killed right after the link key was minted: resume mints a new key, re-points, revokes the old one")
+    func killAfterLinkKey() async throws {
+        let world = try await DemoWorld.start()
+        defer { Task { await world.stop() } }
+        let running = try world.start(["apply", world.demoPlaybook, "--output", "json"])
+        let deadline = Date().addingTimeInterval(60)
+        var killedAfter: String?
+        while running.process.isRunning && Date() < deadline {
+            let text = (try? String(contentsOfFile: running.outPath, encoding: .utf8)) ?? ""
+            let lines = text.split(separator: "\n")
+            if lines.contains(where: {
+                $0.contains("\"kind\":\"stepSucceeded\"") && $0.contains("\"stepID\":\"link-key\"")
+            }) {
+                running.kill()
+                killedAfter = "link-key succeeded"
+                break
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let killed = await running.wait()
+        world.record(killed)
+        try #require(killedAfter != nil, "the run finished before the link key step was seen: \(killed.output)")
+        let firstKeys = world.liveKeys(on: SimulatorConfig.JumpDemo.jump)
+        #expect(!firstKeys.isEmpty)
+
+        let resumed = try await world.jumpchain(["resume", "jump-demo", "--output", "json"])
+        #expect(resumed.status == 0, "\(resumed.output)")
+        #expect(resumed.stdout.contains("ephemeralRecovered"), "\(resumed.stdout.prefix(3000))")
+        let finalKeys = world.liveKeys(on: SimulatorConfig.JumpDemo.jump)
+        #expect(finalKeys.count == 1, "live keys on the jump: \(finalKeys)")
+        // The old link key is gone; the new one is held by both links that authenticate to the jump.
+        let links = (world.state()["links"] as? [[String: Any]]) ?? []
+        let held = Set(links.compactMap { $0["remote_api_key_id"] as? String })
+        #expect(held == Set(finalKeys))
+        #expect(Set(firstKeys).isDisjoint(with: finalKeys), "the link key minted before the kill is still alive")
+        let needles = world.issuedSecretNeedles()
+        #expect(world.scanStateDirectory(for: needles).isEmpty)
+    }
+}
