@@ -123,12 +123,12 @@ import Testing
         let effectsLog = root.path + "/effects.log"
         let output = Pipe()
         let first = try Self.launch(
-            [directory, effectsLog, "--steps", "600", "--seed", "5", "--announce-lock"], stdout: output)
+            [directory, effectsLog, "--steps", "4000", "--seed", "5", "--announce-lock"], stdout: output)
         let announced = output.fileHandleForReading.availableData
         #expect(String(decoding: announced, as: UTF8.self).contains("LOCKED"))
 
         let errors = Pipe()
-        let second = try Self.launch([directory, effectsLog, "--steps", "600", "--seed", "5"], stderr: errors)
+        let second = try Self.launch([directory, effectsLog, "--steps", "4000", "--seed", "5"], stderr: errors)
         second.waitUntilExit()
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(second.terminationStatus == 75)
@@ -146,7 +146,8 @@ import Testing
         defer { root.cleanUp() }
         let directory = root.path + "/run"
         let effectsLog = root.path + "/effects.log"
-        let arguments = [directory, effectsLog, "--steps", "600", "--seed", "9"]
+        // Enough steps that the run cannot finish before the signal, even on a loaded machine.
+        let arguments = [directory, effectsLog, "--steps", "4000", "--seed", "9"]
         let output = Pipe()
         let process = try Self.launch(arguments + ["--announce-lock"], stdout: output)
         _ = output.fileHandleForReading.availableData
