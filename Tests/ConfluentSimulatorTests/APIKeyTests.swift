@@ -65,6 +65,7 @@ struct APIKeyTests {
             #expect(page.status == 200)
             for item in page.json["data"]?.arrayValue ?? [] {
                 #expect(item["spec"]?["owner"]?["id"] == .string(Demo.linkServiceAccount))
+                #expect(item["spec"]?["secret"] == "")
             }
             seen += page.json["data"]?.arrayValue?.count ?? 0
             next = page.json["metadata"]?["next"]?.stringValue
