@@ -19,7 +19,7 @@ struct ScaleTests {
         let started = clock.now
         let sim = try await Simulator.start(config)
         defer { Task { await sim.stop() } }
-        #expect(clock.now - started < .seconds(2))
+        #expect(clock.now - started < .seconds(5))  // generous: CI machines are shared
         let src = Cred(key: "SRCKEY", secret: "s")
         let dst = Cred(key: "DSTKEY", secret: "d")
         let dstAPI = sim.clusterRESTURL(clusterID: "lkc-dst") + "/kafka/v3/clusters/lkc-dst"
