@@ -30,6 +30,7 @@ final class World: Sendable {
             return .respond(state.withLock { $0.handleIntrospection(request, now: now) })
         }
         while state.withLock({ $0.isBlackholed(listener) }) {
+            if state.withLock({ $0.stopped }) { return .drop }
             do { try await Task.sleep(nanoseconds: 50_000_000) } catch { return .drop }
         }
         let latency = state.withLock { $0.latency(listener: listener) }

@@ -151,3 +151,22 @@ struct FaultTests {
         try await world.setFaults([:])
     }
 }
+
+@Suite("Shutdown")
+struct ShutdownTests {
+    @Test func stopReturnsWhileARequestIsHeldByABlackhole() async throws {
+        let world = try await DemoWorld.start()
+        try await world.setFaults(["blackholed": [.string(SimulatorConfig.JumpDemo.origin)]])
+        let held = Task {
+            try? await SimHTTP.send(
+                "GET", world.api(SimulatorConfig.JumpDemo.origin) + "/topics", cred: world.origin,
+                timeout: .seconds(10))
+        }
+        try await Task.sleep(nanoseconds: 200_000_000)
+        let clock = ContinuousClock()
+        let start = clock.now
+        await world.stop()
+        _ = await held.value
+        #expect(clock.now - start < .seconds(5))
+    }
+}
