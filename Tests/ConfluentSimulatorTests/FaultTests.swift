@@ -76,6 +76,13 @@ struct FaultTests {
         #expect(statuses.prefix(3).allSatisfy { $0 == 200 })
         #expect(statuses.last == 429)
         #expect(try await SimHTTP.send("GET", world.api(Demo.target) + "/topics", cred: world.target).status == 200)
+        try await world.setFaults(["requestsPerSecond": ["control-plane /iam/v2/api-keys": 1]])
+        #expect(try await SimHTTP.send("GET", world.control("/iam/v2/api-keys"), cred: world.cloud).status == 200)
+        let limited = try await SimHTTP.send("GET", world.control("/iam/v2/api-keys"), cred: world.cloud)
+        #expect(limited.status == 429)
+        #expect(limited.header("X-RateLimit-Limit") == "1")
+        let other = try await SimHTTP.send("GET", world.control("/iam/v2/service-accounts"), cred: world.cloud)
+        #expect(other.status == 200)
     }
 
     @Test func droppedConnectionIsATransportError() async throws {
