@@ -34,12 +34,12 @@ extension WorldState {
     /// Slices `items` by `page_size` (default `defaultSize`, max `maxSize`) and an opaque `page_token`.
     func page<T>(
         _ items: [T], _ request: SimRequest, defaultSize: Int, maxSize: Int, path: String
-    ) -> Result<(slice: ArraySlice<T>, meta: JSON), ACLRefusal> {
+    ) -> Result<(slice: ArraySlice<T>, meta: JSON), Refusal> {
         var size = defaultSize
         if let raw = request.queryValue("page_size") {
             guard let value = Int(raw), value > 0 else {
                 return .failure(
-                    ACLRefusal(
+                    Refusal(
                         response: .cloud(
                             400, "invalid_filter", "Invalid Filter", "page_size must be a positive integer.",
                             source: ["parameter": "page_size"])))
@@ -55,7 +55,7 @@ extension WorldState {
                 offset >= 0
             else {
                 return .failure(
-                    ACLRefusal(
+                    Refusal(
                         response: .cloud(
                             400, "invalid_filter", "Invalid Filter", "page_token is not valid.",
                             source: ["parameter": "page_token"])))
