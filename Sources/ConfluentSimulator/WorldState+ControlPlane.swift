@@ -20,6 +20,7 @@ extension WorldState {
         switch (segments.first, segments.dropFirst().first, segments.dropFirst(2).first) {
         case ("iam"?, "v2"?, "api-keys"?): return handleAPIKeys(request, Array(segments.dropFirst(3)), now: now)
         case ("iam"?, "v2"?, "service-accounts"?): return handleServiceAccounts(request, Array(segments.dropFirst(3)))
+        case ("cmk"?, "v2"?, "clusters"?): return handleCMKClusters(request, Array(segments.dropFirst(3)))
         case ("networking"?, "v1"?, "network-link-services"?):
             return handleNetworkLinkServices(request, Array(segments.dropFirst(3)), now: now)
         case ("networking"?, "v1"?, "network-link-endpoints"?):

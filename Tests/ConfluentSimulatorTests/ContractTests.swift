@@ -41,6 +41,8 @@ struct ContractTests {
                 ("GET", world.control("/iam/v2/service-accounts"), world.cloud),
                 ("GET", world.control("/iam/v2/service-accounts/\(Demo.linkServiceAccount)"), world.cloud),
                 ("GET", world.control("/iam/v2/api-keys"), world.origin),
+                ("GET", world.control("/cmk/v2/clusters?environment=\(Demo.environment)"), world.cloud),
+                ("GET", world.control("/cmk/v2/clusters/\(Demo.origin)?environment=\(Demo.environment)"), world.cloud),
             ] {
                 _ = try await SimHTTP.send(method, url, cred: cred)
             }

@@ -124,6 +124,21 @@ struct IntrospectionTests {
         #expect(keyless.status == 401)
     }
 
+    @Test func cmkClustersTellWhereEachClusterListens() async throws {
+        let world = try await DemoWorld.start()
+        defer { Task { await world.stop() } }
+        let list = try await SimHTTP.send(
+            "GET", world.control("/cmk/v2/clusters?environment=\(Demo.environment)"), cred: world.cloud)
+        #expect(list.status == 200)
+        #expect(list.json["data"]?.arrayValue?.count == 3)
+        let origin = try await SimHTTP.send(
+            "GET", world.control("/cmk/v2/clusters/\(Demo.origin)?environment=\(Demo.environment)"), cred: world.cloud)
+        #expect(origin.json["spec"]?["http_endpoint"] == .string(world.sim.clusterRESTURL(clusterID: Demo.origin)))
+        #expect(origin.json["spec"]?["kafka_bootstrap_endpoint"] == "SASL_SSL://lkc-origin.sim.local:9092")
+        #expect(origin.json["spec"]?["network"]?["id"] == .string(Demo.originNetwork))
+        #expect(origin.json["status"]?["phase"] == "PROVISIONED")
+    }
+
     @Test func producersAppendInTheBackground() async throws {
         let world = try await DemoWorld.start { config in
             config.producers = [.init(cluster: Demo.origin, topic: "inventory", recordsPerSecond: 100)]
