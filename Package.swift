@@ -75,6 +75,8 @@ let package = Package(
             name: "jumpchain",
             dependencies: [
                 "JumpchainCore",
+                "ConfluentAPI",
+                "Workflow",
                 "ConfluentSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

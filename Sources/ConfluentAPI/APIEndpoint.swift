@@ -68,7 +68,9 @@ public struct APIEndpoint: Sendable {
 
     static func segment(_ text: String) -> String { escape(text) }
 
-    func decode<T: Decodable>(_ type: T.Type, from response: HTTPResponse, request: String) throws(ConfluentAPIError)
+    func decode<T: Decodable>(
+        _ type: T.Type, from response: HTTPResponse, request: String
+    ) throws(ConfluentAPIError)
         -> T
     {
         do {

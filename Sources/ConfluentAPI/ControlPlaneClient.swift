@@ -1,3 +1,4 @@
+import Foundation
 public import JumpchainHTTP
 
 /// The Confluent Cloud control plane (`api.confluent.cloud`): IAM v2 API keys and service accounts.
@@ -40,7 +41,9 @@ public struct ControlPlaneClient: Sendable {
     }
 
     /// Every key matching the filters, following `metadata.next` across pages.
-    public func listAPIKeys(owner: String? = nil, resource: String? = nil, pageSize: Int = 100)
+    public func listAPIKeys(
+        owner: String? = nil, resource: String? = nil, pageSize: Int = 100
+    )
         async throws(ConfluentAPIError) -> [APIKey]
     {
         var query: [(String, String)] = [("page_size", String(pageSize))]
@@ -82,7 +85,9 @@ public struct ControlPlaneClient: Sendable {
         try await paged(ServiceAccount.self, path: "/iam/v2/service-accounts", query: [("page_size", "100")])
     }
 
-    private func paged<Item: Decodable>(_ type: Item.Type, path: String, query: [(String, String)])
+    private func paged<Item: Decodable>(
+        _ type: Item.Type, path: String, query: [(String, String)]
+    )
         async throws(ConfluentAPIError) -> [Item]
     {
         var items: [Item] = []
@@ -109,13 +114,13 @@ public struct ControlPlaneClient: Sendable {
 
     static func parseQuery(_ query: String) -> [(String, String)] {
         query.split(separator: "&").map { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
+            let parts = pair.split(separator: "=", maxSplits: 1).map {
+                String($0).removingPercentEncoding ?? String($0)
+            }
             return (parts[0], parts.count > 1 ? parts[1] : "")
         }
     }
 }
-
-import Foundation
 
 /// Lifts one JSON string value out of raw bytes without making a Swift `String` of it.
 enum SecretExtractor {

@@ -1,3 +1,4 @@
+import Foundation
 import JumpchainHTTP
 
 /// Kafka REST v3 on one cluster: topics, records, ACLs, cluster links and mirror topics.
@@ -37,7 +38,9 @@ public struct KafkaRESTClient: Sendable {
         return try endpoint.decode(Topic.self, from: response, request: path)
     }
 
-    public func createTopic(_ name: String, partitions: Int, configs: [String: String] = [:])
+    public func createTopic(
+        _ name: String, partitions: Int, configs: [String: String] = [:]
+    )
         async throws(ConfluentAPIError)
     {
         struct Body: Encodable {
@@ -60,7 +63,9 @@ public struct KafkaRESTClient: Sendable {
     }
 
     /// Produces one STRING record; returns where it landed (partition, offset).
-    public func produce(topic: String, value: String, key: String? = nil, partition: Int? = nil)
+    public func produce(
+        topic: String, value: String, key: String? = nil, partition: Int? = nil
+    )
         async throws(ConfluentAPIError) -> ProduceResult
     {
         var object: [String: Any] = ["value": ["type": "STRING", "data": value]]
@@ -186,7 +191,9 @@ public struct KafkaRESTClient: Sendable {
 
     // MARK: Mirrors
 
-    public func createMirror(link: String, sourceTopic: String, mirrorTopic: String? = nil)
+    public func createMirror(
+        link: String, sourceTopic: String, mirrorTopic: String? = nil
+    )
         async throws(ConfluentAPIError)
     {
         var object: [String: Any] = ["source_topic_name": sourceTopic]
@@ -212,7 +219,9 @@ public struct KafkaRESTClient: Sendable {
     }
 
     /// `:promote`, `:failover`, `:pause`, `:resume`: per-topic results (HTTP 200 carries per-topic errors).
-    public func alterMirrors(link: String, action: MirrorAction, topics: [String], validateOnly: Bool = false)
+    public func alterMirrors(
+        link: String, action: MirrorAction, topics: [String], validateOnly: Bool = false
+    )
         async throws(ConfluentAPIError) -> [AlterMirrorResult]
     {
         let body = (try? JSONSerializationBridge.data(["mirror_topic_names": topics])) ?? []
@@ -242,8 +251,6 @@ public struct KafkaRESTClient: Sendable {
         return String(decoding: writer.bytes, as: UTF8.self)
     }
 }
-
-import Foundation
 
 enum JSONSerializationBridge {
     static func data(_ object: Any) throws -> [UInt8] {

@@ -1,3 +1,4 @@
+import Foundation
 public import JumpchainHTTP
 
 /// Builds a JSON request body straight into bytes, so that secret values (a JAAS config) are copied from
@@ -37,8 +38,6 @@ struct SensitiveJSONWriter {
         return secret
     }
 }
-
-import Foundation
 
 /// A link config value: plain, or secret (credentials) that must only travel in a wiped buffer.
 public enum LinkConfigValue: Sendable, CustomStringConvertible {

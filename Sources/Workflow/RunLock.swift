@@ -69,7 +69,8 @@ public final class RunLock: Sendable {
                 code: .runLocked,
                 message:
                     "run in '\(directory)' is locked by \(who); wait for it to finish or stop it "
-                    + "(SIGINT/SIGTERM records an orderly stop) before running it again")
+                    + "(SIGINT/SIGTERM records an orderly stop) before running it again (force-unlock is only "
+                    + "for a holder that died on another host)")
         }
         if let previous = readHolder(descriptor), previous.host != hostName() {
             flock(descriptor, LOCK_UN)

@@ -42,6 +42,21 @@ public struct WorkflowError: Error, Sendable, CustomStringConvertible {
         /// A step needs in-memory material that is missing and could not be recovered.
         public static let ephemeralMissing = Code(.ephemeralMissing)
 
+        /// A suggested process exit status (sysexits.h), so every CLI command maps codes the same way:
+        /// `runLocked` 75 (EX_TEMPFAIL: try again later), `invalidPlan` 65 and `storeCorrupt`/`storeTooNew`
+        /// 65 (EX_DATAERR), `runNotFound`/`runAlreadyExists` 66/73, store and lock failures 74 (EX_IOERR),
+        /// step failures 1.
+        public var suggestedExitStatus: Int32 {
+            switch wrapped {
+            case .runLocked: return 75
+            case .invalidPlan, .storeCorrupt, .storeTooNew: return 65
+            case .runNotFound: return 66
+            case .runAlreadyExists: return 73
+            case .storeFailure, .lockFailed: return 74
+            case .stepFailed, .ephemeralMissing: return 1
+            }
+        }
+
         /// The stable string for logs, JSON output and exit-code mapping.
         public var description: String { wrapped.rawValue }
     }

@@ -133,7 +133,7 @@ func runHarness() async -> Int32 {
         }
     } catch {
         FileHandle.standardError.write(Data("\(error)\n".utf8))
-        return error.code == .runLocked ? 75 : 1
+        return error.code == .runLocked ? error.code.suggestedExitStatus : 1
     }
 }
 

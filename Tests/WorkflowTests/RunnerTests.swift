@@ -303,6 +303,31 @@ import Testing
         #expect(try runner.store.stepStates() == ["a": .skipped, "b": .succeeded])
     }
 
+    @Test func pendingRetriesDoNotDelayAFailedRun() async throws {
+        let directory = TemporaryDirectory("idle-timers")
+        defer { directory.cleanUp() }
+        let steps = [
+            StepSpec(id: "fatal", kind: "fatal"),
+            StepSpec(
+                id: "flaky", kind: "flaky",
+                retry: RetryPolicy(maxAttempts: 5, baseDelaySeconds: 20, maxDelaySeconds: 20)),
+        ]
+        let runner = try makeRunner(steps, in: directory.path, configuration: RunnerConfiguration(jitterSeed: 2))
+        let clock = ContinuousClock()
+        let start = clock.now
+        let outcome = try await runner.run(
+            executor: ClosureExecutor { step, _ in
+                if step.kind == "fatal" {
+                    try await Task.sleep(nanoseconds: 50_000_000)
+                    throw StepFailure("quota exceeded", retryable: false)
+                }
+                throw StepFailure("HTTP 503", retryable: true)
+            })
+        #expect(outcome.status == .failed)
+        #expect(clock.now - start < .seconds(5))
+        #expect(try runner.store.stepStates() == ["fatal": .failed, "flaky": .pending])
+    }
+
     @Test func fullJitterStaysUnderTheCap() {
         let policy = RetryPolicy(maxAttempts: 10, baseDelaySeconds: 0.5, maxDelaySeconds: 4)
         #expect(policy.ceiling(afterFailedAttempt: 1) == 0.5)

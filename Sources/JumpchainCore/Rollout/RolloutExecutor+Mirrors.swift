@@ -1,0 +1,82 @@
+import ConfluentAPI
+import JumpchainHTTP
+import Workflow
+
+extension RolloutExecutor {
+    /// A mirror topic on the jump (over leg 1) or on the target (over leg 2, mirroring the jump's mirror),
+    /// waited to `ACTIVE`.
+    func mirror(
+        _ step: StepSpec, onTarget: Bool, report: @escaping @Sendable (String) -> Void
+    ) async throws
+        -> [String: String]
+    {
+        guard let source = step.parameters["source_topic"], let mirrorName = step.parameters["mirror_topic"] else {
+            throw StepError.permanent("step \(step.id) lacks source_topic/mirror_topic parameters")
+        }
+        let playbook = context.playbook
+        let client = onTarget ? context.target : try await context.jump(report: report)
+        let link = onTarget ? playbook.link.leg2Name : playbook.link.leg1Name
+        let hop = onTarget ? "target" : "jump"
+        var adopted = true
+        if try await client.mirror(link: link, topic: mirrorName) == nil {
+            if try await client.topic(mirrorName) != nil {
+                throw StepError.permanent(
+                    "\(hop) \(client.clusterID): topic \(mirrorName) exists but is not a mirror on link \(link); "
+                        + "delete it or choose a cluster.link.prefix")
+            }
+            try await client.createMirror(link: link, sourceTopic: source, mirrorTopic: mirrorName)
+            adopted = false
+        }
+        let mirror = try await poll(
+            every: context.timing.statePollInterval, timeout: context.timing.mirrorActiveTimeout,
+            waitingFor: "mirror \(mirrorName) on the \(hop) to be ACTIVE", report: report
+        ) { () async throws -> PollResult<Mirror> in
+            guard let mirror = try await client.mirror(link: link, topic: mirrorName) else {
+                return .waiting("not listed yet")
+            }
+            switch mirror.mirrorStatus {
+            case "ACTIVE": return .done(mirror)
+            case "FAILED", "LINK_FAILED", "SOURCE_UNAVAILABLE", "STOPPED":
+                throw StepError.permanent(
+                    "\(hop) \(client.clusterID): mirror \(mirrorName) is \(mirror.mirrorStatus)"
+                        + "\(mirror.mirrorTopicError.map { " (\($0))" } ?? ""); check link \(link) with "
+                        + "`jumpchain status \(context.runName)`")
+            default: return .waiting(mirror.mirrorStatus)
+            }
+        }
+        let lag = mirror.mirrorLags.reduce(Int64(0)) { $0 + $1.lag }
+        return [
+            "mirror_topic": mirrorName, "partitions": String(mirror.numPartitions), "lag": String(lag),
+            "adopted": String(adopted),
+        ]
+    }
+
+    /// The canary topic on the origin (one partition), mirrored through both hops like any other topic.
+    func canaryTopic(_ step: StepSpec) async throws -> [String: String] {
+        let name = step.parameters["topic"] ?? context.playbook.verify.canaryTopic
+        if try await context.origin.topic(name) == nil {
+            try await context.origin.createTopic(name, partitions: 1)
+            return ["topic": name, "created": "true"]
+        }
+        return ["topic": name, "created": "false"]
+    }
+
+    /// Every mirror `ACTIVE` on both hops, with per-partition lag reported; passes when the end-to-end lag is
+    /// within the playbook's threshold before its timeout.
+    func verify(_ step: StepSpec, report: @escaping @Sendable (String) -> Void) async throws -> [String: String] {
+        let observer = ChainSnapshotReader(context: context, topics: topics)
+        let threshold = Int64(context.playbook.verify.maxLag)
+        let snapshot = try await poll(
+            every: context.timing.statePollInterval, timeout: context.playbook.verify.timeout,
+            waitingFor: "end-to-end lag ≤ \(threshold) on every partition", report: report
+        ) { () async throws -> PollResult<ChainSnapshot> in
+            let snapshot = try await observer.read(report: report)
+            if let problem = snapshot.firstProblem(threshold: threshold) { return .waiting(problem) }
+            return .done(snapshot)
+        }
+        return [
+            "partitions": String(snapshot.partitions.count), "max_end_to_end_lag": String(snapshot.maxEndToEndLag),
+            "topics": String(topics.count),
+        ]
+    }
+}

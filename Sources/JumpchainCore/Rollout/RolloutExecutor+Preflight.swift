@@ -1,0 +1,169 @@
+import ConfluentAPI
+import JumpchainHTTP
+import Workflow
+
+extension RolloutExecutor {
+    /// Checks everything that can be checked before the first change: endpoints answer and serve the named
+    /// clusters, credentials work, topics exist on the origin, and no foreign object holds our names.
+    func preflight(
+        _ stepContext: StepContext, report: @escaping @Sendable (String) -> Void
+    ) async throws -> [String:
+        String]
+    {
+        let playbook = context.playbook
+        var problems: [String] = []
+        func check(_ what: String, _ body: () async throws -> Void) async {
+            do {
+                try await body()
+            } catch let error as ConfluentAPIError {
+                problems.append("\(what): \(StepError.from(error).message)")
+            } catch {
+                problems.append("\(what): \(error)")
+            }
+        }
+        await check("control plane") {
+            _ = try await context.jumpSession.principal()
+            guard try await context.controlPlane.serviceAccount(playbook.link.serviceAccount) != nil else {
+                throw StepError.permanent(
+                    "service account \(playbook.link.serviceAccount) (link.service_account) does not exist")
+            }
+        }
+        for (role, client) in [("origin", context.origin), ("target", context.target)] {
+            await check("\(role) \(client.clusterID)") {
+                do {
+                    _ = try await client.listTopics()
+                } catch let error as ConfluentAPIError where error.code == .notFound {
+                    throw StepError.permanent(
+                        "\(error.endpoint) does not serve cluster \(client.clusterID): check \(role).id and "
+                            + "\(role).rest_endpoint")
+                }
+            }
+        }
+        guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
+
+        let topicNames = Set(try await context.origin.listTopics().map(\.topicName))
+        var missing: [String] = []
+        for step in try plannedTopics() where !topicNames.contains(step) && step != canaryTopicName {
+            missing.append(step)
+        }
+        if !missing.isEmpty {
+            problems.append(
+                "origin \(playbook.origin.id): topic(s) \(missing.sorted().joined(separator: ", ")) do not exist; "
+                    + "create them or remove them from topics.names")
+        }
+        for (role, client, name) in [
+            ("origin", context.origin, playbook.link.leg1Name), ("target", context.target, playbook.link.leg2Name),
+        ] {
+            if let link = try await client.link(name) {
+                problems.append(
+                    "\(role) \(client.clusterID): a link named \(name) already exists (cluster_link_id "
+                        + "\(link.clusterLinkID ?? "?")) and this run did not create it; choose another name in "
+                        + "link.names or delete that link")
+            }
+        }
+        guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
+
+        // The jump: reachable with operator rights (a session key), no foreign link with our leg-1 name,
+        // and, when ACLs are not managed, the link principal already has ALTER on the cluster.
+        let jump = try await context.jump(report: report)
+        if let link = try await jump.link(playbook.link.leg1Name) {
+            problems.append(
+                "jump \(jump.clusterID): a link named \(playbook.link.leg1Name) already exists (source "
+                    + "\(link.sourceClusterID ?? "?")) and this run did not create it; choose another name in "
+                    + "link.names.leg1 or delete that link")
+        }
+        let jumpTopics = Set(try await jump.listTopics().map(\.topicName))
+        let targetTopics = Set(try await context.target.listTopics().map(\.topicName))
+        for topic in try plannedTopics() {
+            let (jumpMirror, targetMirror) = mirrorNames(topic)
+            if jumpTopics.contains(jumpMirror) {
+                problems.append(
+                    "jump \(jump.clusterID): topic \(jumpMirror) already exists and this run did not create it; "
+                        + "delete it or set a cluster.link.prefix in link.leg1_options")
+            }
+            if targetTopics.contains(targetMirror) {
+                problems.append(
+                    "target \(playbook.target.id): topic \(targetMirror) already exists and this run did not create "
+                        + "it; delete it or set a cluster.link.prefix in link.leg2_options")
+            }
+        }
+        if !playbook.link.manageACLs {
+            let principal = "User:\(playbook.link.serviceAccount)"
+            let acls = try await jump.listACLs(resourceType: "CLUSTER", principal: principal)
+            if !acls.contains(where: { $0.operation == "ALTER" || $0.operation == "ALL" }) {
+                problems.append(
+                    "jump \(jump.clusterID): the link principal \(principal) lacks ALTER on the CLUSTER, which a "
+                        + "source-initiated link needs; grant it or set link.manage_acls: true")
+            }
+        }
+        guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
+        return ["origin_topics": String(topicNames.count)]
+    }
+
+    var canaryTopicName: String? {
+        context.playbook.verify.canary ? context.playbook.verify.canaryTopic : nil
+    }
+
+    /// The topics the recorded plan mirrors (its mirror-jump steps).
+    func plannedTopics() throws -> [String] {
+        topics
+    }
+
+    /// Mirror topic names on the jump and on the target for an origin topic (honouring each leg's prefix).
+    func mirrorNames(_ topic: String) -> (jump: String, target: String) {
+        let leg1 = context.playbook.link.leg1Options["cluster.link.prefix"] ?? ""
+        let leg2 = context.playbook.link.leg2Options["cluster.link.prefix"] ?? ""
+        return (leg1 + topic, leg2 + leg1 + topic)
+    }
+
+    // MARK: ACLs
+
+    /// What the link principal needs on the jump: ALTER on the cluster (the source half authenticates to it)
+    /// and READ, DESCRIBE, DESCRIBE_CONFIGS on the jump mirrors (leg 2 reads them with the link key).
+    func jumpACLs(report: @escaping @Sendable (String) -> Void) async throws -> [String: String] {
+        let principal = "User:\(context.playbook.link.serviceAccount)"
+        var wanted = [
+            ACLBinding(
+                resourceType: "CLUSTER", resourceName: "kafka-cluster", principal: principal, operation: "ALTER"),
+            ACLBinding(
+                resourceType: "CLUSTER", resourceName: "kafka-cluster", principal: principal, operation: "DESCRIBE"),
+        ]
+        for topic in try plannedTopics() {
+            let name = mirrorNames(topic).jump
+            for operation in ["READ", "DESCRIBE", "DESCRIBE_CONFIGS"] {
+                wanted.append(
+                    ACLBinding(resourceType: "TOPIC", resourceName: name, principal: principal, operation: operation))
+            }
+        }
+        let jump = try await context.jump(report: report)
+        return try await ensureACLs(wanted, on: jump, principal: principal)
+    }
+
+    /// READ, DESCRIBE, DESCRIBE_CONFIGS on the origin topics for the principal behind leg 1's local credentials.
+    func originACLs() async throws -> [String: String] {
+        guard let principal = context.playbook.link.originPrincipal else { return ["created": "0"] }
+        var wanted: [ACLBinding] = [
+            ACLBinding(
+                resourceType: "CLUSTER", resourceName: "kafka-cluster", principal: principal, operation: "DESCRIBE")
+        ]
+        for topic in try plannedTopics() {
+            for operation in ["READ", "DESCRIBE", "DESCRIBE_CONFIGS"] {
+                wanted.append(
+                    ACLBinding(resourceType: "TOPIC", resourceName: topic, principal: principal, operation: operation))
+            }
+        }
+        return try await ensureACLs(wanted, on: context.origin, principal: principal)
+    }
+
+    /// Observe-then-act: creates only the bindings that are missing.
+    func ensureACLs(
+        _ wanted: [ACLBinding], on client: KafkaRESTClient, principal: String
+    ) async throws -> [String:
+        String]
+    {
+        let existing = Set(try await client.listACLs(principal: principal))
+        let missing = wanted.filter { !existing.contains($0) }
+        try await client.createACLs(missing)
+        return ["created": String(missing.count), "present": String(wanted.count - missing.count)]
+    }
+}

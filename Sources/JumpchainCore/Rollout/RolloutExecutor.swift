@@ -1,0 +1,133 @@
+import ConfluentAPI
+import Foundation
+import JumpchainHTTP
+public import Workflow
+
+/// Executes rollout steps. Every step is observe-then-act: it looks at the remote state first, adopts what
+/// is already there, and acts only on what is missing, so running it again after a crash is always safe.
+public struct RolloutExecutor: StepExecutor {
+    public let context: RolloutContext
+    /// The origin topics the recorded plan mirrors, canary included.
+    public let topics: [String]
+
+    public init(context: RolloutContext, plan: Plan) {
+        self.context = context
+        topics = plan.steps.filter { $0.kind == RolloutStep.mirrorJump }.compactMap { $0.parameters["topic"] }
+    }
+
+    public func execute(_ step: StepSpec, context stepContext: StepContext) async throws -> [String: String] {
+        let report: @Sendable (String) -> Void = { stepContext.waiting(for: $0) }
+        do {
+            switch step.kind {
+            case RolloutStep.preflight: return try await preflight(stepContext, report: report)
+            case RolloutStep.jumpACLs: return try await jumpACLs(report: report)
+            case RolloutStep.originACLs: return try await originACLs()
+            case RolloutStep.linkKey: return try await linkKey(stepContext, report: report)
+            case RolloutStep.leg1Destination: return try await leg1Destination(report: report)
+            case RolloutStep.leg1Source: return try await leg1Source(stepContext)
+            case RolloutStep.leg2: return try await leg2(stepContext)
+            case RolloutStep.finalizeLinkKey: return try await finalizeLinkKey(stepContext)
+            case RolloutStep.destroySecret: return destroySecret(stepContext)
+            case RolloutStep.linksHealthy: return try await linksHealthy(report: report)
+            case RolloutStep.canaryTopic: return try await canaryTopic(step)
+            case RolloutStep.mirrorJump: return try await mirror(step, onTarget: false, report: report)
+            case RolloutStep.mirrorTarget: return try await mirror(step, onTarget: true, report: report)
+            case RolloutStep.verify: return try await verify(step, report: report)
+            default:
+                throw StepError.permanent("unknown step kind '\(step.kind)' in the recorded plan")
+            }
+        } catch let error as ConfluentAPIError {
+            throw StepError.from(error)
+        }
+    }
+
+    /// The link secret is lost after a restart: it cannot be recovered, so mint a new link key. The halves
+    /// that already hold the old key are re-pointed by `finalize-link-key`, which then revokes the old key.
+    public func recoverEphemeral(
+        _ name: String, for step: StepSpec, context stepContext: StepContext
+    )
+        async throws -> any Sendable
+    {
+        guard name == RolloutStep.linkCredential else {
+            throw StepError.permanent("no way to re-derive in-memory material '\(name)'")
+        }
+        stepContext.progress("the link key's secret was lost in a restart; minting a replacement key")
+        do {
+            return try await mintLinkKey(report: { stepContext.waiting(for: $0) })
+        } catch let error as ConfluentAPIError {
+            throw StepError.from(error)
+        }
+    }
+
+    // MARK: Link key
+
+    func linkKey(
+        _ stepContext: StepContext, report: @escaping @Sendable (String) -> Void
+    ) async throws -> [String:
+        String]
+    {
+        if let existing = stepContext.ephemeral.value(RolloutStep.linkCredential) as? APICredential {
+            return ["key_id": existing.key]
+        }
+        let credential = try await mintLinkKey(report: report)
+        stepContext.ephemeral.set(RolloutStep.linkCredential, credential)
+        return ["key_id": credential.key]
+    }
+
+    /// Creates the one API key for the jump, owned by the link service account, and waits until it works.
+    func mintLinkKey(report: @escaping @Sendable (String) -> Void) async throws -> APICredential {
+        let playbook = context.playbook
+        let created = try await context.controlPlane.createAPIKey(
+            owner: playbook.link.serviceAccount, resource: playbook.jump.id, environment: playbook.jump.environment,
+            displayName: "jumpchain link key \(context.runName)",
+            description: "\(context.linkKeyTag); held by cluster links \(playbook.link.leg1Name) and "
+                + "\(playbook.link.leg2Name); its secret was destroyed after set-up")
+        try await KeyPropagation.wait(
+            for: context.jumpClient(as: created.credential), keyID: created.key.id, timing: context.timing,
+            purpose: "link key", report: report)
+        return created.credential
+    }
+
+    func linkCredential(_ stepContext: StepContext) throws -> APICredential {
+        guard let credential = stepContext.ephemeral.value(RolloutStep.linkCredential) as? APICredential else {
+            throw StepError.permanent("the link key's secret is not in memory (the engine should have re-derived it)")
+        }
+        return credential
+    }
+
+    /// Re-points every link half that holds an older link key to the current one, then revokes the old keys.
+    func finalizeLinkKey(_ stepContext: StepContext) async throws -> [String: String] {
+        let current = try linkCredential(stepContext)
+        let playbook = context.playbook
+        let jaas = JAASConfig.plain(current)
+        defer { jaas.wipe() }
+        var repointed: [String] = []
+        for (stepID, client, link) in [
+            (RolloutStep.leg1Source, context.origin, playbook.link.leg1Name),
+            (RolloutStep.leg2, context.target, playbook.link.leg2Name),
+        ] where stepContext.output("key_id", of: stepID) != current.key {
+            try await client.alterLinkConfigs(link, set: [LinkConfigEntry("sasl.jaas.config", secret: jaas)])
+            repointed.append("\(link)@\(client.clusterID)")
+        }
+        let keys = try await context.controlPlane.listAPIKeys(
+            owner: playbook.link.serviceAccount, resource: playbook.jump.id)
+        var revoked: [String] = []
+        for key in keys where key.id != current.key && key.spec.description?.hasPrefix(context.linkKeyTag) == true {
+            try await context.controlPlane.deleteAPIKey(key.id)
+            revoked.append(key.id)
+        }
+        return [
+            "key_id": current.key, "repointed": repointed.joined(separator: ","),
+            "revoked_old_keys": revoked.joined(separator: ","),
+        ]
+    }
+
+    /// Wipes every in-memory copy of the link secret. The key stays alive: the links hold it.
+    func destroySecret(_ stepContext: StepContext) -> [String: String] {
+        let removed = stepContext.ephemeral.remove(RolloutStep.linkCredential) as? APICredential
+        removed?.secret.wipe()
+        return [
+            "secret_destroyed": "true", "key_id": stepContext.output("key_id", of: RolloutStep.finalizeLinkKey) ?? "",
+        ]
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import JumpchainCore
+
+/// Options every run-touching command shares.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .customLong("state-dir"), help: "Where run directories live.")
+    var stateDirectory: String = ".jumpchain"
+
+    @Option(name: .long, help: "Output format: text or json (JSON lines).")
+    var output: OutputFormatArgument = .text
+
+    var format: OutputFormat { output.format }
+
+    func rolloutOptions(printer: ProgressPrinter?, handleSignals: Bool = true) -> Rollout.Options {
+        Rollout.Options(
+            stateDirectory: stateDirectory, observer: printer?.observer, notice: printer?.notice,
+            handleSignals: handleSignals)
+    }
+}
+
+struct OutputFormatArgument: ExpressibleByArgument, Sendable {
+    var format: OutputFormat
+    static let text = OutputFormatArgument(format: .text)
+
+    init(format: OutputFormat) { self.format = format }
+
+    init?(argument: String) {
+        guard let format = OutputFormat(rawValue: argument) else { return nil }
+        self.format = format
+    }
+
+    static var allValueStrings: [String] { OutputFormat.allCases.map(\.rawValue) }
+}

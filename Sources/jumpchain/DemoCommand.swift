@@ -1,0 +1,83 @@
+import ArgumentParser
+import ConfluentSimulator
+import Foundation
+import JumpchainCore
+import Workflow
+
+/// `make demo`: the jump-chain rollout end to end on the embedded simulator's `jump-demo` world.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo", abstract: "Run the jump-chain rollout end to end on the embedded simulator.")
+
+    @Option(help: "The demo playbook.") var playbook: String = "playbooks/demo.yaml"
+    @Option(name: .customLong("state-dir"), help: "Where the demo's run directory goes (wiped first).")
+    var stateDirectory: String = ".jumpchain/demo"
+    @Option(help: "Output format: text or json.") var output: OutputFormatArgument = .text
+
+    func run() async throws {
+        let simulator = try await Simulator.start(SimulatorConfig.jumpDemo(), revealOperatorSecrets: true)
+        let info = simulator.connectionInfo
+        Terminal.line("simulator: control plane \(info.controlPlaneURL)")
+        for cluster in info.clusters {
+            let placement = cluster.network.map { "private network \($0)" } ?? "public"
+            Terminal.line(
+                "  \(cluster.name.padding(toLength: 7, withPad: " ", startingAt: 0)) \(cluster.id) "
+                    + "(\(placement)) \(cluster.restURL)")
+        }
+        var environment = ProcessInfo.processInfo.environment
+        for (name, value) in info.playbookEnvironment(linkServiceAccount: SimulatorConfig.JumpDemo.linkServiceAccount) {
+            environment[name] = value
+        }
+        if environment["JUMPCHAIN_POLL_MS"] == nil { environment["JUMPCHAIN_POLL_MS"] = "250" }
+        try? FileManager.default.removeItem(atPath: stateDirectory)
+        let printer = ProgressPrinter(format: output.format)
+        let options = Rollout.Options(
+            stateDirectory: stateDirectory, environment: environment, observer: printer.observer,
+            notice: printer.notice, handleSignals: true)
+        do {
+            let report = try await Rollout.apply(playbookPath: playbook, options: options)
+            Summary.print(report, format: output.format)
+            let status = try await Rollout.status(run: report.runName, live: true, options: options)
+            if output.format == .text, let snapshot = status.snapshot { Summary.printLags(snapshot) }
+            try checkInvariant(simulator, jump: SimulatorConfig.JumpDemo.jump, report: report)
+        } catch let error as JumpchainError {
+            await simulator.stop()
+            throw ExitStatus.fail(error)
+        }
+        await simulator.stop()
+    }
+
+    /// The jump must hold no live key but the link key, and no issued secret may be in the run directory.
+    func checkInvariant(_ simulator: Simulator, jump: String, report: Rollout.Report) throws {
+        guard let state = try? JSONSerialization.jsonObject(with: Data(simulator.stateJSON().utf8)) as? [String: Any],
+            let keys = state["api_keys"] as? [[String: Any]]
+        else { return }
+        let live = keys.filter { ($0["resource"] as? String) == jump && ($0["revoked"] as? Bool) != true }
+        let liveIDs = live.compactMap { $0["id"] as? String }
+        let linkKey = report.states[RolloutStep.destroySecret]?.outputs["key_id"]
+        let secrets = keys.compactMap { $0["secret"] as? String }.filter { !$0.isEmpty }
+        let hits = SecretScan.scan(directory: report.directory, secrets: secrets)
+        Terminal.line(
+            "invariant: live keys on the jump: \(liveIDs.joined(separator: ", ")) "
+                + (liveIDs == [linkKey].compactMap { $0 } ? "(only the link key ✓)" : "(UNEXPECTED)"))
+        Terminal.line(
+            "secret scan of \(report.directory): \(hits.isEmpty ? "no secret found ✓" : "\(hits.count) HITS")")
+        if liveIDs != [linkKey].compactMap({ $0 }) || !hits.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// Searches files for secrets, raw and as base64 of `key:secret`.
+enum SecretScan {
+    static func scan(directory: String, secrets: [String]) -> [String] {
+        var hits: [String] = []
+        guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return [] }
+        for case let file as String in enumerator {
+            let path = (directory as NSString).appendingPathComponent(file)
+            guard let data = FileManager.default.contents(atPath: path) else { continue }
+            for secret in secrets where data.range(of: Data(secret.utf8)) != nil {
+                hits.append(path)
+            }
+        }
+        return hits
+    }
+}

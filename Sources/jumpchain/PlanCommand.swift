@@ -1,0 +1,41 @@
+import ArgumentParser
+import JumpchainCore
+import Workflow
+
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan", abstract: "Show the step graph and every request a playbook would send (secrets masked).")
+
+    @Argument(help: "The playbook (YAML).") var playbook: String
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        do {
+            let options = common.rolloutOptions(printer: nil, handleSignals: false)
+            let (book, diagnostics) = try Rollout.loadPlaybook(playbook, environment: options.environment)
+            for diagnostic in diagnostics { Terminal.error(diagnostic.description) }
+            let plan = try await Rollout.plan(book, options: options)
+            let requests = RequestPreview.requests(for: plan, playbook: book)
+            if common.format == .json {
+                let steps = plan.topologicalOrder.compactMap { plan[$0] }.map { step -> JSONText.Value in
+                    .object([
+                        "id": .string(step.id), "kind": .string(step.kind),
+                        "depends_on": .array(step.dependsOn.map { .string($0) }),
+                        "requests": .array((requests[step.id] ?? []).map { .string($0) }),
+                    ])
+                }
+                Terminal.line(JSONText.object(["run": .string(book.runName), "steps": .array(steps)]))
+                return
+            }
+            Terminal.line("plan for run \(book.runName): \(plan.steps.count) steps")
+            for id in plan.topologicalOrder {
+                guard let step = plan[id] else { continue }
+                let after = step.dependsOn.isEmpty ? "" : "  (after \(step.dependsOn.joined(separator: ", ")))"
+                Terminal.line("• \(step.id)\(after)")
+                for request in requests[step.id] ?? [] { Terminal.line("    \(request)") }
+            }
+        } catch {
+            throw ExitStatus.fail(error)
+        }
+    }
+}

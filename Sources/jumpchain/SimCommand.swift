@@ -1,0 +1,45 @@
+import ArgumentParser
+import ConfluentSimulator
+import Foundation
+
+struct SimCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sim",
+        abstract: "Serve a local simulator of the Confluent Cloud APIs jumpchain drives (loopback only by default).")
+
+    @Option(help: "A simulator world in YAML.") var config: String?
+    @Option(help: "A built-in world: jump-demo.") var scenario: String?
+    @Option(help: "Listen address (its introspection reveals secrets: keep it on loopback).")
+    var host: String = "127.0.0.1"
+    @Option(name: .customLong("port-base"), help: "Use consecutive ports from this one instead of OS-chosen ports.")
+    var portBase: Int?
+    @Option(name: .customLong("connection-file"), help: "Where to write the connection details (mode 0600).")
+    var connectionFile: String = ".jumpchain/sim-connection.json"
+
+    func validate() throws {
+        guard (config == nil) != (scenario == nil) else {
+            throw ValidationError("give exactly one of --config FILE or --scenario NAME")
+        }
+    }
+
+    func run() async throws {
+        let world: SimulatorConfig
+        do {
+            if let config {
+                world = try SimulatorConfig.load(path: config)
+            } else {
+                world = try SimulatorConfig.scenario(named: scenario ?? "")
+            }
+        } catch {
+            Terminal.error("jumpchain sim: \(error)")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
+        try FileManager.default.createDirectory(
+            atPath: (connectionFile as NSString).deletingLastPathComponent.isEmpty
+                ? "." : (connectionFile as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try await Simulator.run(
+            world, host: host, portBase: portBase, connectionFile: connectionFile,
+            revealOperatorSecrets: scenario == "jump-demo", report: { Terminal.line($0) })
+    }
+}

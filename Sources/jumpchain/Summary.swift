@@ -1,0 +1,113 @@
+import ConfluentAPI
+import Foundation
+import JumpchainCore
+import Workflow
+
+/// The end-of-command summaries: readable at a glance, or one JSON object.
+enum Summary {
+    static func print(_ report: Rollout.Report, format: OutputFormat) {
+        let counts = Dictionary(grouping: report.states.values, by: \.state).mapValues(\.count)
+        if format == .json {
+            var outputs: [String: JSONText.Value] = [:]
+            for (id, record) in report.states {
+                outputs[id] = .object(record.outputs.mapValues { .string($0) })
+            }
+            Terminal.line(
+                JSONText.object([
+                    "run": .string(report.runName), "directory": .string(report.directory),
+                    "status": .string(report.status.rawValue), "already_complete": .bool(report.alreadyComplete),
+                    "steps": .number(Int64(report.plan.steps.count)), "outputs": .object(outputs),
+                    "session_keys_revoked": .array(report.sessionKeysMinted.map { .string($0) }),
+                ]))
+            return
+        }
+        let output = { (step: String, key: String) in report.states[step]?.outputs[key] ?? "?" }
+        Terminal.line("")
+        if report.alreadyComplete {
+            Terminal.line("run \(report.runName) is already complete: nothing was sent, nothing changed.")
+        }
+        Terminal.line(
+            "run \(report.runName): \(report.status.rawValue) — \(counts[.succeeded] ?? 0) succeeded, "
+                + "\(counts[.skipped] ?? 0) skipped, \(counts[.failed] ?? 0) failed of \(report.plan.steps.count) steps"
+        )
+        Terminal.line(
+            "  link key        \(output(RolloutStep.destroySecret, "key_id")) (held by the links; its secret "
+                + "was destroyed: \(output(RolloutStep.destroySecret, "secret_destroyed")))")
+        Terminal.line(
+            "  leg 1           cluster link id \(output(RolloutStep.leg1Destination, "cluster_link_id")) "
+                + "(source-initiated: origin → jump)")
+        Terminal.line(
+            "  leg 2           cluster link id \(output(RolloutStep.leg2, "cluster_link_id")) "
+                + "(destination-initiated: jump → target)")
+        let mirrors = report.states.filter {
+            $0.key.hasPrefix(RolloutStep.mirrorTarget + ":") && $0.value.state == .succeeded
+        }
+        Terminal.line("  mirrors         \(mirrors.count) topics mirrored through both hops")
+        if let verify = report.states[RolloutStep.verify], verify.state == .succeeded {
+            Terminal.line(
+                "  verification    \(verify.outputs["partitions"] ?? "?") partitions, max end-to-end lag "
+                    + "\(verify.outputs["max_end_to_end_lag"] ?? "?")")
+        }
+        if !report.sessionKeysMinted.isEmpty {
+            Terminal.line("  session keys    \(report.sessionKeysMinted.joined(separator: ", ")) minted and revoked")
+        }
+        Terminal.line("  state           \(report.directory) (resume, status, verify and graph read it)")
+    }
+
+    static func print(_ status: Rollout.Status, format: OutputFormat) {
+        if format == .json {
+            let steps = status.plan.topologicalOrder.map { id -> JSONText.Value in
+                let record = status.states[id]
+                return .object([
+                    "id": .string(id), "state": .string(record?.state.rawValue ?? "pending"),
+                    "attempts": .number(Int64(record?.attempts ?? 0)),
+                    "last_error": record?.lastError.map { .string($0) } ?? .null,
+                ])
+            }
+            let links = status.links.map { half -> JSONText.Value in
+                .object([
+                    "role": .string(half.role), "cluster": .string(half.cluster), "name": .string(half.name),
+                    "state": half.link?.linkState.map { .string($0) } ?? .null,
+                    "error": half.link?.linkError.map { .string($0) } ?? .null,
+                ])
+            }
+            let partitions = (status.snapshot?.partitions ?? []).map { partition -> JSONText.Value in
+                .object([
+                    "topic": .string(partition.topic), "partition": .number(Int64(partition.partition)),
+                    "origin_to_jump_lag": .number(partition.jumpLag),
+                    "jump_to_target_lag": .number(partition.targetLag),
+                    "end_to_end_lag": .number(partition.endToEndLag),
+                ])
+            }
+            Terminal.line(
+                JSONText.object([
+                    "run": .string(status.runName), "status": .string(status.runStatus.rawValue),
+                    "steps": .array(steps), "links": .array(links), "partitions": .array(partitions),
+                    "live_error": status.liveError.map { .string($0) } ?? .null,
+                ]))
+            return
+        }
+        Terminal.line("run \(status.runName) (\(status.runStatus.rawValue)) in \(status.directory)")
+        for id in status.plan.topologicalOrder {
+            let record = status.states[id]
+            let state = record?.state.rawValue ?? "pending"
+            let error = record?.lastError.map { " — \($0)" } ?? ""
+            Terminal.line("  \(state.padding(toLength: 10, withPad: " ", startingAt: 0)) \(id)\(error)")
+        }
+        if let liveError = status.liveError { Terminal.line("live state unavailable: \(liveError)") }
+        for half in status.links {
+            Terminal.line("  link \(half.name) \(half.role) on \(half.cluster): \(half.advice)")
+        }
+        if let snapshot = status.snapshot { printLags(snapshot) }
+    }
+
+    static func printLags(_ snapshot: ChainSnapshot) {
+        Terminal.line("  per-partition lag (origin→jump, jump→target, end to end), worst first:")
+        for partition in snapshot.partitions.sorted(by: { $0.endToEndLag > $1.endToEndLag }) {
+            Terminal.line(
+                "    \(partition.topic)-\(partition.partition)  \(partition.jumpLag)  \(partition.targetLag)  "
+                    + "\(partition.endToEndLag)  [\(partition.jumpStatus)/\(partition.targetStatus)]")
+        }
+        for problem in snapshot.missing { Terminal.line("    \(problem)") }
+    }
+}
