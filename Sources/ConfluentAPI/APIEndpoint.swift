@@ -25,16 +25,23 @@ public struct APIEndpoint: Sendable {
     }
 
     /// Sends and returns the response when it is 2xx; any other status becomes a ``ConfluentAPIError``.
+    /// `scrubbing` names secrets the request carried, so that an error body echoing one cannot leak it.
     @discardableResult
     func call(
         _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], json: [UInt8]? = nil,
-        sensitiveJSON: Secret? = nil
+        sensitiveJSON: Secret? = nil, scrubbing: [Secret] = []
     ) async throws(ConfluentAPIError) -> HTTPResponse {
         let response = try await exchange(method, path, query: query, json: json, sensitiveJSON: sensitiveJSON)
         guard response.isSuccess else {
-            throw ConfluentAPIError.from(response: response, endpoint: label, request: "\(method) \(path)")
+            throw failure(response, request: "\(method) \(path)", scrubbing: scrubbing)
         }
         return response
+    }
+
+    /// The error for a non-2xx `response`; its message never holds this endpoint's secret nor `scrubbing`.
+    func failure(_ response: HTTPResponse, request: String, scrubbing: [Secret] = []) -> ConfluentAPIError {
+        ConfluentAPIError.from(
+            response: response, endpoint: label, request: request, secrets: scrubbing, credentials: [credential])
     }
 
     /// Sends and returns whatever status came back (for callers that treat 404 as an answer).

@@ -69,7 +69,12 @@ public struct ConfluentAPIError: Error, Sendable, CustomStringConvertible {
         code == .unreachable || code == .rateLimited || code == .server
     }
 
-    static func from(response: HTTPResponse, endpoint: String, request: String) -> ConfluentAPIError {
+    /// Decodes the error body; secret-shaped values and the given known `secrets`/`credentials` are masked,
+    /// because servers do echo input (a rejected JAAS config, an `Authorization` value) in their messages.
+    static func from(
+        response: HTTPResponse, endpoint: String, request: String, secrets: [Secret] = [],
+        credentials: [APICredential] = []
+    ) -> ConfluentAPIError {
         let (apiCode, message) = decodeErrorBody(response.body)
         let code: Code
         switch response.status {
@@ -84,7 +89,8 @@ public struct ConfluentAPIError: Error, Sendable, CustomStringConvertible {
         }
         let fallback = response.status == 429 ? "rate limited" : "no error message in the response body"
         return ConfluentAPIError(
-            code: code, message: Redactor.redact(text: message ?? fallback), endpoint: endpoint, request: request,
+            code: code, message: Redactor.redact(text: message ?? fallback, secrets: secrets, credentials: credentials),
+            endpoint: endpoint, request: request,
             status: response.status, apiErrorCode: apiCode)
     }
 

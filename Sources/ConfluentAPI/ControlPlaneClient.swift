@@ -58,7 +58,7 @@ public struct ControlPlaneClient: Sendable {
         let response = try await endpoint.exchange(.get, path)
         if response.status == 404 || response.status == 403 { return nil }
         guard response.isSuccess else {
-            throw ConfluentAPIError.from(response: response, endpoint: endpoint.label, request: "GET \(path)")
+            throw endpoint.failure(response, request: "GET \(path)")
         }
         return try endpoint.decode(APIKey.self, from: response, request: path)
     }
@@ -68,7 +68,7 @@ public struct ControlPlaneClient: Sendable {
         let path = "/iam/v2/api-keys/\(APIEndpoint.segment(id))"
         let response = try await endpoint.exchange(.delete, path)
         if response.isSuccess || response.status == 404 || response.status == 403 { return }
-        throw ConfluentAPIError.from(response: response, endpoint: endpoint.label, request: "DELETE \(path)")
+        throw endpoint.failure(response, request: "DELETE \(path)")
     }
 
     public func serviceAccount(_ id: String) async throws(ConfluentAPIError) -> ServiceAccount? {
@@ -76,7 +76,7 @@ public struct ControlPlaneClient: Sendable {
         let response = try await endpoint.exchange(.get, path)
         if response.status == 404 || response.status == 403 { return nil }
         guard response.isSuccess else {
-            throw ConfluentAPIError.from(response: response, endpoint: endpoint.label, request: "GET \(path)")
+            throw endpoint.failure(response, request: "GET \(path)")
         }
         return try endpoint.decode(ServiceAccount.self, from: response, request: path)
     }
@@ -97,12 +97,19 @@ public struct ControlPlaneClient: Sendable {
             let page = try endpoint.decode(PagedList<Item>.self, from: response, request: "GET \(path)")
             items += page.data
             guard let next = page.metadata?.next, !next.isEmpty, seen.insert(next).inserted else { return items }
-            // `next` is an absolute URL on the same API; keep its path and query, use our base URL.
-            let relative = Self.pathAndQuery(of: next)
-            let parts = relative.split(separator: "?", maxSplits: 1)
-            let nextQuery = parts.count > 1 ? Self.parseQuery(String(parts[1])) : []
-            response = try await endpoint.call(.get, String(parts[0]), query: nextQuery)
+            // `next` is an absolute URL on the same API: keep its path and query as sent (the token is opaque,
+            // so it is not decoded and re-encoded) and use our own base URL, never the host it names.
+            response = try await endpoint.call(.get, Self.relativeTarget(of: next, baseURL: endpoint.baseURL))
         }
+    }
+
+    /// The request target of `next` relative to `baseURL`: the path and query, minus any path prefix the base
+    /// URL already has (a gateway mounted at `/confluent` answers `next` links that include it).
+    static func relativeTarget(of next: String, baseURL: String) -> String {
+        let target = pathAndQuery(of: next)
+        let prefix = pathAndQuery(of: baseURL)
+        guard prefix != "/", target.hasPrefix(prefix + "/") else { return target }
+        return String(target.dropFirst(prefix.count))
     }
 
     static func pathAndQuery(of url: String) -> String {
@@ -110,15 +117,6 @@ public struct ControlPlaneClient: Sendable {
         let afterHost = url[scheme.upperBound...]
         guard let slash = afterHost.firstIndex(of: "/") else { return "/" }
         return String(afterHost[slash...])
-    }
-
-    static func parseQuery(_ query: String) -> [(String, String)] {
-        query.split(separator: "&").map { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1).map {
-                String($0).removingPercentEncoding ?? String($0)
-            }
-            return (parts[0], parts.count > 1 ? parts[1] : "")
-        }
     }
 }
 
@@ -131,7 +129,9 @@ enum SecretExtractor {
         while index + needle.count <= body.count {
             if Array(body[index..<index + needle.count]) == needle {
                 var cursor = index + needle.count
-                while cursor < body.count, body[cursor] == UInt8(ascii: " ") || body[cursor] == UInt8(ascii: ":") {
+                while cursor < body.count,
+                    [UInt8(ascii: " "), 0x0A, 0x0D, 0x09, UInt8(ascii: ":")].contains(body[cursor])
+                {
                     cursor += 1
                 }
                 guard cursor < body.count, body[cursor] == UInt8(ascii: "\"") else {
@@ -140,9 +140,12 @@ enum SecretExtractor {
                 }
                 cursor += 1
                 var value: [UInt8] = []
+                value.reserveCapacity(body.count - cursor)
                 while cursor < body.count, body[cursor] != UInt8(ascii: "\"") {
                     if body[cursor] == UInt8(ascii: "\\"), cursor + 1 < body.count {
                         cursor += 1
+                        cursor = unescape(body, at: cursor, into: &value)
+                        continue
                     }
                     value.append(body[cursor])
                     cursor += 1
@@ -158,5 +161,43 @@ enum SecretExtractor {
             index += 1
         }
         return nil
+    }
+
+    /// Decodes the JSON escape whose letter is at `index` (after the backslash) into `value`; returns the index
+    /// after it. `\uXXXX` (with surrogate pairs) becomes UTF-8, so `\u002B` reads as `+`.
+    private static func unescape(_ body: [UInt8], at index: Int, into value: inout [UInt8]) -> Int {
+        switch body[index] {
+        case UInt8(ascii: "n"): value.append(0x0A)
+        case UInt8(ascii: "r"): value.append(0x0D)
+        case UInt8(ascii: "t"): value.append(0x09)
+        case UInt8(ascii: "b"): value.append(0x08)
+        case UInt8(ascii: "f"): value.append(0x0C)
+        case UInt8(ascii: "u"):
+            guard var scalar = hex4(body, at: index + 1) else {
+                value.append(body[index])
+                return index + 1
+            }
+            var next = index + 5
+            if (0xD800..<0xDC00).contains(scalar), next + 5 < body.count, body[next] == UInt8(ascii: "\\"),
+                body[next + 1] == UInt8(ascii: "u"), let low = hex4(body, at: next + 2), (0xDC00..<0xE000).contains(low)
+            {
+                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                next += 6
+            }
+            value += Array(String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8)
+            return next
+        default: value.append(body[index])
+        }
+        return index + 1
+    }
+
+    private static func hex4(_ body: [UInt8], at index: Int) -> UInt32? {
+        guard index + 4 <= body.count else { return nil }
+        var result: UInt32 = 0
+        for byte in body[index..<index + 4] {
+            guard let digit = Character(Unicode.Scalar(byte)).hexDigitValue else { return nil }
+            result = result * 16 + UInt32(digit)
+        }
+        return result
     }
 }

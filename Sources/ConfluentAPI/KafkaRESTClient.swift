@@ -33,7 +33,7 @@ public struct KafkaRESTClient: Sendable {
         let response = try await endpoint.exchange(.get, path)
         if response.status == 404 { return nil }
         guard response.isSuccess else {
-            throw ConfluentAPIError.from(response: response, endpoint: endpoint.label, request: "GET \(path)")
+            throw endpoint.failure(response, request: "GET \(path)")
         }
         return try endpoint.decode(Topic.self, from: response, request: path)
     }
@@ -77,7 +77,8 @@ public struct KafkaRESTClient: Sendable {
         let result = try endpoint.decode(ProduceResult.self, from: response, request: "POST \(path)")
         guard result.errorCode == 200 else {
             throw ConfluentAPIError(
-                code: .badRequest, message: result.message ?? "the record was rejected", endpoint: endpoint.label,
+                code: .badRequest, message: Redactor.redact(text: result.message ?? "the record was rejected"),
+                endpoint: endpoint.label,
                 request: "POST \(path)", status: response.status, apiErrorCode: String(result.errorCode))
         }
         return result
@@ -127,7 +128,7 @@ public struct KafkaRESTClient: Sendable {
         let response = try await endpoint.exchange(.get, path, query: includeTasks ? [("include_tasks", "true")] : [])
         if response.status == 404 { return nil }
         guard response.isSuccess else {
-            throw ConfluentAPIError.from(response: response, endpoint: endpoint.label, request: "GET \(path)")
+            throw endpoint.failure(response, request: "GET \(path)")
         }
         return try endpoint.decode(Link.self, from: response, request: path)
     }
@@ -156,7 +157,7 @@ public struct KafkaRESTClient: Sendable {
             .post, base + "/links",
             query: [
                 ("link_name", name), ("validate_only", String(validateOnly)), ("validate_link", String(validateLink)),
-            ], sensitiveJSON: body)
+            ], sensitiveJSON: body, scrubbing: JAASConfig.scrubList(configs))
     }
 
     public func deleteLink(_ name: String, force: Bool = false) async throws(ConfluentAPIError) {
@@ -186,7 +187,9 @@ public struct KafkaRESTClient: Sendable {
         writer.raw("]}")
         let body = writer.finishSensitive()
         defer { body.wipe() }
-        try await endpoint.call(.put, base + "/links/\(APIEndpoint.segment(name))/configs:alter", sensitiveJSON: body)
+        try await endpoint.call(
+            .put, base + "/links/\(APIEndpoint.segment(name))/configs:alter", sensitiveJSON: body,
+            scrubbing: JAASConfig.scrubList(entries))
     }
 
     // MARK: Mirrors
@@ -213,7 +216,7 @@ public struct KafkaRESTClient: Sendable {
         let response = try await endpoint.exchange(.get, path)
         if response.status == 404 { return nil }
         guard response.isSuccess else {
-            throw ConfluentAPIError.from(response: response, endpoint: endpoint.label, request: "GET \(path)")
+            throw endpoint.failure(response, request: "GET \(path)")
         }
         return try endpoint.decode(Mirror.self, from: response, request: path)
     }

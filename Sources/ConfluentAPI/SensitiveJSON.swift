@@ -6,15 +6,18 @@ public import JumpchainHTTP
 struct SensitiveJSONWriter {
     private(set) var bytes: [UInt8] = []
 
-    mutating func raw(_ text: String) { bytes += Array(text.utf8) }
+    mutating func raw(_ text: String) { append(Array(text.utf8)) }
 
     mutating func string(_ text: String) { quoted(Array(text.utf8)) }
 
+    /// Escapes straight from the secret's own buffer: no intermediate copy is left behind unwiped.
     mutating func secret(_ secret: Secret) {
-        secret.withBytes { quoted(Array($0)) }
+        secret.withBytes { quoted($0) }
     }
 
-    private mutating func quoted(_ value: [UInt8]) {
+    private mutating func quoted(_ value: some Collection<UInt8>) {
+        // Worst case every byte becomes `\u00XX`; reserving first means no regrowth mid-value.
+        reserve(value.count * 6 + 2)
         bytes.append(UInt8(ascii: "\""))
         for byte in value {
             switch byte {
@@ -23,11 +26,29 @@ struct SensitiveJSONWriter {
             case UInt8(ascii: "\n"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
             case UInt8(ascii: "\r"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
             case UInt8(ascii: "\t"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case 0..<0x20: bytes += Array(String(format: "\\u%04x", Int(byte)).utf8)
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
             default: bytes.append(byte)
             }
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    private mutating func append(_ raw: [UInt8]) {
+        reserve(raw.count)
+        bytes += raw
+    }
+
+    /// Grows the buffer by hand so that the old one (which may hold secret bytes) is zeroed, not just freed:
+    /// an implicit `Array` regrowth would leave a stale copy on the heap.
+    private mutating func reserve(_ extra: Int) {
+        guard bytes.count + extra > bytes.capacity else { return }
+        var grown: [UInt8] = []
+        grown.reserveCapacity(max(bytes.capacity * 2, bytes.count + extra, 256))
+        grown += bytes
+        bytes.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        bytes = grown
     }
 
     /// Moves the bytes into a ``Secret`` and zeroes this writer's buffer.
@@ -74,15 +95,60 @@ public struct LinkConfigEntry: Sendable, CustomStringConvertible {
 public enum JAASConfig {
     /// `org.apache.kafka.common.security.plain.PlainLoginModule required username="KEY" password="SECRET";`
     /// built byte by byte into a ``Secret``.
+    /// Quotes and backslashes in the key or secret are escaped as Kafka's JAAS parser expects (`\"`, `\\`).
     public static func plain(_ credential: APICredential) -> Secret {
-        var bytes = Array("org.apache.kafka.common.security.plain.PlainLoginModule required username=\"".utf8)
-        bytes += Array(credential.key.utf8)
+        let prefix = Array("org.apache.kafka.common.security.plain.PlainLoginModule required username=\"".utf8)
+        let key = Array(credential.key.utf8)
+        var bytes: [UInt8] = []
+        // Reserved up front so the buffer never regrows (which would leave an unwiped copy of the secret).
+        bytes.reserveCapacity(prefix.count + 2 * key.count + 2 * credential.secret.byteCount + 16)
+        bytes += prefix
+        appendEscaped(key, to: &bytes)
         bytes += Array("\" password=\"".utf8)
-        credential.secret.withBytes { bytes += Array($0) }
+        credential.secret.withBytes { appendEscaped($0, to: &bytes) }
         bytes += Array("\";".utf8)
         let secret = Secret(bytes: bytes)
         bytes.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         return secret
+    }
+
+    private static func appendEscaped(_ value: some Collection<UInt8>, to bytes: inout [UInt8]) {
+        for byte in value {
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { bytes.append(UInt8(ascii: "\\")) }
+            bytes.append(byte)
+        }
+    }
+
+    /// The password inside a JAAS config (`password="…"`, unescaped), so that errors can scrub an echo of it.
+    static func password(in jaas: Secret) -> Secret? {
+        jaas.withBytes { buffer -> Secret? in
+            let needle = Array("password=\"".utf8)
+            guard buffer.count >= needle.count else { return nil }
+            var start: Int?
+            for index in 0...(buffer.count - needle.count)
+            where buffer[index..<index + needle.count].elementsEqual(needle) {
+                start = index + needle.count
+                break
+            }
+            guard var cursor = start else { return nil }
+            var value: [UInt8] = []
+            value.reserveCapacity(buffer.count - cursor)
+            while cursor < buffer.count, buffer[cursor] != UInt8(ascii: "\"") {
+                if buffer[cursor] == UInt8(ascii: "\\"), cursor + 1 < buffer.count { cursor += 1 }
+                value.append(buffer[cursor])
+                cursor += 1
+            }
+            defer { value.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+            return value.isEmpty ? nil : Secret(bytes: value)
+        }
+    }
+
+    /// What an error message might echo of these config values: each secret itself and its JAAS password.
+    static func scrubList(_ entries: [LinkConfigEntry]) -> [Secret] {
+        entries.flatMap { entry -> [Secret] in
+            guard case .secret(let secret) = entry.value else { return [] }
+            return [secret] + (password(in: secret).map { [$0] } ?? [])
+        }
     }
 
     /// The key id named in a JAAS config (`username="…"`), which is public.

@@ -20,11 +20,25 @@ public final class Secret: @unchecked Sendable, CustomStringConvertible, CustomD
 
     /// Copies `bytes` into a private buffer. The caller should wipe its own copy where it can.
     public init(bytes: some Sequence<UInt8>) {
-        let array = Array(bytes)
-        storage = .allocate(capacity: max(array.count, 1))
-        storage.initialize(repeating: 0)
-        for (index, byte) in array.enumerated() { storage[index] = byte }
-        count = array.count
+        // Copy straight from contiguous storage where possible; otherwise through a temporary array that is
+        // zeroed before it is freed, so no unwiped copy is left behind.
+        let copied = bytes.withContiguousStorageIfAvailable { source in
+            let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(source.count, 1))
+            buffer.initialize(repeating: 0)
+            for index in 0..<source.count { buffer[index] = source[index] }
+            return (buffer, source.count)
+        }
+        if let (buffer, length) = copied {
+            storage = buffer
+            count = length
+        } else {
+            var array = Array(bytes)
+            storage = .allocate(capacity: max(array.count, 1))
+            storage.initialize(repeating: 0)
+            for (index, byte) in array.enumerated() { storage[index] = byte }
+            count = array.count
+            array.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        }
     }
 
     /// Takes the UTF-8 bytes of `string`. Swift strings cannot be zeroed, so prefer ``init(bytes:)``

@@ -37,8 +37,15 @@ struct DemoCommand: AsyncParsableCommand {
         do {
             let report = try await Rollout.apply(playbookPath: playbook, options: options)
             Summary.print(report, format: output.format)
-            let status = try await Rollout.status(run: report.runName, live: true, options: options)
-            if output.format == .text, let snapshot = status.snapshot { Summary.printLags(snapshot) }
+            let verification = try await Rollout.verify(
+                run: report.runName, timeout: .seconds(60), canary: true, options: options)
+            if output.format == .json {
+                Terminal.line(VerificationJSON.encode(verification.report))
+            } else {
+                Terminal.line("")
+                Terminal.line(VerificationTableRenderer(color: Terminal.isTTY).render(verification.report))
+                for result in verification.canary { Terminal.line(result.heartbeatLine) }
+            }
             try checkInvariant(simulator, jump: SimulatorConfig.JumpDemo.jump, report: report)
         } catch let error as JumpchainError {
             await simulator.stop()

@@ -7,6 +7,8 @@ struct PlanCommand: AsyncParsableCommand {
         commandName: "plan", abstract: "Show the step graph and every request a playbook would send (secrets masked).")
 
     @Argument(help: "The playbook (YAML).") var playbook: String
+    @Flag(help: "Also ask the servers: run the preflight checks and a validate_only create of leg 1's first half.")
+    var validate = false
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
@@ -16,6 +18,7 @@ struct PlanCommand: AsyncParsableCommand {
             for diagnostic in diagnostics { Terminal.error(diagnostic.description) }
             let plan = try await Rollout.plan(book, options: options)
             let requests = RequestPreview.requests(for: plan, playbook: book)
+            let findings = validate ? try await Rollout.validate(book, plan: plan, options: options) : []
             if common.format == .json {
                 let steps = plan.topologicalOrder.compactMap { plan[$0] }.map { step -> JSONText.Value in
                     .object([
@@ -24,7 +27,11 @@ struct PlanCommand: AsyncParsableCommand {
                         "requests": .array((requests[step.id] ?? []).map { .string($0) }),
                     ])
                 }
-                Terminal.line(JSONText.object(["run": .string(book.runName), "steps": .array(steps)]))
+                Terminal.line(
+                    JSONText.object([
+                        "run": .string(book.runName), "steps": .array(steps),
+                        "validation": .array(findings.map { .string($0) }),
+                    ]))
                 return
             }
             Terminal.line("plan for run \(book.runName): \(plan.steps.count) steps")
@@ -34,6 +41,7 @@ struct PlanCommand: AsyncParsableCommand {
                 Terminal.line("• \(step.id)\(after)")
                 for request in requests[step.id] ?? [] { Terminal.line("    \(request)") }
             }
+            for finding in findings { Terminal.line("validated: \(finding)") }
         } catch {
             throw ExitStatus.fail(error)
         }

@@ -64,27 +64,12 @@ enum Summary {
                     "last_error": record?.lastError.map { .string($0) } ?? .null,
                 ])
             }
-            let links = status.links.map { half -> JSONText.Value in
-                .object([
-                    "role": .string(half.role), "cluster": .string(half.cluster), "name": .string(half.name),
-                    "state": half.link?.linkState.map { .string($0) } ?? .null,
-                    "error": half.link?.linkError.map { .string($0) } ?? .null,
-                ])
-            }
-            let partitions = (status.snapshot?.partitions ?? []).map { partition -> JSONText.Value in
-                .object([
-                    "topic": .string(partition.topic), "partition": .number(Int64(partition.partition)),
-                    "origin_to_jump_lag": .number(partition.jumpLag),
-                    "jump_to_target_lag": .number(partition.targetLag),
-                    "end_to_end_lag": .number(partition.endToEndLag),
-                ])
-            }
             Terminal.line(
                 JSONText.object([
                     "run": .string(status.runName), "status": .string(status.runStatus.rawValue),
-                    "steps": .array(steps), "links": .array(links), "partitions": .array(partitions),
-                    "live_error": status.liveError.map { .string($0) } ?? .null,
+                    "steps": .array(steps), "live_error": status.liveError.map { .string($0) } ?? .null,
                 ]))
+            if let report = status.report { Terminal.line(VerificationJSON.encode(report)) }
             return
         }
         Terminal.line("run \(status.runName) (\(status.runStatus.rawValue)) in \(status.directory)")
@@ -95,19 +80,9 @@ enum Summary {
             Terminal.line("  \(state.padding(toLength: 10, withPad: " ", startingAt: 0)) \(id)\(error)")
         }
         if let liveError = status.liveError { Terminal.line("live state unavailable: \(liveError)") }
-        for half in status.links {
-            Terminal.line("  link \(half.name) \(half.role) on \(half.cluster): \(half.advice)")
+        if let report = status.report {
+            Terminal.line("")
+            Terminal.line(VerificationTableRenderer(color: Terminal.isTTY).render(report))
         }
-        if let snapshot = status.snapshot { printLags(snapshot) }
-    }
-
-    static func printLags(_ snapshot: ChainSnapshot) {
-        Terminal.line("  per-partition lag (origin→jump, jump→target, end to end), worst first:")
-        for partition in snapshot.partitions.sorted(by: { $0.endToEndLag > $1.endToEndLag }) {
-            Terminal.line(
-                "    \(partition.topic)-\(partition.partition)  \(partition.jumpLag)  \(partition.targetLag)  "
-                    + "\(partition.endToEndLag)  [\(partition.jumpStatus)/\(partition.targetStatus)]")
-        }
-        for problem in snapshot.missing { Terminal.line("    \(problem)") }
     }
 }

@@ -1,36 +1,56 @@
 import ArgumentParser
+import Foundation
 import JumpchainCore
 
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check offsets across both hops: every mirror ACTIVE and end-to-end lag within the threshold.")
+        abstract: "Prove the chain works record for record: offsets and lag across both hops, and an optional canary.",
+        discussion: """
+            Passes when every link half is ACTIVE without errors, every mirror is ACTIVE on both hops and each \
+            partition's end-to-end lag is within the playbook's verify.max_lag. Exits 5 naming the failing \
+            partitions, with a diagnosis of the most likely cause.
+            """)
 
     @Argument(help: "The run's name (or its directory).") var run: String
     @Option(help: "How long to wait for the chain to pass, in seconds (default: the playbook's verify.timeout).")
     var timeout: Int?
+    @Flag(help: "Also send a canary record through both hops and time it (needs verify.canary in the playbook).")
+    var canary = false
+    @Flag(help: "Repeat the canary as a heartbeat, one line per round.") var watch = false
+    @Option(help: "Seconds between heartbeat rounds.") var interval: Int = 30
+    @Option(help: "Stop after this many heartbeat rounds (default: until interrupted).") var rounds: Int?
+    @Flag(name: .customLong("fail-fast"), help: "With --watch: exit non-zero on the first failing round.")
+    var failFast = false
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        let result: (ChainSnapshot, passed: Bool, problem: String?)
+        let format = common.format
+        let verification: Rollout.Verification
         do {
-            result = try await Rollout.verify(
-                run: run, timeout: timeout.map { .seconds($0) },
-                options: common.rolloutOptions(printer: nil, handleSignals: false))
+            verification = try await Rollout.verify(
+                run: run, timeout: timeout.map { .seconds($0) }, canary: canary || watch,
+                watch: watch ? .seconds(interval) : nil, rounds: rounds, failFast: failFast,
+                onCanary: { result in
+                    guard watch else { return }
+                    Terminal.line(format == .json ? VerificationJSON.line(result) : result.heartbeatLine)
+                }, options: common.rolloutOptions(printer: nil, handleSignals: false))
         } catch {
             throw ExitStatus.fail(error)
         }
-        let (snapshot, passed, problem) = result
-        if common.format == .json {
-            Terminal.line(
-                JSONText.object([
-                    "run": .string(run), "passed": .bool(passed), "problem": problem.map { .string($0) } ?? .null,
-                    "max_end_to_end_lag": .number(snapshot.maxEndToEndLag),
-                ]))
+        let report = verification.report
+        if format == .json {
+            Terminal.line(VerificationJSON.encode(report))
+            if !watch, let result = verification.canary.first { Terminal.line(VerificationJSON.encode(result)) }
         } else {
-            Summary.printLags(snapshot)
-            Terminal.line(passed ? "verification passed" : "verification FAILED: \(problem ?? "")")
+            Terminal.line(VerificationTableRenderer(color: Terminal.isTTY).render(report))
+            if !watch, let result = verification.canary.first { Terminal.line(result.heartbeatLine) }
         }
-        if !passed { throw ExitCode(ExitStatus.verificationFailed) }
+        if !verification.passed {
+            let failing =
+                report.failingPartitions + verification.canary.filter { !$0.passed }.map { "canary round \($0.round)" }
+            Terminal.error("jumpchain: verification failed: \(failing.joined(separator: ", "))")
+            throw ExitCode(ExitStatus.verificationFailed)
+        }
     }
 }

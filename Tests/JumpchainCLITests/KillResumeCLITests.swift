@@ -88,3 +88,36 @@ struct KillResumeCLITests {
         }
     }
 }
+
+@Suite("SIGINT stops in order", .serialized)
+struct InterruptCLITests {
+    @Test("SIGINT during apply records an orderly stop, revokes the session key, exits 130; resume finishes")
+    func interruptThenResume() async throws {
+        let world = try await DemoWorld.start()
+        defer { Task { await world.stop() } }
+        let running = try world.start(["apply", world.demoPlaybook])
+        // Wait until the run is past the session key's creation (preflight uses it), then interrupt.
+        let deadline = Date().addingTimeInterval(30)
+        while running.process.isRunning && Date() < deadline {
+            let keys = world.liveKeys(on: SimulatorConfig.JumpDemo.jump)
+            if !keys.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        kill(running.process.processIdentifier, SIGINT)
+        let interrupted = await running.wait()
+        world.record(interrupted)
+        #expect(interrupted.status == 130, "\(interrupted.output)")
+        #expect(interrupted.stderr.contains("jumpchain resume jump-demo"))
+        // The invariant holds after the interrupted run too: no key on the jump but those its links hold.
+        let state = world.state()
+        let links = (state["links"] as? [[String: Any]]) ?? []
+        let held = Set(links.compactMap { $0["remote_api_key_id"] as? String })
+        let unheld = world.liveKeys(on: SimulatorConfig.JumpDemo.jump).filter { !held.contains($0) }
+        #expect(unheld.isEmpty, "live jump keys not held by a link: \(unheld)")
+
+        let resumed = try await world.jumpchain(["resume", "jump-demo"])
+        #expect(resumed.status == 0, "\(resumed.output)")
+        #expect(world.liveKeys(on: SimulatorConfig.JumpDemo.jump).count == 1)
+    }
+}

@@ -190,9 +190,20 @@ public enum Rollout {
             await context.close()
             throw JumpchainError(.runFailed, error.description, cause: error)
         }
+        // Whatever happened, the link secret does not outlive this process. A link key that no link half is
+        // recorded as holding would be useless without its secret, so it is revoked now (a half that took it
+        // unrecorded is re-pointed to a fresh key by `resume`); a key the halves hold stays with them.
+        if let credential = runner.ephemeral.remove(RolloutStep.linkCredential) as? APICredential {
+            let records = (try? store.stepRecords()) ?? [:]
+            let holders = [RolloutStep.leg1Source, RolloutStep.leg2].compactMap { records[$0]?.outputs["key_id"] }
+            if outcome.status != .succeeded, !holders.contains(credential.key) {
+                try? await context.controlPlane.deleteAPIKey(credential.key)
+                options.notice?(
+                    "revoked link key \(credential.key): its secret is lost with this process and no link holds it")
+            }
+            credential.secret.wipe()
+        }
         await context.close()
-        // Whatever happened, the link secret does not outlive this process.
-        (runner.ephemeral.remove(RolloutStep.linkCredential) as? APICredential)?.secret.wipe()
         return try report(
             store: store, directory: directory, failed: outcome.failedSteps, alreadyComplete: false,
             minted: await context.sessionKeyIDs())

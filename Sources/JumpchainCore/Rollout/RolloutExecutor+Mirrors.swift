@@ -62,21 +62,32 @@ extension RolloutExecutor {
     }
 
     /// Every mirror `ACTIVE` on both hops, with per-partition lag reported; passes when the end-to-end lag is
-    /// within the playbook's threshold before its timeout.
+    /// within the playbook's threshold before its timeout, and the canary (if asked for) crossed both hops.
     func verify(_ step: StepSpec, report: @escaping @Sendable (String) -> Void) async throws -> [String: String] {
-        let observer = ChainSnapshotReader(context: context, topics: topics)
-        let threshold = Int64(context.playbook.verify.maxLag)
-        let snapshot = try await poll(
-            every: context.timing.statePollInterval, timeout: context.playbook.verify.timeout,
-            waitingFor: "end-to-end lag ≤ \(threshold) on every partition", report: report
-        ) { () async throws -> PollResult<ChainSnapshot> in
-            let snapshot = try await observer.read(report: report)
-            if let problem = snapshot.firstProblem(threshold: threshold) { return .waiting(problem) }
-            return .done(snapshot)
+        let verify = context.playbook.verify
+        report("end-to-end lag ≤ \(verify.maxLag) on every partition of \(topics.count) topics")
+        let verifier = try await context.verifier(for: plan)
+        let result = await verifier.verify(
+            until: verify.timeout, threshold: Int64(verify.maxLag), pollInterval: context.timing.statePollInterval)
+        guard result.passed else {
+            let causes = result.diagnoses.map { "\($0.message) — likely: \($0.likelyCause)" }
+            throw StepError.permanent(
+                "verification failed for \(result.failingPartitions.joined(separator: ", ")): "
+                    + (causes.isEmpty ? result.failures : causes).joined(separator: "; "))
         }
-        return [
-            "partitions": String(snapshot.partitions.count), "max_end_to_end_lag": String(snapshot.maxEndToEndLag),
-            "topics": String(topics.count),
+        var outputs = [
+            "partitions": String(result.topics.reduce(0) { $0 + $1.partitions.count }),
+            "max_end_to_end_lag": String(result.topics.map(\.totals.maxEndToEndLag).max() ?? 0),
+            "topics": String(result.topics.count),
         ]
+        if let probe = try await context.canaryProbe(for: plan) {
+            let canary = await probe.run(timeout: verify.timeout, pollInterval: context.timing.statePollInterval)
+            guard canary.passed else {
+                throw StepError.permanent("canary failed: \(canary.failure ?? "no arrival on both hops")")
+            }
+            outputs["canary_latency_ms"] = canary.latencyMs.map { String($0) } ?? ""
+            outputs["canary_offset"] = canary.write.map { "\($0.partition):\($0.offset)" } ?? ""
+        }
+        return outputs
     }
 }

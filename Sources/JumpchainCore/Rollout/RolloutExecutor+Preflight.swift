@@ -6,7 +6,7 @@ extension RolloutExecutor {
     /// Checks everything that can be checked before the first change: endpoints answer and serve the named
     /// clusters, credentials work, topics exist on the origin, and no foreign object holds our names.
     func preflight(
-        _ stepContext: StepContext, report: @escaping @Sendable (String) -> Void
+        report: @escaping @Sendable (String) -> Void
     ) async throws -> [String:
         String]
     {

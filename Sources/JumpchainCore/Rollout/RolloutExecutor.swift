@@ -9,9 +9,12 @@ public struct RolloutExecutor: StepExecutor {
     public let context: RolloutContext
     /// The origin topics the recorded plan mirrors, canary included.
     public let topics: [String]
+    /// The recorded plan this executor runs.
+    public let plan: Plan
 
     public init(context: RolloutContext, plan: Plan) {
         self.context = context
+        self.plan = plan
         topics = plan.steps.filter { $0.kind == RolloutStep.mirrorJump }.compactMap { $0.parameters["topic"] }
     }
 
@@ -19,7 +22,7 @@ public struct RolloutExecutor: StepExecutor {
         let report: @Sendable (String) -> Void = { stepContext.waiting(for: $0) }
         do {
             switch step.kind {
-            case RolloutStep.preflight: return try await preflight(stepContext, report: report)
+            case RolloutStep.preflight: return try await preflight(report: report)
             case RolloutStep.jumpACLs: return try await jumpACLs(report: report)
             case RolloutStep.originACLs: return try await originACLs()
             case RolloutStep.linkKey: return try await linkKey(stepContext, report: report)

@@ -1,0 +1,141 @@
+import ConfluentAPI
+
+/// Produces a uniquely identified record on the origin's canary topic and watches it cross both hops.
+///
+/// Mirrors keep partition and offset, so the record written at `(p, x)` has arrived on a hop once that
+/// hop's mirror partition `p` has a log end beyond `x` (see ``PartitionDerivation``). The jump's end is read
+/// from the jump mirror when the jump is observable, and also from the target's view (`targetEnd + lag`),
+/// so the probe works without a jump credential.
+public struct CanaryProbe: Sendable {
+    public var topology: ChainTopology
+    public var observer: any ChainObserver
+    /// The canary topic and its mirror names (default `_jumpchain.canary` on every cluster).
+    public var canary: ChainTopology.ChainTopic
+    public var meaning: FetchOffsetMeaning
+    public var clock: any VerificationClock
+
+    public init(
+        topology: ChainTopology, observer: any ChainObserver,
+        canary: ChainTopology.ChainTopic = .init(origin: VerifySettings.defaultCanaryTopic),
+        meaning: FetchOffsetMeaning = .lastFetchedRecord, clock: any VerificationClock = ContinuousVerificationClock()
+    ) {
+        self.topology = topology
+        self.observer = observer
+        self.canary = canary
+        self.meaning = meaning
+        self.clock = clock
+    }
+
+    /// A fresh id: 16 hex digits.
+    public static func makeID() -> String {
+        let value = UInt64.random(in: 0...UInt64.max)
+        let hex = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// One round: produce, wait for both hops until `timeout`, measure, compare offsets.
+    public func run(
+        timeout: Duration, pollInterval: Duration, id: String = makeID(), round: Int = 1
+    ) async
+        -> CanaryResult
+    {
+        var result = CanaryResult(
+            id: id, topic: canary.origin, round: round, write: nil, jumpArrival: nil, targetArrival: nil,
+            latencyMs: nil, offsetsMatch: nil, passed: false, failure: nil, diagnoses: [])
+        let value = "{\"jumpchain_canary\":\"\(id)\",\"run\":\"\(topology.runName)\"}"
+        let write: CanaryWrite
+        do {
+            write = try await observer.produceCanary(topic: canary.origin, key: id, value: value)
+        } catch {
+            result.failure = "could not produce the canary to `\(canary.origin)` on the origin: \(error)"
+            return result
+        }
+        result.write = write
+        let start = clock.now()
+        while true {
+            await look(write, start: start, into: &result)
+            if result.targetArrival != nil {
+                result.latencyMs = result.targetArrival?.afterMs
+                result.offsetsMatch = offsetsMatch(write, result)
+                result.passed = result.offsetsMatch != false
+                if !result.passed { result.failure = "the canary's partition is absent on a hop" }
+                return result
+            }
+            let elapsed = clock.now() - start
+            var expired = elapsed + pollInterval > timeout || Task.isCancelled
+            if !expired {
+                do { try await clock.sleep(for: pollInterval) } catch { expired = true }
+            }
+            if expired {
+                let hop = result.jumpArrival == nil ? "the jump" : "the target"
+                result.failure =
+                    "p\(write.partition)@\(write.offset) did not reach \(hop) within \(OffsetVerifier.format(timeout))"
+                result.diagnoses = await diagnose()
+                return result
+            }
+        }
+    }
+
+    /// Rounds every `interval` (`rounds` nil: until cancelled), one result per round through `onRound`;
+    /// with `failFast` it stops after the first failing round. Returns every round's result.
+    public func watch(
+        interval: Duration, rounds: Int? = nil, failFast: Bool, timeout: Duration, pollInterval: Duration,
+        onRound: @Sendable (CanaryResult) -> Void = { _ in }
+    ) async -> [CanaryResult] {
+        var results: [CanaryResult] = []
+        var round = 0
+        while rounds.map({ round < $0 }) ?? true, !Task.isCancelled {
+            round += 1
+            let started = clock.now()
+            let result = await run(timeout: timeout, pollInterval: pollInterval, round: round)
+            results.append(result)
+            onRound(result)
+            if failFast && !result.passed { break }
+            if let rounds, round >= rounds { break }
+            let wait = interval - (clock.now() - started)
+            if wait > .zero {
+                do { try await clock.sleep(for: wait) } catch { break }
+            }
+        }
+        return results
+    }
+
+    // MARK: Internals
+
+    func look(_ write: CanaryWrite, start: Duration, into result: inout CanaryResult) async {
+        let jumpName = canary.jumpMirror
+        let targetName = canary.targetMirror
+        let target = try? await observer.mirror(role: .target, link: topology.leg2Name, topic: targetName)
+        let targetLag = target?.mirrorLags.first { $0.partition == write.partition }
+        var jumpEnds: [Int64] = []
+        if result.jumpArrival == nil,
+            let jump = try? await observer.mirror(role: .jump, link: topology.leg1Name, topic: jumpName),
+            let lag = jump.mirrorLags.first(where: { $0.partition == write.partition })
+        {
+            jumpEnds.append(meaning.mirrorEnd(lastSourceFetchOffset: lag.lastSourceFetchOffset))
+        }
+        let targetEnd = targetLag.map { meaning.mirrorEnd(lastSourceFetchOffset: $0.lastSourceFetchOffset) }
+        if let targetLag, let targetEnd { jumpEnds.append(targetEnd + targetLag.lag) }
+        let now = (clock.now() - start).wholeMilliseconds
+        if result.jumpArrival == nil, let jumpEnd = jumpEnds.max(), jumpEnd > write.offset {
+            result.jumpArrival = .init(hop: .leg1, lastOffset: jumpEnd - 1, afterMs: now)
+        }
+        if result.jumpArrival != nil, let targetEnd, targetEnd > write.offset {
+            result.targetArrival = .init(hop: .leg2, lastOffset: targetEnd - 1, afterMs: now)
+        }
+    }
+
+    func offsetsMatch(_ write: CanaryWrite, _ result: CanaryResult) -> Bool? {
+        guard let jump = result.jumpArrival, let target = result.targetArrival else { return false }
+        if jump.lastOffset == write.offset && target.lastOffset == write.offset { return true }
+        return nil
+    }
+
+    /// Why the canary is stuck: the same diagnosis as verification, on the canary topic alone.
+    func diagnose() async -> [Diagnosis] {
+        var scoped = topology
+        scoped.topics = [canary]
+        let observation = await OffsetVerifier(topology: scoped, observer: observer).observe()
+        return Diagnoser.diagnose(observation)
+    }
+}

@@ -1,0 +1,29 @@
+public import ConfluentAPI
+
+/// Read access to a chain, one call per REST resource, so verification stays pure and testable.
+///
+/// The rollout layer implements it over ``KafkaRESTClient`` (see ``KafkaRESTChainObserver``). Conventions:
+/// return nil for a resource that does not exist (HTTP 404); throw ``ChainObservationError`` with
+/// ``ChainObservationError/Code/unobservable`` when there is no credential for a cluster (normally the jump,
+/// whose only key is the link key); throw ``ConfluentAPIError`` for API failures.
+public protocol ChainObserver: Sendable {
+    /// `GET /kafka/v3/clusters/<id>/links/<link>?include_tasks=true` on the cluster playing `role`.
+    func linkHalf(role: PlaybookCluster.Role, link: String) async throws -> Link?
+    /// `GET /kafka/v3/clusters/<id>/links/<link>/mirrors/<topic>` on the cluster playing `role`.
+    func mirror(role: PlaybookCluster.Role, link: String, topic: String) async throws -> Mirror?
+    /// Whether a (source) topic exists; used to tell a deleted source topic from other failures.
+    func topicExists(role: PlaybookCluster.Role, topic: String) async throws -> Bool
+    /// Produces one STRING record on the origin and returns where it landed.
+    func produceCanary(topic: String, key: String, value: String) async throws -> CanaryWrite
+}
+
+/// Where the canary record was written on the origin: mirrors keep partition and offset on every hop.
+public struct CanaryWrite: Sendable, Hashable, Codable {
+    public var partition: Int
+    public var offset: Int64
+
+    public init(partition: Int, offset: Int64) {
+        self.partition = partition
+        self.offset = offset
+    }
+}

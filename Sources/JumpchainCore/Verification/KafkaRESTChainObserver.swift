@@ -1,0 +1,50 @@
+public import ConfluentAPI
+
+/// ``ChainObserver`` over the Kafka REST v3 clients of the three clusters. A nil client (normally the
+/// jump's: its only key is the link key) makes that cluster ``ChainObservationError/Code/unobservable``.
+public struct KafkaRESTChainObserver: ChainObserver {
+    public var origin: KafkaRESTClient?
+    public var jump: KafkaRESTClient?
+    public var target: KafkaRESTClient?
+
+    public init(origin: KafkaRESTClient?, jump: KafkaRESTClient?, target: KafkaRESTClient?) {
+        self.origin = origin
+        self.jump = jump
+        self.target = target
+    }
+
+    func client(_ role: PlaybookCluster.Role) throws(ChainObservationError) -> KafkaRESTClient {
+        let client: KafkaRESTClient?
+        switch role {
+        case .origin: client = origin
+        case .jump: client = jump
+        case .target: client = target
+        }
+        guard let client else {
+            throw ChainObservationError(
+                code: .unobservable, message: "no credentials for the \(role) in the playbook, so it cannot be read")
+        }
+        return client
+    }
+
+    public func linkHalf(role: PlaybookCluster.Role, link: String) async throws -> Link? {
+        try await client(role).link(link, includeTasks: true)
+    }
+
+    public func mirror(role: PlaybookCluster.Role, link: String, topic: String) async throws -> Mirror? {
+        try await client(role).mirror(link: link, topic: topic)
+    }
+
+    public func topicExists(role: PlaybookCluster.Role, topic: String) async throws -> Bool {
+        try await client(role).topic(topic) != nil
+    }
+
+    public func produceCanary(topic: String, key: String, value: String) async throws -> CanaryWrite {
+        let result = try await client(.origin).produce(topic: topic, value: value, key: key)
+        guard let partition = result.partitionID, let offset = result.offset else {
+            throw ChainObservationError(
+                code: .rejected, message: "the produce response to `\(topic)` on the origin has no partition or offset")
+        }
+        return CanaryWrite(partition: partition, offset: offset)
+    }
+}

@@ -1,0 +1,152 @@
+import ConfluentAPI
+
+/// Proves the chain works partition by partition from the two mirrors' `mirror_lags`, and explains why when
+/// it does not. See ``PartitionDerivation`` for how offsets and lags are derived.
+///
+/// Passing means: every link half found and healthy (ACTIVE, no `link_error`, no failing task), every mirror
+/// ACTIVE with the same partition count on both hops, and every partition's end-to-end lag ≤ the threshold.
+public struct OffsetVerifier: Sendable {
+    public var topology: ChainTopology
+    public var observer: any ChainObserver
+    public var meaning: FetchOffsetMeaning
+    /// When the jump cannot be read (no credential), judge partitions by leg 2's lag alone instead of failing.
+    public var acceptUnobservedJump: Bool
+    /// Reads in flight at once.
+    public var concurrency: Int
+
+    public init(
+        topology: ChainTopology, observer: any ChainObserver, meaning: FetchOffsetMeaning = .lastFetchedRecord,
+        acceptUnobservedJump: Bool = false, concurrency: Int = 8
+    ) {
+        self.topology = topology
+        self.observer = observer
+        self.meaning = meaning
+        self.acceptUnobservedJump = acceptUnobservedJump
+        self.concurrency = max(1, concurrency)
+    }
+
+    /// One observation, judged.
+    public func verifyOnce(threshold: Int64) async -> VerificationReport {
+        report(await observe(), threshold: threshold)
+    }
+
+    /// Observes until the chain passes or `timeout` would be exceeded by another wait of `pollInterval`.
+    /// A failing final report also carries a ``Diagnosis/Cause/slowHop`` diagnosis for each hop whose lag
+    /// kept it from passing, saying whether the lag shrank.
+    public func verify(
+        until timeout: Duration, threshold: Int64, pollInterval: Duration,
+        clock: any VerificationClock = ContinuousVerificationClock(),
+        onRound: (@Sendable (VerificationReport) -> Void)? = nil
+    ) async -> VerificationReport {
+        let start = clock.now()
+        var first: VerificationReport?
+        var round = 0
+        while true {
+            round += 1
+            var current = report(await observe(), threshold: threshold)
+            current.rounds = round
+            current.elapsedMs = (clock.now() - start).wholeMilliseconds
+            first = first ?? current
+            onRound?(current)
+            if current.passed { return current }
+            let elapsed = clock.now() - start
+            var expired = elapsed + pollInterval > timeout || Task.isCancelled
+            if !expired {
+                do { try await clock.sleep(for: pollInterval) } catch { expired = true }
+            }
+            if expired {
+                current.failures.append("the chain did not pass within \(Self.format(timeout))")
+                current.diagnoses += SlowHopDiagnoser.diagnose(
+                    first: first!, last: current, elapsed: elapsed, topology: topology)
+                return current
+            }
+        }
+    }
+
+    // MARK: Observing
+
+    /// Reads both hops' link halves and mirrors (bounded concurrency).
+    public func observe() async -> ChainObservation {
+        async let leg1 = observe(hop: .leg1)
+        async let leg2 = observe(hop: .leg2)
+        return ChainObservation(topology: topology, leg1: await leg1, leg2: await leg2)
+    }
+
+    func observe(hop: ChainHop) async -> ChainObservation.HopObservation {
+        let link = topology.linkName(hop)
+        var halves: [ChainObservation.HalfObservation] = []
+        for role in topology.linkHalves(hop) {
+            let observed: Observed<Link>
+            do {
+                observed = Self.observed(try await observer.linkHalf(role: role, link: link))
+            } catch {
+                observed = Self.observed(failure: error)
+            }
+            halves.append(.init(role: role, clusterID: topology.cluster(role).id, link: observed))
+        }
+        let topology = topology
+        let observer = observer
+        let mirrors = await Self.boundedMap(topology.topics, width: concurrency) { topic in
+            let name = topology.mirrorName(topic, on: hop)
+            let mirror: Observed<Mirror>
+            do {
+                mirror = Self.observed(try await observer.mirror(role: hop.destination, link: link, topic: name))
+            } catch {
+                mirror = Self.observed(failure: error)
+            }
+            var entry = ChainObservation.MirrorObservation(topic: topic, mirrorName: name, mirror: mirror)
+            if mirror.value?.mirrorStatus == "SOURCE_UNAVAILABLE" {
+                entry.sourceExists = try? await observer.topicExists(
+                    role: hop.source, topic: topology.sourceName(topic, on: hop))
+            }
+            return entry
+        }
+        return .init(hop: hop, link: link, halves: halves, mirrors: mirrors)
+    }
+
+    static func observed<Value: Sendable & Equatable>(_ value: Value?) -> Observed<Value> {
+        value.map { .found($0) } ?? .missing
+    }
+
+    /// A failed read: no credential, a 404 reported as an error, or an API failure.
+    static func observed<Value: Sendable & Equatable>(failure: any Error) -> Observed<Value> {
+        if let error = failure as? ChainObservationError, error.code == .unobservable {
+            return .unobservable(error.message)
+        }
+        if let error = failure as? ConfluentAPIError {
+            if error.code == .notFound { return .missing }
+            return .failed(code: error.code.description, message: error.message)
+        }
+        return .failed(code: "error", message: "\(failure)")
+    }
+
+    static func boundedMap<Input: Sendable, Output: Sendable>(
+        _ inputs: [Input], width: Int, _ transform: @escaping @Sendable (Input) async -> Output
+    ) async -> [Output] {
+        await withTaskGroup(of: (Int, Output).self) { group in
+            var results: [Output?] = Array(repeating: nil, count: inputs.count)
+            var next = 0
+            while next < inputs.count && next < width {
+                let index = next
+                group.addTask { (index, await transform(inputs[index])) }
+                next += 1
+            }
+            while let (index, output) = await group.next() {
+                results[index] = output
+                if next < inputs.count {
+                    let index = next
+                    group.addTask { (index, await transform(inputs[index])) }
+                    next += 1
+                }
+            }
+            return results.map { $0! }
+        }
+    }
+
+    static func format(_ duration: Duration) -> String {
+        let ms = duration.wholeMilliseconds
+        if ms % 60_000 == 0 { return "\(ms / 60_000)m" }
+        if ms % 1000 == 0 { return "\(ms / 1000)s" }
+        return "\(ms)ms"
+    }
+}

@@ -1,0 +1,54 @@
+public import ConfluentAPI
+
+/// Derives a partition's three log-end offsets from the two mirrors' `mirror_lags`.
+///
+/// Facts used (Kafka REST v3, and the simulator): per mirror partition, `lag` = source log-end offset −
+/// mirror log-end offset, and `last_source_fetch_offset` locates the mirror's own log end (see
+/// ``FetchOffsetMeaning``; `-1` = nothing fetched yet, log end 0). Mirrors preserve offsets, so:
+///
+/// - leg 1 (mirror on the jump of the origin topic): `jumpEnd₁ = end(lsfo₁)`, `originEnd = jumpEnd₁ + lag₁`;
+/// - leg 2 (mirror on the target of the jump mirror): `targetEnd = end(lsfo₂)`, `jumpEnd₂ = targetEnd + lag₂`;
+/// - end-to-end lag = `originEnd − targetEnd`, which is `lag₁ + lag₂` when both are read at the same moment.
+///
+/// The two reads are not simultaneous, so `jumpEnd₁` and `jumpEnd₂` can differ. Logs only grow and each
+/// cluster is at least as far as the one it copies to, so the later (larger) value is taken as the jump's end
+/// and the origin's end is raised to it if needed; the reported lags are then `lag1 = originEnd − jumpEnd`,
+/// `lag2 = jumpEnd − targetEnd`, and always add up to the end-to-end lag.
+public enum PartitionDerivation {
+    /// One partition from the jump mirror's and the target mirror's lag entries (nil = absent).
+    ///
+    /// `jumpObserved: false` means the jump could not be read at all (no credential): the partition then
+    /// passes on leg 2's lag alone when `acceptUnobservedJump` is set, and fails otherwise.
+    public static func derive(
+        partition: Int, jump: MirrorLag?, target: MirrorLag?, threshold: Int64,
+        meaning: FetchOffsetMeaning = .lastFetchedRecord, jumpObserved: Bool = true,
+        acceptUnobservedJump: Bool = false
+    ) -> PartitionReport {
+        let jumpEnd1 = jump.map { meaning.mirrorEnd(lastSourceFetchOffset: $0.lastSourceFetchOffset) }
+        let originEnd1 = jump.map { meaning.mirrorEnd(lastSourceFetchOffset: $0.lastSourceFetchOffset) + $0.lag }
+        let targetEnd = target.map { meaning.mirrorEnd(lastSourceFetchOffset: $0.lastSourceFetchOffset) }
+        let jumpEnd2 = target.map { meaning.mirrorEnd(lastSourceFetchOffset: $0.lastSourceFetchOffset) + $0.lag }
+
+        let jumpEnd = [jumpEnd1, jumpEnd2].compactMap { $0 }.max()
+        let originEnd = originEnd1.map { max($0, jumpEnd ?? $0) }
+        let lag1 = originEnd.flatMap { origin in jumpEnd.map { origin - $0 } }
+        let lag2 = targetEnd.flatMap { target in jumpEnd.map { $0 - target } }
+        let endToEnd = originEnd.flatMap { origin in targetEnd.map { origin - $0 } }
+
+        var notes: [String] = []
+        if jump == nil { notes.append(jumpObserved ? "missing on the jump" : "jump not observed") }
+        if target == nil { notes.append("missing on the target") }
+        if let jump, jump.lastSourceFetchOffset < 0, jump.lag > 0 { notes.append("leg 1 has not fetched yet") }
+        if let target, target.lastSourceFetchOffset < 0, target.lag > 0 { notes.append("leg 2 has not fetched yet") }
+        var passed = endToEnd.map { $0 <= threshold } ?? false
+        if !jumpObserved, acceptUnobservedJump, endToEnd == nil, let lag2 {
+            passed = lag2 <= threshold
+            if !passed { notes.insert("leg 2 lag \(lag2) > \(threshold)", at: 0) }
+        }
+        if let endToEnd, !passed { notes.insert("lag \(endToEnd) > \(threshold)", at: 0) }
+        return PartitionReport(
+            partition: partition, originEnd: originEnd, jumpEnd: jumpEnd, targetEnd: targetEnd, lag1: lag1,
+            lag2: lag2, endToEndLag: endToEnd, passed: passed, note: notes.isEmpty ? nil : notes.joined(separator: "; ")
+        )
+    }
+}

@@ -1,0 +1,45 @@
+/// One partition of one topic across the chain. Offsets are log-end offsets (the offset the next record
+/// gets); nil where a hop could not be observed or does not have the partition.
+public struct PartitionReport: Sendable, Hashable, Codable {
+    public var partition: Int
+    public var originEnd: Int64?
+    public var jumpEnd: Int64?
+    public var targetEnd: Int64?
+    /// origin → jump.
+    public var lag1: Int64?
+    /// jump → target.
+    public var lag2: Int64?
+    /// origin → target: `lag1 + lag2`.
+    public var endToEndLag: Int64?
+    /// Whether the partition is within the threshold (false when its lag is unknown).
+    public var passed: Bool
+    /// Why it did not pass, or a remark (`leg 2 has not fetched yet`); nil when all is well.
+    public var note: String?
+
+    public init(
+        partition: Int, originEnd: Int64?, jumpEnd: Int64?, targetEnd: Int64?, lag1: Int64?, lag2: Int64?,
+        endToEndLag: Int64?, passed: Bool, note: String?
+    ) {
+        self.partition = partition
+        self.originEnd = originEnd
+        self.jumpEnd = jumpEnd
+        self.targetEnd = targetEnd
+        self.lag1 = lag1
+        self.lag2 = lag2
+        self.endToEndLag = endToEndLag
+        self.passed = passed
+        self.note = note
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case partition
+        case originEnd = "origin_end"
+        case jumpEnd = "jump_end"
+        case targetEnd = "target_end"
+        case lag1 = "lag_origin_to_jump"
+        case lag2 = "lag_jump_to_target"
+        case endToEndLag = "lag_end_to_end"
+        case passed
+        case note
+    }
+}
