@@ -8,12 +8,15 @@ enum FaultDecision: Equatable {
 
 extension WorldState {
     /// Rolls the dice for a request on `listener` (`control-plane` or a cluster id).
-    mutating func decideFault(listener: String, now: Double) -> FaultDecision {
-        if let limit = faults.requestsPerSecond[listener] {
-            var window = rateWindows[listener] ?? (start: now, count: 0)
+    /// Rate-limit keys are a listener (`lkc-a`) or a listener and a path prefix (`control-plane /iam/v2/api-keys`).
+    mutating func decideFault(listener: String, path: String, now: Double) -> FaultDecision {
+        for (key, limit) in faults.requestsPerSecond.sorted(by: { $0.key < $1.key }) {
+            let parts = key.split(separator: " ", maxSplits: 1).map(String.init)
+            guard parts.first == listener, parts.count == 1 || path.hasPrefix(parts[1]) else { continue }
+            var window = rateWindows[key] ?? (start: now, count: 0)
             if now - window.start >= 1 { window = (start: now, count: 0) }
             window.count += 1
-            rateWindows[listener] = window
+            rateWindows[key] = window
             if Double(window.count) > limit {
                 return .rateLimited(limit: Int(limit), resetSeconds: max(1, Int((window.start + 1 - now).rounded(.up))))
             }

@@ -11,7 +11,8 @@ public struct FaultSettings: Codable, Sendable, Equatable {
     public var serverErrorRate: Double
     /// The next N requests are answered 429 (a burst); counts down as it is used.
     public var rateLimitBurst: Int
-    /// Per-listener request-rate limits (requests per second, 1-second window); excess gets 429.
+    /// Request-rate limits (requests per second, 1-second window), keyed by listener (`lkc-a`) or by
+    /// listener and path prefix (`control-plane /iam/v2/api-keys`); excess gets 429.
     public var requestsPerSecond: [String: Double]
     /// Fraction (0…1) of requests whose connection is dropped without an answer.
     public var dropConnectionRate: Double

@@ -9,7 +9,9 @@ struct JSONParser {
     mutating func parseDocument() -> JSON? {
         guard let value = parseValue() else { return nil }
         skipWhitespace()
-        return index == bytes.count ? value : nil
+        // Not a ternary: with JSON being ExpressibleByNilLiteral, `cond ? value : nil` would yield JSON.null.
+        guard index == bytes.count else { return nil }
+        return value
     }
 
     private mutating func skipWhitespace() {

@@ -72,6 +72,11 @@ struct SimResponse: Sendable {
     }
 }
 
+/// An answer that ends a handler early (a validation failure), carried through `Result`.
+struct Refusal: Error {
+    var response: SimResponse
+}
+
 /// Unique ids for control-plane error objects.
 enum ErrorIDs {
     private static let counter = LockedBox<Int>(0)

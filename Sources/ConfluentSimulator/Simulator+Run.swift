@@ -1,11 +1,12 @@
 import Foundation
 
 extension Simulator {
-    /// Serves `config` until SIGINT or SIGTERM, for `jumpchain sim`. Writes the connection file (mode 0600)
+    /// Serves `config` until `until` returns (by default: SIGINT or SIGTERM), for `jumpchain sim`. Writes the connection file (mode 0600)
     /// to `connectionFile`, then reports its path and the ports through `report` (one line per call).
     public static func run(
         _ config: SimulatorConfig, host: String = "127.0.0.1", portBase: Int? = nil, connectionFile: String,
-        revealOperatorSecrets: Bool = false, report: @Sendable (String) -> Void = { print($0) }
+        revealOperatorSecrets: Bool = false, report: @Sendable (String) -> Void = { print($0) },
+        until: @Sendable () async -> Void = { await Simulator.waitForTerminationSignal() }
     ) async throws {
         let simulator = try await start(
             config, host: host, portBase: portBase, revealOperatorSecrets: revealOperatorSecrets)
@@ -24,11 +25,12 @@ extension Simulator {
             )
         }
         report("press Ctrl-C to stop")
-        await waitForTerminationSignal()
+        await until()
         await simulator.stop()
     }
 
-    private static func waitForTerminationSignal() async {
+    /// Returns when the process receives SIGINT or SIGTERM (both are then ignored by default handling).
+    public static func waitForTerminationSignal() async {
         let (stream, continuation) = AsyncStream<Int32>.makeStream()
         var sources: [any DispatchSourceSignal] = []
         for signalNumber in [SIGINT, SIGTERM] {

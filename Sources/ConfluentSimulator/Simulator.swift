@@ -92,6 +92,7 @@ public final class Simulator: Sendable {
             defer { tasks = [] }
             return tasks
         }
+        world.state.withLock { $0.stopped = true }
         for task in running { task.cancel() }
         for task in running { _ = await task.result }
     }

@@ -30,12 +30,13 @@ final class World: Sendable {
             return .respond(state.withLock { $0.handleIntrospection(request, now: now) })
         }
         while state.withLock({ $0.isBlackholed(listener) }) {
+            if state.withLock({ $0.stopped }) { return .drop }
             do { try await Task.sleep(nanoseconds: 50_000_000) } catch { return .drop }
         }
         let latency = state.withLock { $0.latency(listener: listener) }
         if latency > 0 { try? await Task.sleep(nanoseconds: UInt64(latency) * 1_000_000) }
         let now = clock()
-        let decision = state.withLock { $0.decideFault(listener: listener, now: now) }
+        let decision = state.withLock { $0.decideFault(listener: listener, path: request.path, now: now) }
         let isControl = listener == Self.controlPlane
         switch decision {
         case .drop: return .drop

@@ -68,13 +68,11 @@ extension WorldState {
         }
     }
 
-    struct ACLRefusal: Error { var response: SimResponse }
-
-    static func parseACL(_ body: JSON) -> Result<ACLEntry, ACLRefusal> {
+    static func parseACL(_ body: JSON) -> Result<ACLEntry, Refusal> {
         var fields: [String: String] = [:]
         for name in ["resource_type", "resource_name", "pattern_type", "principal", "host", "operation", "permission"] {
             guard let value = body[name]?.stringValue else {
-                return .failure(ACLRefusal(response: .kafka(400, 400, "Field '\(name)' is required.")))
+                return .failure(Refusal(response: .kafka(400, 400, "Field '\(name)' is required.")))
             }
             fields[name] = value
         }
@@ -87,15 +85,15 @@ extension WorldState {
             (acl.operation, aclOperations), (acl.permission, aclPermissions),
         ]
         for (value, allowed) in concrete where !allowed.contains(value) || ["ANY", "UNKNOWN", "MATCH"].contains(value) {
-            return .failure(ACLRefusal(response: .kafka(400, 40002, "Invalid ACL value '\(value)'.")))
+            return .failure(Refusal(response: .kafka(400, 40002, "Invalid ACL value '\(value)'.")))
         }
         if acl.resourceType == "CLUSTER", acl.resourceName != "kafka-cluster" {
             return .failure(
-                ACLRefusal(
+                Refusal(
                     response: .kafka(400, 40002, "The only valid name for the CLUSTER resource is kafka-cluster")))
         }
         guard acl.principal.hasPrefix("User:") || acl.principal.hasPrefix("UserV2:") else {
-            return .failure(ACLRefusal(response: .kafka(400, 40002, "Could not parse principal '\(acl.principal)'.")))
+            return .failure(Refusal(response: .kafka(400, 40002, "Could not parse principal '\(acl.principal)'.")))
         }
         return .success(acl)
     }

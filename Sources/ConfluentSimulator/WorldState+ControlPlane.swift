@@ -20,6 +20,7 @@ extension WorldState {
         switch (segments.first, segments.dropFirst().first, segments.dropFirst(2).first) {
         case ("iam"?, "v2"?, "api-keys"?): return handleAPIKeys(request, Array(segments.dropFirst(3)), now: now)
         case ("iam"?, "v2"?, "service-accounts"?): return handleServiceAccounts(request, Array(segments.dropFirst(3)))
+        case ("cmk"?, "v2"?, "clusters"?): return handleCMKClusters(request, Array(segments.dropFirst(3)))
         case ("networking"?, "v1"?, "network-link-services"?):
             return handleNetworkLinkServices(request, Array(segments.dropFirst(3)), now: now)
         case ("networking"?, "v1"?, "network-link-endpoints"?):
@@ -34,12 +35,12 @@ extension WorldState {
     /// Slices `items` by `page_size` (default `defaultSize`, max `maxSize`) and an opaque `page_token`.
     func page<T>(
         _ items: [T], _ request: SimRequest, defaultSize: Int, maxSize: Int, path: String
-    ) -> Result<(slice: ArraySlice<T>, meta: JSON), ACLRefusal> {
+    ) -> Result<(slice: ArraySlice<T>, meta: JSON), Refusal> {
         var size = defaultSize
         if let raw = request.queryValue("page_size") {
             guard let value = Int(raw), value > 0 else {
                 return .failure(
-                    ACLRefusal(
+                    Refusal(
                         response: .cloud(
                             400, "invalid_filter", "Invalid Filter", "page_size must be a positive integer.",
                             source: ["parameter": "page_size"])))
@@ -55,7 +56,7 @@ extension WorldState {
                 offset >= 0
             else {
                 return .failure(
-                    ACLRefusal(
+                    Refusal(
                         response: .cloud(
                             400, "invalid_filter", "Invalid Filter", "page_token is not valid.",
                             source: ["parameter": "page_token"])))

@@ -33,7 +33,8 @@ extension WorldState {
             switch method {
             case "GET":
                 let links = clusters[call.clusterID]!.links.values.sorted { $0.name < $1.name }
-                let data = links.map { linkJSON(call, $0, includeTasks: false) }
+                let mirroring = mirroringTopicsByLink(call.clusterID)
+                let data = links.map { linkJSON(call, $0, includeTasks: false, mirroring: mirroring) }
                 return .json(
                     200,
                     ClusterCall.collection(kind: "KafkaLinkDataList", selfURL: call.clusterPath + "/links", data: data))
@@ -127,12 +128,21 @@ extension WorldState {
         ]
     }
 
-    func linkJSON(_ call: ClusterCall, _ half: LinkHalf, includeTasks: Bool) -> JSON {
+    /// Mirror topics still mirroring, by link name, on `clusterID` (one pass over the topics).
+    func mirroringTopicsByLink(_ clusterID: String) -> [String: [String]] {
+        var byLink: [String: [String]] = [:]
+        for topic in clusters[clusterID]?.topics.values ?? [:].values {
+            guard let mirror = topic.mirror, mirror.status != "STOPPED" else { continue }
+            byLink[mirror.linkName, default: []].append(topic.name)
+        }
+        return byLink
+    }
+
+    func linkJSON(
+        _ call: ClusterCall, _ half: LinkHalf, includeTasks: Bool, mirroring: [String: [String]]? = nil
+    ) -> JSON {
         let health = linkHealth(clusterID: call.clusterID, name: half.name, now: call.now)
-        let topicNames =
-            (clusters[call.clusterID]?.topics.values.filter {
-                $0.mirror?.linkName == half.name && $0.mirror?.status != "STOPPED"
-            } ?? []).map(\.name).sorted()
+        let topicNames = ((mirroring ?? mirroringTopicsByLink(call.clusterID))[half.name] ?? []).sorted()
         let isSourceHalf = half.linkMode == "SOURCE"
         var object: [(String, JSON)] = [
             ("kind", "KafkaLinkData"),

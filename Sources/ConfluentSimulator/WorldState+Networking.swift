@@ -82,10 +82,10 @@ extension WorldState {
         ]
     }
 
-    private func requireEnvironment(_ request: SimRequest) -> Result<String, ACLRefusal> {
+    private func requireEnvironment(_ request: SimRequest) -> Result<String, Refusal> {
         guard let environment = request.queryValue("environment") else {
             return .failure(
-                ACLRefusal(
+                Refusal(
                     response: .cloud(
                         400, "invalid_filter", "Invalid Filter", "Query parameter 'environment' is required.",
                         source: ["parameter": "environment"])))

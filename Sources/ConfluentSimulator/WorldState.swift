@@ -25,6 +25,8 @@ struct WorldState {
     /// Base URLs, filled in once the listeners have their ports.
     var controlPlaneURL = ""
     var clusterURLs: [String: String] = [:]
+    /// Set by `Simulator.stop()` so requests held by a blackhole let go.
+    var stopped = false
 
     init(config: SimulatorConfig, now: Double) throws(SimulatorError) {
         organization = config.organization

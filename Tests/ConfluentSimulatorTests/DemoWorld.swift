@@ -70,9 +70,10 @@ struct DemoWorld: Sendable {
         try #require(reply.status == 200, "faults: \(reply.text)")
     }
 
-    /// Polls `condition` every 20 ms until it holds, failing after `timeout` seconds.
+    /// Polls `condition` every 20 ms until it holds, failing after `timeout` seconds (generous: a shared,
+    /// loaded CI machine can stall the background ticker for seconds; a passing run returns at once).
     func eventually(
-        _ what: String, timeout: Double = 5, _ condition: () async throws -> Bool
+        _ what: String, timeout: Double = 20, _ condition: () async throws -> Bool
     ) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {

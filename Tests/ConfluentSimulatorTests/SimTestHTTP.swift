@@ -1,6 +1,8 @@
 import ConfluentSimulator
 import Foundation
 import JumpchainHTTP
+import JumpchainTestSupport
+import Synchronization
 
 /// A key id and secret as the tests hold them.
 struct Cred: Sendable {
@@ -23,6 +25,9 @@ struct Reply: Sendable {
 enum SimHTTP {
     static let client = HTTPClient()
 
+    /// When set, every Confluent-path response is validated against the OpenAPI documents.
+    @TaskLocal static var recorder: ContractRecorder?
+
     static func send(
         _ method: String, _ url: String, json: JSON? = nil, raw: [UInt8]? = nil,
         contentType: String = "application/json", cred: Cred?, timeout: Duration? = nil
@@ -34,6 +39,37 @@ enum SimHTTP {
             method: HTTPMethod(rawValue: method), url: url, headers: headers, body: body,
             credential: cred.map { APICredential(key: $0.key, secret: Secret($0.secret)) }, timeout: timeout)
         let response = try await client.execute(request)
+        recorder?.check(method: method, url: url, status: response.status, body: response.body)
         return Reply(status: response.status, headers: response.headers, body: response.body)
+    }
+}
+
+/// Collects contract violations of the responses seen while it is installed.
+final class ContractRecorder: Sendable {
+    let contract: OpenAPIContract
+    private let found = Mutex<[String]>([])
+    private let count = Mutex(0)
+
+    init(contract: OpenAPIContract) { self.contract = contract }
+
+    var violations: [String] { found.withLock { $0 } }
+    var checked: Int { count.withLock { $0 } }
+
+    func check(method: String, url: String, status: Int, body: [UInt8]) {
+        let afterScheme = url.range(of: "://").map { url[$0.upperBound...] } ?? url[...]
+        let pathAndQuery = afterScheme.firstIndex(of: "/").map { String(afterScheme[$0...]) } ?? "/"
+        let path = String(pathAndQuery.split(separator: "?").first ?? "")
+        guard !path.hasPrefix("/sim/") else { return }
+        count.withLock { $0 += 1 }
+        let violations = contract.validateResponse(method: method, path: path, status: status, body: body)
+            .filter { !Self.isDocumentedDeviation($0) }
+        guard !violations.isEmpty else { return }
+        found.withLock { $0 += violations.map { "\(method) \(path) \(status): \($0)" } }
+    }
+
+    /// The deviations docs/simulator.md lists: sensitive link configs carry `value: null`.
+    static func isDocumentedDeviation(_ violation: ContractViolation) -> Bool {
+        violation.kind == .nullNotAllowed && violation.pointer.hasSuffix("/value")
+            && violation.operation.contains("/links/")
     }
 }
