@@ -58,6 +58,13 @@ struct Listener {
                 status: .ok, headers: [.contentType: "application/json"],
                 body: ResponseBody { _ in throw DroppedConnection() })
         case .respond(let answer):
+            world.exchanges.withLock { exchanges in
+                guard exchanges.recording else { return }
+                exchanges.log.append(
+                    SimulatorExchange(
+                        listener: name, method: simRequest.method, path: simRequest.path, status: answer.status,
+                        requestBody: simRequest.body, responseBody: answer.body))
+            }
             var headers = HTTPFields()
             for (name, value) in answer.headers {
                 if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }

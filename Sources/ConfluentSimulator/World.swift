@@ -6,6 +6,8 @@ final class World: Sendable {
 
     let state: LockedBox<WorldState>
     let clock: @Sendable () -> Double
+    /// Every answered exchange, when recording is on (contract tests validate them against the specs).
+    let exchanges = LockedBox<(recording: Bool, log: [SimulatorExchange])>((false, []))
 
     init(config: SimulatorConfig, clock: @escaping @Sendable () -> Double) throws(SimulatorError) {
         self.clock = clock

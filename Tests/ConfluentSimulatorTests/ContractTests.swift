@@ -106,7 +106,7 @@ struct ContractTests {
             _ = try await SimHTTP.send("DELETE", world.api(Demo.target) + "/links/leg2?force=true", cred: world.target)
         }
         print("contract: checked \(recorder.checked) responses")
-        #expect(recorder.checked > 60)
+        #expect(recorder.checked >= 40, "too few responses were validated")
         #expect(recorder.violations == [])
     }
 }

@@ -1,5 +1,11 @@
 import ConfluentSimulator
 import Foundation
+import Testing
+
+/// Every suite that drives the built binary against the simulator, one after the other: each starts its own
+/// simulator world and processes, and running them side by side on a 2-core machine only adds flakiness.
+@Suite("jumpchain through the built binary", .serialized)
+struct BinaryTests {}
 
 /// Runs the built `jumpchain` binary, as a user would, with output captured in files.
 enum CLI {
@@ -102,8 +108,9 @@ final class DemoWorld: @unchecked Sendable {
             environment[name] = value
         }
         environment["JUMPCHAIN_POLL_MS"] = "100"
-        environment["JUMPCHAIN_HTTP_TIMEOUT_MS"] = "1500"
-        environment["JUMPCHAIN_HTTP_ATTEMPTS"] = "2"
+        // Generous per-request limits: a loaded 2-core CI machine must not turn slowness into failures.
+        environment["JUMPCHAIN_HTTP_TIMEOUT_MS"] = "15000"
+        environment["JUMPCHAIN_HTTP_ATTEMPTS"] = "4"
         let work = NSTemporaryDirectory() + "jumpchain-world-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         return DemoWorld(

@@ -3,96 +3,102 @@ import Foundation
 import JumpchainHTTP
 import Testing
 
-/// Each failure caught in preflight names the cluster and the fix, exits 3 and changes nothing remotely.
-@Suite("preflight failures change nothing", .serialized)
-struct PreflightCLITests {
-    func expectPreflightFailure(
-        _ world: DemoWorld, playbook: String? = nil, environment: [String: String] = [:], mentions: [String]
-    ) async throws {
-        let before = world.remoteFingerprint()
-        let result = try await world.jumpchain(["apply", playbook ?? world.demoPlaybook], environment: environment)
-        #expect(result.status == 3, "\(result.output)")
-        for text in mentions { #expect(result.stderr.contains(text), "missing '\(text)' in: \(result.stderr)") }
-        #expect(world.remoteFingerprint() == before)
-        #expect(world.liveKeys(on: SimulatorConfig.JumpDemo.jump).isEmpty)
-        // Nothing was changed, so no run is left behind: a corrected playbook can simply be applied again.
-        #expect(!FileManager.default.fileExists(atPath: world.stateDirectory + "/jump-demo"))
-    }
-
-    @Test("origin endpoint blackholed")
-    func originBlackholed() async throws {
-        let world = try await DemoWorld.start()
-        defer { Task { await world.stop() } }
-        var faults = FaultSettings()
-        faults.blackholed = [SimulatorConfig.JumpDemo.origin]
-        world.simulator.setFaults(faults)
-        try await expectPreflightFailure(world, mentions: ["origin (lkc-origin)", "reach"])
-    }
-
-    @Test("wrong operator credentials")
-    func wrongCredentials() async throws {
-        let world = try await DemoWorld.start()
-        defer { Task { await world.stop() } }
-        try await expectPreflightFailure(
-            world, environment: ["JUMPCHAIN_TARGET_SECRET": "not-the-secret"],
-            mentions: ["target (lkc-target)", "rejected"])
-    }
-
-    @Test("link principal lacking ALTER when ACLs are not managed")
-    func lackingAlter() async throws {
-        let world = try await DemoWorld.start()
-        defer { Task { await world.stop() } }
-        let playbook = try world.playbookVariant(
-            "no-acls",
-            replacing: [
-                (
-                    "  service_account: ${JUMPCHAIN_LINK_SA}",
-                    "  service_account: ${JUMPCHAIN_LINK_SA}\n  manage_acls: false"
-                )
-            ])
-        try await expectPreflightFailure(world, playbook: playbook, mentions: ["lacks ALTER", "manage_acls"])
-    }
-
-    @Test("a topic missing on the origin")
-    func missingTopic() async throws {
-        let world = try await DemoWorld.start()
-        defer { Task { await world.stop() } }
-        let playbook = try world.playbookVariant(
-            "missing-topic", replacing: [("names: [orders, payments, inventory]", "names: [orders, refunds]")])
-        try await expectPreflightFailure(world, playbook: playbook, mentions: ["refunds", "do not exist"])
-    }
-
-    @Test("a link name taken by a foreign link")
-    func foreignLink() async throws {
-        let world = try await DemoWorld.start()
-        defer { Task { await world.stop() } }
-        // Someone else's link on the target with leg 2's name.
-        let playbook = try world.playbookVariant(
-            "foreign", replacing: [("leg2: demo-jump-to-target", "leg2: taken-by-someone")])
-        try await ForeignLink.create(world, name: "taken-by-someone")
-        try await expectPreflightFailure(world, playbook: playbook, mentions: ["taken-by-someone", "did not create"])
-    }
-}
-
-/// Creates a link the rollout did not create, through the simulator's REST API with the target's operator key.
-enum ForeignLink {
-    static func create(_ world: DemoWorld, name: String) async throws {
-        let info = world.simulator.connectionInfo
-        guard let key = info.operatorKeys.first(where: { $0.resource == SimulatorConfig.JumpDemo.target }) else {
-            Issue.record("no target operator key")
-            return
+extension BinaryTests {
+    /// Each failure caught in preflight names the cluster and the fix, exits 3 and changes nothing remotely.
+    @Suite("preflight failures change nothing", .serialized)
+    struct PreflightCLITests {
+        func expectPreflightFailure(
+            _ world: DemoWorld, playbook: String? = nil, environment: [String: String] = [:], mentions: [String]
+        ) async throws {
+            let before = world.remoteFingerprint()
+            let result = try await world.jumpchain(["apply", playbook ?? world.demoPlaybook], environment: environment)
+            #expect(result.status == 3, "\(result.output)")
+            for text in mentions { #expect(result.stderr.contains(text), "missing '\(text)' in: \(result.stderr)") }
+            #expect(world.remoteFingerprint() == before)
+            #expect(world.liveKeys(on: SimulatorConfig.JumpDemo.jump).isEmpty)
+            // Nothing was changed, so no run is left behind: a corrected playbook can simply be applied again.
+            #expect(!FileManager.default.fileExists(atPath: world.stateDirectory + "/jump-demo"))
         }
-        let url =
-            world.simulator.clusterRESTURL(clusterID: SimulatorConfig.JumpDemo.target)
-            + "/kafka/v3/clusters/\(SimulatorConfig.JumpDemo.target)/links?link_name=\(name)&validate_link=false"
-        let body = """
-            {"source_cluster_id":"\(SimulatorConfig.JumpDemo.origin)","configs":[{"name":"link.mode","value":"DESTINATION"},\
-            {"name":"bootstrap.servers","value":"\(world.simulator.bootstrap(clusterID: SimulatorConfig.JumpDemo.origin))"}]}
-            """
-        let response = try await HTTPClient().execute(
-            HTTPRequest(
-                method: .post, url: url, headers: ["Content-Type": "application/json"], body: Array(body.utf8),
-                credential: APICredential(key: key.id, secret: Secret(key.secret))))
-        #expect((200..<300).contains(response.status), "creating the foreign link answered \(response.status)")
+
+        @Test("origin endpoint blackholed")
+        func originBlackholed() async throws {
+            let world = try await DemoWorld.start()
+            defer { Task { await world.stop() } }
+            var faults = FaultSettings()
+            faults.blackholed = [SimulatorConfig.JumpDemo.origin]
+            world.simulator.setFaults(faults)
+            // A blackholed endpoint never answers: short per-request limits keep the test quick.
+            try await expectPreflightFailure(
+                world, environment: ["JUMPCHAIN_HTTP_TIMEOUT_MS": "1500", "JUMPCHAIN_HTTP_ATTEMPTS": "2"],
+                mentions: ["origin (lkc-origin)", "reach"])
+        }
+
+        @Test("wrong operator credentials")
+        func wrongCredentials() async throws {
+            let world = try await DemoWorld.start()
+            defer { Task { await world.stop() } }
+            try await expectPreflightFailure(
+                world, environment: ["JUMPCHAIN_TARGET_SECRET": "not-the-secret"],
+                mentions: ["target (lkc-target)", "rejected"])
+        }
+
+        @Test("link principal lacking ALTER when ACLs are not managed")
+        func lackingAlter() async throws {
+            let world = try await DemoWorld.start()
+            defer { Task { await world.stop() } }
+            let playbook = try world.playbookVariant(
+                "no-acls",
+                replacing: [
+                    (
+                        "  service_account: ${JUMPCHAIN_LINK_SA}",
+                        "  service_account: ${JUMPCHAIN_LINK_SA}\n  manage_acls: false"
+                    )
+                ])
+            try await expectPreflightFailure(world, playbook: playbook, mentions: ["lacks ALTER", "manage_acls"])
+        }
+
+        @Test("a topic missing on the origin")
+        func missingTopic() async throws {
+            let world = try await DemoWorld.start()
+            defer { Task { await world.stop() } }
+            let playbook = try world.playbookVariant(
+                "missing-topic", replacing: [("names: [orders, payments, inventory]", "names: [orders, refunds]")])
+            try await expectPreflightFailure(world, playbook: playbook, mentions: ["refunds", "do not exist"])
+        }
+
+        @Test("a link name taken by a foreign link")
+        func foreignLink() async throws {
+            let world = try await DemoWorld.start()
+            defer { Task { await world.stop() } }
+            // Someone else's link on the target with leg 2's name.
+            let playbook = try world.playbookVariant(
+                "foreign", replacing: [("leg2: demo-jump-to-target", "leg2: taken-by-someone")])
+            try await ForeignLink.create(world, name: "taken-by-someone")
+            try await expectPreflightFailure(
+                world, playbook: playbook, mentions: ["taken-by-someone", "did not create"])
+        }
+    }
+
+    /// Creates a link the rollout did not create, through the simulator's REST API with the target's operator key.
+    enum ForeignLink {
+        static func create(_ world: DemoWorld, name: String) async throws {
+            let info = world.simulator.connectionInfo
+            guard let key = info.operatorKeys.first(where: { $0.resource == SimulatorConfig.JumpDemo.target }) else {
+                Issue.record("no target operator key")
+                return
+            }
+            let url =
+                world.simulator.clusterRESTURL(clusterID: SimulatorConfig.JumpDemo.target)
+                + "/kafka/v3/clusters/\(SimulatorConfig.JumpDemo.target)/links?link_name=\(name)&validate_link=false"
+            let body = """
+                {"source_cluster_id":"\(SimulatorConfig.JumpDemo.origin)","configs":[{"name":"link.mode","value":"DESTINATION"},\
+                {"name":"bootstrap.servers","value":"\(world.simulator.bootstrap(clusterID: SimulatorConfig.JumpDemo.origin))"}]}
+                """
+            let response = try await HTTPClient().execute(
+                HTTPRequest(
+                    method: .post, url: url, headers: ["Content-Type": "application/json"], body: Array(body.utf8),
+                    credential: APICredential(key: key.id, secret: Secret(key.secret))))
+            #expect((200..<300).contains(response.status), "creating the foreign link answered \(response.status)")
+        }
     }
 }
