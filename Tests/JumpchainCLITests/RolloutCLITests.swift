@@ -40,6 +40,13 @@ extension BinaryTests {
             #expect(again.stdout.contains("already complete"))
             #expect(world.remoteFingerprint() == before)
 
+            // A changed playbook is not silently ignored on a finished run.
+            let changed = try world.playbookVariant("changed", replacing: [("max_lag: 0", "max_lag: 5")])
+            let refused = try await world.jumpchain(["apply", changed])
+            #expect(refused.status == 2, "\(refused.output)")
+            #expect(refused.stderr.contains("has changed since it ran"))
+            #expect(world.remoteFingerprint() == before)
+
             let status = try await world.jumpchain(["status", "jump-demo"])
             #expect(status.status == 0, "\(status.output)")
             #expect(status.stdout.contains("succeeded  verify"))

@@ -113,6 +113,14 @@ public enum Rollout {
             let store = try openStore(directory)
             let metadata = try wrap { () throws(WorkflowError) in try store.metadata() }
             if metadata.status == .succeeded {
+                let recorded = try RunManifest.decode(metadata.manifest, run: playbook.runName)
+                guard recorded.playbookHash == playbook.contentHash else {
+                    throw JumpchainError(
+                        .invalidInput,
+                        "run \(playbook.runName) in \(directory) is complete, but \(playbookPath) has changed since "
+                            + "it ran; a finished run is never re-planned: give the changed playbook a new run_name, "
+                            + "or revert the change")
+                }
                 return try report(store: store, directory: directory, failed: [:], alreadyComplete: true, minted: [])
             }
             throw JumpchainError(
