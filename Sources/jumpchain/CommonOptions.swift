@@ -12,9 +12,11 @@ struct CommonOptions: ParsableArguments {
     var format: OutputFormat { output.format }
 
     func rolloutOptions(printer: ProgressPrinter?, handleSignals: Bool = true) -> Rollout.Options {
-        Rollout.Options(
+        var options = Rollout.Options(
             stateDirectory: stateDirectory, observer: printer?.observer, notice: printer?.notice,
             handleSignals: handleSignals)
+        options.onStart = printer?.onStart
+        return options
     }
 }
 

@@ -31,9 +31,10 @@ struct DemoCommand: AsyncParsableCommand {
         if environment["JUMPCHAIN_POLL_MS"] == nil { environment["JUMPCHAIN_POLL_MS"] = "250" }
         try? FileManager.default.removeItem(atPath: stateDirectory)
         let printer = ProgressPrinter(format: output.format)
-        let options = Rollout.Options(
+        var options = Rollout.Options(
             stateDirectory: stateDirectory, environment: environment, observer: printer.observer,
             notice: printer.notice, handleSignals: true)
+        options.onStart = printer.onStart
         do {
             let report = try await Rollout.apply(playbookPath: playbook, options: options)
             Summary.print(report, format: output.format)

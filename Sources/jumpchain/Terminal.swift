@@ -25,13 +25,18 @@ final class ProgressPrinter: @unchecked Sendable {
     // Invariant: `live` is only touched under `lock`.
     private let lock = NSLock()
     private let format: OutputFormat
-    private let live: LiveView?
+    private var live: LiveView?
 
-    init(format: OutputFormat, totalSteps: Int = 0, alreadyDone: Int = 0) {
+    init(format: OutputFormat) {
         self.format = format
-        live =
-            format == .text && Terminal.isTTY && totalSteps > 0
-            ? LiveView(totalSteps: totalSteps, alreadyDone: alreadyDone) : nil
+    }
+
+    /// Switches to the in-place live view (steps done/total, what each step waits for) on a terminal.
+    var onStart: @Sendable (Int, Int) -> Void {
+        { [self] total, done in
+            guard format == .text, Terminal.isTTY else { return }
+            lock.withLock { live = LiveView(totalSteps: total, alreadyDone: done) }
+        }
     }
 
     var observer: @Sendable (WorkflowEvent) -> Void {

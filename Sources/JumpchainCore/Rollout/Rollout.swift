@@ -19,6 +19,9 @@ public enum Rollout {
         public var observer: (@Sendable (WorkflowEvent) -> Void)?
         /// Receives transport retry notices.
         public var notice: (@Sendable (String) -> Void)?
+        /// Told the plan's size and how many steps are already done, just before the runner starts (for a
+        /// progress view that shows done/total).
+        public var onStart: (@Sendable (_ totalSteps: Int, _ alreadyDone: Int) -> Void)?
         /// Stop in an orderly way on SIGINT/SIGTERM (the CLI); off in tests.
         public var handleSignals: Bool
 
@@ -190,6 +193,8 @@ public enum Rollout {
         var configuration = RunnerConfiguration()
         configuration.defaultResourceLimit = perCluster
         configuration.handleSignals = options.handleSignals
+        let done = ((try? store.stepStates()) ?? [:]).values.filter(\.isDone).count
+        options.onStart?(plan.steps.count, done)
         let runner = Runner(store: store, lock: lock, configuration: configuration, observer: options.observer)
         let outcome: RunOutcome
         do {
