@@ -48,10 +48,12 @@ let package = Package(
             dependencies: ["JumpchainHTTP"],
             swiftSettings: swiftSettings
         ),
+        // SIGINT/SIGTERM delivered to Swift through a self-pipe (reliable on Linux, unlike signal sources).
+        .target(name: "SignalPipe", swiftSettings: swiftSettings),
         // Workflow engine: persisted step graph, runner, SQLite store. No Confluent types.
         .target(
             name: "Workflow",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["SignalPipe", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         // Domain: playbooks, planner, steps, verification, advice.
@@ -65,6 +67,7 @@ let package = Package(
             name: "ConfluentSimulator",
             dependencies: [
                 "Yams",
+                "SignalPipe",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

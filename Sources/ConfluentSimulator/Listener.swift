@@ -30,7 +30,9 @@ struct Listener {
             logger: logger)
         let task = Task {
             defer { continuation.finish() }
-            try await app.runService()
+            // No signal handling here: the simulator is embedded in the demo and the tests, whose own stop
+            // handling must see SIGINT/SIGTERM; `jumpchain sim` waits for them itself.
+            try await app.runService(gracefulShutdownSignals: [])
         }
         var bound: Int?
         for await value in stream {

@@ -1,4 +1,5 @@
 import Foundation
+import SignalPipe
 
 extension Simulator {
     /// Serves `config` until `until` returns (by default: SIGINT or SIGTERM), for `jumpchain sim`. Writes the connection file (mode 0600)
@@ -31,16 +32,6 @@ extension Simulator {
 
     /// Returns when the process receives SIGINT or SIGTERM (both are then ignored by default handling).
     public static func waitForTerminationSignal() async {
-        let (stream, continuation) = AsyncStream<Int32>.makeStream()
-        var sources: [any DispatchSourceSignal] = []
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { continuation.yield(signalNumber) }
-            source.resume()
-            sources.append(source)
-        }
-        for await _ in stream { break }
-        for source in sources { source.cancel() }
+        _ = await SignalPipe.next()
     }
 }

@@ -1,4 +1,4 @@
-import Dispatch
+import SignalPipe
 
 #if canImport(Glibc)
     import Glibc
@@ -8,25 +8,14 @@ import Dispatch
 
 /// Turns SIGINT/SIGTERM into a call to `onSignal` (the runner cancels its task and records a stop) for as
 /// long as the trap is installed; the default dispositions are restored by ``uninstall()``.
-final class SignalTrap: @unchecked Sendable {
-    // Invariant: `sources` is written once in init and only read afterwards (DispatchSource is thread-safe).
-    private let sources: [any DispatchSourceSignal]
-    private static let signals: [Int32] = [SIGINT, SIGTERM]
+final class SignalTrap: Sendable {
+    private let pipe: SignalPipe
 
     init(onSignal: @escaping @Sendable (Int32) -> Void) {
-        var sources: [any DispatchSourceSignal] = []
-        for number in Self.signals {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { onSignal(number) }
-            source.resume()
-            sources.append(source)
-        }
-        self.sources = sources
+        pipe = SignalPipe(signals: [SIGINT, SIGTERM], onSignal: onSignal)
     }
 
     func uninstall() {
-        for source in sources { source.cancel() }
-        for number in Self.signals { signal(number, SIG_DFL) }
+        pipe.uninstall()
     }
 }
