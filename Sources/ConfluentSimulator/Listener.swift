@@ -1,6 +1,8 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 
@@ -11,17 +13,24 @@ struct Listener {
     let name: String
     let world: World
 
-    /// Starts serving on `host`:`port` (0: OS-chosen) and returns the bound port once listening.
+    /// Starts serving on `host`:`port` (0: OS-chosen), over HTTPS when `tls` is given, and returns the
+    /// bound port once listening.
     static func start(
-        name: String, world: World, host: String, port: Int, logger: Logger
+        name: String, world: World, host: String, port: Int, tls: TLSConfiguration?, logger: Logger
     ) async throws -> (port: Int, task: Task<Void, any Error>) {
         let listener = Listener(name: name, world: world)
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             try await listener.respond(to: request)
         }
+        let server: HTTPServerBuilder
+        do {
+            server = try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1()
+        } catch {
+            throw SimulatorError(.listenerFailed, "listener \(name) could not set up TLS", cause: error)
+        }
         let app = Application(
-            responder: responder,
+            responder: responder, server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in
                 continuation.yield(channel.localAddress?.port ?? 0)

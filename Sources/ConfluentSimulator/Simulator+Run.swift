@@ -4,13 +4,15 @@ import SignalPipe
 extension Simulator {
     /// Serves `config` until `until` returns (by default: SIGINT or SIGTERM), for `jumpchain sim`. Writes the connection file (mode 0600)
     /// to `connectionFile`, then reports its path and the ports through `report` (one line per call).
+    /// `tls` serves every listener over HTTPS (see ``start(_:host:portBase:revealOperatorSecrets:logger:tls:)``).
     public static func run(
         _ config: SimulatorConfig, host: String = "127.0.0.1", portBase: Int? = nil, connectionFile: String,
-        revealOperatorSecrets: Bool = false, report: @Sendable (String) -> Void = { print($0) },
+        revealOperatorSecrets: Bool = false, tls: SimulatorTLS? = nil,
+        report: @Sendable (String) -> Void = { print($0) },
         until: @Sendable () async -> Void = { await Simulator.waitForTerminationSignal() }
     ) async throws {
         let simulator = try await start(
-            config, host: host, portBase: portBase, revealOperatorSecrets: revealOperatorSecrets)
+            config, host: host, portBase: portBase, revealOperatorSecrets: revealOperatorSecrets, tls: tls)
         do {
             try simulator.writeConnectionInfo(to: connectionFile)
         } catch {

@@ -2,11 +2,11 @@ import Foundation
 public import Logging
 
 /// A running simulated Confluent Cloud: one control-plane listener, one listener per cluster, and a
-/// background ticker. Start it with ``start(_:host:revealOperatorSecrets:)``; stop it with ``stop()``.
+/// background ticker. Start it with ``start(_:host:portBase:revealOperatorSecrets:logger:tls:)``; stop it with ``stop()``.
 public final class Simulator: Sendable {
     let world: World
     private let tasks: LockedBox<[Task<Void, any Error>]>
-    /// `http://host:port` of the control plane (IAM, networking, and `/sim/v1/...`).
+    /// `http://host:port` (`https://` with TLS) of the control plane (IAM, networking, `/sim/v1/...`).
     public let controlPlaneURL: String
     /// Listener name (`control-plane` or cluster id) → port.
     public let ports: [String: Int]
@@ -30,11 +30,13 @@ public final class Simulator: Sendable {
 
     /// Starts every listener on `host` with OS-chosen ports (or `portBase`, `portBase+1`, … when given)
     /// and the ticker. `revealOperatorSecrets` puts admin principals' key secrets in ``connectionInfo``.
+    /// With `tls` every listener serves HTTPS (HTTP/1.1) and every reported URL starts `https://`.
     public static func start(
         _ config: SimulatorConfig, host: String = "127.0.0.1", portBase: Int? = nil,
-        revealOperatorSecrets: Bool = false, logger: Logger? = nil
+        revealOperatorSecrets: Bool = false, logger: Logger? = nil, tls: SimulatorTLS? = nil
     ) async throws -> Simulator {
         let world = try World(config: config, clock: { Date().timeIntervalSince1970 })
+        let tlsConfiguration = try tls?.serverConfiguration()
         var quiet = logger ?? Logger(label: "jumpchain.simulator")
         if logger == nil { quiet.logLevel = .critical }
         var tasks: [Task<Void, any Error>] = []
@@ -43,7 +45,8 @@ public final class Simulator: Sendable {
         do {
             for (index, name) in names.enumerated() {
                 let started = try await Listener.start(
-                    name: name, world: world, host: host, port: portBase.map { $0 + index } ?? 0, logger: quiet)
+                    name: name, world: world, host: host, port: portBase.map { $0 + index } ?? 0,
+                    tls: tlsConfiguration, logger: quiet)
                 tasks.append(started.task)
                 ports[name] = started.port
             }
@@ -52,9 +55,10 @@ public final class Simulator: Sendable {
             throw error
         }
         let urlHost = host.contains(":") ? "[\(host)]" : host
-        let controlURL = "http://\(urlHost):\(ports[World.controlPlane]!)"
+        let scheme = tls == nil ? "http" : "https"
+        let controlURL = "\(scheme)://\(urlHost):\(ports[World.controlPlane]!)"
         var clusterURLs: [String: String] = [:]
-        for cluster in config.clusters { clusterURLs[cluster.id] = "http://\(urlHost):\(ports[cluster.id]!)" }
+        for cluster in config.clusters { clusterURLs[cluster.id] = "\(scheme)://\(urlHost):\(ports[cluster.id]!)" }
         let info = world.state.withLock { state -> SimulatorConnectionInfo in
             state.controlPlaneURL = controlURL
             state.clusterURLs = clusterURLs
@@ -80,7 +84,7 @@ public final class Simulator: Sendable {
             bootstraps: bootstraps, connectionInfo: info)
     }
 
-    /// `http://host:port` of cluster `clusterID`'s REST listener (paths start `/kafka/v3/...`).
+    /// `http://host:port` (`https://` with TLS) of cluster `clusterID`'s REST listener (paths start `/kafka/v3/...`).
     public func clusterRESTURL(clusterID: String) -> String { clusterURLs[clusterID] ?? "" }
 
     /// The fake Kafka bootstrap of `clusterID`, e.g. `lkc-origin.sim.local:9092`.

@@ -15,10 +15,17 @@ struct SimCommand: AsyncParsableCommand {
     var portBase: Int?
     @Option(name: .customLong("connection-file"), help: "Where to write the connection details (mode 0600).")
     var connectionFile: String = ".jumpchain/sim-connection.json"
+    @Option(name: .customLong("tls-cert"), help: "Serve HTTPS with this certificate chain (PEM; needs --tls-key).")
+    var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "The private key of --tls-cert (PEM, unencrypted).")
+    var tlsKey: String?
 
     func validate() throws {
         guard (config == nil) != (scenario == nil) else {
             throw ValidationError("give exactly one of --config FILE or --scenario NAME")
+        }
+        guard (tlsCert == nil) == (tlsKey == nil) else {
+            throw ValidationError("give both --tls-cert PEM and --tls-key PEM, or neither")
         }
     }
 
@@ -38,8 +45,10 @@ struct SimCommand: AsyncParsableCommand {
             atPath: (connectionFile as NSString).deletingLastPathComponent.isEmpty
                 ? "." : (connectionFile as NSString).deletingLastPathComponent,
             withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let tls = tlsCert.flatMap { cert in tlsKey.map { SimulatorTLS(certificateChainPath: cert, privateKeyPath: $0) }
+        }
         try await Simulator.run(
             world, host: host, portBase: portBase, connectionFile: connectionFile,
-            revealOperatorSecrets: scenario == "jump-demo", report: { Terminal.line($0) })
+            revealOperatorSecrets: scenario == "jump-demo", tls: tls, report: { Terminal.line($0) })
     }
 }
