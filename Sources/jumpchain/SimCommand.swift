@@ -47,8 +47,14 @@ struct SimCommand: AsyncParsableCommand {
             withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let tls = tlsCert.flatMap { cert in tlsKey.map { SimulatorTLS(certificateChainPath: cert, privateKeyPath: $0) }
         }
-        try await Simulator.run(
-            world, host: host, portBase: portBase, connectionFile: connectionFile,
-            revealOperatorSecrets: scenario == "jump-demo", tls: tls, report: { Terminal.line($0) })
+        do {
+            try await Simulator.run(
+                world, host: host, portBase: portBase, connectionFile: connectionFile,
+                revealOperatorSecrets: scenario == "jump-demo", tls: tls, report: { Terminal.line($0) })
+        } catch let error as SimulatorError {
+            // Unreadable TLS files, an unwritable connection file, a port in use: name it and what to fix.
+            Terminal.error("jumpchain sim: \(error)")
+            throw ExitCode(ExitStatus.invalidInput)
+        }
     }
 }
