@@ -3,7 +3,7 @@
 //
 // Dependencies point one way:
 //   CCurl → JumpchainHTTP → ConfluentAPI ─┐
-//                 Workflow ───────────────┴→ JumpchainCore → jumpchain (executable)
+//   SignalPipe → Workflow ─────────────────┴→ JumpchainCore → jumpchain (executable)
 //   ConfluentSimulator (Hummingbird) is used only by the executable (`jumpchain sim`) and the tests.
 import PackageDescription
 
