@@ -96,12 +96,8 @@ public enum Rollout {
 
     /// The plan a playbook produces (read-only: at most lists the origin's topics for patterns).
     public static func plan(_ playbook: Playbook, options: Options) async throws(JumpchainError) -> Plan {
-        let credentials = try RolloutCredentials.resolve(
-            playbook, environment: options.environment, stdin: options.stdin ?? StdinSecrets(order: playbook.stdinOrder)
-        )
-        defer { credentials.wipe() }
-        let context = RolloutContext(
-            playbook: playbook, credentials: credentials, runName: playbook.runName, timing: options.timing)
+        let context = try makeContext(playbook, runName: playbook.runName, options: options)
+        defer { context.credentials.wipe() }
         return try RolloutPlanner.plan(playbook, topics: try await selectTopics(playbook, origin: context.origin))
     }
 
@@ -131,13 +127,8 @@ public enum Rollout {
                 "run \(playbook.runName) in \(directory) is unfinished (\(metadata.status.rawValue)); finish it with "
                     + "`jumpchain resume \(playbook.runName)` (or remove \(directory) to start over)")
         }
-        let credentials = try RolloutCredentials.resolve(
-            playbook, environment: options.environment, stdin: options.stdin ?? StdinSecrets(order: playbook.stdinOrder)
-        )
-        defer { credentials.wipe() }
-        let context = RolloutContext(
-            playbook: playbook, credentials: credentials, runName: playbook.runName, timing: options.timing,
-            retryObserver: options.notice)
+        let context = try makeContext(playbook, runName: playbook.runName, options: options)
+        defer { context.credentials.wipe() }
         let topics = try await selectTopics(playbook, origin: context.origin)
         let plan = try RolloutPlanner.plan(playbook, topics: topics)
         let manifest = try RunManifest(
@@ -171,13 +162,8 @@ public enum Rollout {
         }
         let manifest = try RunManifest.decode(metadata.manifest, run: run)
         let plan = try wrap { () throws(WorkflowError) in try store.plan() }
-        let credentials = try RolloutCredentials.resolve(
-            manifest.playbook, environment: options.environment,
-            stdin: options.stdin ?? StdinSecrets(order: manifest.playbook.stdinOrder))
-        defer { credentials.wipe() }
-        let context = RolloutContext(
-            playbook: manifest.playbook, credentials: credentials, runName: metadata.name, timing: options.timing,
-            retryObserver: options.notice)
+        let context = try makeContext(manifest.playbook, runName: metadata.name, options: options)
+        defer { context.credentials.wipe() }
         return try check(
             try await execute(store: store, directory: directory, context: context, plan: plan, options: options))
     }

@@ -36,9 +36,7 @@ public struct RolloutCredentials: Sendable {
 
     /// Zeroes every secret this value holds.
     public func wipe() {
-        for credential in [cloud, origin, target, originLocal] + (jump.map { [$0] } ?? []) {
-            credential.secret.wipe()
-        }
+        for credential in all { credential.secret.wipe() }
     }
 
     public var all: [APICredential] { [cloud, origin, target, originLocal] + (jump.map { [$0] } ?? []) }

@@ -43,7 +43,7 @@ extension RolloutExecutor {
 
         let topicNames = Set(try await context.origin.listTopics().map(\.topicName))
         var missing: [String] = []
-        for step in try plannedTopics() where !topicNames.contains(step) && step != canaryTopicName {
+        for step in topics where !topicNames.contains(step) && step != canaryTopicName {
             missing.append(step)
         }
         if !missing.isEmpty {
@@ -74,7 +74,7 @@ extension RolloutExecutor {
         }
         let jumpTopics = Set(try await jump.listTopics().map(\.topicName))
         let targetTopics = Set(try await context.target.listTopics().map(\.topicName))
-        for topic in try plannedTopics() {
+        for topic in topics {
             let (jumpMirror, targetMirror) = mirrorNames(topic)
             if jumpTopics.contains(jumpMirror) {
                 problems.append(
@@ -104,16 +104,11 @@ extension RolloutExecutor {
         context.playbook.verify.canary ? context.playbook.verify.canaryTopic : nil
     }
 
-    /// The topics the recorded plan mirrors (its mirror-jump steps).
-    func plannedTopics() throws -> [String] {
-        topics
-    }
-
-    /// Mirror topic names on the jump and on the target for an origin topic (honouring each leg's prefix).
+    /// Mirror topic names on the jump and on the target for an origin topic, as the recorded plan names them
+    /// (the planner alone applies each leg's `cluster.link.prefix`).
     func mirrorNames(_ topic: String) -> (jump: String, target: String) {
-        let leg1 = context.playbook.link.leg1Options["cluster.link.prefix"] ?? ""
-        let leg2 = context.playbook.link.leg2Options["cluster.link.prefix"] ?? ""
-        return (leg1 + topic, leg2 + leg1 + topic)
+        let mirror = mirrors.first { $0.origin == topic }
+        return (mirror?.jumpMirror ?? topic, mirror?.targetMirror ?? topic)
     }
 
     // MARK: ACLs
@@ -128,7 +123,7 @@ extension RolloutExecutor {
             ACLBinding(
                 resourceType: "CLUSTER", resourceName: "kafka-cluster", principal: principal, operation: "DESCRIBE"),
         ]
-        for topic in try plannedTopics() {
+        for topic in topics {
             let name = mirrorNames(topic).jump
             for operation in ["READ", "DESCRIBE", "DESCRIBE_CONFIGS"] {
                 wanted.append(
@@ -146,7 +141,7 @@ extension RolloutExecutor {
             ACLBinding(
                 resourceType: "CLUSTER", resourceName: "kafka-cluster", principal: principal, operation: "DESCRIBE")
         ]
-        for topic in try plannedTopics() {
+        for topic in topics {
             for operation in ["READ", "DESCRIBE", "DESCRIBE_CONFIGS"] {
                 wanted.append(
                     ACLBinding(resourceType: "TOPIC", resourceName: topic, principal: principal, operation: operation))

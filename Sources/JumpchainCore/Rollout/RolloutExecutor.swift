@@ -9,13 +9,16 @@ public struct RolloutExecutor: StepExecutor {
     public let context: RolloutContext
     /// The origin topics the recorded plan mirrors, canary included.
     public let topics: [String]
+    /// Each topic's mirror names on the jump and on the target, from the recorded plan.
+    let mirrors: [ChainTopology.ChainTopic]
     /// The recorded plan this executor runs.
     public let plan: Plan
 
     public init(context: RolloutContext, plan: Plan) {
         self.context = context
         self.plan = plan
-        topics = plan.steps.filter { $0.kind == RolloutStep.mirrorJump }.compactMap { $0.parameters["topic"] }
+        mirrors = context.topology(for: plan).topics
+        topics = mirrors.map(\.origin)
     }
 
     public func execute(_ step: StepSpec, context stepContext: StepContext) async throws -> [String: String] {
