@@ -89,6 +89,7 @@ extension WorldState {
             "links": .array(linkItems),
             "mirrors": .array(mirrorItems),
             "topics": .array(topicItems),
+            "consumer_groups": .array(groupsStateJSON()),
             "api_keys": .array(keyItems),
             "network_link_services": .array(serviceOrder.compactMap { services[$0] }.map(serviceJSON)),
             "network_link_endpoints": .array(endpointOrder.compactMap { endpoints[$0] }.map(endpointJSON)),
