@@ -17,7 +17,8 @@ extension SimulatorConfig {
 
     /// A member of consumer group `group` reading `topic` on `cluster`: it commits up to
     /// `recordsPerSecond` records a second in total, never past the partitions' log-end offsets
-    /// (so it trails any producer), starting from the group's committed offsets (else from 0).
+    /// (so it trails any producer), starting from the group's committed offsets (else from 0). The topic
+    /// need not exist yet (a mirror topic created later, say): the consumer waits for it.
     public struct Consumer: Codable, Sendable, Equatable {
         public var cluster: String
         public var group: String

@@ -108,7 +108,7 @@ struct ConsumerGroupTests {
         await #expect(throws: SimulatorError.self) { try await Simulator.start(config) }
         config.consumerGroups = []
         config.consumers = [
-            SimulatorConfig.Consumer(cluster: Demo.jump, group: "g", topic: "orders", recordsPerSecond: 1)
+            SimulatorConfig.Consumer(cluster: "lkc-nowhere", group: "g", topic: "orders", recordsPerSecond: 1)
         ]
         await #expect(throws: SimulatorError.self) { try await Simulator.start(config) }
         let yaml = """

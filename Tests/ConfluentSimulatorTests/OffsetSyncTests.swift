@@ -280,4 +280,26 @@ struct OffsetSyncTests {
         #expect(try await sync.offsets(Demo.target, Demo.consumerGroup) == origin)
         #expect(try await sync.groupStatus(Demo.target, Demo.idleGroup) == 404)
     }
+
+    @Test func aGroupWithActiveMembersOnTheDestinationIsNotOverwritten() async throws {
+        // The same group also consumes the jump's `orders` (a mirror topic that appears once leg 1 creates it).
+        let world = try await OffsetSyncWorld.manual { config in
+            config.consumers.append(
+                .init(cluster: Demo.jump, group: Demo.consumerGroup, topic: "orders", recordsPerSecond: 600))
+        }
+        defer { Task { await world.stop() } }
+        let sync = try await OffsetSyncWorld.start(world)
+        try await sync.enable()
+        sync.tick(2)
+        // The jump's member read the whole mirror (50 per partition); the origin's group is at 41.
+        #expect(try await sync.offsets(Demo.origin, Demo.consumerGroup)["orders"]?[0] == 41)
+        #expect(
+            try await sync.offsets(Demo.jump, Demo.consumerGroup)
+                == ["orders": Dictionary(uniqueKeysWithValues: (0..<6).map { (Int64($0), Int64(50)) })])
+        let task = try await sync.task()
+        #expect(task["state"]?.stringValue == "IN_ERROR")
+        #expect(task["errors"]?.arrayValue?.first?["error_code"]?.stringValue == "CONSUMER_GROUP_IN_USE_ERROR")
+        // The idle group has no members on the jump and is synced as usual.
+        #expect(try await sync.offsets(Demo.jump, Demo.idleGroup) == ["payments": [0: 60, 1: 55, 2: 50]])
+    }
 }
