@@ -121,7 +121,7 @@ extension WorldState {
 
     // MARK: Kafka REST v3
 
-    mutating func handleConsumerGroups(_ call: ClusterCall, _ rest: [String]) -> SimResponse {
+    func handleConsumerGroups(_ call: ClusterCall, _ rest: [String]) -> SimResponse {
         guard call.request.method == "GET" else { return .kafka(405, 405, "HTTP 405 Method Not Allowed") }
         let cluster = clusters[call.clusterID]!
         guard let groupID = rest.first else {
