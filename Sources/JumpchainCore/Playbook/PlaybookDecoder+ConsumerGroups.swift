@@ -100,10 +100,10 @@ extension PlaybookDecoder {
                 at: groupsMark)
         }
         if leg1On != leg2On {
-            let (on, off) = leg1On ? ("leg 1", "leg 2") : ("leg 2", "leg 1")
+            let (on, off) = leg1On ? (1, 2) : (2, 1)
             reader.warning(
-                "`consumer.offset.sync.enable` is true on \(on) only: group offsets reach the target only when both "
-                    + "legs sync them; set it in `link.options` (both legs) or in `link.\(off == "leg 1" ? "leg1" : "leg2")_options`",
+                "`consumer.offset.sync.enable` is true on leg \(on) only: group offsets reach the target only when "
+                    + "both legs sync them; set it in `link.options` (both legs) or in `link.leg\(off)_options`",
                 at: root.keyMark("link"))
         }
     }
