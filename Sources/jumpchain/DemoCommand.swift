@@ -48,6 +48,19 @@ struct DemoCommand: AsyncParsableCommand {
                 for result in verification.canary { Terminal.line(result.heartbeatLine) }
             }
             try checkInvariant(simulator, jump: SimulatorConfig.JumpDemo.jump, report: report)
+            // The rest of the chain's life: tear it down, keeping the target's topics as writable topics.
+            Terminal.line("")
+            Terminal.line("$ jumpchain destroy \(report.runName) --target-topics keep")
+            let outcome = try await Teardown.destroy(
+                Teardown.Request(run: report.runName, targetTopics: .keep), options: options)
+            if case .done(let teardown, let survey) = outcome {
+                if let survey, output.format == .text {
+                    Terminal.line("found:")
+                    for line in survey.found { Terminal.line("  \(line)") }
+                }
+                Summary.print(teardown, format: output.format)
+                if teardown.invariant?.holds != true { throw ExitCode(1) }
+            }
         } catch let error as JumpchainError {
             await simulator.stop()
             throw ExitStatus.fail(error)

@@ -24,7 +24,7 @@ struct PlanCommand: AsyncParsableCommand {
                     .object([
                         "id": .string(step.id), "kind": .string(step.kind),
                         "depends_on": .array(step.dependsOn.map { .string($0) }),
-                        "requests": .array((requests[step.id] ?? []).map { .string($0) }),
+                        "requests": .array((requests[step.id] ?? []).map { .string($0.description) }),
                     ])
                 }
                 Terminal.line(

@@ -37,8 +37,10 @@ struct GraphCommand: AsyncParsableCommand {
         do {
             let status = try await Rollout.status(
                 run: run, live: false, options: common.rolloutOptions(printer: nil, handleSignals: false))
-            Terminal.line(
-                GraphExport.render(plan: status.plan, states: status.states.mapValues(\.state), format: graphFormat))
+            // The latest operation: the rollout, or the teardown (...) that came after it.
+            let plan = status.operations.last?.plan ?? status.plan
+            let states = status.operations.last?.states ?? status.states
+            Terminal.line(GraphExport.render(plan: plan, states: states.mapValues(\.state), format: graphFormat))
         } catch {
             throw ExitStatus.fail(error)
         }
