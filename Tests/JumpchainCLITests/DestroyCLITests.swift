@@ -22,10 +22,14 @@ extension BinaryTests {
             #expect(dry.status == 0, "\(dry.output)")
             #expect(dry.stdout.contains("found:") && dry.stdout.contains("DELETE"), "\(dry.stdout)")
             #expect(dry.stdout.contains("destroy would refuse"), "\(dry.stdout)")
+            let dryRun = world.simulator.recordedExchanges()
+            let dryWrites = dryRun.filter { $0.method != "GET" && !$0.path.hasPrefix("/sim/") }
+            #expect(dryWrites.isEmpty, "the dry run sent \(dryWrites.map { "\($0.method) \($0.path)" })")
+            #expect(dryRun.contains { $0.method == "GET" && $0.path.contains("/links/") })
             let refused = try await world.jumpchain(["destroy", "jump-demo"])
             #expect(refused.status == 2, "\(refused.output)")
             #expect(refused.stderr.contains("--target-topics keep"), "\(refused.stderr)")
-            let writes = world.simulator.recordedExchanges().filter {
+            let writes = world.simulator.recordedExchanges().dropFirst(dryRun.count).filter {
                 $0.method != "GET" && !$0.path.hasPrefix("/sim/")
             }
             // Refusing mints a session key to survey the jump (and revokes it): nothing else changes.

@@ -19,11 +19,13 @@ public enum TeardownSummary {
         lines.append(
             "  target topics   \(mode.isEmpty ? "no live mirror" : mode): failed over \(list(output(.targetMirrors, "failed_over"))); "
                 + "deleted \(list(output(.targetMirrors, "deleted")))")
-        let links = [TeardownStep.Kind.leg2, .leg1Source, .leg1Destination].map { kind -> String in
-            let deleted = output(kind, "deleted") == "true"
-            return "\(output(kind, "link")) \(deleted ? "deleted" : "already gone")"
+        let links = [
+            (TeardownStep.Kind.leg2, "leg 2 on the target"), (.leg1Source, "leg 1 source half on the origin"),
+            (.leg1Destination, "leg 1 destination half on the jump"),
+        ].map { kind, what -> String in
+            "\(what) \(output(kind, "deleted") == "true" ? "deleted" : "already gone")"
         }
-        lines.append("  links           \(links.joined(separator: "; ")) (leg 2, leg 1 source half, destination half)")
+        lines.append("  links           \(links.joined(separator: "; "))")
         lines.append("  jump topics     deleted \(list(output(.jumpMirrors, "deleted")))")
         lines.append("  origin canary   deleted \(list(output(.canaryTopic, "deleted")))")
         lines.append(
