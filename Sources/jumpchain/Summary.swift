@@ -8,7 +8,8 @@ enum Summary {
     static func print(_ report: Rollout.Report, format: OutputFormat) {
         switch report.operation {
         case .rollout: printRollout(report, format: format)
-        case .teardown: printTeardown(report, format: format)
+        case .teardown: printLines(report, TeardownSummary.lines(report), format: format)
+        case .update: printLines(report, UpdateSummary.lines(report), format: format)
         }
     }
 
@@ -61,8 +62,7 @@ enum Summary {
         Terminal.line("  state           \(report.directory) (resume, status, verify and graph read it)")
     }
 
-    static func printTeardown(_ report: Rollout.Report, format: OutputFormat) {
-        let lines = TeardownSummary.lines(report)
+    static func printLines(_ report: Rollout.Report, _ lines: [String], format: OutputFormat) {
         if format == .json {
             var outputs: [String: JSONText.Value] = [:]
             for (id, record) in report.states {

@@ -51,17 +51,20 @@ extension Rollout {
                     states: try wrap { () throws(WorkflowError) in try store.stepRecords() }))
         }
         // A torn-down chain has nothing left to observe.
-        guard live, manifest.operation == .rollout, !entries.contains(where: { $0.kind == .teardown }) else {
+        guard live, manifest.operation == .rollout, !entries.contains(where: { $0.kind == .teardown }),
+            let chain = try ChainState.load([first] + entries, run: run)
+        else {
             return status
         }
+        let chainPlan = try chain.topologyPlan()
         let (report, liveError, minted) = try await RunSession.with(
-            manifest.playbook, runName: metadata.name, options: options
+            chain.playbook, runName: metadata.name, options: options
         ) { context throws(JumpchainError) in
             var report: VerificationReport?
             var liveError: String?
             do {
-                let verifier = try await context.verifier(for: plan)
-                report = await verifier.verifyOnce(threshold: Int64(manifest.playbook.verify.maxLag))
+                let verifier = try await context.verifier(for: chainPlan)
+                report = await verifier.verifyOnce(threshold: Int64(chain.playbook.verify.maxLag))
             } catch {
                 liveError = "\(error)"
             }
@@ -87,9 +90,14 @@ extension Rollout {
         run: String, timeout: Duration?, canary: Bool, watch: Duration? = nil, rounds: Int? = nil,
         failFast: Bool = false, onCanary: (@Sendable (CanaryResult) -> Void)? = nil, options: Options
     ) async throws(JumpchainError) -> Verification {
-        let (store, _, metadata, manifest) = try openRun(runDirectory(for: run, options: options), run: run)
-        let plan = try wrap { () throws(WorkflowError) in try store.plan() }
-        let playbook = manifest.playbook
+        let root = runDirectory(for: run, options: options)
+        let (_, _, metadata, _) = try openRun(root, run: run)
+        // The chain as its operations left it: the rollout's topics plus those updates added.
+        guard let chain = try ChainState.load(try RunHistory.entries(root: root), run: run) else {
+            throw JumpchainError(.runNotFound, "run \(run) in \(root) has no rollout to verify")
+        }
+        let plan = try chain.topologyPlan()
+        let playbook = chain.playbook
         let limit = timeout ?? playbook.verify.timeout
         return try await RunSession.with(playbook, runName: metadata.name, options: options) {
             context throws(JumpchainError) in

@@ -116,34 +116,44 @@ public enum Rollout {
 
     /// Plans and runs a playbook. Refuses to start over an unfinished run of the same name; a finished run is
     /// reported as complete without sending anything anywhere.
-    public static func apply(playbookPath: String, options: Options) async throws(JumpchainError) -> Report {
+    public static func apply(
+        playbookPath: String, prune: Bool = false, options: Options
+    ) async throws(JumpchainError) -> Report {
         let (playbook, _) = try loadPlaybook(playbookPath, environment: options.environment)
         let directory = runDirectory(for: playbook.runName, options: options)
         if RunStore.exists(directory: directory) {
             let store = try openStore(directory)
             let metadata = try wrap { () throws(WorkflowError) in try store.metadata() }
-            if let later = try RunHistory.entries(root: directory).last(where: { $0.kind != .rollout }) {
+            let entries = try RunHistory.entries(root: directory)
+            if let teardown = entries.last(where: { $0.kind == .teardown }) {
                 throw JumpchainError(
                     .invalidInput,
-                    "run \(playbook.runName) in \(directory) has a later \(later.kind.rawValue) operation "
-                        + "(\(later.directory), \(later.status.rawValue)); apply does not build over it: finish it with "
-                        + "`jumpchain resume \(playbook.runName)`, or remove \(directory) to start a new chain")
+                    "run \(playbook.runName) in \(directory) was torn down (\(teardown.directory), "
+                        + "\(teardown.status.rawValue)); apply does not build over it: remove \(directory) to build "
+                        + "the chain again")
             }
-            if metadata.status == .succeeded {
-                let recorded = try RunManifest.decode(metadata.manifest, run: playbook.runName)
-                guard recorded.playbookHash == playbook.contentHash else {
-                    throw JumpchainError(
-                        .invalidInput,
-                        "run \(playbook.runName) in \(directory) is complete, but \(playbookPath) has changed since "
-                            + "it ran; a finished run is never re-planned: give the changed playbook a new run_name, "
-                            + "or revert the change")
-                }
-                return try report(store: store, directory: directory, failed: [:], alreadyComplete: true, minted: [])
+            if let unfinished = entries.last(where: { $0.status != .succeeded }) {
+                throw JumpchainError(
+                    .runUnfinished,
+                    "run \(playbook.runName) in \(directory) has an unfinished \(unfinished.kind.rawValue) "
+                        + "(\(unfinished.status.rawValue)); finish it with `jumpchain resume \(playbook.runName)` (or "
+                        + "remove \(directory) to start over)")
             }
-            throw JumpchainError(
-                .runUnfinished,
-                "run \(playbook.runName) in \(directory) is unfinished (\(metadata.status.rawValue)); finish it with "
-                    + "`jumpchain resume \(playbook.runName)` (or remove \(directory) to start over)")
+            _ = metadata
+            guard let chain = try ChainState.load(entries, run: playbook.runName) else {
+                throw JumpchainError(.runNotFound, "run \(playbook.runName) in \(directory) has no rollout")
+            }
+            if chain.playbookHash == playbook.contentHash, !prune, let last = entries.last {
+                let store = try openStore(last.directory)
+                var report = try report(
+                    store: store, directory: last.directory, failed: [:], alreadyComplete: true, minted: [])
+                report.operation = last.kind
+                return report
+            }
+            // A finished chain and a changed playbook: the difference runs as an update of the same run.
+            return try await Update.apply(
+                playbook, path: playbookPath, root: directory, entries: entries, chain: chain, prune: prune,
+                options: options)
         }
         return try await RunSession.with(playbook, runName: playbook.runName, options: options) {
             context throws(JumpchainError) in
@@ -178,6 +188,7 @@ public enum Rollout {
         }
         switch latest.kind {
         case .rollout: return try await resumeRollout(run: run, directory: latest.directory, options: options)
+        case .update: return try await Update.resume(run: run, root: root, entry: latest, options: options)
         case .teardown: return try await Teardown.resume(run: run, root: root, entry: latest, options: options)
         }
     }

@@ -5,6 +5,8 @@ import Foundation
 public enum OperationKind: String, Codable, Sendable, CaseIterable {
     /// Builds the chain (`apply`).
     case rollout
+    /// Changes the topics (or alterable link options) of a live chain (`apply` on a changed playbook).
+    case update
     /// Tears the chain down (`destroy`).
     case teardown
 }

@@ -148,15 +148,11 @@ public enum Teardown {
     static func source(
         _ request: Request, root: String, entries: [RunHistory.Entry], options: Rollout.Options
     ) throws(JumpchainError) -> (Playbook, Base) {
-        if let rollout = entries.first(where: { $0.kind == .rollout }) {
+        if let chain = try ChainState.load(entries, run: request.run) {
             if request.playbookPath != nil {
                 options.notice?("run \(request.run) is recorded in \(root): using its records, not --playbook")
             }
-            let (store, _, metadata, manifest) = try Rollout.openRun(rollout.directory, run: request.run)
-            let plan = try Rollout.wrap { () throws(WorkflowError) in try store.plan() }
-            let records = try Rollout.wrap { () throws(WorkflowError) in try store.stepRecords() }
-            _ = metadata
-            return (manifest.playbook, .recorded(plan: plan, records: records))
+            return (chain.playbook, .recorded(chain))
         }
         guard let path = request.playbookPath else {
             throw JumpchainError(
@@ -175,7 +171,7 @@ public enum Teardown {
     }
 
     enum Base {
-        case recorded(plan: Plan, records: [String: StepRecord])
+        case recorded(ChainState)
         case discovered
     }
 
@@ -193,13 +189,14 @@ public enum Teardown {
                 targetTopics: targetTopics)
             let jump = observeJump || playbook.jump.credentials != nil ? try await context.jump() : nil
             switch base {
-            case .recorded(let plan, let records):
-                let topology = context.topology(for: plan)
+            case .recorded(let chain):
                 let canaryName = playbook.verify.canary ? playbook.verify.canaryTopic : nil
-                scope.topics = topology.topics.filter { $0.origin != canaryName }
-                scope.canary = topology.topics.first { $0.origin == canaryName }
-                scope.originCanaryCreated = records[RolloutStep.canaryTopic]?.outputs["created"] == "true"
-                recordedACLs(plan: plan, records: records, playbook: playbook, topology: topology, into: &scope)
+                scope.topics = chain.topics.filter { $0.origin != canaryName }
+                scope.canary = chain.topics.first { $0.origin == canaryName }
+                scope.originCanaryCreated = chain.originCanaryCreated
+                scope.jumpACLs = chain.jumpACLs
+                scope.originACLs = chain.originACLs
+                scope.aclsUnknown = chain.aclsUnknown
             case .discovered:
                 let selected = try await Rollout.selectTopics(playbook, origin: context.origin)
                 var byOrigin: [String: ChainTopology.ChainTopic] = [:]
@@ -301,36 +298,5 @@ public enum Teardown {
         } catch {
             throw JumpchainError(.preflightFailed, "destroy: \(error); nothing was changed", cause: error)
         }
-    }
-
-    /// The ACLs a recorded rollout created: what it wanted minus what its preflight saw before (robust to a
-    /// crash between the create and its record), or the ACL steps' own record for runs of older versions.
-    static func recordedACLs(
-        plan: Plan, records: [String: StepRecord], playbook: Playbook, topology: ChainTopology,
-        into scope: inout TeardownScope
-    ) {
-        guard playbook.link.manageACLs else { return }
-        let preflight = records[RolloutStep.preflight]
-        guard preflight?.state == .succeeded else { return }  // nothing was created before preflight passed
-        if let before = preflight?.outputs[RolloutExecutor.jumpACLsBefore] {
-            let existing = Set(ACLRecord.decode(before))
-            scope.jumpACLs = RolloutExecutor.wantedJumpACLs(playbook, jumpMirrors: topology.topics.map(\.jumpMirror))
-                .filter { !existing.contains($0) }
-            if plan[RolloutStep.originACLs] != nil {
-                let existingOrigin = Set(ACLRecord.decode(preflight?.outputs[RolloutExecutor.originACLsBefore] ?? ""))
-                scope.originACLs = RolloutExecutor.wantedOriginACLs(playbook, topics: topology.topics.map(\.origin))
-                    .filter { !existingOrigin.contains($0) }
-            }
-            return
-        }
-        let jump = records[RolloutStep.jumpACLs]?.outputs[ACLRecord.outputKey]
-        let origin = records[RolloutStep.originACLs]?.outputs[ACLRecord.outputKey]
-        if jump == nil, records[RolloutStep.jumpACLs]?.state == .succeeded {
-            scope.aclsUnknown =
-                "this run was made by an older jumpchain that did not record which ACLs it created: none is deleted"
-            return
-        }
-        scope.jumpACLs = ACLRecord.decode(jump ?? "")
-        scope.originACLs = ACLRecord.decode(origin ?? "")
     }
 }
