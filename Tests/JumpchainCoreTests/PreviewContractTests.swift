@@ -10,7 +10,10 @@ import Workflow
 struct PreviewContractTests {
     @Test("every recorded request of apply, verify and destroy was previewed by its operation's steps")
     func previewsCoverRecordedRequests() async throws {
-        let simulator = try await Simulator.start(.jumpDemo(), revealOperatorSecrets: true)
+        var world = SimulatorConfig.jumpDemo()
+        world.topics.append(
+            SimulatorConfig.Topic(cluster: SimulatorConfig.JumpDemo.origin, name: "refunds", partitions: 2))
+        let simulator = try await Simulator.start(world, revealOperatorSecrets: true)
         let state = NSTemporaryDirectory() + "jumpchain-preview-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: state) }
         var environment = simulator.connectionInfo.playbookEnvironment(
@@ -41,6 +44,25 @@ struct PreviewContractTests {
                     "\(kind) previews \(preview) but never sent it")
             }
         }
+
+        // An update adding a topic: every request it sends is one its plan showed.
+        let changed = state + "/with-refunds.yaml"
+        let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(
+            of: "names: [orders, payments, inventory]", with: "names: [orders, payments, inventory, refunds]")
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        try text.write(toFile: changed, atomically: true, encoding: .utf8)
+        let (changedBook, _) = try Rollout.loadPlaybook(changed, environment: environment)
+        let planned = try #require(try await Update.planned(changedBook, path: changed, prune: false, options: options))
+        #expect(planned.diff.added.map(\.origin) == ["refunds"])
+        let beforeUpdate = simulator.recordedExchanges().count
+        let update = try await Rollout.apply(playbookPath: changed, options: options)
+        #expect(update.operation == .update && update.status == .succeeded)
+        let updateExchanges = Array(simulator.recordedExchanges().dropFirst(beforeUpdate))
+        let updatePreviews = planned.requests.values.flatMap { $0 } + RequestPreview.session(playbook)
+        let unplanned = Self.unmatched(updateExchanges, updatePreviews)
+        #expect(
+            unplanned.isEmpty, "the update sent requests its plan did not show:\n\(unplanned.joined(separator: "\n"))")
+        #expect(updateExchanges.filter { $0.method == "POST" && $0.path.hasSuffix("/mirrors") }.count == 2)
 
         let before = simulator.recordedExchanges().count
         let outcome = try await Teardown.destroy(

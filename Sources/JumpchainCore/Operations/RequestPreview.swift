@@ -65,10 +65,16 @@ public struct PreviewRequest: Sendable, Hashable, CustomStringConvertible {
 
 /// The requests each step of a plan would send, by step id.
 public enum RequestPreview {
-    public static func requests(for plan: Plan, playbook: Playbook) -> [String: [PreviewRequest]] {
+    public static func requests(
+        for plan: Plan, playbook: Playbook, operation: OperationKind = .rollout
+    ) -> [String: [PreviewRequest]] {
         var result: [String: [PreviewRequest]] = [:]
         for step in plan.steps {
-            result[step.id] = RolloutExecutor.preview(step, playbook: playbook)
+            switch operation {
+            case .rollout: result[step.id] = RolloutExecutor.preview(step, playbook: playbook)
+            case .update: result[step.id] = UpdateExecutor.preview(step, playbook: playbook)
+            case .teardown: result[step.id] = TeardownExecutor.preview(step, playbook: playbook)
+            }
         }
         return result
     }

@@ -44,7 +44,9 @@ struct RunManifest: Codable {
             throw ManifestTooNew(version: schemaVersion)
         }
         let kind = try container.decodeIfPresent(String.self, forKey: .operation) ?? OperationKind.rollout.rawValue
-        guard let operation = OperationKind(rawValue: kind) else { throw ManifestTooNew(version: schemaVersion) }
+        guard let operation = OperationKind(rawValue: kind) else {
+            throw ManifestTooNew(version: schemaVersion, operation: kind)
+        }
         self.operation = operation
         playbook = try container.decode(Playbook.self, forKey: .playbook)
         playbookHash = try container.decode(String.self, forKey: .playbookHash)
@@ -53,6 +55,7 @@ struct RunManifest: Codable {
 
     struct ManifestTooNew: Error {
         var version: Int
+        var operation: String?
     }
 
     func encoded() throws(JumpchainError) -> String {
@@ -69,10 +72,11 @@ struct RunManifest: Codable {
         do {
             return try JSONDecoder().decode(RunManifest.self, from: Data(text.utf8))
         } catch let error as ManifestTooNew {
+            let what =
+                error.operation.map { "a \($0) operation, which this build does not know" }
+                ?? "manifest schema \(error.version); this build reads schema 1 to \(schemaVersion)"
             throw JumpchainError(
-                .invalidInput,
-                "run \(run) was written by a newer jumpchain (manifest schema \(error.version), or an operation "
-                    + "this build does not know; this build reads schema 1 to \(schemaVersion)): use a newer jumpchain")
+                .invalidInput, "run \(run) was written by a newer jumpchain (\(what)): use a newer jumpchain")
         } catch {
             throw JumpchainError(
                 .invalidInput, "run \(run): its manifest is unreadable (\(error)); was it written by another version?")
