@@ -28,6 +28,16 @@ extension BinaryTests {
             let added = try world.playbookVariant(
                 "added", replacing: [("names: [orders, payments, inventory]", Self.five)])
 
+            // A topic the origin does not have: preflight refuses, and no operation is left behind.
+            let ghost = try world.playbookVariant(
+                "ghost",
+                replacing: [("names: [orders, payments, inventory]", "names: [orders, payments, inventory, ghost]")])
+            let refused = try await world.jumpchain(["apply", ghost])
+            #expect(refused.status == 3, "\(refused.output)")
+            #expect(refused.stderr.contains("ghost"), "\(refused.stderr)")
+            let history = try await world.jumpchain(["status", "jump-demo", "--offline"])
+            #expect(!history.stdout.contains("then update"), "\(history.stdout)")
+
             let plan = try await world.jumpchain(["plan", added])
             #expect(plan.status == 0, "\(plan.output)")
             #expect(plan.stdout.contains("add             refunds, shipments"), "\(plan.stdout)")

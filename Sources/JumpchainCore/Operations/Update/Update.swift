@@ -131,8 +131,17 @@ public enum Update {
             let store = try Rollout.wrap { () throws(WorkflowError) in
                 try RunStore.create(directory: directory, runName: playbook.runName, plan: plan, manifest: manifest)
             }
-            return try Rollout.check(
-                try await run(store: store, directory: directory, context: context, plan: plan, options: options))
+            let result = try await run(
+                store: store, directory: directory, context: context, plan: plan, options: options)
+            // A preflight failure changed nothing: leave no operation behind, so a corrected playbook can be applied.
+            let preflight = UpdateStep.Kind.preflight.rawValue
+            if result.status == .failed, result.states[preflight]?.state == .failed {
+                try? FileManager.default.removeItem(atPath: directory)
+                throw JumpchainError(
+                    .preflightFailed, "preflight failed; nothing was changed:\n" + (result.failedSteps[preflight] ?? "")
+                )
+            }
+            return try Rollout.check(result)
         }
     }
 
