@@ -144,5 +144,54 @@ extension BinaryTests {
             #expect(refused.stderr.contains("`cluster.link.prefix`"), "\(refused.stderr)")
             #expect(sent.isEmpty, "\(sent.map { "\($0.method) \($0.path)" })")
         }
+
+        @Test("an update SIGKILLed at seeded moments: apply refuses to start another, resume finishes it")
+        func killedUpdateResumes() async throws {
+            let seed =
+                ProcessInfo.processInfo.environment["JUMPCHAIN_KILL_SEED"].flatMap(UInt64.init)
+                ?? UInt64.random(in: 1...UInt64(UInt32.max))
+            print("update kill seed: \(seed) (replay with JUMPCHAIN_KILL_SEED=\(seed))")
+            var random = SeededGenerator(seed: seed)
+            let world = try await Self.world()
+            defer { Task { await world.stop() } }
+            let applied = try await world.jumpchain(["apply", world.demoPlaybook])
+            try #require(applied.status == 0, "\(applied.output)")
+            let linkKeys = world.liveKeys(on: SimulatorConfig.JumpDemo.jump)
+            let added = try world.playbookVariant(
+                "added", replacing: [("names: [orders, payments, inventory]", Self.five)])
+            var command = ["apply", added]
+            var finished = false
+            var kills = 0
+            for _ in 0..<20 where !finished {
+                let running = try world.start(command)
+                let deadline = Date().addingTimeInterval(
+                    kills < 3 ? Double.random(in: 0.1...1.5, using: &random) : 60)
+                while running.process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+                if running.process.isRunning {
+                    running.kill()
+                    kills += 1
+                    world.record(await running.wait())
+                    if command[0] == "apply",
+                        FileManager.default.fileExists(
+                            atPath: world.stateDirectory + "/jump-demo/operations")
+                    {
+                        let again = try await world.jumpchain(["apply", added])
+                        #expect(again.status == 6, "seed \(seed): \(again.output)")
+                        command = ["resume", "jump-demo"]
+                    }
+                    continue
+                }
+                let result = await running.wait()
+                world.record(result)
+                #expect(result.status == 0, "seed \(seed): \(result.output)")
+                finished = result.status == 0
+            }
+            #expect(finished, "seed \(seed)")
+            print("update kills: \(kills)")
+            let mirrors = (world.state()["mirrors"] as? [[String: Any]]) ?? []
+            #expect(mirrors.count == 12, "seed \(seed): \(mirrors.count) mirrors")
+            #expect(mirrors.allSatisfy { ($0["mirror_status"] as? String) == "ACTIVE" }, "seed \(seed)")
+            #expect(world.liveKeys(on: SimulatorConfig.JumpDemo.jump) == linkKeys, "seed \(seed)")
+        }
     }
 }
