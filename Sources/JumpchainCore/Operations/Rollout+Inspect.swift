@@ -93,7 +93,14 @@ extension Rollout {
         let root = runDirectory(for: run, options: options)
         let (_, _, metadata, _) = try openRun(root, run: run)
         // The chain as its operations left it: the rollout's topics plus those updates added.
-        guard let chain = try ChainState.load(try RunHistory.entries(root: root), run: run) else {
+        let entries = try RunHistory.entries(root: root)
+        if let teardown = entries.last(where: { $0.kind == .teardown }) {
+            throw JumpchainError(
+                .invalidInput,
+                "run \(run) was torn down (\(teardown.directory), \(teardown.status.rawValue)): there is no chain to verify"
+            )
+        }
+        guard let chain = try ChainState.load(entries, run: run) else {
             throw JumpchainError(.runNotFound, "run \(run) in \(root) has no rollout to verify")
         }
         let plan = try chain.topologyPlan()
