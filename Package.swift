@@ -131,7 +131,7 @@ let package = Package(
         ),
         .testTarget(
             name: "JumpchainCoreTests",
-            dependencies: ["JumpchainCore", "ConfluentSimulator", "JumpchainTestSupport"],
+            dependencies: ["JumpchainCore", "ConfluentSimulator", "JumpchainTestSupport", "Workflow"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -32,8 +32,16 @@ extension WorldState {
         var linkItems: [JSON] = []
         var mirrorItems: [JSON] = []
         var topicItems: [JSON] = []
+        var aclItems: [JSON] = []
         for clusterID in clusterOrder {
             let cluster = clusters[clusterID]!
+            for acl in cluster.acls {
+                aclItems.append([
+                    "cluster_id": .string(clusterID), "principal": .string(acl.principal),
+                    "operation": .string(acl.operation), "resource_type": .string(acl.resourceType),
+                    "resource_name": .string(acl.resourceName), "pattern_type": .string(acl.patternType),
+                ])
+            }
             clusterItems.append([
                 "id": .string(cluster.id), "name": .string(cluster.name), "environment": .string(cluster.environment),
                 "network": .optional(cluster.network), "public": .bool(cluster.isPublic),
@@ -89,6 +97,7 @@ extension WorldState {
             "links": .array(linkItems),
             "mirrors": .array(mirrorItems),
             "topics": .array(topicItems),
+            "acls": .array(aclItems),
             "consumer_groups": .array(groupsStateJSON()),
             "api_keys": .array(keyItems),
             "network_link_services": .array(serviceOrder.compactMap { services[$0] }.map(serviceJSON)),

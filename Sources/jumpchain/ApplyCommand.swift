@@ -6,13 +6,16 @@ struct ApplyCommand: AsyncParsableCommand {
         commandName: "apply", abstract: "Plan and run a playbook; resumable at any point with `resume`.")
 
     @Argument(help: "The playbook (YAML).") var playbook: String
+    @Flag(
+        help: "On a live chain: fail over the target mirrors and delete the jump mirrors of topics no longer selected.")
+    var prune = false
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
         let printer = ProgressPrinter(format: common.format)
         do {
             let report = try await Rollout.apply(
-                playbookPath: playbook, options: common.rolloutOptions(printer: printer))
+                playbookPath: playbook, prune: prune, options: common.rolloutOptions(printer: printer))
             Summary.print(report, format: common.format)
         } catch {
             throw ExitStatus.fail(error)

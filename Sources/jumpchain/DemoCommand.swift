@@ -15,7 +15,12 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Output format: text or json.") var output: OutputFormatArgument = .text
 
     func run() async throws {
-        let simulator = try await Simulator.start(SimulatorConfig.jumpDemo(), revealOperatorSecrets: true)
+        // The jump-demo world plus one origin topic the first rollout leaves out, added to the live chain later.
+        var world = SimulatorConfig.jumpDemo()
+        world.topics.append(
+            SimulatorConfig.Topic(
+                cluster: SimulatorConfig.JumpDemo.origin, name: Self.addedTopic, partitions: 2, records: 25))
+        let simulator = try await Simulator.start(world, revealOperatorSecrets: true)
         let info = simulator.connectionInfo
         Terminal.line("simulator: control plane \(info.controlPlaneURL)")
         for cluster in info.clusters {
@@ -48,11 +53,62 @@ struct DemoCommand: AsyncParsableCommand {
                 for result in verification.canary { Terminal.line(result.heartbeatLine) }
             }
             try checkInvariant(simulator, jump: SimulatorConfig.JumpDemo.jump, report: report)
+            try await addTopic(report: report, options: options)
+            // The rest of the chain's life: tear it down, keeping the target's topics as writable topics.
+            Terminal.line("")
+            Terminal.line("$ jumpchain destroy \(report.runName) --target-topics keep")
+            let outcome = try await Teardown.destroy(
+                Teardown.Request(run: report.runName, targetTopics: .keep), options: options)
+            if case .done(let teardown, let survey) = outcome {
+                if let survey, output.format == .text {
+                    Terminal.line("found:")
+                    for line in survey.found { Terminal.line("  \(line)") }
+                }
+                Summary.print(teardown, format: output.format)
+                if teardown.invariant?.holds != true { throw ExitCode(1) }
+            }
         } catch let error as JumpchainError {
             await simulator.stop()
             throw ExitStatus.fail(error)
         }
         await simulator.stop()
+    }
+
+    static let addedTopic = "refunds"
+
+    /// The chain's life goes on: the playbook gains a topic, `apply` runs the difference as an update of the
+    /// same run (no new link, no new key), and the new topic is verified through both hops.
+    func addTopic(report: Rollout.Report, options: Rollout.Options) async throws {
+        let text = try String(contentsOfFile: playbook, encoding: .utf8)
+        let names = "names: [orders, payments, inventory]"
+        guard text.contains(names) else { return }  // a custom demo playbook: skip this part
+        let changed = (stateDirectory as NSString).appendingPathComponent("demo-with-\(Self.addedTopic).yaml")
+        // The demo playbook reads every secret from env:, so its changed copy can live in the state directory.
+        let absolute = text.replacingOccurrences(
+            of: names, with: "names: [orders, payments, inventory, \(Self.addedTopic)]")
+        _ = FileManager.default.createFile(
+            atPath: changed, contents: Data(absolute.utf8), attributes: [.posixPermissions: 0o600])
+        Terminal.line("")
+        Terminal.line("$ jumpchain plan \(changed)   # topics.names gained \(Self.addedTopic)")
+        if let planned = try await Update.planned(
+            try Rollout.loadPlaybook(changed, environment: options.environment).0, path: changed, prune: false,
+            options: options)
+        {
+            Terminal.line(
+                "  add: \(planned.diff.added.map(\.origin).joined(separator: ", ")); \(planned.plan.steps.count) steps")
+        }
+        Terminal.line("$ jumpchain apply \(changed)")
+        let update = try await Rollout.apply(playbookPath: changed, options: options)
+        Summary.print(update, format: output.format)
+        let verification = try await Rollout.verify(
+            run: report.runName, timeout: .seconds(60), canary: false, options: options)
+        if output.format == .json {
+            Terminal.line(VerificationJSON.encode(verification.report))
+        } else {
+            Terminal.line("")
+            Terminal.line(VerificationTableRenderer(color: Terminal.isTTY).render(verification.report))
+        }
+        if !verification.passed { throw ExitCode(ExitStatus.verificationFailed) }
     }
 
     /// The jump must hold no live key but the link key, and no issued secret may be in the run directory.

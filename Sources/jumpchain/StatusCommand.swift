@@ -28,20 +28,29 @@ struct GraphCommand: AsyncParsableCommand {
 
     @Argument(help: "The run's name (or its directory).") var run: String
     @Option(help: "dot or mermaid.") var format: String = "dot"
+    @Option(help: "Which operation of the run: 0 is the rollout, 1 the next (default: the latest).")
+    var operation: Int?
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
         guard let graphFormat = GraphExport.Format(rawValue: format) else {
             throw ValidationError("--format must be dot or mermaid")
         }
+        let status: Rollout.Status
         do {
-            let status = try await Rollout.status(
+            status = try await Rollout.status(
                 run: run, live: false, options: common.rolloutOptions(printer: nil, handleSignals: false))
-            Terminal.line(
-                GraphExport.render(plan: status.plan, states: status.states.mapValues(\.state), format: graphFormat))
         } catch {
             throw ExitStatus.fail(error)
         }
+        // The latest operation (the rollout, or an update or teardown after it), or the one asked for.
+        let index = operation ?? status.operations.count
+        guard (0...status.operations.count).contains(index) else {
+            throw ValidationError("run \(run) has operations 0 to \(status.operations.count)")
+        }
+        let plan = index == 0 ? status.plan : status.operations[index - 1].plan
+        let states = index == 0 ? status.states : status.operations[index - 1].states
+        Terminal.line(GraphExport.render(plan: plan, states: states.mapValues(\.state), format: graphFormat))
     }
 }
 

@@ -6,6 +6,14 @@ import Workflow
 /// The end-of-command summaries: readable at a glance, or one JSON object.
 enum Summary {
     static func print(_ report: Rollout.Report, format: OutputFormat) {
+        switch report.operation {
+        case .rollout: printRollout(report, format: format)
+        case .teardown: printLines(report, TeardownSummary.lines(report), format: format)
+        case .update: printLines(report, UpdateSummary.lines(report), format: format)
+        }
+    }
+
+    static func printRollout(_ report: Rollout.Report, format: OutputFormat) {
         let counts = Dictionary(grouping: report.states.values, by: \.state).mapValues(\.count)
         if format == .json {
             var outputs: [String: JSONText.Value] = [:]
@@ -54,6 +62,26 @@ enum Summary {
         Terminal.line("  state           \(report.directory) (resume, status, verify and graph read it)")
     }
 
+    static func printLines(_ report: Rollout.Report, _ lines: [String], format: OutputFormat) {
+        if format == .json {
+            var outputs: [String: JSONText.Value] = [:]
+            for (id, record) in report.states {
+                outputs[id] = .object(record.outputs.mapValues { .string($0) })
+            }
+            Terminal.line(
+                JSONText.object([
+                    "run": .string(report.runName), "operation": .string(report.operation.rawValue),
+                    "directory": .string(report.directory), "status": .string(report.status.rawValue),
+                    "already_complete": .bool(report.alreadyComplete), "outputs": .object(outputs),
+                    "invariant": report.invariant.map { .string($0.line) } ?? .null,
+                    "invariant_holds": report.invariant.map { .bool($0.holds) } ?? .null,
+                ]))
+            return
+        }
+        Terminal.line("")
+        for line in lines { Terminal.line(line) }
+    }
+
     static func print(_ status: Rollout.Status, format: OutputFormat) {
         if format == .json {
             let steps = status.plan.topologicalOrder.map { id -> JSONText.Value in
@@ -70,6 +98,20 @@ enum Summary {
                     "steps": .array(steps), "live_error": status.liveError.map { .string($0) } ?? .null,
                 ]))
             if let report = status.report { Terminal.line(VerificationJSON.encode(report)) }
+            for operation in status.operations {
+                let steps = operation.plan.topologicalOrder.map { id -> JSONText.Value in
+                    .object([
+                        "id": .string(id), "state": .string(operation.states[id]?.state.rawValue ?? "pending"),
+                        "last_error": operation.states[id]?.lastError.map { .string($0) } ?? .null,
+                    ])
+                }
+                Terminal.line(
+                    JSONText.object([
+                        "run": .string(status.runName), "operation": .string(operation.kind.rawValue),
+                        "directory": .string(operation.directory), "status": .string(operation.runStatus.rawValue),
+                        "steps": .array(steps),
+                    ]))
+            }
             return
         }
         Terminal.line("run \(status.runName) (\(status.runStatus.rawValue)) in \(status.directory)")
@@ -78,6 +120,15 @@ enum Summary {
             let state = record?.state.rawValue ?? "pending"
             let error = record?.lastError.map { " — \($0)" } ?? ""
             Terminal.line("  \(state.padding(toLength: 10, withPad: " ", startingAt: 0)) \(id)\(error)")
+        }
+        for operation in status.operations {
+            Terminal.line("then \(operation.kind.rawValue) (\(operation.runStatus.rawValue)) in \(operation.directory)")
+            for id in operation.plan.topologicalOrder {
+                let record = operation.states[id]
+                let state = record?.state.rawValue ?? "pending"
+                let error = record?.lastError.map { " — \($0)" } ?? ""
+                Terminal.line("  \(state.padding(toLength: 10, withPad: " ", startingAt: 0)) \(id)\(error)")
+            }
         }
         if let liveError = status.liveError { Terminal.line("live state unavailable: \(liveError)") }
         if let report = status.report {

@@ -1,21 +1,40 @@
 public import Workflow
 
-/// Step kinds of the jump-chain rollout, in the order the graph runs them.
+/// Step ids of the jump-chain rollout, in the order the graph runs them (a singleton step's id is its kind).
 public enum RolloutStep {
-    public static let preflight = "preflight"
-    public static let jumpACLs = "acls-jump"
-    public static let originACLs = "acls-origin"
-    public static let linkKey = "link-key"
-    public static let leg1Destination = "leg1-destination"
-    public static let leg1Source = "leg1-source"
-    public static let leg2 = "leg2"
-    public static let finalizeLinkKey = "finalize-link-key"
-    public static let destroySecret = "destroy-secret"
-    public static let linksHealthy = "links-healthy"
-    public static let canaryTopic = "canary-topic"
-    public static let mirrorJump = "mirror-jump"
-    public static let mirrorTarget = "mirror-target"
-    public static let verify = "verify"
+    /// What a rollout step does: the executor and the request preview switch over every case, so a new step
+    /// kind does not compile until both say what it does.
+    public enum Kind: String, CaseIterable, Sendable {
+        case preflight
+        case jumpACLs = "acls-jump"
+        case originACLs = "acls-origin"
+        case linkKey = "link-key"
+        case leg1Destination = "leg1-destination"
+        case leg1Source = "leg1-source"
+        case leg2
+        case finalizeLinkKey = "finalize-link-key"
+        case destroySecret = "destroy-secret"
+        case linksHealthy = "links-healthy"
+        case canaryTopic = "canary-topic"
+        case mirrorJump = "mirror-jump"
+        case mirrorTarget = "mirror-target"
+        case verify
+    }
+
+    public static let preflight = Kind.preflight.rawValue
+    public static let jumpACLs = Kind.jumpACLs.rawValue
+    public static let originACLs = Kind.originACLs.rawValue
+    public static let linkKey = Kind.linkKey.rawValue
+    public static let leg1Destination = Kind.leg1Destination.rawValue
+    public static let leg1Source = Kind.leg1Source.rawValue
+    public static let leg2 = Kind.leg2.rawValue
+    public static let finalizeLinkKey = Kind.finalizeLinkKey.rawValue
+    public static let destroySecret = Kind.destroySecret.rawValue
+    public static let linksHealthy = Kind.linksHealthy.rawValue
+    public static let canaryTopic = Kind.canaryTopic.rawValue
+    public static let mirrorJump = Kind.mirrorJump.rawValue
+    public static let mirrorTarget = Kind.mirrorTarget.rawValue
+    public static let verify = Kind.verify.rawValue
 
     /// The in-memory material that holds the link key and its secret; never persisted.
     public static let linkCredential = "link-credential"

@@ -23,27 +23,51 @@ public struct RolloutExecutor: StepExecutor {
 
     public func execute(_ step: StepSpec, context stepContext: StepContext) async throws -> [String: String] {
         let report: @Sendable (String) -> Void = { stepContext.waiting(for: $0) }
+        guard let kind = RolloutStep.Kind(rawValue: step.kind) else {
+            throw StepError.permanent(
+                "unknown step kind '\(step.kind)' in the recorded plan of a rollout; was it written by another version?"
+            )
+        }
         do {
-            switch step.kind {
-            case RolloutStep.preflight: return try await preflight(report: report)
-            case RolloutStep.jumpACLs: return try await jumpACLs(report: report)
-            case RolloutStep.originACLs: return try await originACLs()
-            case RolloutStep.linkKey: return try await linkKey(stepContext, report: report)
-            case RolloutStep.leg1Destination: return try await leg1Destination(report: report)
-            case RolloutStep.leg1Source: return try await leg1Source(stepContext)
-            case RolloutStep.leg2: return try await leg2(stepContext)
-            case RolloutStep.finalizeLinkKey: return try await finalizeLinkKey(stepContext)
-            case RolloutStep.destroySecret: return destroySecret(stepContext)
-            case RolloutStep.linksHealthy: return try await linksHealthy(report: report)
-            case RolloutStep.canaryTopic: return try await canaryTopic(step)
-            case RolloutStep.mirrorJump: return try await mirror(step, onTarget: false, report: report)
-            case RolloutStep.mirrorTarget: return try await mirror(step, onTarget: true, report: report)
-            case RolloutStep.verify: return try await verify(step, report: report)
-            default:
-                throw StepError.permanent("unknown step kind '\(step.kind)' in the recorded plan")
+            switch kind {
+            case .preflight: return try await preflight(report: report)
+            case .jumpACLs: return try await jumpACLs(report: report)
+            case .originACLs: return try await originACLs()
+            case .linkKey: return try await linkKey(stepContext, report: report)
+            case .leg1Destination: return try await leg1Destination(report: report)
+            case .leg1Source: return try await leg1Source(stepContext)
+            case .leg2: return try await leg2(stepContext)
+            case .finalizeLinkKey: return try await finalizeLinkKey(stepContext)
+            case .destroySecret: return destroySecret(stepContext)
+            case .linksHealthy: return try await linksHealthy(report: report)
+            case .canaryTopic: return try await canaryTopic(step)
+            case .mirrorJump: return try await mirror(step, onTarget: false, report: report)
+            case .mirrorTarget: return try await mirror(step, onTarget: true, report: report)
+            case .verify: return try await verify(step, report: report)
             }
         } catch let error as ConfluentAPIError {
             throw StepError.from(error)
+        }
+    }
+
+    /// The requests `step` would send (for `plan`); each step's preview sits next to its body.
+    public static func preview(_ step: StepSpec, playbook: Playbook) -> [PreviewRequest] {
+        guard let kind = RolloutStep.Kind(rawValue: step.kind) else { return [] }
+        switch kind {
+        case .preflight: return previewPreflight(playbook)
+        case .jumpACLs: return previewJumpACLs(playbook)
+        case .originACLs: return previewOriginACLs(playbook)
+        case .linkKey: return previewLinkKey(playbook)
+        case .leg1Destination: return previewLeg1Destination(playbook)
+        case .leg1Source: return previewLeg1Source(playbook)
+        case .leg2: return previewLeg2(playbook)
+        case .finalizeLinkKey: return previewFinalizeLinkKey(playbook)
+        case .destroySecret: return []
+        case .linksHealthy: return previewLinksHealthy(playbook)
+        case .canaryTopic: return previewCanaryTopic(step, playbook)
+        case .mirrorJump: return previewMirror(step, playbook, onTarget: false)
+        case .mirrorTarget: return previewMirror(step, playbook, onTarget: true)
+        case .verify: return previewVerify(playbook)
         }
     }
 
@@ -66,6 +90,17 @@ public struct RolloutExecutor: StepExecutor {
     }
 
     // MARK: Link key
+
+    static func previewLinkKey(_ playbook: Playbook) -> [PreviewRequest] {
+        let link = playbook.link
+        return [
+            .cloud(
+                playbook, "POST", "/iam/v2/api-keys",
+                "{owner: \(link.serviceAccount), resource: \(playbook.jump.id)} → the one link key; secret kept in "
+                    + "memory only"),
+            .kafka(playbook.jump, "GET", "/topics", "as the link key until it works (propagation)"),
+        ]
+    }
 
     func linkKey(
         _ stepContext: StepContext, report: @escaping @Sendable (String) -> Void
@@ -99,6 +134,22 @@ public struct RolloutExecutor: StepExecutor {
             throw StepError.permanent("the link key's secret is not in memory (the engine should have re-derived it)")
         }
         return credential
+    }
+
+    static func previewFinalizeLinkKey(_ playbook: Playbook) -> [PreviewRequest] {
+        let link = playbook.link
+        let masked = RequestPreview.masked
+        return [
+            .kafka(
+                playbook.origin, "PUT", "/links/\(link.leg1Name)/configs:alter",
+                "sasl.jaas.config=\(masked) (only if it holds an older key)"),
+            .kafka(
+                playbook.target, "PUT", "/links/\(link.leg2Name)/configs:alter",
+                "sasl.jaas.config=\(masked) (only if it holds an older key)"),
+            .cloud(
+                playbook, "GET", "/iam/v2/api-keys?spec.owner=\(link.serviceAccount)&spec.resource=\(playbook.jump.id)"),
+            .cloud(playbook, "DELETE", "/iam/v2/api-keys/<older link key>", "(older link keys of this run, if any)"),
+        ]
     }
 
     /// Re-points every link half that holds an older link key to the current one, then revokes the old keys.

@@ -55,10 +55,10 @@ public final class RolloutContext: Sendable {
         try await jumpSession.client(report: report)
     }
 
-    /// Revokes the session key and any left by crashed runs of this run; wipes the operator secrets.
-    /// Call on every exit path: success, failure and interruption.
-    public func close() async {
-        try? await jumpSession.sweepStale()
+    /// Revokes the session key and (with `sweepStale`) any left by crashed runs of this run; wipes the
+    /// operator secrets. Call on every exit path: success, failure and interruption. ``RunSession`` does.
+    public func close(sweepStale: Bool = true) async {
+        if sweepStale { try? await jumpSession.sweepStale() }
         await jumpSession.close()
     }
 

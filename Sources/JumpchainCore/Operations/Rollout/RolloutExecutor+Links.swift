@@ -3,6 +3,17 @@ import JumpchainHTTP
 import Workflow
 
 extension RolloutExecutor {
+    static func previewLeg1Destination(_ playbook: Playbook) -> [PreviewRequest] {
+        let link = playbook.link
+        return [
+            .kafka(playbook.jump, "GET", "/links/\(link.leg1Name)"),
+            .kafka(
+                playbook.jump, "POST", "/links?link_name=\(link.leg1Name)",
+                "{source_cluster_id: \(playbook.origin.id), link.mode=DESTINATION, connection.mode=INBOUND"
+                    + RequestPreview.options(link.leg1Options) + "} (unless it exists)"),
+        ]
+    }
+
     /// Leg 1, destination half on the jump: `DESTINATION`/`INBOUND`, no credentials. Created first.
     func leg1Destination(report: @escaping @Sendable (String) -> Void) async throws -> [String: String] {
         let playbook = context.playbook
@@ -17,6 +28,22 @@ extension RolloutExecutor {
         try await jump.createLink(name, sourceClusterID: playbook.origin.id, configs: configs)
         let created = try await jump.link(name)
         return ["cluster_link_id": created?.clusterLinkID ?? "", "adopted": "false"]
+    }
+
+    static func previewLeg1Source(_ playbook: Playbook) -> [PreviewRequest] {
+        let link = playbook.link
+        let masked = RequestPreview.masked
+        return [
+            .kafka(playbook.origin, "GET", "/links/\(link.leg1Name)"),
+            .kafka(
+                playbook.origin, "POST", "/links?link_name=\(link.leg1Name)",
+                "{destination_cluster_id: \(playbook.jump.id), link.mode=SOURCE, connection.mode=OUTBOUND, "
+                    + "bootstrap.servers=\(playbook.jump.bootstrap), sasl.jaas.config=\(masked) (link key), "
+                    + "local.sasl.jaas.config=\(masked)}"),
+            .kafka(
+                playbook.origin, "PUT", "/links/\(link.leg1Name)/configs:alter",
+                "sasl.jaas.config=\(masked) (only when adopting a half left by a crash)"),
+        ]
     }
 
     /// Leg 1, source half on the origin: `SOURCE`/`OUTBOUND` to the jump's bootstrap with the link key as remote
@@ -54,6 +81,22 @@ extension RolloutExecutor {
         return ["key_id": credential.key, "adopted": "false", "cluster_link_id": linkID ?? ""]
     }
 
+    static func previewLeg2(_ playbook: Playbook) -> [PreviewRequest] {
+        let link = playbook.link
+        let masked = RequestPreview.masked
+        return [
+            .kafka(playbook.target, "GET", "/links/\(link.leg2Name)"),
+            .kafka(
+                playbook.target, "POST", "/links?link_name=\(link.leg2Name)",
+                "{source_cluster_id: \(playbook.jump.id), link.mode=DESTINATION, connection.mode=OUTBOUND, "
+                    + "bootstrap.servers=\(playbook.jump.bootstrap), sasl.jaas.config=\(masked) (link key)"
+                    + RequestPreview.options(link.leg2Options) + "}"),
+            .kafka(
+                playbook.target, "PUT", "/links/\(link.leg2Name)/configs:alter",
+                "sasl.jaas.config=\(masked) (only when adopting a link left by a crash)"),
+        ]
+    }
+
     /// Leg 2 on the target: destination-initiated (`DESTINATION`/`OUTBOUND`), reaching out to the public jump
     /// with the link key.
     func leg2(_ stepContext: StepContext) async throws -> [String: String] {
@@ -77,6 +120,15 @@ extension RolloutExecutor {
         try await context.target.createLink(name, sourceClusterID: playbook.jump.id, configs: configs)
         let created = try await context.target.link(name)
         return ["key_id": credential.key, "adopted": "false", "cluster_link_id": created?.clusterLinkID ?? ""]
+    }
+
+    static func previewLinksHealthy(_ playbook: Playbook) -> [PreviewRequest] {
+        let link = playbook.link
+        return [
+            .kafka(playbook.jump, "GET", "/links/\(link.leg1Name)?include_tasks=true"),
+            .kafka(playbook.origin, "GET", "/links/\(link.leg1Name)?include_tasks=true"),
+            .kafka(playbook.target, "GET", "/links/\(link.leg2Name)?include_tasks=true"),
+        ]
     }
 
     /// Both legs `ACTIVE` with `NO_ERROR` and no task in error, or a diagnosis naming the link and the cause.

@@ -53,6 +53,16 @@ public enum Rollout {
         /// True when the run was already complete and nothing was sent anywhere.
         public var alreadyComplete: Bool
         public var sessionKeysMinted: [String]
+        /// Which operation this report is of (a rollout's apply or resume, a teardown, ...).
+        public var operation: OperationKind = .rollout
+        /// A teardown's end-state check, as printed ("the jump holds no key jumpchain minted ...").
+        public var invariant: Invariant?
+    }
+
+    /// An end-state check printed after an operation, like the rollout's one-key invariant.
+    public struct Invariant: Sendable {
+        public var holds: Bool
+        public var line: String
     }
 
     // MARK: Loading
@@ -96,65 +106,94 @@ public enum Rollout {
 
     /// The plan a playbook produces (read-only: at most lists the origin's topics for patterns).
     public static func plan(_ playbook: Playbook, options: Options) async throws(JumpchainError) -> Plan {
-        let context = try makeContext(playbook, runName: playbook.runName, options: options)
-        defer { context.credentials.wipe() }
-        return try RolloutPlanner.plan(playbook, topics: try await selectTopics(playbook, origin: context.origin))
+        try await RunSession.with(playbook, runName: playbook.runName, options: options) {
+            context throws(JumpchainError) in
+            try RolloutPlanner.plan(playbook, topics: try await selectTopics(playbook, origin: context.origin))
+        }
     }
 
     // MARK: Apply and resume
 
     /// Plans and runs a playbook. Refuses to start over an unfinished run of the same name; a finished run is
     /// reported as complete without sending anything anywhere.
-    public static func apply(playbookPath: String, options: Options) async throws(JumpchainError) -> Report {
+    public static func apply(
+        playbookPath: String, prune: Bool = false, options: Options
+    ) async throws(JumpchainError) -> Report {
         let (playbook, _) = try loadPlaybook(playbookPath, environment: options.environment)
         let directory = runDirectory(for: playbook.runName, options: options)
         if RunStore.exists(directory: directory) {
             let store = try openStore(directory)
             let metadata = try wrap { () throws(WorkflowError) in try store.metadata() }
-            if metadata.status == .succeeded {
-                let recorded = try RunManifest.decode(metadata.manifest, run: playbook.runName)
-                guard recorded.playbookHash == playbook.contentHash else {
-                    throw JumpchainError(
-                        .invalidInput,
-                        "run \(playbook.runName) in \(directory) is complete, but \(playbookPath) has changed since "
-                            + "it ran; a finished run is never re-planned: give the changed playbook a new run_name, "
-                            + "or revert the change")
-                }
-                return try report(store: store, directory: directory, failed: [:], alreadyComplete: true, minted: [])
+            let entries = try RunHistory.entries(root: directory)
+            if let teardown = entries.last(where: { $0.kind == .teardown }) {
+                throw JumpchainError(
+                    .invalidInput,
+                    "run \(playbook.runName) in \(directory) was torn down (\(teardown.directory), "
+                        + "\(teardown.status.rawValue)); apply does not build over it: remove \(directory) to build "
+                        + "the chain again")
             }
-            throw JumpchainError(
-                .runUnfinished,
-                "run \(playbook.runName) in \(directory) is unfinished (\(metadata.status.rawValue)); finish it with "
-                    + "`jumpchain resume \(playbook.runName)` (or remove \(directory) to start over)")
+            if let unfinished = entries.last(where: { $0.status != .succeeded }) {
+                throw JumpchainError(
+                    .runUnfinished,
+                    "run \(playbook.runName) in \(directory) has an unfinished \(unfinished.kind.rawValue) "
+                        + "(\(unfinished.status.rawValue)); finish it with `jumpchain resume \(playbook.runName)` (or "
+                        + "remove \(directory) to start over)")
+            }
+            _ = metadata
+            guard let chain = try ChainState.load(entries, run: playbook.runName) else {
+                throw JumpchainError(.runNotFound, "run \(playbook.runName) in \(directory) has no rollout")
+            }
+            if chain.playbookHash == playbook.contentHash, !prune, let last = entries.last {
+                let store = try openStore(last.directory)
+                var report = try report(
+                    store: store, directory: last.directory, failed: [:], alreadyComplete: true, minted: [])
+                report.operation = last.kind
+                return report
+            }
+            // A finished chain and a changed playbook: the difference runs as an update of the same run.
+            return try await Update.apply(
+                playbook, path: playbookPath, root: directory, entries: entries, chain: chain, prune: prune,
+                options: options)
         }
-        let context = try makeContext(playbook, runName: playbook.runName, options: options)
-        defer { context.credentials.wipe() }
-        let topics = try await selectTopics(playbook, origin: context.origin)
-        let plan = try RolloutPlanner.plan(playbook, topics: topics)
-        let manifest = try RunManifest(
-            playbook: playbook, playbookHash: playbook.contentHash, jumpchainVersion: RunManifest.currentVersion
-        ).encoded()
-        let store = try wrap { () throws(WorkflowError) in
-            try RunStore.create(directory: directory, runName: playbook.runName, plan: plan, manifest: manifest)
+        return try await RunSession.with(playbook, runName: playbook.runName, options: options) {
+            context throws(JumpchainError) in
+            let topics = try await selectTopics(playbook, origin: context.origin)
+            let plan = try RolloutPlanner.plan(playbook, topics: topics)
+            let manifest = try RunManifest(
+                operation: .rollout, playbook: playbook, playbookHash: playbook.contentHash
+            ).encoded()
+            let store = try wrap { () throws(WorkflowError) in
+                try RunStore.create(directory: directory, runName: playbook.runName, plan: plan, manifest: manifest)
+            }
+            let result = try await execute(
+                store: store, directory: directory, context: context, plan: plan,
+                executor: RolloutExecutor(context: context, plan: plan), options: options)
+            // A preflight failure changed nothing: leave no run behind, so a corrected playbook can be applied again.
+            if result.status == .failed, result.states[RolloutStep.preflight]?.state == .failed {
+                try? FileManager.default.removeItem(atPath: directory)
+                throw JumpchainError(
+                    .preflightFailed,
+                    "preflight failed; nothing was changed:\n" + (result.failedSteps[RolloutStep.preflight] ?? ""))
+            }
+            return try check(result)
         }
-        let result = try await execute(
-            store: store, directory: directory, context: context, plan: plan, options: options)
-        // A preflight failure changed nothing: leave no run behind, so a corrected playbook can be applied again.
-        if result.status == .failed, result.states[RolloutStep.preflight]?.state == .failed {
-            try? FileManager.default.removeItem(atPath: directory)
-            throw JumpchainError(
-                .preflightFailed,
-                "preflight failed; nothing was changed:\n" + (result.failedSteps[RolloutStep.preflight] ?? ""))
-        }
-        return try check(result)
     }
 
-    /// Resumes a run from its directory: executes the recorded plan with the recorded playbook.
+    /// Resumes a run's latest operation from its directory: executes the recorded plan with the recorded
+    /// playbook, routed by the operation kind its manifest records.
     public static func resume(run: String, options: Options) async throws(JumpchainError) -> Report {
-        let directory = runDirectory(for: run, options: options)
-        guard RunStore.exists(directory: directory) else {
-            throw JumpchainError(.runNotFound, "no run \(run) in \(directory)")
+        let root = runDirectory(for: run, options: options)
+        guard let latest = try RunHistory.entries(root: root).last else {
+            throw JumpchainError(.runNotFound, "no run \(run) in \(root)")
         }
+        switch latest.kind {
+        case .rollout: return try await resumeRollout(run: run, directory: latest.directory, options: options)
+        case .update: return try await Update.resume(run: run, root: root, entry: latest, options: options)
+        case .teardown: return try await Teardown.resume(run: run, root: root, entry: latest, options: options)
+        }
+    }
+
+    static func resumeRollout(run: String, directory: String, options: Options) async throws(JumpchainError) -> Report {
         let store = try openStore(directory)
         let metadata = try wrap { () throws(WorkflowError) in try store.metadata() }
         if metadata.status == .succeeded {
@@ -162,14 +201,20 @@ public enum Rollout {
         }
         let manifest = try RunManifest.decode(metadata.manifest, run: run)
         let plan = try wrap { () throws(WorkflowError) in try store.plan() }
-        let context = try makeContext(manifest.playbook, runName: metadata.name, options: options)
-        defer { context.credentials.wipe() }
-        return try check(
-            try await execute(store: store, directory: directory, context: context, plan: plan, options: options))
+        return try await RunSession.with(manifest.playbook, runName: metadata.name, options: options) {
+            context throws(JumpchainError) in
+            try check(
+                try await execute(
+                    store: store, directory: directory, context: context, plan: plan,
+                    executor: RolloutExecutor(context: context, plan: plan), options: options))
+        }
     }
 
+    /// Runs `executor` over the recorded plan under the run lock. The caller's ``RunSession`` closes the
+    /// context (revoking the session key) after this returns.
     static func execute(
-        store: RunStore, directory: String, context: RolloutContext, plan: Plan, options: Options
+        store: RunStore, directory: String, context: RolloutContext, plan: Plan, executor: some StepExecutor,
+        options: Options
     )
         async throws(JumpchainError) -> Report
     {
@@ -184,9 +229,8 @@ public enum Rollout {
         let runner = Runner(store: store, lock: lock, configuration: configuration, observer: options.observer)
         let outcome: RunOutcome
         do {
-            outcome = try await runner.run(executor: RolloutExecutor(context: context, plan: plan))
+            outcome = try await runner.run(executor: executor)
         } catch {
-            await context.close()
             throw JumpchainError(.runFailed, error.description, cause: error)
         }
         // Whatever happened, the link secret does not outlive this process. A link key that no link half is
@@ -202,7 +246,6 @@ public enum Rollout {
             }
             credential.secret.wipe()
         }
-        await context.close()
         return try report(
             store: store, directory: directory, failed: outcome.failedSteps, alreadyComplete: false,
             minted: await context.sessionKeyIDs())

@@ -3,6 +3,32 @@ import JumpchainHTTP
 import Workflow
 
 extension RolloutExecutor {
+    static func previewPreflight(_ playbook: Playbook) -> [PreviewRequest] {
+        let link = playbook.link
+        var requests: [PreviewRequest] = [
+            .cloud(playbook, "GET", "/iam/v2/api-keys/<operator key>", "(operator principal)"),
+            .cloud(playbook, "GET", "/iam/v2/service-accounts/\(link.serviceAccount)"),
+            .kafka(playbook.origin, "GET", "/topics"), .kafka(playbook.target, "GET", "/topics"),
+            .kafka(playbook.origin, "GET", "/links/\(link.leg1Name)"),
+            .kafka(playbook.target, "GET", "/links/\(link.leg2Name)"),
+        ]
+        requests += RunSession.previewOpen(playbook)
+        requests += [.kafka(playbook.jump, "GET", "/links/\(link.leg1Name)"), .kafka(playbook.jump, "GET", "/topics")]
+        if link.manageACLs {
+            requests.append(
+                .kafka(playbook.jump, "GET", "/acls?principal=User:\(link.serviceAccount)", "(ACLs before the rollout)")
+            )
+            if let principal = link.originPrincipal {
+                requests.append(
+                    .kafka(playbook.origin, "GET", "/acls?principal=\(principal)", "(ACLs before the rollout)"))
+            }
+        } else {
+            requests.append(
+                .kafka(playbook.jump, "GET", "/acls?resource_type=CLUSTER&principal=User:\(link.serviceAccount)"))
+        }
+        return requests
+    }
+
     /// Checks everything that can be checked before the first change: endpoints answer and serve the named
     /// clusters, credentials work, topics exist on the origin, and no foreign object holds our names.
     func preflight(
@@ -97,7 +123,17 @@ extension RolloutExecutor {
             }
         }
         guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
-        return ["origin_topics": String(topicNames.count)]
+        var outputs = ["origin_topics": String(topicNames.count)]
+        if playbook.link.manageACLs {
+            // The link principals' ACLs before jumpchain adds any: `destroy` deletes only what was not here.
+            let principal = "User:\(playbook.link.serviceAccount)"
+            outputs[Self.jumpACLsBefore] = ACLRecord.encode(try await jump.listACLs(principal: principal))
+            if let originPrincipal = playbook.link.originPrincipal {
+                outputs[Self.originACLsBefore] = ACLRecord.encode(
+                    try await context.origin.listACLs(principal: originPrincipal))
+            }
+        }
+        return outputs
     }
 
     var canaryTopicName: String? {
@@ -113,30 +149,67 @@ extension RolloutExecutor {
 
     // MARK: ACLs
 
+    /// Preflight outputs: the link principals' ACL bindings before the rollout changed anything.
+    static let jumpACLsBefore = "jump_acls_before"
+    static let originACLsBefore = "origin_acls_before"
+
+    static func previewJumpACLs(_ playbook: Playbook) -> [PreviewRequest] {
+        let principal = "User:\(playbook.link.serviceAccount)"
+        return [
+            .kafka(playbook.jump, "GET", "/acls?principal=\(principal)"),
+            .kafka(
+                playbook.jump, "POST", "/acls:batch",
+                "(missing of: ALTER, DESCRIBE on CLUSTER kafka-cluster; READ, DESCRIBE, DESCRIBE_CONFIGS on each jump "
+                    + "mirror topic, for \(principal))"),
+        ]
+    }
+
+    static func previewOriginACLs(_ playbook: Playbook) -> [PreviewRequest] {
+        let principal = playbook.link.originPrincipal ?? "<origin principal>"
+        return [
+            .kafka(playbook.origin, "GET", "/acls?principal=\(principal)"),
+            .kafka(
+                playbook.origin, "POST", "/acls:batch",
+                "(missing of: DESCRIBE on the CLUSTER; READ, DESCRIBE, DESCRIBE_CONFIGS on the topics, for \(principal))"
+            ),
+        ]
+    }
+
     /// What the link principal needs on the jump: ALTER on the cluster (the source half authenticates to it)
     /// and READ, DESCRIBE, DESCRIBE_CONFIGS on the jump mirrors (leg 2 reads them with the link key).
     func jumpACLs(report: @escaping @Sendable (String) -> Void) async throws -> [String: String] {
         let principal = "User:\(context.playbook.link.serviceAccount)"
+        let wanted = Self.wantedJumpACLs(context.playbook, jumpMirrors: topics.map { mirrorNames($0).jump })
+        let jump = try await context.jump(report: report)
+        return try await ensureACLs(wanted, on: jump, principal: principal)
+    }
+
+    static func wantedJumpACLs(_ playbook: Playbook, jumpMirrors: [String]) -> [ACLBinding] {
+        let principal = "User:\(playbook.link.serviceAccount)"
         var wanted = [
             ACLBinding(
                 resourceType: "CLUSTER", resourceName: "kafka-cluster", principal: principal, operation: "ALTER"),
             ACLBinding(
                 resourceType: "CLUSTER", resourceName: "kafka-cluster", principal: principal, operation: "DESCRIBE"),
         ]
-        for topic in topics {
-            let name = mirrorNames(topic).jump
+        for name in jumpMirrors {
             for operation in ["READ", "DESCRIBE", "DESCRIBE_CONFIGS"] {
                 wanted.append(
                     ACLBinding(resourceType: "TOPIC", resourceName: name, principal: principal, operation: operation))
             }
         }
-        let jump = try await context.jump(report: report)
-        return try await ensureACLs(wanted, on: jump, principal: principal)
+        return wanted
     }
 
     /// READ, DESCRIBE, DESCRIBE_CONFIGS on the origin topics for the principal behind leg 1's local credentials.
     func originACLs() async throws -> [String: String] {
         guard let principal = context.playbook.link.originPrincipal else { return ["created": "0"] }
+        return try await ensureACLs(
+            Self.wantedOriginACLs(context.playbook, topics: topics), on: context.origin, principal: principal)
+    }
+
+    static func wantedOriginACLs(_ playbook: Playbook, topics: [String]) -> [ACLBinding] {
+        guard let principal = playbook.link.originPrincipal else { return [] }
         var wanted: [ACLBinding] = [
             ACLBinding(
                 resourceType: "CLUSTER", resourceName: "kafka-cluster", principal: principal, operation: "DESCRIBE")
@@ -147,7 +220,7 @@ extension RolloutExecutor {
                     ACLBinding(resourceType: "TOPIC", resourceName: topic, principal: principal, operation: operation))
             }
         }
-        return try await ensureACLs(wanted, on: context.origin, principal: principal)
+        return wanted
     }
 
     /// Observe-then-act: creates only the bindings that are missing.
@@ -159,6 +232,12 @@ extension RolloutExecutor {
         let existing = Set(try await client.listACLs(principal: principal))
         let missing = wanted.filter { !existing.contains($0) }
         try await client.createACLs(missing)
-        return ["created": String(missing.count), "present": String(wanted.count - missing.count)]
+        // What this step created is recorded so that `destroy` removes exactly that. A re-run after a crash
+        // between the create and this record sees its own bindings as present: `destroy` of such a run
+        // leaves them (they are listed by `destroy --dry-run`).
+        return [
+            "created": String(missing.count), "present": String(wanted.count - missing.count),
+            ACLRecord.outputKey: ACLRecord.encode(missing),
+        ]
     }
 }

@@ -3,6 +3,20 @@ import JumpchainHTTP
 import Workflow
 
 extension RolloutExecutor {
+    static func previewMirror(_ step: StepSpec, _ playbook: Playbook, onTarget: Bool) -> [PreviewRequest] {
+        let cluster = onTarget ? playbook.target : playbook.jump
+        let link = onTarget ? playbook.link.leg2Name : playbook.link.leg1Name
+        let source = step.parameters["source_topic"] ?? ""
+        let mirror = step.parameters["mirror_topic"] ?? source
+        return [
+            .kafka(cluster, "GET", "/links/\(link)/mirrors/\(mirror)", "(until ACTIVE)"),
+            .kafka(cluster, "GET", "/topics/\(mirror)", "(only when no mirror exists yet)"),
+            .kafka(
+                cluster, "POST", "/links/\(link)/mirrors",
+                "{source_topic_name: \(source)\(mirror == source ? "" : ", mirror_topic_name: \(mirror)")}"),
+        ]
+    }
+
     /// A mirror topic on the jump (over leg 1) or on the target (over leg 2, mirroring the jump's mirror),
     /// waited to `ACTIVE`.
     func mirror(
@@ -51,6 +65,14 @@ extension RolloutExecutor {
         ]
     }
 
+    static func previewCanaryTopic(_ step: StepSpec, _ playbook: Playbook) -> [PreviewRequest] {
+        let name = step.parameters["topic"] ?? playbook.verify.canaryTopic
+        return [
+            .kafka(playbook.origin, "GET", "/topics/\(name)"),
+            .kafka(playbook.origin, "POST", "/topics", "{topic_name: \(name), partitions_count: 1} (unless it exists)"),
+        ]
+    }
+
     /// The canary topic on the origin (one partition), mirrored through both hops like any other topic.
     func canaryTopic(_ step: StepSpec) async throws -> [String: String] {
         let name = step.parameters["topic"] ?? context.playbook.verify.canaryTopic
@@ -59,6 +81,26 @@ extension RolloutExecutor {
             return ["topic": name, "created": "true"]
         }
         return ["topic": name, "created": "false"]
+    }
+
+    static func previewVerify(_ playbook: Playbook) -> [PreviewRequest] {
+        let link = playbook.link
+        var requests: [PreviewRequest] = [
+            .kafka(playbook.jump, "GET", "/links/\(link.leg1Name)?include_tasks=true"),
+            .kafka(playbook.origin, "GET", "/links/\(link.leg1Name)?include_tasks=true"),
+            .kafka(playbook.target, "GET", "/links/\(link.leg2Name)?include_tasks=true"),
+            .kafka(
+                playbook.jump, "GET", "/links/\(link.leg1Name)/mirrors/<mirror>",
+                "(mirror_lags, until lag ≤ \(playbook.verify.maxLag))"),
+            .kafka(
+                playbook.target, "GET", "/links/\(link.leg2Name)/mirrors/<mirror>",
+                "(mirror_lags, until lag ≤ \(playbook.verify.maxLag))"),
+        ]
+        if playbook.verify.canary {
+            let canary = playbook.verify.canaryTopic
+            requests.append(.kafka(playbook.origin, "POST", "/topics/\(canary)/records", "(one canary record)"))
+        }
+        return requests
     }
 
     /// Every mirror `ACTIVE` on both hops, with per-partition lag reported; passes when the end-to-end lag is

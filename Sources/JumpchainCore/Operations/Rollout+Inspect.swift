@@ -15,28 +15,64 @@ extension Rollout {
         public var report: VerificationReport?
         public var liveError: String?
         public var sessionKeysMinted: [String]
+        /// The run's later operations (a teardown, ...), oldest first, each with its own plan and step states.
+        public var operations: [OperationStatus] = []
+    }
+
+    /// One later operation of a run, as `status` and `graph` show it.
+    public struct OperationStatus: Sendable {
+        public var kind: OperationKind
+        public var directory: String
+        public var runStatus: RunStatus
+        public var plan: Plan
+        public var states: [String: StepRecord]
     }
 
     /// Step states from the run directory and, with `live`, one observation of the chain from Confluent
     /// (through a jump session key that is revoked before this returns).
+    /// A run's first operation is its `status` proper; later ones are listed in ``Status/operations``.
     public static func status(run: String, live: Bool, options: Options) async throws(JumpchainError) -> Status {
-        let (store, directory, metadata, manifest) = try openRun(run, options: options)
+        let root = runDirectory(for: run, options: options)
+        var entries = try RunHistory.entries(root: root)
+        guard !entries.isEmpty else { throw JumpchainError(.runNotFound, "no run \(run) in \(root)") }
+        let first = entries.removeFirst()
+        let (store, directory, metadata, manifest) = try openRun(first.directory, run: run)
         let plan = try wrap { () throws(WorkflowError) in try store.plan() }
         let states = try wrap { () throws(WorkflowError) in try store.stepRecords() }
         var status = Status(
             runName: metadata.name, directory: directory, runStatus: metadata.status, plan: plan, states: states,
             report: nil, liveError: nil, sessionKeysMinted: [])
-        guard live else { return status }
-        let context = try makeContext(manifest.playbook, runName: metadata.name, options: options)
-        defer { context.credentials.wipe() }
-        do {
-            let verifier = try await context.verifier(for: plan)
-            status.report = await verifier.verifyOnce(threshold: Int64(manifest.playbook.verify.maxLag))
-        } catch {
-            status.liveError = "\(error)"
+        for entry in entries {
+            let store = try openStore(entry.directory)
+            status.operations.append(
+                OperationStatus(
+                    kind: entry.kind, directory: entry.directory, runStatus: entry.status,
+                    plan: try wrap { () throws(WorkflowError) in try store.plan() },
+                    states: try wrap { () throws(WorkflowError) in try store.stepRecords() }))
         }
-        await context.close()
-        status.sessionKeysMinted = await context.sessionKeyIDs()
+        // A torn-down chain has nothing left to observe.
+        guard live, manifest.operation == .rollout, !entries.contains(where: { $0.kind == .teardown }),
+            let chain = try ChainState.load([first] + entries, run: run)
+        else {
+            return status
+        }
+        let chainPlan = try chain.topologyPlan()
+        let (report, liveError, minted) = try await RunSession.with(
+            chain.playbook, runName: metadata.name, options: options
+        ) { context throws(JumpchainError) in
+            var report: VerificationReport?
+            var liveError: String?
+            do {
+                let verifier = try await context.verifier(for: chainPlan)
+                report = await verifier.verifyOnce(threshold: Int64(chain.playbook.verify.maxLag))
+            } catch {
+                liveError = "\(error)"
+            }
+            return (report, liveError, await context.sessionKeyIDs())
+        }
+        status.report = report
+        status.liveError = liveError
+        status.sessionKeysMinted = minted
         return status
     }
 
@@ -54,12 +90,35 @@ extension Rollout {
         run: String, timeout: Duration?, canary: Bool, watch: Duration? = nil, rounds: Int? = nil,
         failFast: Bool = false, onCanary: (@Sendable (CanaryResult) -> Void)? = nil, options: Options
     ) async throws(JumpchainError) -> Verification {
-        let (store, _, metadata, manifest) = try openRun(run, options: options)
-        let plan = try wrap { () throws(WorkflowError) in try store.plan() }
-        let playbook = manifest.playbook
-        let context = try makeContext(playbook, runName: metadata.name, options: options)
-        defer { context.credentials.wipe() }
+        let root = runDirectory(for: run, options: options)
+        let (_, _, metadata, _) = try openRun(root, run: run)
+        // The chain as its operations left it: the rollout's topics plus those updates added.
+        let entries = try RunHistory.entries(root: root)
+        if let teardown = entries.last(where: { $0.kind == .teardown }) {
+            throw JumpchainError(
+                .invalidInput,
+                "run \(run) was torn down (\(teardown.directory), \(teardown.status.rawValue)): there is no chain to verify"
+            )
+        }
+        guard let chain = try ChainState.load(entries, run: run) else {
+            throw JumpchainError(.runNotFound, "run \(run) in \(root) has no rollout to verify")
+        }
+        let plan = try chain.topologyPlan()
+        let playbook = chain.playbook
         let limit = timeout ?? playbook.verify.timeout
+        return try await RunSession.with(playbook, runName: metadata.name, options: options) {
+            context throws(JumpchainError) in
+            try await verify(
+                run: run, context: context, plan: plan, limit: limit, canary: canary, watch: watch, rounds: rounds,
+                failFast: failFast, onCanary: onCanary, options: options)
+        }
+    }
+
+    static func verify(
+        run: String, context: RolloutContext, plan: Plan, limit: Duration, canary: Bool, watch: Duration?,
+        rounds: Int?, failFast: Bool, onCanary: (@Sendable (CanaryResult) -> Void)?, options: Options
+    ) async throws(JumpchainError) -> Verification {
+        let playbook = context.playbook
         do {
             let verifier = try await context.verifier(for: plan)
             let report = await verifier.verify(
@@ -81,36 +140,19 @@ extension Rollout {
                     results = [result]
                 }
             }
-            await context.close()
             return Verification(report: report, canary: results)
         } catch let error as JumpchainError {
-            await context.close()
             throw error
         } catch {
-            await context.close()
             throw JumpchainError(.remote, "verify \(run): \(error)", cause: error)
         }
     }
 
-    static func makeContext(
-        _ playbook: Playbook, runName: String, options: Options
-    ) throws(JumpchainError)
-        -> RolloutContext
-    {
-        let credentials = try RolloutCredentials.resolve(
-            playbook, environment: options.environment,
-            stdin: options.stdin ?? StdinSecrets(order: playbook.stdinOrder))
-        return RolloutContext(
-            playbook: playbook, credentials: credentials, runName: runName, timing: options.timing,
-            retryObserver: options.notice)
-    }
-
     static func openRun(
-        _ run: String, options: Options
+        _ directory: String, run: String
     ) throws(JumpchainError) -> (
         RunStore, String, RunMetadata, RunManifest
     ) {
-        let directory = runDirectory(for: run, options: options)
         guard RunStore.exists(directory: directory) else {
             throw JumpchainError(.runNotFound, "no run \(run) in \(directory)")
         }
@@ -129,8 +171,15 @@ extension Rollout {
     ) async throws(JumpchainError)
         -> [String]
     {
-        let context = try makeContext(playbook, runName: playbook.runName, options: options)
-        defer { context.credentials.wipe() }
+        try await RunSession.with(playbook, runName: playbook.runName, options: options) {
+            context throws(JumpchainError) in
+            try await validate(playbook, plan: plan, context: context, options: options)
+        }
+    }
+
+    static func validate(
+        _ playbook: Playbook, plan: Plan, context: RolloutContext, options: Options
+    ) async throws(JumpchainError) -> [String] {
         let executor = RolloutExecutor(context: context, plan: plan)
         var findings: [String] = []
         do {
@@ -143,10 +192,8 @@ extension Rollout {
                     + executor.options(playbook.link.leg1Options), validateOnly: true, validateLink: false)
             findings.append("jump \(playbook.jump.id): validate_only create of \(playbook.link.leg1Name) accepted")
         } catch {
-            await context.close()
             throw JumpchainError(.preflightFailed, "validation failed; nothing was changed:\n\(error)", cause: error)
         }
-        await context.close()
         return findings
     }
 }

@@ -1,0 +1,156 @@
+import ConfluentAPI
+import Foundation
+public import Workflow
+
+/// A run's operations, oldest first: the rollout that built the chain lives in the run directory itself,
+/// every later operation (a teardown, ...) in `<run-dir>/operations/<NNN>-<kind>/` with its own store, plan
+/// and manifest, so a run keeps its whole history and `resume`, `status` and `graph` can route any of them.
+public enum RunHistory {
+    public struct Entry: Sendable {
+        /// 0 for the operation in the run directory itself, then 1, 2, ... in `operations/`.
+        public var index: Int
+        public var directory: String
+        public var kind: OperationKind
+        public var status: RunStatus
+    }
+
+    static let operationsFolder = "operations"
+
+    /// Every operation of the run in `root`, oldest first (empty when there is no run).
+    public static func entries(root: String) throws(JumpchainError) -> [Entry] {
+        var entries: [Entry] = []
+        if RunStore.exists(directory: root) {
+            entries.append(try entry(index: 0, directory: root))
+        }
+        let folder = (root as NSString).appendingPathComponent(operationsFolder)
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+        for name in names {
+            guard let index = Int(name.prefix(while: \.isNumber)) else { continue }
+            let directory = (folder as NSString).appendingPathComponent(name)
+            guard RunStore.exists(directory: directory) else { continue }
+            entries.append(try entry(index: index, directory: directory))
+        }
+        return entries
+    }
+
+    /// The directory for a new operation of `kind` after `entries`.
+    static func newDirectory(root: String, kind: OperationKind, after entries: [Entry]) -> String {
+        let index = (entries.map(\.index).max() ?? 0) + 1
+        let name = String(format: "%03d-%@", index, kind.rawValue)
+        return ((root as NSString).appendingPathComponent(operationsFolder) as NSString).appendingPathComponent(name)
+    }
+
+    private static func entry(index: Int, directory: String) throws(JumpchainError) -> Entry {
+        let store = try Rollout.openStore(directory)
+        let metadata = try Rollout.wrap { () throws(WorkflowError) in try store.metadata() }
+        let manifest = try RunManifest.decode(metadata.manifest, run: metadata.name)
+        return Entry(index: index, directory: directory, kind: manifest.operation, status: metadata.status)
+    }
+}
+
+/// The chain as a run's succeeded operations left it: the latest playbook, the mirrored topics (the rollout's,
+/// plus those updates added, minus those they pruned) and the ACL bindings jumpchain created.
+struct ChainState {
+    var playbook: Playbook
+    var playbookHash: String
+    /// Mirrored topics, canary included, with their names on each hop.
+    var topics: [ChainTopology.ChainTopic]
+    var originCanaryCreated = false
+    var jumpACLs: [ACLBinding] = []
+    var originACLs: [ACLBinding] = []
+    var aclsUnknown: String?
+
+    /// The chain's topics as a plan of `mirror-target` steps (what the verifier and the canary read).
+    func topologyPlan() throws(JumpchainError) -> Plan {
+        let steps = topics.map { topic in
+            StepSpec(
+                id: "\(RolloutStep.mirrorTarget):\(topic.origin)", kind: RolloutStep.mirrorTarget,
+                parameters: [
+                    "topic": topic.origin, "source_topic": topic.jumpMirror, "mirror_topic": topic.targetMirror,
+                ])
+        }
+        do {
+            return try Plan(steps: steps)
+        } catch {
+            throw JumpchainError(.internalError, "the chain's topics make no valid plan: \(error)", cause: error)
+        }
+    }
+
+    /// Mirror topics a plan's `mirror-target` steps name.
+    static func topics(of plan: Plan) -> [ChainTopology.ChainTopic] {
+        plan.steps.filter { $0.kind == RolloutStep.mirrorTarget }.compactMap { step -> ChainTopology.ChainTopic? in
+            guard let topic = step.parameters["topic"], let jumpMirror = step.parameters["source_topic"],
+                let targetMirror = step.parameters["mirror_topic"]
+            else { return nil }
+            return ChainTopology.ChainTopic(origin: topic, jumpMirror: jumpMirror, targetMirror: targetMirror)
+        }
+    }
+
+    /// Folds the run's rollout and succeeded (or, for ACL bookkeeping, started) updates; nil without a rollout.
+    static func load(_ entries: [RunHistory.Entry], run: String) throws(JumpchainError) -> ChainState? {
+        var state: ChainState?
+        for entry in entries where entry.kind != .teardown {
+            let (store, _, _, manifest) = try Rollout.openRun(entry.directory, run: run)
+            let plan = try Rollout.wrap { () throws(WorkflowError) in try store.plan() }
+            let records = try Rollout.wrap { () throws(WorkflowError) in try store.stepRecords() }
+            let playbook = manifest.playbook
+            switch entry.kind {
+            case .rollout:
+                var chain = ChainState(
+                    playbook: playbook, playbookHash: manifest.playbookHash, topics: topics(of: plan))
+                chain.originCanaryCreated = records[RolloutStep.canaryTopic]?.outputs["created"] == "true"
+                chain.addACLs(plan: plan, records: records, playbook: playbook, topics: chain.topics)
+                state = chain
+            case .update:
+                guard var chain = state else { continue }
+                let added = topics(of: plan).filter { !chain.topics.map(\.origin).contains($0.origin) }
+                // What an update created counts even when it has not finished: destroy must remove it.
+                chain.addACLs(plan: plan, records: records, playbook: playbook, topics: added)
+                chain.topics += added
+                if entry.status == .succeeded {
+                    let pruned = Set(
+                        plan.steps.filter { $0.kind == UpdateStep.Kind.pruneJump.rawValue }.compactMap {
+                            $0.parameters["topic"]
+                        })
+                    chain.topics.removeAll { pruned.contains($0.origin) }
+                    chain.playbook = playbook
+                    chain.playbookHash = manifest.playbookHash
+                }
+                state = chain
+            case .teardown:
+                continue
+            }
+        }
+        return state
+    }
+
+    /// The ACLs an operation created: what it wanted minus what its preflight saw before (robust to a crash
+    /// between the create and its record), or the ACL steps' own record for runs of older versions.
+    mutating func addACLs(
+        plan: Plan, records: [String: StepRecord], playbook: Playbook, topics: [ChainTopology.ChainTopic]
+    ) {
+        guard playbook.link.manageACLs else { return }
+        let preflight = records[RolloutStep.preflight]
+        guard preflight?.state == .succeeded else { return }  // nothing was created before preflight passed
+        if let before = preflight?.outputs[RolloutExecutor.jumpACLsBefore] {
+            let existing = Set(ACLRecord.decode(before)).union(jumpACLs)
+            jumpACLs += RolloutExecutor.wantedJumpACLs(playbook, jumpMirrors: topics.map(\.jumpMirror))
+                .filter { !existing.contains($0) }
+            if plan[RolloutStep.originACLs] != nil {
+                let existingOrigin = Set(ACLRecord.decode(preflight?.outputs[RolloutExecutor.originACLsBefore] ?? ""))
+                    .union(originACLs)
+                originACLs += RolloutExecutor.wantedOriginACLs(playbook, topics: topics.map(\.origin))
+                    .filter { !existingOrigin.contains($0) }
+            }
+            return
+        }
+        let jump = records[RolloutStep.jumpACLs]?.outputs[ACLRecord.outputKey]
+        if jump == nil, records[RolloutStep.jumpACLs]?.state == .succeeded {
+            aclsUnknown =
+                "this run was made by an older jumpchain that did not record which ACLs it created: none is deleted"
+            return
+        }
+        jumpACLs += ACLRecord.decode(jump ?? "")
+        originACLs += ACLRecord.decode(records[RolloutStep.originACLs]?.outputs[ACLRecord.outputKey] ?? "")
+    }
+}
