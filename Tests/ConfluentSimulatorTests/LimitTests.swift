@@ -117,6 +117,35 @@ struct LimitTests {
         #expect(reply.json["message"]?.stringValue?.contains("limit of 10000 ACLs") == true)
     }
 
+    @Test func aStalledUploadDoesNotStallTheWorld() async throws {
+        let world = try await DemoWorld.start()
+        defer { Task { await world.stop() } }
+        // A request that announces 1 MiB and sends 10 bytes, held open: its body is awaited outside the world
+        // lock, so every listener, its own included, keeps answering meanwhile.
+        let url = URL(string: world.api(Demo.origin))!
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(url.port!).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        try #require(connected == 0)
+        let head =
+            "POST \(url.path)/topics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            + "Content-Length: 1048576\r\n\r\n{\"topic_na"
+        _ = head.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+        for (cluster, cred) in [(Demo.origin, world.origin), (Demo.target, world.target)] {
+            let reply = try await SimHTTP.send("GET", world.api(cluster) + "/topics", cred: cred, timeout: .seconds(10))
+            #expect(reply.status == 200)
+        }
+        #expect(try await SimHTTP.send("GET", world.control("/iam/v2/api-keys"), cred: world.cloud).status == 200)
+    }
+
     @Test func forgedPageTokenCannotOverflow() async throws {
         let world = try await DemoWorld.start()
         defer { Task { await world.stop() } }
