@@ -56,7 +56,7 @@ for name, document_name, url, key, include in PLAN:
     document = yaml.safe_load(open(source))
     if document_name == "kafkarest-v3" and deviations(document_name, document) == 0:
         sys.exit("fuzz-sim-plan: the link-config schema moved; update deviations() to the new document")
-    target = os.path.join(work, "specs", document_name + ".yaml")
+    target = os.path.abspath(os.path.join(work, "specs", document_name + ".yaml"))
     with open(target, "w") as out:
         yaml.safe_dump(document, out, sort_keys=False)
     print("\t".join([name, target, url, f'{key["id"]}:{key["secret"]}', include]))

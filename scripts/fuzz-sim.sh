@@ -49,7 +49,7 @@ bin="$(swift build --show-bin-path)/jumpchain"
 rm -f "$WORK/sim-connection.json"
 "$bin" sim --scenario jump-demo --connection-file "$WORK/sim-connection.json" >"$WORK/sim.log" 2>&1 &
 sim=$!
-trap 'kill "$sim" 2>/dev/null || true; wait "$sim" 2>/dev/null || true' EXIT
+trap 'kill "$sim" 2>/dev/null || true; wait "$sim" 2>/dev/null || true; rm -f "$WORK/sim-connection.json"' EXIT
 for _ in $(seq 1 100); do
     [ -s "$WORK/sim-connection.json" ] && break
     kill -0 "$sim" 2>/dev/null || { cat "$WORK/sim.log"; echo "fuzz-sim: the simulator did not start"; exit 1; }
@@ -63,12 +63,13 @@ started=$(date +%s)
 failed=0
 while IFS=$'\t' read -r name spec url auth include; do
     echo "fuzz-sim: $name ($url, operations matching $include)"
-    if ! "$WORK/venv/bin/schemathesis" --config-file "$WORK/schemathesis.toml" run "$spec" --url "$url" --auth "$auth" \
+    # Run from $WORK: schemathesis keeps its cache (.schemathesis/) in the working directory.
+    if ! (cd "$WORK" && venv/bin/schemathesis --config-file schemathesis.toml run "$spec" --url "$url" --auth "$auth" \
         --include-path-regex "$include" \
         --checks not_a_server_error,response_schema_conformance,content_type_conformance \
         --phases examples,coverage,fuzzing --mode positive --max-examples "$EXAMPLES" --seed "$SEED" \
         --workers 1 --request-timeout 10 --generation-database none --no-color --output-truncate true \
-        >"$WORK/$name.log" 2>&1; then
+        >"$name.log" 2>&1); then
         failed=1
         tail -60 "$WORK/$name.log"
     else
