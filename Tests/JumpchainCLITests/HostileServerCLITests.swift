@@ -70,7 +70,8 @@ extension BinaryTests {
             body += [UInt8](repeating: UInt8(ascii: " "), count: 33 << 20)
             body += Array("]}".utf8)
             try await expectRefused(
-                .init(headers: [("Content-Type", "application/json")], body: body), mentions: ["exceeds the limit"])
+                .init(headers: [("Content-Type", "application/json")], body: body),
+                mentions: ["exceeds the limit", "answered with more than jumpchain accepts"])
         }
 
         @Test("bytes trickled past every timeout")
