@@ -98,6 +98,12 @@ let package = Package(
             dependencies: ["Workflow"],
             swiftSettings: swiftSettings
         ),
+        // libFuzzer harness over the playbook reader, decoder, secret references and properties (`make fuzz`).
+        .executableTarget(
+            name: "PlaybookFuzzer",
+            dependencies: ["JumpchainCore"],
+            swiftSettings: swiftSettings
+        ),
         // Measures the engine: durable transitions per second, resume latency, peak RSS (`make bench`).
         .executableTarget(
             name: "WorkflowBenchmark",

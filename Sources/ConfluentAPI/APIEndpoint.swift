@@ -83,9 +83,37 @@ public struct APIEndpoint: Sendable {
         do {
             return try JSONDecoder().decode(T.self, from: Data(response.body))
         } catch {
+            // A 2xx carrying an error body (a misbehaving proxy or server) is reported as what it says.
+            let (apiCode, serverMessage) = ConfluentAPIError.decodeErrorBody(response.body)
+            let message =
+                serverMessage.map { "HTTP \(response.status) with an error body instead of \(T.self): \($0)" }
+                ?? "could not decode the response as \(T.self): \(Self.describe(error))"
             throw ConfluentAPIError(
-                code: .decoding, message: "could not decode the response as \(T.self): \(error)", endpoint: label,
-                request: request, status: response.status)
+                code: .decoding, message: Redactor.redact(text: message, credentials: [credential]), endpoint: label,
+                request: request, status: response.status, apiErrorCode: apiCode)
+        }
+    }
+
+    /// A one-line reason for a decoding failure: which field, and what was wrong with it.
+    static func describe(_ error: any Error) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            let text = keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return text.isEmpty ? "the body" : String(text.drop { $0 == "." })
+        }
+        guard let error = error as? DecodingError else { return "\(error)" }
+        switch error {
+        case .typeMismatch(let type, let context):
+            return "\(path(context.codingPath)): expected \(type)"
+        case .valueNotFound(let type, let context):
+            return "\(path(context.codingPath)): expected \(type), found null"
+        case .keyNotFound(let key, let context):
+            return "\(path(context.codingPath + [key])): missing"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty
+                ? "not valid JSON (truncated, or not UTF-8)"
+                : "\(path(context.codingPath)): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
         }
     }
 

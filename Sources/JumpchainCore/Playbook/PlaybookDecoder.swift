@@ -297,7 +297,15 @@ struct PlaybookDecoder {
         var ok = true
         var names: [String] = []
         var seen: Set<String> = []
-        for (index, node) in (reader.list(fields["names"], field: "topics.names") ?? []).enumerated() {
+        var listed = reader.list(fields["names"], field: "topics.names") ?? []
+        if listed.count > PlaybookLimits.maxTopicNames {
+            reader.error(
+                "`topics.names` lists \(listed.count) topics; the limit is \(PlaybookLimits.maxTopicNames): select "
+                    + "larger sets with `topics.patterns` (and `topics.exclude`)", at: fields["names"]?.mark)
+            listed = []
+            ok = false
+        }
+        for (index, node) in listed.enumerated() {
             let field = "topics.names[\(index)]"
             guard let text = reader.string(node, field: field) else {
                 if YAMLReader.isNull(node) { reader.error("`\(field)` is empty", at: node.mark) }

@@ -10,6 +10,13 @@ public enum PlaybookLoader {
     public static func load(
         path: String, environment: [String: String]? = nil
     ) throws(PlaybookError) -> (Playbook, [Diagnostic]) {
+        // The size first, so that a huge file is refused before it is read into memory.
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int,
+            let problem = PlaybookLimits.sizeProblem(byteCount: size, file: path)
+        {
+            throw PlaybookError(
+                code: .invalidPlaybook, message: "\(path): the playbook is too large", diagnostics: [problem])
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PlaybookError(code: .fileUnreadable, message: "cannot read playbook `\(path)`")
         }
@@ -23,6 +30,12 @@ public enum PlaybookLoader {
     public static func load(
         text: String, file: String, environment: [String: String]? = nil
     ) throws(PlaybookError) -> (Playbook, [Diagnostic]) {
+        if let problem = PlaybookLimits.sizeProblem(byteCount: text.utf8.count, file: file)
+            ?? PlaybookLimits.nestingProblem(text, file: file)
+        {
+            throw PlaybookError(
+                code: .invalidPlaybook, message: "\(file): 1 error in the playbook", diagnostics: [problem])
+        }
         let reader = YAMLReader(file: file, environment: environment ?? ProcessInfo.processInfo.environment)
         let url = URL(fileURLWithPath: file)
         let decoder = PlaybookDecoder(
