@@ -20,6 +20,14 @@ extension Rollout {
     /// Step states from the run directory and, with `live`, one observation of the chain from Confluent
     /// (through a jump session key that is revoked before this returns).
     public static func status(run: String, live: Bool, options: Options) async throws(JumpchainError) -> Status {
+        try await Interruption.run(
+            enabled: options.handleSignals && live, hint: "the session key it minted was revoked"
+        ) { () async throws(JumpchainError) -> Status in
+            try await statusNow(run: run, live: live, options: options)
+        }
+    }
+
+    static func statusNow(run: String, live: Bool, options: Options) async throws(JumpchainError) -> Status {
         let (store, directory, metadata, manifest) = try openRun(run, options: options)
         let plan = try wrap { () throws(WorkflowError) in try store.plan() }
         let states = try wrap { () throws(WorkflowError) in try store.stepRecords() }
@@ -50,9 +58,28 @@ extension Rollout {
     /// Polls until every link half is healthy, every mirror ACTIVE and end-to-end lag ≤ the playbook's threshold,
     /// or the timeout passes; then, with `canary`, sends canary rounds (`watch`: every `interval`, until
     /// `rounds` or the first failure with `failFast`).
+    ///
+    /// The timeout is a deadline for the whole command (the watch's rounds excepted): every request gets at most
+    /// what is left of it (``RequestDeadline``), so an unreachable cluster cannot make it wait longer.
+    /// `onRound` is told each verification round's report, for a progress line.
     public static func verify(
         run: String, timeout: Duration?, canary: Bool, watch: Duration? = nil, rounds: Int? = nil,
-        failFast: Bool = false, onCanary: (@Sendable (CanaryResult) -> Void)? = nil, options: Options
+        failFast: Bool = false, onCanary: (@Sendable (CanaryResult) -> Void)? = nil,
+        onRound: (@Sendable (VerificationReport) -> Void)? = nil, options: Options
+    ) async throws(JumpchainError) -> Verification {
+        try await Interruption.run(
+            enabled: options.handleSignals, hint: "the session key it minted was revoked"
+        ) { () async throws(JumpchainError) -> Verification in
+            try await verifyNow(
+                run: run, timeout: timeout, canary: canary, watch: watch, rounds: rounds, failFast: failFast,
+                onCanary: onCanary, onRound: onRound, options: options)
+        }
+    }
+
+    static func verifyNow(
+        run: String, timeout: Duration?, canary: Bool, watch: Duration?, rounds: Int?,
+        failFast: Bool, onCanary: (@Sendable (CanaryResult) -> Void)?,
+        onRound: (@Sendable (VerificationReport) -> Void)?, options: Options
     ) async throws(JumpchainError) -> Verification {
         let (store, _, metadata, manifest) = try openRun(run, options: options)
         let plan = try wrap { () throws(WorkflowError) in try store.plan() }
@@ -60,10 +87,14 @@ extension Rollout {
         let context = try makeContext(playbook, runName: metadata.name, options: options)
         defer { context.credentials.wipe() }
         let limit = timeout ?? playbook.verify.timeout
+        let deadline = ContinuousClock.now + limit
         do {
-            let verifier = try await context.verifier(for: plan)
-            let report = await verifier.verify(
-                until: limit, threshold: Int64(playbook.verify.maxLag), pollInterval: options.timing.statePollInterval)
+            let report = try await RequestDeadline.$current.withValue(deadline) {
+                let verifier = try await context.verifier(for: plan)
+                return await verifier.verify(
+                    until: deadline - ContinuousClock.now, threshold: Int64(playbook.verify.maxLag),
+                    pollInterval: options.timing.statePollInterval, onRound: onRound)
+            }
             var results: [CanaryResult] = []
             if canary {
                 guard let probe = try await context.canaryProbe(for: plan) else {
@@ -76,7 +107,10 @@ extension Rollout {
                         interval: watch, rounds: rounds, failFast: failFast, timeout: limit,
                         pollInterval: options.timing.statePollInterval, onRound: { onCanary?($0) })
                 } else {
-                    let result = await probe.run(timeout: limit, pollInterval: options.timing.statePollInterval)
+                    let left = max(deadline - ContinuousClock.now, .zero)
+                    let result = await RequestDeadline.$current.withValue(deadline) {
+                        await probe.run(timeout: left, pollInterval: options.timing.statePollInterval)
+                    }
                     onCanary?(result)
                     results = [result]
                 }
@@ -102,7 +136,7 @@ extension Rollout {
             stdin: options.stdin ?? StdinSecrets(order: playbook.stdinOrder))
         return RolloutContext(
             playbook: playbook, credentials: credentials, runName: runName, timing: options.timing,
-            retryObserver: options.notice)
+            retryObserver: options.notice, requestLog: options.requestLog)
     }
 
     static func openRun(
@@ -125,6 +159,18 @@ extension Rollout {
     /// so the servers judge what they can before anything is changed. Only the jump session key is minted (and
     /// revoked before this returns).
     public static func validate(
+        _ playbook: Playbook, plan: Plan, options: Options
+    ) async throws(JumpchainError)
+        -> [String]
+    {
+        try await Interruption.run(
+            enabled: options.handleSignals, hint: "nothing was changed and the session key it minted was revoked"
+        ) { () async throws(JumpchainError) -> [String] in
+            try await validateNow(playbook, plan: plan, options: options)
+        }
+    }
+
+    static func validateNow(
         _ playbook: Playbook, plan: Plan, options: Options
     ) async throws(JumpchainError)
         -> [String]

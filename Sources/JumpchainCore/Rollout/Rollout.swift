@@ -1,6 +1,6 @@
 import ConfluentAPI
 import Foundation
-import JumpchainHTTP
+public import JumpchainHTTP
 public import Workflow
 
 /// The rollout's entry points for the CLI: plan, apply, resume, status. Each resolves secrets into memory,
@@ -17,8 +17,10 @@ public enum Rollout {
         public var timing: RolloutTiming
         /// Receives engine events (step started, waiting, retrying, ...).
         public var observer: (@Sendable (WorkflowEvent) -> Void)?
-        /// Receives transport retry notices.
+        /// Receives notices: one summary line per request that needed transport retries, revoked keys.
         public var notice: (@Sendable (String) -> Void)?
+        /// Told about every HTTP attempt (`--verbose`): method, redacted URL, status, duration, attempt.
+        public var requestLog: (@Sendable (RequestLogEntry) -> Void)?
         /// Told the plan's size and how many steps are already done, just before the runner starts (for a
         /// progress view that shows done/total).
         public var onStart: (@Sendable (_ totalSteps: Int, _ alreadyDone: Int) -> Void)?
@@ -106,6 +108,14 @@ public enum Rollout {
     /// Plans and runs a playbook. Refuses to start over an unfinished run of the same name; a finished run is
     /// reported as complete without sending anything anywhere.
     public static func apply(playbookPath: String, options: Options) async throws(JumpchainError) -> Report {
+        try await Interruption.run(
+            enabled: options.handleSignals, hint: "if the run had started, continue it with `jumpchain resume`"
+        ) { () async throws(JumpchainError) -> Report in
+            try await applyNow(playbookPath: playbookPath, options: options)
+        }
+    }
+
+    static func applyNow(playbookPath: String, options: Options) async throws(JumpchainError) -> Report {
         let (playbook, _) = try loadPlaybook(playbookPath, environment: options.environment)
         let directory = runDirectory(for: playbook.runName, options: options)
         if RunStore.exists(directory: directory) {
@@ -151,6 +161,14 @@ public enum Rollout {
 
     /// Resumes a run from its directory: executes the recorded plan with the recorded playbook.
     public static func resume(run: String, options: Options) async throws(JumpchainError) -> Report {
+        try await Interruption.run(
+            enabled: options.handleSignals, hint: "continue with `jumpchain resume \(run)`"
+        ) { () async throws(JumpchainError) -> Report in
+            try await resumeNow(run: run, options: options)
+        }
+    }
+
+    static func resumeNow(run: String, options: Options) async throws(JumpchainError) -> Report {
         let directory = runDirectory(for: run, options: options)
         guard RunStore.exists(directory: directory) else {
             throw JumpchainError(.runNotFound, "no run \(run) in \(directory)")
@@ -178,7 +196,9 @@ public enum Rollout {
         let perCluster = context.playbook.concurrency.perCluster
         var configuration = RunnerConfiguration()
         configuration.defaultResourceLimit = perCluster
-        configuration.handleSignals = options.handleSignals
+        // SIGINT/SIGTERM are handled around the whole command (``Interruption``): they cancel this task, and the
+        // runner records an orderly stop when its caller is cancelled.
+        configuration.handleSignals = false
         let done = ((try? store.stepStates()) ?? [:]).values.filter(\.isDone).count
         options.onStart?(plan.steps.count, done)
         let runner = Runner(store: store, lock: lock, configuration: configuration, observer: options.observer)
@@ -196,7 +216,9 @@ public enum Rollout {
             let records = (try? store.stepRecords()) ?? [:]
             let holders = [RolloutStep.leg1Source, RolloutStep.leg2].compactMap { records[$0]?.outputs["key_id"] }
             if outcome.status != .succeeded, !holders.contains(credential.key) {
-                try? await context.controlPlane.deleteAPIKey(credential.key)
+                let controlPlane = context.controlPlane
+                let keyID = credential.key
+                await Interruption.shielded { try? await controlPlane.deleteAPIKey(keyID) }
                 options.notice?(
                     "revoked link key \(credential.key): its secret is lost with this process and no link holds it")
             }
