@@ -83,16 +83,8 @@ extension BinaryTests {
         func signalDuringReadCommands() async throws {
             let world = try await DemoWorld.start()
             defer { Task { await world.stop() } }
-            let applied = try await world.jumpchain(["apply", world.demoPlaybook])
-            try #require(applied.status == 0, "\(applied.output)")
-            let linkKeys = world.liveKeys(on: Demo.jump)
-            let cases: [([String], Int32)] = [
-                (["verify", "jump-demo", "--watch", "--interval", "1"], SIGTERM),
-                (["verify", "jump-demo", "--timeout", "60"], SIGINT),
-                (["status", "jump-demo"], SIGINT),
-                (["plan", world.demoPlaybook, "--validate"], SIGTERM),
-            ]
-            for (arguments, signal) in cases {
+            /// Starts `arguments`, signals it once its session key is live, and checks the jump is left with `keys`.
+            func interrupt(_ arguments: [String], with signal: Int32, leaving keys: [String]) async throws {
                 // Slow answers from the target keep each command busy after it minted its session key.
                 world.faults {
                     $0.latencyMs = 700
@@ -109,9 +101,18 @@ extension BinaryTests {
                 #expect(stopped.status == 130, "\(arguments): \(stopped.output)")
                 #expect(stopped.stderr.contains("stopped by"), "\(arguments): \(stopped.stderr)")
                 #expect(
-                    world.liveKeys(on: Demo.jump) == linkKeys,
-                    "\(arguments): live keys on the jump \(world.liveKeys(on: Demo.jump)), link key \(linkKeys)")
+                    world.liveKeys(on: Demo.jump) == keys,
+                    "\(arguments): live keys on the jump \(world.liveKeys(on: Demo.jump)), expected \(keys)")
             }
+            // Before the rollout (its preflight refuses existing links): nothing may be left on the jump.
+            try await interrupt(["plan", world.demoPlaybook, "--validate"], with: SIGTERM, leaving: [])
+            let applied = try await world.jumpchain(["apply", world.demoPlaybook])
+            try #require(applied.status == 0, "\(applied.output)")
+            let linkKeys = world.liveKeys(on: Demo.jump)
+            try await interrupt(
+                ["verify", "jump-demo", "--watch", "--interval", "1"], with: SIGTERM, leaving: linkKeys)
+            try await interrupt(["verify", "jump-demo", "--timeout", "60"], with: SIGINT, leaving: linkKeys)
+            try await interrupt(["status", "jump-demo"], with: SIGINT, leaving: linkKeys)
         }
 
         @Test("verify --timeout is a deadline for the whole command: a blackholed target cannot stretch it")
@@ -153,6 +154,18 @@ extension BinaryTests {
             }
             #expect(!partitions.isEmpty)
             #expect(partitions.allSatisfy { $0["lag_is_lower_bound"] is Bool }, "\(partitions.first ?? [:])")
+        }
+
+        @Test("with 3 s of latency on every answer, apply succeeds and its verification passes")
+        func applyWithLatency() async throws {
+            let world = try await DemoWorld.start()
+            defer { Task { await world.stop() } }
+            world.faults { $0.latencyMs = 3000 }
+            let result = try await world.jumpchain(["apply", world.demoPlaybook])
+            world.faults { _ in }
+            #expect(result.status == 0, "\(result.output)")
+            #expect(world.unheldJumpKeys().isEmpty)
+            #expect(world.liveKeys(on: Demo.jump).count == 1)
         }
 
         @Test("a burst of twenty 429s at the start of apply is retried, not fatal; no retry chatter on stdout")
