@@ -81,12 +81,20 @@ public enum Rollout {
     static func selectTopics(_ playbook: Playbook, origin: KafkaRESTClient) async throws(JumpchainError) -> [String] {
         let selection = playbook.topics
         guard !selection.patterns.isEmpty else { return selection.names }
-        let existing: [String]
-        do {
-            existing = try await origin.listTopics().map(\.topicName).filter { !$0.hasPrefix("_") }
-        } catch {
-            throw JumpchainError(
-                .preflightFailed, "listing the origin's topics to match topics.patterns failed: \(error)", cause: error)
+        var existing: [String] = []
+        // Rate limits and 5xx are retried here too (the transport's attempts may be spent by a long burst).
+        for attempt in 1...5 {
+            do {
+                existing = try await origin.listTopics().map(\.topicName).filter { !$0.hasPrefix("_") }
+                break
+            } catch {
+                guard error.isTransient, attempt < 5, !Task.isCancelled else {
+                    throw JumpchainError(
+                        .preflightFailed, "listing the origin's topics to match topics.patterns failed: \(error)",
+                        cause: error)
+                }
+                try? await Task.sleep(for: .milliseconds(500 << attempt))
+            }
         }
         do {
             let matched = try selection.matcher().select(from: existing)
