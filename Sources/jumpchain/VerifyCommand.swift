@@ -54,6 +54,10 @@ struct VerifyCommand: AsyncParsableCommand {
             let failing =
                 report.failingPartitions + verification.canary.filter { !$0.passed }.map { "canary round \($0.round)" }
             Terminal.error("jumpchain: verification failed: \(failing.joined(separator: ", "))")
+            // A cluster that did not answer (unreachable, or the --timeout deadline passed) is named on stderr too.
+            for failure in report.failures where failure.contains("could not be read") {
+                Terminal.error("  \(failure)")
+            }
             throw ExitCode(ExitStatus.verificationFailed)
         }
     }
