@@ -18,7 +18,7 @@ final class WaitProgress: @unchecked Sendable {
                 try? await Task.sleep(for: every)
                 guard !Task.isCancelled else { return }
                 let elapsed = (ContinuousClock.now - started).components.seconds
-                let found = lock.withLock { latest } ?? "no answer from every cluster yet"
+                let found = lock.withLock { latest } ?? "the first round of reads is not answered yet"
                 Terminal.error("\(what): still waiting after \(elapsed) s: \(found)")
             }
         }

@@ -137,6 +137,46 @@ extension BinaryTests {
             #expect(world.liveKeys(on: Demo.jump) == linkKeys, "the session key outlived the deadline")
         }
 
+        @Test("on a terminal, verify says what it is waiting for while a cluster does not answer")
+        func progressOnATerminal() async throws {
+            // util-linux `script` gives the command a pseudo-terminal; without it there is no TTY to test.
+            let script = "/usr/bin/script"
+            guard FileManager.default.isExecutableFile(atPath: script) else {
+                print("skipped: \(script) (util-linux) is not installed, so no pseudo-terminal can be given")
+                return
+            }
+            let world = try await DemoWorld.start()
+            defer { Task { await world.stop() } }
+            let applied = try await world.jumpchain(["apply", world.demoPlaybook])
+            try #require(applied.status == 0, "\(applied.output)")
+            world.faults { $0.blackholed = [Demo.target] }
+            let command = [CLI.binary, "verify", "jump-demo", "--timeout", "7", "--state-dir", world.stateDirectory]
+                .map { "'\($0)'" }.joined(separator: " ")
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: script)
+            process.arguments = ["-qefc", command, "/dev/null"]
+            process.environment = world.environment
+            process.currentDirectoryURL = URL(fileURLWithPath: world.workDirectory)
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            let data = await withCheckedContinuation { (continuation: CheckedContinuation<Data, Never>) in
+                DispatchQueue.global().async {
+                    let data = output.fileHandleForReading.readDataToEndOfFile()
+                    process.waitUntilExit()
+                    continuation.resume(returning: data)
+                }
+            }
+            world.faults { _ in }
+            let text = String(decoding: data, as: UTF8.self)
+            world.record(
+                CLI.Result(status: process.terminationStatus, stdout: text, stderr: "", arguments: [script, command]))
+            #expect(process.terminationStatus == 5, "\(text)")
+            #expect(
+                text.contains("verify jump-demo: still waiting after "), "no progress line on the terminal: \(text)")
+        }
+
         @Test("with 1 s of latency on every answer, verify reports no lag the clusters do not have")
         func latencyInventsNoLag() async throws {
             let world = try await DemoWorld.start()
