@@ -59,8 +59,9 @@ extension Rollout {
     /// or the timeout passes; then, with `canary`, sends canary rounds (`watch`: every `interval`, until
     /// `rounds` or the first failure with `failFast`).
     ///
-    /// The timeout is a deadline for the whole command (the watch's rounds excepted): every request gets at most
-    /// what is left of it (``RequestDeadline``), so an unreachable cluster cannot make it wait longer.
+    /// The timeout is a deadline for everything after the jump's session key works (the watch's rounds
+    /// excepted): every request gets at most what is left of it (``RequestDeadline``), so an unreachable
+    /// cluster cannot make it wait longer. Minting the session key is bounded by the key propagation timeout.
     /// `onRound` is told each verification round's report, for a progress line.
     public static func verify(
         run: String, timeout: Duration?, canary: Bool, watch: Duration? = nil, rounds: Int? = nil,
@@ -87,12 +88,16 @@ extension Rollout {
         let context = try makeContext(playbook, runName: metadata.name, options: options)
         defer { context.credentials.wipe() }
         let limit = timeout ?? playbook.verify.timeout
-        let deadline = ContinuousClock.now + limit
         do {
-            let report = try await RequestDeadline.$current.withValue(deadline) {
-                let verifier = try await context.verifier(for: plan)
-                return await verifier.verify(
-                    until: deadline - ContinuousClock.now, threshold: Int64(playbook.verify.maxLag),
+            // The jump's session key first: Confluent takes up to about two minutes to propagate a new key, which
+            // the timeout does not count; that wait has its own bound (the key propagation timeout).
+            let verifier = try await RequestDeadline.within(options.timing.keyPropagationTimeout) {
+                try await context.verifier(for: plan)
+            }
+            let deadline = ContinuousClock.now + limit
+            let report = await RequestDeadline.$current.withValue(deadline) {
+                await verifier.verify(
+                    until: limit, threshold: Int64(playbook.verify.maxLag),
                     pollInterval: options.timing.statePollInterval, onRound: onRound)
             }
             var results: [CanaryResult] = []
