@@ -48,7 +48,7 @@ public final class RolloutContext: Sendable {
             clusterID: playbook.target.id)
         jumpSession = JumpSession(
             controlPlane: controlPlane, http: http, jump: playbook.jump, runName: runName, timing: timing,
-            operatorCredential: credentials.jump)
+            operatorCredential: credentials.jump, retrySummary: summary)
     }
 
     /// Operator access to the jump (a session key, minted on first use).
@@ -73,12 +73,19 @@ public final class RolloutContext: Sendable {
     /// The link key's description tag: lets a later run find keys this run minted.
     public var linkKeyTag: String { "jumpchain-link-key run=\(runName)" }
 
+    /// One line per request that needed retries, for ``retryObserver``.
+    var retrySummary: @Sendable (RetrySummary) -> Void {
+        let observer = retryObserver
+        return { summary in observer?("retried \(summary)") }
+    }
+
     /// A client for the jump authenticated as the link key itself (to check the key works).
     func jumpClient(as credential: APICredential) -> KafkaRESTClient {
         KafkaRESTClient(
             endpoint: APIEndpoint(
                 http: http, baseURL: playbook.jump.restEndpoint, credential: credential,
-                label: "jump (\(playbook.jump.id)) Kafka REST as link key \(credential.key)"),
+                label: "jump (\(playbook.jump.id)) Kafka REST as link key \(credential.key)",
+                retrySummary: retrySummary),
             clusterID: playbook.jump.id)
     }
 }
