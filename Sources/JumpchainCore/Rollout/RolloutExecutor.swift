@@ -60,8 +60,18 @@ public struct RolloutExecutor: StepExecutor {
         stepContext.progress("the link key's secret was lost in a restart; minting a replacement key")
         do {
             return try await mintLinkKey(into: stepContext.ephemeral, report: { stepContext.waiting(for: $0) })
-        } catch let error as ConfluentAPIError {
-            throw StepError.from(error)
+        } catch {
+            // Minted but not seen to work: the step's next attempt must not find it and skip recovery, so it is
+            // revoked now (after a stop, the run's exit path revokes it instead).
+            if !Task.isCancelled,
+                let minted = stepContext.ephemeral.remove(RolloutStep.linkCredential) as? APICredential
+            {
+                let controlPlane = context.controlPlane
+                await Interruption.shielded { try? await controlPlane.deleteAPIKey(minted.key) }
+                minted.secret.wipe()
+            }
+            if let error = error as? ConfluentAPIError { throw StepError.from(error) }
+            throw error
         }
     }
 
