@@ -15,7 +15,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let options = common.rolloutOptions(printer: nil, handleSignals: false)
+            let options = common.rolloutOptions(printer: nil)
             let (book, diagnostics) = try Rollout.loadPlaybook(playbook, environment: options.environment)
             for diagnostic in diagnostics { Terminal.error(diagnostic.description) }
             // A finished chain: the plan is the difference, run as an update of the same run.

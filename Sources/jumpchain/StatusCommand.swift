@@ -14,7 +14,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let status = try await Rollout.status(
-                run: run, live: !offline, options: common.rolloutOptions(printer: nil, handleSignals: false))
+                run: run, live: !offline, options: common.rolloutOptions(printer: nil))
             Summary.print(status, format: common.format)
         } catch {
             throw ExitStatus.fail(error)

@@ -43,12 +43,14 @@ final class ProgressPrinter: @unchecked Sendable {
         { [self] event in self.handle(event) }
     }
 
+    /// Notices (a request's retries summarised, a revoked key) go to stderr: stdout carries only the run's
+    /// progress and result.
     var notice: @Sendable (String) -> Void {
         { [self] text in
             if format == .json {
-                Terminal.line(JSONText.object(["notice": .string(text)]))
+                Terminal.error(JSONText.object(["notice": .string(text)]))
             } else {
-                lock.withLock { Terminal.line("  transport: \(text)") }
+                lock.withLock { Terminal.error("  notice: \(text)") }
             }
         }
     }

@@ -27,14 +27,18 @@ struct VerifyCommand: AsyncParsableCommand {
     func run() async throws {
         let format = common.format
         let verification: Rollout.Verification
+        let progress = WaitProgress()
+        progress.start("verify \(run)")
+        defer { progress.stop() }
         do {
             verification = try await Rollout.verify(
                 run: run, timeout: timeout.map { .seconds($0) }, canary: canary || watch,
                 watch: watch ? .seconds(interval) : nil, rounds: rounds, failFast: failFast,
                 onCanary: { result in
+                    progress.stop()  // the wait is over: heartbeat lines follow
                     guard watch else { return }
                     Terminal.line(format == .json ? VerificationJSON.line(result) : result.heartbeatLine)
-                }, options: common.rolloutOptions(printer: nil, handleSignals: false))
+                }, onRound: { progress.round($0) }, options: common.rolloutOptions(printer: nil))
         } catch {
             throw ExitStatus.fail(error)
         }
@@ -50,6 +54,10 @@ struct VerifyCommand: AsyncParsableCommand {
             let failing =
                 report.failingPartitions + verification.canary.filter { !$0.passed }.map { "canary round \($0.round)" }
             Terminal.error("jumpchain: verification failed: \(failing.joined(separator: ", "))")
+            // A cluster that did not answer (unreachable, or the --timeout deadline passed) is named on stderr too.
+            for failure in report.failures where failure.contains("could not be read") {
+                Terminal.error("  \(failure)")
+            }
             throw ExitCode(ExitStatus.verificationFailed)
         }
     }

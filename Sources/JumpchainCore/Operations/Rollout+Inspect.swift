@@ -32,6 +32,14 @@ extension Rollout {
     /// (through a jump session key that is revoked before this returns).
     /// A run's first operation is its `status` proper; later ones are listed in ``Status/operations``.
     public static func status(run: String, live: Bool, options: Options) async throws(JumpchainError) -> Status {
+        try await Interruption.run(
+            enabled: options.handleSignals && live, hint: "the session key it minted was revoked"
+        ) { () async throws(JumpchainError) -> Status in
+            try await statusNow(run: run, live: live, options: options)
+        }
+    }
+
+    static func statusNow(run: String, live: Bool, options: Options) async throws(JumpchainError) -> Status {
         let root = runDirectory(for: run, options: options)
         var entries = try RunHistory.entries(root: root)
         guard !entries.isEmpty else { throw JumpchainError(.runNotFound, "no run \(run) in \(root)") }
@@ -86,9 +94,29 @@ extension Rollout {
     /// Polls until every link half is healthy, every mirror ACTIVE and end-to-end lag ≤ the playbook's threshold,
     /// or the timeout passes; then, with `canary`, sends canary rounds (`watch`: every `interval`, until
     /// `rounds` or the first failure with `failFast`).
+    ///
+    /// The timeout is a deadline for everything after the jump's session key works (the watch's rounds
+    /// excepted): every request gets at most what is left of it (``RequestDeadline``), so an unreachable
+    /// cluster cannot make it wait longer. Minting the session key is bounded by the key propagation timeout.
+    /// `onRound` is told each verification round's report, for a progress line.
     public static func verify(
         run: String, timeout: Duration?, canary: Bool, watch: Duration? = nil, rounds: Int? = nil,
-        failFast: Bool = false, onCanary: (@Sendable (CanaryResult) -> Void)? = nil, options: Options
+        failFast: Bool = false, onCanary: (@Sendable (CanaryResult) -> Void)? = nil,
+        onRound: (@Sendable (VerificationReport) -> Void)? = nil, options: Options
+    ) async throws(JumpchainError) -> Verification {
+        try await Interruption.run(
+            enabled: options.handleSignals, hint: "the session key it minted was revoked"
+        ) { () async throws(JumpchainError) -> Verification in
+            try await verifyNow(
+                run: run, timeout: timeout, canary: canary, watch: watch, rounds: rounds, failFast: failFast,
+                onCanary: onCanary, onRound: onRound, options: options)
+        }
+    }
+
+    static func verifyNow(
+        run: String, timeout: Duration?, canary: Bool, watch: Duration?, rounds: Int?,
+        failFast: Bool, onCanary: (@Sendable (CanaryResult) -> Void)?,
+        onRound: (@Sendable (VerificationReport) -> Void)?, options: Options
     ) async throws(JumpchainError) -> Verification {
         let root = runDirectory(for: run, options: options)
         let (_, _, metadata, _) = try openRun(root, run: run)
@@ -110,19 +138,28 @@ extension Rollout {
             context throws(JumpchainError) in
             try await verify(
                 run: run, context: context, plan: plan, limit: limit, canary: canary, watch: watch, rounds: rounds,
-                failFast: failFast, onCanary: onCanary, options: options)
+                failFast: failFast, onCanary: onCanary, onRound: onRound, options: options)
         }
     }
 
     static func verify(
         run: String, context: RolloutContext, plan: Plan, limit: Duration, canary: Bool, watch: Duration?,
-        rounds: Int?, failFast: Bool, onCanary: (@Sendable (CanaryResult) -> Void)?, options: Options
+        rounds: Int?, failFast: Bool, onCanary: (@Sendable (CanaryResult) -> Void)?,
+        onRound: (@Sendable (VerificationReport) -> Void)? = nil, options: Options
     ) async throws(JumpchainError) -> Verification {
         let playbook = context.playbook
         do {
-            let verifier = try await context.verifier(for: plan)
-            let report = await verifier.verify(
-                until: limit, threshold: Int64(playbook.verify.maxLag), pollInterval: options.timing.statePollInterval)
+            // The jump's session key first: Confluent takes up to about two minutes to propagate a new key, which
+            // the timeout does not count; that wait has its own bound (the key propagation timeout).
+            let verifier = try await RequestDeadline.within(options.timing.keyPropagationTimeout) {
+                try await context.verifier(for: plan)
+            }
+            let deadline = ContinuousClock.now + limit
+            let report = await RequestDeadline.$current.withValue(deadline) {
+                await verifier.verify(
+                    until: limit, threshold: Int64(playbook.verify.maxLag),
+                    pollInterval: options.timing.statePollInterval, onRound: onRound)
+            }
             var results: [CanaryResult] = []
             if canary {
                 guard let probe = try await context.canaryProbe(for: plan) else {
@@ -135,7 +172,10 @@ extension Rollout {
                         interval: watch, rounds: rounds, failFast: failFast, timeout: limit,
                         pollInterval: options.timing.statePollInterval, onRound: { onCanary?($0) })
                 } else {
-                    let result = await probe.run(timeout: limit, pollInterval: options.timing.statePollInterval)
+                    let left = max(deadline - ContinuousClock.now, .zero)
+                    let result = await RequestDeadline.$current.withValue(deadline) {
+                        await probe.run(timeout: left, pollInterval: options.timing.statePollInterval)
+                    }
                     onCanary?(result)
                     results = [result]
                 }
@@ -171,9 +211,13 @@ extension Rollout {
     ) async throws(JumpchainError)
         -> [String]
     {
-        try await RunSession.with(playbook, runName: playbook.runName, options: options) {
-            context throws(JumpchainError) in
-            try await validate(playbook, plan: plan, context: context, options: options)
+        try await Interruption.run(
+            enabled: options.handleSignals, hint: "nothing was changed and the session key it minted was revoked"
+        ) { () async throws(JumpchainError) -> [String] in
+            try await RunSession.with(playbook, runName: playbook.runName, options: options) {
+                context throws(JumpchainError) in
+                try await validate(playbook, plan: plan, context: context, options: options)
+            }
         }
     }
 

@@ -1,6 +1,6 @@
 import ConfluentAPI
 import Foundation
-import JumpchainHTTP
+public import JumpchainHTTP
 public import Workflow
 
 /// The rollout's entry points for the CLI: plan, apply, resume, status. Each resolves secrets into memory,
@@ -17,8 +17,10 @@ public enum Rollout {
         public var timing: RolloutTiming
         /// Receives engine events (step started, waiting, retrying, ...).
         public var observer: (@Sendable (WorkflowEvent) -> Void)?
-        /// Receives transport retry notices.
+        /// Receives notices: one summary line per request that needed transport retries, revoked keys.
         public var notice: (@Sendable (String) -> Void)?
+        /// Told about every HTTP attempt (`--verbose`): method, redacted URL, status, duration, attempt.
+        public var requestLog: (@Sendable (RequestLogEntry) -> Void)?
         /// Told the plan's size and how many steps are already done, just before the runner starts (for a
         /// progress view that shows done/total).
         public var onStart: (@Sendable (_ totalSteps: Int, _ alreadyDone: Int) -> Void)?
@@ -89,12 +91,20 @@ public enum Rollout {
     static func selectTopics(_ playbook: Playbook, origin: KafkaRESTClient) async throws(JumpchainError) -> [String] {
         let selection = playbook.topics
         guard !selection.patterns.isEmpty else { return selection.names }
-        let existing: [String]
-        do {
-            existing = try await origin.listTopics().map(\.topicName).filter { !$0.hasPrefix("_") }
-        } catch {
-            throw JumpchainError(
-                .preflightFailed, "listing the origin's topics to match topics.patterns failed: \(error)", cause: error)
+        var existing: [String] = []
+        // Rate limits and 5xx are retried here too (the transport's attempts may be spent by a long burst).
+        for attempt in 1...5 {
+            do {
+                existing = try await origin.listTopics().map(\.topicName).filter { !$0.hasPrefix("_") }
+                break
+            } catch {
+                guard error.isTransient, attempt < 5, !Task.isCancelled else {
+                    throw JumpchainError(
+                        .preflightFailed, "listing the origin's topics to match topics.patterns failed: \(error)",
+                        cause: error)
+                }
+                try? await Task.sleep(for: .milliseconds(500 << attempt))
+            }
         }
         do {
             let matched = try selection.matcher().select(from: existing)
@@ -119,6 +129,14 @@ public enum Rollout {
     public static func apply(
         playbookPath: String, prune: Bool = false, options: Options
     ) async throws(JumpchainError) -> Report {
+        try await Interruption.run(
+            enabled: options.handleSignals, hint: "if the run had started, continue it with `jumpchain resume`"
+        ) { () async throws(JumpchainError) -> Report in
+            try await applyNow(playbookPath: playbookPath, prune: prune, options: options)
+        }
+    }
+
+    static func applyNow(playbookPath: String, prune: Bool, options: Options) async throws(JumpchainError) -> Report {
         let (playbook, _) = try loadPlaybook(playbookPath, environment: options.environment)
         let directory = runDirectory(for: playbook.runName, options: options)
         if RunStore.exists(directory: directory) {
@@ -182,6 +200,14 @@ public enum Rollout {
     /// Resumes a run's latest operation from its directory: executes the recorded plan with the recorded
     /// playbook, routed by the operation kind its manifest records.
     public static func resume(run: String, options: Options) async throws(JumpchainError) -> Report {
+        try await Interruption.run(
+            enabled: options.handleSignals, hint: "continue with `jumpchain resume \(run)`"
+        ) { () async throws(JumpchainError) -> Report in
+            try await resumeNow(run: run, options: options)
+        }
+    }
+
+    static func resumeNow(run: String, options: Options) async throws(JumpchainError) -> Report {
         let root = runDirectory(for: run, options: options)
         guard let latest = try RunHistory.entries(root: root).last else {
             throw JumpchainError(.runNotFound, "no run \(run) in \(root)")
@@ -223,7 +249,9 @@ public enum Rollout {
         let perCluster = context.playbook.concurrency.perCluster
         var configuration = RunnerConfiguration()
         configuration.defaultResourceLimit = perCluster
-        configuration.handleSignals = options.handleSignals
+        // SIGINT/SIGTERM are handled around the whole command (``Interruption``): they cancel this task, and the
+        // runner records an orderly stop when its caller is cancelled.
+        configuration.handleSignals = false
         let done = ((try? store.stepStates()) ?? [:]).values.filter(\.isDone).count
         options.onStart?(plan.steps.count, done)
         let runner = Runner(store: store, lock: lock, configuration: configuration, observer: options.observer)
@@ -240,7 +268,9 @@ public enum Rollout {
             let records = (try? store.stepRecords()) ?? [:]
             let holders = [RolloutStep.leg1Source, RolloutStep.leg2].compactMap { records[$0]?.outputs["key_id"] }
             if outcome.status != .succeeded, !holders.contains(credential.key) {
-                try? await context.controlPlane.deleteAPIKey(credential.key)
+                let controlPlane = context.controlPlane
+                let keyID = credential.key
+                await Interruption.shielded { try? await controlPlane.deleteAPIKey(keyID) }
                 options.notice?(
                     "revoked link key \(credential.key): its secret is lost with this process and no link holds it")
             }

@@ -38,11 +38,17 @@ extension RolloutExecutor {
     {
         let playbook = context.playbook
         var problems: [String] = []
+        // A rate limit, 5xx or unreachable endpoint is not a verdict on the playbook: the step is retried.
+        var transient = false
         func check(_ what: String, _ body: () async throws -> Void) async {
             do {
                 try await body()
             } catch let error as ConfluentAPIError {
+                transient = transient || error.isTransient
                 problems.append("\(what): \(StepError.from(error).message)")
+            } catch let failure as StepFailure {
+                transient = transient || failure.isRetryable
+                problems.append("\(what): \(failure.message)")
             } catch {
                 problems.append("\(what): \(error)")
             }
@@ -65,7 +71,10 @@ extension RolloutExecutor {
                 }
             }
         }
-        guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
+        guard problems.isEmpty else {
+            let message = problems.joined(separator: "\n")
+            throw transient ? StepError.transient(message) : StepError.permanent(message)
+        }
 
         let topicNames = Set(try await context.origin.listTopics().map(\.topicName))
         var missing: [String] = []
