@@ -23,7 +23,9 @@ KAFKA = (
     r"(/acls(:batch)?"
     r"|/topics(/\{topic_name\}(/configs|/partitions(/\{partition_id\})?|/records)?)?"
     r"|/links(/-/mirrors|/\{link_name\}(/configs(:alter|/\{config_name\})?"
-    r"|/mirrors(/\{mirror_topic_name\}|:promote|:failover|:pause|:resume)?)?)?)?$"
+    r"|/mirrors(/\{mirror_topic_name\}|:promote|:failover|:pause|:resume)?)?)?"
+    r"|/consumer-groups(/\{consumer_group_id\}(/consumers|/lag-summary"
+    r"|/lags(/\{topic_name\}/partitions/\{partition_id\})?)?)?)?$"
 )
 PLAN = [
     ("kafka-rest", "kafkarest-v3", origin["restURL"], origin_key, KAFKA),
