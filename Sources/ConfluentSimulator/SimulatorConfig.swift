@@ -41,6 +41,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
     }
 
     public init(from decoder: any Decoder) throws {
+
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
             organization: try c.value(.organization, default: "org-sim"),
@@ -76,6 +78,15 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
             self.region = region
             self.environment = environment
         }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                id: try c.decode(String.self, forKey: .id), kind: try c.decode(String.self, forKey: .kind),
+                cloud: try c.decode(String.self, forKey: .cloud), region: try c.decode(String.self, forKey: .region),
+                environment: try c.decodeIfPresent(String.self, forKey: .environment))
+        }
     }
 
     /// A Kafka cluster. `network` nil means public (secure public endpoints).
@@ -98,6 +109,17 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
             self.cloud = cloud
             self.region = region
         }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                id: try c.decode(String.self, forKey: .id), name: try c.decodeIfPresent(String.self, forKey: .name),
+                environment: try c.decodeIfPresent(String.self, forKey: .environment),
+                network: try c.decodeIfPresent(String.self, forKey: .network),
+                cloud: try c.decodeIfPresent(String.self, forKey: .cloud),
+                region: try c.decodeIfPresent(String.self, forKey: .region))
+        }
     }
 
     /// A service account (`sa-…`) or user (`u-…`). Admin principals pass every ACL check.
@@ -113,6 +135,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
+
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             self.init(
                 id: try c.decode(String.self, forKey: .id), name: try c.decodeIfPresent(String.self, forKey: .name),
@@ -133,6 +157,15 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
             self.secret = secret
             self.owner = owner
             self.resource = resource
+        }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                id: try c.decode(String.self, forKey: .id), secret: try c.decode(String.self, forKey: .secret),
+                owner: try c.decode(String.self, forKey: .owner),
+                resource: try c.decodeIfPresent(String.self, forKey: .resource))
         }
     }
 
@@ -162,6 +195,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
+
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             self.init(
                 cluster: try c.decode(String.self, forKey: .cluster),
@@ -190,6 +225,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
+
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             self.init(
                 cluster: try c.decode(String.self, forKey: .cluster), name: try c.decode(String.self, forKey: .name),
@@ -207,6 +244,14 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
             self.cluster = cluster
             self.topic = topic
             self.recordsPerSecond = recordsPerSecond
+        }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                cluster: try c.decode(String.self, forKey: .cluster), topic: try c.decode(String.self, forKey: .topic),
+                recordsPerSecond: try c.decode(Double.self, forKey: .recordsPerSecond))
         }
     }
 
@@ -233,6 +278,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
+
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             self.init(
                 id: try c.decode(String.self, forKey: .id),
@@ -261,6 +308,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
+
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             self.init(
                 id: try c.decode(String.self, forKey: .id),
@@ -297,6 +346,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
+
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             let defaults = Timing()
             self.init(

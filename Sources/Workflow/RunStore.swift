@@ -17,9 +17,10 @@ public final class RunStore: Sendable {
     public let directory: String
     /// The run's name.
     public let runName: String
-    let pool: DatabasePool
+    /// A `DatabasePool` for a writer; a read-only `DatabaseQueue` for ``openReadOnly(directory:)``.
+    let pool: any DatabaseWriter
 
-    private init(directory: String, runName: String, pool: DatabasePool) {
+    init(directory: String, runName: String, pool: any DatabaseWriter) {
         self.directory = directory
         self.runName = runName
         self.pool = pool
@@ -75,6 +76,8 @@ public final class RunStore: Sendable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw WorkflowError(code: .runNotFound, message: "no run in '\(directory)' (no \(path))")
         }
+        // An empty file holds no run: report it without writing a schema into it.
+        if StoreFile.size(path) == 0 { throw StoreFile.emptyError(path) }
         let pool = try openPool(path: path)
         try guarded(path) {
             let result = try pool.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check") }
@@ -292,6 +295,8 @@ public final class RunStore: Sendable {
     // MARK: Opening, versions, migrations
 
     private static func openPool(path: String) throws(WorkflowError) -> DatabasePool {
+        // Created 0600 whatever the umask; SQLite gives the -wal and -shm files the database file's mode.
+        try StoreFile.createPrivate(path)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -300,7 +305,7 @@ public final class RunStore: Sendable {
         return try guarded(path) { try DatabasePool(path: path, configuration: configuration) }
     }
 
-    private static func checkVersion(_ pool: DatabasePool, path: String) throws(WorkflowError) {
+    static func checkVersion(_ pool: any DatabaseReader, path: String) throws(WorkflowError) {
         let (version, superseded) = try guarded(path) {
             try pool.read { db -> (Int?, Bool) in
                 let version =
@@ -323,7 +328,7 @@ public final class RunStore: Sendable {
         try guarded(path) { try migrator.migrate(pool) }
     }
 
-    private static var migrator: DatabaseMigrator {
+    static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(
@@ -364,7 +369,7 @@ public final class RunStore: Sendable {
     }
 
     /// Runs `body`, turning SQLite errors into ``WorkflowError``s that name the store file.
-    private static func guarded<T>(_ path: String, _ body: () throws -> T) throws(WorkflowError) -> T {
+    static func guarded<T>(_ path: String, _ body: () throws -> T) throws(WorkflowError) -> T {
         do {
             return try body()
         } catch let error as WorkflowError {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import JumpchainCore
 import Workflow
 
@@ -37,8 +38,16 @@ struct GraphCommand: AsyncParsableCommand {
         do {
             let status = try await Rollout.status(
                 run: run, live: false, options: common.rolloutOptions(printer: nil, handleSignals: false))
-            Terminal.line(
-                GraphExport.render(plan: status.plan, states: status.states.mapValues(\.state), format: graphFormat))
+            let graph = GraphExport.render(
+                plan: status.plan, states: status.states.mapValues(\.state), format: graphFormat)
+            if common.format == .json {
+                Terminal.line(
+                    JSONText.object([
+                        "run": .string(status.runName), "format": .string(format), "graph": .string(graph),
+                    ]))
+            } else {
+                Terminal.line(graph)
+            }
         } catch {
             throw ExitStatus.fail(error)
         }
@@ -55,12 +64,28 @@ struct UnlockCommand: AsyncParsableCommand {
 
     func run() async throws {
         let directory = Rollout.runDirectory(for: run, options: common.rolloutOptions(printer: nil))
+        guard
+            RunStore.exists(directory: directory)
+                || FileManager.default.fileExists(atPath: RunDirectory.lockPath(directory))
+        else {
+            throw ExitStatus.fail(
+                JumpchainError(.runNotFound, "no run \(run) in \(directory): there is no lock to release"))
+        }
+        let holder: LockHolder?
         do {
-            let holder = try RunLock.forceUnlock(directory: directory)
-            Terminal.line("released the lock of \(directory)\(holder.map { " (held by \($0))" } ?? "")")
+            holder = try RunLock.forceUnlock(directory: directory)
         } catch {
-            Terminal.error("jumpchain: \(error)")
-            throw ExitCode(error.code.suggestedExitStatus)
+            throw ExitStatus.fail(error)
+        }
+        if common.format == .json {
+            Terminal.line(
+                JSONText.object([
+                    "run_directory": .string(directory), "released": .bool(true),
+                    "holder": holder.map { .string($0.description) } ?? .null,
+                ]))
+        } else {
+            Terminal.line(
+                "released the lock of \(directory)\(holder.map { " (held by \($0))" } ?? " (no holder was recorded)")")
         }
     }
 }

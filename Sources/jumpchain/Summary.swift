@@ -64,12 +64,13 @@ enum Summary {
                     "last_error": record?.lastError.map { .string($0) } ?? .null,
                 ])
             }
+            // One document: the recorded steps, and the live verification report (null with --offline).
             Terminal.line(
                 JSONText.object([
                     "run": .string(status.runName), "status": .string(status.runStatus.rawValue),
                     "steps": .array(steps), "live_error": status.liveError.map { .string($0) } ?? .null,
+                    "verification": status.report.map { .raw(VerificationJSON.encode($0)) } ?? .null,
                 ]))
-            if let report = status.report { Terminal.line(VerificationJSON.encode(report)) }
             return
         }
         Terminal.line("run \(status.runName) (\(status.runStatus.rawValue)) in \(status.directory)")

@@ -114,7 +114,7 @@ extension Rollout {
         guard RunStore.exists(directory: directory) else {
             throw JumpchainError(.runNotFound, "no run \(run) in \(directory)")
         }
-        let store = try openStore(directory)
+        let store = try openStoreReadOnly(directory, run: run)
         let metadata = try wrap { () throws(WorkflowError) in try store.metadata() }
         return (store, directory, metadata, try RunManifest.decode(metadata.manifest, run: run))
     }
@@ -131,6 +131,13 @@ extension Rollout {
     {
         let context = try makeContext(playbook, runName: playbook.runName, options: options)
         defer { context.credentials.wipe() }
+        return try await validate(playbook, plan: plan, context: context, options: options)
+    }
+
+    /// `validate` with an existing context (whose secrets the caller wipes); closes its jump session.
+    static func validate(
+        _ playbook: Playbook, plan: Plan, context: RolloutContext, options: Options
+    ) async throws(JumpchainError) -> [String] {
         let executor = RolloutExecutor(context: context, plan: plan)
         var findings: [String] = []
         do {

@@ -24,6 +24,8 @@ public enum Rollout {
         public var onStart: (@Sendable (_ totalSteps: Int, _ alreadyDone: Int) -> Void)?
         /// Stop in an orderly way on SIGINT/SIGTERM (the CLI); off in tests.
         public var handleSignals: Bool
+        /// `apply --adopt`: recover a run whose state was lost (see `RolloutExecutor+Adopt.swift`).
+        public var adopt = false
 
         public init(
             stateDirectory: String = ".jumpchain", environment: [String: String]? = nil,
@@ -75,30 +77,9 @@ public enum Rollout {
         runName.contains("/") ? runName : (options.stateDirectory as NSString).appendingPathComponent(runName)
     }
 
-    /// The origin topics the playbook selects: its names, plus pattern matches against the origin's topics.
-    static func selectTopics(_ playbook: Playbook, origin: KafkaRESTClient) async throws(JumpchainError) -> [String] {
-        let selection = playbook.topics
-        guard !selection.patterns.isEmpty else { return selection.names }
-        let existing: [String]
-        do {
-            existing = try await origin.listTopics().map(\.topicName).filter { !$0.hasPrefix("_") }
-        } catch {
-            throw JumpchainError(
-                .preflightFailed, "listing the origin's topics to match topics.patterns failed: \(error)", cause: error)
-        }
-        do {
-            let matched = try selection.matcher().select(from: existing)
-            return Array(Set(selection.names + matched)).sorted()
-        } catch {
-            throw JumpchainError(.invalidInput, error.description, cause: error)
-        }
-    }
-
     /// The plan a playbook produces (read-only: at most lists the origin's topics for patterns).
     public static func plan(_ playbook: Playbook, options: Options) async throws(JumpchainError) -> Plan {
-        let context = try makeContext(playbook, runName: playbook.runName, options: options)
-        defer { context.credentials.wipe() }
-        return try RolloutPlanner.plan(playbook, topics: try await selectTopics(playbook, origin: context.origin))
+        try await preview(playbook, validate: false, options: options).plan
     }
 
     // MARK: Apply and resume
@@ -108,29 +89,35 @@ public enum Rollout {
     public static func apply(playbookPath: String, options: Options) async throws(JumpchainError) -> Report {
         let (playbook, _) = try loadPlaybook(playbookPath, environment: options.environment)
         let directory = runDirectory(for: playbook.runName, options: options)
-        if RunStore.exists(directory: directory) {
-            let store = try openStore(directory)
-            let metadata = try wrap { () throws(WorkflowError) in try store.metadata() }
-            if metadata.status == .succeeded {
-                let recorded = try RunManifest.decode(metadata.manifest, run: playbook.runName)
-                guard recorded.playbookHash == playbook.contentHash else {
-                    throw JumpchainError(
-                        .invalidInput,
-                        "run \(playbook.runName) in \(directory) is complete, but \(playbookPath) has changed since "
-                            + "it ran; a finished run is never re-planned: give the changed playbook a new run_name, "
-                            + "or revert the change")
-                }
-                return try report(store: store, directory: directory, failed: [:], alreadyComplete: true, minted: [])
-            }
-            throw JumpchainError(
-                .runUnfinished,
-                "run \(playbook.runName) in \(directory) is unfinished (\(metadata.status.rawValue)); finish it with "
-                    + "`jumpchain resume \(playbook.runName)` (or remove \(directory) to start over)")
+        let existed = FileManager.default.fileExists(atPath: directory)
+        // The lock first: a second apply of the same run while one runs is told so (75), whatever phase the
+        // first one is in, and two applies can never both create the run.
+        let lock = try wrap { () throws(WorkflowError) in try RunLock.acquire(directory: directory) }
+        do {
+            return try await apply(
+                playbook, playbookPath: playbookPath, directory: directory, lock: lock, options: options)
+        } catch {
+            lock.release()
+            // Stopped before the run was created: leave no directory behind that was not there before.
+            if !existed, !RunStore.exists(directory: directory) { RunDirectory.removeEngineFiles(directory) }
+            throw error
+        }
+    }
+
+    static func apply(
+        _ playbook: Playbook, playbookPath: String, directory: String, lock: RunLock, options: Options
+    ) async throws(JumpchainError) -> Report {
+        if RunStore.exists(directory: directory),
+            let complete = try existingRun(playbook, playbookPath: playbookPath, directory: directory, options: options)
+        {
+            lock.release()
+            return complete
         }
         let context = try makeContext(playbook, runName: playbook.runName, options: options)
         defer { context.credentials.wipe() }
-        let topics = try await selectTopics(playbook, origin: context.origin)
-        let plan = try RolloutPlanner.plan(playbook, topics: topics)
+        let topics = try await resolveTopics(playbook, origin: context.origin).topics
+        var plan = try RolloutPlanner.plan(playbook, topics: topics)
+        if options.adopt { plan = try adopting(plan) }
         let manifest = try RunManifest(
             playbook: playbook, playbookHash: playbook.contentHash, jumpchainVersion: RunManifest.currentVersion
         ).encoded()
@@ -138,10 +125,10 @@ public enum Rollout {
             try RunStore.create(directory: directory, runName: playbook.runName, plan: plan, manifest: manifest)
         }
         let result = try await execute(
-            store: store, directory: directory, context: context, plan: plan, options: options)
+            store: store, directory: directory, context: context, plan: plan, options: options, lock: lock)
         // A preflight failure changed nothing: leave no run behind, so a corrected playbook can be applied again.
         if result.status == .failed, result.states[RolloutStep.preflight]?.state == .failed {
-            try? FileManager.default.removeItem(atPath: directory)
+            RunDirectory.removeEngineFiles(directory)
             throw JumpchainError(
                 .preflightFailed,
                 "preflight failed; nothing was changed:\n" + (result.failedSteps[RolloutStep.preflight] ?? ""))
@@ -155,7 +142,7 @@ public enum Rollout {
         guard RunStore.exists(directory: directory) else {
             throw JumpchainError(.runNotFound, "no run \(run) in \(directory)")
         }
-        let store = try openStore(directory)
+        let store = try openStore(directory, run: run)
         let metadata = try wrap { () throws(WorkflowError) in try store.metadata() }
         if metadata.status == .succeeded {
             return try report(store: store, directory: directory, failed: [:], alreadyComplete: true, minted: [])
@@ -168,12 +155,19 @@ public enum Rollout {
             try await execute(store: store, directory: directory, context: context, plan: plan, options: options))
     }
 
+    /// Runs `plan` under the run's lock (`held`, when the caller took it already; released on return).
     static func execute(
-        store: RunStore, directory: String, context: RolloutContext, plan: Plan, options: Options
+        store: RunStore, directory: String, context: RolloutContext, plan: Plan, options: Options,
+        lock held: RunLock? = nil
     )
         async throws(JumpchainError) -> Report
     {
-        let lock = try wrap { () throws(WorkflowError) in try RunLock.acquire(directory: directory) }
+        let lock: RunLock
+        if let held {
+            lock = held
+        } else {
+            lock = try wrap { () throws(WorkflowError) in try RunLock.acquire(directory: directory) }
+        }
         defer { lock.release() }
         let perCluster = context.playbook.concurrency.perCluster
         var configuration = RunnerConfiguration()
@@ -187,7 +181,7 @@ public enum Rollout {
             outcome = try await runner.run(executor: RolloutExecutor(context: context, plan: plan))
         } catch {
             await context.close()
-            throw JumpchainError(.runFailed, error.description, cause: error)
+            throw JumpchainError(.runFailed, error.message, cause: error)
         }
         // Whatever happened, the link secret does not outlive this process. A link key that no link half is
         // recorded as holding would be useless without its secret, so it is revoked now (a half that took it
@@ -236,17 +230,14 @@ public enum Rollout {
             failedSteps: failed, alreadyComplete: alreadyComplete, sessionKeysMinted: minted)
     }
 
-    static func openStore(_ directory: String) throws(JumpchainError) -> RunStore {
-        try wrap { () throws(WorkflowError) in try RunStore.open(directory: directory) }
-    }
-
-    /// Maps engine errors onto jumpchain's codes (a held lock keeps its own code for its own exit status).
+    /// Maps engine errors onto jumpchain's codes (a held lock keeps its own code for its own exit status). The
+    /// message is the engine's own, without its internal code.
     static func wrap<T>(_ body: () throws(WorkflowError) -> T) throws(JumpchainError) -> T {
         do {
             return try body()
         } catch {
             let code: JumpchainError.Code = error.code == .runLocked ? .runLocked : .runFailed
-            throw JumpchainError(code, error.description, cause: error)
+            throw JumpchainError(code, error.message, cause: error)
         }
     }
 }
