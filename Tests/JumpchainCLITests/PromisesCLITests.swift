@@ -28,6 +28,43 @@ extension BinaryTests {
             return (Set(links), world.liveKeys(on: Demo.jump))
         }
 
+        /// `status --offline` and `graph` on a run directory nobody may write to: a copy owned by an unprivileged
+        /// user, read as that user (root ignores permissions, so a root test drops to uid 65534 with `setpriv`).
+        func expectReadOnlyCommandsWork(_ world: DemoWorld) async throws {
+            let copy = world.workDirectory + "/readonly"
+            try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: world.stateDirectory + "/jump-demo", toPath: copy + "/jump-demo")
+            let run = copy + "/jump-demo"
+            var prefix: [String] = []
+            if getuid() == 0 {
+                guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
+                    print("read-only run directory: skipped (running as root without /usr/bin/setpriv)")
+                    return
+                }
+                for path in [copy, run]
+                    + (try FileManager.default.contentsOfDirectory(atPath: run)).map({ run + "/" + $0 })
+                {
+                    _ = chown(path, 65534, 65534)
+                }
+                prefix = ["--reuid=65534", "--regid=65534", "--clear-groups", CLI.binary]
+            }
+            for file in try FileManager.default.contentsOfDirectory(atPath: run) { _ = chmod(run + "/" + file, 0o400) }
+            _ = chmod(run, 0o500)
+            _ = chmod(world.workDirectory, 0o755)
+            defer { _ = chmod(run, 0o700) }
+            let before = try FileManager.default.contentsOfDirectory(atPath: run).sorted()
+            for arguments in [
+                ["status", run, "--offline"], ["graph", run], ["status", run, "--offline", "--output", "json"],
+            ] {
+                let result = try await CLI.Running(
+                    prefix + arguments, environment: world.environment, directory: copy,
+                    executable: prefix.isEmpty ? nil : "/usr/bin/setpriv"
+                ).wait()
+                #expect(result.status == 0, "\(arguments) on a read-only run directory: \(result.output)")
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: run).sorted() == before)
+        }
+
         /// The README's exit-code table, one case at a time: 2, 3, 7, 8, 64 and 75 here (0 everywhere; 5 in
         /// VerifyCLITests; 130 in KillResumeCLITests).
         @Test(
@@ -152,6 +189,7 @@ extension BinaryTests {
             #expect(live.count == 1 && links == Set(live) && Set(live).isDisjoint(with: oldKey), "\(links) \(live)")
             let verify = try await world.jumpchain(["verify", "jump-demo", "--timeout", "30"])
             #expect(verify.status == 0, "\(verify.output)")
+            try await expectReadOnlyCommandsWork(world)
 
             // A link with leg 2's name that replicates from the wrong cluster is not adopted; nothing changes.
             let other = try await DemoWorld.start()
