@@ -40,7 +40,15 @@ public enum RunDirectory {
 
 extension RunDirectory {
     /// The files the engine creates in a run directory, and nothing else.
-    public static let engineFiles = ["state.sqlite", "state.sqlite-wal", "state.sqlite-shm", "run.lock"]
+    public static let engineFiles = [
+        "state.sqlite", "state.sqlite-wal", "state.sqlite-shm", "state.sqlite-journal", "state.sqlite.creating",
+        "state.sqlite.creating-journal", "run.lock",
+    ]
+
+    /// Where ``RunStore/create(directory:runName:plan:manifest:)`` builds a new store before renaming it.
+    static func stagingStorePath(_ directory: String) -> String {
+        storePath(directory) + ".creating"
+    }
 
     /// Removes the engine's own files from `directory`, then the directory itself if that left it empty.
     /// Anything else in it (another run's files, a user's) is left alone.

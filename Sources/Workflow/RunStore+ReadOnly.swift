@@ -83,6 +83,14 @@ enum StoreFile {
         }
     }
 
+    /// Makes a rename in `directory` durable.
+    static func syncDirectory(_ directory: String) {
+        let descriptor = open(directory, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        _ = fsync(descriptor)
+        close(descriptor)
+    }
+
     /// A read-only connection; `immutable` reads the file as it is, without the WAL's shared memory (for a
     /// directory that cannot be written).
     static func readOnlyQueue(_ path: String, immutable: Bool) throws(WorkflowError) -> DatabaseQueue {

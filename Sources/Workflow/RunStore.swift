@@ -1,6 +1,12 @@
 import Foundation
 import GRDB
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The durable record of one run: SQLite through GRDB (WAL, `synchronous=FULL`) in `<run-dir>/state.sqlite`.
 ///
 /// Holds run metadata (name, created_at, status, a domain-owned JSON manifest), the plan (the whole graph
@@ -28,6 +34,9 @@ public final class RunStore: Sendable {
 
     /// Creates a new run in `directory` (created 0700) with its plan and manifest; every step starts `pending`.
     ///
+    /// The store is built beside its final name and renamed into place once complete, so a crash during
+    /// creation leaves either no store or a whole one, never an empty file or one that holds no run.
+    ///
     /// Throws ``WorkflowError/Code/runAlreadyExists`` if the directory already holds a run.
     public static func create(
         directory: String, runName: String, plan: Plan, manifest: String = "{}"
@@ -36,9 +45,6 @@ public final class RunStore: Sendable {
     {
         try RunDirectory.prepare(directory)
         let path = RunDirectory.storePath(directory)
-        let pool = try openPool(path: path)
-        try checkVersion(pool, path: path)
-        try migrate(pool, path: path)
         let planJSON: String
         do {
             planJSON = String(decoding: try JSONEncoder().encode(plan), as: UTF8.self)
@@ -46,27 +52,52 @@ public final class RunStore: Sendable {
             throw WorkflowError(
                 code: .storeFailure, message: "cannot encode the plan of run '\(runName)'", cause: error)
         }
-        try guarded(path) {
-            try pool.write { db in
-                if try Row.fetchOne(db, sql: "SELECT name FROM run") != nil {
-                    throw WorkflowError(
-                        code: .runAlreadyExists,
-                        message: "'\(directory)' already holds a run; resume it or choose another run directory")
-                }
-                let now = Date().timeIntervalSince1970
-                try db.execute(
-                    sql: """
-                        INSERT INTO run (id, name, created_at, updated_at, status, manifest, plan)
-                        VALUES (1, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [runName, now, now, RunStatus.created.rawValue, manifest, planJSON])
-                let insert = try db.makeStatement(
-                    sql: "INSERT INTO step (position, step_id, state, attempts) VALUES (?, ?, 'pending', 0)")
-                for (position, step) in plan.steps.enumerated() {
-                    try insert.execute(arguments: [position, step.id])
-                }
+        let record = { (db: Database) throws in
+            if try Row.fetchOne(db, sql: "SELECT name FROM run") != nil {
+                throw WorkflowError(
+                    code: .runAlreadyExists,
+                    message: "'\(directory)' already holds a run; resume it or choose another run directory")
+            }
+            let now = Date().timeIntervalSince1970
+            try db.execute(
+                sql: """
+                    INSERT INTO run (id, name, created_at, updated_at, status, manifest, plan)
+                    VALUES (1, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [runName, now, now, RunStatus.created.rawValue, manifest, planJSON])
+            let insert = try db.makeStatement(
+                sql: "INSERT INTO step (position, step_id, state, attempts) VALUES (?, ?, 'pending', 0)")
+            for (position, step) in plan.steps.enumerated() {
+                try insert.execute(arguments: [position, step.id])
             }
         }
+        if FileManager.default.fileExists(atPath: path) {
+            // A store file is already there (an older version's interrupted creation): fill it in place.
+            let pool = try openPool(path: path)
+            try checkVersion(pool, path: path)
+            try migrate(pool, path: path)
+            try guarded(path) { try pool.write(record) }
+            return RunStore(directory: directory, runName: runName, pool: pool)
+        }
+        let staging = RunDirectory.stagingStorePath(directory)
+        for suffix in ["", "-journal", "-wal", "-shm"] { unlink(staging + suffix) }
+        try StoreFile.createPrivate(staging)
+        do {
+            var configuration = Configuration()
+            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            let queue = try guarded(staging) { try DatabaseQueue(path: staging, configuration: configuration) }
+            try migrate(queue, path: staging)
+            try guarded(staging) {
+                try queue.write(record)
+                try queue.close()
+            }
+        }
+        guard rename(staging, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            throw WorkflowError(code: .storeFailure, message: "cannot move the new store into '\(path)': \(reason)")
+        }
+        StoreFile.syncDirectory(directory)
+        let pool = try openPool(path: path)
         return RunStore(directory: directory, runName: runName, pool: pool)
     }
 
@@ -96,7 +127,7 @@ public final class RunStore: Sendable {
         guard let name else {
             throw WorkflowError(
                 code: .runNotFound,
-                message: "'\(path)' holds no run (its creation was interrupted); create the run again")
+                message: "'\(path)' holds no run (its creation was interrupted)")
         }
         return RunStore(directory: directory, runName: name, pool: pool)
     }
@@ -324,7 +355,7 @@ public final class RunStore: Sendable {
         }
     }
 
-    private static func migrate(_ pool: DatabasePool, path: String) throws(WorkflowError) {
+    private static func migrate(_ pool: any DatabaseWriter, path: String) throws(WorkflowError) {
         try guarded(path) { try migrator.migrate(pool) }
     }
 
