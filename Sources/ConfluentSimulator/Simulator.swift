@@ -35,13 +35,24 @@ public final class Simulator: Sendable {
         _ config: SimulatorConfig, host: String = "127.0.0.1", portBase: Int? = nil,
         revealOperatorSecrets: Bool = false, logger: Logger? = nil, tls: SimulatorTLS? = nil
     ) async throws -> Simulator {
+        let names = [World.controlPlane] + config.clusters.map(\.id)
+        if let portBase {
+            // Ports below 1024 need privileges, and every listener's port must exist (no wrap-around to 0, 1, …).
+            let last = 65535 - names.count + 1
+            guard (1024...max(1024, last)).contains(portBase), last >= 1024 else {
+                throw SimulatorError(
+                    .invalidConfig,
+                    "--port-base \(portBase): the simulator needs \(names.count) consecutive ports (the control plane "
+                        + "and \(config.clusters.count) clusters), all within 1024…65535; give a port base from 1024 "
+                        + "to \(last)")
+            }
+        }
         let world = try World(config: config, clock: { Date().timeIntervalSince1970 })
         let tlsConfiguration = try tls?.serverConfiguration()
         var quiet = logger ?? Logger(label: "jumpchain.simulator")
         if logger == nil { quiet.logLevel = .critical }
         var tasks: [Task<Void, any Error>] = []
         var ports: [String: Int] = [:]
-        let names = [World.controlPlane] + config.clusters.map(\.id)
         do {
             for (index, name) in names.enumerated() {
                 let started = try await Listener.start(

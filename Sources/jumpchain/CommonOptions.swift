@@ -38,4 +38,7 @@ struct OutputFormatArgument: ExpressibleByArgument, Sendable {
     }
 
     static var allValueStrings: [String] { OutputFormat.allCases.map(\.rawValue) }
+
+    /// What `--help` shows as the default (`text`, not the wrapper's debug description).
+    var defaultValueDescription: String { format.rawValue }
 }

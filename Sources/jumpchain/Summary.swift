@@ -92,26 +92,28 @@ enum Summary {
                     "last_error": record?.lastError.map { .string($0) } ?? .null,
                 ])
             }
-            Terminal.line(
-                JSONText.object([
-                    "run": .string(status.runName), "status": .string(status.runStatus.rawValue),
-                    "steps": .array(steps), "live_error": status.liveError.map { .string($0) } ?? .null,
-                ]))
-            if let report = status.report { Terminal.line(VerificationJSON.encode(report)) }
-            for operation in status.operations {
+            // Every operation after the rollout (updates, a teardown), in order.
+            let operations = status.operations.map { operation -> JSONText.Value in
                 let steps = operation.plan.topologicalOrder.map { id -> JSONText.Value in
                     .object([
                         "id": .string(id), "state": .string(operation.states[id]?.state.rawValue ?? "pending"),
                         "last_error": operation.states[id]?.lastError.map { .string($0) } ?? .null,
                     ])
                 }
-                Terminal.line(
-                    JSONText.object([
-                        "run": .string(status.runName), "operation": .string(operation.kind.rawValue),
-                        "directory": .string(operation.directory), "status": .string(operation.runStatus.rawValue),
-                        "steps": .array(steps),
-                    ]))
+                return .object([
+                    "operation": .string(operation.kind.rawValue), "directory": .string(operation.directory),
+                    "status": .string(operation.runStatus.rawValue), "steps": .array(steps),
+                ])
             }
+            // One document: the recorded steps, later operations, and the live verification report (null with
+            // --offline).
+            Terminal.line(
+                JSONText.object([
+                    "run": .string(status.runName), "status": .string(status.runStatus.rawValue),
+                    "steps": .array(steps), "operations": .array(operations),
+                    "live_error": status.liveError.map { .string($0) } ?? .null,
+                    "verification": status.report.map { .raw(VerificationJSON.encode($0)) } ?? .null,
+                ]))
             return
         }
         Terminal.line("run \(status.runName) (\(status.runStatus.rawValue)) in \(status.directory)")

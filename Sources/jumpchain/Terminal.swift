@@ -80,6 +80,8 @@ enum JSONText {
         case array([Value])
         case object([String: Value])
         case null
+        /// An already encoded JSON document (compact), embedded as it is.
+        case raw(String)
     }
 
     static func object(_ fields: [String: Value]) -> String { render(.object(fields)) }
@@ -90,6 +92,7 @@ enum JSONText {
         case .number(let number): return String(number)
         case .bool(let flag): return flag ? "true" : "false"
         case .null: return "null"
+        case .raw(let json): return json
         case .array(let items): return "[" + items.map(render).joined(separator: ",") + "]"
         case .object(let fields):
             return "{"

@@ -51,7 +51,7 @@ extension Rollout {
             runName: metadata.name, directory: directory, runStatus: metadata.status, plan: plan, states: states,
             report: nil, liveError: nil, sessionKeysMinted: [])
         for entry in entries {
-            let store = try openStore(entry.directory)
+            let store = try openStoreReadOnly(entry.directory, run: run)
             status.operations.append(
                 OperationStatus(
                     kind: entry.kind, directory: entry.directory, runStatus: entry.status,
@@ -196,7 +196,7 @@ extension Rollout {
         guard RunStore.exists(directory: directory) else {
             throw JumpchainError(.runNotFound, "no run \(run) in \(directory)")
         }
-        let store = try openStore(directory)
+        let store = try openStoreReadOnly(directory, run: run)
         let metadata = try wrap { () throws(WorkflowError) in try store.metadata() }
         return (store, directory, metadata, try RunManifest.decode(metadata.manifest, run: run))
     }
@@ -204,23 +204,7 @@ extension Rollout {
 
 extension Rollout {
     /// `plan --validate`: the preflight checks plus a `validate_only=true` create of leg 1's destination half,
-    /// so the servers judge what they can before anything is changed. Only the jump session key is minted (and
-    /// revoked before this returns).
-    public static func validate(
-        _ playbook: Playbook, plan: Plan, options: Options
-    ) async throws(JumpchainError)
-        -> [String]
-    {
-        try await Interruption.run(
-            enabled: options.handleSignals, hint: "nothing was changed and the session key it minted was revoked"
-        ) { () async throws(JumpchainError) -> [String] in
-            try await RunSession.with(playbook, runName: playbook.runName, options: options) {
-                context throws(JumpchainError) in
-                try await validate(playbook, plan: plan, context: context, options: options)
-            }
-        }
-    }
-
+    /// so the servers judge what they can before anything is changed (see ``preview(_:validate:options:)``).
     static func validate(
         _ playbook: Playbook, plan: Plan, context: RolloutContext, options: Options
     ) async throws(JumpchainError) -> [String] {

@@ -22,7 +22,7 @@ struct PlaybookDecoder {
         "service_account", "names", "origin_local_credentials", "manage_acls", "origin_principal", "options",
         "leg1_options", "leg2_options", "options_file",
     ]
-    static let topicKeys = ["names", "patterns", "exclude"]
+    static let topicKeys = ["names", "patterns", "exclude", "allow_empty"]
     static let verifyKeys = ["max_lag", "timeout", "canary", "canary_topic"]
 
     func decode(_ root: Node) -> Playbook? {
@@ -327,11 +327,15 @@ struct PlaybookDecoder {
         }
         let patterns = decodePatterns(fields, "patterns", ok: &ok)
         let exclude = decodePatterns(fields, "exclude", ok: &ok)
+        var allowEmpty = false
+        if let node = fields["allow_empty"], !YAMLReader.isNull(node) {
+            if let value = reader.bool(node, field: "topics.allow_empty") { allowEmpty = value } else { ok = false }
+        }
         if names.isEmpty, patterns.isEmpty, ok {
             reader.error("`topics` selects nothing: give `names: [...]` and/or `patterns: [...]`", at: fields.mark)
             ok = false
         }
-        return ok ? TopicSelection(names: names, patterns: patterns, exclude: exclude) : nil
+        return ok ? TopicSelection(names: names, patterns: patterns, exclude: exclude, allowEmpty: allowEmpty) : nil
     }
 
     private func decodePatterns(_ fields: Fields, _ key: String, ok: inout Bool) -> [String] {

@@ -1,6 +1,12 @@
 import Foundation
 import Yams
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Reads, substitutes and validates a playbook file.
 public enum PlaybookLoader {
     /// Loads `path`. Returns the playbook and its warnings/notes; throws
@@ -18,12 +24,35 @@ public enum PlaybookLoader {
                 code: .invalidPlaybook, message: "\(path): the playbook is too large", diagnostics: [problem])
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw PlaybookError(code: .fileUnreadable, message: "cannot read playbook `\(path)`")
+            throw PlaybookError(
+                code: .fileUnreadable, message: "cannot read playbook `\(path)`: \(unreadableReason(path))")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw PlaybookError(code: .fileUnreadable, message: "playbook `\(path)` is not UTF-8 text")
         }
         return try load(text: text, file: path, environment: environment)
+    }
+
+    /// Why `path` cannot be read, in words: not found, a directory, permission denied, ...
+    public static func unreadableReason(_ path: String) -> String {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            let code = errno
+            if code == ENOENT {
+                let relative = path.hasPrefix("/") ? "" : " (relative to \(FileManager.default.currentDirectoryPath))"
+                return "no such file\(relative)"
+            }
+            return String(cString: strerror(code)).lowercased()
+        }
+        if (status.st_mode & S_IFMT) == S_IFDIR { return "it is a directory; give the playbook file inside it" }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            let code = errno
+            return code == EACCES
+                ? "permission denied (the file is not readable by this user)" : String(cString: strerror(code))
+        }
+        close(descriptor)
+        return "reading it failed"
     }
 
     /// Validates playbook `text`; `file` names it in diagnostics and anchors relative paths.

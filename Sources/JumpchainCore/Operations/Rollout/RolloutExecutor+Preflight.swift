@@ -88,12 +88,13 @@ extension RolloutExecutor {
         }
         for (role, client, name) in [
             ("origin", context.origin, playbook.link.leg1Name), ("target", context.target, playbook.link.leg2Name),
-        ] {
+        ] where !adopting {
             if let link = try await client.link(name) {
                 problems.append(
                     "\(role) \(client.clusterID): a link named \(name) already exists (cluster_link_id "
                         + "\(link.clusterLinkID ?? "?")) and this run did not create it; choose another name in "
-                        + "link.names or delete that link")
+                        + "link.names or delete that link (if it is this run's and the run's state was lost, "
+                        + "`jumpchain apply --adopt` adopts it)")
             }
         }
         guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
@@ -101,7 +102,12 @@ extension RolloutExecutor {
         // The jump: reachable with operator rights (a session key), no foreign link with our leg-1 name,
         // and, when ACLs are not managed, the link principal already has ALTER on the cluster.
         let jump = try await context.jump(report: report)
-        if let link = try await jump.link(playbook.link.leg1Name) {
+        var adopted: [String] = []
+        if adopting {
+            let adoption = try await adoptionProblems(jump: jump)
+            problems += adoption.problems
+            adopted = adoption.adopted
+        } else if let link = try await jump.link(playbook.link.leg1Name) {
             problems.append(
                 "jump \(jump.clusterID): a link named \(playbook.link.leg1Name) already exists (source "
                     + "\(link.sourceClusterID ?? "?")) and this run did not create it; choose another name in "
@@ -109,7 +115,7 @@ extension RolloutExecutor {
         }
         let jumpTopics = Set(try await jump.listTopics().map(\.topicName))
         let targetTopics = Set(try await context.target.listTopics().map(\.topicName))
-        for topic in topics {
+        for topic in topics where !adopting {
             let (jumpMirror, targetMirror) = mirrorNames(topic)
             if jumpTopics.contains(jumpMirror) {
                 problems.append(
@@ -142,6 +148,7 @@ extension RolloutExecutor {
                     try await context.origin.listACLs(principal: originPrincipal))
             }
         }
+        if adopting { outputs["adopted"] = adopted.joined(separator: ", ") }
         return outputs
     }
 
