@@ -57,7 +57,7 @@ extension Rollout {
     ) async throws(JumpchainError) -> Report? {
         do {
             _ = try openStoreReadOnly(directory, run: playbook.runName, playbook: playbookPath)
-        } catch where error.code == .stateUnusable && options.adopt {
+        } catch  where error.code == .stateUnusable && options.adopt {
             try setAsideStore(directory)
             return nil
         }
