@@ -1,5 +1,5 @@
 /// Everything the simulator's world starts with: clusters, networks, principals, keys, ACLs, topics,
-/// producers, network links, timing and faults. Loadable from YAML (``SimulatorConfig/load(yaml:)``);
+/// producers, consumer groups and consumers, network links, timing and faults. Loadable from YAML (``SimulatorConfig/load(yaml:)``);
 /// every field except `clusters` may be omitted.
 public struct SimulatorConfig: Codable, Sendable, Equatable {
     public var organization: String
@@ -12,6 +12,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
     public var acls: [ACL]
     public var topics: [Topic]
     public var producers: [Producer]
+    public var consumerGroups: [ConsumerGroup]
+    public var consumers: [Consumer]
     public var networkLinkServices: [NetworkLinkService]
     public var networkLinkEndpoints: [NetworkLinkEndpoint]
     public var timing: Timing
@@ -20,8 +22,9 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
     public init(
         organization: String = "org-sim", environments: [String] = ["env-sim"], networks: [Network] = [],
         clusters: [Cluster] = [], serviceAccounts: [Principal] = [], users: [Principal] = [], apiKeys: [APIKey] = [],
-        acls: [ACL] = [], topics: [Topic] = [], producers: [Producer] = [],
-        networkLinkServices: [NetworkLinkService] = [], networkLinkEndpoints: [NetworkLinkEndpoint] = [],
+        acls: [ACL] = [], topics: [Topic] = [], producers: [Producer] = [], consumerGroups: [ConsumerGroup] = [],
+        consumers: [Consumer] = [], networkLinkServices: [NetworkLinkService] = [],
+        networkLinkEndpoints: [NetworkLinkEndpoint] = [],
         timing: Timing = Timing(), faults: FaultSettings = FaultSettings()
     ) {
         self.organization = organization
@@ -34,6 +37,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         self.acls = acls
         self.topics = topics
         self.producers = producers
+        self.consumerGroups = consumerGroups
+        self.consumers = consumers
         self.networkLinkServices = networkLinkServices
         self.networkLinkEndpoints = networkLinkEndpoints
         self.timing = timing
@@ -53,6 +58,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
             acls: try c.value(.acls, default: []),
             topics: try c.value(.topics, default: []),
             producers: try c.value(.producers, default: []),
+            consumerGroups: try c.value(.consumerGroups, default: []),
+            consumers: try c.value(.consumers, default: []),
             networkLinkServices: try c.value(.networkLinkServices, default: []),
             networkLinkEndpoints: try c.value(.networkLinkEndpoints, default: []),
             timing: try c.value(.timing, default: Timing()),

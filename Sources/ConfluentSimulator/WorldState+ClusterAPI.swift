@@ -37,6 +37,7 @@ extension WorldState {
         case (_, _, "topics"?): return handleTopics(call, Array(rest.dropFirst()))
         case (_, _, "acls"?), (_, _, "acls:batch"?): return handleACLs(call, rest)
         case (_, _, "links"?): return handleLinks(call, Array(rest.dropFirst()))
+        case (_, _, "consumer-groups"?): return handleConsumerGroups(call, Array(rest.dropFirst()))
         default: return .kafka(404, 404, "HTTP 404 Not Found")
         }
     }

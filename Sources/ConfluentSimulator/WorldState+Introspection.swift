@@ -98,6 +98,7 @@ extension WorldState {
             "mirrors": .array(mirrorItems),
             "topics": .array(topicItems),
             "acls": .array(aclItems),
+            "consumer_groups": .array(groupsStateJSON()),
             "api_keys": .array(keyItems),
             "network_link_services": .array(serviceOrder.compactMap { services[$0] }.map(serviceJSON)),
             "network_link_endpoints": .array(endpointOrder.compactMap { endpoints[$0] }.map(endpointJSON)),

@@ -167,7 +167,8 @@ extension WorldState {
         if includeTasks {
             let taskState = health.isActive ? "NOT_CONFIGURED" : "LINK_FAILED"
             let tasks: [JSON] = ["AclSync", "AutoCreateMirror", "ConsumerOffsetSync", "TopicConfigsSync"].map {
-                [
+                if $0 == "ConsumerOffsetSync" { return offsetSyncTaskJSON(half, health) }
+                return [
                     "task_name": .string($0),
                     "state": .string($0 == "TopicConfigsSync" && health.isActive ? "ACTIVE" : taskState),
                     "errors": [],

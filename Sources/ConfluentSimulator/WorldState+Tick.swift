@@ -5,6 +5,8 @@ extension WorldState {
         lastTick = now
         runProducers(elapsed)
         replicate(elapsed, now: now)
+        runConsumers(elapsed)
+        syncConsumerOffsets(now: now)
         provisionNetworkLinks(now: now)
     }
 

@@ -18,6 +18,19 @@ extension Playbook {
     }
 
     private var canonicalFields: [String: CanonicalValue] {
+        var fields = baseCanonicalFields
+        // Only when set, so playbooks without `consumer_groups` keep the hash they always had.
+        if consumerGroups != .all {
+            fields["consumer_groups"] = .object([
+                "names": .array(consumerGroups.names.map(CanonicalValue.string)),
+                "prefixes": .array(consumerGroups.prefixes.map(CanonicalValue.string)),
+                "exclude": .array(consumerGroups.exclude.map(CanonicalValue.string)),
+            ])
+        }
+        return fields
+    }
+
+    private var baseCanonicalFields: [String: CanonicalValue] {
         [
             "version": .int(1),
             "run_name": .string(runName),

@@ -10,7 +10,9 @@ struct PlaybookDecoder {
     let defaultRunName: String
 
     static let rootKeys = [
-        "version", "run_name", "control_plane", "origin", "jump", "target", "link", "topics", "verify", "concurrency",
+        "version", "run_name", "control_plane", "origin", "jump", "target", "link", "topics", "consumer_groups",
+        "verify",
+        "concurrency",
     ]
     static let clusterKeys = ["id", "platform", "rest_endpoint", "bootstrap", "environment", "network", "credentials"]
     static let networkKeys = ["kind", "cloud", "region", "network_id"]
@@ -38,14 +40,16 @@ struct PlaybookDecoder {
         let target = decodeCluster(.target, fields)
         let link = decodeLink(fields, originCredentials: origin?.credentials)
         let topics = decodeTopics(fields)
+        let consumerGroups = decodeConsumerGroups(fields, link: link)
         let verify = decodeVerify(fields)
         let concurrency = decodeConcurrency(fields)
         guard let controlPlane, let origin, let jump, let target, let link, let topics, let verify, let concurrency,
-            let runName
+            let runName, let consumerGroups
         else { return nil }
         let playbook = Playbook(
             runName: runName, sourceFile: reader.file, controlPlane: controlPlane, origin: origin, jump: jump,
-            target: target, link: link, topics: topics, verify: verify, concurrency: concurrency)
+            target: target, link: link, topics: topics, verify: verify, concurrency: concurrency,
+            consumerGroups: consumerGroups)
         NetworkAdvice(reader: reader, fields: fields).check(playbook)
         return reader.diagnostics.containsErrors ? nil : playbook
     }
