@@ -115,6 +115,12 @@ public final class Simulator: Sendable {
         }
     }
 
+    /// Pauses (or resumes) every producer (the same as `POST /sim/v1/producers {"paused": …}`): the operator
+    /// stopping producers before a cutover. Consumers keep committing.
+    public func setProducersPaused(_ paused: Bool) {
+        world.state.withLock { $0.producersPaused = paused }
+    }
+
     /// The current world as the JSON text `GET /sim/v1/state` returns.
     public func stateJSON() -> String {
         let now = world.clock()

@@ -9,6 +9,8 @@ enum ExitStatus {
     static let verificationFailed: Int32 = 5
     static let runUnfinished: Int32 = 6
     static let runNotFound: Int32 = 7
+    /// `verify --groups`: a synced group's target offset trails the origin by more than `verify.max_group_lag`.
+    static let groupsLagging: Int32 = 8
     static let runLocked: Int32 = 75
     static let interrupted: Int32 = 130
 

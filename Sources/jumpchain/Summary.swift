@@ -9,7 +9,34 @@ enum Summary {
         switch report.operation {
         case .rollout: printRollout(report, format: format)
         case .teardown: printTeardown(report, format: format)
+        case .cutover, .failover: printSwitch(report, format: format)
         }
+    }
+
+    /// A cutover's or a failover's saved report (text, or its JSON).
+    static func printSwitch(_ report: Rollout.Report, format: OutputFormat) {
+        let cutover = CutoverReport.decode(report.states[CutoverStep.Kind.report.rawValue]?.outputs["report"])
+        let failover = FailoverReport.decode(report.states[FailoverStep.Kind.dataAtRisk.rawValue]?.outputs["report"])
+        if format == .json {
+            if let cutover { Terminal.line(json(cutover)) }
+            if let failover { Terminal.line(json(failover)) }
+            return
+        }
+        Terminal.line("")
+        if report.alreadyComplete {
+            Terminal.line(
+                "run \(report.runName) already had its \(report.operation.rawValue) (\(report.directory)): nothing "
+                    + "was sent, nothing changed. The saved report:")
+        }
+        for line in cutover?.lines() ?? failover?.lines() ?? [] { Terminal.line(line) }
+        Terminal.line("  state           \(report.directory)")
+    }
+
+    /// A report as one JSON line.
+    static func json(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
     }
 
     static func printRollout(_ report: Rollout.Report, format: OutputFormat) {
@@ -98,6 +125,7 @@ enum Summary {
                     "steps": .array(steps), "live_error": status.liveError.map { .string($0) } ?? .null,
                 ]))
             if let report = status.report { Terminal.line(VerificationJSON.encode(report)) }
+            if let groups = status.groups { Terminal.line(json(["consumer_groups": groups])) }
             for operation in status.operations {
                 let steps = operation.plan.topologicalOrder.map { id -> JSONText.Value in
                     .object([
@@ -130,10 +158,18 @@ enum Summary {
                 Terminal.line("  \(state.padding(toLength: 10, withPad: " ", startingAt: 0)) \(id)\(error)")
             }
         }
+        for operation in status.operations {
+            let saved =
+                CutoverReport.decode(operation.states[CutoverStep.Kind.report.rawValue]?.outputs["report"])?.lines()
+                ?? FailoverReport.decode(operation.states[FailoverStep.Kind.dataAtRisk.rawValue]?.outputs["report"])?
+                .lines() ?? []
+            for line in saved { Terminal.line(line) }
+        }
         if let liveError = status.liveError { Terminal.line("live state unavailable: \(liveError)") }
         if let report = status.report {
             Terminal.line("")
             Terminal.line(VerificationTableRenderer(color: Terminal.isTTY).render(report))
         }
+        for line in status.groups?.tableLines() ?? [] { Terminal.line(line) }
     }
 }

@@ -22,6 +22,9 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many heartbeat rounds (default: until interrupted).") var rounds: Int?
     @Flag(name: .customLong("fail-fast"), help: "With --watch: exit non-zero on the first failing round.")
     var failFast = false
+    @Flag(
+        help: "Also fail (exit 8) when a synced group's target offset trails the origin by > verify.max_group_lag.")
+    var groups = false
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
@@ -46,11 +49,32 @@ struct VerifyCommand: AsyncParsableCommand {
             Terminal.line(VerificationTableRenderer(color: Terminal.isTTY).render(report))
             if !watch, let result = verification.canary.first { Terminal.line(result.heartbeatLine) }
         }
+        if let report = verification.groups {
+            if format == .json {
+                Terminal.line(Summary.json(["consumer_groups": report]))
+            } else {
+                for line in report.tableLines() { Terminal.line(line) }
+            }
+        }
         if !verification.passed {
             let failing =
                 report.failingPartitions + verification.canary.filter { !$0.passed }.map { "canary round \($0.round)" }
             Terminal.error("jumpchain: verification failed: \(failing.joined(separator: ", "))")
             throw ExitCode(ExitStatus.verificationFailed)
+        }
+        if groups {
+            guard let report = verification.groups else {
+                Terminal.error("jumpchain: --groups: the playbook turns consumer.offset.sync.enable on for no leg")
+                throw ExitCode(ExitStatus.groupsLagging)
+            }
+            let lagging = report.lagging(maxLag: Int64(verification.maxGroupLag))
+            guard lagging.isEmpty, report.problems.isEmpty else {
+                let named =
+                    lagging.map { "group \($0.group) on \($0.topic)-\($0.partition) trails the origin by \($0.gap)" }
+                    + report.problems
+                Terminal.error("jumpchain: consumer groups failed: \(named.joined(separator: "; "))")
+                throw ExitCode(ExitStatus.groupsLagging)
+            }
         }
     }
 }

@@ -179,6 +179,8 @@ public enum Rollout {
         switch latest.kind {
         case .rollout: return try await resumeRollout(run: run, directory: latest.directory, options: options)
         case .teardown: return try await Teardown.resume(run: run, root: root, entry: latest, options: options)
+        case .cutover: return try await Cutover.resume(run: run, root: root, entry: latest, options: options)
+        case .failover: return try await Failover.resume(run: run, root: root, entry: latest, options: options)
         }
     }
 

@@ -1,0 +1,126 @@
+import ConfluentAPI
+import Foundation
+public import Workflow
+
+/// `jumpchain cutover RUN`: the planned end of a migration, as a resumable operation of the run: preflight,
+/// quiesce check, drain until every hop and every synced group agree, promote the target's mirrors, report.
+/// The jump's mirrors and the links stay until `destroy`.
+public enum Cutover {
+    public struct Request: Sendable {
+        public var run: String
+        /// Seconds the origin must stay still; nil: `--no-quiet-check`.
+        public var quietPeriod: Int?
+        public var timeout: Int
+        public var dryRun: Bool
+
+        public init(run: String, quietPeriod: Int?, timeout: Int, dryRun: Bool = false) {
+            self.run = run
+            self.quietPeriod = quietPeriod
+            self.timeout = timeout
+            self.dryRun = dryRun
+        }
+    }
+
+    /// What a dry run shows: the plan and every request it would send.
+    public struct Preview: Sendable {
+        public var runName: String
+        public var plan: Plan
+        public var requests: [String: [PreviewRequest]]
+        /// Mirror states found now, one line each.
+        public var found: [String]
+    }
+
+    public enum Outcome: Sendable {
+        case previewed(Preview)
+        case done(Rollout.Report)
+    }
+
+    public static func cutover(_ request: Request, options: Rollout.Options) async throws(JumpchainError) -> Outcome {
+        let root = Rollout.runDirectory(for: request.run, options: options)
+        let entries = try RunHistory.entries(root: root)
+        guard let rollout = entries.first(where: { $0.kind == .rollout }) else {
+            throw JumpchainError(.runNotFound, "no run \(request.run) in \(root)")
+        }
+        if let later = entries.last(where: { $0.kind != .rollout && $0.kind != .cutover }) {
+            throw JumpchainError(
+                .invalidInput,
+                "run \(request.run) has a later \(later.kind.rawValue) (\(later.directory), \(later.status.rawValue)); "
+                    + "a cutover needs the chain as the rollout left it")
+        }
+        if let latest = entries.last, latest.kind == .cutover, !request.dryRun {
+            return .done(try await resume(run: request.run, root: root, entry: latest, options: options))
+        }
+        guard rollout.status == .succeeded else {
+            throw JumpchainError(
+                .runUnfinished,
+                "run \(request.run)'s rollout is \(rollout.status.rawValue); finish it with `jumpchain resume "
+                    + "\(request.run)` before a cutover")
+        }
+        let (store, _, _, manifest) = try Rollout.openRun(rollout.directory, run: request.run)
+        let rolloutPlan = try Rollout.wrap { () throws(WorkflowError) in try store.plan() }
+        let playbook = manifest.playbook
+        return try await RunSession.with(
+            playbook, runName: playbook.runName, options: options, readOnly: request.dryRun
+        ) { context throws(JumpchainError) in
+            let canary = playbook.verify.canary ? playbook.verify.canaryTopic : nil
+            let topics = context.topology(for: rolloutPlan).topics.filter { $0.origin != canary }
+            let scope = CutoverScope(topics: topics, quietPeriod: request.quietPeriod, timeout: request.timeout)
+            let plan = try CutoverPlanner.plan(playbook, scope: scope)
+            if request.dryRun {
+                var found: [String] = []
+                for topic in topics {
+                    let mirror = try? await context.target.mirror(
+                        link: playbook.link.leg2Name, topic: topic.targetMirror)
+                    found.append("target mirror \(topic.targetMirror): \(mirror?.mirrorStatus ?? "not found")")
+                }
+                if let latest = entries.last, latest.kind == .cutover {
+                    found.append("a cutover is already recorded (\(latest.directory), \(latest.status.rawValue))")
+                }
+                var requests: [String: [PreviewRequest]] = [:]
+                for step in plan.steps { requests[step.id] = CutoverExecutor.preview(step, playbook: playbook) }
+                return .previewed(Preview(runName: playbook.runName, plan: plan, requests: requests, found: found))
+            }
+            let directory = RunHistory.newDirectory(root: root, kind: .cutover, after: entries)
+            let manifest = try RunManifest(
+                operation: .cutover, playbook: playbook, playbookHash: playbook.contentHash
+            ).encoded()
+            let store = try Rollout.wrap { () throws(WorkflowError) in
+                try RunStore.create(directory: directory, runName: playbook.runName, plan: plan, manifest: manifest)
+            }
+            return .done(
+                try await run(store: store, directory: directory, context: context, plan: plan, options: options))
+        }
+    }
+
+    /// Resumes (or reports, when finished: a second cutover is a no-op) a recorded cutover.
+    static func resume(
+        run: String, root: String, entry: RunHistory.Entry, options: Rollout.Options
+    ) async throws(JumpchainError) -> Rollout.Report {
+        let store = try Rollout.openStore(entry.directory)
+        let metadata = try Rollout.wrap { () throws(WorkflowError) in try store.metadata() }
+        if metadata.status == .succeeded {
+            var report = try Rollout.report(
+                store: store, directory: entry.directory, failed: [:], alreadyComplete: true, minted: [])
+            report.operation = .cutover
+            return report
+        }
+        let manifest = try RunManifest.decode(metadata.manifest, run: run)
+        let plan = try Rollout.wrap { () throws(WorkflowError) in try store.plan() }
+        return try await RunSession.with(manifest.playbook, runName: metadata.name, options: options) {
+            context throws(JumpchainError) in
+            try await Cutover.run(
+                store: store, directory: entry.directory, context: context, plan: plan, options: options)
+        }
+    }
+
+    static func run(
+        store: RunStore, directory: String, context: RolloutContext, plan: Plan, options: Rollout.Options
+    ) async throws(JumpchainError) -> Rollout.Report {
+        var report = try await Rollout.execute(
+            store: store, directory: directory, context: context, plan: plan,
+            executor: CutoverExecutor(context: context, pollInterval: options.timing.statePollInterval),
+            options: options)
+        report.operation = .cutover
+        return try Rollout.check(report)
+    }
+}
