@@ -56,25 +56,33 @@ struct VerifyCommand: AsyncParsableCommand {
                 for line in report.tableLines() { Terminal.line(line) }
             }
         }
+        // With --groups a failing group decides the exit code: a leg's offset sync in error also makes its link
+        // unhealthy, and the group names the cause better than the link does.
+        var groupsFailed = false
+        if groups {
+            if let report = verification.groups {
+                let lagging = report.lagging(maxLag: Int64(verification.maxGroupLag))
+                let named =
+                    lagging.map {
+                        "group \($0.group) on \($0.topic)-\($0.partition) "
+                            + ($0.target == nil ? "has no offset on the target" : "trails the origin by \($0.gap)")
+                    }
+                    + report.problems
+                if !named.isEmpty {
+                    Terminal.error("jumpchain: consumer groups failed: \(named.joined(separator: "; "))")
+                    groupsFailed = true
+                }
+            } else {
+                Terminal.error("jumpchain: --groups: the playbook turns consumer.offset.sync.enable on for no leg")
+                groupsFailed = true
+            }
+        }
         if !verification.passed {
             let failing =
                 report.failingPartitions + verification.canary.filter { !$0.passed }.map { "canary round \($0.round)" }
             Terminal.error("jumpchain: verification failed: \(failing.joined(separator: ", "))")
-            throw ExitCode(ExitStatus.verificationFailed)
         }
-        if groups {
-            guard let report = verification.groups else {
-                Terminal.error("jumpchain: --groups: the playbook turns consumer.offset.sync.enable on for no leg")
-                throw ExitCode(ExitStatus.groupsLagging)
-            }
-            let lagging = report.lagging(maxLag: Int64(verification.maxGroupLag))
-            guard lagging.isEmpty, report.problems.isEmpty else {
-                let named =
-                    lagging.map { "group \($0.group) on \($0.topic)-\($0.partition) trails the origin by \($0.gap)" }
-                    + report.problems
-                Terminal.error("jumpchain: consumer groups failed: \(named.joined(separator: "; "))")
-                throw ExitCode(ExitStatus.groupsLagging)
-            }
-        }
+        if groupsFailed { throw ExitCode(ExitStatus.groupsLagging) }
+        if !verification.passed { throw ExitCode(ExitStatus.verificationFailed) }
     }
 }

@@ -40,14 +40,15 @@ public struct GroupOffsetReport: Sendable, Codable, Equatable {
         self.syncReachesTarget = syncReachesTarget
     }
 
-    /// Rows whose gap exceeds `maxLag`.
-    public func lagging(maxLag: Int64) -> [Row] { rows.filter { $0.gap > maxLag } }
+    /// Rows whose gap exceeds `maxLag`, and rows the origin has that have not reached the target at all.
+    public func lagging(maxLag: Int64) -> [Row] {
+        rows.filter { $0.gap > maxLag || ($0.origin != nil && $0.target == nil) }
+    }
 
     /// One line per row (a fixed-width table), plus the problems.
     public func tableLines() -> [String] {
         guard !groups.isEmpty else {
-            return ["consumer groups: none selected on the origin" + (problems.isEmpty ? "" : "")]
-                + problems.map { "  ✗ \($0)" }
+            return ["consumer groups: none selected on the origin"] + problems.map { "  ✗ \($0)" }
         }
         func cell(_ value: Int64?) -> String { value.map(String.init) ?? "-" }
         func pad(_ text: String, _ width: Int) -> String {
