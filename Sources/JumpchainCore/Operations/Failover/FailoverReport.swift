@@ -63,16 +63,21 @@ public struct FailoverReport: Sendable, Codable, Equatable {
         ]
         for cluster in unreachable { lines.append("  unreachable: \(cluster) (not waited on)") }
         lines.append(
-            "  " + pad("PARTITION", 24) + pad("ORIGIN (LAST SEEN)", 20) + pad("SEEN", 24) + pad("TARGET", 10)
+            "  " + pad("PARTITION", 24) + pad("ORIGIN (LAST SEEN)", 20) + pad("SEEN", 31) + pad("TARGET", 10)
                 + "AT RISK")
         for row in partitions {
             let seen = row.originSource == "now" ? "now" : row.originObservedAt.map { "recorded \($0)" } ?? "never"
             lines.append(
                 "  " + pad("\(row.topic)-\(row.partition)", 24) + pad(row.origin.map(String.init) ?? "?", 20)
-                    + pad(seen, 24) + pad(row.target.map(String.init) ?? "?", 10)
+                    + pad(seen, 31) + pad(row.target.map(String.init) ?? "?", 10)
                     + (row.atRisk.map(String.init) ?? "unknown"))
         }
         lines.append("  records at risk: \(recordsAtRisk)")
+        if let recorded = partitions.first(where: { $0.originSource == "recorded" })?.originObservedAt {
+            lines.append(
+                "  (origin offsets recorded at \(recorded) are a lower bound: records written to the origin after "
+                    + "that are not counted)")
+        }
         if !failedOver.isEmpty { lines.append("  writable on the target: \(failedOver.joined(separator: ", "))") }
         if groups.isEmpty {
             lines.append("  consumer groups on the target: none")
