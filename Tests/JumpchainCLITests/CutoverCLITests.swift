@@ -84,6 +84,24 @@ extension BinaryTests {
             #expect(failed?.stderr.contains("leg 2") == true, "\(failed?.output ?? "verify --groups never failed")")
         }
 
+        @Test("manage_acls: false: the preflight names the missing DESCRIBE on the group for leg 2; nothing changes")
+        func preflightNamesMissingGroupACLs() async throws {
+            let world = try await DemoWorld.start()
+            defer { Task { await world.stop() } }
+            let playbook = try world.playbookVariant(
+                "no-acls",
+                replacing: [
+                    ("    leg2: demo-jump-to-target\n", "    leg2: demo-jump-to-target\n  manage_acls: false\n")
+                ])
+            let before = world.remoteFingerprint()
+            let refused = try await world.jumpchain(["apply", playbook])
+            #expect(refused.status == 3, "\(refused.output)")
+            #expect(
+                refused.stderr.contains("leg 2 offset sync: lkc-jump lacks DESCRIBE on GROUP orders-app"),
+                "\(refused.stderr)")
+            #expect(world.remoteFingerprint() == before, "a refused preflight changed something")
+        }
+
         @Test("origin blackholed: failover completes, reporting the origin offsets recorded before the outage")
         func failoverWithTheOriginGone() async throws {
             let world = try await DemoWorld.start()
