@@ -76,6 +76,8 @@ public struct CutoverExecutor: StepExecutor {
         if groups {
             requests += [
                 .kafka(playbook.origin, "GET", "/consumer-groups"),
+                .kafka(playbook.jump, "GET", "/consumer-groups"),
+                .kafka(playbook.target, "GET", "/consumer-groups"),
                 .kafka(playbook.origin, "GET", "/consumer-groups/<group>/lags"),
                 .kafka(playbook.jump, "GET", "/consumer-groups/<group>/lags"),
                 .kafka(playbook.target, "GET", "/consumer-groups/<group>/lags"),

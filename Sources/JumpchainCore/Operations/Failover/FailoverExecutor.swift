@@ -56,9 +56,8 @@ public struct FailoverExecutor: StepExecutor {
             }
         case .dataAtRisk:
             return [
-                .kafka(playbook.origin, "GET", "/links/\(playbook.link.leg1Name)", "(is the origin reachable?)"),
-                .kafka(
-                    playbook.jump, "GET", "/links/\(playbook.link.leg1Name)/mirrors/<mirror>", "(origin end offsets)"),
+                .kafka(playbook.origin, "GET", "/links/\(playbook.link.leg1Name)", "(is the origin reachable?)")
+            ] + CutoverExecutor.previewObserve(playbook, topics: topics, groups: false) + [
                 .kafka(playbook.target, "GET", "/consumer-groups"),
                 .kafka(playbook.target, "GET", "/consumer-groups/<group>/lags"),
             ]
