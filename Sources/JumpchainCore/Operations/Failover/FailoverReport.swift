@@ -14,6 +14,19 @@ public struct FailoverReport: Sendable, Codable, Equatable {
         /// The target's end offset at failover.
         public var target: Int64?
 
+        public init(
+            topic: String, targetTopic: String, partition: Int, origin: Int64?, originSource: String,
+            originObservedAt: String?, target: Int64?
+        ) {
+            self.topic = topic
+            self.targetTopic = targetTopic
+            self.partition = partition
+            self.origin = origin
+            self.originSource = originSource
+            self.originObservedAt = originObservedAt
+            self.target = target
+        }
+
         /// Records on the origin the target does not have (nil when either side is unknown).
         public var atRisk: Int64? {
             guard let origin, let target else { return nil }
@@ -37,6 +50,18 @@ public struct FailoverReport: Sendable, Codable, Equatable {
     public var groups: [GroupRow]
     /// Clusters that did not answer within the per-cluster timeout (reported, never waited on).
     public var unreachable: [String]
+
+    public init(
+        run: String, dryRun: Bool, failedOver: [String], partitions: [PartitionRow], groups: [GroupRow],
+        unreachable: [String]
+    ) {
+        self.run = run
+        self.dryRun = dryRun
+        self.failedOver = failedOver
+        self.partitions = partitions
+        self.groups = groups
+        self.unreachable = unreachable
+    }
 
     public var recordsAtRisk: Int64 { partitions.compactMap(\.atRisk).reduce(0, +) }
 
