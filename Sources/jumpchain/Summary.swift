@@ -139,6 +139,17 @@ enum Summary {
                         "directory": .string(operation.directory), "status": .string(operation.runStatus.rawValue),
                         "steps": .array(steps),
                     ]))
+                // A cutover's or a failover's saved report, as its own JSON line.
+                if let saved = CutoverReport.decode(
+                    operation.states[CutoverStep.Kind.report.rawValue]?.outputs["report"])
+                {
+                    Terminal.line(json(saved))
+                }
+                if let saved = FailoverReport.decode(
+                    operation.states[FailoverStep.Kind.dataAtRisk.rawValue]?.outputs["report"])
+                {
+                    Terminal.line(json(saved))
+                }
             }
             return
         }

@@ -128,6 +128,8 @@ extension BinaryTests {
             let status = try await world.jumpchain(["status", "jump-demo", "--offline"])
             #expect(status.stdout.contains("records at risk"), "\(status.stdout)")
             #expect(status.stdout.contains("unreachable: origin"), "\(status.stdout)")
+            let statusJSON = try await world.jumpchain(["status", "jump-demo", "--offline", "--output", "json"])
+            #expect(Self.lastJSONLine(statusJSON.stdout) == Self.lastJSONLine(failover.stdout), "\(statusJSON.stdout)")
         }
 
         @Test("SIGKILL cutover and failover at seeded random moments; run again, they converge on the same report")
