@@ -132,6 +132,22 @@ extension BinaryTests {
             #expect(Self.lastJSONLine(statusJSON.stdout) == Self.lastJSONLine(failover.stdout), "\(statusJSON.stdout)")
         }
 
+        @Test("origin and jump blackholed: failover still fails the target over and reports both unreachable")
+        func failoverWithOriginAndJumpGone() async throws {
+            let world = try await DemoWorld.start()
+            defer { Task { await world.stop() } }
+            let applied = try await world.jumpchain(["apply", world.demoPlaybook])
+            try #require(applied.status == 0, "\(applied.output)")
+            world.simulator.setFaults(FaultSettings(blackholed: [Self.origin, Self.jump]))
+            let failover = try await world.jumpchain(["failover", "jump-demo", "--cluster-timeout", "2"])
+            try #require(failover.status == 0, "\(failover.output)")
+            #expect(failover.stdout.contains("unreachable: origin \(Self.origin)"), "\(failover.stdout)")
+            #expect(failover.stdout.contains("unreachable: jump \(Self.jump)"), "\(failover.stdout)")
+            for topic in Self.chainTopics {
+                #expect(Self.mirrorStatus(world, Self.target, topic) == "STOPPED", "\(topic) not failed over")
+            }
+        }
+
         @Test("SIGKILL cutover and failover at seeded random moments; run again, they converge on the same report")
         func killedCutoversAndFailovers() async throws {
             let seed =

@@ -148,7 +148,12 @@ public struct FailoverExecutor: StepExecutor {
         let origin = await bounded { try await context.origin.link(playbook.link.leg1Name) }
         if case .failure(let error) = origin {
             unreachable.append("origin \(playbook.origin.id): \(error)")
-        } else {
+        }
+        let jump = await bounded { try await context.jump().link(playbook.link.leg1Name) }
+        if case .failure(let error) = jump {
+            unreachable.append("jump \(playbook.jump.id): \(error)")
+        }
+        if case .success = origin, case .success = jump {
             let observed = await bounded { () async throws -> VerificationReport in
                 let verifier = OffsetVerifier(
                     topology: ChainTopology(playbook: playbook, topics: topics),
