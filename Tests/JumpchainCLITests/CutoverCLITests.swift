@@ -65,6 +65,13 @@ extension BinaryTests {
             for topic in Self.chainTopics {
                 #expect(Self.mirrorStatus(world, Self.target, topic) == "ACTIVE", "\(topic) was promoted")
             }
+            // The refusal changed nothing: a new cutover starts afresh with its own flags.
+            world.simulator.setProducersPaused(true)
+            let skipped = try await world.jumpchain(["cutover", "jump-demo", "--no-quiet-check"])
+            #expect(skipped.status == 0, "\(skipped.output)")
+            #expect(skipped.stdout.contains("quiesce check skipped (--no-quiet-check"), "\(skipped.stdout)")
+            #expect(skipped.stdout.contains("records lost: 0"), "\(skipped.stdout)")
+            Self.expectCutOver(world, context: "after a refused cutover")
         }
 
         @Test("a group's DESCRIBE on the jump revoked: verify --groups fails naming the group and leg 2")

@@ -47,7 +47,9 @@ public enum Cutover {
                 "run \(request.run) has a later \(later.kind.rawValue) (\(later.directory), \(later.status.rawValue)); "
                     + "a cutover needs the chain as the rollout left it")
         }
-        if let latest = entries.last, latest.kind == .cutover, !request.dryRun {
+        if let latest = entries.last, latest.kind == .cutover, !request.dryRun,
+            try !changedNothing(latest)
+        {
             return .done(try await resume(run: request.run, root: root, entry: latest, options: options))
         }
         guard rollout.status == .succeeded else {
@@ -90,6 +92,19 @@ public enum Cutover {
             return .done(
                 try await run(store: store, directory: directory, context: context, plan: plan, options: options))
         }
+    }
+
+    /// Whether a recorded cutover stopped before its promotion ever started (refused by the preflight, the
+    /// quiesce check or the drain, or killed before): it changed nothing, so a new cutover starts afresh with
+    /// this invocation's flags instead of resuming the old one's.
+    static func changedNothing(_ entry: RunHistory.Entry) throws(JumpchainError) -> Bool {
+        guard entry.status != .succeeded else { return false }
+        // A live process holding it is still running it: resuming reports that (the run is locked).
+        guard let lock = try? RunLock.acquire(directory: entry.directory) else { return false }
+        defer { lock.release() }
+        let store = try Rollout.openStore(entry.directory)
+        let states = try Rollout.wrap { () throws(WorkflowError) in try store.stepStates() }
+        return (states[CutoverStep.Kind.promote.rawValue] ?? .pending) == .pending
     }
 
     /// Resumes (or reports, when finished: a second cutover is a no-op) a recorded cutover.
