@@ -46,6 +46,7 @@ struct DemoCommand: AsyncParsableCommand {
                 Terminal.line("")
                 Terminal.line(VerificationTableRenderer(color: Terminal.isTTY).render(verification.report))
                 for result in verification.canary { Terminal.line(result.heartbeatLine) }
+                for line in verification.groups?.tableLines() ?? [] { Terminal.line(line) }
             }
             try checkInvariant(simulator, jump: SimulatorConfig.JumpDemo.jump, report: report)
             try await cutover(simulator, run: report.runName, options: options)
