@@ -46,7 +46,12 @@ struct DemoCommand: AsyncParsableCommand {
                 Terminal.line("")
                 Terminal.line(VerificationTableRenderer(color: Terminal.isTTY).render(verification.report))
                 for result in verification.canary { Terminal.line(result.heartbeatLine) }
-                for line in verification.groups?.tableLines() ?? [] { Terminal.line(line) }
+                if let groups = verification.groups {
+                    for line in groups.tableLines() { Terminal.line(line) }
+                    Terminal.line(
+                        "  (each leg copies committed offsets every consumer.offset.sync.ms; the cutover below waits "
+                            + "until the target's equal the origin's)")
+                }
             }
             try checkInvariant(simulator, jump: SimulatorConfig.JumpDemo.jump, report: report)
             try await cutover(simulator, run: report.runName, options: options)
