@@ -126,6 +126,27 @@ public final class Simulator: Sendable {
         }
     }
 
+    /// Pauses (or resumes) every producer (the same as `POST /sim/v1/producers {"paused": …}`): the operator
+    /// stopping producers before a cutover. Consumers keep committing.
+    public func setProducersPaused(_ paused: Bool) {
+        world.state.withLock { $0.producersPaused = paused }
+    }
+
+    /// Deletes the ACL bindings of `principal` on `resourceType`/`resourceName` of a cluster, as an
+    /// administrator revoking a grant behind jumpchain's back would; returns how many were removed.
+    @discardableResult
+    public func removeACLs(clusterID: String, principal: String, resourceType: String, resourceName: String) -> Int {
+        world.state.withLock { state in
+            guard var cluster = state.clusters[clusterID] else { return 0 }
+            let before = cluster.acls.count
+            cluster.acls.removeAll {
+                $0.principal == principal && $0.resourceType == resourceType && $0.resourceName == resourceName
+            }
+            state.clusters[clusterID] = cluster
+            return before - cluster.acls.count
+        }
+    }
+
     /// The current world as the JSON text `GET /sim/v1/state` returns.
     public func stateJSON() -> String {
         let now = world.clock()

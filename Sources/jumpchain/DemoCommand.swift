@@ -67,9 +67,16 @@ struct DemoCommand: AsyncParsableCommand {
                 Terminal.line("")
                 Terminal.line(VerificationTableRenderer(color: Terminal.isTTY).render(verification.report))
                 for result in verification.canary { Terminal.line(result.heartbeatLine) }
+                if let groups = verification.groups {
+                    for line in groups.tableLines() { Terminal.line(line) }
+                    Terminal.line(
+                        "  (each leg copies committed offsets every consumer.offset.sync.ms; the cutover below waits "
+                            + "until the target's equal the origin's)")
+                }
             }
             try checkInvariant(simulator, jump: SimulatorConfig.JumpDemo.jump, report: report)
             try await addTopic(report: report, options: options)
+            try await cutover(simulator, run: report.runName, options: options)
             // The rest of the chain's life: tear it down, keeping the target's topics as writable topics.
             if output.format == .text {
                 Terminal.line("")
@@ -156,6 +163,18 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     /// The jump must hold no live key but the link key, and no issued secret may be in the run directory.
+    /// The migration's end: the operator stops the producers, the consumer group's offsets reach the target
+    /// through both legs, and the cutover promotes the target's mirrors with zero records lost.
+    func cutover(_ simulator: Simulator, run: String, options: Rollout.Options) async throws(JumpchainError) {
+        Terminal.line("")
+        Terminal.line("(the simulator's producers stop, as an operator stops them before a cutover)")
+        simulator.setProducersPaused(true)
+        Terminal.line("$ jumpchain cutover \(run) --quiet-period 5")
+        let outcome = try await Cutover.cutover(
+            Cutover.Request(run: run, quietPeriod: 5, timeout: 120), options: options)
+        if case .done(let report) = outcome { Summary.print(report, format: output.format) }
+    }
+
     func checkInvariant(_ simulator: Simulator, jump: String, report: Rollout.Report) throws {
         guard let state = try? JSONSerialization.jsonObject(with: Data(simulator.stateJSON().utf8)) as? [String: Any],
             let keys = state["api_keys"] as? [[String: Any]]

@@ -12,6 +12,8 @@ enum ExitStatus {
     static let runNotFound: Int32 = 7
     static let stateUnusable: Int32 = 8
     static let lockFileUnusable: Int32 = 74
+    /// `verify --groups`: a synced group's target offset trails the origin by more than `verify.max_group_lag`.
+    static let groupsLagging: Int32 = 9
     static let runLocked: Int32 = 75
     static let interrupted: Int32 = 130
 

@@ -13,6 +13,8 @@ extension Rollout {
         public var plan: Plan
         public var states: [String: StepRecord]
         public var report: VerificationReport?
+        /// Synced consumer groups on each hop (live, when the playbook turns offset sync on).
+        public var groups: GroupOffsetReport?
         public var liveError: String?
         public var sessionKeysMinted: [String]
         /// The run's later operations (a teardown, ...), oldest first, each with its own plan and step states.
@@ -65,19 +67,24 @@ extension Rollout {
             return status
         }
         let chainPlan = try chain.topologyPlan()
-        let (report, liveError, minted) = try await RunSession.with(
+        let (report, groups, liveError, minted) = try await RunSession.with(
             chain.playbook, runName: metadata.name, options: options
         ) { context throws(JumpchainError) in
             var report: VerificationReport?
+            var groups: GroupOffsetReport?
             var liveError: String?
             do {
                 let verifier = try await context.verifier(for: chainPlan)
                 report = await verifier.verifyOnce(threshold: Int64(chain.playbook.verify.maxLag))
+                groups = try await context.groupOffsets(
+                    topology: context.topology(for: chainPlan), jump: try await context.jump())
             } catch {
                 liveError = "\(error)"
             }
-            return (report, liveError, await context.sessionKeyIDs())
+            return (report, groups, liveError, await context.sessionKeyIDs())
         }
+        if let report { OriginOffsetRecord.save(report, root: root) }
+        status.groups = groups
         status.report = report
         status.liveError = liveError
         status.sessionKeysMinted = minted
@@ -88,6 +95,10 @@ extension Rollout {
     public struct Verification: Sendable {
         public var report: VerificationReport
         public var canary: [CanaryResult]
+        /// Synced consumer groups on each hop, when the playbook turns offset sync on.
+        public var groups: GroupOffsetReport?
+        /// The playbook's `verify.max_group_lag` (0 when not given).
+        public var maxGroupLag: Int = 0
         public var passed: Bool { report.passed && canary.allSatisfy(\.passed) }
     }
 
@@ -134,12 +145,22 @@ extension Rollout {
         let plan = try chain.topologyPlan()
         let playbook = chain.playbook
         let limit = timeout ?? playbook.verify.timeout
-        return try await RunSession.with(playbook, runName: metadata.name, options: options) {
+        let verification = try await RunSession.with(playbook, runName: metadata.name, options: options) {
             context throws(JumpchainError) in
-            try await verify(
+            var verification = try await verify(
                 run: run, context: context, plan: plan, limit: limit, canary: canary, watch: watch, rounds: rounds,
                 failFast: failFast, onCanary: onCanary, onRound: onRound, options: options)
+            do {
+                verification.groups = try await context.groupOffsets(
+                    topology: context.topology(for: plan), jump: try await context.jump())
+            } catch {
+                throw JumpchainError(.remote, "verify \(run): reading consumer groups: \(error)", cause: error)
+            }
+            verification.maxGroupLag = playbook.verify.maxGroupLag ?? 0
+            return verification
         }
+        OriginOffsetRecord.save(verification.report, root: runDirectory(for: run, options: options))
+        return verification
     }
 
     static func verify(
@@ -217,7 +238,7 @@ extension Rollout {
             try await jump.createLink(
                 playbook.link.leg1Name, sourceClusterID: playbook.origin.id,
                 configs: [LinkConfigEntry("link.mode", "DESTINATION"), LinkConfigEntry("connection.mode", "INBOUND")]
-                    + executor.options(playbook.link.leg1Options), validateOnly: true, validateLink: false)
+                    + executor.options(RolloutExecutor.leg1Options(playbook)), validateOnly: true, validateLink: false)
             findings.append("jump \(playbook.jump.id): validate_only create of \(playbook.link.leg1Name) accepted")
         } catch {
             throw JumpchainError(.preflightFailed, "validation failed; nothing was changed:\n\(error)", cause: error)

@@ -187,6 +187,8 @@ public enum Rollout {
         case .rollout: return try await resumeRollout(run: run, directory: latest.directory, options: options)
         case .update: return try await Update.resume(run: run, root: root, entry: latest, options: options)
         case .teardown: return try await Teardown.resume(run: run, root: root, entry: latest, options: options)
+        case .cutover: return try await Cutover.resume(run: run, root: root, entry: latest, options: options)
+        case .failover: return try await Failover.resume(run: run, root: root, entry: latest, options: options)
         }
     }
 

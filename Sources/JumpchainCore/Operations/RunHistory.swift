@@ -118,7 +118,9 @@ struct ChainState {
                     chain.playbookHash = manifest.playbookHash
                 }
                 state = chain
-            case .teardown:
+            case .teardown, .cutover, .failover:
+                // A teardown is skipped by the loop; a cutover or failover changes the target's topics, not the
+                // chain's shape.
                 continue
             }
         }

@@ -59,15 +59,7 @@ extension Playbook {
                 "leg2_options": .object(link.leg2Options.mapValues(CanonicalValue.string)),
             ]),
             "topics": .object(topicsFields),
-            "verify": .object([
-                "max_lag": .int(verify.maxLag),
-                "timeout_ms": .int(
-                    Int(
-                        verify.timeout.components.seconds * 1000 + verify.timeout.components.attoseconds
-                            / 1_000_000_000_000_000)),
-                "canary": .bool(verify.canary),
-                "canary_topic": .string(verify.canaryTopic),
-            ]),
+            "verify": .object(verifyCanonical),
             "concurrency": .object(["per_cluster": .int(concurrency.perCluster)]),
         ]
     }
@@ -169,5 +161,23 @@ enum CanonicalValue {
             }
         }
         output += "\""
+    }
+
+}
+
+extension Playbook {
+    /// `verify:`; `max_group_lag` only when given, so that playbooks without it keep their hash.
+    private var verifyCanonical: [String: CanonicalValue] {
+        var fields: [String: CanonicalValue] = [
+            "max_lag": .int(verify.maxLag),
+            "timeout_ms": .int(
+                Int(
+                    verify.timeout.components.seconds * 1000 + verify.timeout.components.attoseconds
+                        / 1_000_000_000_000_000)),
+            "canary": .bool(verify.canary),
+            "canary_topic": .string(verify.canaryTopic),
+        ]
+        if let maxGroupLag = verify.maxGroupLag { fields["max_group_lag"] = .int(maxGroupLag) }
+        return fields
     }
 }

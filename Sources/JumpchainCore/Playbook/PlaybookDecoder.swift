@@ -23,7 +23,7 @@ struct PlaybookDecoder {
         "leg1_options", "leg2_options", "options_file",
     ]
     static let topicKeys = ["names", "patterns", "exclude", "allow_empty"]
-    static let verifyKeys = ["max_lag", "timeout", "canary", "canary_topic"]
+    static let verifyKeys = ["max_lag", "max_group_lag", "timeout", "canary", "canary_topic"]
 
     func decode(_ root: Node) -> Playbook? {
         guard let fields = reader.mapping(root, field: "", known: Self.rootKeys, keyMark: root.mark) else {
@@ -382,6 +382,13 @@ struct PlaybookDecoder {
         if let node = fields["max_lag"], !YAMLReader.isNull(node) {
             if let value = reader.int(node, field: "verify.max_lag", range: 0...Int.max) {
                 settings.maxLag = value
+            } else {
+                ok = false
+            }
+        }
+        if let node = fields["max_group_lag"], !YAMLReader.isNull(node) {
+            if let value = reader.int(node, field: "verify.max_group_lag", range: 0...Int.max) {
+                settings.maxGroupLag = value
             } else {
                 ok = false
             }

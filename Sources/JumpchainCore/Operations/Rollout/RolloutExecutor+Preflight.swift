@@ -25,6 +25,15 @@ extension RolloutExecutor {
         } else {
             requests.append(
                 .kafka(playbook.jump, "GET", "/acls?resource_type=CLUSTER&principal=User:\(link.serviceAccount)"))
+            if playbook.offsetSyncPlan(originPrincipal: link.originPrincipal ?? "") != nil {
+                requests.append(
+                    .kafka(
+                        playbook.jump, "GET", "/acls?resource_type=GROUP&principal=User:\(link.serviceAccount)",
+                        "(offset sync: DESCRIBE on the synced groups)"))
+                if let principal = link.originPrincipal {
+                    requests.append(.kafka(playbook.origin, "GET", "/acls?resource_type=GROUP&principal=\(principal)"))
+                }
+            }
         }
         return requests
     }
@@ -137,6 +146,9 @@ extension RolloutExecutor {
                         + "source-initiated link needs; grant it or set link.manage_acls: true")
             }
         }
+        if !playbook.link.manageACLs {
+            problems += try await missingGroupACLs(jump: jump)
+        }
         guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
         var outputs = ["origin_topics": String(topicNames.count)]
         if playbook.link.manageACLs {
@@ -150,6 +162,36 @@ extension RolloutExecutor {
         }
         if adopting { outputs["adopted"] = adopted.joined(separator: ", ") }
         return outputs
+    }
+
+    /// With `manage_acls: false` and offset sync on: the DESCRIBE-on-GROUP bindings each leg's principal
+    /// lacks on its source (leg 1 on the origin, when `origin_principal` names it; leg 2 on the jump).
+    func missingGroupACLs(jump: KafkaRESTClient) async throws -> [String] {
+        let playbook = context.playbook
+        guard let sync = playbook.offsetSyncPlan(originPrincipal: playbook.link.originPrincipal ?? "") else {
+            return []
+        }
+        var problems: [String] = []
+        var legs: [(String, KafkaRESTClient, LegOffsetSync)] = []
+        if let leg1 = sync.leg1, playbook.link.originPrincipal != nil { legs.append(("leg 1", context.origin, leg1)) }
+        if let leg2 = sync.leg2 { legs.append(("leg 2", jump, leg2)) }
+        for (leg, client, plan) in legs {
+            guard let principal = plan.acls.first?.principal else { continue }
+            let present = try await client.listACLs(resourceType: "GROUP", principal: principal)
+            let missing = plan.acls.filter { wanted in
+                !present.contains {
+                    $0.resourceName == wanted.resourceName && $0.patternType == wanted.patternType
+                        && ($0.operation == "DESCRIBE" || $0.operation == "ALL")
+                }
+            }
+            for binding in missing {
+                problems.append(
+                    "\(leg) offset sync: \(client.clusterID) lacks DESCRIBE on GROUP \(binding.resourceName) "
+                        + "(\(binding.patternType)) for \(principal), so consumer offsets would not be synced; grant it "
+                        + "or set link.manage_acls: true")
+            }
+        }
+        return problems
     }
 
     var canaryTopicName: String? {
@@ -214,6 +256,8 @@ extension RolloutExecutor {
                     ACLBinding(resourceType: "TOPIC", resourceName: name, principal: principal, operation: operation))
             }
         }
+        // Offset sync on leg 2: DESCRIBE on the synced groups (as the jump names them).
+        wanted += playbook.offsetSyncPlan(originPrincipal: playbook.link.originPrincipal ?? "")?.leg2?.acls ?? []
         return wanted
     }
 
@@ -236,6 +280,8 @@ extension RolloutExecutor {
                     ACLBinding(resourceType: "TOPIC", resourceName: topic, principal: principal, operation: operation))
             }
         }
+        // Offset sync on leg 1: DESCRIBE on the synced groups on the origin.
+        wanted += playbook.offsetSyncPlan(originPrincipal: principal)?.leg1?.acls ?? []
         return wanted
     }
 
