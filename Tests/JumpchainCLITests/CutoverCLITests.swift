@@ -142,7 +142,8 @@ extension BinaryTests {
             let operations = try #require(statusDocument["operations"] as? [[String: Any]], "\(statusJSON.stdout)")
             let saved = try #require(operations.last?["report"] as? [String: Any], "\(statusJSON.stdout)")
             let canonical = { (value: [String: Any]) throws -> String in
-                String(decoding: try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]), as: UTF8.self)
+                let data = try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])
+                return String(decoding: data, as: UTF8.self)
             }
             #expect(try canonical(saved) == canonical(json), "\(statusJSON.stdout)")
         }

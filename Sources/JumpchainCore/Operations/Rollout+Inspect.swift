@@ -200,7 +200,8 @@ extension Rollout {
             // say), a failed group read adds nothing to that verdict; on a passing chain it is an error.
             do {
                 verification.groups = try await RequestDeadline.$current.withValue(deadline) {
-                    try await context.groupOffsets(topology: context.topology(for: plan), jump: try await context.jump())
+                    try await context.groupOffsets(
+                        topology: context.topology(for: plan), jump: try await context.jump())
                 }
             } catch {
                 if report.passed {
