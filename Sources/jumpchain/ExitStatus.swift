@@ -1,5 +1,6 @@
 import ArgumentParser
 import JumpchainCore
+import Workflow
 
 /// The one place where failures become exit codes (documented in README).
 enum ExitStatus {
@@ -24,6 +25,22 @@ enum ExitStatus {
         case .interrupted: return interrupted
         default: return 1
         }
+    }
+
+    /// Exit codes for engine (store) errors of commands that use the store directly (`state`, `force-unlock`).
+    static func code(for error: WorkflowError) -> Int32 {
+        switch error.code {
+        case .runLocked: return runLocked
+        case .runNotFound: return runNotFound
+        case .storeCorrupt, .storeTooNew, .runAlreadyExists, .invalidPlan: return invalidInput
+        default: return 1
+        }
+    }
+
+    /// Prints an engine error to stderr and converts it into the matching exit code.
+    static func fail(_ error: WorkflowError) -> ExitCode {
+        Terminal.error("jumpchain: \(error.message)")
+        return ExitCode(code(for: error))
     }
 
     /// Prints `error` to stderr and converts it into the matching exit code.

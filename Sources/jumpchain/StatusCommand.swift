@@ -54,13 +54,13 @@ struct UnlockCommand: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        let directory = Rollout.runDirectory(for: run, options: common.rolloutOptions(printer: nil))
+        let backend = common.rolloutOptions(printer: nil).backend
         do {
-            let holder = try RunLock.forceUnlock(directory: directory)
-            Terminal.line("released the lock of \(directory)\(holder.map { " (held by \($0))" } ?? "")")
+            let holder = try backend.forceUnlockRun(run)
+            Terminal.line(
+                "released the lock of \(backend.location(ofRun: run))\(holder.map { " (held by \($0))" } ?? "")")
         } catch {
-            Terminal.error("jumpchain: \(error)")
-            throw ExitCode(error.code.suggestedExitStatus)
+            throw ExitStatus.fail(error)
         }
     }
 }

@@ -48,18 +48,20 @@ import Testing
     }
 
     /// The store must open cleanly after every kill (or hold no run yet if the kill beat its creation).
-    static func expectStoreOpens(_ directory: String) throws {
-        guard RunStore.exists(directory: directory) else { return }
+    static func expectStoreOpens(_ run: String, in backend: any RunStateBackend = SQLiteRunBackend()) throws {
+        guard try backend.runExists(run) else { return }
         do {
-            let store = try RunStore.open(directory: directory)
+            let store = try backend.openRun(run)
             #expect(try store.integrityCheck())
         } catch let error where error.code == .runNotFound {
             // Killed between creating the file and committing the run: the next launch creates it.
         }
     }
 
-    static func verifyFinishedRun(_ directory: String, effectsLog: String) throws {
-        let store = try RunStore.open(directory: directory)
+    static func verifyFinishedRun(
+        _ run: String, effectsLog: String, in backend: any RunStateBackend = SQLiteRunBackend()
+    ) throws {
+        let store = try backend.openRun(run)
         #expect(try store.integrityCheck())
         #expect(try store.metadata().status == .succeeded)
         let plan = try store.plan()
@@ -71,14 +73,16 @@ import Testing
         #expect(lines.sorted() == expected, "every side effect must happen exactly once")
     }
 
-    @Test func survivesRepeatedSigkillAndResumes() async throws {
+    @Test(arguments: BackendKind.testable)
+    func survivesRepeatedSigkillAndResumes(_ kind: BackendKind) async throws {
         let seed =
             ProcessInfo.processInfo.environment["WORKFLOW_CRASH_SEED"].flatMap(UInt64.init)
             ?? UInt64.random(in: 1...UInt64(UInt32.max))
-        print("crash test seed: \(seed) (rerun with WORKFLOW_CRASH_SEED=\(seed))")
+        print("crash test (\(kind)) seed: \(seed) (rerun with WORKFLOW_CRASH_SEED=\(seed))")
         var random = SplitMix64(seed: seed)
-        let root = TemporaryDirectory("crash")
-        defer { root.cleanUp() }
+        let fixture = try TestBackend.make(kind, "crash")
+        defer { fixture.cleanUp() }
+        let root = fixture.root
         let clock = ContinuousClock()
         let start = clock.now
         var kills = 0
@@ -86,9 +90,12 @@ import Testing
         var interruptedRuns = 0
         while kills < 30 {
             round += 1
-            let directory = root.path + "/run-\(round)"
+            let run = fixture.harnessRunKey("run-\(round)")
             let effectsLog = root.path + "/effects-\(round).log"
-            let arguments = [directory, effectsLog, "--steps", "300", "--seed", "\(seed &+ UInt64(round))"]
+            let arguments = [
+                fixture.harnessLocation("run-\(round)"), effectsLog, "--run", "run-\(round)", "--steps", "300",
+                "--seed", "\(seed &+ UInt64(round))",
+            ]
             while true {
                 let process = try Self.launch(arguments)
                 if kills < 30 {
@@ -97,7 +104,7 @@ import Testing
                         kill(process.processIdentifier, SIGKILL)
                         process.waitUntilExit()
                         kills += 1
-                        try Self.expectStoreOpens(directory)
+                        try Self.expectStoreOpens(run, in: fixture.backend)
                         continue
                     }
                 } else {
@@ -106,12 +113,12 @@ import Testing
                 #expect(process.terminationStatus == 0, "harness exited with \(process.terminationStatus)")
                 break
             }
-            try Self.verifyFinishedRun(directory, effectsLog: effectsLog)
-            let events = try RunStore.open(directory: directory).events()
+            try Self.verifyFinishedRun(run, effectsLog: effectsLog, in: fixture.backend)
+            let events = try fixture.backend.openRun(run).events()
             interruptedRuns += events.contains { $0.kind == .stepInterrupted } ? 1 : 0
         }
         print(
-            "crash test: \(kills) SIGKILLs over \(round) runs (\(interruptedRuns) resumed interrupted steps) "
+            "crash test (\(kind)): \(kills) SIGKILLs over \(round) runs (\(interruptedRuns) resumed interrupted steps) "
                 + "in \(clock.now - start)")
         #expect(interruptedRuns > 0, "kills should land mid-run")
     }

@@ -108,13 +108,14 @@ extension Rollout {
     static func openRun(
         _ run: String, options: Options
     ) throws(JumpchainError) -> (
-        RunStore, String, RunMetadata, RunManifest
+        any RunStateStore, String, RunMetadata, RunManifest
     ) {
         let directory = runDirectory(for: run, options: options)
-        guard RunStore.exists(directory: directory) else {
+        let backend = options.backend
+        guard try wrap({ () throws(WorkflowError) in try backend.runExists(run) }) else {
             throw JumpchainError(.runNotFound, "no run \(run) in \(directory)")
         }
-        let store = try openStore(directory)
+        let store = try openStore(run, backend: backend)
         let metadata = try wrap { () throws(WorkflowError) in try store.metadata() }
         return (store, directory, metadata, try RunManifest.decode(metadata.manifest, run: run))
     }

@@ -10,6 +10,12 @@ public enum Rollout {
     public struct Options: Sendable {
         /// Where run directories live (`<stateDirectory>/<run-name>/`); default `./.jumpchain`.
         public var stateDirectory: String
+        /// Where runs are kept when not in SQLite run directories (e.g. a shared PostgreSQL database).
+        public var stateBackend: (any RunStateBackend)?
+        /// The backend every command reads and writes runs through.
+        public var backend: any RunStateBackend {
+            stateBackend ?? SQLiteRunBackend(stateDirectory: stateDirectory)
+        }
         /// The environment `${VAR}` and `env:` references read.
         public var environment: [String: String]
         /// Where `stdin` references read; nil reads standard input in the playbook's ``Playbook/stdinOrder``.
@@ -71,8 +77,9 @@ public enum Rollout {
         }
     }
 
+    /// Where a run lives, for messages: its run directory, or the database and run name.
     public static func runDirectory(for runName: String, options: Options) -> String {
-        runName.contains("/") ? runName : (options.stateDirectory as NSString).appendingPathComponent(runName)
+        options.backend.location(ofRun: runName)
     }
 
     /// The origin topics the playbook selects: its names, plus pattern matches against the origin's topics.
@@ -107,9 +114,10 @@ public enum Rollout {
     /// reported as complete without sending anything anywhere.
     public static func apply(playbookPath: String, options: Options) async throws(JumpchainError) -> Report {
         let (playbook, _) = try loadPlaybook(playbookPath, environment: options.environment)
+        let backend = options.backend
         let directory = runDirectory(for: playbook.runName, options: options)
-        if RunStore.exists(directory: directory) {
-            let store = try openStore(directory)
+        if try wrap({ () throws(WorkflowError) in try backend.runExists(playbook.runName) }) {
+            let store = try openStore(playbook.runName, backend: backend)
             let metadata = try wrap { () throws(WorkflowError) in try store.metadata() }
             if metadata.status == .succeeded {
                 let recorded = try RunManifest.decode(metadata.manifest, run: playbook.runName)
@@ -135,13 +143,13 @@ public enum Rollout {
             playbook: playbook, playbookHash: playbook.contentHash, jumpchainVersion: RunManifest.currentVersion
         ).encoded()
         let store = try wrap { () throws(WorkflowError) in
-            try RunStore.create(directory: directory, runName: playbook.runName, plan: plan, manifest: manifest)
+            try backend.createRun(playbook.runName, plan: plan, manifest: manifest)
         }
         let result = try await execute(
-            store: store, directory: directory, context: context, plan: plan, options: options)
+            run: playbook.runName, store: store, directory: directory, context: context, plan: plan, options: options)
         // A preflight failure changed nothing: leave no run behind, so a corrected playbook can be applied again.
         if result.status == .failed, result.states[RolloutStep.preflight]?.state == .failed {
-            try? FileManager.default.removeItem(atPath: directory)
+            try? backend.removeRun(playbook.runName)
             throw JumpchainError(
                 .preflightFailed,
                 "preflight failed; nothing was changed:\n" + (result.failedSteps[RolloutStep.preflight] ?? ""))
@@ -152,10 +160,11 @@ public enum Rollout {
     /// Resumes a run from its directory: executes the recorded plan with the recorded playbook.
     public static func resume(run: String, options: Options) async throws(JumpchainError) -> Report {
         let directory = runDirectory(for: run, options: options)
-        guard RunStore.exists(directory: directory) else {
+        let backend = options.backend
+        guard try wrap({ () throws(WorkflowError) in try backend.runExists(run) }) else {
             throw JumpchainError(.runNotFound, "no run \(run) in \(directory)")
         }
-        let store = try openStore(directory)
+        let store = try openStore(run, backend: backend)
         let metadata = try wrap { () throws(WorkflowError) in try store.metadata() }
         if metadata.status == .succeeded {
             return try report(store: store, directory: directory, failed: [:], alreadyComplete: true, minted: [])
@@ -165,15 +174,18 @@ public enum Rollout {
         let context = try makeContext(manifest.playbook, runName: metadata.name, options: options)
         defer { context.credentials.wipe() }
         return try check(
-            try await execute(store: store, directory: directory, context: context, plan: plan, options: options))
+            try await execute(
+                run: run, store: store, directory: directory, context: context, plan: plan, options: options))
     }
 
     static func execute(
-        store: RunStore, directory: String, context: RolloutContext, plan: Plan, options: Options
+        run: String, store: any RunStateStore, directory: String, context: RolloutContext, plan: Plan,
+        options: Options
     )
         async throws(JumpchainError) -> Report
     {
-        let lock = try wrap { () throws(WorkflowError) in try RunLock.acquire(directory: directory) }
+        let backend = options.backend
+        let lock = try wrap { () throws(WorkflowError) in try backend.lockRun(run) }
         defer { lock.release() }
         let perCluster = context.playbook.concurrency.perCluster
         var configuration = RunnerConfiguration()
@@ -224,7 +236,8 @@ public enum Rollout {
     }
 
     static func report(
-        store: RunStore, directory: String, failed: [String: String], alreadyComplete: Bool, minted: [String]
+        store: any RunStateStore, directory: String, failed: [String: String], alreadyComplete: Bool,
+        minted: [String]
     )
         throws(JumpchainError) -> Report
     {
@@ -236,8 +249,8 @@ public enum Rollout {
             failedSteps: failed, alreadyComplete: alreadyComplete, sessionKeysMinted: minted)
     }
 
-    static func openStore(_ directory: String) throws(JumpchainError) -> RunStore {
-        try wrap { () throws(WorkflowError) in try RunStore.open(directory: directory) }
+    static func openStore(_ run: String, backend: any RunStateBackend) throws(JumpchainError) -> any RunStateStore {
+        try wrap { () throws(WorkflowError) in try backend.openRun(run) }
     }
 
     /// Maps engine errors onto jumpchain's codes (a held lock keeps its own code for its own exit status).
