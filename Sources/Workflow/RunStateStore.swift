@@ -29,7 +29,9 @@ public protocol RunStateStore: AnyObject, Sendable {
     /// Commits a batch of transitions and events (and optionally the run's status) in one durable transaction;
     /// returns the events with their assigned sequence numbers.
     @discardableResult
-    func commit(_ transitions: [StepTransition], events: [WorkflowEvent], status: RunStatus?)
+    func commit(
+        _ transitions: [StepTransition], events: [WorkflowEvent], status: RunStatus?
+    )
         throws(WorkflowError) -> [WorkflowEvent]
 }
 
@@ -46,7 +48,9 @@ extension RunStateStore {
 
     /// Commits events alone (e.g. a step's progress).
     @discardableResult
-    public func commit(_ transitions: [StepTransition], events: [WorkflowEvent]) throws(WorkflowError)
+    public func commit(
+        _ transitions: [StepTransition], events: [WorkflowEvent]
+    ) throws(WorkflowError)
         -> [WorkflowEvent]
     {
         try commit(transitions, events: events, status: nil)

@@ -127,15 +127,16 @@ func runHarness() async -> Int32 {
     }
     do {
         let lock = try backend.lockRun(run)
-        if options.announceLock {
-            FileHandle.standardOutput.write(Data("LOCKED\n".utf8))
-        }
         let store: any RunStateStore
         do {
             store = try backend.openRun(run)
         } catch let missing where missing.code == .runNotFound {
             let plan = try makePlan(steps: options.steps, seed: options.seed)
             store = try backend.createRun(run, plan: plan, manifest: #"{"harness":true}"#)
+        }
+        // Announced once the run exists, so a test's signal lands in the runner, not in the run's creation.
+        if options.announceLock {
+            FileHandle.standardOutput.write(Data("LOCKED\n".utf8))
         }
         let runner = Runner(
             store: store, lock: lock,

@@ -44,13 +44,13 @@ public struct PostgresRunBackend: RunStateBackend {
                     code: .runAlreadyExists,
                     message: "\(location(ofRun: run)) already holds a run; resume it or choose another run name")
             }
-            for (position, step) in plan.steps.enumerated() {
-                try connection.execute(
-                    """
-                    INSERT INTO jumpchain.step (run, position, step_id, state, attempts)
-                    VALUES ($1, $2, $3, 'pending', 0)
-                    """, [run, String(position), step.id])
-            }
+            // One statement for the whole plan (thousands of steps would otherwise cost a round trip each).
+            try connection.execute(
+                """
+                INSERT INTO jumpchain.step (run, position, step_id, state, attempts)
+                SELECT $1, step.ordinality - 1, step.id, 'pending', 0
+                FROM unnest($2::text[]) WITH ORDINALITY AS step (id, ordinality)
+                """, [run, Self.textArray(plan.steps.map(\.id))])
         }
         return PostgresRunStore(runName: run, connection: connection)
     }
@@ -123,6 +123,15 @@ public struct PostgresRunBackend: RunStateBackend {
                 _ = try PostgresRunStore.insert(event, run: run, connection)
             }
         }
+    }
+
+    /// A PostgreSQL array literal of strings (`{"a","b\\"c"}`).
+    static func textArray(_ values: [String]) -> String {
+        let quoted = values.map { value in
+            "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                + "\""
+        }
+        return "{" + quoted.joined(separator: ",") + "}"
     }
 
     private static func encode(_ plan: Plan, run: String) throws(WorkflowError) -> String {

@@ -83,7 +83,9 @@ public final class PostgresRunLock: RunLease, @unchecked Sendable {
         return holder
     }
 
-    private static func acquireForUnlock(run: String, connection: PGConnection) throws(WorkflowError)
+    private static func acquireForUnlock(
+        run: String, connection: PGConnection
+    ) throws(WorkflowError)
         -> PostgresRunLock
     {
         let rows = try connection.execute(

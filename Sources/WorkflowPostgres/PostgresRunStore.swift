@@ -150,7 +150,9 @@ public final class PostgresRunStore: RunStateStore, @unchecked Sendable {
         }
     }
 
-    private static func apply(_ transition: StepTransition, run: String, _ connection: PGConnection)
+    private static func apply(
+        _ transition: StepTransition, run: String, _ connection: PGConnection
+    )
         throws(WorkflowError)
     {
         switch transition {
@@ -185,7 +187,8 @@ public final class PostgresRunStore: RunStateStore, @unchecked Sendable {
         }
     }
 
-    static func insert(_ event: WorkflowEvent, run: String, _ connection: PGConnection) throws(WorkflowError) -> Int64? {
+    static func insert(_ event: WorkflowEvent, run: String, _ connection: PGConnection) throws(WorkflowError) -> Int64?
+    {
         let rows = try connection.execute(
             """
             INSERT INTO jumpchain.event (run, at, kind, step_id, attempt, message, retry_delay, status)

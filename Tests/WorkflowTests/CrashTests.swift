@@ -99,7 +99,8 @@ import Testing
             while true {
                 let process = try Self.launch(arguments)
                 if kills < 30 {
-                    let delay = 15 + Int(random.next() % 120)
+                    // A PostgreSQL harness spends longer connecting: kill it later, so kills land mid-run too.
+                    let delay = kind == .postgres ? 40 + Int(random.next() % 400) : 15 + Int(random.next() % 120)
                     if try await !Self.wait(process, milliseconds: delay) {
                         kill(process.processIdentifier, SIGKILL)
                         process.waitUntilExit()

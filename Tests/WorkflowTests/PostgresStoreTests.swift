@@ -33,6 +33,16 @@ struct PostgresStoreTests {
         #expect(lockError?.code == .storeTooNew)
     }
 
+    @Test func stepIdsSurviveTheArrayLiteral() throws {
+        let fixture = try TestBackend.make(.postgres, "pg-ids")
+        defer { fixture.cleanUp() }
+        let ids = [#"quote"d"#, #"back\slash"#, "comma,{brace}", "ünï cødé", "NULL"]
+        let store = try fixture.backend.createRun(
+            "ids", plan: try Plan(steps: ids.map { StepSpec(id: $0, kind: "k") }), manifest: "{}")
+        #expect(try store.stepStates() == Dictionary(uniqueKeysWithValues: ids.map { ($0, StepState.pending) }))
+        #expect(try store.export().steps.map(\.stepID) == ids, "plan order is kept")
+    }
+
     @Test func manyRunsShareOneDatabase() throws {
         let fixture = try TestBackend.make(.postgres, "pg-many")
         defer { fixture.cleanUp() }
@@ -51,7 +61,7 @@ struct PostgresStoreTests {
         defer { fixture.cleanUp() }
         let output = Pipe()
         let holder = try CrashTests.launch(
-            [fixture.url!, fixture.root.path + "/effects.log", "--run", "held", "--steps", "20000", "--announce-lock"],
+            [fixture.url!, fixture.root.path + "/effects.log", "--run", "held", "--steps", "4000", "--announce-lock"],
             stdout: output)
         #expect(String(decoding: output.fileHandleForReading.availableData, as: UTF8.self).contains("LOCKED"))
         let refused = #expect(throws: WorkflowError.self) { try fixture.backend.lockRun("held") }

@@ -58,7 +58,10 @@ struct SharedStoreTests {
             events: [WorkflowEvent(kind: .runStarted), WorkflowEvent(kind: .stepStarted, stepID: "a", attempt: 1)],
             status: .running)
         let second = try store.commit(
-            [.succeeded("a", outputs: ["key_id": "K1"], at: started.addingTimeInterval(2)), .skipped("c", reason: "none", at: started)],
+            [
+                .succeeded("a", outputs: ["key_id": "K1"], at: started.addingTimeInterval(2)),
+                .skipped("c", reason: "none", at: started),
+            ],
             events: [WorkflowEvent(kind: .stepSucceeded, stepID: "a", attempt: 1)], status: nil)
         let sequences = (first + second).compactMap(\.sequence)
         #expect(sequences.count == 3)
