@@ -11,6 +11,8 @@ enum ExitStatus {
     static let runUnfinished: Int32 = 6
     static let runNotFound: Int32 = 7
     static let runLocked: Int32 = 75
+    /// `doctor`: some step cannot run from this host.
+    static let doctorFindings: Int32 = 1
     static let interrupted: Int32 = 130
 
     static func code(for error: JumpchainError) -> Int32 {
