@@ -175,8 +175,9 @@ public enum Doctor {
         (RolloutStep.originACLs, ["origin REST"]),
         (RolloutStep.linkKey, ["control plane"]),
         (RolloutStep.leg1Destination, ["control plane", "jump REST"]),
-        (RolloutStep.leg1Source, ["origin REST"]),
-        (RolloutStep.leg2, ["target REST"]),
+        // The link key's secret is re-minted through the control plane when a resume lost it.
+        (RolloutStep.leg1Source, ["control plane", "origin REST"]),
+        (RolloutStep.leg2, ["control plane", "target REST"]),
         (RolloutStep.finalizeLinkKey, ["control plane", "origin REST", "target REST"]),
         (RolloutStep.destroySecret, []),
         (RolloutStep.linksHealthy, ["control plane", "origin REST", "jump REST", "target REST"]),
