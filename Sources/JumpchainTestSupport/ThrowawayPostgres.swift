@@ -60,30 +60,32 @@ public final class ThrowawayPostgres: @unchecked Sendable {
     // MARK: The process-wide cluster
 
     nonisolated(unsafe) private static var sharedCluster: ThrowawayPostgres?
-    nonisolated(unsafe) private static var sharedFailure: String?
     private static let sharedLock = NSLock()
+    /// Started once, off the cooperative pool (initdb and pg_ctl block for seconds; on a 2-core machine that
+    /// would starve every other test running at the same time).
+    private static let sharedStart = Task<ThrowawayPostgres, any Error> {
+        let cluster = try await offPool { try start() }
+        sharedLock.withLock { sharedCluster = cluster }
+        atexit { ThrowawayPostgres.stopShared() }
+        return cluster
+    }
 
     /// The test process's cluster, started on first use and stopped when the process exits.
-    public static func shared() throws -> ThrowawayPostgres {
-        try sharedLock.withLock {
-            if let sharedCluster { return sharedCluster }
-            if let sharedFailure { throw ThrowawayPostgresError(sharedFailure) }
-            do {
-                let cluster = try start()
-                sharedCluster = cluster
-                atexit { ThrowawayPostgres.stopShared() }
-                return cluster
-            } catch {
-                sharedFailure = "\(error)"
-                throw error
-            }
-        }
+    public static func shared() async throws -> ThrowawayPostgres {
+        try await sharedStart.value
     }
 
     private static func stopShared() {
         sharedLock.withLock {
             sharedCluster?.stop()
             sharedCluster = nil
+        }
+    }
+
+    /// Runs blocking work (process launches) on a thread of its own and awaits it.
+    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
         }
     }
 
@@ -131,14 +133,17 @@ public final class ThrowawayPostgres: @unchecked Sendable {
     }
 
     /// Creates a fresh, empty database and returns its URL (`postgres://postgres@127.0.0.1:PORT/NAME`).
-    public func createDatabase(_ label: String = "t") throws -> String {
+    public func createDatabase(_ label: String = "t") async throws -> String {
         let number = lock.withLock {
             databases += 1
             return databases
         }
         let safe = label.lowercased().filter { $0.isLetter || $0.isNumber || $0 == "_" }
         let name = "jc_\(safe.prefix(30))_\(number)"
-        try runAsServerUser("createdb", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", name])
+        let port = port
+        try await Self.offPool {
+            try self.runAsServerUser("createdb", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", name])
+        }
         return url(database: name)
     }
 

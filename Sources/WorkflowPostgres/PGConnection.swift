@@ -52,8 +52,9 @@ final class PGConnection {
                 message: "cannot connect to the state database \(connection.label): \(reason)")
         }
         let connection = PGConnection(handle: handle, label: connection.label)
-        // Durability must not depend on the server's defaults: a commit returns once it is on disk.
-        try connection.execute("SET synchronous_commit TO on")
+        // Durability must not depend on the server's defaults: a commit returns once it is on disk. Notices
+        // ("schema already exists, skipping") are not for the user's terminal: libpq prints them to stderr.
+        try connection.execute("SET synchronous_commit TO on; SET client_min_messages TO warning")
         return connection
     }
 
@@ -66,7 +67,7 @@ final class PGConnection {
                 code: .storeFailure,
                 message: "lost the connection to the state database \(label): \(Self.message(PQerrorMessage(handle)))")
         }
-        try execute("SET synchronous_commit TO on")
+        try execute("SET synchronous_commit TO on; SET client_min_messages TO warning")
     }
 
     /// The server's process id for this session.

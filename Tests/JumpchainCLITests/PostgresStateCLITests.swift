@@ -11,7 +11,7 @@ extension BinaryTests {
     struct PostgresStateCLITests {
         @Test("apply --state postgres://…, SIGKILL mid-run, resume, status, export and import into SQLite")
         func demoRolloutOnPostgres() async throws {
-            let url = try ThrowawayPostgres.shared().createDatabase("cli")
+            let url = try await ThrowawayPostgres.shared().createDatabase("cli")
             let world = try await DemoWorld.start()
             defer { Task { await world.stop() } }
 
@@ -40,6 +40,7 @@ extension BinaryTests {
             #expect(status.status == 0, "\(status.output)")
             #expect(status.stdout.contains("succeeded  verify"), "\(status.output)")
             #expect(status.stdout.contains(url), "status names the database")
+            #expect(!status.stderr.contains("NOTICE") && !resume.stderr.contains("NOTICE"), "\(status.stderr)")
             #expect(
                 !FileManager.default.fileExists(atPath: world.stateDirectory + "/jump-demo"),
                 "nothing went to the SQLite state directory")

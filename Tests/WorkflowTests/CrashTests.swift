@@ -80,7 +80,7 @@ import Testing
             ?? UInt64.random(in: 1...UInt64(UInt32.max))
         print("crash test (\(kind)) seed: \(seed) (rerun with WORKFLOW_CRASH_SEED=\(seed))")
         var random = SplitMix64(seed: seed)
-        let fixture = try TestBackend.make(kind, "crash")
+        let fixture = try await TestBackend.make(kind, "crash")
         defer { fixture.cleanUp() }
         let root = fixture.root
         let clock = ContinuousClock()

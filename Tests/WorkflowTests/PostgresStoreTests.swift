@@ -21,8 +21,8 @@ struct PostgresStoreTests {
         "UPDATE jumpchain.store_info SET schema_version = 99",
         "INSERT INTO jumpchain.migrations (identifier) VALUES ('v2-from-the-future')",
     ])
-    func refusesANewerSchema(_ sql: String) throws {
-        let fixture = try TestBackend.make(.postgres, "pg-newer")
+    func refusesANewerSchema(_ sql: String) async throws {
+        let fixture = try await TestBackend.make(.postgres, "pg-newer")
         defer { fixture.cleanUp() }
         _ = try fixture.backend.createRun("r", plan: try plan(), manifest: "{}")
         try PGConnection.connect(try ConnectionString(fixture.url!)).execute(sql)
@@ -33,8 +33,8 @@ struct PostgresStoreTests {
         #expect(lockError?.code == .storeTooNew)
     }
 
-    @Test func stepIdsSurviveTheArrayLiteral() throws {
-        let fixture = try TestBackend.make(.postgres, "pg-ids")
+    @Test func stepIdsSurviveTheArrayLiteral() async throws {
+        let fixture = try await TestBackend.make(.postgres, "pg-ids")
         defer { fixture.cleanUp() }
         let ids = [#"quote"d"#, #"back\slash"#, "comma,{brace}", "ünï cødé", "NULL"]
         let store = try fixture.backend.createRun(
@@ -43,8 +43,8 @@ struct PostgresStoreTests {
         #expect(try store.export().steps.map(\.stepID) == ids, "plan order is kept")
     }
 
-    @Test func manyRunsShareOneDatabase() throws {
-        let fixture = try TestBackend.make(.postgres, "pg-many")
+    @Test func manyRunsShareOneDatabase() async throws {
+        let fixture = try await TestBackend.make(.postgres, "pg-many")
         defer { fixture.cleanUp() }
         let first = try fixture.backend.createRun("one", plan: try plan(), manifest: "{}")
         let second = try fixture.backend.createRun("two", plan: try plan(), manifest: "{}")
@@ -57,7 +57,7 @@ struct PostgresStoreTests {
     }
 
     @Test func theServerReleasesTheLockOfAKilledHolder() async throws {
-        let fixture = try TestBackend.make(.postgres, "pg-killed")
+        let fixture = try await TestBackend.make(.postgres, "pg-killed")
         defer { fixture.cleanUp() }
         let output = Pipe()
         let holder = try CrashTests.launch(
@@ -80,7 +80,7 @@ struct PostgresStoreTests {
         lease?.release()
     }
 
-    @Test func aPasswordNeverReachesAMessage() throws {
+    @Test func aPasswordNeverReachesAMessage() async throws {
         let url = "postgres://jc:s3cr3t-pw@127.0.0.1:\(try TLSTestServer.freePort())/nowhere?password=s3cr3t-pw"
         let backend = try PostgresRunBackend(url: url)
         #expect(!backend.description.contains("s3cr3t-pw"))

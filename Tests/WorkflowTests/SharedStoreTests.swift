@@ -19,8 +19,8 @@ struct SharedStoreTests {
     }
 
     @Test(arguments: BackendKind.testable)
-    func createOpenAndRefuseDuplicates(_ kind: BackendKind) throws {
-        let fixture = try TestBackend.make(kind, "contract-create")
+    func createOpenAndRefuseDuplicates(_ kind: BackendKind) async throws {
+        let fixture = try await TestBackend.make(kind, "contract-create")
         defer { fixture.cleanUp() }
         let backend = fixture.backend
         #expect(try !backend.runExists("orders"))
@@ -48,8 +48,8 @@ struct SharedStoreTests {
     }
 
     @Test(arguments: BackendKind.testable)
-    func committedTransitionsAreSeenByAnotherConnection(_ kind: BackendKind) throws {
-        let fixture = try TestBackend.make(kind, "contract-commit")
+    func committedTransitionsAreSeenByAnotherConnection(_ kind: BackendKind) async throws {
+        let fixture = try await TestBackend.make(kind, "contract-commit")
         defer { fixture.cleanUp() }
         let store = try fixture.backend.createRun("r", plan: plan, manifest: "{}")
         let started = Date(timeIntervalSince1970: 1_800_000_000.125)
@@ -90,8 +90,8 @@ struct SharedStoreTests {
     }
 
     @Test(arguments: BackendKind.testable)
-    func secondLockIsRefusedWithTheHolderNamed(_ kind: BackendKind) throws {
-        let fixture = try TestBackend.make(kind, "contract-lock")
+    func secondLockIsRefusedWithTheHolderNamed(_ kind: BackendKind) async throws {
+        let fixture = try await TestBackend.make(kind, "contract-lock")
         defer { fixture.cleanUp() }
         _ = try fixture.backend.createRun("locked", plan: plan, manifest: "{}")
         let lease = try fixture.backend.lockRun("locked")
@@ -107,7 +107,7 @@ struct SharedStoreTests {
 
     @Test(arguments: BackendKind.testable)
     func aRunnerFinishesARunAndItsExportImportsElsewhere(_ kind: BackendKind) async throws {
-        let fixture = try TestBackend.make(kind, "contract-export")
+        let fixture = try await TestBackend.make(kind, "contract-export")
         defer { fixture.cleanUp() }
         let store = try fixture.backend.createRun("moved", plan: plan, manifest: #"{"m":1}"#)
         let lease = try fixture.backend.lockRun("moved")
@@ -128,7 +128,7 @@ struct SharedStoreTests {
         #expect(decoded.sameHistory(as: export))
 
         for target in BackendKind.testable {
-            let other = try TestBackend.make(target, "contract-import")
+            let other = try await TestBackend.make(target, "contract-import")
             defer { other.cleanUp() }
             #expect(try other.backend.importRunIfNew(decoded))
             let imported = try other.backend.openRun("moved")
@@ -145,8 +145,8 @@ struct SharedStoreTests {
     }
 
     @Test(arguments: BackendKind.testable)
-    func removedRunIsGone(_ kind: BackendKind) throws {
-        let fixture = try TestBackend.make(kind, "contract-remove")
+    func removedRunIsGone(_ kind: BackendKind) async throws {
+        let fixture = try await TestBackend.make(kind, "contract-remove")
         defer { fixture.cleanUp() }
         _ = try fixture.backend.createRun("gone", plan: plan, manifest: "{}")
         try fixture.backend.removeRun("gone")
@@ -154,7 +154,7 @@ struct SharedStoreTests {
         _ = try fixture.backend.createRun("gone", plan: plan, manifest: "{}")
     }
 
-    @Test func exportFromANewerJumpchainIsRefused() throws {
+    @Test func exportFromANewerJumpchainIsRefused() async throws {
         let json = #"{"format":"jumpchain-run","schemaVersion":99,"name":"x","whatever":"new"}"#
         let error = #expect(throws: WorkflowError.self) { try RunExport.decode(Data(json.utf8), source: "x.json") }
         #expect(error?.code == .storeTooNew)

@@ -31,14 +31,14 @@ struct TestBackend {
     /// The database URL (PostgreSQL only).
     let url: String?
 
-    static func make(_ kind: BackendKind, _ label: String) throws -> TestBackend {
+    static func make(_ kind: BackendKind, _ label: String) async throws -> TestBackend {
         let root = TemporaryDirectory(label)
         switch kind {
         case .sqlite:
             return TestBackend(
                 kind: kind, backend: SQLiteRunBackend(stateDirectory: root.path + "/state"), root: root, url: nil)
         case .postgres:
-            let url = try ThrowawayPostgres.shared().createDatabase(label)
+            let url = try await ThrowawayPostgres.shared().createDatabase(label)
             return TestBackend(kind: kind, backend: try PostgresRunBackend(url: url), root: root, url: url)
         }
     }
