@@ -1,5 +1,6 @@
 import ConfluentSimulator
 import Foundation
+import JumpchainTestSupport
 import Testing
 
 extension BinaryTests {
@@ -33,9 +34,13 @@ extension BinaryTests {
             let world = try await DemoWorld.start()
             defer { Task { await world.stop() } }
 
-            let healthy = try await world.jumpchain([
-                "doctor", world.demoPlaybook, "--output", "json", "--timeout", "3",
-            ])
+            // Bootstraps on 127.0.0.1 ports nothing listens on: no DNS query leaves the host, TCP is refused.
+            var bootstraps: [String: String] = [:]
+            for role in ["ORIGIN", "JUMP", "TARGET"] {
+                bootstraps["JUMPCHAIN_\(role)_BOOTSTRAP"] = "127.0.0.1:\(try TLSTestServer.freePort())"
+            }
+            let healthy = try await world.jumpchain(
+                ["doctor", world.demoPlaybook, "--output", "json", "--timeout", "3"], environment: bootstraps)
             #expect(healthy.status == 0, "\(healthy.output)")
             let found = try endpoints(healthy)
             for name in ["control plane", "origin REST", "jump REST", "target REST"] {
@@ -48,23 +53,25 @@ extension BinaryTests {
             }
             #expect(check(found["jump REST"], "auth").status == "skipped", "the jump has no operator key")
             #expect(try runnable(healthy).values.allSatisfy { $0 })
+            let bootstrap = found["origin bootstrap"]
+            #expect(check(bootstrap, "tcp").detail.contains("refused"), "\(bootstrap ?? [:])")
 
             world.simulator.setFaults(FaultSettings(blackholed: [SimulatorConfig.JumpDemo.target]))
-            let blackholed = try await world.jumpchain([
-                "doctor", world.demoPlaybook, "--output", "json", "--timeout", "1",
-            ])
+            let blackholed = try await world.jumpchain(
+                ["doctor", world.demoPlaybook, "--output", "json", "--timeout", "1"], environment: bootstraps)
             #expect(blackholed.status == 1, "\(blackholed.output)")
             let target = try endpoints(blackholed)["target REST"]
             #expect(target?["usable"] as? Bool == false)
             #expect(check(target, "tcp").status == "ok", "the blackhole accepts the connection")
-            #expect(check(target, "tls").detail.contains("blackholed"), "\(check(target, "tls"))")
+            #expect(check(target, "auth").detail.contains("blackholed"), "\(check(target, "auth"))")
             let steps = try runnable(blackholed)
             #expect(steps["leg2"] == false)
             #expect(steps["mirror-target"] == false)
             #expect(steps["leg1-source"] == true)
             #expect(steps["link-key"] == true)
 
-            let text = try await world.jumpchain(["doctor", world.demoPlaybook, "--timeout", "1"])
+            let text = try await world.jumpchain(
+                ["doctor", world.demoPlaybook, "--timeout", "1"], environment: bootstraps)
             print("doctor with the target blackholed:\n\(text.stdout)")
             #expect(text.status == 1)
             #expect(text.stdout.contains("cannot run leg2: cannot use target REST from this host"), "\(text.output)")

@@ -111,11 +111,11 @@ public enum Doctor {
             result.checks.append(.init("tls", .failed, error.message))
             result.checks.append(.init("auth", .skipped, "no TLS session"))
         case .timedOut:
-            result.checks.append(
-                .init(
-                    "tls", .failed,
-                    "connected, but no answer within \(timeout): the endpoint is blackholed or filtered past TCP"))
-            result.checks.append(.init("auth", .skipped, "no answer"))
+            // A blackhole accepts the connection and never answers: on https the handshake stalls, on plain
+            // http the request does.
+            let silent = "connected, but no answer within \(timeout): the endpoint is blackholed or filtered past TCP"
+            result.checks.append(.init("tls", secure ? .failed : .skipped, secure ? silent : "plain http"))
+            result.checks.append(.init("auth", secure ? .skipped : .failed, secure ? "no TLS session" : silent))
         default:
             result.checks.append(.init("tls", secure ? .failed : .skipped, error.message))
             result.checks.append(.init("auth", .skipped, "no answer"))
