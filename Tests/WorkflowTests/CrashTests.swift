@@ -124,29 +124,32 @@ import Testing
         #expect(interruptedRuns > 0, "kills should land mid-run")
     }
 
-    @Test func secondRunnerOnTheSameRunIsRefused() async throws {
-        let root = TemporaryDirectory("two-runners")
-        defer { root.cleanUp() }
-        let directory = root.path + "/run"
-        let effectsLog = root.path + "/effects.log"
+    @Test(arguments: BackendKind.testable)
+    func secondRunnerOnTheSameRunIsRefused(_ kind: BackendKind) async throws {
+        let fixture = try await TestBackend.make(kind, "two-runners")
+        defer { fixture.cleanUp() }
+        let run = fixture.harnessRunKey("run")
+        let effectsLog = fixture.root.path + "/effects.log"
+        // Enough steps that the first runner is still working when the second asks (PostgreSQL is slower per step).
+        let steps = kind == .postgres ? "1500" : "4000"
+        let arguments = [fixture.harnessLocation("run"), effectsLog, "--run", "run", "--steps", steps, "--seed", "5"]
         let output = Pipe()
-        let first = try Self.launch(
-            [directory, effectsLog, "--steps", "4000", "--seed", "5", "--announce-lock"], stdout: output)
+        let first = try Self.launch(arguments + ["--announce-lock"], stdout: output)
         let announced = output.fileHandleForReading.availableData
         #expect(String(decoding: announced, as: UTF8.self).contains("LOCKED"))
 
         let errors = Pipe()
-        let second = try Self.launch([directory, effectsLog, "--steps", "4000", "--seed", "5"], stderr: errors)
+        let second = try Self.launch(arguments, stderr: errors)
         second.waitUntilExit()
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(second.terminationStatus == 75)
         #expect(message.contains("runLocked"))
-        #expect(message.contains("pid \(first.processIdentifier)"))
+        #expect(message.contains("pid \(first.processIdentifier)"), "\(message)")
         #expect(first.isRunning, "the first runner should still be working when the second is refused")
 
         first.waitUntilExit()
         #expect(first.terminationStatus == 0)
-        try Self.verifyFinishedRun(directory, effectsLog: effectsLog)
+        try Self.verifyFinishedRun(run, effectsLog: effectsLog, in: fixture.backend)
     }
 
     @Test func sigtermRecordsAnOrderlyStopAndResumeFinishes() async throws {
