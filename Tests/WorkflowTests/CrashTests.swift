@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WorkflowPostgres
 
 @testable import Workflow
 
@@ -152,13 +153,15 @@ import Testing
         try Self.verifyFinishedRun(run, effectsLog: effectsLog, in: fixture.backend)
     }
 
-    @Test func sigtermRecordsAnOrderlyStopAndResumeFinishes() async throws {
-        let root = TemporaryDirectory("sigterm")
-        defer { root.cleanUp() }
-        let directory = root.path + "/run"
-        let effectsLog = root.path + "/effects.log"
+    @Test(arguments: BackendKind.testable)
+    func sigtermRecordsAnOrderlyStopAndResumeFinishes(_ kind: BackendKind) async throws {
+        let fixture = try await TestBackend.make(kind, "sigterm")
+        defer { fixture.cleanUp() }
+        let run = fixture.harnessRunKey("run")
+        let effectsLog = fixture.root.path + "/effects.log"
         // Enough steps that the run cannot finish before the signal, even on a loaded machine.
-        let arguments = [directory, effectsLog, "--steps", "4000", "--seed", "9"]
+        let steps = kind == .postgres ? "1500" : "4000"
+        let arguments = [fixture.harnessLocation("run"), effectsLog, "--run", "run", "--steps", steps, "--seed", "9"]
         let output = Pipe()
         let process = try Self.launch(arguments + ["--announce-lock"], stdout: output)
         _ = output.fileHandleForReading.availableData
@@ -166,15 +169,18 @@ import Testing
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationStatus == 3, "a SIGTERM'd harness reports a stop")
-        let store = try RunStore.open(directory: directory)
+        let store = try fixture.backend.openRun(run)
         #expect(try store.metadata().status == .stopped)
         #expect(try store.events().last?.kind == .runStopped)
         #expect(try !store.stepStates().values.contains(.running))
-        #expect(RunLock.recordedHolder(directory: directory) == nil, "the lock is released on stop")
+        let holder =
+            try (fixture.backend as? PostgresRunBackend)?.recordedHolder(run)
+            ?? RunLock.recordedHolder(directory: run)
+        #expect(holder == nil, "the lock is released on stop")
 
         let resumed = try Self.launch(arguments)
         resumed.waitUntilExit()
         #expect(resumed.terminationStatus == 0)
-        try Self.verifyFinishedRun(directory, effectsLog: effectsLog)
+        try Self.verifyFinishedRun(run, effectsLog: effectsLog, in: fixture.backend)
     }
 }
