@@ -46,7 +46,9 @@ extension BinaryTests {
                         #expect(result.status == 0, "seed \(seed): \(result.output)")
                         finished = true
                     }
-                    command = ["resume", "jump-demo"]
+                    // A kill before the run was recorded leaves nothing to resume: apply again, as a user would.
+                    let recorded = try await world.jumpchain(["status", "jump-demo", "--offline"])
+                    command = recorded.status == 7 ? ["apply", world.demoPlaybook] : ["resume", "jump-demo"]
                     if attempts > 40 {
                         Issue.record("seed \(seed): no convergence after 40 attempts")
                         break

@@ -116,8 +116,10 @@ public enum Rollout {
         let (playbook, _) = try loadPlaybook(playbookPath, environment: options.environment)
         let backend = options.backend
         let directory = runDirectory(for: playbook.runName, options: options)
-        if try wrap({ () throws(WorkflowError) in try backend.runExists(playbook.runName) }) {
-            let store = try openStore(playbook.runName, backend: backend)
+        // A run whose creation was interrupted (a store without its run record) counts as absent: create it again.
+        if try wrap({ () throws(WorkflowError) in try backend.runExists(playbook.runName) }),
+            let store = try openCreatedStore(playbook.runName, backend: backend)
+        {
             let metadata = try wrap { () throws(WorkflowError) in try store.metadata() }
             if metadata.status == .succeeded {
                 let recorded = try RunManifest.decode(metadata.manifest, run: playbook.runName)
@@ -249,6 +251,19 @@ public enum Rollout {
             failedSteps: failed, alreadyComplete: alreadyComplete, sessionKeysMinted: minted)
     }
 
+    /// The run's store, or nil when its creation was interrupted before the run was recorded.
+    static func openCreatedStore(
+        _ run: String, backend: any RunStateBackend
+    ) throws(JumpchainError) -> (any RunStateStore)? {
+        do {
+            return try backend.openRun(run)
+        } catch  where error.code == .runNotFound {
+            return nil
+        } catch {
+            throw JumpchainError(.runFailed, error.description, cause: error)
+        }
+    }
+
     static func openStore(_ run: String, backend: any RunStateBackend) throws(JumpchainError) -> any RunStateStore {
         try wrap { () throws(WorkflowError) in try backend.openRun(run) }
     }
@@ -258,7 +273,12 @@ public enum Rollout {
         do {
             return try body()
         } catch {
-            let code: JumpchainError.Code = error.code == .runLocked ? .runLocked : .runFailed
+            let code: JumpchainError.Code =
+                switch error.code {
+                case .runLocked: .runLocked
+                case .runNotFound: .runNotFound
+                default: .runFailed
+                }
             throw JumpchainError(code, error.description, cause: error)
         }
     }
