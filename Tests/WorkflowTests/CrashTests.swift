@@ -39,6 +39,17 @@ import WorkflowPostgres
         return process
     }
 
+    /// Waits for the process to exit off the cooperative pool (a blocked pool thread on a 2-core machine
+    /// stalls every other test running at the same time).
+    static func exit(_ process: Process) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                process.waitUntilExit()
+                continuation.resume()
+            }
+        }
+    }
+
     /// Waits up to `milliseconds` for the process to exit; returns whether it did.
     static func wait(_ process: Process, milliseconds: Int) async throws -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(milliseconds)
@@ -104,13 +115,13 @@ import WorkflowPostgres
                     let delay = kind == .postgres ? 40 + Int(random.next() % 400) : 15 + Int(random.next() % 120)
                     if try await !Self.wait(process, milliseconds: delay) {
                         kill(process.processIdentifier, SIGKILL)
-                        process.waitUntilExit()
+                        await Self.exit(process)
                         kills += 1
                         try Self.expectStoreOpens(run, in: fixture.backend)
                         continue
                     }
                 } else {
-                    process.waitUntilExit()
+                    await Self.exit(process)
                 }
                 #expect(process.terminationStatus == 0, "harness exited with \(process.terminationStatus)")
                 break
@@ -141,14 +152,14 @@ import WorkflowPostgres
 
         let errors = Pipe()
         let second = try Self.launch(arguments, stderr: errors)
-        second.waitUntilExit()
+        await Self.exit(second)
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(second.terminationStatus == 75)
         #expect(message.contains("runLocked"))
         #expect(message.contains("pid \(first.processIdentifier)"), "\(message)")
         #expect(first.isRunning, "the first runner should still be working when the second is refused")
 
-        first.waitUntilExit()
+        await Self.exit(first)
         #expect(first.terminationStatus == 0)
         try Self.verifyFinishedRun(run, effectsLog: effectsLog, in: fixture.backend)
     }
@@ -167,7 +178,7 @@ import WorkflowPostgres
         _ = output.fileHandleForReading.availableData
         try await Task.sleep(nanoseconds: 150_000_000)
         kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
+        await Self.exit(process)
         #expect(process.terminationStatus == 3, "a SIGTERM'd harness reports a stop")
         let store = try fixture.backend.openRun(run)
         #expect(try store.metadata().status == .stopped)
@@ -179,7 +190,7 @@ import WorkflowPostgres
         #expect(holder == nil, "the lock is released on stop")
 
         let resumed = try Self.launch(arguments)
-        resumed.waitUntilExit()
+        await Self.exit(resumed)
         #expect(resumed.terminationStatus == 0)
         try Self.verifyFinishedRun(run, effectsLog: effectsLog, in: fixture.backend)
     }

@@ -69,7 +69,7 @@ struct PostgresStoreTests {
         #expect(refused?.message.contains("pid \(holder.processIdentifier)") == true, "\(refused?.message ?? "")")
 
         kill(holder.processIdentifier, SIGKILL)
-        holder.waitUntilExit()
+        await CrashTests.exit(holder)
         // The server notices the closed connection and ends the session; no force-unlock is needed.
         var lease: (any RunLease)?
         for _ in 0..<300 where lease == nil {
