@@ -72,7 +72,7 @@ let package = Package(
         // Domain: playbooks, planner, steps, verification, advice.
         .target(
             name: "JumpchainCore",
-            dependencies: ["ConfluentAPI", "Workflow", "JumpchainHTTP", "Yams"],
+            dependencies: ["ConfluentAPI", "Workflow", "JumpchainHTTP", "SignalPipe", "Yams"],
             swiftSettings: swiftSettings
         ),
         // Local simulator of the Confluent Cloud APIs jumpchain drives (Hummingbird 2).
@@ -93,6 +93,7 @@ let package = Package(
             dependencies: [
                 "JumpchainCore",
                 "ConfluentAPI",
+                "JumpchainHTTP",
                 "Workflow",
                 "WorkflowPostgres",
                 "ConfluentSimulator",
@@ -110,6 +111,12 @@ let package = Package(
         .executableTarget(
             name: "WorkflowCrashHarness",
             dependencies: ["Workflow", "WorkflowPostgres"],
+            swiftSettings: swiftSettings
+        ),
+        // libFuzzer harness over the playbook reader, decoder, secret references and properties (`make fuzz`).
+        .executableTarget(
+            name: "PlaybookFuzzer",
+            dependencies: ["JumpchainCore"],
             swiftSettings: swiftSettings
         ),
         // Measures the engine: durable transitions per second, resume latency, peak RSS (`make bench`).
@@ -145,7 +152,7 @@ let package = Package(
         ),
         .testTarget(
             name: "JumpchainCoreTests",
-            dependencies: ["JumpchainCore", "ConfluentSimulator", "JumpchainTestSupport"],
+            dependencies: ["JumpchainCore", "ConfluentSimulator", "JumpchainTestSupport", "Workflow"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -23,7 +23,7 @@ struct KeyState {
     var revokedAt: Double?
 }
 
-struct ACLEntry: Equatable {
+struct ACLEntry: Hashable {
     var resourceType: String
     var resourceName: String
     var patternType: String
@@ -66,6 +66,8 @@ struct LinkHalf {
     var remoteClusterID: String
     var configs: [String: String]
     var createdAt: Double
+    /// Consumer offset sync bookkeeping (destination halves only).
+    var offsetSync = OffsetSyncState()
 }
 
 struct ClusterState {
@@ -78,6 +80,7 @@ struct ClusterState {
     var topics: [String: TopicState] = [:]
     var acls: [ACLEntry] = []
     var links: [String: LinkHalf] = [:]
+    var groups: [String: GroupState] = [:]
 
     var isPublic: Bool { network == nil }
     var bootstrap: String { "\(id).sim.local:9092" }

@@ -17,6 +17,13 @@ extension WorldState {
             } catch {
                 return .json(400, ["error": .string("invalid fault settings: \(error)")])
             }
+        case ("GET", "/sim/v1/producers"): return .json(200, ["paused": .bool(producersPaused)])
+        case ("POST", "/sim/v1/producers"), ("PUT", "/sim/v1/producers"):
+            guard let body = JSON.parse(request.body), let paused = body["paused"]?.boolValue else {
+                return .json(400, ["error": .string("expected {\"paused\": true|false}")])
+            }
+            producersPaused = paused
+            return .json(200, ["paused": .bool(producersPaused)])
         default:
             return .json(404, ["error": .string("no simulator route \(request.method) \(request.path)")])
         }
@@ -32,8 +39,16 @@ extension WorldState {
         var linkItems: [JSON] = []
         var mirrorItems: [JSON] = []
         var topicItems: [JSON] = []
+        var aclItems: [JSON] = []
         for clusterID in clusterOrder {
             let cluster = clusters[clusterID]!
+            for acl in cluster.acls {
+                aclItems.append([
+                    "cluster_id": .string(clusterID), "principal": .string(acl.principal),
+                    "operation": .string(acl.operation), "resource_type": .string(acl.resourceType),
+                    "resource_name": .string(acl.resourceName), "pattern_type": .string(acl.patternType),
+                ])
+            }
             clusterItems.append([
                 "id": .string(cluster.id), "name": .string(cluster.name), "environment": .string(cluster.environment),
                 "network": .optional(cluster.network), "public": .bool(cluster.isPublic),
@@ -89,6 +104,8 @@ extension WorldState {
             "links": .array(linkItems),
             "mirrors": .array(mirrorItems),
             "topics": .array(topicItems),
+            "acls": .array(aclItems),
+            "consumer_groups": .array(groupsStateJSON()),
             "api_keys": .array(keyItems),
             "network_link_services": .array(serviceOrder.compactMap { services[$0] }.map(serviceJSON)),
             "network_link_endpoints": .array(endpointOrder.compactMap { endpoints[$0] }.map(endpointJSON)),

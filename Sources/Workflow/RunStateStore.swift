@@ -88,6 +88,32 @@ public protocol RunStateBackend: Sendable {
     func removeRun(_ run: String) throws(WorkflowError)
     /// Stores an exported run as is (steps, events, status).
     func importRun(_ export: RunExport) throws(WorkflowError)
+
+    /// The key this backend keeps `run` under (SQLite: its run directory; PostgreSQL: the name itself). Passing
+    /// a key back to any method of the backend names the same run.
+    func runKey(_ run: String) -> String
+    /// Opens an existing run for reading only: nothing is written (SQLite: a read-only run directory works).
+    func openRunReadOnly(_ run: String) throws(WorkflowError) -> any RunStateStore
+    /// The names (e.g. `001-update`) of the later operations recorded under the run key `run`, unsorted.
+    func operationNames(ofRun run: String) throws(WorkflowError) -> [String]
+}
+
+/// Where a run's later operations live: `<run key>/operations/<NNN>-<kind>`, each a run of its own in the backend
+/// (SQLite: a run directory inside the run's; PostgreSQL: a row keyed by that name, e.g. `demo/operations/001-update`).
+public enum RunOperations {
+    /// The folder (key segment) holding a run's later operations.
+    public static let folder = "operations"
+
+    /// The key of the operation `name` of the run whose key is `runKey`.
+    public static func key(runKey: String, operation name: String) -> String {
+        runKey + "/" + folder + "/" + name
+    }
+
+    /// The run name a key belongs to: the key itself without any `/operations/<NNN>-<kind>` suffix.
+    public static func runName(ofKey key: String) -> String {
+        guard let range = key.range(of: "/" + folder + "/") else { return key }
+        return String(key[..<range.lowerBound])
+    }
 }
 
 extension RunStateBackend {

@@ -26,7 +26,8 @@ public struct SQLiteRunBackend: RunStateBackend {
 
     public func createRun(_ run: String, plan: Plan, manifest: String) throws(WorkflowError) -> any RunStateStore {
         try RunStore.create(
-            directory: directory(ofRun: run), runName: (run as NSString).lastPathComponent, plan: plan,
+            directory: directory(ofRun: run),
+            runName: (RunOperations.runName(ofKey: run) as NSString).lastPathComponent, plan: plan,
             manifest: manifest)
     }
 
@@ -42,13 +43,21 @@ public struct SQLiteRunBackend: RunStateBackend {
         try RunLock.forceUnlock(directory: directory(ofRun: run))
     }
 
+    /// Removes the run's own files (and the directory when that leaves it empty); other files are left alone.
     public func removeRun(_ run: String) throws(WorkflowError) {
-        let path = directory(ofRun: run)
-        do {
-            try FileManager.default.removeItem(atPath: path)
-        } catch {
-            throw WorkflowError(code: .storeFailure, message: "cannot remove run directory '\(path)'", cause: error)
-        }
+        RunDirectory.removeEngineFiles(directory(ofRun: run))
+    }
+
+    public func runKey(_ run: String) -> String { directory(ofRun: run) }
+
+    public func openRunReadOnly(_ run: String) throws(WorkflowError) -> any RunStateStore {
+        try RunStore.openReadOnly(directory: directory(ofRun: run))
+    }
+
+    public func operationNames(ofRun run: String) throws(WorkflowError) -> [String] {
+        let folder = (directory(ofRun: run) as NSString).appendingPathComponent(RunOperations.folder)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { RunStore.exists(directory: (folder as NSString).appendingPathComponent($0)) }
     }
 
     public func importRun(_ export: RunExport) throws(WorkflowError) {

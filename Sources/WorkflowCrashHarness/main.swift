@@ -134,14 +134,16 @@ func runHarness() async -> Int32 {
             let plan = try makePlan(steps: options.steps, seed: options.seed)
             store = try backend.createRun(run, plan: plan, manifest: #"{"harness":true}"#)
         }
-        // Announced once the run exists, so a test's signal lands in the runner, not in the run's creation.
-        if options.announceLock {
-            FileHandle.standardOutput.write(Data("LOCKED\n".utf8))
-        }
         let runner = Runner(
             store: store, lock: lock,
             configuration: RunnerConfiguration(
-                maxConcurrency: 6, defaultResourceLimit: 2, handleSignals: true))
+                maxConcurrency: 6, defaultResourceLimit: 2, handleSignals: true),
+            observer: { event in
+                // Announced once the run has started, so the signal trap is in place and the lock is held.
+                if options.announceLock && event.kind == .runStarted {
+                    FileHandle.standardOutput.write(Data("LOCKED\n".utf8))
+                }
+            })
         let outcome = try await runner.run(executor: HarnessExecutor(effectsLog: options.effectsLog))
         lock.release()
         switch outcome.status {

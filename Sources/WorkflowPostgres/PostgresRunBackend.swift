@@ -63,6 +63,20 @@ public struct PostgresRunBackend: RunStateBackend {
         return PostgresRunStore(runName: run, connection: connection)
     }
 
+    public func runKey(_ run: String) -> String { run }
+
+    /// Reading a run writes nothing but the schema's first creation.
+    public func openRunReadOnly(_ run: String) throws(WorkflowError) -> any RunStateStore {
+        try openRun(run)
+    }
+
+    public func operationNames(ofRun run: String) throws(WorkflowError) -> [String] {
+        let prefix = RunOperations.key(runKey: run, operation: "")
+        let rows = try connect().execute(
+            "SELECT substr(name, length($1) + 1) FROM jumpchain.run WHERE left(name, length($1)) = $1", [prefix])
+        return rows.compactMap { $0.first ?? nil }.filter { !$0.isEmpty && !$0.contains("/") }
+    }
+
     public func lockRun(_ run: String) throws(WorkflowError) -> any RunLease {
         try PostgresRunLock.acquire(run: run, connection: try connect())
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JumpchainCore
+import JumpchainHTTP
 import Workflow
 import WorkflowPostgres
 
@@ -21,6 +22,9 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "Output format: text or json (JSON lines).")
     var output: OutputFormatArgument = .text
 
+    @Flag(name: .long, help: "Log every HTTP request to stderr: method, URL, status, duration, attempt (redacted).")
+    var verbose = false
+
     var format: OutputFormat { output.format }
 
     func validate() throws {
@@ -33,11 +37,13 @@ struct CommonOptions: ParsableArguments {
     }
 
     func rolloutOptions(printer: ProgressPrinter?, handleSignals: Bool = true) -> Rollout.Options {
+        var notice: @Sendable (String) -> Void = { text in Terminal.error("jumpchain: \(text)") }
+        if let printer { notice = printer.notice }
         var options = Rollout.Options(
-            stateDirectory: stateDirectory, observer: printer?.observer, notice: printer?.notice,
-            handleSignals: handleSignals)
+            stateDirectory: stateDirectory, observer: printer?.observer, notice: notice, handleSignals: handleSignals)
         options.stateBackend = stateBackend
         options.onStart = printer?.onStart
+        if verbose { options.requestLog = { (entry: RequestLogEntry) in Terminal.error("http: \(entry)") } }
         return options
     }
 }
@@ -80,4 +86,7 @@ struct OutputFormatArgument: ExpressibleByArgument, Sendable {
     }
 
     static var allValueStrings: [String] { OutputFormat.allCases.map(\.rawValue) }
+
+    /// What `--help` shows as the default (`text`, not the wrapper's debug description).
+    var defaultValueDescription: String { format.rawValue }
 }

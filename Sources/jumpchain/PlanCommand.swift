@@ -9,32 +9,50 @@ struct PlanCommand: AsyncParsableCommand {
     @Argument(help: "The playbook (YAML).") var playbook: String
     @Flag(help: "Also ask the servers: run the preflight checks and a validate_only create of leg 1's first half.")
     var validate = false
+    @Flag(help: "With a live chain: also show pruning the topics the playbook no longer selects.")
+    var prune = false
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
         do {
-            let options = common.rolloutOptions(printer: nil, handleSignals: false)
+            let options = common.rolloutOptions(printer: nil)
             let (book, diagnostics) = try Rollout.loadPlaybook(playbook, environment: options.environment)
             for diagnostic in diagnostics { Terminal.error(diagnostic.description) }
-            let plan = try await Rollout.plan(book, options: options)
+            // A finished chain: the plan is the difference, run as an update of the same run.
+            if let change = try await Update.planned(book, path: playbook, prune: prune, options: options) {
+                show(change, run: book.runName)
+                return
+            }
+            // One context for planning and validation: `stdin` secrets are read once.
+            let preview = try await Rollout.preview(book, validate: validate, options: options)
+            let (plan, findings) = (preview.plan, preview.findings)
             let requests = RequestPreview.requests(for: plan, playbook: book)
-            let findings = validate ? try await Rollout.validate(book, plan: plan, options: options) : []
             if common.format == .json {
                 let steps = plan.topologicalOrder.compactMap { plan[$0] }.map { step -> JSONText.Value in
                     .object([
                         "id": .string(step.id), "kind": .string(step.kind),
                         "depends_on": .array(step.dependsOn.map { .string($0) }),
-                        "requests": .array((requests[step.id] ?? []).map { .string($0) }),
+                        "requests": .array((requests[step.id] ?? []).map { .string($0.description) }),
                     ])
                 }
                 Terminal.line(
                     JSONText.object([
                         "run": .string(book.runName), "steps": .array(steps),
                         "validation": .array(findings.map { .string($0) }),
+                        "topics": .array(preview.topics.topics.map { .string($0) }),
+                        "patterns": .array(
+                            preview.topics.patterns.map {
+                                .object(["pattern": .string($0.pattern), "matched": .number(Int64($0.matched))])
+                            }),
                     ]))
                 return
             }
             Terminal.line("plan for run \(book.runName): \(plan.steps.count) steps")
+            for match in preview.topics.patterns {
+                Terminal.line(
+                    "topics.patterns `\(match.pattern)` matched \(match.matched) of the origin's "
+                        + "\(preview.topics.originTopics ?? 0) topics")
+            }
             for id in plan.topologicalOrder {
                 guard let step = plan[id] else { continue }
                 let after = step.dependsOn.isEmpty ? "" : "  (after \(step.dependsOn.joined(separator: ", ")))"
@@ -44,6 +62,45 @@ struct PlanCommand: AsyncParsableCommand {
             for finding in findings { Terminal.line("validated: \(finding)") }
         } catch {
             throw ExitStatus.fail(error)
+        }
+    }
+
+    func show(_ change: Update.Planned, run: String) {
+        let diff = change.diff
+        if common.format == .json {
+            let steps = change.plan.topologicalOrder.compactMap { change.plan[$0] }.map { step -> JSONText.Value in
+                .object([
+                    "id": .string(step.id), "kind": .string(step.kind),
+                    "depends_on": .array(step.dependsOn.map { .string($0) }),
+                    "requests": .array((change.requests[step.id] ?? []).map { .string($0.description) }),
+                ])
+            }
+            Terminal.line(
+                JSONText.object([
+                    "run": .string(run), "operation": .string("update"),
+                    "add": .array(diff.added.map { .string($0.origin) }),
+                    "no_longer_wanted": .array(diff.removed.map { .string($0.origin) }),
+                    "prune": .bool(diff.prune), "steps": .array(steps),
+                ]))
+            return
+        }
+        Terminal.line("run \(run) is live: this playbook changes it (an update of the same run)")
+        Terminal.line(
+            "  add             \(diff.added.isEmpty ? "none" : diff.added.map(\.origin).joined(separator: ", "))")
+        let removed = diff.removed.map(\.origin).joined(separator: ", ")
+        Terminal.line(
+            "  no longer wanted \(removed.isEmpty ? "none" : removed)"
+                + (removed.isEmpty ? "" : diff.prune ? " (pruned)" : " (left alone; --prune removes them)"))
+        let options =
+            diff.leg1Options.map { "leg1 \($0.key)=\($0.value)" }
+            + diff.leg2Options.map { "leg2 \($0.key)=\($0.value)" }
+        if !options.isEmpty { Terminal.line("  link options    \(options.sorted().joined(separator: ", "))") }
+        Terminal.line("update plan: \(change.plan.steps.count) steps")
+        for id in change.plan.topologicalOrder {
+            guard let step = change.plan[id] else { continue }
+            let after = step.dependsOn.isEmpty ? "" : "  (after \(step.dependsOn.joined(separator: ", ")))"
+            Terminal.line("• \(step.id)\(after)")
+            for request in change.requests[step.id] ?? [] { Terminal.line("    \(request)") }
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import JumpchainCore
 import Workflow
 
@@ -14,7 +15,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let status = try await Rollout.status(
-                run: run, live: !offline, options: common.rolloutOptions(printer: nil, handleSignals: false))
+                run: run, live: !offline, options: common.rolloutOptions(printer: nil))
             Summary.print(status, format: common.format)
         } catch {
             throw ExitStatus.fail(error)
@@ -28,19 +29,37 @@ struct GraphCommand: AsyncParsableCommand {
 
     @Argument(help: "The run's name (or its directory).") var run: String
     @Option(help: "dot or mermaid.") var format: String = "dot"
+    @Option(help: "Which operation of the run: 0 is the rollout, 1 the next (default: the latest).")
+    var operation: Int?
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
         guard let graphFormat = GraphExport.Format(rawValue: format) else {
             throw ValidationError("--format must be dot or mermaid")
         }
+        let status: Rollout.Status
         do {
-            let status = try await Rollout.status(
+            status = try await Rollout.status(
                 run: run, live: false, options: common.rolloutOptions(printer: nil, handleSignals: false))
-            Terminal.line(
-                GraphExport.render(plan: status.plan, states: status.states.mapValues(\.state), format: graphFormat))
         } catch {
             throw ExitStatus.fail(error)
+        }
+        // The latest operation (the rollout, or an update or teardown after it), or the one asked for.
+        let index = operation ?? status.operations.count
+        guard (0...status.operations.count).contains(index) else {
+            throw ValidationError("run \(run) has operations 0 to \(status.operations.count)")
+        }
+        let plan = index == 0 ? status.plan : status.operations[index - 1].plan
+        let states = index == 0 ? status.states : status.operations[index - 1].states
+        let graph = GraphExport.render(plan: plan, states: states.mapValues(\.state), format: graphFormat)
+        if common.format == .json {
+            Terminal.line(
+                JSONText.object([
+                    "run": .string(status.runName), "operation": .number(Int64(index)), "format": .string(format),
+                    "graph": .string(graph),
+                ]))
+        } else {
+            Terminal.line(graph)
         }
     }
 }
@@ -55,12 +74,32 @@ struct UnlockCommand: AsyncParsableCommand {
 
     func run() async throws {
         let backend = common.rolloutOptions(printer: nil).backend
+        let directory = backend.location(ofRun: run)
+        let exists: Bool
         do {
-            let holder = try backend.forceUnlockRun(run)
-            Terminal.line(
-                "released the lock of \(backend.location(ofRun: run))\(holder.map { " (held by \($0))" } ?? "")")
+            exists = try backend.runExists(run)
         } catch {
             throw ExitStatus.fail(error)
+        }
+        guard exists || FileManager.default.fileExists(atPath: RunDirectory.lockPath(directory)) else {
+            throw ExitStatus.fail(
+                JumpchainError(.runNotFound, "no run \(run) in \(directory): there is no lock to release"))
+        }
+        let holder: LockHolder?
+        do {
+            holder = try backend.forceUnlockRun(run)
+        } catch {
+            throw ExitStatus.fail(error)
+        }
+        if common.format == .json {
+            Terminal.line(
+                JSONText.object([
+                    "run_directory": .string(directory), "released": .bool(true),
+                    "holder": holder.map { .string($0.description) } ?? .null,
+                ]))
+        } else {
+            Terminal.line(
+                "released the lock of \(directory)\(holder.map { " (held by \($0))" } ?? " (no holder was recorded)")")
         }
     }
 }

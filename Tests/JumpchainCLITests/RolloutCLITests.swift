@@ -40,11 +40,12 @@ extension BinaryTests {
             #expect(again.stdout.contains("already complete"))
             #expect(world.remoteFingerprint() == before)
 
-            // A changed playbook is not silently ignored on a finished run.
+            // A changed playbook is not silently ignored on a finished run: it runs as an update of the same
+            // run, which here changes nothing remotely (no topic, no link option changed).
             let changed = try world.playbookVariant("changed", replacing: [("max_lag: 0", "max_lag: 5")])
-            let refused = try await world.jumpchain(["apply", changed])
-            #expect(refused.status == 2, "\(refused.output)")
-            #expect(refused.stderr.contains("has changed since it ran"))
+            let updated = try await world.jumpchain(["apply", changed])
+            #expect(updated.status == 0, "\(updated.output)")
+            #expect(updated.stdout.contains("update of run jump-demo: succeeded"), "\(updated.stdout)")
             #expect(world.remoteFingerprint() == before)
 
             let status = try await world.jumpchain(["status", "jump-demo"])
@@ -52,8 +53,11 @@ extension BinaryTests {
             #expect(status.stdout.contains("succeeded  verify"))
             #expect(world.liveKeys(on: SimulatorConfig.JumpDemo.jump) == liveJumpKeys)
 
-            let graph = try await world.jumpchain(["graph", "jump-demo", "--format", "mermaid"])
+            let graph = try await world.jumpchain(["graph", "jump-demo", "--format", "mermaid", "--operation", "0"])
             #expect(graph.stdout.contains("leg1-source"))
+            // By default the latest operation: the update, which makes no link.
+            let latest = try await world.jumpchain(["graph", "jump-demo", "--format", "mermaid"])
+            #expect(latest.stdout.contains("verify") && !latest.stdout.contains("leg1-source"), "\(latest.stdout)")
 
             let needles = world.issuedSecretNeedles()
             #expect(world.scanStateDirectory(for: needles).isEmpty)

@@ -1,0 +1,149 @@
+import ConfluentAPI
+import Foundation
+import JumpchainHTTP
+
+/// Operator access to the public jump cluster through a short-lived *session key*.
+///
+/// The jump must hold no API key but the one its links hold. A run that has to call the jump mints a key
+/// owned by the operator's principal, tagged in its description with the run's name, uses it, and revokes
+/// it before it exits (``close()``). A session key left by a crashed run carries the same tag and is
+/// revoked by the next run's ``sweepStale()``.
+actor JumpSession {
+    static func tag(runName: String) -> String { "jumpchain-session run=\(runName)" }
+
+    private let controlPlane: ControlPlaneClient
+    private let http: HTTPClient
+    private let jump: PlaybookCluster
+    private let runName: String
+    private let timing: RolloutTiming
+    private let operatorCredential: APICredential?
+    private let retrySummary: (@Sendable (RetrySummary) -> Void)?
+    private var session: (client: KafkaRESTClient, keyID: String?, credential: APICredential)?
+    private var operatorPrincipal: String?
+    /// Ids of keys this process minted; reported so tests can prove they were revoked.
+    private(set) var mintedKeyIDs: [String] = []
+
+    init(
+        controlPlane: ControlPlaneClient, http: HTTPClient, jump: PlaybookCluster, runName: String,
+        timing: RolloutTiming, operatorCredential: APICredential?,
+        retrySummary: (@Sendable (RetrySummary) -> Void)? = nil
+    ) {
+        self.retrySummary = retrySummary
+        self.controlPlane = controlPlane
+        self.http = http
+        self.jump = jump
+        self.runName = runName
+        self.timing = timing
+        self.operatorCredential = operatorCredential
+    }
+
+    /// The principal that owns the operator's Cloud API key (`u-…` or `sa-…`).
+    func principal() async throws -> String {
+        if let operatorPrincipal { return operatorPrincipal }
+        let cloudKey = controlPlane.endpoint.credential.key
+        do {
+            guard let key = try await controlPlane.apiKey(cloudKey), let owner = key.spec.owner?.id else {
+                throw StepError.permanent(
+                    "control plane: cannot read the owner of Cloud API key \(cloudKey); the operator key must be able "
+                        + "to read itself (GET /iam/v2/api-keys/\(cloudKey))")
+            }
+            operatorPrincipal = owner
+            return owner
+        } catch let error as ConfluentAPIError {
+            throw StepError.from(error)
+        }
+    }
+
+    /// A Kafka REST client for the jump with operator rights, minting the session key on first use.
+    func client(report: (@Sendable (String) -> Void)? = nil) async throws -> KafkaRESTClient {
+        if let session { return session.client }
+        if let operatorCredential {
+            let client = makeClient(operatorCredential, label: "jump (\(jump.id)) Kafka REST")
+            session = (client, nil, operatorCredential)
+            return client
+        }
+        let owner = try await principal()
+        let created: ControlPlaneClient.CreatedKey
+        do {
+            created = try await controlPlane.createAPIKey(
+                owner: owner, resource: jump.id, environment: jump.environment,
+                displayName: "jumpchain session \(runName)",
+                description: "\(Self.tag(runName: runName)) pid=\(getpid()); revoked when the run ends")
+        } catch {
+            throw StepError.from(error, hint: "Could not mint a session key for the jump")
+        }
+        mintedKeyIDs.append(created.key.id)
+        let client = makeClient(created.credential, label: "jump (\(jump.id)) Kafka REST")
+        session = (client, created.key.id, created.credential)
+        try await KeyPropagation.wait(
+            for: client, keyID: created.key.id, timing: timing, purpose: "session key", report: report)
+        return client
+    }
+
+    /// Revokes session keys of this run left behind by a crashed process.
+    func sweepStale() async throws {
+        let owner = try await principal()
+        let keys: [APIKey]
+        do {
+            keys = try await controlPlane.listAPIKeys(owner: owner, resource: jump.id)
+        } catch {
+            throw StepError.from(error)
+        }
+        for key in keys where key.spec.description?.hasPrefix(Self.tag(runName: runName) + " ") == true {
+            if key.id == session?.keyID { continue }
+            try? await controlPlane.deleteAPIKey(key.id)
+        }
+    }
+
+    /// Revokes the session key (if one was minted) and wipes its secret. Safe to call more than once.
+    func close() async {
+        guard let session else { return }
+        self.session = nil
+        if let keyID = session.keyID {
+            // Best effort with retries: the invariant is that no session key outlives the run.
+            for _ in 0..<3 {
+                do {
+                    try await controlPlane.deleteAPIKey(keyID)
+                    break
+                } catch {
+                    try? await Task.sleep(for: .milliseconds(200))
+                }
+            }
+            session.credential.secret.wipe()
+        }
+    }
+
+    private func makeClient(_ credential: APICredential, label: String) -> KafkaRESTClient {
+        KafkaRESTClient(
+            endpoint: APIEndpoint(
+                http: http, baseURL: jump.restEndpoint, credential: credential, label: label,
+                retrySummary: retrySummary),
+            clusterID: jump.id)
+    }
+}
+
+/// Waiting until a new cluster key works: Confluent propagates a key in about two minutes and answers 401
+/// until then. Two consecutive successes are required, as Confluent's Terraform provider does.
+enum KeyPropagation {
+    static func wait(
+        for client: KafkaRESTClient, keyID: String, timing: RolloutTiming, purpose: String,
+        report: (@Sendable (String) -> Void)?
+    ) async throws {
+        var successes = 0
+        _ = try await poll(
+            every: timing.keyPollInterval, timeout: timing.keyPropagationTimeout,
+            waitingFor: "\(purpose) \(keyID) to propagate to \(client.clusterID)", report: report
+        ) { () async throws -> PollResult<Bool> in
+            do {
+                _ = try await client.listTopics()
+                successes += 1
+                return successes >= 2 ? .done(true) : .waiting("1 of 2 checks passed")
+            } catch let error as ConfluentAPIError where error.code == .unauthorized {
+                successes = 0
+                return .waiting("still 401")
+            } catch let error as ConfluentAPIError {
+                throw StepError.from(error)
+            }
+        }
+    }
+}

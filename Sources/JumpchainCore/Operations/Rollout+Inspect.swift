@@ -1,0 +1,266 @@
+import ConfluentAPI
+import Foundation
+import JumpchainHTTP
+public import Workflow
+
+extension Rollout {
+    /// A run's recorded step states plus, when read live, the chain's verification report (links, mirrors,
+    /// per-hop lag, diagnoses).
+    public struct Status: Sendable {
+        public var runName: String
+        public var directory: String
+        public var runStatus: RunStatus
+        public var plan: Plan
+        public var states: [String: StepRecord]
+        public var report: VerificationReport?
+        /// Synced consumer groups on each hop (live, when the playbook turns offset sync on).
+        public var groups: GroupOffsetReport?
+        public var liveError: String?
+        public var sessionKeysMinted: [String]
+        /// The run's later operations (a teardown, ...), oldest first, each with its own plan and step states.
+        public var operations: [OperationStatus] = []
+    }
+
+    /// One later operation of a run, as `status` and `graph` show it.
+    public struct OperationStatus: Sendable {
+        public var kind: OperationKind
+        public var directory: String
+        public var runStatus: RunStatus
+        public var plan: Plan
+        public var states: [String: StepRecord]
+    }
+
+    /// Step states from the run directory and, with `live`, one observation of the chain from Confluent
+    /// (through a jump session key that is revoked before this returns).
+    /// A run's first operation is its `status` proper; later ones are listed in ``Status/operations``.
+    public static func status(run: String, live: Bool, options: Options) async throws(JumpchainError) -> Status {
+        try await Interruption.run(
+            enabled: options.handleSignals && live, hint: "the session key it minted was revoked"
+        ) { () async throws(JumpchainError) -> Status in
+            try await statusNow(run: run, live: live, options: options)
+        }
+    }
+
+    static func statusNow(run: String, live: Bool, options: Options) async throws(JumpchainError) -> Status {
+        let root = runDirectory(for: run, options: options)
+        let backend = options.backend
+        var entries = try RunHistory.entries(root: root, backend: backend)
+        guard !entries.isEmpty else {
+            throw JumpchainError(.runNotFound, "no run \(run) in \(location(of: run, options: options))")
+        }
+        let first = entries.removeFirst()
+        let (store, directory, metadata, manifest) = try openRun(first.directory, run: run, backend: backend)
+        let plan = try wrap { () throws(WorkflowError) in try store.plan() }
+        let states = try wrap { () throws(WorkflowError) in try store.stepRecords() }
+        var status = Status(
+            runName: RunOperations.runName(ofKey: metadata.name), directory: directory, runStatus: metadata.status,
+            plan: plan, states: states,
+            report: nil, liveError: nil, sessionKeysMinted: [])
+        for entry in entries {
+            let store = try openStoreReadOnly(entry.directory, run: run, backend: backend)
+            status.operations.append(
+                OperationStatus(
+                    kind: entry.kind, directory: entry.directory, runStatus: entry.status,
+                    plan: try wrap { () throws(WorkflowError) in try store.plan() },
+                    states: try wrap { () throws(WorkflowError) in try store.stepRecords() }))
+        }
+        // A torn-down chain has nothing left to observe.
+        guard live, manifest.operation == .rollout, !entries.contains(where: { $0.kind == .teardown }),
+            let chain = try ChainState.load([first] + entries, run: run, backend: backend)
+        else {
+            return status
+        }
+        let chainPlan = try chain.topologyPlan()
+        let (report, groups, liveError, minted) = try await RunSession.with(
+            chain.playbook, runName: metadata.name, options: options
+        ) { context throws(JumpchainError) in
+            var report: VerificationReport?
+            var groups: GroupOffsetReport?
+            var liveError: String?
+            do {
+                let verifier = try await context.verifier(for: chainPlan)
+                report = await verifier.verifyOnce(threshold: Int64(chain.playbook.verify.maxLag))
+                groups = try await context.groupOffsets(
+                    topology: context.topology(for: chainPlan), jump: try await context.jump())
+            } catch {
+                liveError = "\(error)"
+            }
+            return (report, groups, liveError, await context.sessionKeyIDs())
+        }
+        if let report, let files = filesDirectory(root, options: options) {
+            OriginOffsetRecord.save(report, root: files)
+        }
+        status.groups = groups
+        status.report = report
+        status.liveError = liveError
+        status.sessionKeysMinted = minted
+        return status
+    }
+
+    /// What `verify` found: the report, and the canary rounds when the canary ran.
+    public struct Verification: Sendable {
+        public var report: VerificationReport
+        public var canary: [CanaryResult]
+        /// Synced consumer groups on each hop, when the playbook turns offset sync on.
+        public var groups: GroupOffsetReport?
+        /// The playbook's `verify.max_group_lag` (0 when not given).
+        public var maxGroupLag: Int = 0
+        public var passed: Bool { report.passed && canary.allSatisfy(\.passed) }
+    }
+
+    /// Polls until every link half is healthy, every mirror ACTIVE and end-to-end lag ≤ the playbook's threshold,
+    /// or the timeout passes; then, with `canary`, sends canary rounds (`watch`: every `interval`, until
+    /// `rounds` or the first failure with `failFast`).
+    ///
+    /// The timeout is a deadline for everything after the jump's session key works (the watch's rounds
+    /// excepted): every request gets at most what is left of it (``RequestDeadline``), so an unreachable
+    /// cluster cannot make it wait longer. Minting the session key is bounded by the key propagation timeout.
+    /// `onRound` is told each verification round's report, for a progress line.
+    public static func verify(
+        run: String, timeout: Duration?, canary: Bool, watch: Duration? = nil, rounds: Int? = nil,
+        failFast: Bool = false, onCanary: (@Sendable (CanaryResult) -> Void)? = nil,
+        onRound: (@Sendable (VerificationReport) -> Void)? = nil, options: Options
+    ) async throws(JumpchainError) -> Verification {
+        try await Interruption.run(
+            enabled: options.handleSignals, hint: "the session key it minted was revoked"
+        ) { () async throws(JumpchainError) -> Verification in
+            try await verifyNow(
+                run: run, timeout: timeout, canary: canary, watch: watch, rounds: rounds, failFast: failFast,
+                onCanary: onCanary, onRound: onRound, options: options)
+        }
+    }
+
+    static func verifyNow(
+        run: String, timeout: Duration?, canary: Bool, watch: Duration?, rounds: Int?,
+        failFast: Bool, onCanary: (@Sendable (CanaryResult) -> Void)?,
+        onRound: (@Sendable (VerificationReport) -> Void)?, options: Options
+    ) async throws(JumpchainError) -> Verification {
+        let root = runDirectory(for: run, options: options)
+        let backend = options.backend
+        let (_, _, metadata, _) = try openRun(root, run: run, backend: backend)
+        // The chain as its operations left it: the rollout's topics plus those updates added.
+        let entries = try RunHistory.entries(root: root, backend: backend)
+        if let teardown = entries.last(where: { $0.kind == .teardown }) {
+            throw JumpchainError(
+                .invalidInput,
+                "run \(run) was torn down (\(teardown.directory), \(teardown.status.rawValue)): there is no chain to verify"
+            )
+        }
+        guard let chain = try ChainState.load(entries, run: run, backend: backend) else {
+            throw JumpchainError(
+                .runNotFound, "run \(run) in \(location(of: run, options: options)) has no rollout to verify")
+        }
+        let plan = try chain.topologyPlan()
+        let playbook = chain.playbook
+        let limit = timeout ?? playbook.verify.timeout
+        let verification = try await RunSession.with(
+            playbook, runName: RunOperations.runName(ofKey: metadata.name), options: options
+        ) {
+            context throws(JumpchainError) in
+            var verification = try await verify(
+                run: run, context: context, plan: plan, limit: limit, canary: canary, watch: watch, rounds: rounds,
+                failFast: failFast, onCanary: onCanary, onRound: onRound, options: options)
+            do {
+                verification.groups = try await context.groupOffsets(
+                    topology: context.topology(for: plan), jump: try await context.jump())
+            } catch {
+                throw JumpchainError(.remote, "verify \(run): reading consumer groups: \(error)", cause: error)
+            }
+            verification.maxGroupLag = playbook.verify.maxGroupLag ?? 0
+            return verification
+        }
+        if let files = filesDirectory(root, options: options) {
+            OriginOffsetRecord.save(verification.report, root: files)
+        }
+        return verification
+    }
+
+    static func verify(
+        run: String, context: RolloutContext, plan: Plan, limit: Duration, canary: Bool, watch: Duration?,
+        rounds: Int?, failFast: Bool, onCanary: (@Sendable (CanaryResult) -> Void)?,
+        onRound: (@Sendable (VerificationReport) -> Void)? = nil, options: Options
+    ) async throws(JumpchainError) -> Verification {
+        let playbook = context.playbook
+        do {
+            // The jump's session key first: Confluent takes up to about two minutes to propagate a new key, which
+            // the timeout does not count; that wait has its own bound (the key propagation timeout).
+            let verifier = try await RequestDeadline.within(options.timing.keyPropagationTimeout) {
+                try await context.verifier(for: plan)
+            }
+            let deadline = ContinuousClock.now + limit
+            let report = await RequestDeadline.$current.withValue(deadline) {
+                await verifier.verify(
+                    until: limit, threshold: Int64(playbook.verify.maxLag),
+                    pollInterval: options.timing.statePollInterval, onRound: onRound)
+            }
+            var results: [CanaryResult] = []
+            if canary {
+                guard let probe = try await context.canaryProbe(for: plan) else {
+                    throw JumpchainError(
+                        .invalidInput,
+                        "run \(run) has no canary topic: set verify.canary: true in the playbook before apply")
+                }
+                if let watch {
+                    results = await probe.watch(
+                        interval: watch, rounds: rounds, failFast: failFast, timeout: limit,
+                        pollInterval: options.timing.statePollInterval, onRound: { onCanary?($0) })
+                } else {
+                    let left = max(deadline - ContinuousClock.now, .zero)
+                    let result = await RequestDeadline.$current.withValue(deadline) {
+                        await probe.run(timeout: left, pollInterval: options.timing.statePollInterval)
+                    }
+                    onCanary?(result)
+                    results = [result]
+                }
+            }
+            return Verification(report: report, canary: results)
+        } catch let error as JumpchainError {
+            throw error
+        } catch {
+            throw JumpchainError(.remote, "verify \(run): \(error)", cause: error)
+        }
+    }
+
+    static func openRun(
+        _ directory: String, run: String, backend: any RunStateBackend
+    ) throws(JumpchainError) -> (
+        any RunStateStore, String, RunMetadata, RunManifest
+    ) {
+        guard try wrap({ () throws(WorkflowError) in try backend.runExists(directory) }) else {
+            throw JumpchainError(.runNotFound, "no run \(run) in \(backend.location(ofRun: directory))")
+        }
+        let store = try openStoreReadOnly(directory, run: run, backend: backend)
+        let metadata = try wrap { () throws(WorkflowError) in try store.metadata() }
+        return (store, store.location, metadata, try RunManifest.decode(metadata.manifest, run: run))
+    }
+
+    /// The run directory where files beside the store are kept (`last-origin-offsets.json`): SQLite's run
+    /// directory, nil with a backend that has no run directory (such files are then not kept).
+    static func filesDirectory(_ root: String, options: Options) -> String? {
+        options.backend is SQLiteRunBackend ? root : nil
+    }
+}
+
+extension Rollout {
+    /// `plan --validate`: the preflight checks plus a `validate_only=true` create of leg 1's destination half,
+    /// so the servers judge what they can before anything is changed (see ``preview(_:validate:options:)``).
+    static func validate(
+        _ playbook: Playbook, plan: Plan, context: RolloutContext, options: Options
+    ) async throws(JumpchainError) -> [String] {
+        let executor = RolloutExecutor(context: context, plan: plan)
+        var findings: [String] = []
+        do {
+            _ = try await executor.preflight(report: { options.notice?($0) })
+            findings.append("preflight: every check passed")
+            let jump = try await context.jump()
+            try await jump.createLink(
+                playbook.link.leg1Name, sourceClusterID: playbook.origin.id,
+                configs: [LinkConfigEntry("link.mode", "DESTINATION"), LinkConfigEntry("connection.mode", "INBOUND")]
+                    + executor.options(RolloutExecutor.leg1Options(playbook)), validateOnly: true, validateLink: false)
+            findings.append("jump \(playbook.jump.id): validate_only create of \(playbook.link.leg1Name) accepted")
+        } catch {
+            throw JumpchainError(.preflightFailed, "validation failed; nothing was changed:\n\(error)", cause: error)
+        }
+        return findings
+    }
+}

@@ -1,0 +1,322 @@
+import ConfluentAPI
+import Foundation
+public import JumpchainHTTP
+public import Workflow
+
+/// The rollout's entry points for the CLI: plan, apply, resume, status. Each resolves secrets into memory,
+/// runs against Confluent (or the simulator), and always revokes the jump session key before returning.
+public enum Rollout {
+    /// Settings shared by every command.
+    public struct Options: Sendable {
+        /// Where run directories live (`<stateDirectory>/<run-name>/`); default `./.jumpchain`.
+        public var stateDirectory: String
+        /// Where runs are kept when not in SQLite run directories (e.g. a shared PostgreSQL database).
+        public var stateBackend: (any RunStateBackend)?
+        /// The backend every command reads and writes runs through.
+        public var backend: any RunStateBackend {
+            stateBackend ?? SQLiteRunBackend(stateDirectory: stateDirectory)
+        }
+        /// The environment `${VAR}` and `env:` references read.
+        public var environment: [String: String]
+        /// Where `stdin` references read; nil reads standard input in the playbook's ``Playbook/stdinOrder``.
+        public var stdin: StdinSecrets?
+        public var timing: RolloutTiming
+        /// Receives engine events (step started, waiting, retrying, ...).
+        public var observer: (@Sendable (WorkflowEvent) -> Void)?
+        /// Receives notices: one summary line per request that needed transport retries, revoked keys.
+        public var notice: (@Sendable (String) -> Void)?
+        /// Told about every HTTP attempt (`--verbose`): method, redacted URL, status, duration, attempt.
+        public var requestLog: (@Sendable (RequestLogEntry) -> Void)?
+        /// Told the plan's size and how many steps are already done, just before the runner starts (for a
+        /// progress view that shows done/total).
+        public var onStart: (@Sendable (_ totalSteps: Int, _ alreadyDone: Int) -> Void)?
+        /// Stop in an orderly way on SIGINT/SIGTERM (the CLI); off in tests.
+        public var handleSignals: Bool
+        /// `apply --adopt`: recover a run whose state was lost (see `RolloutExecutor+Adopt.swift`).
+        public var adopt = false
+
+        public init(
+            stateDirectory: String = ".jumpchain", environment: [String: String]? = nil,
+            stdin: StdinSecrets? = nil, timing: RolloutTiming? = nil,
+            observer: (@Sendable (WorkflowEvent) -> Void)? = nil, notice: (@Sendable (String) -> Void)? = nil,
+            handleSignals: Bool = false
+        ) {
+            self.stateDirectory = stateDirectory
+            let environment = environment ?? ProcessInfo.processInfo.environment
+            self.environment = environment
+            self.stdin = stdin
+            self.timing = timing ?? RolloutTiming.fromEnvironment(environment)
+            self.observer = observer
+            self.notice = notice
+            self.handleSignals = handleSignals
+        }
+    }
+
+    /// What a finished (or stopped) apply/resume reports.
+    public struct Report: Sendable {
+        public var runName: String
+        public var directory: String
+        public var status: RunStatus
+        public var states: [String: StepRecord]
+        public var plan: Plan
+        public var failedSteps: [String: String]
+        /// True when the run was already complete and nothing was sent anywhere.
+        public var alreadyComplete: Bool
+        public var sessionKeysMinted: [String]
+        /// Which operation this report is of (a rollout's apply or resume, a teardown, ...).
+        public var operation: OperationKind = .rollout
+        /// A teardown's end-state check, as printed ("the jump holds no key jumpchain minted ...").
+        public var invariant: Invariant?
+    }
+
+    /// An end-state check printed after an operation, like the rollout's one-key invariant.
+    public struct Invariant: Sendable {
+        public var holds: Bool
+        public var line: String
+    }
+
+    // MARK: Loading
+
+    /// Loads and validates a playbook; every problem is reported as `file:line:column: …`.
+    public static func loadPlaybook(
+        _ path: String, environment: [String: String]
+    ) throws(JumpchainError) -> (
+        Playbook, [Diagnostic]
+    ) {
+        do {
+            return try PlaybookLoader.load(path: path, environment: environment)
+        } catch {
+            let lines = error.diagnostics.isEmpty ? [error.message] : error.diagnostics.map(\.description)
+            throw JumpchainError(.invalidInput, lines.joined(separator: "\n"), cause: error)
+        }
+    }
+
+    /// The key a run is kept under in the selected backend: its run directory (SQLite), or its name (PostgreSQL).
+    /// Messages name ``location(of:options:)`` instead.
+    public static func runDirectory(for runName: String, options: Options) -> String {
+        options.backend.runKey(runName)
+    }
+
+    /// Where a run lives, for messages: its run directory, or the database and run name.
+    public static func location(of runName: String, options: Options) -> String {
+        options.backend.location(ofRun: runName)
+    }
+
+    /// The origin topics the playbook selects (names plus pattern matches). An empty selection is not refused
+    /// here: the rollout refuses it (``requireTopics(_:_:)``), an update or a teardown may have none left.
+    static func selectTopics(_ playbook: Playbook, origin: KafkaRESTClient) async throws(JumpchainError) -> [String] {
+        try await resolveTopics(playbook, origin: origin).topics
+    }
+
+    /// The plan a playbook produces (read-only: at most lists the origin's topics for patterns).
+    public static func plan(_ playbook: Playbook, options: Options) async throws(JumpchainError) -> Plan {
+        try await preview(playbook, validate: false, options: options).plan
+    }
+
+    // MARK: Apply and resume
+
+    /// Plans and runs a playbook. Refuses to start over an unfinished run of the same name; a finished run is
+    /// reported as complete without sending anything anywhere.
+    public static func apply(
+        playbookPath: String, prune: Bool = false, options: Options
+    ) async throws(JumpchainError) -> Report {
+        try await Interruption.run(
+            enabled: options.handleSignals, hint: "if the run had started, continue it with `jumpchain resume`"
+        ) { () async throws(JumpchainError) -> Report in
+            try await applyNow(playbookPath: playbookPath, prune: prune, options: options)
+        }
+    }
+
+    static func applyNow(playbookPath: String, prune: Bool, options: Options) async throws(JumpchainError) -> Report {
+        let (playbook, _) = try loadPlaybook(playbookPath, environment: options.environment)
+        let backend = options.backend
+        let directory = runDirectory(for: playbook.runName, options: options)
+        // The lock first: a second apply of the same run while one runs is told so (75), whatever phase the
+        // first one is in, and two applies can never both create the run.
+        let existed = backend is SQLiteRunBackend ? FileManager.default.fileExists(atPath: directory) : true
+        let lock = try wrap { () throws(WorkflowError) in try backend.lockRun(directory) }
+        do {
+            if try wrap({ () throws(WorkflowError) in try backend.runExists(directory) }),
+                let existing = try await existingRun(
+                    playbook, playbookPath: playbookPath, directory: directory, prune: prune, lock: lock,
+                    options: options)
+            {
+                return existing
+            }
+            return try await startRollout(playbook, directory: directory, lock: lock, options: options)
+        } catch {
+            lock.release()
+            // Stopped before the run was created: leave no directory behind that was not there before.
+            if !existed, !RunStore.exists(directory: directory) { try? backend.removeRun(directory) }
+            throw error
+        }
+    }
+
+    /// Creates and runs the rollout of `playbook` under `lock` (released when it returns).
+    static func startRollout(
+        _ playbook: Playbook, directory: String, lock: any RunLease, options: Options
+    ) async throws(JumpchainError) -> Report {
+        try await RunSession.with(playbook, runName: playbook.runName, options: options) {
+            context throws(JumpchainError) in
+            let resolution = try await resolveTopics(playbook, origin: context.origin)
+            try requireTopics(resolution, playbook)
+            var plan = try RolloutPlanner.plan(playbook, topics: resolution.topics)
+            if options.adopt { plan = try adopting(plan) }
+            let manifest = try RunManifest(
+                operation: .rollout, playbook: playbook, playbookHash: playbook.contentHash
+            ).encoded()
+            let store = try wrap { () throws(WorkflowError) in
+                try options.backend.createRun(directory, plan: plan, manifest: manifest)
+            }
+            let result = try await execute(
+                store: store, directory: directory, context: context, plan: plan,
+                executor: RolloutExecutor(context: context, plan: plan), options: options, lock: lock)
+            // A preflight failure changed nothing: leave no run behind, so a corrected playbook can be applied again.
+            if result.status == .failed, result.states[RolloutStep.preflight]?.state == .failed {
+                try? options.backend.removeRun(directory)
+                throw JumpchainError(
+                    .preflightFailed,
+                    "preflight failed; nothing was changed:\n" + (result.failedSteps[RolloutStep.preflight] ?? ""))
+            }
+            return try check(result)
+        }
+    }
+
+    /// Resumes a run's latest operation from its directory: executes the recorded plan with the recorded
+    /// playbook, routed by the operation kind its manifest records.
+    public static func resume(run: String, options: Options) async throws(JumpchainError) -> Report {
+        try await Interruption.run(
+            enabled: options.handleSignals, hint: "continue with `jumpchain resume \(run)`"
+        ) { () async throws(JumpchainError) -> Report in
+            try await resumeNow(run: run, options: options)
+        }
+    }
+
+    static func resumeNow(run: String, options: Options) async throws(JumpchainError) -> Report {
+        let root = runDirectory(for: run, options: options)
+        guard let latest = try RunHistory.entries(root: root, backend: options.backend).last else {
+            throw JumpchainError(.runNotFound, "no run \(run) in \(options.backend.location(ofRun: run))")
+        }
+        switch latest.kind {
+        case .rollout: return try await resumeRollout(run: run, directory: latest.directory, options: options)
+        case .update: return try await Update.resume(run: run, root: root, entry: latest, options: options)
+        case .teardown: return try await Teardown.resume(run: run, root: root, entry: latest, options: options)
+        case .cutover: return try await Cutover.resume(run: run, root: root, entry: latest, options: options)
+        case .failover: return try await Failover.resume(run: run, root: root, entry: latest, options: options)
+        }
+    }
+
+    static func resumeRollout(run: String, directory: String, options: Options) async throws(JumpchainError) -> Report {
+        let store = try openStore(directory, run: run, backend: options.backend)
+        let metadata = try wrap { () throws(WorkflowError) in try store.metadata() }
+        if metadata.status == .succeeded {
+            return try report(store: store, directory: directory, failed: [:], alreadyComplete: true, minted: [])
+        }
+        let manifest = try RunManifest.decode(metadata.manifest, run: run)
+        let plan = try wrap { () throws(WorkflowError) in try store.plan() }
+        return try await RunSession.with(manifest.playbook, runName: metadata.name, options: options) {
+            context throws(JumpchainError) in
+            try check(
+                try await execute(
+                    store: store, directory: directory, context: context, plan: plan,
+                    executor: RolloutExecutor(context: context, plan: plan), options: options))
+        }
+    }
+
+    /// Runs `executor` over the recorded plan under the run's lock (`held`, when the caller took it already;
+    /// released on return). The caller's ``RunSession`` closes the context (revoking the session key) after this
+    /// returns.
+    static func execute(
+        store: any RunStateStore, directory: String, context: RolloutContext, plan: Plan,
+        executor: some StepExecutor, options: Options, lock held: (any RunLease)? = nil
+    )
+        async throws(JumpchainError) -> Report
+    {
+        let lock: any RunLease
+        if let held {
+            lock = held
+        } else {
+            lock = try wrap { () throws(WorkflowError) in try options.backend.lockRun(directory) }
+        }
+        defer { lock.release() }
+        let perCluster = context.playbook.concurrency.perCluster
+        var configuration = RunnerConfiguration()
+        configuration.defaultResourceLimit = perCluster
+        // SIGINT/SIGTERM are handled around the whole command (``Interruption``): they cancel this task, and the
+        // runner records an orderly stop when its caller is cancelled.
+        configuration.handleSignals = false
+        let done = ((try? store.stepStates()) ?? [:]).values.filter(\.isDone).count
+        options.onStart?(plan.steps.count, done)
+        let runner = Runner(store: store, lock: lock, configuration: configuration, observer: options.observer)
+        let outcome: RunOutcome
+        do {
+            outcome = try await runner.run(executor: executor)
+        } catch {
+            throw JumpchainError(.runFailed, error.message, cause: error)
+        }
+        // Whatever happened, the link secret does not outlive this process. A link key that no link half is
+        // recorded as holding would be useless without its secret, so it is revoked now (a half that took it
+        // unrecorded is re-pointed to a fresh key by `resume`); a key the halves hold stays with them.
+        if let credential = runner.ephemeral.remove(RolloutStep.linkCredential) as? APICredential {
+            let records = (try? store.stepRecords()) ?? [:]
+            let holders = [RolloutStep.leg1Source, RolloutStep.leg2].compactMap { records[$0]?.outputs["key_id"] }
+            if outcome.status != .succeeded, !holders.contains(credential.key) {
+                let controlPlane = context.controlPlane
+                let keyID = credential.key
+                await Interruption.shielded { try? await controlPlane.deleteAPIKey(keyID) }
+                options.notice?(
+                    "revoked link key \(credential.key): its secret is lost with this process and no link holds it")
+            }
+            credential.secret.wipe()
+        }
+        return try report(
+            store: store, directory: directory, failed: outcome.failedSteps, alreadyComplete: false,
+            minted: await context.sessionKeyIDs())
+    }
+
+    static func check(_ report: Report) throws(JumpchainError) -> Report {
+        switch report.status {
+        case .succeeded: return report
+        case .stopped:
+            throw JumpchainError(
+                .interrupted, "run \(report.runName) stopped; continue with `jumpchain resume \(report.runName)`")
+        default:
+            let failures = report.failedSteps.sorted { $0.key < $1.key }.map { "  \($0.key): \($0.value)" }
+            throw JumpchainError(
+                .runFailed,
+                "run \(report.runName) failed:\n\(failures.joined(separator: "\n"))\nfix the cause, then "
+                    + "`jumpchain resume \(report.runName)`")
+        }
+    }
+
+    static func report(
+        store: any RunStateStore, directory: String, failed: [String: String], alreadyComplete: Bool,
+        minted: [String]
+    )
+        throws(JumpchainError) -> Report
+    {
+        let metadata = try wrap { () throws(WorkflowError) in try store.metadata() }
+        let records = try wrap { () throws(WorkflowError) in try store.stepRecords() }
+        let plan = try wrap { () throws(WorkflowError) in try store.plan() }
+        return Report(
+            runName: RunOperations.runName(ofKey: metadata.name), directory: store.location, status: metadata.status,
+            states: records, plan: plan,
+            failedSteps: failed, alreadyComplete: alreadyComplete, sessionKeysMinted: minted)
+    }
+
+    /// Maps engine errors onto jumpchain's codes (a held lock keeps its own code for its own exit status). The
+    /// message is the engine's own, without its internal code.
+    static func wrap<T>(_ body: () throws(WorkflowError) -> T) throws(JumpchainError) -> T {
+        do {
+            return try body()
+        } catch {
+            let code: JumpchainError.Code =
+                switch error.code {
+                case .runLocked: .runLocked
+                case .runNotFound: .runNotFound
+                default: .runFailed
+                }
+            throw JumpchainError(code, error.message, cause: error)
+        }
+    }
+}

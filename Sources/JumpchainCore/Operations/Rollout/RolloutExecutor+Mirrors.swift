@@ -1,0 +1,135 @@
+import ConfluentAPI
+import JumpchainHTTP
+import Workflow
+
+extension RolloutExecutor {
+    static func previewMirror(_ step: StepSpec, _ playbook: Playbook, onTarget: Bool) -> [PreviewRequest] {
+        let cluster = onTarget ? playbook.target : playbook.jump
+        let link = onTarget ? playbook.link.leg2Name : playbook.link.leg1Name
+        let source = step.parameters["source_topic"] ?? ""
+        let mirror = step.parameters["mirror_topic"] ?? source
+        return [
+            .kafka(cluster, "GET", "/links/\(link)/mirrors/\(mirror)", "(until ACTIVE)"),
+            .kafka(cluster, "GET", "/topics/\(mirror)", "(only when no mirror exists yet)"),
+            .kafka(
+                cluster, "POST", "/links/\(link)/mirrors",
+                "{source_topic_name: \(source)\(mirror == source ? "" : ", mirror_topic_name: \(mirror)")}"),
+        ]
+    }
+
+    /// A mirror topic on the jump (over leg 1) or on the target (over leg 2, mirroring the jump's mirror),
+    /// waited to `ACTIVE`.
+    func mirror(
+        _ step: StepSpec, onTarget: Bool, report: @escaping @Sendable (String) -> Void
+    ) async throws
+        -> [String: String]
+    {
+        guard let source = step.parameters["source_topic"], let mirrorName = step.parameters["mirror_topic"] else {
+            throw StepError.permanent("step \(step.id) lacks source_topic/mirror_topic parameters")
+        }
+        let playbook = context.playbook
+        let client = onTarget ? context.target : try await context.jump(report: report)
+        let link = onTarget ? playbook.link.leg2Name : playbook.link.leg1Name
+        let hop = onTarget ? "target" : "jump"
+        var adopted = true
+        if try await client.mirror(link: link, topic: mirrorName) == nil {
+            if try await client.topic(mirrorName) != nil {
+                throw StepError.permanent(
+                    "\(hop) \(client.clusterID): topic \(mirrorName) exists but is not a mirror on link \(link); "
+                        + "delete it or choose a cluster.link.prefix")
+            }
+            try await client.createMirror(link: link, sourceTopic: source, mirrorTopic: mirrorName)
+            adopted = false
+        }
+        let mirror = try await poll(
+            every: context.timing.statePollInterval, timeout: context.timing.mirrorActiveTimeout,
+            waitingFor: "mirror \(mirrorName) on the \(hop) to be ACTIVE", report: report
+        ) { () async throws -> PollResult<Mirror> in
+            guard let mirror = try await client.mirror(link: link, topic: mirrorName) else {
+                return .waiting("not listed yet")
+            }
+            switch mirror.mirrorStatus {
+            case "ACTIVE": return .done(mirror)
+            case "FAILED", "LINK_FAILED", "SOURCE_UNAVAILABLE", "STOPPED":
+                throw StepError.permanent(
+                    "\(hop) \(client.clusterID): mirror \(mirrorName) is \(mirror.mirrorStatus)"
+                        + "\(mirror.mirrorTopicError.map { " (\($0))" } ?? ""); check link \(link) with "
+                        + "`jumpchain status \(context.runName)`")
+            default: return .waiting(mirror.mirrorStatus)
+            }
+        }
+        let lag = mirror.mirrorLags.reduce(Int64(0)) { $0 + $1.lag }
+        return [
+            "mirror_topic": mirrorName, "partitions": String(mirror.numPartitions), "lag": String(lag),
+            "adopted": String(adopted),
+        ]
+    }
+
+    static func previewCanaryTopic(_ step: StepSpec, _ playbook: Playbook) -> [PreviewRequest] {
+        let name = step.parameters["topic"] ?? playbook.verify.canaryTopic
+        return [
+            .kafka(playbook.origin, "GET", "/topics/\(name)"),
+            .kafka(playbook.origin, "POST", "/topics", "{topic_name: \(name), partitions_count: 1} (unless it exists)"),
+        ]
+    }
+
+    /// The canary topic on the origin (one partition), mirrored through both hops like any other topic.
+    func canaryTopic(_ step: StepSpec) async throws -> [String: String] {
+        let name = step.parameters["topic"] ?? context.playbook.verify.canaryTopic
+        if try await context.origin.topic(name) == nil {
+            try await context.origin.createTopic(name, partitions: 1)
+            return ["topic": name, "created": "true"]
+        }
+        return ["topic": name, "created": "false"]
+    }
+
+    static func previewVerify(_ playbook: Playbook) -> [PreviewRequest] {
+        let link = playbook.link
+        var requests: [PreviewRequest] = [
+            .kafka(playbook.jump, "GET", "/links/\(link.leg1Name)?include_tasks=true"),
+            .kafka(playbook.origin, "GET", "/links/\(link.leg1Name)?include_tasks=true"),
+            .kafka(playbook.target, "GET", "/links/\(link.leg2Name)?include_tasks=true"),
+            .kafka(
+                playbook.jump, "GET", "/links/\(link.leg1Name)/mirrors/<mirror>",
+                "(mirror_lags, until lag ≤ \(playbook.verify.maxLag))"),
+            .kafka(
+                playbook.target, "GET", "/links/\(link.leg2Name)/mirrors/<mirror>",
+                "(mirror_lags, until lag ≤ \(playbook.verify.maxLag))"),
+        ]
+        if playbook.verify.canary {
+            let canary = playbook.verify.canaryTopic
+            requests.append(.kafka(playbook.origin, "POST", "/topics/\(canary)/records", "(one canary record)"))
+        }
+        return requests
+    }
+
+    /// Every mirror `ACTIVE` on both hops, with per-partition lag reported; passes when the end-to-end lag is
+    /// within the playbook's threshold before its timeout, and the canary (if asked for) crossed both hops.
+    func verify(_ step: StepSpec, report: @escaping @Sendable (String) -> Void) async throws -> [String: String] {
+        let verify = context.playbook.verify
+        report("end-to-end lag ≤ \(verify.maxLag) on every partition of \(topics.count) topics")
+        let verifier = try await context.verifier(for: plan)
+        let result = await verifier.verify(
+            until: verify.timeout, threshold: Int64(verify.maxLag), pollInterval: context.timing.statePollInterval)
+        guard result.passed else {
+            let causes = result.diagnoses.map { "\($0.message) — likely: \($0.likelyCause)" }
+            throw StepError.permanent(
+                "verification failed for \(result.failingPartitions.joined(separator: ", ")): "
+                    + (causes.isEmpty ? result.failures : causes).joined(separator: "; "))
+        }
+        var outputs = [
+            "partitions": String(result.topics.reduce(0) { $0 + $1.partitions.count }),
+            "max_end_to_end_lag": String(result.topics.map(\.totals.maxEndToEndLag).max() ?? 0),
+            "topics": String(result.topics.count),
+        ]
+        if let probe = try await context.canaryProbe(for: plan) {
+            let canary = await probe.run(timeout: verify.timeout, pollInterval: context.timing.statePollInterval)
+            guard canary.passed else {
+                throw StepError.permanent("canary failed: \(canary.failure ?? "no arrival on both hops")")
+            }
+            outputs["canary_latency_ms"] = canary.latencyMs.map { String($0) } ?? ""
+            outputs["canary_offset"] = canary.write.map { "\($0.partition):\($0.offset)" } ?? ""
+        }
+        return outputs
+    }
+}

@@ -1,0 +1,305 @@
+import ConfluentAPI
+import JumpchainHTTP
+import Workflow
+
+extension RolloutExecutor {
+    static func previewPreflight(_ playbook: Playbook) -> [PreviewRequest] {
+        let link = playbook.link
+        var requests: [PreviewRequest] = [
+            .cloud(playbook, "GET", "/iam/v2/api-keys/<operator key>", "(operator principal)"),
+            .cloud(playbook, "GET", "/iam/v2/service-accounts/\(link.serviceAccount)"),
+            .kafka(playbook.origin, "GET", "/topics"), .kafka(playbook.target, "GET", "/topics"),
+            .kafka(playbook.origin, "GET", "/links/\(link.leg1Name)"),
+            .kafka(playbook.target, "GET", "/links/\(link.leg2Name)"),
+        ]
+        requests += RunSession.previewOpen(playbook)
+        requests += [.kafka(playbook.jump, "GET", "/links/\(link.leg1Name)"), .kafka(playbook.jump, "GET", "/topics")]
+        if link.manageACLs {
+            requests.append(
+                .kafka(playbook.jump, "GET", "/acls?principal=User:\(link.serviceAccount)", "(ACLs before the rollout)")
+            )
+            if let principal = link.originPrincipal {
+                requests.append(
+                    .kafka(playbook.origin, "GET", "/acls?principal=\(principal)", "(ACLs before the rollout)"))
+            }
+        } else {
+            requests.append(
+                .kafka(playbook.jump, "GET", "/acls?resource_type=CLUSTER&principal=User:\(link.serviceAccount)"))
+            if playbook.offsetSyncPlan(originPrincipal: link.originPrincipal ?? "") != nil {
+                requests.append(
+                    .kafka(
+                        playbook.jump, "GET", "/acls?resource_type=GROUP&principal=User:\(link.serviceAccount)",
+                        "(offset sync: DESCRIBE on the synced groups)"))
+                if let principal = link.originPrincipal {
+                    requests.append(.kafka(playbook.origin, "GET", "/acls?resource_type=GROUP&principal=\(principal)"))
+                }
+            }
+        }
+        return requests
+    }
+
+    /// Checks everything that can be checked before the first change: endpoints answer and serve the named
+    /// clusters, credentials work, topics exist on the origin, and no foreign object holds our names.
+    func preflight(
+        report: @escaping @Sendable (String) -> Void
+    ) async throws -> [String:
+        String]
+    {
+        let playbook = context.playbook
+        var problems: [String] = []
+        // A rate limit, 5xx or unreachable endpoint is not a verdict on the playbook: the step is retried.
+        var transient = false
+        func check(_ what: String, _ body: () async throws -> Void) async {
+            do {
+                try await body()
+            } catch let error as ConfluentAPIError {
+                transient = transient || error.isTransient
+                problems.append("\(what): \(StepError.from(error).message)")
+            } catch let failure as StepFailure {
+                transient = transient || failure.isRetryable
+                problems.append("\(what): \(failure.message)")
+            } catch {
+                problems.append("\(what): \(error)")
+            }
+        }
+        await check("control plane") {
+            _ = try await context.jumpSession.principal()
+            guard try await context.controlPlane.serviceAccount(playbook.link.serviceAccount) != nil else {
+                throw StepError.permanent(
+                    "service account \(playbook.link.serviceAccount) (link.service_account) does not exist")
+            }
+        }
+        for (role, client) in [("origin", context.origin), ("target", context.target)] {
+            await check("\(role) \(client.clusterID)") {
+                do {
+                    _ = try await client.listTopics()
+                } catch let error as ConfluentAPIError where error.code == .notFound {
+                    throw StepError.permanent(
+                        "\(error.endpoint) does not serve cluster \(client.clusterID): check \(role).id and "
+                            + "\(role).rest_endpoint")
+                }
+            }
+        }
+        guard problems.isEmpty else {
+            let message = problems.joined(separator: "\n")
+            throw transient ? StepError.transient(message) : StepError.permanent(message)
+        }
+
+        let topicNames = Set(try await context.origin.listTopics().map(\.topicName))
+        var missing: [String] = []
+        for step in topics where !topicNames.contains(step) && step != canaryTopicName {
+            missing.append(step)
+        }
+        if !missing.isEmpty {
+            problems.append(
+                "origin \(playbook.origin.id): topic(s) \(missing.sorted().joined(separator: ", ")) do not exist; "
+                    + "create them or remove them from topics.names")
+        }
+        for (role, client, name) in [
+            ("origin", context.origin, playbook.link.leg1Name), ("target", context.target, playbook.link.leg2Name),
+        ] where !adopting {
+            if let link = try await client.link(name) {
+                problems.append(
+                    "\(role) \(client.clusterID): a link named \(name) already exists (cluster_link_id "
+                        + "\(link.clusterLinkID ?? "?")) and this run did not create it; choose another name in "
+                        + "link.names or delete that link (if it is this run's and the run's state was lost, "
+                        + "`jumpchain apply --adopt` adopts it)")
+            }
+        }
+        guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
+
+        // The jump: reachable with operator rights (a session key), no foreign link with our leg-1 name,
+        // and, when ACLs are not managed, the link principal already has ALTER on the cluster.
+        let jump = try await context.jump(report: report)
+        var adopted: [String] = []
+        if adopting {
+            let adoption = try await adoptionProblems(jump: jump)
+            problems += adoption.problems
+            adopted = adoption.adopted
+        } else if let link = try await jump.link(playbook.link.leg1Name) {
+            problems.append(
+                "jump \(jump.clusterID): a link named \(playbook.link.leg1Name) already exists (source "
+                    + "\(link.sourceClusterID ?? "?")) and this run did not create it; choose another name in "
+                    + "link.names.leg1 or delete that link")
+        }
+        let jumpTopics = Set(try await jump.listTopics().map(\.topicName))
+        let targetTopics = Set(try await context.target.listTopics().map(\.topicName))
+        for topic in topics where !adopting {
+            let (jumpMirror, targetMirror) = mirrorNames(topic)
+            if jumpTopics.contains(jumpMirror) {
+                problems.append(
+                    "jump \(jump.clusterID): topic \(jumpMirror) already exists and this run did not create it; "
+                        + "delete it or set a cluster.link.prefix in link.leg1_options")
+            }
+            if targetTopics.contains(targetMirror) {
+                problems.append(
+                    "target \(playbook.target.id): topic \(targetMirror) already exists and this run did not create "
+                        + "it; delete it or set a cluster.link.prefix in link.leg2_options")
+            }
+        }
+        if !playbook.link.manageACLs {
+            let principal = "User:\(playbook.link.serviceAccount)"
+            let acls = try await jump.listACLs(resourceType: "CLUSTER", principal: principal)
+            if !acls.contains(where: { $0.operation == "ALTER" || $0.operation == "ALL" }) {
+                problems.append(
+                    "jump \(jump.clusterID): the link principal \(principal) lacks ALTER on the CLUSTER, which a "
+                        + "source-initiated link needs; grant it or set link.manage_acls: true")
+            }
+        }
+        if !playbook.link.manageACLs {
+            problems += try await missingGroupACLs(jump: jump)
+        }
+        guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
+        var outputs = ["origin_topics": String(topicNames.count)]
+        if playbook.link.manageACLs {
+            // The link principals' ACLs before jumpchain adds any: `destroy` deletes only what was not here.
+            let principal = "User:\(playbook.link.serviceAccount)"
+            outputs[Self.jumpACLsBefore] = ACLRecord.encode(try await jump.listACLs(principal: principal))
+            if let originPrincipal = playbook.link.originPrincipal {
+                outputs[Self.originACLsBefore] = ACLRecord.encode(
+                    try await context.origin.listACLs(principal: originPrincipal))
+            }
+        }
+        if adopting { outputs["adopted"] = adopted.joined(separator: ", ") }
+        return outputs
+    }
+
+    /// With `manage_acls: false` and offset sync on: the DESCRIBE-on-GROUP bindings each leg's principal
+    /// lacks on its source (leg 1 on the origin, when `origin_principal` names it; leg 2 on the jump).
+    func missingGroupACLs(jump: KafkaRESTClient) async throws -> [String] {
+        let playbook = context.playbook
+        guard let sync = playbook.offsetSyncPlan(originPrincipal: playbook.link.originPrincipal ?? "") else {
+            return []
+        }
+        var problems: [String] = []
+        var legs: [(String, KafkaRESTClient, LegOffsetSync)] = []
+        if let leg1 = sync.leg1, playbook.link.originPrincipal != nil { legs.append(("leg 1", context.origin, leg1)) }
+        if let leg2 = sync.leg2 { legs.append(("leg 2", jump, leg2)) }
+        for (leg, client, plan) in legs {
+            guard let principal = plan.acls.first?.principal else { continue }
+            let present = try await client.listACLs(resourceType: "GROUP", principal: principal)
+            let missing = plan.acls.filter { wanted in
+                !present.contains {
+                    $0.resourceName == wanted.resourceName && $0.patternType == wanted.patternType
+                        && ($0.operation == "DESCRIBE" || $0.operation == "ALL")
+                }
+            }
+            for binding in missing {
+                problems.append(
+                    "\(leg) offset sync: \(client.clusterID) lacks DESCRIBE on GROUP \(binding.resourceName) "
+                        + "(\(binding.patternType)) for \(principal), so consumer offsets would not be synced; grant it "
+                        + "or set link.manage_acls: true")
+            }
+        }
+        return problems
+    }
+
+    var canaryTopicName: String? {
+        context.playbook.verify.canary ? context.playbook.verify.canaryTopic : nil
+    }
+
+    /// Mirror topic names on the jump and on the target for an origin topic, as the recorded plan names them
+    /// (the planner alone applies each leg's `cluster.link.prefix`).
+    func mirrorNames(_ topic: String) -> (jump: String, target: String) {
+        let mirror = mirrors.first { $0.origin == topic }
+        return (mirror?.jumpMirror ?? topic, mirror?.targetMirror ?? topic)
+    }
+
+    // MARK: ACLs
+
+    /// Preflight outputs: the link principals' ACL bindings before the rollout changed anything.
+    static let jumpACLsBefore = "jump_acls_before"
+    static let originACLsBefore = "origin_acls_before"
+
+    static func previewJumpACLs(_ playbook: Playbook) -> [PreviewRequest] {
+        let principal = "User:\(playbook.link.serviceAccount)"
+        return [
+            .kafka(playbook.jump, "GET", "/acls?principal=\(principal)"),
+            .kafka(
+                playbook.jump, "POST", "/acls:batch",
+                "(missing of: ALTER, DESCRIBE on CLUSTER kafka-cluster; READ, DESCRIBE, DESCRIBE_CONFIGS on each jump "
+                    + "mirror topic, for \(principal))"),
+        ]
+    }
+
+    static func previewOriginACLs(_ playbook: Playbook) -> [PreviewRequest] {
+        let principal = playbook.link.originPrincipal ?? "<origin principal>"
+        return [
+            .kafka(playbook.origin, "GET", "/acls?principal=\(principal)"),
+            .kafka(
+                playbook.origin, "POST", "/acls:batch",
+                "(missing of: DESCRIBE on the CLUSTER; READ, DESCRIBE, DESCRIBE_CONFIGS on the topics, for \(principal))"
+            ),
+        ]
+    }
+
+    /// What the link principal needs on the jump: ALTER on the cluster (the source half authenticates to it)
+    /// and READ, DESCRIBE, DESCRIBE_CONFIGS on the jump mirrors (leg 2 reads them with the link key).
+    func jumpACLs(report: @escaping @Sendable (String) -> Void) async throws -> [String: String] {
+        let principal = "User:\(context.playbook.link.serviceAccount)"
+        let wanted = Self.wantedJumpACLs(context.playbook, jumpMirrors: topics.map { mirrorNames($0).jump })
+        let jump = try await context.jump(report: report)
+        return try await ensureACLs(wanted, on: jump, principal: principal)
+    }
+
+    static func wantedJumpACLs(_ playbook: Playbook, jumpMirrors: [String]) -> [ACLBinding] {
+        let principal = "User:\(playbook.link.serviceAccount)"
+        var wanted = [
+            ACLBinding(
+                resourceType: "CLUSTER", resourceName: "kafka-cluster", principal: principal, operation: "ALTER"),
+            ACLBinding(
+                resourceType: "CLUSTER", resourceName: "kafka-cluster", principal: principal, operation: "DESCRIBE"),
+        ]
+        for name in jumpMirrors {
+            for operation in ["READ", "DESCRIBE", "DESCRIBE_CONFIGS"] {
+                wanted.append(
+                    ACLBinding(resourceType: "TOPIC", resourceName: name, principal: principal, operation: operation))
+            }
+        }
+        // Offset sync on leg 2: DESCRIBE on the synced groups (as the jump names them).
+        wanted += playbook.offsetSyncPlan(originPrincipal: playbook.link.originPrincipal ?? "")?.leg2?.acls ?? []
+        return wanted
+    }
+
+    /// READ, DESCRIBE, DESCRIBE_CONFIGS on the origin topics for the principal behind leg 1's local credentials.
+    func originACLs() async throws -> [String: String] {
+        guard let principal = context.playbook.link.originPrincipal else { return ["created": "0"] }
+        return try await ensureACLs(
+            Self.wantedOriginACLs(context.playbook, topics: topics), on: context.origin, principal: principal)
+    }
+
+    static func wantedOriginACLs(_ playbook: Playbook, topics: [String]) -> [ACLBinding] {
+        guard let principal = playbook.link.originPrincipal else { return [] }
+        var wanted: [ACLBinding] = [
+            ACLBinding(
+                resourceType: "CLUSTER", resourceName: "kafka-cluster", principal: principal, operation: "DESCRIBE")
+        ]
+        for topic in topics {
+            for operation in ["READ", "DESCRIBE", "DESCRIBE_CONFIGS"] {
+                wanted.append(
+                    ACLBinding(resourceType: "TOPIC", resourceName: topic, principal: principal, operation: operation))
+            }
+        }
+        // Offset sync on leg 1: DESCRIBE on the synced groups on the origin.
+        wanted += playbook.offsetSyncPlan(originPrincipal: principal)?.leg1?.acls ?? []
+        return wanted
+    }
+
+    /// Observe-then-act: creates only the bindings that are missing.
+    func ensureACLs(
+        _ wanted: [ACLBinding], on client: KafkaRESTClient, principal: String
+    ) async throws -> [String:
+        String]
+    {
+        let existing = Set(try await client.listACLs(principal: principal))
+        let missing = wanted.filter { !existing.contains($0) }
+        try await client.createACLs(missing)
+        // What this step created is recorded so that `destroy` removes exactly that. A re-run after a crash
+        // between the create and this record sees its own bindings as present: `destroy` of such a run
+        // leaves them (they are listed by `destroy --dry-run`).
+        return [
+            "created": String(missing.count), "present": String(wanted.count - missing.count),
+            ACLRecord.outputKey: ACLRecord.encode(missing),
+        ]
+    }
+}

@@ -1,0 +1,222 @@
+import ConfluentAPI
+import Foundation
+import JumpchainHTTP
+public import Workflow
+
+/// Executes rollout steps. Every step is observe-then-act: it looks at the remote state first, adopts what
+/// is already there, and acts only on what is missing, so running it again after a crash is always safe.
+public struct RolloutExecutor: StepExecutor {
+    public let context: RolloutContext
+    /// The origin topics the recorded plan mirrors, canary included.
+    public let topics: [String]
+    /// Each topic's mirror names on the jump and on the target, from the recorded plan.
+    let mirrors: [ChainTopology.ChainTopic]
+    /// The recorded plan this executor runs.
+    public let plan: Plan
+
+    public init(context: RolloutContext, plan: Plan) {
+        self.context = context
+        self.plan = plan
+        mirrors = context.topology(for: plan).topics
+        topics = mirrors.map(\.origin)
+    }
+
+    public func execute(_ step: StepSpec, context stepContext: StepContext) async throws -> [String: String] {
+        let report: @Sendable (String) -> Void = { stepContext.waiting(for: $0) }
+        guard let kind = RolloutStep.Kind(rawValue: step.kind) else {
+            throw StepError.permanent(
+                "unknown step kind '\(step.kind)' in the recorded plan of a rollout; was it written by another version?"
+            )
+        }
+        do {
+            switch kind {
+            case .preflight: return try await preflight(report: report)
+            case .jumpACLs: return try await jumpACLs(report: report)
+            case .originACLs: return try await originACLs()
+            case .linkKey: return try await linkKey(stepContext, report: report)
+            case .leg1Destination: return try await leg1Destination(report: report)
+            case .leg1Source: return try await leg1Source(stepContext)
+            case .leg2: return try await leg2(stepContext)
+            case .finalizeLinkKey: return try await finalizeLinkKey(stepContext)
+            case .destroySecret: return destroySecret(stepContext)
+            case .linksHealthy: return try await linksHealthy(report: report)
+            case .canaryTopic: return try await canaryTopic(step)
+            case .mirrorJump: return try await mirror(step, onTarget: false, report: report)
+            case .mirrorTarget: return try await mirror(step, onTarget: true, report: report)
+            case .verify: return try await verify(step, report: report)
+            }
+        } catch let error as ConfluentAPIError {
+            throw StepError.from(error)
+        }
+    }
+
+    /// The requests `step` would send (for `plan`); each step's preview sits next to its body.
+    public static func preview(_ step: StepSpec, playbook: Playbook) -> [PreviewRequest] {
+        guard let kind = RolloutStep.Kind(rawValue: step.kind) else { return [] }
+        switch kind {
+        case .preflight: return previewPreflight(playbook)
+        case .jumpACLs: return previewJumpACLs(playbook)
+        case .originACLs: return previewOriginACLs(playbook)
+        case .linkKey: return previewLinkKey(playbook)
+        case .leg1Destination: return previewLeg1Destination(playbook)
+        case .leg1Source: return previewLeg1Source(playbook)
+        case .leg2: return previewLeg2(playbook)
+        case .finalizeLinkKey: return previewFinalizeLinkKey(playbook)
+        case .destroySecret: return []
+        case .linksHealthy: return previewLinksHealthy(playbook)
+        case .canaryTopic: return previewCanaryTopic(step, playbook)
+        case .mirrorJump: return previewMirror(step, playbook, onTarget: false)
+        case .mirrorTarget: return previewMirror(step, playbook, onTarget: true)
+        case .verify: return previewVerify(playbook)
+        }
+    }
+
+    /// The link secret is lost after a restart: it cannot be recovered, so mint a new link key. The halves
+    /// that already hold the old key are re-pointed by `finalize-link-key`, which then revokes the old key.
+    public func recoverEphemeral(
+        _ name: String, for step: StepSpec, context stepContext: StepContext
+    )
+        async throws -> any Sendable
+    {
+        guard name == RolloutStep.linkCredential else {
+            throw StepError.permanent("no way to re-derive in-memory material '\(name)'")
+        }
+        stepContext.progress("the link key's secret was lost in a restart; minting a replacement key")
+        do {
+            return try await mintLinkKey(into: stepContext.ephemeral, report: { stepContext.waiting(for: $0) })
+        } catch {
+            // Minted but not seen to work: the step's next attempt must not find it and skip recovery, so it is
+            // revoked now (after a stop, the run's exit path revokes it instead).
+            if !Task.isCancelled,
+                let minted = stepContext.ephemeral.remove(RolloutStep.linkCredential) as? APICredential
+            {
+                let controlPlane = context.controlPlane
+                await Interruption.shielded { try? await controlPlane.deleteAPIKey(minted.key) }
+                minted.secret.wipe()
+            }
+            if let error = error as? ConfluentAPIError { throw StepError.from(error) }
+            throw error
+        }
+    }
+
+    // MARK: Link key
+
+    static func previewLinkKey(_ playbook: Playbook) -> [PreviewRequest] {
+        let link = playbook.link
+        return [
+            .cloud(
+                playbook, "POST", "/iam/v2/api-keys",
+                "{owner: \(link.serviceAccount), resource: \(playbook.jump.id)} → the one link key; secret kept in "
+                    + "memory only"),
+            .kafka(playbook.jump, "GET", "/topics", "as the link key until it works (propagation)"),
+        ]
+    }
+
+    func linkKey(
+        _ stepContext: StepContext, report: @escaping @Sendable (String) -> Void
+    ) async throws -> [String:
+        String]
+    {
+        if let existing = stepContext.ephemeral.value(RolloutStep.linkCredential) as? APICredential {
+            // Minted by an earlier attempt in this process that stopped before the key was seen to work.
+            try await KeyPropagation.wait(
+                for: context.jumpClient(as: existing), keyID: existing.key, timing: context.timing,
+                purpose: "link key", report: report)
+            return ["key_id": existing.key]
+        }
+        let credential = try await mintLinkKey(into: stepContext.ephemeral, report: report)
+        return ["key_id": credential.key]
+    }
+
+    /// Creates the one API key for the jump, owned by the link service account, and waits until it works.
+    ///
+    /// The key goes into `ephemeral` the moment the server answers, before the wait: a stop (SIGINT,
+    /// SIGTERM, a failed wait) at any later point finds it there, and the run's exit path revokes it unless a
+    /// link holds it. The create itself is not cancellable, so a key the server made is never unknown here.
+    func mintLinkKey(
+        into ephemeral: EphemeralStore, report: @escaping @Sendable (String) -> Void
+    ) async throws -> APICredential {
+        try Task.checkCancellation()
+        let playbook = context.playbook
+        let controlPlane = context.controlPlane
+        let description =
+            "\(context.linkKeyTag); held by cluster links \(playbook.link.leg1Name) and "
+            + "\(playbook.link.leg2Name); its secret was destroyed after set-up"
+        let displayName = "jumpchain link key \(context.runName)"
+        let answer = await Interruption.shielded { () -> Result<ControlPlaneClient.CreatedKey, ConfluentAPIError> in
+            do throws(ConfluentAPIError) {
+                return .success(
+                    try await controlPlane.createAPIKey(
+                        owner: playbook.link.serviceAccount, resource: playbook.jump.id,
+                        environment: playbook.jump.environment, displayName: displayName, description: description))
+            } catch {
+                return .failure(error)
+            }
+        }
+        let created = try answer.get()
+        ephemeral.set(RolloutStep.linkCredential, created.credential)
+        try await KeyPropagation.wait(
+            for: context.jumpClient(as: created.credential), keyID: created.key.id, timing: context.timing,
+            purpose: "link key", report: report)
+        return created.credential
+    }
+
+    func linkCredential(_ stepContext: StepContext) throws -> APICredential {
+        guard let credential = stepContext.ephemeral.value(RolloutStep.linkCredential) as? APICredential else {
+            throw StepError.permanent("the link key's secret is not in memory (the engine should have re-derived it)")
+        }
+        return credential
+    }
+
+    static func previewFinalizeLinkKey(_ playbook: Playbook) -> [PreviewRequest] {
+        let link = playbook.link
+        let masked = RequestPreview.masked
+        return [
+            .kafka(
+                playbook.origin, "PUT", "/links/\(link.leg1Name)/configs:alter",
+                "sasl.jaas.config=\(masked) (only if it holds an older key)"),
+            .kafka(
+                playbook.target, "PUT", "/links/\(link.leg2Name)/configs:alter",
+                "sasl.jaas.config=\(masked) (only if it holds an older key)"),
+            .cloud(
+                playbook, "GET", "/iam/v2/api-keys?spec.owner=\(link.serviceAccount)&spec.resource=\(playbook.jump.id)"),
+            .cloud(playbook, "DELETE", "/iam/v2/api-keys/<older link key>", "(older link keys of this run, if any)"),
+        ]
+    }
+
+    /// Re-points every link half that holds an older link key to the current one, then revokes the old keys.
+    func finalizeLinkKey(_ stepContext: StepContext) async throws -> [String: String] {
+        let current = try linkCredential(stepContext)
+        let playbook = context.playbook
+        let jaas = JAASConfig.plain(current)
+        defer { jaas.wipe() }
+        var repointed: [String] = []
+        for (stepID, client, link) in [
+            (RolloutStep.leg1Source, context.origin, playbook.link.leg1Name),
+            (RolloutStep.leg2, context.target, playbook.link.leg2Name),
+        ] where stepContext.output("key_id", of: stepID) != current.key {
+            try await client.alterLinkConfigs(link, set: [LinkConfigEntry("sasl.jaas.config", secret: jaas)])
+            repointed.append("\(link)@\(client.clusterID)")
+        }
+        let keys = try await context.controlPlane.listAPIKeys(
+            owner: playbook.link.serviceAccount, resource: playbook.jump.id)
+        var revoked: [String] = []
+        for key in keys where key.id != current.key && key.spec.description?.hasPrefix(context.linkKeyTag) == true {
+            try await context.controlPlane.deleteAPIKey(key.id)
+            revoked.append(key.id)
+        }
+        return [
+            "key_id": current.key, "repointed": repointed.joined(separator: ","),
+            "revoked_old_keys": revoked.joined(separator: ","),
+        ]
+    }
+
+    /// Wipes every in-memory copy of the link secret. The key stays alive: the links hold it.
+    func destroySecret(_ stepContext: StepContext) -> [String: String] {
+        let removed = stepContext.ephemeral.remove(RolloutStep.linkCredential) as? APICredential
+        removed?.secret.wipe()
+        return [
+            "secret_destroyed": "true", "key_id": stepContext.output("key_id", of: RolloutStep.finalizeLinkKey) ?? "",
+        ]
+    }
+}

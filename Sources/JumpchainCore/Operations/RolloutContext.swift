@@ -1,0 +1,91 @@
+public import ConfluentAPI
+import Foundation
+public import JumpchainHTTP
+
+/// Everything a rollout's steps talk to: the playbook, resolved credentials, API clients, the jump session.
+public final class RolloutContext: Sendable {
+    public let playbook: Playbook
+    public let credentials: RolloutCredentials
+    public let http: HTTPClient
+    public let controlPlane: ControlPlaneClient
+    public let origin: KafkaRESTClient
+    public let target: KafkaRESTClient
+    public let timing: RolloutTiming
+    public let runName: String
+    let jumpSession: JumpSession
+    /// Receives one summary line per request that needed transport retries (never one per attempt).
+    let retryObserver: (@Sendable (String) -> Void)?
+
+    public init(
+        playbook: Playbook, credentials: RolloutCredentials, runName: String, timing: RolloutTiming,
+        http: HTTPClient? = nil, retryObserver: (@Sendable (String) -> Void)? = nil,
+        requestLog: (@Sendable (RequestLogEntry) -> Void)? = nil
+    ) {
+        self.playbook = playbook
+        self.credentials = credentials
+        let http =
+            http
+            ?? HTTPClient(configuration: HTTPClient.Configuration(timeout: timing.httpTimeout, requestLog: requestLog))
+        self.http = http
+        self.timing = timing
+        self.runName = runName
+        self.retryObserver = retryObserver
+        let summary: @Sendable (RetrySummary) -> Void = { retryObserver?("retried \($0)") }
+        func endpoint(_ url: String, _ credential: APICredential, _ label: String) -> APIEndpoint {
+            APIEndpoint(
+                http: http, baseURL: url, credential: credential, label: label,
+                retry: RetryPolicy(maxAttempts: timing.httpAttempts), retrySummary: summary)
+        }
+        controlPlane = ControlPlaneClient(
+            endpoint: endpoint(playbook.controlPlane.endpoint, credentials.cloud, "control plane"))
+        origin = KafkaRESTClient(
+            endpoint: endpoint(
+                playbook.origin.restEndpoint, credentials.origin, "origin (\(playbook.origin.id)) Kafka REST"),
+            clusterID: playbook.origin.id)
+        target = KafkaRESTClient(
+            endpoint: endpoint(
+                playbook.target.restEndpoint, credentials.target, "target (\(playbook.target.id)) Kafka REST"),
+            clusterID: playbook.target.id)
+        jumpSession = JumpSession(
+            controlPlane: controlPlane, http: http, jump: playbook.jump, runName: runName, timing: timing,
+            operatorCredential: credentials.jump, retrySummary: summary)
+    }
+
+    /// Operator access to the jump (a session key, minted on first use).
+    public func jump(report: (@Sendable (String) -> Void)? = nil) async throws -> KafkaRESTClient {
+        try await jumpSession.client(report: report)
+    }
+
+    /// Revokes the session key and (with `sweepStale`) any left by crashed runs of this run; wipes the
+    /// operator secrets. Call on every exit path: success, failure and interruption. ``RunSession`` does.
+    public func close(sweepStale: Bool = true) async {
+        // Also after Ctrl-C or an expired --timeout: the revocations must reach the control plane.
+        let session = jumpSession
+        await Interruption.shielded {
+            if sweepStale { try? await session.sweepStale() }
+            await session.close()
+        }
+    }
+
+    /// Keys this process minted as session keys (for tests and the summary).
+    public func sessionKeyIDs() async -> [String] { await jumpSession.mintedKeyIDs }
+
+    /// The link key's description tag: lets a later run find keys this run minted.
+    public var linkKeyTag: String { "jumpchain-link-key run=\(runName)" }
+
+    /// One line per request that needed retries, for ``retryObserver``.
+    var retrySummary: @Sendable (RetrySummary) -> Void {
+        let observer = retryObserver
+        return { summary in observer?("retried \(summary)") }
+    }
+
+    /// A client for the jump authenticated as the link key itself (to check the key works).
+    func jumpClient(as credential: APICredential) -> KafkaRESTClient {
+        KafkaRESTClient(
+            endpoint: APIEndpoint(
+                http: http, baseURL: playbook.jump.restEndpoint, credential: credential,
+                label: "jump (\(playbook.jump.id)) Kafka REST as link key \(credential.key)",
+                retrySummary: retrySummary),
+            clusterID: playbook.jump.id)
+    }
+}

@@ -1,0 +1,161 @@
+import ConfluentAPI
+import Foundation
+public import Workflow
+
+/// A run's operations, oldest first: the rollout that built the chain is the run itself, every later operation
+/// (a teardown, ...) a run of its own in the backend under `<run key>/operations/<NNN>-<kind>` (SQLite: the
+/// directory `<run-dir>/operations/<NNN>-<kind>/` with its own store; PostgreSQL: the run named so), with its own
+/// plan and manifest, so a run keeps its whole history and `resume`, `status` and `graph` can route any of them.
+public enum RunHistory {
+    public struct Entry: Sendable {
+        /// 0 for the operation in the run directory itself, then 1, 2, ... in `operations/`.
+        public var index: Int
+        /// The operation's key in the backend (for SQLite, its run directory).
+        public var directory: String
+        public var kind: OperationKind
+        public var status: RunStatus
+    }
+
+    /// Every operation of the run whose key is `root`, oldest first (empty when there is no run).
+    public static func entries(root: String, backend: any RunStateBackend) throws(JumpchainError) -> [Entry] {
+        var entries: [Entry] = []
+        if try Rollout.wrap({ () throws(WorkflowError) in try backend.runExists(root) }) {
+            entries.append(try entry(index: 0, directory: root, backend: backend))
+        }
+        let names = try Rollout.wrap { () throws(WorkflowError) in try backend.operationNames(ofRun: root) }.sorted()
+        for name in names {
+            guard let index = Int(name.prefix(while: \.isNumber)) else { continue }
+            let directory = RunOperations.key(runKey: root, operation: name)
+            entries.append(try entry(index: index, directory: directory, backend: backend))
+        }
+        return entries
+    }
+
+    /// The key for a new operation of `kind` after `entries`.
+    static func newDirectory(root: String, kind: OperationKind, after entries: [Entry]) -> String {
+        let index = (entries.map(\.index).max() ?? 0) + 1
+        return RunOperations.key(runKey: root, operation: String(format: "%03d-%@", index, kind.rawValue))
+    }
+
+    private static func entry(
+        index: Int, directory: String, backend: any RunStateBackend
+    ) throws(JumpchainError) -> Entry {
+        // Read-only: listing a run's history writes nothing (status and graph work on a read-only directory).
+        let store = try Rollout.openStoreReadOnly(
+            directory, run: (directory as NSString).lastPathComponent, backend: backend)
+        let metadata = try Rollout.wrap { () throws(WorkflowError) in try store.metadata() }
+        let manifest = try RunManifest.decode(metadata.manifest, run: metadata.name)
+        return Entry(index: index, directory: directory, kind: manifest.operation, status: metadata.status)
+    }
+}
+
+/// The chain as a run's succeeded operations left it: the latest playbook, the mirrored topics (the rollout's,
+/// plus those updates added, minus those they pruned) and the ACL bindings jumpchain created.
+struct ChainState {
+    var playbook: Playbook
+    var playbookHash: String
+    /// Mirrored topics, canary included, with their names on each hop.
+    var topics: [ChainTopology.ChainTopic]
+    var originCanaryCreated = false
+    var jumpACLs: [ACLBinding] = []
+    var originACLs: [ACLBinding] = []
+    var aclsUnknown: String?
+
+    /// The chain's topics as a plan of `mirror-target` steps (what the verifier and the canary read).
+    func topologyPlan() throws(JumpchainError) -> Plan {
+        let steps = topics.map { topic in
+            StepSpec(
+                id: "\(RolloutStep.mirrorTarget):\(topic.origin)", kind: RolloutStep.mirrorTarget,
+                parameters: [
+                    "topic": topic.origin, "source_topic": topic.jumpMirror, "mirror_topic": topic.targetMirror,
+                ])
+        }
+        do {
+            return try Plan(steps: steps)
+        } catch {
+            throw JumpchainError(.internalError, "the chain's topics make no valid plan: \(error)", cause: error)
+        }
+    }
+
+    /// Mirror topics a plan's `mirror-target` steps name.
+    static func topics(of plan: Plan) -> [ChainTopology.ChainTopic] {
+        plan.steps.filter { $0.kind == RolloutStep.mirrorTarget }.compactMap { step -> ChainTopology.ChainTopic? in
+            guard let topic = step.parameters["topic"], let jumpMirror = step.parameters["source_topic"],
+                let targetMirror = step.parameters["mirror_topic"]
+            else { return nil }
+            return ChainTopology.ChainTopic(origin: topic, jumpMirror: jumpMirror, targetMirror: targetMirror)
+        }
+    }
+
+    /// Folds the run's rollout and succeeded (or, for ACL bookkeeping, started) updates; nil without a rollout.
+    static func load(
+        _ entries: [RunHistory.Entry], run: String, backend: any RunStateBackend
+    ) throws(JumpchainError) -> ChainState? {
+        var state: ChainState?
+        for entry in entries where entry.kind != .teardown {
+            let (store, _, _, manifest) = try Rollout.openRun(entry.directory, run: run, backend: backend)
+            let plan = try Rollout.wrap { () throws(WorkflowError) in try store.plan() }
+            let records = try Rollout.wrap { () throws(WorkflowError) in try store.stepRecords() }
+            let playbook = manifest.playbook
+            switch entry.kind {
+            case .rollout:
+                var chain = ChainState(
+                    playbook: playbook, playbookHash: manifest.playbookHash, topics: topics(of: plan))
+                chain.originCanaryCreated = records[RolloutStep.canaryTopic]?.outputs["created"] == "true"
+                chain.addACLs(plan: plan, records: records, playbook: playbook, topics: chain.topics)
+                state = chain
+            case .update:
+                guard var chain = state else { continue }
+                let added = topics(of: plan).filter { !chain.topics.map(\.origin).contains($0.origin) }
+                // What an update created counts even when it has not finished: destroy must remove it.
+                chain.addACLs(plan: plan, records: records, playbook: playbook, topics: added)
+                chain.topics += added
+                if entry.status == .succeeded {
+                    let pruned = Set(
+                        plan.steps.filter { $0.kind == UpdateStep.Kind.pruneJump.rawValue }.compactMap {
+                            $0.parameters["topic"]
+                        })
+                    chain.topics.removeAll { pruned.contains($0.origin) }
+                    chain.playbook = playbook
+                    chain.playbookHash = manifest.playbookHash
+                }
+                state = chain
+            case .teardown, .cutover, .failover:
+                // A teardown is skipped by the loop; a cutover or failover changes the target's topics, not the
+                // chain's shape.
+                continue
+            }
+        }
+        return state
+    }
+
+    /// The ACLs an operation created: what it wanted minus what its preflight saw before (robust to a crash
+    /// between the create and its record), or the ACL steps' own record for runs of older versions.
+    mutating func addACLs(
+        plan: Plan, records: [String: StepRecord], playbook: Playbook, topics: [ChainTopology.ChainTopic]
+    ) {
+        guard playbook.link.manageACLs else { return }
+        let preflight = records[RolloutStep.preflight]
+        guard preflight?.state == .succeeded else { return }  // nothing was created before preflight passed
+        if let before = preflight?.outputs[RolloutExecutor.jumpACLsBefore] {
+            let existing = Set(ACLRecord.decode(before)).union(jumpACLs)
+            jumpACLs += RolloutExecutor.wantedJumpACLs(playbook, jumpMirrors: topics.map(\.jumpMirror))
+                .filter { !existing.contains($0) }
+            if plan[RolloutStep.originACLs] != nil {
+                let existingOrigin = Set(ACLRecord.decode(preflight?.outputs[RolloutExecutor.originACLsBefore] ?? ""))
+                    .union(originACLs)
+                originACLs += RolloutExecutor.wantedOriginACLs(playbook, topics: topics.map(\.origin))
+                    .filter { !existingOrigin.contains($0) }
+            }
+            return
+        }
+        let jump = records[RolloutStep.jumpACLs]?.outputs[ACLRecord.outputKey]
+        if jump == nil, records[RolloutStep.jumpACLs]?.state == .succeeded {
+            aclsUnknown =
+                "this run was made by an older jumpchain that did not record which ACLs it created: none is deleted"
+            return
+        }
+        jumpACLs += ACLRecord.decode(jump ?? "")
+        originACLs += ACLRecord.decode(records[RolloutStep.originACLs]?.outputs[ACLRecord.outputKey] ?? "")
+    }
+}

@@ -1,0 +1,215 @@
+import ConfluentAPI
+import Foundation
+public import Workflow
+
+/// `apply` (and `plan`) on a changed playbook of a finished run: the difference runs as an update operation
+/// of the same run — added topics get ACLs, a jump mirror, a target mirror and verification; no link and no key
+/// is made. Topics no longer selected are left alone unless `--prune`.
+public enum Update {
+    /// What `plan` shows for a run that exists and finished.
+    public struct Planned: Sendable {
+        public var diff: UpdateDiff
+        public var plan: Plan
+        public var requests: [String: [PreviewRequest]]
+    }
+
+    /// Refuses, before any request, a change a live chain cannot take, naming the field.
+    static func refuseUnalterable(old: Playbook, new: Playbook, path: String) throws(JumpchainError) {
+        var problems: [String] = []
+        func same(_ field: String, _ before: String?, _ after: String?) {
+            if before != after {
+                problems.append(
+                    "\(field) changed (\(before ?? "unset") → \(after ?? "unset")): it cannot change on a live chain")
+            }
+        }
+        same("origin.id", old.origin.id, new.origin.id)
+        same("jump.id", old.jump.id, new.jump.id)
+        same("target.id", old.target.id, new.target.id)
+        same("jump.bootstrap", old.jump.bootstrap, new.jump.bootstrap)
+        same("link.names.leg1", old.link.leg1Name, new.link.leg1Name)
+        same("link.names.leg2", old.link.leg2Name, new.link.leg2Name)
+        same("link.service_account", old.link.serviceAccount, new.link.serviceAccount)
+        for (leg, before, after) in [
+            ("leg1", old.link.leg1Options, new.link.leg1Options), ("leg2", old.link.leg2Options, new.link.leg2Options),
+        ] {
+            for name in Set(before.keys).union(after.keys).sorted() where before[name] != after[name] {
+                if Self.unalterable.contains(name) {
+                    problems.append(
+                        "link option `\(name)` (\(leg)) changed: Confluent does not let you alter it on an existing "
+                            + "link; revert it, or destroy the chain and build it again")
+                } else if after[name] == nil {
+                    problems.append(
+                        "link option `\(name)` (\(leg)) was removed: set it to the value you want instead")
+                }
+            }
+        }
+        guard problems.isEmpty else {
+            throw JumpchainError(
+                .invalidInput,
+                "\(path): the chain \(new.runName) is live, and this change cannot be applied to it (nothing was "
+                    + "sent):\n" + problems.map { "  \($0)" }.joined(separator: "\n"))
+        }
+    }
+
+    /// Link configs Confluent fixes when a link is created.
+    static let unalterable: Set<String> = ["cluster.link.prefix", "link.mode", "connection.mode"]
+
+    /// The difference between the chain and what the playbook selects now.
+    static func diff(
+        chain: ChainState, playbook: Playbook, selected: [String], prune: Bool
+    ) -> UpdateDiff {
+        let leg1Prefix = playbook.link.leg1Options["cluster.link.prefix"] ?? ""
+        let leg2Prefix = playbook.link.leg2Options["cluster.link.prefix"] ?? ""
+        let current = Set(chain.topics.map(\.origin))
+        let canary = chain.playbook.verify.canary ? chain.playbook.verify.canaryTopic : nil
+        let added = selected.filter { !current.contains($0) }.sorted().map {
+            ChainTopology.ChainTopic(
+                origin: $0, jumpMirror: leg1Prefix + $0, targetMirror: leg2Prefix + leg1Prefix + $0)
+        }
+        let wanted = Set(selected)
+        let removed = chain.topics.filter { !wanted.contains($0.origin) && $0.origin != canary }
+        var prunedACLs: [String: [ACLBinding]] = [:]
+        for topic in removed {
+            prunedACLs[topic.origin] = chain.jumpACLs.filter {
+                $0.resourceType == "TOPIC" && $0.resourceName == topic.jumpMirror
+            }
+        }
+        func changed(_ before: [String: String], _ after: [String: String]) -> [String: String] {
+            after.filter { before[$0.key] != $0.value }
+        }
+        return UpdateDiff(
+            added: added, removed: removed,
+            leg1Options: changed(chain.playbook.link.leg1Options, playbook.link.leg1Options),
+            leg2Options: changed(chain.playbook.link.leg2Options, playbook.link.leg2Options), prune: prune,
+            prunedACLs: prunedACLs)
+    }
+
+    /// `plan` on a finished run: the difference and the requests of each step (reads the origin's topics only
+    /// when the playbook has patterns).
+    public static func planned(
+        _ playbook: Playbook, path: String, prune: Bool, options: Rollout.Options
+    ) async throws(JumpchainError) -> Planned? {
+        let root = Rollout.runDirectory(for: playbook.runName, options: options)
+        let entries = try RunHistory.entries(root: root, backend: options.backend)
+        guard let first = entries.first, first.kind == .rollout, first.status == .succeeded,
+            !entries.contains(where: { $0.kind == .teardown }),
+            let chain = try ChainState.load(entries, run: playbook.runName, backend: options.backend)
+        else { return nil }
+        try refuseUnalterable(old: chain.playbook, new: playbook, path: path)
+        return try await RunSession.with(playbook, runName: playbook.runName, options: options, readOnly: true) {
+            context throws(JumpchainError) in
+            let selected = try await Rollout.selectTopics(playbook, origin: context.origin)
+            let diff = diff(chain: chain, playbook: playbook, selected: selected, prune: prune)
+            let plan = try UpdatePlanner.plan(playbook, diff: diff)
+            var requests: [String: [PreviewRequest]] = [:]
+            for step in plan.steps { requests[step.id] = UpdateExecutor.preview(step, playbook: playbook) }
+            return Planned(diff: diff, plan: plan, requests: requests)
+        }
+    }
+
+    /// Runs the difference as an update operation of the run in `root`.
+    static func apply(
+        _ playbook: Playbook, path: String, root: String, entries: [RunHistory.Entry], chain: ChainState,
+        prune: Bool, options: Rollout.Options
+    ) async throws(JumpchainError) -> Rollout.Report {
+        try refuseUnalterable(old: chain.playbook, new: playbook, path: path)
+        let rolloutLock = try Rollout.wrap { () throws(WorkflowError) in try options.backend.lockRun(root) }
+        defer { rolloutLock.release() }
+        return try await RunSession.with(playbook, runName: playbook.runName, options: options) {
+            context throws(JumpchainError) in
+            let selected = try await Rollout.selectTopics(playbook, origin: context.origin)
+            let diff = diff(chain: chain, playbook: playbook, selected: selected, prune: prune)
+            if !diff.removed.isEmpty, !prune {
+                options.notice?(
+                    "no longer selected, left alone: \(diff.removed.map(\.origin).joined(separator: ", ")) "
+                        + "(apply --prune fails their target mirrors over and deletes their jump mirrors)")
+            }
+            let plan = try UpdatePlanner.plan(playbook, diff: diff)
+            let directory = RunHistory.newDirectory(root: root, kind: .update, after: entries)
+            let manifest = try RunManifest(operation: .update, playbook: playbook, playbookHash: playbook.contentHash)
+                .encoded()
+            let store = try Rollout.wrap { () throws(WorkflowError) in
+                try options.backend.createRun(directory, plan: plan, manifest: manifest)
+            }
+            let result = try await run(
+                store: store, directory: directory, context: context, plan: plan, options: options)
+            // A preflight failure changed nothing: leave no operation behind, so a corrected playbook can be applied.
+            let preflight = UpdateStep.Kind.preflight.rawValue
+            if result.status == .failed, result.states[preflight]?.state == .failed {
+                try? options.backend.removeRun(directory)
+                throw JumpchainError(
+                    .preflightFailed, "preflight failed; nothing was changed:\n" + (result.failedSteps[preflight] ?? "")
+                )
+            }
+            return try Rollout.check(result)
+        }
+    }
+
+    /// Resumes (or reports, when finished) a recorded update.
+    static func resume(
+        run: String, root: String, entry: RunHistory.Entry, options: Rollout.Options
+    ) async throws(JumpchainError) -> Rollout.Report {
+        let store = try Rollout.openStore(entry.directory, backend: options.backend)
+        let metadata = try Rollout.wrap { () throws(WorkflowError) in try store.metadata() }
+        if metadata.status == .succeeded {
+            var report = try Rollout.report(
+                store: store, directory: entry.directory, failed: [:], alreadyComplete: true, minted: [])
+            report.operation = .update
+            return report
+        }
+        let manifest = try RunManifest.decode(metadata.manifest, run: run)
+        let plan = try Rollout.wrap { () throws(WorkflowError) in try store.plan() }
+        let rolloutLock = try Rollout.wrap { () throws(WorkflowError) in try options.backend.lockRun(root) }
+        defer { rolloutLock.release() }
+        return try await RunSession.with(
+            manifest.playbook, runName: RunOperations.runName(ofKey: metadata.name), options: options
+        ) {
+            context throws(JumpchainError) in
+            try Rollout.check(
+                try await Update.run(
+                    store: store, directory: entry.directory, context: context, plan: plan, options: options))
+        }
+    }
+
+    static func run(
+        store: any RunStateStore, directory: String, context: RolloutContext, plan: Plan, options: Rollout.Options
+    ) async throws(JumpchainError) -> Rollout.Report {
+        var report = try await Rollout.execute(
+            store: store, directory: directory, context: context, plan: plan,
+            executor: UpdateExecutor(context: context, plan: plan), options: options)
+        report.operation = .update
+        return report
+    }
+}
+
+/// The end-of-update summary.
+public enum UpdateSummary {
+    public static func lines(_ report: Rollout.Report) -> [String] {
+        var lines: [String] = []
+        if report.alreadyComplete {
+            lines.append("run \(report.runName)'s last update is already complete: nothing was sent, nothing changed.")
+        }
+        let added = report.plan.steps.filter { $0.kind == RolloutStep.mirrorTarget }.compactMap {
+            $0.parameters["topic"]
+        }
+        let pruned = report.plan.steps.filter { $0.kind == UpdateStep.Kind.pruneJump.rawValue }.compactMap {
+            $0.parameters["topic"]
+        }
+        let done = report.states.values.filter { $0.state == .succeeded }.count
+        lines.append(
+            "update of run \(report.runName): \(report.status.rawValue) — \(done) of \(report.plan.steps.count) steps")
+        lines.append(
+            "  added           \(added.isEmpty ? "none" : added.joined(separator: ", ")) (mirrored through both hops)")
+        lines.append("  pruned          \(pruned.isEmpty ? "none" : pruned.joined(separator: ", "))")
+        if let altered = report.states[UpdateStep.Kind.linkConfigs.rawValue]?.outputs["altered"] {
+            lines.append("  link options    altered \(altered)")
+        }
+        if let verify = report.states[UpdateStep.Kind.verify.rawValue], verify.state == .succeeded {
+            lines.append(
+                "  verification    \(verify.outputs["partitions"] ?? "?") partitions of the added topics, max "
+                    + "end-to-end lag \(verify.outputs["max_end_to_end_lag"] ?? "?")")
+        }
+        lines.append("  no new link, no new key; history in \(report.directory)")
+        return lines
+    }
+}
