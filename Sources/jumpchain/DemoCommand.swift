@@ -166,10 +166,13 @@ struct DemoCommand: AsyncParsableCommand {
     /// The migration's end: the operator stops the producers, the consumer group's offsets reach the target
     /// through both legs, and the cutover promotes the target's mirrors with zero records lost.
     func cutover(_ simulator: Simulator, run: String, options: Rollout.Options) async throws(JumpchainError) {
-        Terminal.line("")
-        Terminal.line("(the simulator's producers stop, as an operator stops them before a cutover)")
+        // Narration is for people: with --output json, standard output holds JSON documents only.
+        if output.format == .text {
+            Terminal.line("")
+            Terminal.line("(the simulator's producers stop, as an operator stops them before a cutover)")
+        }
         simulator.setProducersPaused(true)
-        Terminal.line("$ jumpchain cutover \(run) --quiet-period 5")
+        if output.format == .text { Terminal.line("$ jumpchain cutover \(run) --quiet-period 5") }
         let outcome = try await Cutover.cutover(
             Cutover.Request(run: run, quietPeriod: 5, timeout: 120), options: options)
         if case .done(let report) = outcome { Summary.print(report, format: output.format) }
@@ -215,7 +218,16 @@ enum DemoRunDirectory {
     /// that holds anything else, another run's state, or a live runner.
     static func replace(_ directory: String, run: String) throws(JumpchainError) {
         guard FileManager.default.fileExists(atPath: directory) else { return }
-        let foreign = RunDirectory.foreignEntries(directory)
+        let operations = (directory as NSString).appendingPathComponent(RunOperations.folder)
+        let operationNames = (try? FileManager.default.contentsOfDirectory(atPath: operations)) ?? []
+        // A run's own files beside its store: its later operations (each only a run's files) and the last origin
+        // offsets `verify` recorded.
+        let ownFiles: Set = [RunOperations.folder, "last-origin-offsets.json"]
+        let foreign =
+            RunDirectory.foreignEntries(directory).filter { !ownFiles.contains($0) }
+            + operationNames.filter {
+                !RunDirectory.foreignEntries((operations as NSString).appendingPathComponent($0)).isEmpty
+            }.map { RunOperations.folder + "/" + $0 }
         guard foreign.isEmpty else {
             throw JumpchainError(
                 .invalidInput,
@@ -235,6 +247,14 @@ enum DemoRunDirectory {
         } catch {
             throw JumpchainError(error.code == .runLocked ? .runLocked : .runFailed, error.message, cause: error)
         }
+        for name in operationNames {
+            RunDirectory.removeEngineFiles((operations as NSString).appendingPathComponent(name))
+        }
+        if (try? FileManager.default.contentsOfDirectory(atPath: operations))?.isEmpty == true {
+            try? FileManager.default.removeItem(atPath: operations)
+        }
+        try? FileManager.default.removeItem(
+            atPath: (directory as NSString).appendingPathComponent("last-origin-offsets.json"))
         RunDirectory.removeEngineFiles(directory)
         lock.release()
     }

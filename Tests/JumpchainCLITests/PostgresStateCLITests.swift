@@ -61,6 +61,23 @@ extension BinaryTests {
             let intoPostgres = try await world.jumpchain(["state", "import", exportPath, "--state", url])
             #expect(intoPostgres.status == 0 && intoPostgres.stdout.contains("nothing changed"))
 
+            // A later operation is a run of its own in the database (jump-demo/operations/001-teardown): destroy
+            // runs, is listed in the run's history, and a second destroy finds it done.
+            let destroyed = try await world.jumpchain([
+                "destroy", "jump-demo", "--target-topics", "keep", "--state", url,
+            ])
+            #expect(destroyed.status == 0, "\(destroyed.output)")
+            #expect(destroyed.stdout.contains("holds no key jumpchain minted (0 live)"), "\(destroyed.stdout)")
+            let history = try await world.jumpchain(["status", "jump-demo", "--offline", "--state", url])
+            #expect(history.stdout.contains("then teardown (succeeded)"), "\(history.output)")
+            let destroyedAgain = try await world.jumpchain([
+                "destroy", "jump-demo", "--target-topics", "keep", "--state", url,
+            ])
+            #expect(destroyedAgain.stdout.contains("already torn down"), "\(destroyedAgain.output)")
+            #expect(
+                !FileManager.default.fileExists(atPath: world.stateDirectory + "/jump-demo/operations"),
+                "the teardown went to the database, not to a run directory")
+
             // A password on the command line is refused without being echoed.
             let withPassword = url.replacingOccurrences(of: "postgres@", with: "postgres:hunter2-secret@")
             let refused = try await world.jumpchain(["status", "jump-demo", "--offline", "--state", withPassword])
