@@ -165,6 +165,7 @@ struct DemoCommand: AsyncParsableCommand {
     /// The migration's end: the operator stops the producers, the consumer group's offsets reach the target
     /// through both legs, and the cutover promotes the target's mirrors with zero records lost.
     func cutover(_ simulator: Simulator, run: String, options: Rollout.Options) async throws(JumpchainError) {
+        // Narration is for people: with --output json, standard output holds JSON documents only.
         if output.format == .text {
             Terminal.line("")
             Terminal.line("(the simulator's producers stop, as an operator stops them before a cutover)")

@@ -73,17 +73,21 @@ struct UnlockCommand: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        let directory = Rollout.runDirectory(for: run, options: common.rolloutOptions(printer: nil))
-        guard
-            RunStore.exists(directory: directory)
-                || FileManager.default.fileExists(atPath: RunDirectory.lockPath(directory))
-        else {
+        let backend = common.rolloutOptions(printer: nil).backend
+        let directory = backend.location(ofRun: run)
+        let exists: Bool
+        do {
+            exists = try backend.runExists(run)
+        } catch {
+            throw ExitStatus.fail(error)
+        }
+        guard exists || FileManager.default.fileExists(atPath: RunDirectory.lockPath(directory)) else {
             throw ExitStatus.fail(
                 JumpchainError(.runNotFound, "no run \(run) in \(directory): there is no lock to release"))
         }
         let holder: LockHolder?
         do {
-            holder = try RunLock.forceUnlock(directory: directory)
+            holder = try backend.forceUnlockRun(run)
         } catch {
             throw ExitStatus.fail(error)
         }

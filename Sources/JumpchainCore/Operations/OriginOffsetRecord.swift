@@ -49,6 +49,7 @@ public struct OriginOffsetRecord: Sendable, Codable, Equatable {
 
     /// The recorded offsets of the run in `root`, if any.
     static func load(root: String) -> OriginOffsetRecord? {
+        guard !root.isEmpty else { return nil }  // a backend without run directories keeps no such file
         guard let data = FileManager.default.contents(atPath: path(root: root)) else { return nil }
         return try? JSONDecoder().decode(OriginOffsetRecord.self, from: data)
     }

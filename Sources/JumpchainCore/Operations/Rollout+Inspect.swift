@@ -43,17 +43,21 @@ extension Rollout {
 
     static func statusNow(run: String, live: Bool, options: Options) async throws(JumpchainError) -> Status {
         let root = runDirectory(for: run, options: options)
-        var entries = try RunHistory.entries(root: root)
-        guard !entries.isEmpty else { throw JumpchainError(.runNotFound, "no run \(run) in \(root)") }
+        let backend = options.backend
+        var entries = try RunHistory.entries(root: root, backend: backend)
+        guard !entries.isEmpty else {
+            throw JumpchainError(.runNotFound, "no run \(run) in \(location(of: run, options: options))")
+        }
         let first = entries.removeFirst()
-        let (store, directory, metadata, manifest) = try openRun(first.directory, run: run)
+        let (store, directory, metadata, manifest) = try openRun(first.directory, run: run, backend: backend)
         let plan = try wrap { () throws(WorkflowError) in try store.plan() }
         let states = try wrap { () throws(WorkflowError) in try store.stepRecords() }
         var status = Status(
-            runName: metadata.name, directory: directory, runStatus: metadata.status, plan: plan, states: states,
+            runName: RunOperations.runName(ofKey: metadata.name), directory: directory, runStatus: metadata.status,
+            plan: plan, states: states,
             report: nil, liveError: nil, sessionKeysMinted: [])
         for entry in entries {
-            let store = try openStoreReadOnly(entry.directory, run: run)
+            let store = try openStoreReadOnly(entry.directory, run: run, backend: backend)
             status.operations.append(
                 OperationStatus(
                     kind: entry.kind, directory: entry.directory, runStatus: entry.status,
@@ -62,7 +66,7 @@ extension Rollout {
         }
         // A torn-down chain has nothing left to observe.
         guard live, manifest.operation == .rollout, !entries.contains(where: { $0.kind == .teardown }),
-            let chain = try ChainState.load([first] + entries, run: run)
+            let chain = try ChainState.load([first] + entries, run: run, backend: backend)
         else {
             return status
         }
@@ -83,7 +87,9 @@ extension Rollout {
             }
             return (report, groups, liveError, await context.sessionKeyIDs())
         }
-        if let report { OriginOffsetRecord.save(report, root: root) }
+        if let report, let files = filesDirectory(root, options: options) {
+            OriginOffsetRecord.save(report, root: files)
+        }
         status.groups = groups
         status.report = report
         status.liveError = liveError
@@ -130,22 +136,26 @@ extension Rollout {
         onRound: (@Sendable (VerificationReport) -> Void)?, options: Options
     ) async throws(JumpchainError) -> Verification {
         let root = runDirectory(for: run, options: options)
-        let (_, _, metadata, _) = try openRun(root, run: run)
+        let backend = options.backend
+        let (_, _, metadata, _) = try openRun(root, run: run, backend: backend)
         // The chain as its operations left it: the rollout's topics plus those updates added.
-        let entries = try RunHistory.entries(root: root)
+        let entries = try RunHistory.entries(root: root, backend: backend)
         if let teardown = entries.last(where: { $0.kind == .teardown }) {
             throw JumpchainError(
                 .invalidInput,
                 "run \(run) was torn down (\(teardown.directory), \(teardown.status.rawValue)): there is no chain to verify"
             )
         }
-        guard let chain = try ChainState.load(entries, run: run) else {
-            throw JumpchainError(.runNotFound, "run \(run) in \(root) has no rollout to verify")
+        guard let chain = try ChainState.load(entries, run: run, backend: backend) else {
+            throw JumpchainError(
+                .runNotFound, "run \(run) in \(location(of: run, options: options)) has no rollout to verify")
         }
         let plan = try chain.topologyPlan()
         let playbook = chain.playbook
         let limit = timeout ?? playbook.verify.timeout
-        let verification = try await RunSession.with(playbook, runName: metadata.name, options: options) {
+        let verification = try await RunSession.with(
+            playbook, runName: RunOperations.runName(ofKey: metadata.name), options: options
+        ) {
             context throws(JumpchainError) in
             var verification = try await verify(
                 run: run, context: context, plan: plan, limit: limit, canary: canary, watch: watch, rounds: rounds,
@@ -153,7 +163,9 @@ extension Rollout {
             verification.maxGroupLag = playbook.verify.maxGroupLag ?? 0
             return verification
         }
-        OriginOffsetRecord.save(verification.report, root: runDirectory(for: run, options: options))
+        if let files = filesDirectory(root, options: options) {
+            OriginOffsetRecord.save(verification.report, root: files)
+        }
         return verification
     }
 
@@ -217,16 +229,22 @@ extension Rollout {
     }
 
     static func openRun(
-        _ directory: String, run: String
+        _ directory: String, run: String, backend: any RunStateBackend
     ) throws(JumpchainError) -> (
-        RunStore, String, RunMetadata, RunManifest
+        any RunStateStore, String, RunMetadata, RunManifest
     ) {
-        guard RunStore.exists(directory: directory) else {
-            throw JumpchainError(.runNotFound, "no run \(run) in \(directory)")
+        guard try wrap({ () throws(WorkflowError) in try backend.runExists(directory) }) else {
+            throw JumpchainError(.runNotFound, "no run \(run) in \(backend.location(ofRun: directory))")
         }
-        let store = try openStoreReadOnly(directory, run: run)
+        let store = try openStoreReadOnly(directory, run: run, backend: backend)
         let metadata = try wrap { () throws(WorkflowError) in try store.metadata() }
-        return (store, directory, metadata, try RunManifest.decode(metadata.manifest, run: run))
+        return (store, store.location, metadata, try RunManifest.decode(metadata.manifest, run: run))
+    }
+
+    /// The run directory where files beside the store are kept (`last-origin-offsets.json`): SQLite's run
+    /// directory, nil with a backend that has no run directory (such files are then not kept).
+    static func filesDirectory(_ root: String, options: Options) -> String? {
+        options.backend is SQLiteRunBackend ? root : nil
     }
 }
 
