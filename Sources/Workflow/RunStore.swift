@@ -34,7 +34,9 @@ public final class RunStore: Sendable {
         throws(WorkflowError) -> RunStore
     {
         try RunDirectory.prepare(directory)
+        try RunDirectory.checkPrivate(directory)
         let path = RunDirectory.storePath(directory)
+        try RunDirectory.createPrivateFile(path)
         let pool = try openPool(path: path)
         try checkVersion(pool, path: path)
         try migrate(pool, path: path)
@@ -75,6 +77,7 @@ public final class RunStore: Sendable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw WorkflowError(code: .runNotFound, message: "no run in '\(directory)' (no \(path))")
         }
+        try RunDirectory.checkPrivate(directory)
         let pool = try openPool(path: path)
         try guarded(path) {
             let result = try pool.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check") }

@@ -9,6 +9,11 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "Output format: text or json (JSON lines).")
     var output: OutputFormatArgument = .text
 
+    @Flag(
+        name: .customLong("allow-insecure-http"),
+        help: "Accept http:// endpoints on non-loopback hosts (credentials would travel in cleartext).")
+    var allowInsecureHTTP = false
+
     var format: OutputFormat { output.format }
 
     func rolloutOptions(printer: ProgressPrinter?, handleSignals: Bool = true) -> Rollout.Options {
@@ -16,6 +21,7 @@ struct CommonOptions: ParsableArguments {
             stateDirectory: stateDirectory, observer: printer?.observer, notice: printer?.notice,
             handleSignals: handleSignals)
         options.onStart = printer?.onStart
+        options.allowInsecureHTTP = allowInsecureHTTP
         return options
     }
 }

@@ -91,7 +91,9 @@ struct DemoCommand: AsyncParsableCommand {
         Terminal.line("")
         Terminal.line("$ jumpchain plan \(changed)   # topics.names gained \(Self.addedTopic)")
         if let planned = try await Update.planned(
-            try Rollout.loadPlaybook(changed, environment: options.environment).0, path: changed, prune: false,
+            try Rollout.loadPlaybook(
+                changed, environment: options.environment, allowInsecureHTTP: options.allowInsecureHTTP
+            ).0, path: changed, prune: false,
             options: options)
         {
             Terminal.line(

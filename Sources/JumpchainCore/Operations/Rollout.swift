@@ -24,6 +24,8 @@ public enum Rollout {
         public var onStart: (@Sendable (_ totalSteps: Int, _ alreadyDone: Int) -> Void)?
         /// Stop in an orderly way on SIGINT/SIGTERM (the CLI); off in tests.
         public var handleSignals: Bool
+        /// Accept `http://` endpoints on non-loopback hosts (`--allow-insecure-http`).
+        public var allowInsecureHTTP = false
 
         public init(
             stateDirectory: String = ".jumpchain", environment: [String: String]? = nil,
@@ -69,12 +71,13 @@ public enum Rollout {
 
     /// Loads and validates a playbook; every problem is reported as `file:line:column: …`.
     public static func loadPlaybook(
-        _ path: String, environment: [String: String]
+        _ path: String, environment: [String: String], allowInsecureHTTP: Bool = false
     ) throws(JumpchainError) -> (
         Playbook, [Diagnostic]
     ) {
         do {
-            return try PlaybookLoader.load(path: path, environment: environment)
+            return try PlaybookLoader.load(
+                path: path, environment: environment, allowInsecureHTTP: allowInsecureHTTP)
         } catch {
             let lines = error.diagnostics.isEmpty ? [error.message] : error.diagnostics.map(\.description)
             throw JumpchainError(.invalidInput, lines.joined(separator: "\n"), cause: error)
@@ -119,7 +122,8 @@ public enum Rollout {
     public static func apply(
         playbookPath: String, prune: Bool = false, options: Options
     ) async throws(JumpchainError) -> Report {
-        let (playbook, _) = try loadPlaybook(playbookPath, environment: options.environment)
+        let (playbook, _) = try loadPlaybook(
+            playbookPath, environment: options.environment, allowInsecureHTTP: options.allowInsecureHTTP)
         let directory = runDirectory(for: playbook.runName, options: options)
         if RunStore.exists(directory: directory) {
             let store = try openStore(directory)
@@ -288,7 +292,12 @@ public enum Rollout {
         do {
             return try body()
         } catch {
-            let code: JumpchainError.Code = error.code == .runLocked ? .runLocked : .runFailed
+            let code: JumpchainError.Code =
+                switch error.code {
+                case .runLocked: .runLocked
+                case .insecurePermissions: .invalidInput
+                default: .runFailed
+                }
             throw JumpchainError(code, error.description, cause: error)
         }
     }
