@@ -108,9 +108,6 @@ func runHarness() async -> Int32 {
     }
     do {
         let lock = try RunLock.acquire(directory: options.runDirectory)
-        if options.announceLock {
-            FileHandle.standardOutput.write(Data("LOCKED\n".utf8))
-        }
         let store: RunStore
         do {
             store = try RunStore.open(directory: options.runDirectory)
@@ -119,6 +116,10 @@ func runHarness() async -> Int32 {
             store = try RunStore.create(
                 directory: options.runDirectory, runName: "crash-harness", plan: plan,
                 manifest: #"{"harness":true}"#)
+        }
+        // Announced once the run exists (still holding the lock), so a test's signal finds a run to stop.
+        if options.announceLock {
+            FileHandle.standardOutput.write(Data("LOCKED\n".utf8))
         }
         let runner = Runner(
             store: store, lock: lock,

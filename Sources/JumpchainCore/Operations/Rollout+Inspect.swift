@@ -17,6 +17,8 @@ extension Rollout {
         public var sessionKeysMinted: [String]
         /// The run's later operations (a teardown, ...), oldest first, each with its own plan and step states.
         public var operations: [OperationStatus] = []
+        /// Whether the live view read the jump (through a session key); false for a key-free status.
+        public var jumpInspected = false
     }
 
     /// One later operation of a run, as `status` and `graph` show it.
@@ -28,10 +30,13 @@ extension Rollout {
         public var states: [String: StepRecord]
     }
 
-    /// Step states from the run directory and, with `live`, one observation of the chain from Confluent
-    /// (through a jump session key that is revoked before this returns).
+    /// Step states from the run directory and, with `live`, one observation of the chain from Confluent:
+    /// key-free by default (origin and target only; the jump is reported as not observed), or with
+    /// `inspectJump` through a jump session key that is revoked before this returns.
     /// A run's first operation is its `status` proper; later ones are listed in ``Status/operations``.
-    public static func status(run: String, live: Bool, options: Options) async throws(JumpchainError) -> Status {
+    public static func status(
+        run: String, live: Bool, inspectJump: Bool = false, options: Options
+    ) async throws(JumpchainError) -> Status {
         let root = runDirectory(for: run, options: options)
         var entries = try RunHistory.entries(root: root)
         guard !entries.isEmpty else { throw JumpchainError(.runNotFound, "no run \(run) in \(root)") }
@@ -63,7 +68,7 @@ extension Rollout {
             var report: VerificationReport?
             var liveError: String?
             do {
-                let verifier = try await context.verifier(for: chainPlan)
+                let verifier = try await context.verifier(for: chainPlan, inspectJump: inspectJump)
                 report = await verifier.verifyOnce(threshold: Int64(chain.playbook.verify.maxLag))
             } catch {
                 liveError = "\(error)"
@@ -71,6 +76,7 @@ extension Rollout {
             return (report, liveError, await context.sessionKeyIDs())
         }
         status.report = report
+        status.jumpInspected = inspectJump
         status.liveError = liveError
         status.sessionKeysMinted = minted
         return status
@@ -80,16 +86,21 @@ extension Rollout {
     public struct Verification: Sendable {
         public var report: VerificationReport
         public var canary: [CanaryResult]
+        /// Whether the jump was read (through a session key); `verify --watch` is key-free by default.
+        public var jumpInspected = true
         public var passed: Bool { report.passed && canary.allSatisfy(\.passed) }
     }
 
     /// Polls until every link half is healthy, every mirror ACTIVE and end-to-end lag ≤ the playbook's threshold,
     /// or the timeout passes; then, with `canary`, sends canary rounds (`watch`: every `interval`, until
-    /// `rounds` or the first failure with `failFast`).
+    /// `rounds` or the first failure with `failFast`). `inspectJump` nil: a one-shot verify reads the jump
+    /// through a session key, a `watch` is key-free (the jump is reported as not observed).
     public static func verify(
         run: String, timeout: Duration?, canary: Bool, watch: Duration? = nil, rounds: Int? = nil,
-        failFast: Bool = false, onCanary: (@Sendable (CanaryResult) -> Void)? = nil, options: Options
+        failFast: Bool = false, inspectJump: Bool? = nil, onCanary: (@Sendable (CanaryResult) -> Void)? = nil,
+        options: Options
     ) async throws(JumpchainError) -> Verification {
+        let inspectJump = inspectJump ?? (watch == nil)
         let root = runDirectory(for: run, options: options)
         let (_, _, metadata, _) = try openRun(root, run: run)
         // The chain as its operations left it: the rollout's topics plus those updates added.
@@ -103,22 +114,23 @@ extension Rollout {
             context throws(JumpchainError) in
             try await verify(
                 run: run, context: context, plan: plan, limit: limit, canary: canary, watch: watch, rounds: rounds,
-                failFast: failFast, onCanary: onCanary, options: options)
+                failFast: failFast, inspectJump: inspectJump, onCanary: onCanary, options: options)
         }
     }
 
     static func verify(
         run: String, context: RolloutContext, plan: Plan, limit: Duration, canary: Bool, watch: Duration?,
-        rounds: Int?, failFast: Bool, onCanary: (@Sendable (CanaryResult) -> Void)?, options: Options
+        rounds: Int?, failFast: Bool, inspectJump: Bool = true, onCanary: (@Sendable (CanaryResult) -> Void)?,
+        options: Options
     ) async throws(JumpchainError) -> Verification {
         let playbook = context.playbook
         do {
-            let verifier = try await context.verifier(for: plan)
+            let verifier = try await context.verifier(for: plan, inspectJump: inspectJump)
             let report = await verifier.verify(
                 until: limit, threshold: Int64(playbook.verify.maxLag), pollInterval: options.timing.statePollInterval)
             var results: [CanaryResult] = []
             if canary {
-                guard let probe = try await context.canaryProbe(for: plan) else {
+                guard let probe = try await context.canaryProbe(for: plan, inspectJump: inspectJump) else {
                     throw JumpchainError(
                         .invalidInput,
                         "run \(run) has no canary topic: set verify.canary: true in the playbook before apply")
@@ -133,7 +145,7 @@ extension Rollout {
                     results = [result]
                 }
             }
-            return Verification(report: report, canary: results)
+            return Verification(report: report, canary: results, jumpInspected: inspectJump)
         } catch let error as JumpchainError {
             throw error
         } catch {
