@@ -53,6 +53,10 @@ struct DemoCommand: AsyncParsableCommand {
                 for result in verification.canary { Terminal.line(result.heartbeatLine) }
             }
             try checkInvariant(simulator, jump: SimulatorConfig.JumpDemo.jump, report: report)
+            if output.format == .text {
+                try await keyFreeStatus(
+                    simulator, jump: SimulatorConfig.JumpDemo.jump, run: report.runName, options: options)
+            }
             try await addTopic(report: report, options: options)
             // The rest of the chain's life: tear it down, keeping the target's topics as writable topics.
             Terminal.line("")
