@@ -12,11 +12,16 @@ extension SimulatorConfig {
         public static let operatorCloudKey = "OPERATORCLOUDKEY"
         public static let operatorOriginKey = "OPERATORORIGIN01"
         public static let operatorTargetKey = "OPERATORTARGET01"
+        /// A consumer group on the origin with a live consumer on `orders` (20 records/s, trailing the producer).
+        public static let consumerGroup = "orders-app"
+        /// A consumer group on the origin with fixed committed offsets on `payments` and no members.
+        public static let idleGroup = "payments-audit"
     }
 
     /// The built-in rehearsal world: a private origin (AWS PrivateLink), a public jump, a private target
     /// (Azure Private Link, another region); `sa-link01` with no rights; an admin operator user with a Cloud
-    /// key and Kafka keys for origin and target (not the jump); three topics with data and a producer.
+    /// key and Kafka keys for origin and target (not the jump); three topics with data and a producer; two
+    /// consumer groups on the origin, one of them with a live consumer.
     /// Secrets are random per call. Timings are short so a demo converges in seconds.
     public static func jumpDemo() -> SimulatorConfig {
         typealias Demo = JumpDemo
@@ -54,6 +59,15 @@ extension SimulatorConfig {
                 Topic(cluster: Demo.origin, name: "inventory", partitions: 2, records: 40),
             ],
             producers: [Producer(cluster: Demo.origin, topic: "orders", recordsPerSecond: 5)],
+            consumerGroups: [
+                ConsumerGroup(
+                    cluster: Demo.origin, group: Demo.consumerGroup, topic: "orders",
+                    offsets: Array(repeating: 40, count: 6)),
+                ConsumerGroup(cluster: Demo.origin, group: Demo.idleGroup, topic: "payments", offsets: [60, 55, 50]),
+            ],
+            consumers: [
+                Consumer(cluster: Demo.origin, group: Demo.consumerGroup, topic: "orders", recordsPerSecond: 20)
+            ],
             timing: Timing(
                 keyPropagationSeconds: 2, cloudKeyPropagationSeconds: 0, replicationRecordsPerSecond: 200,
                 networkLinkProvisioningSeconds: 1, tickIntervalSeconds: 0.05))

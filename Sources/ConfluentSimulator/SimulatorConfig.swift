@@ -1,5 +1,5 @@
 /// Everything the simulator's world starts with: clusters, networks, principals, keys, ACLs, topics,
-/// producers, network links, timing and faults. Loadable from YAML (``SimulatorConfig/load(yaml:)``);
+/// producers, consumer groups and consumers, network links, timing and faults. Loadable from YAML (``SimulatorConfig/load(yaml:)``);
 /// every field except `clusters` may be omitted.
 public struct SimulatorConfig: Codable, Sendable, Equatable {
     public var organization: String
@@ -12,6 +12,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
     public var acls: [ACL]
     public var topics: [Topic]
     public var producers: [Producer]
+    public var consumerGroups: [ConsumerGroup]
+    public var consumers: [Consumer]
     public var networkLinkServices: [NetworkLinkService]
     public var networkLinkEndpoints: [NetworkLinkEndpoint]
     public var timing: Timing
@@ -20,8 +22,9 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
     public init(
         organization: String = "org-sim", environments: [String] = ["env-sim"], networks: [Network] = [],
         clusters: [Cluster] = [], serviceAccounts: [Principal] = [], users: [Principal] = [], apiKeys: [APIKey] = [],
-        acls: [ACL] = [], topics: [Topic] = [], producers: [Producer] = [],
-        networkLinkServices: [NetworkLinkService] = [], networkLinkEndpoints: [NetworkLinkEndpoint] = [],
+        acls: [ACL] = [], topics: [Topic] = [], producers: [Producer] = [], consumerGroups: [ConsumerGroup] = [],
+        consumers: [Consumer] = [], networkLinkServices: [NetworkLinkService] = [],
+        networkLinkEndpoints: [NetworkLinkEndpoint] = [],
         timing: Timing = Timing(), faults: FaultSettings = FaultSettings()
     ) {
         self.organization = organization
@@ -34,6 +37,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         self.acls = acls
         self.topics = topics
         self.producers = producers
+        self.consumerGroups = consumerGroups
+        self.consumers = consumers
         self.networkLinkServices = networkLinkServices
         self.networkLinkEndpoints = networkLinkEndpoints
         self.timing = timing
@@ -41,6 +46,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
     }
 
     public init(from decoder: any Decoder) throws {
+
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
             organization: try c.value(.organization, default: "org-sim"),
@@ -53,6 +60,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
             acls: try c.value(.acls, default: []),
             topics: try c.value(.topics, default: []),
             producers: try c.value(.producers, default: []),
+            consumerGroups: try c.value(.consumerGroups, default: []),
+            consumers: try c.value(.consumers, default: []),
             networkLinkServices: try c.value(.networkLinkServices, default: []),
             networkLinkEndpoints: try c.value(.networkLinkEndpoints, default: []),
             timing: try c.value(.timing, default: Timing()),
@@ -76,6 +85,15 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
             self.region = region
             self.environment = environment
         }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                id: try c.decode(String.self, forKey: .id), kind: try c.decode(String.self, forKey: .kind),
+                cloud: try c.decode(String.self, forKey: .cloud), region: try c.decode(String.self, forKey: .region),
+                environment: try c.decodeIfPresent(String.self, forKey: .environment))
+        }
     }
 
     /// A Kafka cluster. `network` nil means public (secure public endpoints).
@@ -98,6 +116,17 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
             self.cloud = cloud
             self.region = region
         }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                id: try c.decode(String.self, forKey: .id), name: try c.decodeIfPresent(String.self, forKey: .name),
+                environment: try c.decodeIfPresent(String.self, forKey: .environment),
+                network: try c.decodeIfPresent(String.self, forKey: .network),
+                cloud: try c.decodeIfPresent(String.self, forKey: .cloud),
+                region: try c.decodeIfPresent(String.self, forKey: .region))
+        }
     }
 
     /// A service account (`sa-…`) or user (`u-…`). Admin principals pass every ACL check.
@@ -113,6 +142,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
+
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             self.init(
                 id: try c.decode(String.self, forKey: .id), name: try c.decodeIfPresent(String.self, forKey: .name),
@@ -133,6 +164,15 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
             self.secret = secret
             self.owner = owner
             self.resource = resource
+        }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                id: try c.decode(String.self, forKey: .id), secret: try c.decode(String.self, forKey: .secret),
+                owner: try c.decode(String.self, forKey: .owner),
+                resource: try c.decodeIfPresent(String.self, forKey: .resource))
         }
     }
 
@@ -162,6 +202,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
+
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             self.init(
                 cluster: try c.decode(String.self, forKey: .cluster),
@@ -190,6 +232,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
+
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             self.init(
                 cluster: try c.decode(String.self, forKey: .cluster), name: try c.decode(String.self, forKey: .name),
@@ -207,6 +251,14 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
             self.cluster = cluster
             self.topic = topic
             self.recordsPerSecond = recordsPerSecond
+        }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                cluster: try c.decode(String.self, forKey: .cluster), topic: try c.decode(String.self, forKey: .topic),
+                recordsPerSecond: try c.decode(Double.self, forKey: .recordsPerSecond))
         }
     }
 
@@ -233,6 +285,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
+
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             self.init(
                 id: try c.decode(String.self, forKey: .id),
@@ -261,6 +315,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
+
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             self.init(
                 id: try c.decode(String.self, forKey: .id),
@@ -297,6 +353,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
+
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             let defaults = Timing()
             self.init(

@@ -23,7 +23,7 @@ struct KeyState {
     var revokedAt: Double?
 }
 
-struct ACLEntry: Equatable {
+struct ACLEntry: Hashable {
     var resourceType: String
     var resourceName: String
     var patternType: String
@@ -68,6 +68,8 @@ struct LinkHalf {
     var remoteClusterID: String
     var configs: [String: String]
     var createdAt: Double
+    /// Consumer offset sync bookkeeping (destination halves only).
+    var offsetSync = OffsetSyncState()
 }
 
 struct ClusterState {
@@ -80,6 +82,7 @@ struct ClusterState {
     var topics: [String: TopicState] = [:]
     var acls: [ACLEntry] = []
     var links: [String: LinkHalf] = [:]
+    var groups: [String: GroupState] = [:]
 
     var isPublic: Bool { network == nil }
     var bootstrap: String { "\(id).sim.local:9092" }

@@ -17,6 +17,13 @@ extension WorldState {
             } catch {
                 return .json(400, ["error": .string("invalid fault settings: \(error)")])
             }
+        case ("GET", "/sim/v1/producers"): return .json(200, ["paused": .bool(producersPaused)])
+        case ("POST", "/sim/v1/producers"), ("PUT", "/sim/v1/producers"):
+            guard let body = JSON.parse(request.body), let paused = body["paused"]?.boolValue else {
+                return .json(400, ["error": .string("expected {\"paused\": true|false}")])
+            }
+            producersPaused = paused
+            return .json(200, ["paused": .bool(producersPaused)])
         case ("GET", _) where request.path.hasPrefix("/sim/v1/clusters/"):
             return readRecords(request)
         default:
@@ -127,6 +134,7 @@ extension WorldState {
             "mirrors": .array(mirrorItems),
             "topics": .array(topicItems),
             "acls": .array(aclItems),
+            "consumer_groups": .array(groupsStateJSON()),
             "api_keys": .array(keyItems),
             "network_link_services": .array(serviceOrder.compactMap { services[$0] }.map(serviceJSON)),
             "network_link_endpoints": .array(endpointOrder.compactMap { endpoints[$0] }.map(endpointJSON)),

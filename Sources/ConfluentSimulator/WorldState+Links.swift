@@ -167,7 +167,8 @@ extension WorldState {
         if includeTasks {
             let taskState = health.isActive ? "NOT_CONFIGURED" : "LINK_FAILED"
             let tasks: [JSON] = ["AclSync", "AutoCreateMirror", "ConsumerOffsetSync", "TopicConfigsSync"].map {
-                [
+                if $0 == "ConsumerOffsetSync" { return offsetSyncTaskJSON(half, health) }
+                return [
                     "task_name": .string($0),
                     "state": .string($0 == "TopicConfigsSync" && health.isActive ? "ACTIVE" : taskState),
                     "errors": [],
@@ -182,6 +183,9 @@ extension WorldState {
         let request = call.request
         guard let name = request.queryValue("link_name"), !name.isEmpty else {
             return .kafka(400, 400, "Query parameter 'link_name' is required.")
+        }
+        if let problem = ServiceLimits.nameProblem(name, kind: "Cluster link") {
+            return ClusterCall.badRequest(problem)
         }
         let body = request.json ?? [:]
         var configs: [String: String] = [:]

@@ -5,10 +5,13 @@ extension WorldState {
         lastTick = now
         runProducers(elapsed)
         replicate(elapsed, now: now)
+        runConsumers(elapsed)
+        syncConsumerOffsets(now: now)
         provisionNetworkLinks(now: now)
     }
 
     private mutating func runProducers(_ elapsed: Double) {
+        guard !producersPaused else { return }
         for index in producers.indices {
             producers[index].credit += producers[index].recordsPerSecond * elapsed
             let whole = Int(producers[index].credit)

@@ -16,6 +16,9 @@ struct WorldState {
     var endpoints: [String: NetworkLinkEndpointState] = [:]
     var endpointOrder: [String] = []
     var producers: [ProducerState] = []
+    var consumers: [ConsumerState] = []
+    /// Set through `/sim/v1/producers` (`{"paused": true}`): producers append nothing (consumers still run).
+    var producersPaused = false
     var timing: SimulatorConfig.Timing
     var faults: FaultSettings
     var dice: SplitMix64
@@ -101,6 +104,7 @@ struct WorldState {
                 ProducerState(
                     cluster: producer.cluster, topic: producer.topic, recordsPerSecond: producer.recordsPerSecond))
         }
+        try addGroups(config)
         for service in config.networkLinkServices {
             services[service.id] = NetworkLinkServiceState(
                 id: service.id, displayName: service.id, description: "", environment: service.environment,

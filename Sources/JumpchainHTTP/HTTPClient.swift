@@ -23,13 +23,18 @@ public final class HTTPClient: Sendable {
         public var proxy: String?
         /// Receives redacted debug lines about each exchange.
         public var logger: Logger
+        /// Told about every attempt once it ends (method, redacted URL, status, duration, attempt): the
+        /// `--verbose` log. Never given headers, bodies or credentials.
+        public var requestLog: (@Sendable (RequestLogEntry) -> Void)?
 
         public init(
             connectTimeout: Duration = .seconds(10), timeout: Duration = .seconds(60), maxConnectionsPerHost: Int = 8,
             maxTotalConnections: Int = 64, maxResponseBytes: Int = 32 << 20, caBundlePath: String? = nil,
             clientCertificatePath: String? = nil, clientKeyPath: String? = nil, proxy: String? = nil,
-            logger: Logger = Logger(label: "jumpchain.http", factory: { _ in SwiftLogNoOpLogHandler() })
+            logger: Logger = Logger(label: "jumpchain.http", factory: { _ in SwiftLogNoOpLogHandler() }),
+            requestLog: (@Sendable (RequestLogEntry) -> Void)? = nil
         ) {
+            self.requestLog = requestLog
             self.connectTimeout = connectTimeout
             self.timeout = timeout
             self.maxConnectionsPerHost = maxConnectionsPerHost
@@ -67,6 +72,16 @@ public final class HTTPClient: Sendable {
     public func execute(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
         guard !Task.isCancelled else {
             throw TransportError(code: .cancelled, message: "the request was cancelled", request: request.description)
+        }
+        // Within a ``RequestDeadline``, the attempt gets at most what is left of it.
+        var request = request
+        if let remaining = RequestDeadline.remaining {
+            guard remaining > .zero else {
+                throw TransportError(
+                    code: .timedOut, message: "the command's deadline passed before the request was sent",
+                    request: request.description)
+            }
+            request.timeout = min(request.timeout ?? configuration.timeout, max(remaining, .milliseconds(1)))
         }
         guard
             let transfer = CurlTransfer(
@@ -111,12 +126,28 @@ public final class HTTPClient: Sendable {
         while true {
             var response: HTTPResponse?
             var failure: TransportError?
+            let started = ContinuousClock.now
             do {
                 response = try await execute(request)
             } catch {
                 failure = error
             }
-            switch retry.decide(attempt: attempt, response: response, error: failure) {
+            if let requestLog = configuration.requestLog {
+                requestLog(
+                    RequestLogEntry(
+                        method: request.method,
+                        url: Redactor.redact(text: request.url, credentials: request.credential.map { [$0] } ?? []),
+                        status: response?.status, failure: failure.map { "\($0.code): \($0.message)" },
+                        duration: ContinuousClock.now - started, attempt: attempt))
+            }
+            var decision = retry.decide(attempt: attempt, response: response, error: failure)
+            // No retry whose wait would leave it (next to) nothing of the deadline: the caller gets the last answer now.
+            if case .retry(let delay, _) = decision, let remaining = RequestDeadline.remaining,
+                delay + .milliseconds(50) >= remaining
+            {
+                decision = .stop
+            }
+            switch decision {
             case .stop:
                 if let response { return response }
                 var error = failure!

@@ -17,17 +17,6 @@ extension RunDirectory {
         }
     }
 
-    /// Creates `path` if missing with mode 0600 whatever the umask, so the store (and the WAL files SQLite
-    /// gives the same mode) start private.
-    static func createPrivateFile(_ path: String) throws(WorkflowError) {
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw WorkflowError(
-                code: .storeFailure, message: "cannot open the store '\(path)': \(String(cString: strerror(errno)))")
-        }
-        close(descriptor)
-    }
-
     private static func checkPrivate(path: String, isDirectory: Bool) throws(WorkflowError) {
         var status = stat()
         guard lstat(path, &status) == 0 else { return }  // absent: created private later

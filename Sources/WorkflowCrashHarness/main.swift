@@ -117,14 +117,16 @@ func runHarness() async -> Int32 {
                 directory: options.runDirectory, runName: "crash-harness", plan: plan,
                 manifest: #"{"harness":true}"#)
         }
-        // Announced once the run exists (still holding the lock), so a test's signal finds a run to stop.
-        if options.announceLock {
-            FileHandle.standardOutput.write(Data("LOCKED\n".utf8))
-        }
         let runner = Runner(
             store: store, lock: lock,
             configuration: RunnerConfiguration(
-                maxConcurrency: 6, defaultResourceLimit: 2, handleSignals: true))
+                maxConcurrency: 6, defaultResourceLimit: 2, handleSignals: true),
+            observer: { event in
+                // Announced once the run has started, so the signal trap is in place and the lock is held.
+                if options.announceLock && event.kind == .runStarted {
+                    FileHandle.standardOutput.write(Data("LOCKED\n".utf8))
+                }
+            })
         let outcome = try await runner.run(executor: HarnessExecutor(effectsLog: options.effectsLog))
         lock.release()
         switch outcome.status {

@@ -1,5 +1,6 @@
 import ConfluentSimulator
 import Foundation
+import JumpchainTestSupport
 import Testing
 
 extension BinaryTests {
@@ -51,6 +52,8 @@ extension BinaryTests {
             #expect(status.stdout.contains("then teardown (succeeded)"), "\(status.stdout)")
             let reapply = try await world.jumpchain(["apply", world.demoPlaybook])
             #expect(reapply.status == 2, "\(reapply.output)")
+            let verify = try await world.jumpchain(["verify", "jump-demo"])
+            #expect(verify.status == 2 && verify.stderr.contains("torn down"), "\(verify.output)")
         }
 
         @Test("state lost: destroy --playbook discovers the chain by its link names and topics and removes it")

@@ -41,6 +41,10 @@ extension BinaryTests {
             let again = try await world.jumpchain(["resume", "jump-demo"])
             #expect(again.status == 2, "\(again.output)")
             #expect(again.stderr.contains("chmod 600 \(store)"), "\(again.stderr)")
+            // The read-only paths (status, graph, verify) refuse it too.
+            let status = try await world.jumpchain(["status", "jump-demo", "--offline"])
+            #expect(status.status == 2, "\(status.output)")
+            #expect(status.stderr.contains("chmod 600 \(store)"), "\(status.stderr)")
         }
     }
 }

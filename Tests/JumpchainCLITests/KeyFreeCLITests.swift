@@ -26,6 +26,11 @@ extension BinaryTests {
             let status = try await world.jumpchain(["status", "jump-demo"])
             #expect(status.status == 0, "\(status.output)")
             #expect(status.stdout.contains("jump: not inspected (key-free"), "\(status.stdout)")
+            // The consumer-group section is read on the origin and the target; the jump's column is marked.
+            #expect(status.stdout.contains("consumer groups"), "\(status.stdout)")
+            if status.stdout.contains("consumer groups (committed offsets)") {
+                #expect(status.stdout.contains("JUMP n/o: not observed"), "\(status.stdout)")
+            }
             let watch = try await world.jumpchain(
                 ["verify", "jump-demo", "--watch", "--interval", "1", "--rounds", "2", "--fail-fast"])
             #expect(watch.status == 0, "\(watch.output)")
@@ -43,6 +48,7 @@ extension BinaryTests {
             let minted = Set(allKeys(world, on: Demo.jump)).subtracting(keysBefore)
             #expect(minted.count == 1)
             #expect(inspected.stdout.contains("jump: inspected through session key \(minted.first ?? "?")"))
+            #expect(!inspected.stdout.contains("JUMP n/o"), "\(inspected.stdout)")
             #expect(world.liveKeys(on: Demo.jump).count == 1)
         }
     }

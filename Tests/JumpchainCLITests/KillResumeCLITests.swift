@@ -1,5 +1,6 @@
 import ConfluentSimulator
 import Foundation
+import JumpchainTestSupport
 import Testing
 
 extension BinaryTests {
@@ -46,7 +47,10 @@ extension BinaryTests {
                         #expect(result.status == 0, "seed \(seed): \(result.output)")
                         finished = true
                     }
-                    command = ["resume", "jump-demo"]
+                    // Killed before the run was created (its store appears whole or not at all): apply again.
+                    let created = FileManager.default.fileExists(
+                        atPath: world.stateDirectory + "/jump-demo/state.sqlite")
+                    command = created ? ["resume", "jump-demo"] : ["apply", world.demoPlaybook]
                     if attempts > 40 {
                         Issue.record("seed \(seed): no convergence after 40 attempts")
                         break

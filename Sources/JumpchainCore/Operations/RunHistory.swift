@@ -41,7 +41,8 @@ public enum RunHistory {
     }
 
     private static func entry(index: Int, directory: String) throws(JumpchainError) -> Entry {
-        let store = try Rollout.openStore(directory)
+        // Read-only: listing a run's history writes nothing (status and graph work on a read-only directory).
+        let store = try Rollout.openStoreReadOnly(directory, run: (directory as NSString).lastPathComponent)
         let metadata = try Rollout.wrap { () throws(WorkflowError) in try store.metadata() }
         let manifest = try RunManifest.decode(metadata.manifest, run: metadata.name)
         return Entry(index: index, directory: directory, kind: manifest.operation, status: metadata.status)
@@ -117,7 +118,9 @@ struct ChainState {
                     chain.playbookHash = manifest.playbookHash
                 }
                 state = chain
-            case .teardown:
+            case .teardown, .cutover, .failover:
+                // A teardown is skipped by the loop; a cutover or failover changes the target's topics, not the
+                // chain's shape.
                 continue
             }
         }

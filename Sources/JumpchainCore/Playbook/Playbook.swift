@@ -28,6 +28,8 @@
 ///   options: {consumer.offset.sync.enable: "true"}          # both legs
 ///   leg1_options: {…}                # leg 2: leg2_options; win over `options`
 /// topics: {names: [orders], patterns: ['payments\..*'], exclude: ['.*\.tmp']}   # whole-name regexes
+///   # allow_empty: true            # accept a selection that matches no origin topic (default: an error)
+/// consumer_groups: {names: [billing], prefixes: [orders-], exclude: [orders-test, 'tmp-*']}   # default: all
 /// verify: {max_lag: 0, timeout: 5m, canary: false, canary_topic: _jumpchain.canary}
 /// concurrency: {per_cluster: 8}
 /// ```
@@ -45,13 +47,15 @@ public struct Playbook: Sendable, Hashable, Codable {
     public var target: PlaybookCluster
     public var link: LinkSettings
     public var topics: TopicSelection
+    /// Whose offsets the links sync when `consumer.offset.sync.enable` is on (default: every group).
+    public var consumerGroups: ConsumerGroupSelection
     public var verify: VerifySettings
     public var concurrency: Concurrency
 
     public init(
         runName: String, sourceFile: String, controlPlane: ControlPlane, origin: PlaybookCluster, jump: PlaybookCluster,
         target: PlaybookCluster, link: LinkSettings, topics: TopicSelection, verify: VerifySettings,
-        concurrency: Concurrency
+        concurrency: Concurrency, consumerGroups: ConsumerGroupSelection = .all
     ) {
         self.runName = runName
         self.sourceFile = sourceFile
@@ -61,6 +65,7 @@ public struct Playbook: Sendable, Hashable, Codable {
         self.target = target
         self.link = link
         self.topics = topics
+        self.consumerGroups = consumerGroups
         self.verify = verify
         self.concurrency = concurrency
     }

@@ -92,9 +92,11 @@ public struct VerificationTableRenderer: Sendable {
             } else {
                 status = paint(pad("UNKNOWN", 9), .yellow)
             }
+            let bound = partition.lagIsLowerBound ? "≥" : ""
             let cells = [
                 topic, "\(partition.partition)", show(partition.originEnd), show(partition.jumpEnd),
-                show(partition.targetEnd), show(partition.lag1), show(partition.lag2), show(partition.endToEndLag),
+                show(partition.targetEnd), bound + show(partition.lag1), show(partition.lag2),
+                bound + show(partition.endToEndLag),
             ]
             lines.append(row(cells, Array(Self.partitionColumns.dropLast())) + " " + status)
         }
@@ -106,6 +108,10 @@ public struct VerificationTableRenderer: Sendable {
         if rows.contains(where: { $0.partition.derived.contains("origin_end") }) {
             lines.append(
                 "ORIGIN END, O→J LAG and E2E LAG are derived (jump mirror end + its lag), not read on the origin")
+        }
+        if rows.contains(where: { $0.partition.lagIsLowerBound }) {
+            lines.append(
+                "≥ n: a lower bound, not a measurement (records arrived between the jump's and the target's read)")
         }
         return lines
     }
