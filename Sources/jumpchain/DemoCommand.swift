@@ -221,7 +221,7 @@ enum DemoRunDirectory {
     /// that holds anything else, another run's state, or a live runner.
     static func replace(_ directory: String, run: String) throws(JumpchainError) {
         guard FileManager.default.fileExists(atPath: directory) else { return }
-        let foreign = RunDirectory.foreignEntries(directory)
+        let foreign = RunHistory.foreignEntries(directory)
         guard foreign.isEmpty else {
             throw JumpchainError(
                 .invalidInput,
@@ -241,7 +241,7 @@ enum DemoRunDirectory {
         } catch {
             throw JumpchainError(error.code == .runLocked ? .runLocked : .runFailed, error.message, cause: error)
         }
-        RunDirectory.removeEngineFiles(directory)
+        RunHistory.removeRunFiles(directory)
         lock.release()
     }
 }
