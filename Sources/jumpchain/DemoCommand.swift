@@ -168,19 +168,21 @@ struct DemoCommand: AsyncParsableCommand {
         if !verification.passed { throw ExitCode(ExitStatus.verificationFailed) }
     }
 
-    /// The jump must hold no live key but the link key, and no issued secret may be in the run directory.
     /// The migration's end: the operator stops the producers, the consumer group's offsets reach the target
     /// through both legs, and the cutover promotes the target's mirrors with zero records lost.
     func cutover(_ simulator: Simulator, run: String, options: Rollout.Options) async throws(JumpchainError) {
-        Terminal.line("")
-        Terminal.line("(the simulator's producers stop, as an operator stops them before a cutover)")
+        if output.format == .text {
+            Terminal.line("")
+            Terminal.line("(the simulator's producers stop, as an operator stops them before a cutover)")
+        }
         simulator.setProducersPaused(true)
-        Terminal.line("$ jumpchain cutover \(run) --quiet-period 5")
+        if output.format == .text { Terminal.line("$ jumpchain cutover \(run) --quiet-period 5") }
         let outcome = try await Cutover.cutover(
             Cutover.Request(run: run, quietPeriod: 5, timeout: 120), options: options)
         if case .done(let report) = outcome { Summary.print(report, format: output.format) }
     }
 
+    /// The jump must hold no live key but the link key, and no issued secret may be in the run directory.
     func checkInvariant(_ simulator: Simulator, jump: String, report: Rollout.Report) throws {
         guard let state = try? JSONSerialization.jsonObject(with: Data(simulator.stateJSON().utf8)) as? [String: Any],
             let keys = state["api_keys"] as? [[String: Any]]

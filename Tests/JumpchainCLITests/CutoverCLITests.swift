@@ -141,7 +141,11 @@ extension BinaryTests {
             let statusDocument = try Self.lastJSON(statusJSON.stdout)
             let operations = try #require(statusDocument["operations"] as? [[String: Any]], "\(statusJSON.stdout)")
             let saved = try #require(operations.last?["report"] as? [String: Any], "\(statusJSON.stdout)")
-            #expect(NSDictionary(dictionary: saved).isEqual(to: json), "\(statusJSON.stdout)")
+            let canonical = { (value: [String: Any]) throws -> String in
+                let data = try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])
+                return String(decoding: data, as: UTF8.self)
+            }
+            #expect(try canonical(saved) == canonical(json), "\(statusJSON.stdout)")
         }
 
         @Test("origin and jump blackholed: failover still fails the target over and reports both unreachable")

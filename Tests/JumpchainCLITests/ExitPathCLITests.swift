@@ -190,10 +190,10 @@ extension BinaryTests {
             let result = try await world.jumpchain(["verify", "jump-demo", "--timeout", "60", "--output", "json"])
             world.faults { _ in }
             #expect(result.status == 0, "\(result.output)")
+            // JSON lines: the report first (the consumer-group table follows when offset sync is on).
+            let firstLine = String(result.stdout.split(separator: "\n").first ?? "")
             let report = try #require(
-                try JSONSerialization.jsonObject(
-                    with: Data((result.stdout.split(separator: "\n").first ?? "").utf8)) as? [String: Any],
-                "\(result.stdout)")
+                try JSONSerialization.jsonObject(with: Data(firstLine.utf8)) as? [String: Any], "\(result.stdout)")
             #expect(report["rounds"] as? Int == 1, "a round reported lag that was not there: \(result.output)")
             let partitions = ((report["topics"] as? [[String: Any]]) ?? []).flatMap {
                 ($0["partitions"] as? [[String: Any]]) ?? []
