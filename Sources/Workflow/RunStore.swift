@@ -47,6 +47,7 @@ public final class RunStore: RunStateStore {
         throws(WorkflowError) -> RunStore
     {
         try RunDirectory.prepare(directory)
+        try RunDirectory.checkPrivate(directory)
         let path = RunDirectory.storePath(directory)
         let planJSON: String
         do {
@@ -172,8 +173,9 @@ public final class RunStore: RunStateStore {
         guard FileManager.default.fileExists(atPath: path) else {
             throw WorkflowError(code: .runNotFound, message: "no run in '\(directory)' (no \(path))")
         }
-        // An empty file holds no run: report it without writing a schema into it.
+        // An empty file holds no run (and no state to protect): report it without writing a schema into it.
         if StoreFile.size(path) == 0 { throw StoreFile.emptyError(path) }
+        try RunDirectory.checkPrivate(directory)
         let pool = try openPool(path: path)
         try guarded(path) {
             let result = try pool.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check") }

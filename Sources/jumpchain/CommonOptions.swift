@@ -22,6 +22,11 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "Output format: text or json (JSON lines).")
     var output: OutputFormatArgument = .text
 
+    @Flag(
+        name: .customLong("allow-insecure-http"),
+        help: "Accept http:// endpoints on non-loopback hosts (credentials would travel in cleartext).")
+    var allowInsecureHTTP = false
+
     @Flag(name: .long, help: "Log every HTTP request to stderr: method, URL, status, duration, attempt (redacted).")
     var verbose = false
 
@@ -43,6 +48,7 @@ struct CommonOptions: ParsableArguments {
             stateDirectory: stateDirectory, observer: printer?.observer, notice: notice, handleSignals: handleSignals)
         options.stateBackend = stateBackend
         options.onStart = printer?.onStart
+        options.allowInsecureHTTP = allowInsecureHTTP
         if verbose { options.requestLog = { (entry: RequestLogEntry) in Terminal.error("http: \(entry)") } }
         return options
     }

@@ -75,6 +75,10 @@ struct DemoCommand: AsyncParsableCommand {
                 }
             }
             try checkInvariant(simulator, jump: SimulatorConfig.JumpDemo.jump, report: report)
+            if output.format == .text {
+                try await keyFreeStatus(
+                    simulator, jump: SimulatorConfig.JumpDemo.jump, run: report.runName, options: options)
+            }
             try await addTopic(report: report, options: options)
             try await cutover(simulator, run: report.runName, options: options)
             // The rest of the chain's life: tear it down, keeping the target's topics as writable topics.
@@ -142,7 +146,9 @@ struct DemoCommand: AsyncParsableCommand {
             Terminal.line("$ jumpchain plan \(changed)   # topics.names gained \(Self.addedTopic)")
         }
         if let planned = try await Update.planned(
-            try Rollout.loadPlaybook(changed, environment: options.environment).0, path: changed, prune: false,
+            try Rollout.loadPlaybook(
+                changed, environment: options.environment, allowInsecureHTTP: options.allowInsecureHTTP
+            ).0, path: changed, prune: false,
             options: options), narrate
         {
             Terminal.line(

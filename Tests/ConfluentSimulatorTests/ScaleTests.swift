@@ -13,6 +13,12 @@ struct ScaleTests {
                 .init(id: "SRCKEY", secret: "s", owner: "u-admin", resource: "lkc-src"),
                 .init(id: "DSTKEY", secret: "d", owner: "u-admin", resource: "lkc-dst"),
             ])
+        // The links read with an admin's key, which still needs READ: admins do not excuse link credentials.
+        config.acls = [
+            .init(
+                cluster: "lkc-src", principal: "User:u-admin", resourceType: "TOPIC", resourceName: "*",
+                operation: "READ")
+        ]
         config.topics = (0..<10_000).map { .init(cluster: "lkc-src", name: "topic-\($0)", partitions: 6, records: 3) }
         config.timing.tickIntervalSeconds = 0.05
         let clock = ContinuousClock()

@@ -19,6 +19,8 @@ extension Rollout {
         public var sessionKeysMinted: [String]
         /// The run's later operations (a teardown, ...), oldest first, each with its own plan and step states.
         public var operations: [OperationStatus] = []
+        /// Whether the live view read the jump (through a session key); false for a key-free status.
+        public var jumpInspected = false
     }
 
     /// One later operation of a run, as `status` and `graph` show it.
@@ -30,18 +32,23 @@ extension Rollout {
         public var states: [String: StepRecord]
     }
 
-    /// Step states from the run directory and, with `live`, one observation of the chain from Confluent
-    /// (through a jump session key that is revoked before this returns).
+    /// Step states from the run directory and, with `live`, one observation of the chain from Confluent:
+    /// key-free by default (origin and target only; the jump is reported as not observed), or with
+    /// `inspectJump` through a jump session key that is revoked before this returns.
     /// A run's first operation is its `status` proper; later ones are listed in ``Status/operations``.
-    public static func status(run: String, live: Bool, options: Options) async throws(JumpchainError) -> Status {
+    public static func status(
+        run: String, live: Bool, inspectJump: Bool = false, options: Options
+    ) async throws(JumpchainError) -> Status {
         try await Interruption.run(
             enabled: options.handleSignals && live, hint: "the session key it minted was revoked"
         ) { () async throws(JumpchainError) -> Status in
-            try await statusNow(run: run, live: live, options: options)
+            try await statusNow(run: run, live: live, inspectJump: inspectJump, options: options)
         }
     }
 
-    static func statusNow(run: String, live: Bool, options: Options) async throws(JumpchainError) -> Status {
+    static func statusNow(
+        run: String, live: Bool, inspectJump: Bool, options: Options
+    ) async throws(JumpchainError) -> Status {
         let root = runDirectory(for: run, options: options)
         let backend = options.backend
         var entries = try RunHistory.entries(root: root, backend: backend)
@@ -78,10 +85,11 @@ extension Rollout {
             var groups: GroupOffsetReport?
             var liveError: String?
             do {
-                let verifier = try await context.verifier(for: chainPlan)
+                let verifier = try await context.verifier(for: chainPlan, inspectJump: inspectJump)
                 report = await verifier.verifyOnce(threshold: Int64(chain.playbook.verify.maxLag))
+                // Key-free, the groups are read on the origin and the target; the jump's column is not observed.
                 groups = try await context.groupOffsets(
-                    topology: context.topology(for: chainPlan), jump: try await context.jump())
+                    topology: context.topology(for: chainPlan), jump: inspectJump ? try await context.jump() : nil)
             } catch {
                 liveError = "\(error)"
             }
@@ -92,6 +100,7 @@ extension Rollout {
         }
         status.groups = groups
         status.report = report
+        status.jumpInspected = inspectJump
         status.liveError = liveError
         status.sessionKeysMinted = minted
         return status
@@ -101,6 +110,8 @@ extension Rollout {
     public struct Verification: Sendable {
         public var report: VerificationReport
         public var canary: [CanaryResult]
+        /// Whether the jump was read (through a session key); `verify --watch` is key-free by default.
+        public var jumpInspected = true
         /// Synced consumer groups on each hop, when the playbook turns offset sync on.
         public var groups: GroupOffsetReport?
         /// The playbook's `verify.max_group_lag` (0 when not given).
@@ -110,7 +121,8 @@ extension Rollout {
 
     /// Polls until every link half is healthy, every mirror ACTIVE and end-to-end lag ≤ the playbook's threshold,
     /// or the timeout passes; then, with `canary`, sends canary rounds (`watch`: every `interval`, until
-    /// `rounds` or the first failure with `failFast`).
+    /// `rounds` or the first failure with `failFast`). `inspectJump` nil: a one-shot verify reads the jump
+    /// through a session key, a `watch` is key-free (the jump is reported as not observed).
     ///
     /// The timeout is a deadline for everything after the jump's session key works (the watch's rounds
     /// excepted): every request gets at most what is left of it (``RequestDeadline``), so an unreachable
@@ -118,7 +130,7 @@ extension Rollout {
     /// `onRound` is told each verification round's report, for a progress line.
     public static func verify(
         run: String, timeout: Duration?, canary: Bool, watch: Duration? = nil, rounds: Int? = nil,
-        failFast: Bool = false, onCanary: (@Sendable (CanaryResult) -> Void)? = nil,
+        failFast: Bool = false, inspectJump: Bool? = nil, onCanary: (@Sendable (CanaryResult) -> Void)? = nil,
         onRound: (@Sendable (VerificationReport) -> Void)? = nil, options: Options
     ) async throws(JumpchainError) -> Verification {
         try await Interruption.run(
@@ -126,15 +138,16 @@ extension Rollout {
         ) { () async throws(JumpchainError) -> Verification in
             try await verifyNow(
                 run: run, timeout: timeout, canary: canary, watch: watch, rounds: rounds, failFast: failFast,
-                onCanary: onCanary, onRound: onRound, options: options)
+                inspectJump: inspectJump, onCanary: onCanary, onRound: onRound, options: options)
         }
     }
 
     static func verifyNow(
         run: String, timeout: Duration?, canary: Bool, watch: Duration?, rounds: Int?,
-        failFast: Bool, onCanary: (@Sendable (CanaryResult) -> Void)?,
+        failFast: Bool, inspectJump: Bool?, onCanary: (@Sendable (CanaryResult) -> Void)?,
         onRound: (@Sendable (VerificationReport) -> Void)?, options: Options
     ) async throws(JumpchainError) -> Verification {
+        let inspectJump = inspectJump ?? (watch == nil)
         let root = runDirectory(for: run, options: options)
         let backend = options.backend
         let (_, _, metadata, _) = try openRun(root, run: run, backend: backend)
@@ -159,7 +172,7 @@ extension Rollout {
             context throws(JumpchainError) in
             var verification = try await verify(
                 run: run, context: context, plan: plan, limit: limit, canary: canary, watch: watch, rounds: rounds,
-                failFast: failFast, onCanary: onCanary, onRound: onRound, options: options)
+                failFast: failFast, inspectJump: inspectJump, onCanary: onCanary, onRound: onRound, options: options)
             verification.maxGroupLag = playbook.verify.maxGroupLag ?? 0
             return verification
         }
@@ -171,7 +184,7 @@ extension Rollout {
 
     static func verify(
         run: String, context: RolloutContext, plan: Plan, limit: Duration, canary: Bool, watch: Duration?,
-        rounds: Int?, failFast: Bool, onCanary: (@Sendable (CanaryResult) -> Void)?,
+        rounds: Int?, failFast: Bool, inspectJump: Bool = true, onCanary: (@Sendable (CanaryResult) -> Void)?,
         onRound: (@Sendable (VerificationReport) -> Void)? = nil, options: Options
     ) async throws(JumpchainError) -> Verification {
         let playbook = context.playbook
@@ -179,7 +192,7 @@ extension Rollout {
             // The jump's session key first: Confluent takes up to about two minutes to propagate a new key, which
             // the timeout does not count; that wait has its own bound (the key propagation timeout).
             let verifier = try await RequestDeadline.within(options.timing.keyPropagationTimeout) {
-                try await context.verifier(for: plan)
+                try await context.verifier(for: plan, inspectJump: inspectJump)
             }
             let deadline = ContinuousClock.now + limit
             let report = await RequestDeadline.$current.withValue(deadline) {
@@ -189,7 +202,7 @@ extension Rollout {
             }
             var results: [CanaryResult] = []
             if canary {
-                guard let probe = try await context.canaryProbe(for: plan) else {
+                guard let probe = try await context.canaryProbe(for: plan, inspectJump: inspectJump) else {
                     throw JumpchainError(
                         .invalidInput,
                         "run \(run) has no canary topic: set verify.canary: true in the playbook before apply")
@@ -207,13 +220,14 @@ extension Rollout {
                     results = [result]
                 }
             }
-            var verification = Verification(report: report, canary: results)
+            var verification = Verification(report: report, canary: results, jumpInspected: inspectJump)
             // Consumer groups under the same deadline. When the chain already failed (a cluster did not answer,
-            // say), a failed group read adds nothing to that verdict; on a passing chain it is an error.
+            // say), a failed group read adds nothing to that verdict; on a passing chain it is an error. Key-free
+            // (`inspectJump` off), the jump's column is not observed.
             do {
                 verification.groups = try await RequestDeadline.$current.withValue(deadline) {
                     try await context.groupOffsets(
-                        topology: context.topology(for: plan), jump: try await context.jump())
+                        topology: context.topology(for: plan), jump: inspectJump ? try await context.jump() : nil)
                 }
             } catch {
                 if report.passed {

@@ -50,7 +50,12 @@ extension Rollout {
         if error.code == .runNotFound {
             return JumpchainError(.runNotFound, "no run \(run) in \(location)", cause: error)
         }
-        let code: JumpchainError.Code = error.code == .runLocked ? .runLocked : .runFailed
+        let code: JumpchainError.Code =
+            switch error.code {
+            case .runLocked: .runLocked
+            case .insecurePermissions: .invalidInput
+            default: .runFailed
+            }
         return JumpchainError(code, error.message, cause: error)
     }
 

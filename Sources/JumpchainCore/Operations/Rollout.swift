@@ -32,6 +32,8 @@ public enum Rollout {
         public var onStart: (@Sendable (_ totalSteps: Int, _ alreadyDone: Int) -> Void)?
         /// Stop in an orderly way on SIGINT/SIGTERM (the CLI); off in tests.
         public var handleSignals: Bool
+        /// Accept `http://` endpoints on non-loopback hosts (`--allow-insecure-http`).
+        public var allowInsecureHTTP = false
         /// `apply --adopt`: recover a run whose state was lost (see `RolloutExecutor+Adopt.swift`).
         public var adopt = false
 
@@ -79,12 +81,13 @@ public enum Rollout {
 
     /// Loads and validates a playbook; every problem is reported as `file:line:column: …`.
     public static func loadPlaybook(
-        _ path: String, environment: [String: String]
+        _ path: String, environment: [String: String], allowInsecureHTTP: Bool = false
     ) throws(JumpchainError) -> (
         Playbook, [Diagnostic]
     ) {
         do {
-            return try PlaybookLoader.load(path: path, environment: environment)
+            return try PlaybookLoader.load(
+                path: path, environment: environment, allowInsecureHTTP: allowInsecureHTTP)
         } catch {
             let lines = error.diagnostics.isEmpty ? [error.message] : error.diagnostics.map(\.description)
             throw JumpchainError(.invalidInput, lines.joined(separator: "\n"), cause: error)
@@ -128,7 +131,8 @@ public enum Rollout {
     }
 
     static func applyNow(playbookPath: String, prune: Bool, options: Options) async throws(JumpchainError) -> Report {
-        let (playbook, _) = try loadPlaybook(playbookPath, environment: options.environment)
+        let (playbook, _) = try loadPlaybook(
+            playbookPath, environment: options.environment, allowInsecureHTTP: options.allowInsecureHTTP)
         let backend = options.backend
         let directory = runDirectory(for: playbook.runName, options: options)
         // The lock first: a second apply of the same run while one runs is told so (75), whatever phase the
@@ -314,6 +318,7 @@ public enum Rollout {
                 switch error.code {
                 case .runLocked: .runLocked
                 case .runNotFound: .runNotFound
+                case .insecurePermissions: .invalidInput
                 default: .runFailed
                 }
             throw JumpchainError(code, error.message, cause: error)

@@ -173,7 +173,8 @@ public enum Teardown {
                     + "`jumpchain destroy \(request.run) --playbook PLAYBOOK` discovers what exists by the playbook's "
                     + "link names and topics")
         }
-        let (playbook, _) = try Rollout.loadPlaybook(path, environment: options.environment)
+        let (playbook, _) = try Rollout.loadPlaybook(
+            path, environment: options.environment, allowInsecureHTTP: options.allowInsecureHTTP)
         guard playbook.runName == request.run || request.run.contains("/") else {
             throw JumpchainError(
                 .invalidInput,
