@@ -159,10 +159,8 @@ extension Rollout {
                 "run \(run) was torn down (\(teardown.directory), \(teardown.status.rawValue)): there is no chain to verify"
             )
         }
-        guard let chain = try ChainState.load(entries, run: run, backend: backend) else {
-            throw JumpchainError(
-                .runNotFound, "run \(run) in \(location(of: run, options: options)) has no rollout to verify")
-        }
+        let chain = try ChainState.required(
+            entries, run: run, backend: backend, root: location(of: run, options: options))
         let plan = try chain.topologyPlan()
         let playbook = chain.playbook
         let limit = timeout ?? playbook.verify.timeout

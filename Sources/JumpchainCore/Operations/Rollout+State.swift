@@ -91,9 +91,7 @@ extension Rollout {
                         ? " (--adopt is only for a run whose state is lost or unusable)"
                         : " (or remove \(directory) to start over)"))
         }
-        guard let chain = try ChainState.load(entries, run: playbook.runName, backend: backend) else {
-            throw JumpchainError(.runNotFound, "run \(playbook.runName) in \(directory) has no rollout")
-        }
+        let chain = try ChainState.required(entries, run: playbook.runName, backend: backend, root: directory)
         if chain.playbookHash == playbook.contentHash, !prune, let last = entries.last {
             lock.release()
             let store = try openStoreReadOnly(last.directory, run: playbook.runName, backend: backend)

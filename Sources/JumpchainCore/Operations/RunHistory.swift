@@ -119,6 +119,16 @@ struct ChainState {
         }
     }
 
+    /// ``load(_:run:backend:)`` for a run that must have a rollout: no rollout is `runNotFound` naming `root`.
+    static func required(
+        _ entries: [RunHistory.Entry], run: String, backend: any RunStateBackend, root: String
+    ) throws(JumpchainError) -> ChainState {
+        guard let chain = try load(entries, run: run, backend: backend) else {
+            throw JumpchainError(.runNotFound, "run \(run) in \(root) has no rollout")
+        }
+        return chain
+    }
+
     /// Folds the run's rollout and succeeded (or, for ACL bookkeeping, started) updates; nil without a rollout.
     static func load(
         _ entries: [RunHistory.Entry], run: String, backend: any RunStateBackend

@@ -59,9 +59,8 @@ public enum Cutover {
                     + "`jumpchain resume \(request.run)` before a cutover")
         }
         // The chain as its operations left it: the rollout's topics plus those updates added.
-        guard let chain = try ChainState.load(entries, run: request.run, backend: options.backend) else {
-            throw JumpchainError(.runNotFound, "run \(request.run) in \(rollout.directory) has no rollout")
-        }
+        let chain = try ChainState.required(
+            entries, run: request.run, backend: options.backend, root: rollout.directory)
         let rolloutPlan = try chain.topologyPlan()
         let playbook = chain.playbook
         return try await RunSession.with(
