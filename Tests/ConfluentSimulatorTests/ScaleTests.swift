@@ -25,7 +25,8 @@ struct ScaleTests {
         let started = clock.now
         let sim = try await Simulator.start(config)
         defer { Task { await sim.stop() } }
-        #expect(clock.now - started < .seconds(5))  // generous: CI machines are shared
+        // A guard against a start-up that grows without bound, not a speed figure (speed belongs in benchmarks).
+        #expect(clock.now - started < .seconds(30))
         let src = Cred(key: "SRCKEY", secret: "s")
         let dst = Cred(key: "DSTKEY", secret: "d")
         let dstAPI = sim.clusterRESTURL(clusterID: "lkc-dst") + "/kafka/v3/clusters/lkc-dst"
