@@ -14,7 +14,7 @@ extension WorldState {
     /// Defaults every link reports; `is_read_only` ones cannot be changed.
     static let linkDefaults: [(name: String, value: String, readOnly: Bool)] = [
         ("acl.sync.enable", "false", false), ("acl.sync.ms", "5000", false),
-        ("auto.create.mirror.topics.enable", "false", false),
+        ("auto.create.mirror.topics.enable", "false", false), ("auto.create.mirror.topics.filters", "", false),
         ("cluster.link.retry.timeout.ms", "300000", true), ("connection.mode", "OUTBOUND", true),
         ("consumer.group.prefix.enable", "false", false), ("consumer.offset.sync.enable", "false", false),
         ("consumer.offset.sync.ms", "30000", false), ("link.mode", "DESTINATION", true),
@@ -168,6 +168,7 @@ extension WorldState {
             let taskState = health.isActive ? "NOT_CONFIGURED" : "LINK_FAILED"
             let tasks: [JSON] = ["AclSync", "AutoCreateMirror", "ConsumerOffsetSync", "TopicConfigsSync"].map {
                 if $0 == "ConsumerOffsetSync" { return offsetSyncTaskJSON(half, health) }
+                if $0 == "AutoCreateMirror" { return autoCreateTaskJSON(half, health) }
                 return [
                     "task_name": .string($0),
                     "state": .string($0 == "TopicConfigsSync" && health.isActive ? "ACTIVE" : taskState),

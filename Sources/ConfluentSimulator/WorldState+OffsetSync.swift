@@ -25,22 +25,28 @@ extension WorldState {
     /// Parses `{"groupFilters":[{"name":..,"patternType":"LITERAL|PREFIXED","filterType":"INCLUDE|EXCLUDE"}]}`
     /// (`patternType` defaults to LITERAL, `filterType` to INCLUDE; empty text selects no group).
     static func parseGroupFilters(_ text: String?) -> Result<[GroupFilter], SyncProblem> {
+        parseNameFilters(text, config: "consumer.offset.group.filters", listKey: "groupFilters")
+    }
+
+    /// The filter format Confluent shares between `consumer.offset.group.filters` (`groupFilters`) and
+    /// `auto.create.mirror.topics.filters` (`topicFilters`).
+    static func parseNameFilters(_ text: String?, config: String, listKey: String) -> Result<[GroupFilter], SyncProblem>
+    {
         guard let text, !text.trimmingCharacters(in: .whitespaces).isEmpty else { return .success([]) }
-        guard let json = JSON.parse(Array(text.utf8)), let entries = json["groupFilters"]?.arrayValue else {
-            return .failure(
-                SyncProblem("consumer.offset.group.filters is not JSON of the form {\"groupFilters\":[...]}"))
+        guard let json = JSON.parse(Array(text.utf8)), let entries = json[listKey]?.arrayValue else {
+            return .failure(SyncProblem("\(config) is not JSON of the form {\"\(listKey)\":[...]}"))
         }
         var filters: [GroupFilter] = []
         for (index, entry) in entries.enumerated() {
             guard let name = entry["name"]?.stringValue, !name.isEmpty else {
-                return .failure(SyncProblem("consumer.offset.group.filters groupFilters[\(index)] has no name"))
+                return .failure(SyncProblem("\(config) \(listKey)[\(index)] has no name"))
             }
             let pattern = entry["patternType"]?.stringValue ?? "LITERAL"
             let type = entry["filterType"]?.stringValue ?? "INCLUDE"
             guard ["LITERAL", "PREFIXED"].contains(pattern), ["INCLUDE", "EXCLUDE"].contains(type) else {
                 return .failure(
                     SyncProblem(
-                        "consumer.offset.group.filters groupFilters[\(index)]: patternType must be LITERAL or PREFIXED "
+                        "\(config) \(listKey)[\(index)]: patternType must be LITERAL or PREFIXED "
                             + "and filterType INCLUDE or EXCLUDE"))
             }
             filters.append(GroupFilter(name: name, prefixed: pattern == "PREFIXED", include: type == "INCLUDE"))

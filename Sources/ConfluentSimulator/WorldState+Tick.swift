@@ -1,9 +1,10 @@
-/// The background step: producers append, mirrors copy, promotions settle, network links provision.
+/// The background step: producers append, links auto-create mirrors, mirrors copy, promotions settle, network links provision.
 extension WorldState {
     mutating func tick(now: Double) {
         let elapsed = max(0, min(now - (lastTick ?? now), 5))
         lastTick = now
         runProducers(elapsed)
+        autoCreateMirrors(now: now)
         replicate(elapsed, now: now)
         runConsumers(elapsed)
         syncConsumerOffsets(now: now)

@@ -41,7 +41,6 @@ enum Summary {
     }
 
     static func printRollout(_ report: Rollout.Report, format: OutputFormat) {
-        let counts = Dictionary(grouping: report.states.values, by: \.state).mapValues(\.count)
         if format == .json {
             var outputs: [String: JSONText.Value] = [:]
             for (id, record) in report.states {
@@ -56,37 +55,8 @@ enum Summary {
                 ]))
             return
         }
-        let output = { (step: String, key: String) in report.states[step]?.outputs[key] ?? "?" }
         Terminal.line("")
-        if report.alreadyComplete {
-            Terminal.line("run \(report.runName) is already complete: nothing was sent, nothing changed.")
-        }
-        Terminal.line(
-            "run \(report.runName): \(report.status.rawValue) — \(counts[.succeeded] ?? 0) succeeded, "
-                + "\(counts[.skipped] ?? 0) skipped, \(counts[.failed] ?? 0) failed of \(report.plan.steps.count) steps"
-        )
-        Terminal.line(
-            "  link key        \(output(RolloutStep.destroySecret, "key_id")) (held by the links; its secret "
-                + "was destroyed: \(output(RolloutStep.destroySecret, "secret_destroyed")))")
-        Terminal.line(
-            "  leg 1           cluster link id \(output(RolloutStep.leg1Destination, "cluster_link_id")) "
-                + "(source-initiated: origin → jump)")
-        Terminal.line(
-            "  leg 2           cluster link id \(output(RolloutStep.leg2, "cluster_link_id")) "
-                + "(destination-initiated: jump → target)")
-        let mirrors = report.states.filter {
-            $0.key.hasPrefix(RolloutStep.mirrorTarget + ":") && $0.value.state == .succeeded
-        }
-        Terminal.line("  mirrors         \(mirrors.count) topics mirrored through both hops")
-        if let verify = report.states[RolloutStep.verify], verify.state == .succeeded {
-            Terminal.line(
-                "  verification    \(verify.outputs["partitions"] ?? "?") partitions, max end-to-end lag "
-                    + "\(verify.outputs["max_end_to_end_lag"] ?? "?")")
-        }
-        if !report.sessionKeysMinted.isEmpty {
-            Terminal.line("  session keys    \(report.sessionKeysMinted.joined(separator: ", ")) minted and revoked")
-        }
-        Terminal.line("  state           \(report.directory) (resume, status, verify and graph read it)")
+        for line in RolloutSummary.lines(report) { Terminal.line(line) }
     }
 
     static func printLines(_ report: Rollout.Report, _ lines: [String], format: OutputFormat) {

@@ -1,3 +1,4 @@
+public import ConfluentAPI
 public import Workflow
 
 extension RolloutContext {
@@ -11,6 +12,47 @@ extension RolloutContext {
             return ChainTopology.ChainTopic(origin: topic, jumpMirror: jumpMirror, targetMirror: targetMirror)
         }
         return ChainTopology(playbook: playbook, topics: topics)
+    }
+
+    /// The plan's topology plus, with `topics.auto_create`, every mirror the links carry for a topic the playbook
+    /// selects: the jump's mirrors over leg 1 (when `jump` is given) and the target's over leg 2. Auto-created
+    /// mirrors are verified like the planned ones; a jump mirror not yet on the target shows as missing there.
+    public func liveTopology(for plan: Plan, jump: KafkaRESTClient?) async throws -> ChainTopology {
+        try await liveTopology(from: topology(for: plan), jump: jump)
+    }
+
+    /// `base` plus the auto-created mirrors of selected topics (see ``liveTopology(for:jump:)``); with
+    /// `always`, also when `topics.auto_create` is off now (a chain may carry mirrors from when it was on).
+    public func liveTopology(
+        from base: ChainTopology, jump: KafkaRESTClient?, always: Bool = false
+    ) async throws -> ChainTopology {
+        var topology = base
+        guard playbook.topics.autoCreate || always else { return topology }
+        let matcher = try playbook.topics.matcher()
+        let leg1Prefix = playbook.link.leg1Options["cluster.link.prefix"] ?? ""
+        let leg2Prefix = playbook.link.leg2Options["cluster.link.prefix"] ?? ""
+        var known = Set(topology.topics.map(\.origin))
+        func add(origin: String, jumpMirror: String, targetMirror: String) {
+            guard matcher.matches(origin), known.insert(origin).inserted else { return }
+            topology.topics.append(
+                ChainTopology.ChainTopic(origin: origin, jumpMirror: jumpMirror, targetMirror: targetMirror))
+        }
+        if let jump, try await jump.link(playbook.link.leg1Name) != nil {
+            for mirror in try await jump.mirrors(link: playbook.link.leg1Name) {
+                add(
+                    origin: mirror.sourceTopicName, jumpMirror: mirror.mirrorTopicName,
+                    targetMirror: leg2Prefix + mirror.mirrorTopicName)
+            }
+        }
+        if try await target.link(playbook.link.leg2Name) != nil {
+            for mirror in try await target.mirrors(link: playbook.link.leg2Name)
+            where mirror.sourceTopicName.hasPrefix(leg1Prefix) {
+                add(
+                    origin: String(mirror.sourceTopicName.dropFirst(leg1Prefix.count)),
+                    jumpMirror: mirror.sourceTopicName, targetMirror: mirror.mirrorTopicName)
+            }
+        }
+        return topology
     }
 
     /// Reads links and mirrors on all three clusters (the jump through the session key). Without
@@ -30,8 +72,8 @@ extension RolloutContext {
     /// A verifier over the whole chain; without `inspectJump`, key-free (an unobserved jump does not fail it).
     public func verifier(for plan: Plan, inspectJump: Bool = true) async throws -> OffsetVerifier {
         OffsetVerifier(
-            topology: topology(for: plan), observer: try await chainObserver(inspectJump: inspectJump),
-            acceptUnobservedJump: !inspectJump)
+            topology: try await liveTopology(for: plan, jump: inspectJump ? try await jump() : nil),
+            observer: try await chainObserver(inspectJump: inspectJump), acceptUnobservedJump: !inspectJump)
     }
 
     /// A canary probe, when the playbook asked for the canary topic.

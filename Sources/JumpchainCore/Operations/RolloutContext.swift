@@ -73,6 +73,12 @@ public final class RolloutContext: Sendable {
     /// The link key's description tag: lets a later run find keys this run minted.
     public var linkKeyTag: String { "jumpchain-link-key run=\(runName)" }
 
+    /// Whether a key's description marks it as a link key of this run: the tag and its `;` exactly, so run
+    /// `jump-demo` never matches `jump-demo2`'s keys.
+    public func isLinkKey(description: String?) -> Bool {
+        description?.hasPrefix(linkKeyTag + ";") == true
+    }
+
     /// One line per request that needed retries, for ``retryObserver``.
     var retrySummary: @Sendable (RetrySummary) -> Void {
         let observer = retryObserver

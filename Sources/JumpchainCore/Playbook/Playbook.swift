@@ -29,6 +29,7 @@
 ///   leg1_options: {…}                # leg 2: leg2_options; win over `options`
 /// topics: {names: [orders], patterns: ['payments\..*'], exclude: ['.*\.tmp']}   # whole-name regexes
 ///   # allow_empty: true            # accept a selection that matches no origin topic (default: an error)
+///   # auto_create: true            # both links auto-create mirrors of new matching topics (names/prefixes only)
 /// consumer_groups: {names: [billing], prefixes: [orders-], exclude: [orders-test, 'tmp-*']}   # default: all
 /// verify: {max_lag: 0, timeout: 5m, canary: false, canary_topic: _jumpchain.canary}
 /// concurrency: {per_cluster: 8}

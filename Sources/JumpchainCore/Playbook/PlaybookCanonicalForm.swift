@@ -17,7 +17,7 @@ extension Playbook {
         return "fnv1a64:" + String(repeating: "0", count: 16 - hex.count) + hex
     }
 
-    /// `allow_empty` appears only when set, so the hash of every playbook written before it existed is unchanged.
+    /// `allow_empty` and `auto_create` appear only when set, so the hash of every playbook written before it existed is unchanged.
     private var topicsFields: [String: CanonicalValue] {
         var fields: [String: CanonicalValue] = [
             "names": .array(topics.names.map(CanonicalValue.string)),
@@ -25,6 +25,7 @@ extension Playbook {
             "exclude": .array(topics.exclude.map(CanonicalValue.string)),
         ]
         if topics.allowEmpty { fields["allow_empty"] = .bool(true) }
+        if topics.autoCreate { fields["auto_create"] = .bool(true) }
         return fields
     }
 

@@ -24,7 +24,7 @@ struct PlaybookDecoder {
         "service_account", "names", "origin_local_credentials", "manage_acls", "origin_principal", "options",
         "leg1_options", "leg2_options", "options_file",
     ]
-    static let topicKeys = ["names", "patterns", "exclude", "allow_empty"]
+    static let topicKeys = ["names", "patterns", "exclude", "allow_empty", "auto_create"]
     static let verifyKeys = ["max_lag", "max_group_lag", "timeout", "canary", "canary_topic"]
 
     func decode(_ root: Node) -> Playbook? {
@@ -52,6 +52,17 @@ struct PlaybookDecoder {
             runName: runName, sourceFile: reader.file, controlPlane: controlPlane, origin: origin, jump: jump,
             target: target, link: link, topics: topics, verify: verify, concurrency: concurrency,
             consumerGroups: consumerGroups)
+        if topics.autoCreate {
+            for (leg, options) in [("leg 1", link.leg1Options), ("leg 2", link.leg2Options)] {
+                for name in options.keys.sorted() where name.hasPrefix("auto.create.mirror.topics.") {
+                    reader.error(
+                        "`topics.auto_create` and the link option `\(name)` (\(leg)) both configure auto-created "
+                            + "mirrors; keep `topics.auto_create` (jumpchain builds both legs' filters from `topics`) "
+                            + "and remove the option",
+                        at: fields.keyMark("topics"))
+                }
+            }
+        }
         NetworkAdvice(reader: reader, fields: fields).check(playbook)
         return reader.diagnostics.containsErrors ? nil : playbook
     }
@@ -333,11 +344,43 @@ struct PlaybookDecoder {
         if let node = fields["allow_empty"], !YAMLReader.isNull(node) {
             if let value = reader.bool(node, field: "topics.allow_empty") { allowEmpty = value } else { ok = false }
         }
+        var autoCreate = false
+        if let node = fields["auto_create"], !YAMLReader.isNull(node) {
+            if let value = reader.bool(node, field: "topics.auto_create") { autoCreate = value } else { ok = false }
+        }
         if names.isEmpty, patterns.isEmpty, ok {
             reader.error("`topics` selects nothing: give `names: [...]` and/or `patterns: [...]`", at: fields.mark)
             ok = false
         }
-        return ok ? TopicSelection(names: names, patterns: patterns, exclude: exclude, allowEmpty: allowEmpty) : nil
+        if autoCreate, ok {
+            ok = checkAutoCreateFilters(fields)
+        }
+        return ok
+            ? TopicSelection(
+                names: names, patterns: patterns, exclude: exclude, allowEmpty: allowEmpty, autoCreate: autoCreate)
+            : nil
+    }
+
+    /// With `topics.auto_create`, every pattern and exclusion must be a topic filter: a whole name or a prefix.
+    private func checkAutoCreateFilters(_ fields: Fields) -> Bool {
+        var ok = true
+        for key in ["patterns", "exclude"] {
+            for (index, node) in (reader.list(fields[key], field: "topics.\(key)") ?? []).enumerated() {
+                guard let text = reader.string(node, field: "topics.\(key)[\(index)]") else { continue }
+                guard case .refused(let reason, let suggestion) = TopicFilter.translate(text.value) else { continue }
+                let instead =
+                    suggestion.map { "write `\($0)` instead" }
+                    ?? "write a whole name (dots escaped, `orders\\.eu`) or a prefix followed by `.*` "
+                    + "(`orders\\..*`), or list the names in `topics.names`"
+                reader.error(
+                    "`topics.\(key)[\(index)]` \(text.shown) cannot be an auto-create filter (`topics.auto_create: "
+                        + "true` turns patterns into Confluent's LITERAL or PREFIXED topic filters): \(reason); "
+                        + instead,
+                    at: text.mark)
+                ok = false
+            }
+        }
+        return ok
     }
 
     private func decodePatterns(_ fields: Fields, _ key: String, ok: inout Bool) -> [String] {

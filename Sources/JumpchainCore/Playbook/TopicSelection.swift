@@ -8,17 +8,25 @@ public struct TopicSelection: Sendable, Hashable, Codable {
     /// `allow_empty: true`: a selection that matches no origin topic is accepted (only the canary, if any, is
     /// mirrored). Without it an empty selection stops `plan` and `apply` before anything is changed.
     public var allowEmpty: Bool
+    /// `auto_create: true`: both links get `auto.create.mirror.topics.enable` with filters built from names,
+    /// patterns and exclusions (``autoCreateFilters(prefix:)``), so new origin topics flow through the chain
+    /// without a rerun. Every pattern must then be a whole name or a prefix (``TopicFilter/translate(_:)``).
+    public var autoCreate: Bool
 
-    public init(names: [String], patterns: [String], exclude: [String], allowEmpty: Bool = false) {
+    public init(
+        names: [String], patterns: [String], exclude: [String], allowEmpty: Bool = false, autoCreate: Bool = false
+    ) {
         self.names = names
         self.patterns = patterns
         self.exclude = exclude
         self.allowEmpty = allowEmpty
+        self.autoCreate = autoCreate
     }
 
     enum CodingKeys: String, CodingKey {
         case names, patterns, exclude
         case allowEmpty = "allow_empty"
+        case autoCreate = "auto_create"
     }
 
     /// Runs recorded before `allow_empty` existed have no such key: it reads as false.
@@ -28,6 +36,7 @@ public struct TopicSelection: Sendable, Hashable, Codable {
         patterns = try container.decode([String].self, forKey: .patterns)
         exclude = try container.decode([String].self, forKey: .exclude)
         allowEmpty = try container.decodeIfPresent(Bool.self, forKey: .allowEmpty) ?? false
+        autoCreate = try container.decodeIfPresent(Bool.self, forKey: .autoCreate) ?? false
     }
 
     /// Compiles the patterns (already validated when the playbook loaded).

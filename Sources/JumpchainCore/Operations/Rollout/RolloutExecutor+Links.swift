@@ -175,7 +175,8 @@ extension RolloutExecutor {
     }
 
     /// Leg 1's behaviour configs plus, when it syncs offsets, the group filters built from `consumer_groups`
-    /// (an explicit `consumer.offset.group.filters` in the options wins).
+    /// (an explicit `consumer.offset.group.filters` in the options wins), and with `topics.auto_create` the
+    /// auto-create configs built from `topics`.
     static func leg1Options(_ playbook: Playbook) -> [String: String] {
         var options = playbook.link.leg1Options
         if let filters = playbook.offsetSyncPlan(originPrincipal: "")?.leg1?.groupFilters,
@@ -183,6 +184,7 @@ extension RolloutExecutor {
         {
             options["consumer.offset.group.filters"] = filters
         }
+        options.merge(playbook.autoCreateConfigs?.leg1 ?? [:]) { $1 }
         return options
     }
 
@@ -194,6 +196,7 @@ extension RolloutExecutor {
         {
             options["consumer.offset.group.filters"] = filters
         }
+        options.merge(playbook.autoCreateConfigs?.leg2 ?? [:]) { $1 }
         return options
     }
 

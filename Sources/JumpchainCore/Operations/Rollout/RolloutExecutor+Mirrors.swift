@@ -33,13 +33,22 @@ extension RolloutExecutor {
         let hop = onTarget ? "target" : "jump"
         var adopted = true
         if try await client.mirror(link: link, topic: mirrorName) == nil {
+            // With `topics.auto_create` the link itself may create the mirror at any moment: a topic or a refused
+            // create is looked at again before it counts as someone else's.
             if try await client.topic(mirrorName) != nil {
-                throw StepError.permanent(
-                    "\(hop) \(client.clusterID): topic \(mirrorName) exists but is not a mirror on link \(link); "
-                        + "delete it or choose a cluster.link.prefix")
+                guard try await client.mirror(link: link, topic: mirrorName) != nil else {
+                    throw StepError.permanent(
+                        "\(hop) \(client.clusterID): topic \(mirrorName) exists but is not a mirror on link \(link); "
+                            + "delete it or choose a cluster.link.prefix")
+                }
+            } else {
+                do {
+                    try await client.createMirror(link: link, sourceTopic: source, mirrorTopic: mirrorName)
+                    adopted = false
+                } catch {
+                    guard try await client.mirror(link: link, topic: mirrorName) != nil else { throw error }
+                }
             }
-            try await client.createMirror(link: link, sourceTopic: source, mirrorTopic: mirrorName)
-            adopted = false
         }
         let mirror = try await poll(
             every: context.timing.statePollInterval, timeout: context.timing.mirrorActiveTimeout,

@@ -218,7 +218,8 @@ extension RolloutExecutor {
             .kafka(
                 playbook.jump, "POST", "/acls:batch",
                 "(missing of: ALTER, DESCRIBE on CLUSTER kafka-cluster; READ, DESCRIBE, DESCRIBE_CONFIGS on each jump "
-                    + "mirror topic, for \(principal))"),
+                    + "mirror topic\(autoCreateACLNote(playbook.autoCreateACLs(originPrincipal: nil).jump)), for "
+                    + "\(principal))"),
         ]
     }
 
@@ -228,9 +229,17 @@ extension RolloutExecutor {
             .kafka(playbook.origin, "GET", "/acls?principal=\(principal)"),
             .kafka(
                 playbook.origin, "POST", "/acls:batch",
-                "(missing of: DESCRIBE on the CLUSTER; READ, DESCRIBE, DESCRIBE_CONFIGS on the topics, for \(principal))"
+                "(missing of: DESCRIBE on the CLUSTER; READ, DESCRIBE, DESCRIBE_CONFIGS on the topics"
+                    + "\(autoCreateACLNote(playbook.autoCreateACLs(originPrincipal: principal).origin)), for \(principal))"
             ),
         ]
+    }
+
+    /// `` and on TOPIC orders (LITERAL), inventory. (PREFIXED) for auto-create``, or nothing.
+    static func autoCreateACLNote(_ bindings: [ACLBinding]) -> String {
+        var seen: Set<String> = []
+        let filters = bindings.map { "\($0.resourceName) (\($0.patternType))" }.filter { seen.insert($0).inserted }
+        return filters.isEmpty ? "" : " and on TOPIC \(filters.joined(separator: ", ")) for auto-create"
     }
 
     /// What the link principal needs on the jump: ALTER on the cluster (the source half authenticates to it)
@@ -258,6 +267,8 @@ extension RolloutExecutor {
         }
         // Offset sync on leg 2: DESCRIBE on the synced groups (as the jump names them).
         wanted += playbook.offsetSyncPlan(originPrincipal: playbook.link.originPrincipal ?? "")?.leg2?.acls ?? []
+        // Auto-create on leg 2: the jump mirrors its filters select, LITERAL or PREFIXED.
+        wanted += playbook.autoCreateACLs(originPrincipal: nil).jump
         return wanted
     }
 
@@ -282,6 +293,8 @@ extension RolloutExecutor {
         }
         // Offset sync on leg 1: DESCRIBE on the synced groups on the origin.
         wanted += playbook.offsetSyncPlan(originPrincipal: principal)?.leg1?.acls ?? []
+        // Auto-create on leg 1: the origin topics its filters select, LITERAL or PREFIXED.
+        wanted += playbook.autoCreateACLs(originPrincipal: principal).origin
         return wanted
     }
 

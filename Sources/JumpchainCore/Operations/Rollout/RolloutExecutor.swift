@@ -201,7 +201,7 @@ public struct RolloutExecutor: StepExecutor {
         let keys = try await context.controlPlane.listAPIKeys(
             owner: playbook.link.serviceAccount, resource: playbook.jump.id)
         var revoked: [String] = []
-        for key in keys where key.id != current.key && key.spec.description?.hasPrefix(context.linkKeyTag) == true {
+        for key in keys where key.id != current.key && context.isLinkKey(description: key.spec.description) {
             try await context.controlPlane.deleteAPIKey(key.id)
             revoked.append(key.id)
         }

@@ -183,6 +183,19 @@ public enum Teardown {
         return (playbook, .discovered)
     }
 
+    /// Adds to `scope` the mirrors the chain's links carry (the jump's when `jump` is given, the target's) for
+    /// topics the playbook selects and the scope does not have yet.
+    static func addCarriedMirrors(
+        _ scope: inout TeardownScope, context: RolloutContext, jump: KafkaRESTClient?
+    ) async throws {
+        let base = ChainTopology(playbook: context.playbook, topics: scope.topics + [scope.canary].compactMap { $0 })
+        let canary = scope.canary?.origin
+        scope.topics = try await context.liveTopology(from: base, jump: jump, always: true).topics.filter {
+            $0.origin != canary
+        }
+        .sorted { $0.origin < $1.origin }
+    }
+
     enum Base {
         case recorded(ChainState)
         case discovered
@@ -250,6 +263,11 @@ public enum Teardown {
                 scope.aclsUnknown =
                     "the run's records are lost, so which ACLs jumpchain created is unknown: none is deleted"
                 found.append("discovered from \(playbook.sourceFile) (the run's state was lost)")
+            }
+            if case .recorded = base {
+                // Mirrors the links created themselves (`topics.auto_create`, now or earlier) of topics the
+                // playbook selects are the chain's too.
+                try await addCarriedMirrors(&scope, context: context, jump: jump)
             }
             // What exists now.
             for (role, client, name) in [

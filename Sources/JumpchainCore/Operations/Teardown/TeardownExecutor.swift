@@ -19,6 +19,7 @@ public struct TeardownExecutor: StepExecutor {
         }
         do {
             switch kind {
+            case .disableAutoCreate: return try await disableAutoCreate(report: report)
             case .targetMirrors: return try await targetMirrors(step, report: report)
             case .leg2: return try await deleteLink(context.target, context.playbook.link.leg2Name)
             case .leg1Source: return try await deleteLink(context.origin, context.playbook.link.leg1Name)
@@ -40,6 +41,7 @@ public struct TeardownExecutor: StepExecutor {
         guard let kind = TeardownStep.Kind(rawValue: step.kind) else { return [] }
         let link = playbook.link
         switch kind {
+        case .disableAutoCreate: return previewDisableAutoCreate(playbook)
         case .targetMirrors: return previewTargetMirrors(step, playbook)
         case .leg2: return previewDeleteLink(playbook.target, link.leg2Name)
         case .leg1Source: return previewDeleteLink(playbook.origin, link.leg1Name)
@@ -54,6 +56,35 @@ public struct TeardownExecutor: StepExecutor {
 
     static func names(_ list: String?) -> [String] {
         (list ?? "").split(separator: ",").map(String.init)
+    }
+
+    // MARK: Auto-create
+
+    static func previewDisableAutoCreate(_ playbook: Playbook) -> [PreviewRequest] {
+        let link = playbook.link
+        return [
+            .kafka(playbook.jump, "GET", "/links/\(link.leg1Name)"),
+            .kafka(
+                playbook.jump, "PUT", "/links/\(link.leg1Name)/configs:alter",
+                "{auto.create.mirror.topics.enable=false} (when the link exists)"),
+            .kafka(playbook.target, "GET", "/links/\(link.leg2Name)"),
+            .kafka(
+                playbook.target, "PUT", "/links/\(link.leg2Name)/configs:alter",
+                "{auto.create.mirror.topics.enable=false} (when the link exists)"),
+        ]
+    }
+
+    /// Turns `auto.create.mirror.topics.enable` off on each leg's destination half that still exists.
+    func disableAutoCreate(report: @escaping @Sendable (String) -> Void) async throws -> [String: String] {
+        let link = context.playbook.link
+        var disabled: [String] = []
+        let jump = try await context.jump(report: report)
+        for (client, name) in [(jump, link.leg1Name), (context.target, link.leg2Name)] {
+            guard try await client.link(name) != nil else { continue }
+            try await client.alterLinkConfigs(name, set: [LinkConfigEntry("auto.create.mirror.topics.enable", "false")])
+            disabled.append(name)
+        }
+        return ["disabled": disabled.joined(separator: ",")]
     }
 
     // MARK: Target mirrors
@@ -255,7 +286,7 @@ public struct TeardownExecutor: StepExecutor {
         let playbook = context.playbook
         let keys = try await context.controlPlane.listAPIKeys(
             owner: playbook.link.serviceAccount, resource: playbook.jump.id)
-        return keys.filter { $0.spec.description?.hasPrefix(context.linkKeyTag + ";") == true }
+        return keys.filter { context.isLinkKey(description: $0.spec.description) }
     }
 
     static func previewEndState(_ playbook: Playbook) -> [PreviewRequest] {

@@ -5,6 +5,9 @@ public import Workflow
 public enum TeardownStep {
     /// What a teardown step does: the executor and the request preview switch over every case.
     public enum Kind: String, CaseIterable, Sendable {
+        /// *(with `topics.auto_create`)* Turns auto-create off on both legs, so no mirror reappears while the
+        /// chain is taken apart.
+        case disableAutoCreate = "disable-auto-create"
         /// The target's mirrors: failed over (`keep`) or deleted (`delete`); the target's canary mirror deleted.
         case targetMirrors = "target-mirrors"
         /// Leg 2 on the target.
@@ -73,12 +76,13 @@ public enum TeardownPlanner {
             .endState: ["jump_topics": list(scope.jumpMirrors), "jump_acls": ACLRecord.encode(scope.jumpACLs)],
         ]
         let resources: [TeardownStep.Kind: [String]] = [
-            .targetMirrors: [target], .leg2: [target], .leg1Source: [origin], .jumpMirrors: [jump],
+            .disableAutoCreate: [jump, target], .targetMirrors: [target], .leg2: [target], .leg1Source: [origin],
+            .jumpMirrors: [jump],
             .leg1Destination: [jump], .canaryTopic: [origin], .acls: [jump, origin],
         ]
         var steps: [StepSpec] = []
         var previous: String?
-        for kind in TeardownStep.Kind.allCases {
+        for kind in TeardownStep.Kind.allCases where kind != .disableAutoCreate || playbook.topics.autoCreate {
             steps.append(
                 StepSpec(
                     id: kind.rawValue, kind: kind.rawValue, dependsOn: previous.map { [$0] } ?? [],

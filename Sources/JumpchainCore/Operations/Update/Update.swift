@@ -77,11 +77,19 @@ public enum Update {
         func changed(_ before: [String: String], _ after: [String: String]) -> [String: String] {
             after.filter { before[$0.key] != $0.value }
         }
+        // `topics.auto_create` on: its configs as they are now; turned off: auto-create disabled.
+        func autoCreate(_ before: [String: String]?, _ after: [String: String]?) -> [String: String] {
+            if let after { return changed(before ?? [:], after) }
+            return before == nil ? [:] : ["auto.create.mirror.topics.enable": "false"]
+        }
+        let (oldAuto, newAuto) = (chain.playbook.autoCreateConfigs, playbook.autoCreateConfigs)
         return UpdateDiff(
             added: added, removed: removed,
-            leg1Options: changed(chain.playbook.link.leg1Options, playbook.link.leg1Options),
-            leg2Options: changed(chain.playbook.link.leg2Options, playbook.link.leg2Options), prune: prune,
-            prunedACLs: prunedACLs)
+            leg1Options: changed(chain.playbook.link.leg1Options, playbook.link.leg1Options)
+                .merging(autoCreate(oldAuto?.leg1, newAuto?.leg1)) { $1 },
+            leg2Options: changed(chain.playbook.link.leg2Options, playbook.link.leg2Options)
+                .merging(autoCreate(oldAuto?.leg2, newAuto?.leg2)) { $1 },
+            prune: prune, prunedACLs: prunedACLs)
     }
 
     /// `plan` on a finished run: the difference and the requests of each step (reads the origin's topics only

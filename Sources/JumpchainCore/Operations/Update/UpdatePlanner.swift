@@ -53,7 +53,12 @@ public enum UpdatePlanner {
         let preflight = UpdateStep.Kind.preflight.rawValue
         var steps = [StepSpec(id: preflight, kind: preflight, timeoutSeconds: 900)]
         var before = [preflight]
-        if playbook.link.manageACLs, !diff.added.isEmpty {
+        // Auto-create filters turned on or changed need their ACLs before the links use them.
+        let filtersChanged =
+            playbook.topics.autoCreate
+            && (diff.leg1Options["auto.create.mirror.topics.filters"] != nil
+                || diff.leg2Options["auto.create.mirror.topics.filters"] != nil)
+        if playbook.link.manageACLs, !diff.added.isEmpty || filtersChanged {
             let id = UpdateStep.Kind.jumpACLs.rawValue
             steps.append(StepSpec(id: id, kind: id, dependsOn: [preflight], resources: [jump]))
             before = [id]
@@ -68,7 +73,7 @@ public enum UpdatePlanner {
             var parameters: [String: String] = [:]
             for (name, value) in diff.leg1Options { parameters["leg1." + name] = value }
             for (name, value) in diff.leg2Options { parameters["leg2." + name] = value }
-            steps.append(StepSpec(id: id, kind: id, dependsOn: [preflight], parameters: parameters))
+            steps.append(StepSpec(id: id, kind: id, dependsOn: before, parameters: parameters))
         }
         var targets: [String] = []
         for topic in diff.added {
@@ -90,6 +95,10 @@ public enum UpdatePlanner {
             targets.append(targetID)
         }
         if diff.prune {
+            // After new auto-create filters (if any) are in place, so a pruned mirror is not created again.
+            let pruneAfter =
+                steps.contains { $0.id == UpdateStep.Kind.linkConfigs.rawValue }
+                ? [preflight, UpdateStep.Kind.linkConfigs.rawValue] : [preflight]
             for topic in diff.removed {
                 let targetID = "\(UpdateStep.Kind.pruneTarget.rawValue):\(topic.origin)"
                 let jumpID = "\(UpdateStep.Kind.pruneJump.rawValue):\(topic.origin)"
@@ -99,7 +108,7 @@ public enum UpdatePlanner {
                 ]
                 steps.append(
                     StepSpec(
-                        id: targetID, kind: UpdateStep.Kind.pruneTarget.rawValue, dependsOn: [preflight],
+                        id: targetID, kind: UpdateStep.Kind.pruneTarget.rawValue, dependsOn: pruneAfter,
                         parameters: parameters, resources: [target]))
                 steps.append(
                     StepSpec(
