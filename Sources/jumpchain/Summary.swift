@@ -123,6 +123,7 @@ enum Summary {
                     "verification": status.report.map { .raw(VerificationJSON.encode($0)) } ?? .null,
                     "consumer_groups": status.groups.map { .raw(json($0)) } ?? .null,
                     "jump_inspected": .bool(status.jumpInspected),
+                    "auto_created": .array(status.autoCreated.map { .string($0) }),
                     "session_keys_revoked": .array(status.sessionKeysMinted.map { .string($0) }),
                 ]))
             return
@@ -155,6 +156,11 @@ enum Summary {
             Terminal.line("")
             Terminal.line(VerificationTableRenderer(color: Terminal.isTTY).render(report))
             Terminal.line(jumpLine(inspected: status.jumpInspected, keys: status.sessionKeysMinted))
+            if !status.autoCreated.isEmpty {
+                Terminal.line(
+                    "auto-created by the links (topics.auto_create; not in the recorded plan): "
+                        + status.autoCreated.joined(separator: ", "))
+            }
         }
         for line in status.groups?.tableLines() ?? [] { Terminal.line(line) }
     }

@@ -104,7 +104,10 @@ extension BinaryTests {
             #expect(verify.status == 0, "\(verify.output)")
             #expect(verify.stdout.contains("returns-eu"), "verify covers the auto-created mirrors: \(verify.stdout)")
             let status = try await world.jumpchain(["status", "jump-demo"])
-            #expect(status.stdout.contains("returns-eu"), "\(status.stdout)")
+            #expect(
+                status.stdout.contains(
+                    "auto-created by the links (topics.auto_create; not in the recorded plan): returns-eu"),
+                "\(status.stdout)")
 
             // Turned off on the live chain: `configs:alter` on both legs (and the matching topic is adopted).
             let off = try world.playbookVariant(

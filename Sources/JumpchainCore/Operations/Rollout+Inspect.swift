@@ -21,6 +21,9 @@ extension Rollout {
         public var operations: [OperationStatus] = []
         /// Whether the live view read the jump (through a session key); false for a key-free status.
         public var jumpInspected = false
+        /// Topics (origin names) whose mirrors the links created themselves (`topics.auto_create`): in the live
+        /// report, not in the recorded plans.
+        public var autoCreated: [String] = []
     }
 
     /// One later operation of a run, as `status` and `graph` show it.
@@ -78,14 +81,17 @@ extension Rollout {
             return status
         }
         let chainPlan = try chain.topologyPlan()
-        let (report, groups, liveError, minted) = try await RunSession.with(
+        let (report, groups, liveError, minted, autoCreated) = try await RunSession.with(
             chain.playbook, runName: metadata.name, options: options
         ) { context throws(JumpchainError) in
             var report: VerificationReport?
             var groups: GroupOffsetReport?
             var liveError: String?
+            var autoCreated: [String] = []
             do {
                 let verifier = try await context.verifier(for: chainPlan, inspectJump: inspectJump)
+                let planned = Set(context.topology(for: chainPlan).topics.map(\.origin))
+                autoCreated = verifier.topology.topics.map(\.origin).filter { !planned.contains($0) }.sorted()
                 report = await verifier.verifyOnce(threshold: Int64(chain.playbook.verify.maxLag))
                 // Key-free, the groups are read on the origin and the target; the jump's column is not observed.
                 groups = try await context.groupOffsets(
@@ -93,13 +99,14 @@ extension Rollout {
             } catch {
                 liveError = "\(error)"
             }
-            return (report, groups, liveError, await context.sessionKeyIDs())
+            return (report, groups, liveError, await context.sessionKeyIDs(), autoCreated)
         }
         if let report, let files = filesDirectory(root, options: options) {
             OriginOffsetRecord.save(report, root: files)
         }
         status.groups = groups
         status.report = report
+        status.autoCreated = autoCreated
         status.jumpInspected = inspectJump
         status.liveError = liveError
         status.sessionKeysMinted = minted
