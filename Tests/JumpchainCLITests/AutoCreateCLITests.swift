@@ -109,6 +109,11 @@ extension BinaryTests {
                     "auto-created by the links (topics.auto_create; not in the recorded plan): returns-eu"),
                 "\(status.stdout)")
 
+            let cutover = try await world.jumpchain(["cutover", "jump-demo", "--dry-run"])
+            #expect(
+                cutover.stdout.contains("target mirror returns-eu: ACTIVE"),
+                "cutover promotes it too: \(cutover.output)")
+
             // Turned off on the live chain: `configs:alter` on both legs (and the matching topic is adopted).
             let off = try world.playbookVariant(
                 "autocreate-off",

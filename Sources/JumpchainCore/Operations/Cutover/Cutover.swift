@@ -67,7 +67,16 @@ public enum Cutover {
             playbook, runName: playbook.runName, options: options, readOnly: request.dryRun
         ) { context throws(JumpchainError) in
             let canary = playbook.verify.canary ? playbook.verify.canaryTopic : nil
-            let topics = context.topology(for: rolloutPlan).topics.filter { $0.origin != canary }
+            // With `topics.auto_create`, the target's mirrors the links created themselves are promoted too.
+            let topology: ChainTopology
+            do {
+                topology = try await context.liveTopology(for: rolloutPlan, jump: nil)
+            } catch {
+                throw JumpchainError(
+                    .remote, "cutover \(request.run): listing the target's mirrors: \(error); nothing was changed",
+                    cause: error)
+            }
+            let topics = topology.topics.filter { $0.origin != canary }
             let scope = CutoverScope(topics: topics, quietPeriod: request.quietPeriod, timeout: request.timeout)
             let plan = try CutoverPlanner.plan(playbook, scope: scope)
             if request.dryRun {

@@ -1,5 +1,6 @@
 import ConfluentAPI
 import Foundation
+import JumpchainHTTP
 public import Workflow
 
 /// `jumpchain failover RUN`: disaster recovery, as a resumable operation of the run. Every target mirror is
@@ -50,7 +51,13 @@ public enum Failover {
             playbook, runName: playbook.runName, options: options, readOnly: request.dryRun
         ) { context throws(JumpchainError) in
             let canary = playbook.verify.canary ? playbook.verify.canaryTopic : nil
-            let topics = context.topology(for: rolloutPlan).topics.filter { $0.origin != canary }
+            // With `topics.auto_create`, the target's mirrors the links created themselves fail over too; a target
+            // that does not answer within the cluster timeout leaves the recorded topics.
+            let recorded = context.topology(for: rolloutPlan)
+            let live = try? await RequestDeadline.within(request.clusterTimeout) {
+                try await context.liveTopology(from: recorded, jump: nil)
+            }
+            let topics = (live ?? recorded).topics.filter { $0.origin != canary }
             let plan = try FailoverPlanner.plan(
                 playbook, topics: topics, root: Rollout.filesDirectory(root, options: options) ?? "")
             let executor = FailoverExecutor(context: context, clusterTimeout: request.clusterTimeout)
