@@ -146,5 +146,29 @@ extension BinaryTests {
             }
             #expect(left.isEmpty, "destroy removed the PREFIXED bindings it created: \(left)")
         }
+
+        @Test(
+            "with manage_acls: false, preflight names the READ bindings the auto-create filters lack; nothing changes")
+        func unmanagedACLsAreNamed() async throws {
+            let world = try await DemoWorld.start()
+            defer { Task { await world.stop() } }
+            let playbook = try world.playbookVariant(
+                "autocreate-unmanaged",
+                replacing: [
+                    ("  names: [orders, payments, inventory]", Self.topics),
+                    (
+                        "  service_account: ${JUMPCHAIN_LINK_SA}",
+                        "  service_account: ${JUMPCHAIN_LINK_SA}\n  manage_acls: false"
+                    ),
+                ])
+            let before = world.remoteFingerprint()
+            let apply = try await world.jumpchain(["apply", playbook])
+            #expect(apply.status == 3, "\(apply.output)")
+            #expect(
+                apply.stderr.contains(
+                    "leg 2 auto-create: lkc-jump lacks READ on TOPIC returns (PREFIXED) for User:sa-link01"),
+                "\(apply.stderr)")
+            #expect(world.remoteFingerprint() == before, "preflight changed nothing")
+        }
     }
 }

@@ -34,6 +34,15 @@ extension RolloutExecutor {
                     requests.append(.kafka(playbook.origin, "GET", "/acls?resource_type=GROUP&principal=\(principal)"))
                 }
             }
+            if playbook.topics.autoCreate {
+                requests.append(
+                    .kafka(
+                        playbook.jump, "GET", "/acls?resource_type=TOPIC&principal=User:\(link.serviceAccount)",
+                        "(auto-create: READ on leg 2's filters)"))
+                if let principal = link.originPrincipal {
+                    requests.append(.kafka(playbook.origin, "GET", "/acls?resource_type=TOPIC&principal=\(principal)"))
+                }
+            }
         }
         return requests
     }
@@ -148,6 +157,7 @@ extension RolloutExecutor {
         }
         if !playbook.link.manageACLs {
             problems += try await missingGroupACLs(jump: jump)
+            problems += try await missingAutoCreateACLs(jump: jump)
         }
         guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
         var outputs = ["origin_topics": String(topicNames.count)]
@@ -189,6 +199,33 @@ extension RolloutExecutor {
                     "\(leg) offset sync: \(client.clusterID) lacks DESCRIBE on GROUP \(binding.resourceName) "
                         + "(\(binding.patternType)) for \(principal), so consumer offsets would not be synced; grant it "
                         + "or set link.manage_acls: true")
+            }
+        }
+        return problems
+    }
+
+    /// With `manage_acls: false` and `topics.auto_create`: the READ-on-TOPIC bindings each leg's principal lacks
+    /// for its filters (leg 1 on the origin, when `origin_principal` names it; leg 2 on the jump). A LITERAL `*`
+    /// READ (or ALL) covers every filter.
+    func missingAutoCreateACLs(jump: KafkaRESTClient) async throws -> [String] {
+        let playbook = context.playbook
+        let wanted = playbook.autoCreateACLs(originPrincipal: playbook.link.originPrincipal)
+        var problems: [String] = []
+        for (leg, client, bindings) in [("leg 1", context.origin, wanted.origin), ("leg 2", jump, wanted.jump)] {
+            let reads = bindings.filter { $0.operation == "READ" }
+            guard let principal = reads.first?.principal else { continue }
+            let present = try await client.listACLs(resourceType: "TOPIC", principal: principal).filter {
+                $0.permission == "ALLOW" && ($0.operation == "READ" || $0.operation == "ALL")
+            }
+            for binding in reads
+            where !present.contains(where: {
+                ($0.resourceName == "*" && $0.patternType == "LITERAL")
+                    || ($0.resourceName == binding.resourceName && $0.patternType == binding.patternType)
+            }) {
+                problems.append(
+                    "\(leg) auto-create: \(client.clusterID) lacks READ on TOPIC \(binding.resourceName) "
+                        + "(\(binding.patternType)) for \(principal), so the link would not create those mirrors; grant "
+                        + "it or set link.manage_acls: true")
             }
         }
         return problems
