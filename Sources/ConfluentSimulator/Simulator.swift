@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+import SeededRandom
 
 /// A running simulated Confluent Cloud: one control-plane listener, one listener per cluster, and a
 /// background ticker. Start it with ``start(_:host:portBase:revealOperatorSecrets:logger:tls:)``; stop it with ``stop()``.
@@ -120,7 +121,7 @@ public final class Simulator: Sendable {
     /// Replaces the fault settings (the same as `POST /sim/v1/faults`).
     public func setFaults(_ faults: FaultSettings) {
         world.state.withLock { state in
-            if faults.seed != state.faults.seed { state.dice = SplitMix64(seed: faults.seed) }
+            if faults.seed != state.faults.seed { state.dice = SeededGenerator(seed: faults.seed) }
             state.faults = faults
             state.rateWindows = [:]
         }

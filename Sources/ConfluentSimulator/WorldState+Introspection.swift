@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 
 /// `/sim/v1/...` on the control-plane port: the whole world as JSON, and fault settings.
 extension WorldState {
@@ -10,7 +11,7 @@ extension WorldState {
             do {
                 let settings = try JSONDecoder().decode(
                     FaultSettings.self, from: Data(request.body.isEmpty ? Array("{}".utf8) : request.body))
-                if settings.seed != faults.seed { dice = SplitMix64(seed: settings.seed) }
+                if settings.seed != faults.seed { dice = SeededGenerator(seed: settings.seed) }
                 faults = settings
                 rateWindows = [:]
                 return .json(200, faultsJSON())

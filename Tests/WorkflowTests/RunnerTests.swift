@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 import Testing
 
 @testable import Workflow
@@ -7,7 +8,7 @@ import Testing
     @Test func dependenciesFinishBeforeDependentsStart() async throws {
         let directory = TemporaryDirectory("order")
         defer { directory.cleanUp() }
-        var generator = SplitMix64(seed: 7)
+        var generator = SeededGenerator(seed: 7)
         var steps: [StepSpec] = []
         for index in 0..<60 {
             let dependencies =
@@ -334,7 +335,7 @@ import Testing
         #expect(policy.ceiling(afterFailedAttempt: 1) == 0.5)
         #expect(policy.ceiling(afterFailedAttempt: 3) == 2)
         #expect(policy.ceiling(afterFailedAttempt: 9) == 4)
-        var generator = SplitMix64(seed: 3)
+        var generator = SeededGenerator(seed: 3)
         for attempt in 1...9 {
             let delay = policy.delay(afterFailedAttempt: attempt, using: &generator)
             #expect(delay >= 0 && delay <= policy.ceiling(afterFailedAttempt: attempt))
