@@ -127,6 +127,12 @@ public final class Simulator: Sendable {
         }
     }
 
+    /// How many requests to `listener` (`control-plane` or a cluster id) a blackhole holds right now: a test
+    /// knows a process is stuck at a precise request before it kills it.
+    public func heldRequests(listener: String) -> Int {
+        world.state.withLock { $0.heldRequests[listener] ?? 0 }
+    }
+
     /// Pauses (or resumes) every producer (the same as `POST /sim/v1/producers {"paused": …}`): the operator
     /// stopping producers before a cutover. Consumers keep committing.
     public func setProducersPaused(_ paused: Bool) {

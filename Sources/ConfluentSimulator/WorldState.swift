@@ -31,6 +31,8 @@ struct WorldState {
     var clusterURLs: [String: String] = [:]
     /// Set by `Simulator.stop()` so requests held by a blackhole let go.
     var stopped = false
+    /// Requests a blackhole holds right now, by listener.
+    var heldRequests: [String: Int] = [:]
 
     init(config: SimulatorConfig, now: Double) throws(SimulatorError) {
         organization = config.organization

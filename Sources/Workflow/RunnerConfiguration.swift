@@ -15,6 +15,10 @@ public struct RunnerConfiguration: Sendable {
     public var handleSignals: Bool
     /// Seed for retry jitter (for reproducible tests); `nil` seeds from the system.
     public var jitterSeed: UInt64?
+    /// Runs once every step is done, before the run is recorded as succeeded: gives back what the run held
+    /// (e.g. revokes a short-lived credential). A crash before it returns leaves the run unfinished, so the
+    /// next ``Runner/run(executor:)`` of the run (with every step done) calls it again.
+    public var beforeSuccess: (@Sendable () async -> Void)?
 
     /// Creates a configuration.
     public init(

@@ -330,6 +330,39 @@ import Testing
         #expect(try runner.store.stepStates() == ["fatal": .failed, "flaky": .pending])
     }
 
+    /// The hook that gives back what a run held (jumpchain revokes its session key there) runs after the last step
+    /// and before the run is recorded as succeeded, so a kill inside it leaves the run to a resume; a failed run
+    /// does not call it.
+    @Test func beforeSuccessRunsBeforeTheRunIsRecordedAsSucceeded() async throws {
+        let directory = TemporaryDirectory("before-success")
+        defer { directory.cleanUp() }
+        let steps = [StepSpec(id: "a", kind: "k"), StepSpec(id: "b", kind: "k", dependsOn: ["a"])]
+        let current = Locked<Runner?>(nil)
+        let seen = Locked<[RunStatus]>([])
+        var configuration = RunnerConfiguration()
+        configuration.beforeSuccess = {
+            guard let runner = current.current else { return }
+            let status = (try? runner.store.metadata().status) ?? .failed
+            seen.withLock { $0.append(status) }
+            #expect((try? runner.store.stepStates()) == ["a": .succeeded, "b": .succeeded])
+        }
+        let runner = try makeRunner(steps, in: directory.path, configuration: configuration)
+        current.withLock { $0 = runner }
+        let outcome = try await runner.run(executor: ClosureExecutor { _, _ in [:] })
+        #expect(outcome.status == .succeeded)
+        #expect(seen.current == [.running], "the hook ran after the run was recorded as \(seen.current)")
+        #expect(try runner.store.metadata().status == .succeeded)
+
+        let failing = TemporaryDirectory("before-success-failed")
+        defer { failing.cleanUp() }
+        let failed = try makeRunner(steps, in: failing.path, configuration: configuration)
+        current.withLock { $0 = failed }
+        let failure = try await failed.run(
+            executor: ClosureExecutor { _, _ in throw StepFailure("quota exceeded", retryable: false) })
+        #expect(failure.status == .failed)
+        #expect(seen.current == [.running], "a failed run called the hook")
+    }
+
     @Test func fullJitterStaysUnderTheCap() {
         let policy = RetryPolicy(maxAttempts: 10, baseDelaySeconds: 0.5, maxDelaySeconds: 4)
         #expect(policy.ceiling(afterFailedAttempt: 1) == 0.5)

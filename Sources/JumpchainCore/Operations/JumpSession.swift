@@ -22,6 +22,9 @@ actor JumpSession {
     private var operatorPrincipal: String?
     /// Ids of keys this process minted; reported so tests can prove they were revoked.
     private(set) var mintedKeyIDs: [String] = []
+    /// Set once ``sweepStale()`` has revoked what crashed processes left: a run closes its session before it is
+    /// recorded as succeeded and again on its way out, and the second close need not list the keys again.
+    private var swept = false
 
     init(
         controlPlane: ControlPlaneClient, http: HTTPClient, jump: PlaybookCluster, runName: String,
@@ -82,6 +85,7 @@ actor JumpSession {
 
     /// Revokes session keys of this run left behind by a crashed process.
     func sweepStale() async throws {
+        if swept { return }
         let owner = try await principal()
         let keys: [APIKey]
         do {
@@ -93,6 +97,7 @@ actor JumpSession {
             if key.id == session?.keyID { continue }
             try? await controlPlane.deleteAPIKey(key.id)
         }
+        swept = true
     }
 
     /// Revokes the session key (if one was minted) and wipes its secret. Safe to call more than once.
