@@ -305,28 +305,32 @@ import Testing
         #expect(try runner.store.stepStates() == ["a": .skipped, "b": .succeeded])
     }
 
-    @Test func pendingRetriesDoNotDelayAFailedRun() async throws {
+    /// A permanent failure ends the run at once, without waiting for another step's pending retry: the retry
+    /// is an hour away, so a runner that waited would hang (the time limit is a hang guard, not a speed figure).
+    @Test(.timeLimit(.minutes(2)))
+    func pendingRetriesDoNotDelayAFailedRun() async throws {
         let directory = TemporaryDirectory("idle-timers")
         defer { directory.cleanUp() }
         let steps = [
             StepSpec(id: "fatal", kind: "fatal"),
             StepSpec(
                 id: "flaky", kind: "flaky",
-                retry: RetryPolicy(maxAttempts: 5, baseDelaySeconds: 20, maxDelaySeconds: 20)),
+                retry: RetryPolicy(maxAttempts: 5, baseDelaySeconds: 3600, maxDelaySeconds: 3600)),
         ]
         let runner = try makeRunner(steps, in: directory.path, configuration: RunnerConfiguration(jitterSeed: 2))
-        let clock = ContinuousClock()
-        let start = clock.now
+        let flakyAttempts = Locked(0)
         let outcome = try await runner.run(
             executor: ClosureExecutor { step, _ in
                 if step.kind == "fatal" {
-                    try await Task.sleep(nanoseconds: 50_000_000)
+                    // Fails only once the flaky step has failed, so its retry is pending when the run fails.
+                    while flakyAttempts.current == 0 { try await Task.sleep(nanoseconds: 1_000_000) }
                     throw StepFailure("quota exceeded", retryable: false)
                 }
+                flakyAttempts.withLock { $0 += 1 }
                 throw StepFailure("HTTP 503", retryable: true)
             })
         #expect(outcome.status == .failed)
-        #expect(clock.now - start < .seconds(5))
+        #expect(flakyAttempts.current == 1, "the pending retry ran before the failed run returned")
         #expect(try runner.store.stepStates() == ["fatal": .failed, "flaky": .pending])
     }
 
