@@ -117,7 +117,8 @@ extension WorldState {
         let keyItems: [JSON] = keyOrder.compactMap { keys[$0] }.map { key in
             [
                 "id": .string(key.id), "secret": .string(key.secret), "owner": .string(key.owner),
-                "resource": .optional(key.resource), "revoked": .bool(key.revoked),
+                "description": .string(key.description), "resource": .optional(key.resource),
+                "revoked": .bool(key.revoked),
                 "usable": .bool(!key.revoked && now >= key.usableAt),
             ]
         }

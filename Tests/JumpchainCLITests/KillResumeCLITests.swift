@@ -79,10 +79,7 @@ extension BinaryTests {
             #expect(mirrors.allSatisfy { ($0["mirror_status"] as? String) == "ACTIVE" }, "seed \(seed)")
             let liveJumpKeys = world.liveKeys(on: SimulatorConfig.JumpDemo.jump)
             let held = Set(links.compactMap { $0["remote_api_key_id"] as? String })
-            let owners = ((state["api_keys"] as? [[String: Any]]) ?? []).filter {
-                liveJumpKeys.contains(($0["id"] as? String) ?? "")
-            }.map { "\($0["id"] ?? "?") owned by \($0["owner"] ?? "?")" }
-            #expect(liveJumpKeys.count == 1, "seed \(seed): live keys on the jump \(owners)")
+            #expect(liveJumpKeys.count == 1, "seed \(seed): live keys on the jump \(world.describeKeys(liveJumpKeys))")
             #expect(held == Set(liveJumpKeys), "seed \(seed): links hold \(held), live \(liveJumpKeys)")
 
             // Offsets match across both hops (mirrors preserve them); the verify command proves it.
