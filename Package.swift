@@ -51,10 +51,12 @@ let package = Package(
         ),
         // SIGINT/SIGTERM delivered to Swift through a self-pipe (reliable on Linux, unlike signal sources).
         .target(name: "SignalPipe", swiftSettings: swiftSettings),
+        // The one seeded generator (SplitMix64): retry jitter, the simulator's ids and dice, randomized tests.
+        .target(name: "SeededRandom", swiftSettings: swiftSettings),
         // Workflow engine: persisted step graph, runner, SQLite store. No Confluent types.
         .target(
             name: "Workflow",
-            dependencies: ["SignalPipe", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["SignalPipe", "SeededRandom", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         // C shim over the system libpq (PostgreSQL's client library).
@@ -81,6 +83,7 @@ let package = Package(
             dependencies: [
                 "Yams",
                 "SignalPipe",
+                "SeededRandom",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -104,7 +107,7 @@ let package = Package(
         // Test-only helpers: OpenAPI contract validation, a scripted HTTP server, process launching.
         .target(
             name: "JumpchainTestSupport",
-            dependencies: ["Yams", "JumpchainHTTP"],
+            dependencies: ["Yams", "JumpchainHTTP", "SeededRandom"],
             swiftSettings: swiftSettings
         ),
         // A small executable the crash tests SIGKILL at random moments and resume.
@@ -137,7 +140,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkflowTests",
-            dependencies: ["Workflow", "WorkflowPostgres", "JumpchainTestSupport"],
+            dependencies: ["Workflow", "WorkflowPostgres", "JumpchainTestSupport", "SeededRandom"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -154,13 +157,13 @@ let package = Package(
             name: "JumpchainCoreTests",
             dependencies: [
                 "JumpchainCore", "ConfluentSimulator", "JumpchainTestSupport", "Workflow", "ConfluentAPI",
-                "JumpchainHTTP",
+                "JumpchainHTTP", "SeededRandom",
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "JumpchainCLITests",
-            dependencies: ["ConfluentSimulator", "JumpchainHTTP", "JumpchainTestSupport"],
+            dependencies: ["ConfluentSimulator", "JumpchainHTTP", "JumpchainTestSupport", "SeededRandom"],
             swiftSettings: swiftSettings
         ),
     ]

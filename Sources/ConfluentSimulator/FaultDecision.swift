@@ -1,3 +1,5 @@
+import SeededRandom
+
 /// What the fault dice decided for one request, before the world handles it.
 enum FaultDecision: Equatable {
     case proceed

@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+import SeededRandom
 
 /// A running simulated Confluent Cloud: one control-plane listener, one listener per cluster, and a
 /// background ticker. Start it with ``start(_:host:portBase:revealOperatorSecrets:logger:tls:)``; stop it with ``stop()``.
@@ -120,10 +121,16 @@ public final class Simulator: Sendable {
     /// Replaces the fault settings (the same as `POST /sim/v1/faults`).
     public func setFaults(_ faults: FaultSettings) {
         world.state.withLock { state in
-            if faults.seed != state.faults.seed { state.dice = SplitMix64(seed: faults.seed) }
+            if faults.seed != state.faults.seed { state.dice = SeededGenerator(seed: faults.seed) }
             state.faults = faults
             state.rateWindows = [:]
         }
+    }
+
+    /// How many requests to `listener` (`control-plane` or a cluster id) a blackhole holds right now: a test
+    /// knows a process is stuck at a precise request before it kills it.
+    public func heldRequests(listener: String) -> Int {
+        world.state.withLock { $0.heldRequests[listener] ?? 0 }
     }
 
     /// Pauses (or resumes) every producer (the same as `POST /sim/v1/producers {"paused": …}`): the operator

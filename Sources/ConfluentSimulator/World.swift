@@ -31,9 +31,13 @@ final class World: Sendable {
             let now = clock()
             return .respond(state.withLock { $0.handleIntrospection(request, now: now) })
         }
-        while state.withLock({ $0.isBlackholed(listener) }) {
-            if state.withLock({ $0.stopped }) { return .drop }
-            do { try await Task.sleep(nanoseconds: 50_000_000) } catch { return .drop }
+        if state.withLock({ $0.isBlackholed(listener) }) {
+            state.withLock { $0.heldRequests[listener, default: 0] += 1 }
+            defer { state.withLock { $0.heldRequests[listener, default: 1] -= 1 } }
+            while state.withLock({ $0.isBlackholed(listener) }) {
+                if state.withLock({ $0.stopped }) { return .drop }
+                do { try await Task.sleep(nanoseconds: 50_000_000) } catch { return .drop }
+            }
         }
         let latency = state.withLock { $0.latency(listener: listener) }
         if latency > 0 { try? await Task.sleep(nanoseconds: UInt64(latency) * 1_000_000) }

@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 
 /// `/sim/v1/...` on the control-plane port: the whole world as JSON, and fault settings.
 extension WorldState {
@@ -10,7 +11,7 @@ extension WorldState {
             do {
                 let settings = try JSONDecoder().decode(
                     FaultSettings.self, from: Data(request.body.isEmpty ? Array("{}".utf8) : request.body))
-                if settings.seed != faults.seed { dice = SplitMix64(seed: settings.seed) }
+                if settings.seed != faults.seed { dice = SeededGenerator(seed: settings.seed) }
                 faults = settings
                 rateWindows = [:]
                 return .json(200, faultsJSON())
@@ -116,7 +117,8 @@ extension WorldState {
         let keyItems: [JSON] = keyOrder.compactMap { keys[$0] }.map { key in
             [
                 "id": .string(key.id), "secret": .string(key.secret), "owner": .string(key.owner),
-                "resource": .optional(key.resource), "revoked": .bool(key.revoked),
+                "description": .string(key.description), "resource": .optional(key.resource),
+                "revoked": .bool(key.revoked),
                 "usable": .bool(!key.revoked && now >= key.usableAt),
             ]
         }

@@ -97,15 +97,68 @@ extension WorldState {
         .cloud(422, "invalid_configuration", "Validation Failed", detail, source: ["pointer": .string(pointer)])
     }
 
+    private func methodNotAllowed(_ method: String) -> SimResponse {
+        .cloud(405, "method_not_allowed", "Method Not Allowed", "\(method) is not supported here.")
+    }
+
+    /// The `spec` of a create, with the environment and network it must name (both must exist).
+    private func createSpec(
+        _ request: SimRequest
+    ) -> Result<(spec: JSON, environment: String, network: String), Refusal> {
+        guard let spec = request.json?["spec"] else {
+            return .failure(Refusal(response: invalid("spec is required.", "/spec")))
+        }
+        guard let environment = spec["environment"]?["id"]?.stringValue, environments.contains(environment) else {
+            return .failure(
+                Refusal(
+                    response: invalid(
+                        "spec.environment.id must name an existing environment.", "/spec/environment/id")))
+        }
+        guard let network = spec["network"]?["id"]?.stringValue, networks[network] != nil else {
+            return .failure(
+                Refusal(response: invalid("spec.network.id must name an existing network.", "/spec/network/id")))
+        }
+        return .success((spec, environment, network))
+    }
+
+    /// A list in one environment (`?environment=` is required), filtered by `status.phase` and by each of
+    /// `filters` (a query parameter and the field it matches; repeated values mean any of them), then paged.
+    private func list<Item>(
+        _ request: SimRequest, _ items: [Item], kind: String, path: String, environment: (Item) -> String,
+        phase: (Item) -> String, filters: [(String, (Item) -> String)], json: (Item) -> JSON
+    ) -> SimResponse {
+        let wanted: String
+        switch requireEnvironment(request) {
+        case .failure(let refusal): return refusal.response
+        case .success(let value): wanted = value
+        }
+        let phases = request.query["status.phase"] ?? []
+        let selected = items.filter { item in
+            environment(item) == wanted && (phases.isEmpty || phases.contains(phase(item)))
+                && filters.allSatisfy { name, field in
+                    let values = request.query[name] ?? []
+                    return values.isEmpty || values.contains(field(item))
+                }
+        }
+        switch page(selected, request, defaultSize: 10, maxSize: 1000, path: path) {
+        case .failure(let refusal): return refusal.response
+        case .success(let (slice, meta)):
+            return .json(
+                200,
+                [
+                    "api_version": "networking/v1", "kind": .string(kind), "metadata": meta,
+                    "data": .array(slice.map(json)),
+                ])
+        }
+    }
+
     mutating func handleNetworkLinkServices(_ request: SimRequest, _ rest: [String], now: Double) -> SimResponse {
         switch (request.method, rest.count) {
         case ("POST", 0):
-            guard let spec = request.json?["spec"] else { return invalid("spec is required.", "/spec") }
-            guard let environment = spec["environment"]?["id"]?.stringValue, environments.contains(environment) else {
-                return invalid("spec.environment.id must name an existing environment.", "/spec/environment/id")
-            }
-            guard let network = spec["network"]?["id"]?.stringValue, networks[network] != nil else {
-                return invalid("spec.network.id must name an existing network.", "/spec/network/id")
+            let (spec, environment, network): (JSON, String, String)
+            switch createSpec(request) {
+            case .failure(let refusal): return refusal.response
+            case .success(let value): (spec, environment, network) = value
             }
             let service = NetworkLinkServiceState(
                 id: newResourceID("nls"), displayName: spec["display_name"]?.stringValue ?? "",
@@ -117,29 +170,10 @@ extension WorldState {
             serviceOrder.append(service.id)
             return .json(202, serviceJSON(service))
         case ("GET", 0):
-            let environment: String
-            switch requireEnvironment(request) {
-            case .failure(let refusal): return refusal.response
-            case .success(let value): environment = value
-            }
-            let phases = request.query["status.phase"] ?? []
-            let networksFilter = request.query["spec.network"] ?? []
-            let names = request.query["spec.display_name"] ?? []
-            let list = serviceOrder.compactMap { services[$0] }.filter {
-                $0.environment == environment && (phases.isEmpty || phases.contains($0.phase))
-                    && (networksFilter.isEmpty || networksFilter.contains($0.network))
-                    && (names.isEmpty || names.contains($0.displayName))
-            }
-            switch page(list, request, defaultSize: 10, maxSize: 1000, path: "/networking/v1/network-link-services") {
-            case .failure(let refusal): return refusal.response
-            case .success(let (slice, meta)):
-                return .json(
-                    200,
-                    [
-                        "api_version": "networking/v1", "kind": "NetworkLinkServiceList", "metadata": meta,
-                        "data": .array(slice.map(serviceJSON)),
-                    ])
-            }
+            return list(
+                request, serviceOrder.compactMap { services[$0] }, kind: "NetworkLinkServiceList",
+                path: "/networking/v1/network-link-services", environment: \.environment, phase: \.phase,
+                filters: [("spec.network", \.network), ("spec.display_name", \.displayName)], json: serviceJSON)
         case (let method, 1):
             guard let service = services[rest[0]] else {
                 return .cloud(404, "resource_not_found", "Not Found", "Network link service \(rest[0]) was not found.")
@@ -164,22 +198,20 @@ extension WorldState {
                 serviceOrder.removeAll { $0 == service.id }
                 return .empty(204)
             default:
-                return .cloud(405, "method_not_allowed", "Method Not Allowed", "\(method) is not supported here.")
+                return methodNotAllowed(method)
             }
         default:
-            return .cloud(405, "method_not_allowed", "Method Not Allowed", "\(request.method) is not supported here.")
+            return methodNotAllowed(request.method)
         }
     }
 
     mutating func handleNetworkLinkEndpoints(_ request: SimRequest, _ rest: [String], now: Double) -> SimResponse {
         switch (request.method, rest.count) {
         case ("POST", 0):
-            guard let spec = request.json?["spec"] else { return invalid("spec is required.", "/spec") }
-            guard let environment = spec["environment"]?["id"]?.stringValue, environments.contains(environment) else {
-                return invalid("spec.environment.id must name an existing environment.", "/spec/environment/id")
-            }
-            guard let network = spec["network"]?["id"]?.stringValue, networks[network] != nil else {
-                return invalid("spec.network.id must name an existing network.", "/spec/network/id")
+            let (spec, environment, network): (JSON, String, String)
+            switch createSpec(request) {
+            case .failure(let refusal): return refusal.response
+            case .success(let value): (spec, environment, network) = value
             }
             guard let service = spec["network_link_service"]?["id"]?.stringValue, services[service] != nil else {
                 return invalid(
@@ -195,29 +227,10 @@ extension WorldState {
             endpointOrder.append(endpoint.id)
             return .json(202, endpointJSON(endpoint))
         case ("GET", 0):
-            let environment: String
-            switch requireEnvironment(request) {
-            case .failure(let refusal): return refusal.response
-            case .success(let value): environment = value
-            }
-            let phases = request.query["status.phase"] ?? []
-            let servicesFilter = request.query["spec.network_link_service"] ?? []
-            let networksFilter = request.query["spec.network"] ?? []
-            let list = endpointOrder.compactMap { endpoints[$0] }.filter {
-                $0.environment == environment && (phases.isEmpty || phases.contains($0.phase))
-                    && (servicesFilter.isEmpty || servicesFilter.contains($0.service))
-                    && (networksFilter.isEmpty || networksFilter.contains($0.network))
-            }
-            switch page(list, request, defaultSize: 10, maxSize: 1000, path: "/networking/v1/network-link-endpoints") {
-            case .failure(let refusal): return refusal.response
-            case .success(let (slice, meta)):
-                return .json(
-                    200,
-                    [
-                        "api_version": "networking/v1", "kind": "NetworkLinkEndpointList", "metadata": meta,
-                        "data": .array(slice.map(endpointJSON)),
-                    ])
-            }
+            return list(
+                request, endpointOrder.compactMap { endpoints[$0] }, kind: "NetworkLinkEndpointList",
+                path: "/networking/v1/network-link-endpoints", environment: \.environment, phase: \.phase,
+                filters: [("spec.network_link_service", \.service), ("spec.network", \.network)], json: endpointJSON)
         case (let method, 1):
             guard let endpoint = endpoints[rest[0]] else {
                 return .cloud(404, "resource_not_found", "Not Found", "Network link endpoint \(rest[0]) was not found.")
@@ -234,10 +247,10 @@ extension WorldState {
                 endpointOrder.removeAll { $0 == endpoint.id }
                 return .empty(204)
             default:
-                return .cloud(405, "method_not_allowed", "Method Not Allowed", "\(method) is not supported here.")
+                return methodNotAllowed(method)
             }
         default:
-            return .cloud(405, "method_not_allowed", "Method Not Allowed", "\(request.method) is not supported here.")
+            return methodNotAllowed(request.method)
         }
     }
 }

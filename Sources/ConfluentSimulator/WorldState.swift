@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 
 /// The whole simulated world: one value guarded by one lock in ``World``; every handler and the ticker
 /// mutate it in place, so behaviour is deterministic given the sequence of calls and `now` values.
@@ -21,8 +22,8 @@ struct WorldState {
     var producersPaused = false
     var timing: SimulatorConfig.Timing
     var faults: FaultSettings
-    var dice: SplitMix64
-    var ids: SplitMix64
+    var dice: SeededGenerator
+    var ids: SeededGenerator
     var lastTick: Double?
     var rateWindows: [String: (start: Double, count: Int)] = [:]
     /// Base URLs, filled in once the listeners have their ports.
@@ -30,14 +31,16 @@ struct WorldState {
     var clusterURLs: [String: String] = [:]
     /// Set by `Simulator.stop()` so requests held by a blackhole let go.
     var stopped = false
+    /// Requests a blackhole holds right now, by listener.
+    var heldRequests: [String: Int] = [:]
 
     init(config: SimulatorConfig, now: Double) throws(SimulatorError) {
         organization = config.organization
         environments = config.environments
         timing = config.timing
         faults = config.faults
-        dice = SplitMix64(seed: config.faults.seed)
-        ids = SplitMix64(seed: 0x5EED_1D5)
+        dice = SeededGenerator(seed: config.faults.seed)
+        ids = SeededGenerator(seed: 0x5EED_1D5)
         for network in config.networks { networks[network.id] = network }
         for cluster in config.clusters {
             guard clusters[cluster.id] == nil else {
@@ -211,22 +214,4 @@ struct WorldState {
     }
 
     func epochMs(_ now: Double) -> Int64 { Int64(now * 1000) }
-}
-
-/// A small deterministic PRNG (SplitMix64) for ids and fault dice.
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A uniform value in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

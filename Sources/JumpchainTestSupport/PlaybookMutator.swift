@@ -1,3 +1,5 @@
+public import SeededRandom
+
 /// Seeded text mutations for property tests of the playbook reader (shared by the library and CLI tests).
 public enum PlaybookMutator {
     static let replacements = [

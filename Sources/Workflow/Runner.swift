@@ -113,6 +113,9 @@ public final class Runner: Sendable {
         }
         if let storeError { throw storeError }
         let (finalBatch, outcome) = scheduler.finish()
+        if outcome.status == .succeeded, let beforeSuccess = configuration.beforeSuccess {
+            await beforeSuccess()
+        }
         try commit(finalBatch)
         return outcome
     }

@@ -15,6 +15,10 @@ public struct RunnerConfiguration: Sendable {
     public var handleSignals: Bool
     /// Seed for retry jitter (for reproducible tests); `nil` seeds from the system.
     public var jitterSeed: UInt64?
+    /// Runs once every step is done, before the run is recorded as succeeded: gives back what the run held
+    /// (e.g. revokes a short-lived credential). A crash before it returns leaves the run unfinished, so the
+    /// next ``Runner/run(executor:)`` of the run (with every step done) calls it again.
+    public var beforeSuccess: (@Sendable () async -> Void)?
 
     /// Creates a configuration.
     public init(
@@ -61,20 +65,5 @@ public struct RunOutcome: Sendable, Hashable {
         self.failedSteps = failedSteps
         self.interruptedOnStart = interruptedOnStart
         self.attemptsStarted = attemptsStarted
-    }
-}
-
-/// A small seedable generator for retry jitter (SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

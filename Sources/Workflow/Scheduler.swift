@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 
 /// The runner's bookkeeping for one invocation: who is ready, what is in flight, what to record.
 ///
@@ -30,14 +31,14 @@ final class Scheduler {
     private var interruptedOnStart: [String] = []
     private var attemptsStarted = 0
     private var pending = Batch()
-    private var random: SplitMix64
+    private var random: SeededGenerator
 
     init(plan: Plan, records: [String: StepRecord], configuration: RunnerConfiguration, runName: String) {
         self.plan = plan
         self.configuration = configuration
         self.runName = runName
         self.dependents = plan.dependentPositions
-        self.random = SplitMix64(seed: configuration.jitterSeed ?? UInt64.random(in: 0...UInt64.max))
+        self.random = SeededGenerator(seed: configuration.jitterSeed ?? UInt64.random(in: 0...UInt64.max))
         var outputs: [String: [String: String]] = [:]
         states = []
         attempts = []

@@ -203,6 +203,14 @@ final class DemoWorld: @unchecked Sendable {
         }.compactMap { $0["id"] as? String }.sorted()
     }
 
+    /// `id (owner): description` of each key in `ids`: the description says which run and, for a session key, which
+    /// process minted it, so a leftover key names the path that leaked it.
+    func describeKeys(_ ids: [String]) -> [String] {
+        ((state()["api_keys"] as? [[String: Any]]) ?? []).filter { ids.contains(($0["id"] as? String) ?? "") }.map {
+            "\($0["id"] ?? "?") (\($0["owner"] ?? "?")): \($0["description"] ?? "")"
+        }
+    }
+
     /// Every secret the simulator ever issued, raw and as base64 of `key:secret`.
     func issuedSecretNeedles() -> [String] {
         ((state()["api_keys"] as? [[String: Any]]) ?? []).flatMap { key -> [String] in

@@ -1,6 +1,7 @@
 import ConfluentSimulator
 import Foundation
 import JumpchainTestSupport
+import SeededRandom
 import Testing
 
 extension BinaryTests {
@@ -159,7 +160,8 @@ extension BinaryTests {
                 !$0.hasPrefix("_") || $0.contains("canary")
             }
             #expect(jumpTopics.isEmpty, "\(context): topics left on the jump \(jumpTopics)")
-            #expect(world.liveKeys(on: jump).isEmpty, "\(context): live keys on the jump \(world.liveKeys(on: jump))")
+            let live = world.liveKeys(on: jump)
+            #expect(live.isEmpty, "\(context): live keys on the jump \(world.describeKeys(live))")
             if aclsRecorded {
                 let acls = ((state["acls"] as? [[String: Any]]) ?? []).filter { ($0["cluster_id"] as? String) == jump }
                 #expect(acls.isEmpty, "\(context): ACLs left on the jump \(acls)")

@@ -1,6 +1,7 @@
 import ConfluentSimulator
 import Foundation
 import JumpchainTestSupport
+import SeededRandom
 import Testing
 
 extension BinaryTests {
@@ -78,10 +79,7 @@ extension BinaryTests {
             #expect(mirrors.allSatisfy { ($0["mirror_status"] as? String) == "ACTIVE" }, "seed \(seed)")
             let liveJumpKeys = world.liveKeys(on: SimulatorConfig.JumpDemo.jump)
             let held = Set(links.compactMap { $0["remote_api_key_id"] as? String })
-            let owners = ((state["api_keys"] as? [[String: Any]]) ?? []).filter {
-                liveJumpKeys.contains(($0["id"] as? String) ?? "")
-            }.map { "\($0["id"] ?? "?") owned by \($0["owner"] ?? "?")" }
-            #expect(liveJumpKeys.count == 1, "seed \(seed): live keys on the jump \(owners)")
+            #expect(liveJumpKeys.count == 1, "seed \(seed): live keys on the jump \(world.describeKeys(liveJumpKeys))")
             #expect(held == Set(liveJumpKeys), "seed \(seed): links hold \(held), live \(liveJumpKeys)")
 
             // Offsets match across both hops (mirrors preserve them); the verify command proves it.
@@ -97,6 +95,51 @@ extension BinaryTests {
                 }
             }
         }
+    }
+
+    /// The window the seeded kill loops hit under load: every step done, the session key not yet revoked.
+    @Suite("killed while the finished run revokes its session key", .serialized)
+    struct KilledWhileClosingCLITests {
+        @Test(
+            "SIGKILL after the last step, at the session key's revocation: the run stays unfinished, resume revokes it")
+        func killWhileRevokingTheSessionKey() async throws {
+            let world = try await DemoWorld.start()
+            defer { Task { await world.stop() } }
+            let running = try world.start(["apply", world.demoPlaybook, "--output", "json"])
+            // No step after destroy-secret calls the control plane (the session key was minted by preflight):
+            // holding it from then on stops the run at its first control-plane request after the last step.
+            let deadline = Date().addingTimeInterval(120)
+            var held = false
+            while running.process.isRunning && Date() < deadline {
+                let text = (try? String(contentsOfFile: running.outPath, encoding: .utf8)) ?? ""
+                if text.split(separator: "\n").contains(where: {
+                    $0.contains("\"kind\":\"stepSucceeded\"") && $0.contains("\"stepID\":\"destroy-secret\"")
+                }) {
+                    world.simulator.setFaults(FaultSettings(blackholed: [Self.controlPlane]))
+                }
+                if world.simulator.heldRequests(listener: Self.controlPlane) > 0 {
+                    held = true
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            running.kill()
+            let killed = await running.wait()
+            world.record(killed)
+            world.simulator.setFaults(FaultSettings())
+            try #require(held, "the run never reached the control plane after its last step: \(killed.output)")
+            let links = (world.state()["links"] as? [[String: Any]]) ?? []
+            let linkKeys = Set(links.compactMap { $0["remote_api_key_id"] as? String })
+            let sessionKeys = world.liveKeys(on: SimulatorConfig.JumpDemo.jump).filter { !linkKeys.contains($0) }
+            #expect(!sessionKeys.isEmpty, "the kill landed after the session key was revoked")
+
+            let resumed = try await world.jumpchain(["resume", "jump-demo"])
+            #expect(resumed.status == 0, "\(resumed.output)")
+            let live = world.liveKeys(on: SimulatorConfig.JumpDemo.jump)
+            #expect(Set(live) == linkKeys && live.count == 1, "live keys on the jump \(live), links hold \(linkKeys)")
+        }
+
+        static let controlPlane = "control-plane"
     }
 
     @Suite("SIGINT stops in order", .serialized)

@@ -1,5 +1,6 @@
 import Foundation
 import JumpchainTestSupport
+import SeededRandom
 import Testing
 
 extension BinaryTests {

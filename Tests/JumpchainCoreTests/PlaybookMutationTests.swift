@@ -1,6 +1,7 @@
 import Foundation
 import JumpchainCore
 import JumpchainTestSupport
+import SeededRandom
 import Testing
 
 /// Seeded mutations of the shipped playbooks (deletions, duplications, type swaps, unicode, deep nesting,

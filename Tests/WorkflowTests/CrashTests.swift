@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 import Testing
 import WorkflowPostgres
 
@@ -91,7 +92,7 @@ import WorkflowPostgres
             ProcessInfo.processInfo.environment["WORKFLOW_CRASH_SEED"].flatMap(UInt64.init)
             ?? UInt64.random(in: 1...UInt64(UInt32.max))
         print("crash test (\(kind)) seed: \(seed) (rerun with WORKFLOW_CRASH_SEED=\(seed))")
-        var random = SplitMix64(seed: seed)
+        var random = SeededGenerator(seed: seed)
         let fixture = try await TestBackend.make(kind, "crash")
         defer { fixture.cleanUp() }
         let root = fixture.root

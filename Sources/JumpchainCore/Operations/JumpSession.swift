@@ -22,6 +22,11 @@ actor JumpSession {
     private var operatorPrincipal: String?
     /// Ids of keys this process minted; reported so tests can prove they were revoked.
     private(set) var mintedKeyIDs: [String] = []
+    /// Set once ``sweepStale()`` has revoked what crashed processes left: a run closes its session before it is
+    /// recorded as succeeded and again on its way out, and the second close need not list the keys again.
+    private var swept = false
+    /// The mint in flight, shared by every caller that needs the session before it exists.
+    private var opening: Task<KafkaRESTClient, any Error>?
 
     init(
         controlPlane: ControlPlaneClient, http: HTTPClient, jump: PlaybookCluster, runName: String,
@@ -55,6 +60,9 @@ actor JumpSession {
     }
 
     /// A Kafka REST client for the jump with operator rights, minting the session key on first use.
+    ///
+    /// Steps that start together (after a resume, several first uses at once) share one mint: the actor gives
+    /// up its turn while the key is created, so later callers wait for that mint instead of minting their own.
     func client(report: (@Sendable (String) -> Void)? = nil) async throws -> KafkaRESTClient {
         if let session { return session.client }
         if let operatorCredential {
@@ -62,6 +70,32 @@ actor JumpSession {
             session = (client, nil, operatorCredential)
             return client
         }
+        var failed: Task<KafkaRESTClient, any Error>?
+        while true {
+            if let session { return session.client }
+            if let opening, opening != failed {
+                do {
+                    return try await opening.value
+                } catch {
+                    // The caller that minted was stopped or failed: mint here (or meet the next mint) instead.
+                    failed = opening
+                    try Task.checkCancellation()
+                    continue
+                }
+            }
+            let task = Task { try await self.mint(report: report) }
+            opening = task
+            defer { if opening == task { opening = nil } }
+            return try await withTaskCancellationHandler {
+                try await task.value
+            } onCancel: {
+                task.cancel()
+            }
+        }
+    }
+
+    /// Mints the session key and waits until it works.
+    private func mint(report: (@Sendable (String) -> Void)?) async throws -> KafkaRESTClient {
         let owner = try await principal()
         let created: ControlPlaneClient.CreatedKey
         do {
@@ -82,6 +116,7 @@ actor JumpSession {
 
     /// Revokes session keys of this run left behind by a crashed process.
     func sweepStale() async throws {
+        if swept { return }
         let owner = try await principal()
         let keys: [APIKey]
         do {
@@ -93,6 +128,7 @@ actor JumpSession {
             if key.id == session?.keyID { continue }
             try? await controlPlane.deleteAPIKey(key.id)
         }
+        swept = true
     }
 
     /// Revokes the session key (if one was minted) and wipes its secret. Safe to call more than once.

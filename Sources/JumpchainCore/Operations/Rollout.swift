@@ -228,8 +228,8 @@ public enum Rollout {
     }
 
     /// Runs `executor` over the recorded plan under the run's lock (`held`, when the caller took it already;
-    /// released on return). The caller's ``RunSession`` closes the context (revoking the session key) after this
-    /// returns.
+    /// released on return). The session key is revoked before the run is recorded as succeeded; the caller's
+    /// ``RunSession`` closes the context again on every exit path.
     static func execute(
         store: any RunStateStore, directory: String, context: RolloutContext, plan: Plan,
         executor: some StepExecutor, options: Options, lock held: (any RunLease)? = nil
@@ -249,6 +249,10 @@ public enum Rollout {
         // SIGINT/SIGTERM are handled around the whole command (``Interruption``): they cancel this task, and the
         // runner records an orderly stop when its caller is cancelled.
         configuration.handleSignals = false
+        // The session key is revoked (with any a killed process of this run left) before the run is recorded as
+        // succeeded: a kill in between leaves the run unfinished, and the next `resume` sweeps them instead of
+        // reporting an already complete run while keys stay alive on the jump.
+        configuration.beforeSuccess = { await context.close() }
         let done = ((try? store.stepStates()) ?? [:]).values.filter(\.isDone).count
         options.onStart?(plan.steps.count, done)
         let runner = Runner(store: store, lock: lock, configuration: configuration, observer: options.observer)

@@ -1,4 +1,5 @@
-/// The tests' one seeded generator (SplitMix64): randomized tests print their seed and replay from it.
+/// The project's one seeded generator (SplitMix64): retry jitter in the workflow engine, the simulator's ids
+/// and fault dice, and randomized tests, which print their seed and replay from it.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
     public private(set) var state: UInt64
 
@@ -11,6 +12,9 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
+    /// A uniform value in [0, 1).
+    public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 
     /// A seed from `JUMPCHAIN_TEST_SEED` when set (to replay a printed one), else a fresh random one.
     public static func seed(environment: [String: String]) -> UInt64 {
