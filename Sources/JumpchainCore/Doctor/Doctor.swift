@@ -168,24 +168,11 @@ public enum Doctor {
 
     // MARK: Steps and advice
 
-    /// Which endpoints each step of a rollout calls (the jump through a session key minted on the control plane).
-    static let stepNeeds: [(step: String, needs: [String])] = [
-        (RolloutStep.preflight, ["control plane", "origin REST", "jump REST", "target REST"]),
-        (RolloutStep.jumpACLs, ["control plane", "jump REST"]),
-        (RolloutStep.originACLs, ["origin REST"]),
-        (RolloutStep.linkKey, ["control plane"]),
-        (RolloutStep.leg1Destination, ["control plane", "jump REST"]),
-        // The link key's secret is re-minted through the control plane when a resume lost it.
-        (RolloutStep.leg1Source, ["control plane", "origin REST"]),
-        (RolloutStep.leg2, ["control plane", "target REST"]),
-        (RolloutStep.finalizeLinkKey, ["control plane", "origin REST", "target REST"]),
-        (RolloutStep.destroySecret, []),
-        (RolloutStep.linksHealthy, ["control plane", "origin REST", "jump REST", "target REST"]),
-        (RolloutStep.canaryTopic, ["origin REST"]),
-        (RolloutStep.mirrorJump, ["control plane", "jump REST"]),
-        (RolloutStep.mirrorTarget, ["target REST"]),
-        (RolloutStep.verify, ["control plane", "origin REST", "jump REST", "target REST"]),
-    ]
+    /// Which endpoints each step of a rollout calls, from the steps' own typed description
+    /// (``RolloutStep/Kind/calls``).
+    static var stepNeeds: [(step: String, needs: [String])] {
+        RolloutStep.Kind.allCases.map { ($0.rawValue, $0.calls.map(\.rawValue)) }
+    }
 
     private static func steps(_ endpoints: [DoctorReport.Endpoint]) -> [DoctorReport.Step] {
         let usable = Set(endpoints.filter(\.usable).map(\.name))

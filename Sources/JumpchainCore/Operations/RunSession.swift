@@ -15,7 +15,8 @@ enum RunSession {
             stdin: options.stdin ?? StdinSecrets(order: playbook.stdinOrder))
         return RolloutContext(
             playbook: playbook, credentials: credentials, runName: runName, timing: options.timing,
-            retryObserver: options.notice, requestLog: options.requestLog)
+            retryObserver: options.notice, requestLog: options.requestLog,
+            site: playbook.siteList.isEmpty ? nil : options.site)
     }
 
     /// Runs `body` with a fresh context and always closes it: the session key is revoked before this returns.
