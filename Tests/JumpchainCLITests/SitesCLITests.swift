@@ -35,6 +35,18 @@ extension BinaryTests {
             #expect(plan.stdout.contains("hand-offs: origin-side → target-side"), "\(plan.stdout)")
             #expect(plan.stdout.contains("leg2") && plan.stdout.contains("[target-side]"), "\(plan.stdout)")
 
+            // doctor --site: with the target's REST blackholed this host can be the origin's site, not the target's.
+            world.simulator.setFaults(FaultSettings(blackholed: [SimulatorConfig.JumpDemo.target]))
+            let originDoctor = try await world.jumpchain(
+                ["doctor", playbook, "--site", "origin-side", "--timeout", "1"])
+            #expect(originDoctor.status == 0, "\(originDoctor.output)")
+            #expect(originDoctor.stdout.contains("this host is site origin-side: this host can run all"))
+            let targetDoctor = try await world.jumpchain(
+                ["doctor", playbook, "--site", "target-side", "--timeout", "1"])
+            #expect(targetDoctor.status == 1, "\(targetDoctor.output)")
+            #expect(targetDoctor.stdout.contains("leg2 (cannot use target REST)"), "\(targetDoctor.stdout)")
+            world.simulator.setFaults(FaultSettings())
+
             let early = try await world.jumpchain(["apply", playbook, "--site", "target-side"])
             #expect(early.status == 10, "\(early.output)")
             #expect(early.stderr.contains("waiting for site origin-side to run step preflight"), "\(early.stderr)")
