@@ -59,12 +59,18 @@ extension BinaryTests {
             #expect(status.stdout.contains("site origin-side"), "\(status.output)")
             #expect(status.stdout.contains("waits for site target-side"), "\(status.output)")
 
-            let second = try await world.jumpchain(["resume", "jump-demo", "--site", "target-side"])
+            // The target's site needs no origin secret: it never calls the origin.
+            let second = try await world.jumpchain(
+                ["resume", "jump-demo", "--site", "target-side"], environment: ["JUMPCHAIN_ORIGIN_SECRET": ""])
             #expect(second.status == 0, "\(second.output)")
             #expect(second.stdout.contains("the jump holds 2 link keys"), "\(second.stdout)")
             let again = try await world.jumpchain(["resume", "jump-demo", "--site", "origin-side"])
             #expect(again.status == 0, "\(again.output)")
             try expectTwoKeys(world, context: "alternating")
+            // Teardown (from a host that reaches everything) revokes both legs' keys.
+            let destroy = try await world.jumpchain(["destroy", "jump-demo", "--target-topics", "keep"])
+            #expect(destroy.status == 0, "\(destroy.output)")
+            #expect(world.liveKeys(on: SimulatorConfig.JumpDemo.jump).isEmpty)
         }
 
         @Test("two processes, one per site, with --wait on a shared state directory: both finish")
