@@ -65,7 +65,12 @@ final class Scheduler {
     func startUp() -> Batch {
         var batch = Batch()
         var done = 0
-        for (position, step) in plan.steps.enumerated() where configuration.runsHere(step) {
+        for (position, step) in plan.steps.enumerated() {
+            // Another site's step is its runner's: never reset or re-run here, whatever its state.
+            guard configuration.runsHere(step) else {
+                if states[position].isDone { done += 1 }
+                continue
+            }
             switch states[position] {
             case .running:
                 states[position] = .pending
