@@ -52,6 +52,9 @@ enum Summary {
                     "status": .string(report.status.rawValue), "already_complete": .bool(report.alreadyComplete),
                     "steps": .number(Int64(report.plan.steps.count)), "outputs": .object(outputs),
                     "session_keys_revoked": .array(report.sessionKeysMinted.map { .string($0) }),
+                    "site": report.site.map { .string($0) } ?? .null,
+                    "invariant": report.invariant.map { .string($0.line) } ?? .null,
+                    "invariant_holds": report.invariant.map { .bool($0.holds) } ?? .null,
                 ]))
             return
         }
@@ -80,6 +83,7 @@ enum Summary {
     }
 
     static func print(_ status: Rollout.Status, format: OutputFormat) {
+        let sites = SiteProgress.of(status.plan, states: status.states.mapValues(\.state))
         if format == .json {
             let steps = status.plan.topologicalOrder.map { id -> JSONText.Value in
                 let record = status.states[id]
@@ -125,10 +129,12 @@ enum Summary {
                     "jump_inspected": .bool(status.jumpInspected),
                     "auto_created": .array(status.autoCreated.map { .string($0) }),
                     "session_keys_revoked": .array(status.sessionKeysMinted.map { .string($0) }),
+                    "sites": .array(sites.map { .string($0.line) }),
                 ]))
             return
         }
         Terminal.line("run \(status.runName) (\(status.runStatus.rawValue)) in \(status.directory)")
+        for site in sites { Terminal.line("  \(site.line)") }
         for id in status.plan.topologicalOrder {
             let record = status.states[id]
             let state = record?.state.rawValue ?? "pending"

@@ -13,9 +13,17 @@ public enum RolloutSummary {
             "run \(report.runName): \(report.status.rawValue) — \(counts[.succeeded] ?? 0) succeeded, "
                 + "\(counts[.skipped] ?? 0) skipped, \(counts[.failed] ?? 0) failed of \(report.plan.steps.count) steps"
         )
-        lines.append(
-            "  link key        \(output(RolloutStep.destroySecret, "key_id")) (held by the links; its secret "
-                + "was destroyed: \(output(RolloutStep.destroySecret, "secret_destroyed")))")
+        if report.plan[RolloutStep.destroySecret] != nil || report.plan.steps.isEmpty {
+            lines.append(
+                "  link key        \(output(RolloutStep.destroySecret, "key_id")) (held by the links; its secret "
+                    + "was destroyed: \(output(RolloutStep.destroySecret, "secret_destroyed")))")
+        }
+        for leg in ["leg1", "leg2"] where report.plan[RolloutStep.perLeg(RolloutStep.destroySecret, leg)] != nil {
+            let step = RolloutStep.perLeg(RolloutStep.destroySecret, leg)
+            lines.append(
+                "  \(leg) link key   \(output(step, "key_id")) (held by its link; minted and its secret destroyed at "
+                    + "site \(report.plan[step]?.site ?? "?"))")
+        }
         lines.append(
             "  leg 1           cluster link id \(output(RolloutStep.leg1Destination, "cluster_link_id")) "
                 + "(source-initiated: origin → jump)")
@@ -35,6 +43,7 @@ public enum RolloutSummary {
             lines.append("  session keys    \(report.sessionKeysMinted.joined(separator: ", ")) minted and revoked")
         }
         lines.append("  state           \(report.directory) (resume, status, verify and graph read it)")
+        if let invariant = report.invariant { lines.append(invariant.line) }
         return lines
     }
 }
