@@ -47,4 +47,25 @@ struct LinkPrivilegeTests {
             cred: jumpOperator)
         #expect(accepted.status == 204, "\(accepted.text)")
     }
+
+    @Test func anAdminOwnedLocalKeyGetsNoBypassEither() async throws {
+        let world = try await DemoWorld.start()
+        defer { Task { await world.stop() } }
+        let jumpOperator = try await world.createKey(owner: Demo.operatorUser, resource: Demo.jump)
+        let linkKey = try await world.createKey(owner: Demo.linkServiceAccount, resource: Demo.jump)
+        try await world.addACL(
+            cluster: Demo.jump, with: jumpOperator, principal: "User:\(Demo.linkServiceAccount)", type: "CLUSTER",
+            name: "kafka-cluster", operation: "ALTER")
+        try await world.createDestinationHalf(name: "l1", jumpOperator: jumpOperator)
+        // The operator's own origin key (an admin's) as the local key, with no READ ACL for the operator.
+        let created = try await SimHTTP.send(
+            "POST", world.api(Demo.origin) + "/links?link_name=l1",
+            json: world.sourceHalfBody(linkKey: linkKey, local: world.origin), cred: world.origin)
+        try #require(created.status == 204, "\(created.text)")
+        let refused = try await SimHTTP.send(
+            "POST", world.api(Demo.jump) + "/links/l1/mirrors", json: ["source_topic_name": "orders"],
+            cred: jumpOperator)
+        #expect(refused.status == 403, "\(refused.text)")
+        #expect(refused.json["message"]?.stringValue?.contains("not authorized to READ topic 'orders'") == true)
+    }
 }

@@ -174,6 +174,7 @@ public enum Doctor {
         (RolloutStep.jumpACLs, ["control plane", "jump REST"]),
         (RolloutStep.originACLs, ["origin REST"]),
         (RolloutStep.linkKey, ["control plane"]),
+        (RolloutStep.originLinkKey, ["control plane", "origin REST"]),
         (RolloutStep.leg1Destination, ["control plane", "jump REST"]),
         // The link key's secret is re-minted through the control plane when a resume lost it.
         (RolloutStep.leg1Source, ["control plane", "origin REST"]),

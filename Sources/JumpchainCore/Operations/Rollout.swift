@@ -258,18 +258,24 @@ public enum Rollout {
         } catch {
             throw JumpchainError(.runFailed, error.message, cause: error)
         }
-        // Whatever happened, the link secret does not outlive this process. A link key that no link half is
-        // recorded as holding would be useless without its secret, so it is revoked now (a half that took it
-        // unrecorded is re-pointed to a fresh key by `resume`); a key the halves hold stays with them.
-        if let credential = runner.ephemeral.remove(RolloutStep.linkCredential) as? APICredential {
-            let records = (try? store.stepRecords()) ?? [:]
-            let holders = [RolloutStep.leg1Source, RolloutStep.leg2].compactMap { records[$0]?.outputs["key_id"] }
+        // Whatever happened, the link secrets do not outlive this process. A link key (the jump's, or the origin
+        // link key) that no link half is recorded as holding would be useless without its secret, so it is
+        // revoked now (a half that took it unrecorded is re-pointed to a fresh key by `resume`); a key the halves
+        // hold stays with them.
+        let records = (try? store.stepRecords()) ?? [:]
+        let jumpHolders = [RolloutStep.leg1Source, RolloutStep.leg2].compactMap { records[$0]?.outputs["key_id"] }
+        let originHolders = [records[RolloutStep.leg1Source]?.outputs["local_key_id"]].compactMap { $0 }
+        for (name, holders, what) in [
+            (RolloutStep.linkCredential, jumpHolders, "link key"),
+            (RolloutStep.originLinkCredential, originHolders, "origin link key"),
+        ] {
+            guard let credential = runner.ephemeral.remove(name) as? APICredential else { continue }
             if outcome.status != .succeeded, !holders.contains(credential.key) {
                 let controlPlane = context.controlPlane
                 let keyID = credential.key
                 await Interruption.shielded { try? await controlPlane.deleteAPIKey(keyID) }
                 options.notice?(
-                    "revoked link key \(credential.key): its secret is lost with this process and no link holds it")
+                    "revoked \(what) \(credential.key): its secret is lost with this process and no link holds it")
             }
             credential.secret.wipe()
         }

@@ -73,6 +73,10 @@ public final class RolloutContext: Sendable {
     /// The link key's description tag: lets a later run find keys this run minted.
     public var linkKeyTag: String { "jumpchain-link-key run=\(runName)" }
 
+    /// The origin link key's description tag: lets a later run find origin keys this run minted. Not a prefix
+    /// of ``linkKeyTag`` (nor the other way round).
+    public var originKeyTag: String { "jumpchain-origin-link-key run=\(runName)" }
+
     /// One line per request that needed retries, for ``retryObserver``.
     var retrySummary: @Sendable (RetrySummary) -> Void {
         let observer = retryObserver
@@ -87,5 +91,15 @@ public final class RolloutContext: Sendable {
                 label: "jump (\(playbook.jump.id)) Kafka REST as link key \(credential.key)",
                 retrySummary: retrySummary),
             clusterID: playbook.jump.id)
+    }
+
+    /// A client for the origin authenticated as the origin link key itself (to check the key works).
+    func originClient(as credential: APICredential) -> KafkaRESTClient {
+        KafkaRESTClient(
+            endpoint: APIEndpoint(
+                http: http, baseURL: playbook.origin.restEndpoint, credential: credential,
+                label: "origin (\(playbook.origin.id)) Kafka REST as origin link key \(credential.key)",
+                retrySummary: retrySummary),
+            clusterID: playbook.origin.id)
     }
 }

@@ -38,6 +38,10 @@ extension Playbook {
                 "exclude": .array(consumerGroups.exclude.map(CanonicalValue.string)),
             ])
         }
+        if let owner = link.originServiceAccount, case .object(var linkFields) = fields["link"] {
+            linkFields["origin_service_account"] = .string(owner)
+            fields["link"] = .object(linkFields)
+        }
         return fields
     }
 
@@ -52,7 +56,7 @@ extension Playbook {
             "link": .object([
                 "service_account": .string(link.serviceAccount),
                 "names": .object(["leg1": .string(link.leg1Name), "leg2": .string(link.leg2Name)]),
-                "origin_local_credentials": link.originLocalCredentials.canonical,
+                "origin_local_credentials": link.originLocalCredentials?.canonical ?? .null,
                 "manage_acls": .bool(link.manageACLs),
                 "origin_principal": link.originPrincipal.map(CanonicalValue.string) ?? .null,
                 "leg1_options": .object(link.leg1Options.mapValues(CanonicalValue.string)),

@@ -9,6 +9,7 @@ public enum RolloutStep {
         case jumpACLs = "acls-jump"
         case originACLs = "acls-origin"
         case linkKey = "link-key"
+        case originLinkKey = "origin-link-key"
         case leg1Destination = "leg1-destination"
         case leg1Source = "leg1-source"
         case leg2
@@ -25,6 +26,7 @@ public enum RolloutStep {
     public static let jumpACLs = Kind.jumpACLs.rawValue
     public static let originACLs = Kind.originACLs.rawValue
     public static let linkKey = Kind.linkKey.rawValue
+    public static let originLinkKey = Kind.originLinkKey.rawValue
     public static let leg1Destination = Kind.leg1Destination.rawValue
     public static let leg1Source = Kind.leg1Source.rawValue
     public static let leg2 = Kind.leg2.rawValue
@@ -38,6 +40,8 @@ public enum RolloutStep {
 
     /// The in-memory material that holds the link key and its secret; never persisted.
     public static let linkCredential = "link-credential"
+    /// The in-memory material that holds the origin link key and its secret; never persisted.
+    public static let originLinkCredential = "origin-link-credential"
 }
 
 /// Turns a playbook and the resolved topic list into the persisted step graph.
@@ -66,6 +70,15 @@ public enum RolloutPlanner {
             }
         }
         let keyTimeout: Double = 900
+        // Without `origin_local_credentials`, leg 1's local credentials are an origin link key minted here.
+        let mintsOrigin = playbook.link.mintsOriginKey
+        if mintsOrigin {
+            steps.append(
+                StepSpec(
+                    id: RolloutStep.originLinkKey, kind: RolloutStep.originLinkKey, dependsOn: aclSteps,
+                    timeoutSeconds: keyTimeout))
+        }
+        let linkSecrets = [RolloutStep.linkCredential] + (mintsOrigin ? [RolloutStep.originLinkCredential] : [])
         steps += [
             StepSpec(
                 id: RolloutStep.linkKey, kind: RolloutStep.linkKey, dependsOn: aclSteps, timeoutSeconds: keyTimeout),
@@ -74,15 +87,16 @@ public enum RolloutPlanner {
                 resources: [jump]),
             StepSpec(
                 id: RolloutStep.leg1Source, kind: RolloutStep.leg1Source,
-                dependsOn: [RolloutStep.leg1Destination, RolloutStep.linkKey], resources: [origin],
-                requiresEphemeral: [RolloutStep.linkCredential]),
+                dependsOn: [RolloutStep.leg1Destination, RolloutStep.linkKey]
+                    + (mintsOrigin ? [RolloutStep.originLinkKey] : []), resources: [origin],
+                requiresEphemeral: linkSecrets),
             StepSpec(
                 id: RolloutStep.leg2, kind: RolloutStep.leg2, dependsOn: [RolloutStep.linkKey], resources: [target],
                 requiresEphemeral: [RolloutStep.linkCredential]),
             StepSpec(
                 id: RolloutStep.finalizeLinkKey, kind: RolloutStep.finalizeLinkKey,
                 dependsOn: [RolloutStep.leg1Source, RolloutStep.leg2], timeoutSeconds: keyTimeout,
-                requiresEphemeral: [RolloutStep.linkCredential]),
+                requiresEphemeral: linkSecrets),
             StepSpec(
                 id: RolloutStep.destroySecret, kind: RolloutStep.destroySecret,
                 dependsOn: [RolloutStep.finalizeLinkKey]),
