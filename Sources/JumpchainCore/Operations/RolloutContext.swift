@@ -77,6 +77,9 @@ public final class RolloutContext: Sendable {
     /// of ``linkKeyTag`` (nor the other way round).
     public var originKeyTag: String { "jumpchain-origin-link-key run=\(runName)" }
 
+    /// Tells the operator something worth knowing that is not an error (printed on standard error by the CLI).
+    func notice(_ text: String) { retryObserver?(text) }
+
     /// One line per request that needed retries, for ``retryObserver``.
     var retrySummary: @Sendable (RetrySummary) -> Void {
         let observer = retryObserver

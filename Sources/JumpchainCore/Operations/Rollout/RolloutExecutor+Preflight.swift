@@ -12,6 +12,7 @@ extension RolloutExecutor {
             .kafka(playbook.origin, "GET", "/links/\(link.leg1Name)"),
             .kafka(playbook.target, "GET", "/links/\(link.leg2Name)"),
         ]
+        requests += previewLocalRights(playbook)
         requests += RunSession.previewOpen(playbook)
         requests += [.kafka(playbook.jump, "GET", "/links/\(link.leg1Name)"), .kafka(playbook.jump, "GET", "/topics")]
         if link.manageACLs {
@@ -106,6 +107,10 @@ extension RolloutExecutor {
                         + "`jumpchain apply --adopt` adopts it)")
             }
         }
+        // A user-supplied origin_local_credentials: its owner has what leg 1 reads with (refused before any change).
+        let localRights = try await localRights()
+        problems += localRights.problems
+        for warning in localRights.warnings { context.notice("warning: \(warning)") }
         guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
 
         // The jump: reachable with operator rights (a session key), no foreign link with our leg-1 name,
@@ -161,6 +166,9 @@ extension RolloutExecutor {
             }
         }
         if adopting { outputs["adopted"] = adopted.joined(separator: ", ") }
+        if !localRights.warnings.isEmpty {
+            outputs["origin_local_warnings"] = localRights.warnings.joined(separator: "\n")
+        }
         return outputs
     }
 
