@@ -4,6 +4,10 @@ struct PrincipalState {
     var id: String
     var name: String
     var admin: Bool
+    /// Clusters where the principal is a CloudClusterAdmin (see ``SimulatorConfig/Principal/clusterAdmin``).
+    var clusterAdmin: Set<String> = []
+    /// A ResourceKeyAdmin (see ``SimulatorConfig/Principal/keyAdmin``).
+    var keyAdmin = false
     var isServiceAccount: Bool
     var createdAt: Double
 }

@@ -26,7 +26,8 @@ struct DemoCommand: AsyncParsableCommand {
                         + "give --playbook PATH"))
         }
         // The jump-demo world plus one origin topic the first rollout leaves out, added to the live chain later.
-        var world = SimulatorConfig.jumpDemo()
+        // The least-privilege variant: the operator is no organization admin, only what jumpchain needs.
+        var world = SimulatorConfig.jumpDemoLeastPrivilege()
         world.topics.append(
             SimulatorConfig.Topic(
                 cluster: SimulatorConfig.JumpDemo.origin, name: Self.addedTopic, partitions: 2, records: 25))
