@@ -68,6 +68,11 @@ enum Summary {
         Terminal.line(
             "  link key        \(output(RolloutStep.destroySecret, "key_id")) (held by the links; its secret "
                 + "was destroyed: \(output(RolloutStep.destroySecret, "secret_destroyed")))")
+        if let originKey = report.states[RolloutStep.destroySecret]?.outputs["origin_key_id"] {
+            Terminal.line(
+                "  origin link key \(originKey) (leg 1's local credentials on the origin, owned by the link's "
+                    + "service account; its secret was destroyed too)")
+        }
         Terminal.line(
             "  leg 1           cluster link id \(output(RolloutStep.leg1Destination, "cluster_link_id")) "
                 + "(source-initiated: origin → jump)")
