@@ -159,13 +159,13 @@ public enum Teardown {
         let holds = minted.isEmpty && originMinted.isEmpty && topicsLeft == "0"
         let originPart =
             playbook.link.mintsOriginKey
-            ? "; the origin holds no origin link key jumpchain minted (\(originMinted.count) live"
-                + "\(originMinted.isEmpty ? "" : ": " + originMinted.joined(separator: ", ")))" : ""
+            ? "the origin \(playbook.origin.id) holds no origin link key jumpchain minted (\(originMinted.count) live"
+                + "\(originMinted.isEmpty ? "" : ": " + originMinted.joined(separator: ", "))); " : ""
         return Rollout.Invariant(
             holds: holds,
-            line: "invariant: the jump \(jump) holds no key jumpchain minted (\(minted.count) live"
+            line: "invariant: \(originPart)the jump \(jump) holds no key jumpchain minted (\(minted.count) live"
                 + "\(minted.isEmpty ? "" : ": " + minted.joined(separator: ", "))) and no topic jumpchain created "
-                + "(\(topicsLeft) of \(end["jump_topics_created"] ?? "?") left)\(originPart) \(holds ? "✓" : "✗")")
+                + "(\(topicsLeft) of \(end["jump_topics_created"] ?? "?") left) \(holds ? "✓" : "✗")")
     }
 
     // MARK: What to tear down
