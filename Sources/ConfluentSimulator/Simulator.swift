@@ -179,7 +179,10 @@ public final class Simulator: Sendable {
 
 extension WorldState {
     func connectionInfo(ports: [String: Int], revealOperatorSecrets: Bool) -> SimulatorConnectionInfo {
-        let admins = principals.values.filter(\.admin).map(\.id).sorted()
+        // Operators: admins, and users holding an operator's roles (a least-privilege world's operator).
+        let admins = principals.values.filter {
+            $0.admin || (!$0.isServiceAccount && ($0.keyAdmin || !$0.clusterAdmin.isEmpty))
+        }.map(\.id).sorted()
         let operatorKeys = keyOrder.compactMap { keys[$0] }.filter {
             revealOperatorSecrets && admins.contains($0.owner)
         }

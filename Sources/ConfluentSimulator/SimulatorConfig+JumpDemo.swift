@@ -72,4 +72,18 @@ extension SimulatorConfig {
                 keyPropagationSeconds: 2, cloudKeyPropagationSeconds: 0, replicationRecordsPerSecond: 200,
                 networkLinkProvisioningSeconds: 1, tickIntervalSeconds: 0.05))
     }
+
+    /// `jump-demo-least-privilege`: the `jump-demo` world with an operator that is no organization admin. It
+    /// holds exactly what jumpchain needs: CloudClusterAdmin on the three clusters (links, mirrors, topics, ACLs,
+    /// consumer groups) and ResourceKeyAdmin (API keys for itself and the link service account on those
+    /// clusters; service accounts read). The link service account has no rights until jumpchain grants them.
+    public static func jumpDemoLeastPrivilege() -> SimulatorConfig {
+        var config = jumpDemo()
+        config.users = [
+            Principal(
+                id: JumpDemo.operatorUser, name: "operator", admin: false,
+                clusterAdmin: [JumpDemo.origin, JumpDemo.jump, JumpDemo.target], keyAdmin: true)
+        ]
+        return config
+    }
 }

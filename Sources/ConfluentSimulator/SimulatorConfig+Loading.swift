@@ -25,12 +25,14 @@ extension SimulatorConfig {
     }
 
     /// Names of the built-in scenarios.
-    public static let scenarioNames = ["jump-demo"]
+    public static let scenarioNames = ["jump-demo", "jump-demo-least-privilege"]
 
-    /// A built-in world by name: `jump-demo` (see ``jumpDemo()``).
+    /// A built-in world by name: `jump-demo` (see ``jumpDemo()``), `jump-demo-least-privilege` (see
+    /// ``jumpDemoLeastPrivilege()``).
     public static func scenario(named name: String) throws -> SimulatorConfig {
         switch name {
         case "jump-demo": return jumpDemo()
+        case "jump-demo-least-privilege": return jumpDemoLeastPrivilege()
         default:
             throw SimulatorError(
                 .unknownScenario,

@@ -133,12 +133,23 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
     public struct Principal: Codable, Sendable, Equatable {
         public var id: String
         public var name: String?
+        /// An organization admin: every API, every cluster (a link's own credentials still need ACLs).
         public var admin: Bool
+        /// Clusters on which the principal is a CloudClusterAdmin: the whole Kafka REST API there (links, mirrors,
+        /// topics, ACLs, groups) without ACLs; nothing on the control plane by itself.
+        public var clusterAdmin: [String]
+        /// A ResourceKeyAdmin: may create, list and revoke API keys (for itself or a service account, on the
+        /// clusters it administers) and read service accounts; no other control-plane API.
+        public var keyAdmin: Bool
 
-        public init(id: String, name: String? = nil, admin: Bool = false) {
+        public init(
+            id: String, name: String? = nil, admin: Bool = false, clusterAdmin: [String] = [], keyAdmin: Bool = false
+        ) {
             self.id = id
             self.name = name
             self.admin = admin
+            self.clusterAdmin = clusterAdmin
+            self.keyAdmin = keyAdmin
         }
 
         public init(from decoder: any Decoder) throws {
@@ -147,7 +158,14 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             self.init(
                 id: try c.decode(String.self, forKey: .id), name: try c.decodeIfPresent(String.self, forKey: .name),
-                admin: try c.value(.admin, default: false))
+                admin: try c.value(.admin, default: false), clusterAdmin: try c.value(.clusterAdmin, default: []),
+                keyAdmin: try c.value(.keyAdmin, default: false))
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, name, admin
+            case clusterAdmin = "cluster_admin"
+            case keyAdmin = "key_admin"
         }
     }
 

@@ -29,8 +29,8 @@ public struct SimulatorConnectionInfo: Codable, Sendable, Equatable {
     public var organization: String
     public var environments: [String]
     public var clusters: [Cluster]
-    /// Admin principals (operators).
+    /// Operators: admin principals, and users with cluster-admin or key-admin roles.
     public var operators: [String]
-    /// Keys of admin principals, with secrets; empty unless the world reveals them (the demo does).
+    /// Keys of the operators, with secrets; empty unless the world reveals them (the demo does).
     public var operatorKeys: [Key]
 }

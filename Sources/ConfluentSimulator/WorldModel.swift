@@ -4,6 +4,10 @@ struct PrincipalState {
     var id: String
     var name: String
     var admin: Bool
+    /// Clusters where the principal is a CloudClusterAdmin (see ``SimulatorConfig/Principal/clusterAdmin``).
+    var clusterAdmin: Set<String> = []
+    /// A ResourceKeyAdmin (see ``SimulatorConfig/Principal/keyAdmin``).
+    var keyAdmin = false
     var isServiceAccount: Bool
     var createdAt: Double
 }
@@ -128,11 +132,9 @@ struct LinkHealth {
     /// API key id each half authenticates with (remote credentials), for introspection.
     var remoteKeyID: String?
     var localKeyID: String?
-    /// The principal that reads source topics (destination-initiated links), when known.
+    /// The principal that reads source topics (the link key's owner of a destination-initiated link, the local
+    /// key's owner of a source-initiated one), when known. Judged by its ACLs, admin or not.
     var readerPrincipal: String?
-    /// The reader is the local key of a source-initiated link (its owner still passes as an admin until
-    /// jumpchain mints a dedicated origin link key; remote link keys never do).
-    var readerIsLocal = false
 
     var isActive: Bool { state == "ACTIVE" }
 }

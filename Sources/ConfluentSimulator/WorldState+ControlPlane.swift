@@ -13,7 +13,11 @@ extension WorldState {
                 401, "user_unauthenticated", "Unauthorized", "The API key or secret is invalid.",
                 headers: Self.unauthenticatedHeaders)
         }
-        guard isAdmin(key.owner) else {
+        let keyAdminAPI =
+            segments.first == "iam" && segments.dropFirst().first == "v2"
+            && (segments.dropFirst(2).first == "api-keys"
+                || (segments.dropFirst(2).first == "service-accounts" && request.method == "GET"))
+        guard isAdmin(key.owner) || (keyAdminAPI && principals[key.owner]?.keyAdmin == true) else {
             return .cloud(
                 403, "forbidden_access", "Forbidden", "Principal \(key.owner) is not authorized for this API.")
         }
@@ -206,6 +210,15 @@ extension WorldState {
             return .cloud(
                 422, "invalid_configuration", "Validation Failed", "Resource \(resource) does not exist.",
                 source: ["pointer": "/spec/resource/id"])
+        }
+        // A ResourceKeyAdmin mints Kafka keys for itself or a service account, on clusters it administers.
+        if let caller = authenticate(request.credential, resource: nil, now: now)?.owner, !isAdmin(caller) {
+            let ownerAllowed = owner == caller || principals[owner]?.isServiceAccount == true
+            guard ownerAllowed, let resource, administers(caller, cluster: resource) else {
+                return .cloud(
+                    403, "forbidden_access", "Forbidden",
+                    "Principal \(caller) may not create an API key owned by \(owner) for \(resource ?? "Cloud").")
+            }
         }
         let id = newKeyID()
         let delay = resource == nil ? timing.cloudKeyPropagationSeconds : timing.keyPropagationSeconds

@@ -125,6 +125,7 @@ extension WorldState {
         let principalItems: [JSON] = principals.values.sorted { $0.id < $1.id }.map {
             [
                 "id": .string($0.id), "name": .string($0.name), "admin": .bool($0.admin),
+                "cluster_admin": .array($0.clusterAdmin.sorted().map { .string($0) }), "key_admin": .bool($0.keyAdmin),
                 "kind": .string($0.isServiceAccount ? "ServiceAccount" : "User"),
             ]
         }

@@ -141,7 +141,6 @@ extension WorldState {
             state: "ACTIVE", error: "NO_ERROR", message: nil, remoteKeyID: remoteKey, localKeyID: localKey)
         // The source half pushes what its local key can read: that key's owner needs READ on the source topics.
         health.readerPrincipal = localKey.flatMap { keys[$0]?.owner }
-        health.readerIsLocal = true
         return health
     }
 
@@ -155,6 +154,6 @@ extension WorldState {
     /// destination-initiated link, or of the local key of a source-initiated one, needs READ on it.
     func linkMayRead(_ health: LinkHealth, sourceClusterID: String, topic: String) -> Bool {
         guard let reader = health.readerPrincipal else { return true }
-        return authorized(reader, cluster: sourceClusterID, "READ", "TOPIC", topic, adminBypass: health.readerIsLocal)
+        return authorized(reader, cluster: sourceClusterID, "READ", "TOPIC", topic, adminBypass: false)
     }
 }

@@ -103,7 +103,8 @@ extension WorldState {
         }
         let principal = sourcePrincipal(half, health, source: source)
         func may(_ type: String, _ name: String) -> Bool {
-            principal.map { authorized($0, cluster: source.id, "DESCRIBE", type, name) } ?? false
+            // The link's principal is judged by its ACLs, admin or not (as for what the link reads).
+            principal.map { authorized($0, cluster: source.id, "DESCRIBE", type, name, adminBypass: false) } ?? false
         }
         let prefix = half.configs["cluster.link.prefix"] ?? ""
         let groupPrefix = half.configs["consumer.group.prefix.enable"] == "true" ? prefix : ""

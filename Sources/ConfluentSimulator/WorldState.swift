@@ -60,12 +60,14 @@ struct WorldState {
         }
         for account in config.serviceAccounts {
             principals[account.id] = PrincipalState(
-                id: account.id, name: account.name ?? account.id, admin: account.admin, isServiceAccount: true,
+                id: account.id, name: account.name ?? account.id, admin: account.admin,
+                clusterAdmin: Set(account.clusterAdmin), keyAdmin: account.keyAdmin, isServiceAccount: true,
                 createdAt: now)
         }
         for user in config.users {
             principals[user.id] = PrincipalState(
-                id: user.id, name: user.name ?? user.id, admin: user.admin, isServiceAccount: false, createdAt: now)
+                id: user.id, name: user.name ?? user.id, admin: user.admin, clusterAdmin: Set(user.clusterAdmin),
+                keyAdmin: user.keyAdmin, isServiceAccount: false, createdAt: now)
         }
         for key in config.apiKeys {
             guard principals[key.owner] != nil else {
@@ -152,14 +154,19 @@ struct WorldState {
 
     func isAdmin(_ principalID: String) -> Bool { principals[principalID]?.admin ?? false }
 
-    /// Kafka-style ACL check: admins pass (unless `adminBypass` is off: a link's credentials are judged by
+    /// An organization admin, or a CloudClusterAdmin of `clusterID`.
+    func administers(_ principalID: String, cluster clusterID: String) -> Bool {
+        isAdmin(principalID) || principals[principalID]?.clusterAdmin.contains(clusterID) == true
+    }
+
+    /// Kafka-style ACL check: admins and the cluster's CloudClusterAdmins pass (unless `adminBypass` is off: a link's credentials are judged by
     /// their owner's ACLs whatever the owner is); a matching DENY wins; otherwise a matching ALLOW is needed.
     /// ALL grants everything; READ, WRITE, DELETE and ALTER imply DESCRIBE; ALTER_CONFIGS implies DESCRIBE_CONFIGS.
     func authorized(
         _ principalID: String, cluster clusterID: String, _ operation: String, _ resourceType: String,
         _ resourceName: String, adminBypass: Bool = true
     ) -> Bool {
-        if adminBypass, isAdmin(principalID) { return true }
+        if adminBypass, administers(principalID, cluster: clusterID) { return true }
         guard let cluster = clusters[clusterID] else { return false }
         let principal = "User:" + principalID
         let matching = cluster.acls.filter { acl in

@@ -26,7 +26,8 @@ struct DemoCommand: AsyncParsableCommand {
                         + "give --playbook PATH"))
         }
         // The jump-demo world plus one origin topic the first rollout leaves out, added to the live chain later.
-        var world = SimulatorConfig.jumpDemo()
+        // The least-privilege variant: the operator is no organization admin, only what jumpchain needs.
+        var world = SimulatorConfig.jumpDemoLeastPrivilege()
         world.topics.append(
             SimulatorConfig.Topic(
                 cluster: SimulatorConfig.JumpDemo.origin, name: Self.addedTopic, partitions: 2, records: 25))
@@ -74,7 +75,8 @@ struct DemoCommand: AsyncParsableCommand {
                             + "until the target's equal the origin's)")
                 }
             }
-            try checkInvariant(simulator, jump: SimulatorConfig.JumpDemo.jump, report: report)
+            try checkInvariant(
+                simulator, jump: SimulatorConfig.JumpDemo.jump, origin: SimulatorConfig.JumpDemo.origin, report: report)
             if output.format == .text {
                 try await keyFreeStatus(
                     simulator, jump: SimulatorConfig.JumpDemo.jump, run: report.runName, options: options)
@@ -183,35 +185,58 @@ struct DemoCommand: AsyncParsableCommand {
         if case .done(let report) = outcome { Summary.print(report, format: output.format) }
     }
 
-    /// The jump must hold no live key but the link key, and no issued secret may be in the run directory.
-    func checkInvariant(_ simulator: Simulator, jump: String, report: Rollout.Report) throws {
+    /// The jump must hold no live key but the link key, the origin no key jumpchain minted but the origin link
+    /// key (leg 1's local credentials), and no issued secret may be in the run directory.
+    func checkInvariant(_ simulator: Simulator, jump: String, origin: String, report: Rollout.Report) throws {
         guard let state = try? JSONSerialization.jsonObject(with: Data(simulator.stateJSON().utf8)) as? [String: Any],
             let keys = state["api_keys"] as? [[String: Any]]
         else { return }
-        let live = keys.filter { ($0["resource"] as? String) == jump && ($0["revoked"] as? Bool) != true }
-        let liveIDs = live.compactMap { $0["id"] as? String }
-        let linkKey = report.states[RolloutStep.destroySecret]?.outputs["key_id"]
+        func live(on cluster: String) -> [[String: Any]] {
+            keys.filter { ($0["resource"] as? String) == cluster && ($0["revoked"] as? Bool) != true }
+        }
+        let liveIDs = live(on: jump).compactMap { $0["id"] as? String }
+        // Keys jumpchain minted on the origin are owned by a service account (the operator's are a user's).
+        let serviceAccounts = Set(
+            ((state["principals"] as? [[String: Any]]) ?? []).filter { ($0["kind"] as? String) == "ServiceAccount" }
+                .compactMap { $0["id"] as? String })
+        let originIDs = live(on: origin).filter { serviceAccounts.contains(($0["owner"] as? String) ?? "") }
+            .compactMap { $0["id"] as? String }
+        let outputs = report.states[RolloutStep.destroySecret]?.outputs ?? [:]
+        let linkKey = outputs["key_id"]
+        let originKey = outputs["origin_key_id"]
         let secrets = keys.compactMap { $0["secret"] as? String }.filter { !$0.isEmpty }
         let hits = SecretScan.scan(directory: report.directory, secrets: secrets)
         let onlyLinkKey = liveIDs == [linkKey].compactMap { $0 }
+        let onlyOriginKey = originIDs == [originKey].compactMap { $0 }
+        let holds = onlyLinkKey && onlyOriginKey && hits.isEmpty
         if output.format == .json {
             Terminal.line(
                 JSONText.object([
                     "invariant": .object([
                         "live_keys_on_jump": .array(liveIDs.map { .string($0) }),
                         "link_key": linkKey.map { .string($0) } ?? .null, "only_link_key": .bool(onlyLinkKey),
+                        "origin_keys_minted": .array(originIDs.map { .string($0) }),
+                        "origin_link_key": originKey.map { .string($0) } ?? .null,
+                        "only_origin_link_key": .bool(onlyOriginKey),
                         "secret_scan_directory": .string(report.directory),
-                        "secret_hits": .array(hits.map { .string($0) }), "holds": .bool(onlyLinkKey && hits.isEmpty),
+                        "secret_hits": .array(hits.map { .string($0) }), "holds": .bool(holds),
                     ])
                 ]))
         } else {
             Terminal.line(
+                "keys on the jump: \(liveIDs.count) (\(onlyLinkKey ? "link key" : "UNEXPECTED: " + liveIDs.joined(separator: ", "))), "
+                    + "keys on the origin minted by jumpchain: \(originIDs.count) "
+                    + "(\(onlyOriginKey ? (originIDs.isEmpty ? "none" : "link local key") : "UNEXPECTED: " + originIDs.joined(separator: ", ")))"
+            )
+            Terminal.line(
                 "invariant: live keys on the jump: \(liveIDs.joined(separator: ", ")) "
-                    + (onlyLinkKey ? "(only the link key ✓)" : "(UNEXPECTED)"))
+                    + (onlyLinkKey ? "(only the link key ✓)" : "(UNEXPECTED)")
+                    + "; origin link key: \(originIDs.joined(separator: ", ")) "
+                    + (onlyOriginKey ? "✓" : "(UNEXPECTED)"))
             Terminal.line(
                 "secret scan of \(report.directory): \(hits.isEmpty ? "no secret found ✓" : "\(hits.count) HITS")")
         }
-        if !onlyLinkKey || !hits.isEmpty {
+        if !holds {
             Terminal.error("jumpchain demo: the invariant does not hold")
             throw ExitCode(1)
         }

@@ -8,7 +8,8 @@ struct SimCommand: AsyncParsableCommand {
         abstract: "Serve a local simulator of the Confluent Cloud APIs jumpchain drives (loopback only by default).")
 
     @Option(help: "A simulator world in YAML.") var config: String?
-    @Option(help: "A built-in world: jump-demo.") var scenario: String?
+    @Option(help: "A built-in world: jump-demo, jump-demo-least-privilege (a non-admin operator).") var scenario:
+        String?
     @Option(help: "Listen address (its introspection reveals secrets: keep it on loopback).")
     var host: String = "127.0.0.1"
     @Option(name: .customLong("port-base"), help: "Use consecutive ports from this one instead of OS-chosen ports.")

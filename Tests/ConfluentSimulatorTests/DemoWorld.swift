@@ -157,7 +157,12 @@ struct DemoWorld: Sendable {
         ]
     }
 
+    /// The source half's local key is the operator's origin key: its owner needs READ on the origin topics
+    /// (admins get no bypass for what a link reads).
     func createSourceHalf(name: String, linkKey: Cred) async throws {
+        try await addACL(
+            cluster: Demo.origin, with: origin, principal: "User:\(Demo.operatorUser)", type: "TOPIC", name: "*",
+            operation: "READ")
         let reply = try await SimHTTP.send(
             "POST", api(Demo.origin) + "/links?link_name=\(name)", json: sourceHalfBody(linkKey: linkKey), cred: origin)
         try #require(reply.status == 204, "source half: \(reply.status) \(reply.text)")

@@ -211,6 +211,20 @@ final class DemoWorld: @unchecked Sendable {
         }
     }
 
+    /// Live keys on the origin owned by the link service account: the origin link keys jumpchain minted.
+    func liveOriginLinkKeys() -> [String] {
+        ((state()["api_keys"] as? [[String: Any]]) ?? []).filter {
+            ($0["resource"] as? String) == SimulatorConfig.JumpDemo.origin
+                && ($0["owner"] as? String) == SimulatorConfig.JumpDemo.linkServiceAccount
+                && ($0["revoked"] as? Bool) != true
+        }.compactMap { $0["id"] as? String }.sorted()
+    }
+
+    /// The origin keys the links hold as `local.*` credentials (leg 1's source half).
+    func heldLocalKeys() -> Set<String> {
+        Set(((state()["links"] as? [[String: Any]]) ?? []).compactMap { $0["local_api_key_id"] as? String })
+    }
+
     /// Every secret the simulator ever issued, raw and as base64 of `key:secret`.
     func issuedSecretNeedles() -> [String] {
         ((state()["api_keys"] as? [[String: Any]]) ?? []).flatMap { key -> [String] in

@@ -141,8 +141,8 @@ extension BinaryTests {
             return true
         }
 
-        /// No link, no jump mirror or chain topic on the jump, no ACL for the link principal, no live key on the
-        /// jump; the target's chain topics kept as normal topics or deleted.
+        /// No link, no jump mirror or chain topic on the jump, no ACL for the link principal (jump or origin), no
+        /// live key on the jump, no origin link key; the target's chain topics kept as normal topics or deleted.
         func expectTornDown(_ world: DemoWorld, targetTopics: String, context: String, aclsRecorded: Bool = true) {
             let state = world.state()
             let jump = SimulatorConfig.JumpDemo.jump
@@ -162,9 +162,13 @@ extension BinaryTests {
             #expect(jumpTopics.isEmpty, "\(context): topics left on the jump \(jumpTopics)")
             let live = world.liveKeys(on: jump)
             #expect(live.isEmpty, "\(context): live keys on the jump \(world.describeKeys(live))")
+            #expect(world.liveOriginLinkKeys().isEmpty, "\(context): origin link keys \(world.liveOriginLinkKeys())")
             if aclsRecorded {
-                let acls = ((state["acls"] as? [[String: Any]]) ?? []).filter { ($0["cluster_id"] as? String) == jump }
-                #expect(acls.isEmpty, "\(context): ACLs left on the jump \(acls)")
+                let acls = ((state["acls"] as? [[String: Any]]) ?? []).filter {
+                    ($0["cluster_id"] as? String) == jump
+                        || ($0["principal"] as? String) == "User:\(SimulatorConfig.JumpDemo.linkServiceAccount)"
+                }
+                #expect(acls.isEmpty, "\(context): ACLs left on the jump or for the link principal \(acls)")
             }
             let target = topics.filter { $0.0 != jump }.map(\.1)
             if targetTopics == "delete" {

@@ -15,13 +15,27 @@ extension BinaryTests {
                 .compactMap { $0["id"] as? String }.sorted()
         }
 
-        @Test("status and verify --watch send nothing to the jump and mint no key")
+        @Test("least privilege: non-admin operator and link principals; status, verify --watch send no jump request")
         func watchingIsKeyFree() async throws {
-            let world = try await DemoWorld.start()
+            let world = try await DemoWorld.start(config: .jumpDemoLeastPrivilege())
             defer { Task { await world.stop() } }
+            let principals = (world.state()["principals"] as? [[String: Any]]) ?? []
+            #expect(principals.allSatisfy { ($0["admin"] as? Bool) == false }, "no admin in this world: \(principals)")
             let apply = try await world.jumpchain(["apply", world.demoPlaybook])
             #expect(apply.status == 0, "\(apply.output)")
+            // The link's credentials on both ends are the link service account's keys, judged by its ACLs.
+            let owners = Dictionary(
+                ((world.state()["api_keys"] as? [[String: Any]]) ?? []).compactMap { key in
+                    (key["id"] as? String).map { ($0, key["owner"] as? String ?? "") }
+                }, uniquingKeysWith: { first, _ in first })
+            let links = (world.state()["links"] as? [[String: Any]]) ?? []
+            let linkKeys = links.flatMap { [$0["remote_api_key_id"] as? String, $0["local_api_key_id"] as? String] }
+                .compactMap { $0 }
+            #expect(!linkKeys.isEmpty)
+            #expect(linkKeys.allSatisfy { owners[$0] == Demo.linkServiceAccount }, "link keys \(linkKeys)")
+            #expect(world.liveOriginLinkKeys().count == 1)
             let keysBefore = allKeys(world, on: Demo.jump)
+            let originKeysBefore = allKeys(world, on: Demo.origin)
             world.simulator.recordExchanges(true)
             let status = try await world.jumpchain(["status", "jump-demo"])
             #expect(status.status == 0, "\(status.output)")
@@ -41,6 +55,7 @@ extension BinaryTests {
             #expect(exchanges.filter { $0.listener == Demo.jump }.map { "\($0.method) \($0.path)" } == [])
             #expect(exchanges.filter { $0.method == "POST" && $0.path == "/iam/v2/api-keys" }.isEmpty)
             #expect(allKeys(world, on: Demo.jump) == keysBefore)
+            #expect(allKeys(world, on: Demo.origin) == originKeysBefore)
 
             // Asked for, the jump is read through a session key that is minted, named and revoked.
             let inspected = try await world.jumpchain(["status", "jump-demo", "--inspect-jump"])

@@ -68,7 +68,8 @@ extension BinaryTests {
         }
 
         /// The end state of an uninterrupted run: three ACTIVE link halves, eight ACTIVE mirrors, exactly one
-        /// live key on the jump held by both links, no session key left, and no secret on disk or in output.
+        /// live key on the jump held by both links, exactly one origin link key held by leg 1's source half, no
+        /// session key left, and no secret on disk or in output.
         func expectConverged(_ world: DemoWorld, seed: UInt64) async throws {
             let state = world.state()
             let links = (state["links"] as? [[String: Any]]) ?? []
@@ -81,6 +82,10 @@ extension BinaryTests {
             let held = Set(links.compactMap { $0["remote_api_key_id"] as? String })
             #expect(liveJumpKeys.count == 1, "seed \(seed): live keys on the jump \(world.describeKeys(liveJumpKeys))")
             #expect(held == Set(liveJumpKeys), "seed \(seed): links hold \(held), live \(liveJumpKeys)")
+            // The origin side: exactly one origin link key jumpchain minted, the one leg 1's source half holds.
+            let originKeys = world.liveOriginLinkKeys()
+            #expect(originKeys.count == 1, "seed \(seed): origin link keys \(originKeys)")
+            #expect(world.heldLocalKeys() == Set(originKeys), "seed \(seed): local keys \(world.heldLocalKeys())")
 
             // Offsets match across both hops (mirrors preserve them); the verify command proves it.
             let verify = try await world.jumpchain(["verify", "jump-demo", "--timeout", "60"])
@@ -168,10 +173,13 @@ extension BinaryTests {
             let held = Set(links.compactMap { $0["remote_api_key_id"] as? String })
             let unheld = world.liveKeys(on: SimulatorConfig.JumpDemo.jump).filter { !held.contains($0) }
             #expect(unheld.isEmpty, "live jump keys not held by a link: \(unheld)")
+            let unheldOrigin = world.liveOriginLinkKeys().filter { !world.heldLocalKeys().contains($0) }
+            #expect(unheldOrigin.isEmpty, "live origin link keys not held by a link: \(unheldOrigin)")
 
             let resumed = try await world.jumpchain(["resume", "jump-demo"])
             #expect(resumed.status == 0, "\(resumed.output)")
             #expect(world.liveKeys(on: SimulatorConfig.JumpDemo.jump).count == 1)
+            #expect(world.liveOriginLinkKeys().count == 1, "origin link keys \(world.liveOriginLinkKeys())")
         }
     }
 

@@ -57,6 +57,30 @@ extension BinaryTests {
             try await expectPreflightFailure(world, playbook: playbook, mentions: ["lacks ALTER", "manage_acls"])
         }
 
+        @Test("origin_local_credentials whose owner lacks READ: refused naming it, warned as the operator's own key")
+        func localCredentialsLackingRights() async throws {
+            let world = try await DemoWorld.start()
+            defer { Task { await world.stop() } }
+            let playbook = try world.playbookVariant(
+                "operator-local",
+                replacing: [
+                    (
+                        "  service_account: ${JUMPCHAIN_LINK_SA}",
+                        "  service_account: ${JUMPCHAIN_LINK_SA}\n  origin_local_credentials:\n"
+                            + "    key: ${JUMPCHAIN_ORIGIN_KEY}\n    secret: env:JUMPCHAIN_ORIGIN_SECRET"
+                    )
+                ])
+            try await expectPreflightFailure(
+                world, playbook: playbook,
+                mentions: [
+                    "User:\(SimulatorConfig.JumpDemo.operatorUser), the owner of link.origin_local_credentials, lacks",
+                    "READ on TOPIC orders", "DESCRIBE on GROUP",
+                    "warning: link.origin_local_credentials is the "
+                        + "operator's own origin key", "owned by the user \(SimulatorConfig.JumpDemo.operatorUser)",
+                ])
+            #expect(world.liveOriginLinkKeys().isEmpty, "no origin link key is minted for user-supplied credentials")
+        }
+
         @Test("a topic missing on the origin")
         func missingTopic() async throws {
             let world = try await DemoWorld.start()

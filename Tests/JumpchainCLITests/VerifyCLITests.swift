@@ -158,5 +158,44 @@ extension BinaryTests {
             #expect(exit == 5, "\(output)")
             #expect(causes.contains("source-topic-gone"), "\(causes)")
         }
+
+        @Test("leg 1's local key loses READ on an origin topic: the diagnosis names the right, topic and principal")
+        func originTopicReadRevoked() async throws {
+            let world = try await rolledOut()
+            defer { Task { await world.stop() } }
+            let principal = "User:\(Demo.linkServiceAccount)"
+            let removed = world.simulator.removeACLs(
+                clusterID: Demo.origin, principal: principal, resourceType: "TOPIC", resourceName: "payments")
+            #expect(removed > 0, "the rollout granted the origin link key's owner rights on payments")
+            let (exit, causes, output) = try await verify(world)
+            #expect(exit == 5, "\(output)")
+            #expect(causes.contains("authorization"), "\(causes)")
+            #expect(
+                output.contains("leg 1's local key on the origin (\(principal)) lacks READ on TOPIC payments"),
+                "\(output)")
+        }
+
+        @Test("the link loses DESCRIBE on a synced group on the origin: the diagnosis names the group and principal")
+        func originGroupDescribeRevoked() async throws {
+            let world = try await rolledOut()
+            defer { Task { await world.stop() } }
+            let principal = "User:\(Demo.linkServiceAccount)"
+            let removed = world.simulator.removeACLs(
+                clusterID: Demo.origin, principal: principal, resourceType: "GROUP", resourceName: Demo.consumerGroup)
+            #expect(removed > 0, "the rollout granted DESCRIBE on the synced group")
+            // The offset-sync task notices on its next sync (consumer.offset.sync.ms): a bounded number of tries.
+            var last: (status: Int32, causes: [String], json: String) = (0, [], "")
+            for _ in 0..<10 {
+                last = try await verify(world)
+                if last.causes.contains("authorization") { break }
+                try await Task.sleep(for: .seconds(1))
+            }
+            #expect(last.status == 5, "\(last.json)")
+            #expect(last.causes.contains("authorization"), "\(last.causes)")
+            #expect(
+                last.json.contains(
+                    "leg 1's local key on the origin (\(principal)) lacks DESCRIBE on GROUP \(Demo.consumerGroup)"),
+                "\(last.json)")
+        }
     }
 }

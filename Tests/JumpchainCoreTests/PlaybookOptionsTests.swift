@@ -143,7 +143,8 @@ struct PlaybookOptionsTests {
         #expect(playbook.link.leg1Name == "eu-to-jump")
         #expect(playbook.link.leg2Name == "jump-to-us")
         #expect(playbook.link.originPrincipal == "User:sa-orig1")
-        let local = playbook.link.originLocalCredentials
+        let local = try #require(playbook.link.originLocalCredentials)
+        #expect(!playbook.link.mintsOriginKey)
         #expect(local.key == .reference(.env("LOCAL_KEY")))
         let credential = try local.resolve(environment: ["LOCAL_KEY": "LK1", "LOCAL_SECRET": "ls"], stdin: .none)
         #expect(credential.key == "LK1")

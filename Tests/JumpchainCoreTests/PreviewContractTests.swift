@@ -36,7 +36,10 @@ struct PreviewContractTests {
         #expect(
             unannounced.isEmpty, "apply sent requests its plan did not show:\n\(unannounced.joined(separator: "\n"))")
         // Each mutating preview of a step that always acts on a fresh world was seen.
-        for kind in [RolloutStep.leg1Destination, RolloutStep.leg1Source, RolloutStep.leg2, RolloutStep.linkKey] {
+        for kind in [
+            RolloutStep.leg1Destination, RolloutStep.leg1Source, RolloutStep.leg2, RolloutStep.linkKey,
+            RolloutStep.originLinkKey,
+        ] {
             let mutating = RolloutExecutorPreviews.mutating(report.plan, playbook: playbook, step: kind)
             for preview in mutating where preview.detail.contains("(only") == false {
                 #expect(

@@ -107,6 +107,27 @@ struct VerificationOffsetTests {
         #expect(next.endToEndLag == 2)
     }
 
+    @Test func aMeasuredOriginEndWinsOverTheDerivedOneAndIsNotMarkedDerived() {
+        let jump = MirrorLag(partition: 0, lag: 3, lastSourceFetchOffset: 9)
+        let target = MirrorLag(partition: 0, lag: 0, lastSourceFetchOffset: 9)
+        let derived = PartitionDerivation.derive(partition: 0, jump: jump, target: target, threshold: 0)
+        #expect(derived.originEnd == 13)
+        #expect(derived.derived.contains("origin_end"))
+        // A consumer group's log_end_offset read on the origin: used as is, marked measured.
+        let measured = PartitionDerivation.derive(
+            partition: 0, jump: jump, target: target, threshold: 0, measuredOriginEnd: 15)
+        #expect(measured.originEnd == 15)
+        #expect(measured.lag1 == 5)
+        #expect(measured.endToEndLag == 5)
+        #expect(!measured.derived.contains("origin_end"), "\(measured.derived)")
+        #expect(!measured.derived.contains("lag_end_to_end"))
+        // Behind the jump (records arrived after it was read): the derived figure stays, marked derived.
+        let stale = PartitionDerivation.derive(
+            partition: 0, jump: jump, target: target, threshold: 0, measuredOriginEnd: 8)
+        #expect(stale.originEnd == 13)
+        #expect(stale.derived.contains("origin_end"))
+    }
+
     @Test func partitionCountMismatchFailsTheMissingPartitionsWithADiagnosis() async throws {
         let chain = VerificationTestChain(topics: ["orders": [4, 4, 4]])
         await chain.setEnds(.target, "orders", [4, 4])

@@ -306,24 +306,26 @@ public enum Rollout {
                 break
             }
         }
-        // Whatever happened, the link secret does not outlive this process. A link key that no link half is
-        // recorded as holding would be useless without its secret, so it is revoked now (a half that took it
-        // unrecorded is re-pointed to a fresh key by `resume`); a key the halves hold stays with them. A
-        // multi-site run holds one key per leg, each under its own name.
-        for (name, holderSteps) in [
-            (RolloutStep.linkCredential, [RolloutStep.leg1Source, RolloutStep.leg2]),
-            (RolloutStep.credentialName(leg: "leg1"), [RolloutStep.leg1Source]),
-            (RolloutStep.credentialName(leg: "leg2"), [RolloutStep.leg2]),
+        // Whatever happened, the link secrets do not outlive this process. A link key (the jump's, per leg in a
+        // multi-site run, or the origin link key) that no link half is recorded as holding would be useless
+        // without its secret, so it is revoked now (a half that took it unrecorded is re-pointed to a fresh key by
+        // `resume`); a key the halves hold stays with them.
+        let records = (try? store.stepRecords()) ?? [:]
+        let jumpHolders = { (steps: [String]) in steps.compactMap { records[$0]?.outputs["key_id"] } }
+        let originHolders = [records[RolloutStep.leg1Source]?.outputs["local_key_id"]].compactMap { $0 }
+        for (name, holders, what) in [
+            (RolloutStep.linkCredential, jumpHolders([RolloutStep.leg1Source, RolloutStep.leg2]), "link key"),
+            (RolloutStep.credentialName(leg: "leg1"), jumpHolders([RolloutStep.leg1Source]), "leg 1 link key"),
+            (RolloutStep.credentialName(leg: "leg2"), jumpHolders([RolloutStep.leg2]), "leg 2 link key"),
+            (RolloutStep.originLinkCredential, originHolders, "origin link key"),
         ] {
             guard let credential = ephemeral.remove(name) as? APICredential else { continue }
-            let records = (try? store.stepRecords()) ?? [:]
-            let holders = holderSteps.compactMap { records[$0]?.outputs["key_id"] }
             if outcome.status != .succeeded, !holders.contains(credential.key) {
                 let controlPlane = context.controlPlane
                 let keyID = credential.key
                 await Interruption.shielded { try? await controlPlane.deleteAPIKey(keyID) }
                 options.notice?(
-                    "revoked link key \(credential.key): its secret is lost with this process and no link holds it")
+                    "revoked \(what) \(credential.key): its secret is lost with this process and no link holds it")
             }
             credential.secret.wipe()
         }

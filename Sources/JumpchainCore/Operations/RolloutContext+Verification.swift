@@ -71,9 +71,12 @@ extension RolloutContext {
 
     /// A verifier over the whole chain; without `inspectJump`, key-free (an unobserved jump does not fail it).
     public func verifier(for plan: Plan, inspectJump: Bool = true) async throws -> OffsetVerifier {
-        OffsetVerifier(
+        var observer = try await chainObserver(inspectJump: inspectJump)
+        // The named consumer groups' lags measure the origin's end offsets (their `log_end_offset`).
+        observer.measuringGroups = playbook.consumerGroups.names
+        return OffsetVerifier(
             topology: try await liveTopology(for: plan, jump: inspectJump ? try await jump() : nil),
-            observer: try await chainObserver(inspectJump: inspectJump), acceptUnobservedJump: !inspectJump)
+            observer: observer, acceptUnobservedJump: !inspectJump)
     }
 
     /// A canary probe, when the playbook asked for the canary topic.

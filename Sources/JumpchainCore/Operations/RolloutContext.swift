@@ -87,6 +87,13 @@ public final class RolloutContext: Sendable {
         return description.hasPrefix(linkKeyTag + ";") || description.hasPrefix(linkKeyTag + " leg=")
     }
 
+    /// The origin link key's description tag: lets a later run find origin keys this run minted. Not a prefix
+    /// of ``linkKeyTag`` (nor the other way round).
+    public var originKeyTag: String { "jumpchain-origin-link-key run=\(runName)" }
+
+    /// Tells the operator something worth knowing that is not an error (printed on standard error by the CLI).
+    func notice(_ text: String) { retryObserver?(text) }
+
     /// One line per request that needed retries, for ``retryObserver``.
     var retrySummary: @Sendable (RetrySummary) -> Void {
         let observer = retryObserver
@@ -101,5 +108,15 @@ public final class RolloutContext: Sendable {
                 label: "jump (\(playbook.jump.id)) Kafka REST as link key \(credential.key)",
                 retrySummary: retrySummary),
             clusterID: playbook.jump.id)
+    }
+
+    /// A client for the origin authenticated as the origin link key itself (to check the key works).
+    func originClient(as credential: APICredential) -> KafkaRESTClient {
+        KafkaRESTClient(
+            endpoint: APIEndpoint(
+                http: http, baseURL: playbook.origin.restEndpoint, credential: credential,
+                label: "origin (\(playbook.origin.id)) Kafka REST as origin link key \(credential.key)",
+                retrySummary: retrySummary),
+            clusterID: playbook.origin.id)
     }
 }

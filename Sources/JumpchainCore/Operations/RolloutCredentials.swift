@@ -7,8 +7,9 @@ public struct RolloutCredentials: Sendable {
     public var cloud: APICredential
     public var origin: APICredential
     public var target: APICredential
-    /// The credentials leg 1's source half uses as `local.*` on the origin.
-    public var originLocal: APICredential
+    /// The user-supplied credentials leg 1's source half uses as `local.*` on the origin (nil: jumpchain mints
+    /// the origin link key during the rollout).
+    public var originLocal: APICredential?
     /// Operator credentials for the jump, only if the playbook names some (normally it does not).
     public var jump: APICredential?
 
@@ -39,7 +40,9 @@ public struct RolloutCredentials: Sendable {
         let origin = try need(playbook.origin.credentials, "origin", cluster: .origin)
         let jump = try playbook.jump.credentials.map { reference throws(JumpchainError) in try need(reference, "jump") }
         let target = try need(playbook.target.credentials, "target", cluster: .target)
-        let local = try need(playbook.link.originLocalCredentials, "link.origin_local_credentials", cluster: .origin)
+        let local = try playbook.link.originLocalCredentials.map { reference throws(JumpchainError) in
+            try need(reference, "link.origin_local_credentials", cluster: .origin)
+        }
         return RolloutCredentials(cloud: cloud, origin: origin, target: target, originLocal: local, jump: jump)
     }
 
@@ -48,5 +51,5 @@ public struct RolloutCredentials: Sendable {
         for credential in all { credential.secret.wipe() }
     }
 
-    public var all: [APICredential] { [cloud, origin, target, originLocal] + (jump.map { [$0] } ?? []) }
+    public var all: [APICredential] { [cloud, origin, target] + [originLocal, jump].compactMap { $0 } }
 }

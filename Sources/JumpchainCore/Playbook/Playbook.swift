@@ -22,7 +22,8 @@
 /// link:
 ///   service_account: sa-abc123       # owns the one link key
 ///   names: {leg1: …, leg2: …}        # defaults jumpchain-origin-to-jump, jumpchain-jump-to-target
-///   origin_local_credentials: {…}    # leg 1's local.* credentials; default origin.credentials
+///   origin_local_credentials: {…}    # leg 1's local.* credentials; default: jumpchain mints an origin link key
+///   origin_service_account: sa-…     # that key's owner when not service_account
 ///   manage_acls: true                # default; origin_principal: User:sa-… for leg 1's local principal
 ///   options_file: link.properties    # Java .properties; inline options win
 ///   options: {consumer.offset.sync.enable: "true"}          # both legs
@@ -100,8 +101,8 @@ public struct Playbook: Sendable, Hashable, Codable {
     public var credentialReferences: [CredentialReference] {
         var pairs = [controlPlane.credentials]
         pairs += [origin.credentials, jump.credentials, target.credentials].compactMap { $0 }
-        if link.originLocalCredentials != origin.credentials {
-            pairs.append(link.originLocalCredentials)
+        if let local = link.originLocalCredentials, local != origin.credentials {
+            pairs.append(local)
         }
         return pairs
     }

@@ -47,6 +47,10 @@ extension Playbook {
                         ($0.name, CanonicalValue.object(["reaches": .array($0.reaches.map { .string($0.rawValue) })]))
                     }))
         }
+        if let owner = link.originServiceAccount, case .object(var linkFields) = fields["link"] {
+            linkFields["origin_service_account"] = .string(owner)
+            fields["link"] = .object(linkFields)
+        }
         return fields
     }
 
@@ -61,7 +65,7 @@ extension Playbook {
             "link": .object([
                 "service_account": .string(link.serviceAccount),
                 "names": .object(["leg1": .string(link.leg1Name), "leg2": .string(link.leg2Name)]),
-                "origin_local_credentials": link.originLocalCredentials.canonical,
+                "origin_local_credentials": link.originLocalCredentials?.canonical ?? .null,
                 "manage_acls": .bool(link.manageACLs),
                 "origin_principal": link.originPrincipal.map(CanonicalValue.string) ?? .null,
                 "leg1_options": .object(link.leg1Options.mapValues(CanonicalValue.string)),

@@ -4,8 +4,9 @@ import Yams
 extension PlaybookDecoder {
     static let optionsKeys = ["options", "leg1_options", "leg2_options"]
 
-    /// `link:`; `originCredentials` is the default for `origin_local_credentials`.
-    func decodeLink(_ root: Fields, originCredentials: CredentialReference?) -> LinkSettings? {
+    /// `link:`. Without `origin_local_credentials`, jumpchain mints the origin link key (owned by
+    /// `origin_service_account`, default `service_account`) and its principal is the origin principal.
+    func decodeLink(_ root: Fields) -> LinkSettings? {
         guard let node = root["link"], !YAMLReader.isNull(node) else {
             reader.missing("link", in: root, expected: "at least `service_account: sa-…`")
             return nil
@@ -20,25 +21,41 @@ extension PlaybookDecoder {
                 ? nil : "`\(field)` must be a service account id like `sa-abc123`, found \(text.shown)"
         }
         let (leg1Name, leg2Name) = decodeNames(fields)
-        var localCredentials = originCredentials
-        if fields["origin_local_credentials"] != nil {
-            localCredentials = decodeCredentials(fields, key: "origin_local_credentials", required: false)
+        let suppliesLocal = fields["origin_local_credentials"].map { !YAMLReader.isNull($0) } ?? false
+        let localCredentials =
+            suppliesLocal ? decodeCredentials(fields, key: "origin_local_credentials", required: false) : nil
+        let originServiceAccount = optional(fields, "origin_service_account") { text, field in
+            PlaybookSyntax.isConfluentID(text.value, prefix: "sa")
+                ? nil : "`\(field)` must be a service account id like `sa-abc123`, found \(text.shown)"
+        }
+        if suppliesLocal, let node = fields["origin_service_account"] {
+            reader.warning(
+                "`link.origin_service_account` is ignored because `link.origin_local_credentials` is given (jumpchain "
+                    + "mints no origin link key then)", at: node.mark)
         }
         var manageACLs = true
         if let node = fields["manage_acls"], !YAMLReader.isNull(node) {
             manageACLs = reader.bool(node, field: "link.manage_acls") ?? true
         }
-        let principal = optional(fields, "origin_principal") { text, field in
+        var principal = optional(fields, "origin_principal") { text, field in
             let id = text.value.hasPrefix("User:") ? String(text.value.dropFirst(5)) : text.value
             return PlaybookSyntax.isConfluentID(id, prefix: "sa") || PlaybookSyntax.isConfluentID(id, prefix: "u")
                 || PlaybookSyntax.isConfluentID(id, prefix: "pool")
                 ? nil : "`\(field)` must be a principal like `User:sa-abc123`, found \(text.shown)"
         }.map { $0.hasPrefix("User:") ? $0 : "User:\($0)" }
-        if let node = fields["origin_principal"], !manageACLs {
+        if !suppliesLocal {
+            if let node = fields["origin_principal"] {
+                reader.warning(
+                    "`link.origin_principal` is ignored because jumpchain mints the origin link key (no "
+                        + "`link.origin_local_credentials`): its owner is the origin principal", at: node.mark)
+            }
+            if let owner = originServiceAccount ?? serviceAccount { principal = "User:\(owner)" }
+        } else if let node = fields["origin_principal"], !manageACLs {
             reader.warning("`link.origin_principal` is ignored because `link.manage_acls` is false", at: node.mark)
         }
         let options = decodeOptions(fields)
-        guard let serviceAccount, let leg1Name, let leg2Name, let localCredentials, let options else { return nil }
+        guard let serviceAccount, let leg1Name, let leg2Name, let options, !suppliesLocal || localCredentials != nil
+        else { return nil }
         if leg1Name == leg2Name {
             reader.warning(
                 "`link.names.leg1` and `link.names.leg2` are both `\(leg1Name)`; distinct names make the two legs "
@@ -46,7 +63,8 @@ extension PlaybookDecoder {
         }
         return LinkSettings(
             serviceAccount: serviceAccount, leg1Name: leg1Name, leg2Name: leg2Name,
-            originLocalCredentials: localCredentials, manageACLs: manageACLs, originPrincipal: principal,
+            originLocalCredentials: localCredentials, originServiceAccount: suppliesLocal ? nil : originServiceAccount,
+            manageACLs: manageACLs, originPrincipal: principal,
             leg1Options: options.leg1, leg2Options: options.leg2)
     }
 

@@ -21,8 +21,8 @@ struct PlaybookDecoder {
     static let credentialKeys = ["key", "secret"]
     static let controlPlaneKeys = ["endpoint", "credentials"]
     static let linkKeys = [
-        "service_account", "names", "origin_local_credentials", "manage_acls", "origin_principal", "options",
-        "leg1_options", "leg2_options", "options_file",
+        "service_account", "names", "origin_local_credentials", "origin_service_account", "manage_acls",
+        "origin_principal", "options", "leg1_options", "leg2_options", "options_file",
     ]
     static let topicKeys = ["names", "patterns", "exclude", "allow_empty", "auto_create"]
     static let verifyKeys = ["max_lag", "max_group_lag", "timeout", "canary", "canary_topic"]
@@ -40,7 +40,7 @@ struct PlaybookDecoder {
         let origin = decodeCluster(.origin, fields)
         let jump = decodeCluster(.jump, fields)
         let target = decodeCluster(.target, fields)
-        let link = decodeLink(fields, originCredentials: origin?.credentials)
+        let link = decodeLink(fields)
         let topics = decodeTopics(fields)
         let consumerGroups = decodeConsumerGroups(fields, link: link)
         let verify = decodeVerify(fields)
@@ -50,6 +50,13 @@ struct PlaybookDecoder {
             let concurrency,
             let runName, let consumerGroups
         else { return nil }
+        if origin.isPlatform, link.mintsOriginKey {
+            reader.error(
+                "a Confluent Platform origin has no Cloud API keys for jumpchain to mint the origin link key: give "
+                    + "`link.origin_local_credentials` (a principal with READ and DESCRIBE on the topics)",
+                at: fields.keyMark("link") ?? fields.mark)
+            return nil
+        }
         let playbook = Playbook(
             runName: runName, sourceFile: reader.file, controlPlane: controlPlane, origin: origin, jump: jump,
             target: target, link: link, topics: topics, verify: verify, concurrency: concurrency,

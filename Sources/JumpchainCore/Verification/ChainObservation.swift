@@ -51,6 +51,8 @@ public struct ChainObservation: Sendable, Equatable {
     public var topology: ChainTopology
     public var leg1: HopObservation
     public var leg2: HopObservation
+    /// Origin end offsets measured on the origin (read before the jump mirrors), where the API gives them.
+    public var originEnds: [TopicPartition: Int64] = [:]
 
     public init(topology: ChainTopology, leg1: HopObservation, leg2: HopObservation) {
         self.topology = topology

@@ -23,6 +23,10 @@ public protocol ChainObserver: Sendable {
 }
 
 extension ChainObserver {
+    /// Origin partitions' end offsets as the API measures them (a consumer group's `log_end_offset`), read on
+    /// the origin; empty when none is available. Used in place of the end derived from the jump mirror's lag.
+    public func originEndOffsets() async throws -> [TopicPartition: Int64] { [:] }
+
     public func readRecords(
         role: PlaybookCluster.Role, topic: String, partition: Int, offset: Int64, count: Int
     ) async throws -> [ObservedRecord]? { nil }

@@ -36,6 +36,10 @@ public struct ChainTopology: Sendable, Hashable, Codable {
     /// Leg 2 (jump → target, destination-initiated: one half, on the target).
     public var leg2Name: String
     public var topics: [ChainTopic]
+    /// Who each leg reads its source as (`User:sa-…`), when known: leg 1's local key's owner on the origin (the
+    /// origin link key's), leg 2's link key's owner on the jump. Diagnoses name them with the missing right.
+    public var leg1Reader: String?
+    public var leg2Reader: String?
 
     public init(
         runName: String, origin: Cluster, jump: Cluster, target: Cluster, leg1Name: String, leg2Name: String,
@@ -56,6 +60,19 @@ public struct ChainTopology: Sendable, Hashable, Codable {
             runName: playbook.runName, origin: Cluster(role: .origin, id: playbook.origin.id),
             jump: Cluster(role: .jump, id: playbook.jump.id), target: Cluster(role: .target, id: playbook.target.id),
             leg1Name: playbook.link.leg1Name, leg2Name: playbook.link.leg2Name, topics: topics)
+        leg1Reader = playbook.link.originPrincipal
+        leg2Reader = "User:\(playbook.link.serviceAccount)"
+    }
+
+    /// The principal hop `hop` reads its source as, when known.
+    public func reader(_ hop: ChainHop) -> String? {
+        hop == .leg1 ? leg1Reader : leg2Reader
+    }
+
+    /// Plain words for who reads hop `hop`'s source: leg 1's local key, leg 2's link key, with its owner.
+    public func readerDescription(_ hop: ChainHop) -> String {
+        let key = hop == .leg1 ? "leg 1's local key on the origin" : "leg 2's link key on the jump"
+        return reader(hop).map { "\(key) (\($0))" } ?? key
     }
 
     public func cluster(_ role: PlaybookCluster.Role) -> Cluster {

@@ -46,12 +46,12 @@ public enum Diagnoser {
         case .failed(let code, let message):
             return [make(.readFailed, "\(code): \(message)", readFailed(code, half.role))]
         case .found(let link):
-            return diagnose(link: link, half: half, hop: hop.hop, make: make)
+            return diagnose(link: link, half: half, hop: hop.hop, topology: topology, make: make)
         }
     }
 
     static func diagnose(
-        link: Link, half: ChainObservation.HalfObservation, hop: ChainHop,
+        link: Link, half: ChainObservation.HalfObservation, hop: ChainHop, topology: ChainTopology,
         make: (Diagnosis.Cause, String, String, String?) -> Diagnosis
     ) -> [Diagnosis] {
         var found: [Diagnosis] = []
@@ -75,10 +75,15 @@ public enum Diagnoser {
         if !failing.isEmpty {
             let text = failing.joined(separator: "; ")
             if failing.contains(where: isAuthorizationText) {
-                found.append(
-                    make(
-                        .authorization, "failing tasks: \(text)",
-                        "a missing ACL: the link's principal is not allowed to read what this task syncs", error))
+                let groups = quotedNames(after: "consumer group", in: failing)
+                let likely =
+                    groups.isEmpty
+                    ? "a missing ACL: the link's principal is not allowed to read what this task syncs"
+                    : "a missing ACL: \(topology.readerDescription(hop)) lacks DESCRIBE on GROUP "
+                        + "\(groups.joined(separator: ", ")) on the \(hop.source), so those groups' offsets are not "
+                        + "synced; grant DESCRIBE on the group(s) to \(topology.reader(hop) ?? "that principal"), or "
+                        + "`jumpchain apply` again with link.manage_acls: true"
+                found.append(make(.authorization, "failing tasks: \(text)", likely, error))
             } else if found.isEmpty {
                 found.append(
                     make(
@@ -114,6 +119,19 @@ public enum Diagnoser {
             let errors = task.errors.map { "\($0.errorCode): \($0.errorMessage)" }.joined(separator: ", ")
             return errors.isEmpty ? "\(task.taskName): \(task.state)" : "\(task.taskName): \(task.state) (\(errors))"
         }
+    }
+
+    /// The names quoted ('…') right after `marker` in `texts` ("consumer group 'orders-app'" → orders-app).
+    static func quotedNames(after marker: String, in texts: [String]) -> [String] {
+        var names: [String] = []
+        for text in texts {
+            let pieces = text.split(separator: "'", omittingEmptySubsequences: false)
+            for (index, piece) in pieces.enumerated().dropLast() where piece.hasSuffix(marker + " ") {
+                let name = String(pieces[index + 1])
+                if !names.contains(name) { names.append(name) }
+            }
+        }
+        return names
     }
 
     static func isAuthorizationText(_ text: String) -> Bool {
@@ -183,7 +201,7 @@ public enum Diagnoser {
                 add(.readFailed, "\(code): \(message)", readFailed(code, hop.hop.destination), entry.mirrorName)
             case .found(let mirror):
                 if let (cause, message, likely) = diagnose(
-                    mirror: mirror, entry: entry, hop: hop.hop, linkBroken: linkBroken)
+                    mirror: mirror, entry: entry, hop: hop.hop, linkBroken: linkBroken, topology: topology)
                 {
                     add(cause, message, likely, entry.mirrorName)
                 }
@@ -205,18 +223,27 @@ public enum Diagnoser {
     }
 
     static func diagnose(
-        mirror: Mirror, entry: ChainObservation.MirrorObservation, hop: ChainHop, linkBroken: Bool
+        mirror: Mirror, entry: ChainObservation.MirrorObservation, hop: ChainHop, linkBroken: Bool,
+        topology: ChainTopology? = nil
     ) -> (Diagnosis.Cause, String, String)? {
         let status = mirror.mirrorStatus
         let error = mirror.mirrorTopicError.flatMap { $0.isEmpty ? nil : $0 }
         let message = error.map { "mirror_status \(status), mirror_topic_error \($0)" } ?? "mirror_status \(status)"
         let source = hop.source
-        if let error, isAuthorizationText(error) {
-            return (
-                .authorization, message,
-                "a missing ACL: the link's principal may not read the source topic on the \(source) "
+        let sourceName = hop == .leg1 ? entry.topic.origin : entry.topic.jumpMirror
+        /// Names the principal and the missing right when the topology knows who reads the source.
+        func missingRead() -> String {
+            guard let topology else {
+                return "a missing ACL: the link's principal may not read the source topic on the \(source) "
                     + "(READ and DESCRIBE_CONFIGS on the topic)"
-            )
+            }
+            let who = topology.reader(hop) ?? "the link's principal"
+            return "a missing ACL: \(topology.readerDescription(hop)) lacks READ on TOPIC \(sourceName) on the "
+                + "\(source), so the mirror cannot copy it; grant READ (and DESCRIBE, DESCRIBE_CONFIGS) on the topic "
+                + "to \(who), or `jumpchain apply` again with link.manage_acls: true"
+        }
+        if let error, isAuthorizationText(error) {
+            return (.authorization, message, missingRead())
         }
         switch status {
         case "ACTIVE":
@@ -235,11 +262,10 @@ public enum Diagnoser {
             if entry.sourceExists == true {
                 return (
                     .authorization, message,
-                    "the source topic exists on the \(source) but the link cannot read it: most likely a missing "
-                        + "ACL (READ and DESCRIBE_CONFIGS on the topic) for the link's principal"
+                    "the source topic exists on the \(source) but the link cannot read it: most likely "
+                        + String(missingRead().dropFirst(2))
                 )
             }
-            let sourceName = hop == .leg1 ? entry.topic.origin : entry.topic.jumpMirror
             return (
                 .sourceTopicGone, message,
                 "the source topic `\(sourceName)` on the \(source) is gone (deleted or renamed); the mirror cannot "

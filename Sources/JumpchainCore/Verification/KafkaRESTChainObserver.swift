@@ -11,6 +11,22 @@ public struct KafkaRESTChainObserver: ChainObserver {
     /// Reads records back where that is possible (the simulator); nil: record contents are not observed.
     public var recordReader: SimulatorRecordReader?
 
+    /// Consumer groups on the origin whose lags (`log_end_offset` per partition) measure the origin's ends.
+    public var measuringGroups: [String] = []
+
+    /// The largest `log_end_offset` each origin partition shows in the lags of ``measuringGroups``.
+    public func originEndOffsets() async throws -> [TopicPartition: Int64] {
+        guard let origin else { return [:] }
+        var ends: [TopicPartition: Int64] = [:]
+        for group in measuringGroups {
+            for lag in try await origin.consumerLags(group: group) ?? [] {
+                let key = TopicPartition(topic: lag.topicName, partition: lag.partitionID)
+                ends[key] = max(ends[key] ?? lag.logEndOffset, lag.logEndOffset)
+            }
+        }
+        return ends
+    }
+
     public init(origin: KafkaRESTClient?, jump: KafkaRESTClient?, target: KafkaRESTClient?) {
         self.origin = origin
         self.jump = jump

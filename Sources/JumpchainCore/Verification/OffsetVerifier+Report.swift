@@ -8,7 +8,8 @@ extension OffsetVerifier {
         var topics: [TopicReport] = []
         var failing: [String] = []
         for (jumpEntry, targetEntry) in zip(observation.leg1.mirrors, observation.leg2.mirrors) {
-            let topic = topicReport(jump: jumpEntry, target: targetEntry, threshold: threshold)
+            let topic = topicReport(
+                jump: jumpEntry, target: targetEntry, threshold: threshold, originEnds: observation.originEnds)
             topics.append(topic)
             let bad = topic.partitions.filter { !$0.passed }
             if topic.partitions.isEmpty {
@@ -82,7 +83,8 @@ extension OffsetVerifier {
     }
 
     func topicReport(
-        jump: ChainObservation.MirrorObservation, target: ChainObservation.MirrorObservation, threshold: Int64
+        jump: ChainObservation.MirrorObservation, target: ChainObservation.MirrorObservation, threshold: Int64,
+        originEnds: [TopicPartition: Int64] = [:]
     ) -> TopicReport {
         let jumpMirror = jump.mirror.value
         let targetMirror = target.mirror.value
@@ -101,7 +103,8 @@ extension OffsetVerifier {
         let partitions = numbers.sorted().map { number in
             var partition = PartitionDerivation.derive(
                 partition: number, jump: jumpLags[number], target: targetLags[number], threshold: threshold,
-                meaning: meaning, jumpObserved: jumpObserved, acceptUnobservedJump: acceptUnobservedJump)
+                meaning: meaning, jumpObserved: jumpObserved, acceptUnobservedJump: acceptUnobservedJump,
+                measuredOriginEnd: originEnds[TopicPartition(topic: jump.topic.origin, partition: number)])
             if !inactive.isEmpty {
                 partition.passed = false
                 partition.note = (inactive + [partition.note].compactMap { $0 }).joined(separator: "; ")

@@ -73,6 +73,8 @@ public struct OffsetVerifier: Sendable {
     /// when the origin's end was taken: every derived lag is at most the lag the chain really had at the
     /// first read. A reported lag is a real one; see ``PartitionDerivation`` for when it is only a bound.
     public func observe() async -> ChainObservation {
+        // Measured origin ends first: read before the jump mirrors, they can only understate a lag.
+        let originEnds = (try? await observer.originEndOffsets()) ?? [:]
         async let halves1 = observeHalves(hop: .leg1)
         async let halves2 = observeHalves(hop: .leg2)
         let pairs = await Self.boundedMap(topology.topics, width: concurrency) { [self] topic in
@@ -84,7 +86,9 @@ public struct OffsetVerifier: Sendable {
             hop: .leg1, link: topology.linkName(.leg1), halves: await halves1, mirrors: pairs.map { $0[0] })
         let leg2 = ChainObservation.HopObservation(
             hop: .leg2, link: topology.linkName(.leg2), halves: await halves2, mirrors: pairs.map { $0[1] })
-        return ChainObservation(topology: topology, leg1: leg1, leg2: leg2)
+        var observation = ChainObservation(topology: topology, leg1: leg1, leg2: leg2)
+        observation.originEnds = originEnds
+        return observation
     }
 
     func observeHalves(hop: ChainHop) async -> [ChainObservation.HalfObservation] {

@@ -10,6 +10,9 @@ public import ConfluentAPI
 /// - leg 2 (mirror on the target of the jump mirror): `targetEnd = end(lsfo₂)`, `jumpEnd₂ = targetEnd + lag₂`;
 /// - end-to-end lag = `originEnd − targetEnd`, which is `lag₁ + lag₂` when both are read at the same moment.
 ///
+/// Where the origin's end is measured (a consumer group's `log_end_offset`, read on the origin before the
+/// mirrors) and not behind the jump's, it is used instead, and `origin_end` and the lags are not marked derived.
+///
 /// The two reads are not simultaneous, so `jumpEnd₁` and `jumpEnd₂` can differ. Logs only grow and each
 /// cluster is at least as far as the one it copies to, so the later (larger) value is taken as the jump's end
 /// and the origin's end is raised to it if needed; the reported lags are then `lag1 = originEnd − jumpEnd`,
@@ -27,7 +30,7 @@ public enum PartitionDerivation {
     public static func derive(
         partition: Int, jump: MirrorLag?, target: MirrorLag?, threshold: Int64,
         meaning: FetchOffsetMeaning = .lastFetchedRecord, jumpObserved: Bool = true,
-        acceptUnobservedJump: Bool = false
+        acceptUnobservedJump: Bool = false, measuredOriginEnd: Int64? = nil
     ) -> PartitionReport {
         let jumpEnd1 = jump.map { meaning.mirrorEnd(lastSourceFetchOffset: $0.lastSourceFetchOffset) }
         let originEnd1 = jump.map { meaning.mirrorEnd(lastSourceFetchOffset: $0.lastSourceFetchOffset) + $0.lag }
@@ -35,7 +38,11 @@ public enum PartitionDerivation {
         let jumpEnd2 = target.map { meaning.mirrorEnd(lastSourceFetchOffset: $0.lastSourceFetchOffset) + $0.lag }
 
         let jumpEnd = [jumpEnd1, jumpEnd2].compactMap { $0 }.max()
-        let originEnd = originEnd1.map { max($0, jumpEnd ?? $0) }
+        // A measured origin end (read on the origin before the mirrors) wins over the derived one unless the
+        // jump is already past it (records arrived between the reads): then the origin's end is the jump's.
+        let measured = measuredOriginEnd.map { $0 >= (jumpEnd ?? $0) } ?? false
+        let originEnd =
+            measured ? measuredOriginEnd : (originEnd1 ?? measuredOriginEnd).map { max($0, jumpEnd ?? $0) }
         let lag1 = originEnd.flatMap { origin in jumpEnd.map { origin - $0 } }
         let lag2 = targetEnd.flatMap { target in jumpEnd.map { $0 - target } }
         let endToEnd = originEnd.flatMap { origin in targetEnd.map { origin - $0 } }
@@ -57,7 +64,7 @@ public enum PartitionDerivation {
             lag2: lag2, endToEndLag: endToEnd, passed: passed,
             note: notes.isEmpty ? nil : notes.joined(separator: "; "),
             lagIsLowerBound: moved)
-        if originEnd != nil { report.derived += ["origin_end", "lag_origin_to_jump", "lag_end_to_end"] }
+        if originEnd != nil, !measured { report.derived += ["origin_end", "lag_origin_to_jump", "lag_end_to_end"] }
         if let jumpEnd2, jumpEnd1.map({ jumpEnd2 > $0 }) ?? true { report.derived.append("jump_end") }
         return report
     }

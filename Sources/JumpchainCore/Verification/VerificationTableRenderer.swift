@@ -105,9 +105,15 @@ public struct VerificationTableRenderer: Sendable {
             lines.append("… \(rest.count) more partitions, \(rest.count { !$0.partition.passed }) of them failing")
         }
         if rows.isEmpty { lines.append("(no partition could be read)") }
-        if rows.contains(where: { $0.partition.derived.contains("origin_end") }) {
+        let derivedRows = rows.filter { $0.partition.derived.contains("origin_end") }
+        if derivedRows.count == rows.count, !rows.isEmpty {
             lines.append(
                 "ORIGIN END, O→J LAG and E2E LAG are derived (jump mirror end + its lag), not read on the origin")
+        } else if !derivedRows.isEmpty {
+            let measured = Set(rows.filter { !$0.partition.derived.contains("origin_end") }.map { $0.topic }).sorted()
+            lines.append(
+                "ORIGIN END, O→J LAG and E2E LAG are derived (jump mirror end + its lag) except for "
+                    + "\(measured.joined(separator: ", ")), measured on the origin (a consumer group's log_end_offset)")
         }
         if rows.contains(where: { $0.partition.lagIsLowerBound }) {
             lines.append(

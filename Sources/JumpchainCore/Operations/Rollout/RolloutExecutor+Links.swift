@@ -39,10 +39,12 @@ extension RolloutExecutor {
                 playbook.origin, "POST", "/links?link_name=\(link.leg1Name)",
                 "{destination_cluster_id: \(playbook.jump.id), link.mode=SOURCE, connection.mode=OUTBOUND, "
                     + "bootstrap.servers=\(playbook.jump.bootstrap), sasl.jaas.config=\(masked) (link key), "
-                    + "local.sasl.jaas.config=\(masked)}"),
+                    + "local.sasl.jaas.config=\(masked) ("
+                    + (playbook.link.mintsOriginKey ? "origin link key" : "link.origin_local_credentials") + ")}"),
             .kafka(
                 playbook.origin, "PUT", "/links/\(link.leg1Name)/configs:alter",
-                "sasl.jaas.config=\(masked) (only when adopting a half left by a crash)"),
+                "sasl.jaas.config=\(masked), local.sasl.jaas.config=\(masked) (only when adopting a half left by a "
+                    + "crash)"),
         ]
     }
 
@@ -51,6 +53,7 @@ extension RolloutExecutor {
     func leg1Source(_ step: StepSpec, _ stepContext: StepContext) async throws -> [String: String] {
         let playbook = context.playbook
         let credential = try linkCredential(step, stepContext)
+        let localCredential = try originLocalCredential(stepContext)
         let name = playbook.link.leg1Name
         let jaas = JAASConfig.plain(credential)
         defer { jaas.wipe() }
@@ -60,11 +63,21 @@ extension RolloutExecutor {
                     "origin \(playbook.origin.id): link \(name) points at \(existing.destinationClusterID ?? "?"), "
                         + "not the jump \(playbook.jump.id); it is not this run's: delete it or rename leg 1")
             }
-            // Adopted after a crash: it may hold an older link key, so point it at the current one.
-            try await context.origin.alterLinkConfigs(name, set: [LinkConfigEntry("sasl.jaas.config", secret: jaas)])
-            return ["key_id": credential.key, "adopted": "true", "cluster_link_id": existing.clusterLinkID ?? ""]
+            // Adopted after a crash: it may hold older keys, so point it at the current ones.
+            let local = JAASConfig.plain(localCredential)
+            defer { local.wipe() }
+            try await context.origin.alterLinkConfigs(
+                name,
+                set: [
+                    LinkConfigEntry("sasl.jaas.config", secret: jaas),
+                    LinkConfigEntry("local.sasl.jaas.config", secret: local),
+                ])
+            return [
+                "key_id": credential.key, "local_key_id": localCredential.key, "adopted": "true",
+                "cluster_link_id": existing.clusterLinkID ?? "",
+            ]
         }
-        let local = JAASConfig.plain(context.credentials.originLocal)
+        let local = JAASConfig.plain(localCredential)
         defer { local.wipe() }
         let configs = [
             LinkConfigEntry("link.mode", "SOURCE"), LinkConfigEntry("connection.mode", "OUTBOUND"),
@@ -83,7 +96,10 @@ extension RolloutExecutor {
                 name, destinationClusterID: playbook.jump.id, clusterLinkID: linkID?.isEmpty == false ? linkID : nil,
                 configs: configs)
         }
-        return ["key_id": credential.key, "adopted": "false", "cluster_link_id": linkID ?? ""]
+        return [
+            "key_id": credential.key, "local_key_id": localCredential.key, "adopted": "false",
+            "cluster_link_id": linkID ?? "",
+        ]
     }
 
     static func previewLeg2(_ playbook: Playbook) -> [PreviewRequest] {

@@ -105,6 +105,12 @@ extension RolloutExecutor {
                 playbook.target, "GET", "/links/\(link.leg2Name)/mirrors/<mirror>",
                 "(mirror_lags, until lag ≤ \(playbook.verify.maxLag))"),
         ]
+        for group in playbook.consumerGroups.names {
+            requests.append(
+                .kafka(
+                    playbook.origin, "GET", "/consumer-groups/\(group)/lags",
+                    "(log_end_offset: the origin's measured end offsets)"))
+        }
         if playbook.verify.canary {
             let canary = playbook.verify.canaryTopic
             requests.append(.kafka(playbook.origin, "POST", "/topics/\(canary)/records", "(one canary record)"))

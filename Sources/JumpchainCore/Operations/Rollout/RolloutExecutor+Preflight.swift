@@ -12,6 +12,7 @@ extension RolloutExecutor {
             .kafka(playbook.origin, "GET", "/links/\(link.leg1Name)"),
             .kafka(playbook.target, "GET", "/links/\(link.leg2Name)"),
         ]
+        requests += previewLocalRights(playbook)
         requests += RunSession.previewOpen(playbook)
         requests += [.kafka(playbook.jump, "GET", "/links/\(link.leg1Name)"), .kafka(playbook.jump, "GET", "/topics")]
         if link.manageACLs {
@@ -124,6 +125,10 @@ extension RolloutExecutor {
                         + "`jumpchain apply --adopt` adopts it)")
             }
         }
+        // A user-supplied origin_local_credentials: its owner has what leg 1 reads with (refused before any change).
+        let localRights = try await localRights()
+        problems += localRights.problems
+        for warning in localRights.warnings { context.notice("warning: \(warning)") }
         guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
         if !checksJump {
             if checksTarget { problems += try await foreignTargetMirrors() }
@@ -185,6 +190,9 @@ extension RolloutExecutor {
             }
         }
         if adopting { outputs["adopted"] = adopted.joined(separator: ", ") }
+        if !localRights.warnings.isEmpty {
+            outputs["origin_local_warnings"] = localRights.warnings.joined(separator: "\n")
+        }
         return outputs
     }
 

@@ -34,6 +34,7 @@ public struct RolloutExecutor: StepExecutor {
             case .jumpACLs: return try await jumpACLs(report: report)
             case .originACLs: return try await originACLs()
             case .linkKey: return try await linkKey(step, stepContext, report: report)
+            case .originLinkKey: return try await originLinkKey(stepContext, report: report)
             case .leg1Destination: return try await leg1Destination(report: report)
             case .leg1Source: return try await leg1Source(step, stepContext)
             case .leg2: return try await leg2(step, stepContext)
@@ -58,10 +59,11 @@ public struct RolloutExecutor: StepExecutor {
         case .jumpACLs: return previewJumpACLs(playbook)
         case .originACLs: return previewOriginACLs(playbook)
         case .linkKey: return previewLinkKey(playbook)
+        case .originLinkKey: return previewOriginLinkKey(playbook)
         case .leg1Destination: return previewLeg1Destination(playbook)
         case .leg1Source: return previewLeg1Source(playbook)
         case .leg2: return previewLeg2(playbook)
-        case .finalizeLinkKey: return previewFinalizeLinkKey(playbook)
+        case .finalizeLinkKey: return previewFinalizeLinkKey(playbook) + previewFinalizeOriginKey(playbook)
         case .destroySecret: return []
         case .linksHealthy: return previewLinksHealthy(playbook)
         case .canaryTopic: return previewCanaryTopic(step, playbook)
@@ -71,27 +73,33 @@ public struct RolloutExecutor: StepExecutor {
         }
     }
 
-    /// The link secret is lost after a restart: it cannot be recovered, so mint a new link key. The halves
-    /// that already hold the old key are re-pointed by `finalize-link-key`, which then revokes the old key.
+    /// A link secret (the jump's link key, the origin link key) is lost after a restart: it cannot be
+    /// recovered, so mint a new key. The halves that already hold the old key are re-pointed by
+    /// `finalize-link-key`, which then revokes the old key.
     public func recoverEphemeral(
         _ name: String, for step: StepSpec, context stepContext: StepContext
     )
         async throws -> any Sendable
     {
         let leg = step.parameters[RolloutStep.legParameter]
-        guard name == RolloutStep.credentialName(leg: leg) else {
+        let report: @Sendable (String) -> Void = { stepContext.waiting(for: $0) }
+        let mint: () async throws -> APICredential
+        switch name {
+        case RolloutStep.credentialName(leg: leg):
+            stepContext.progress("the link key's secret was lost in a restart; minting a replacement key")
+            mint = { try await mintLinkKey(leg: leg, into: stepContext.ephemeral, report: report) }
+        case RolloutStep.originLinkCredential:
+            stepContext.progress("the origin link key's secret was lost in a restart; minting a replacement key")
+            mint = { try await mintOriginLinkKey(into: stepContext.ephemeral, report: report) }
+        default:
             throw StepError.permanent("no way to re-derive in-memory material '\(name)'")
         }
-        stepContext.progress("the link key's secret was lost in a restart; minting a replacement key")
         do {
-            return try await mintLinkKey(
-                leg: leg, into: stepContext.ephemeral, report: { stepContext.waiting(for: $0) })
+            return try await mint()
         } catch {
             // Minted but not seen to work: the step's next attempt must not find it and skip recovery, so it is
             // revoked now (after a stop, the run's exit path revokes it instead).
-            if !Task.isCancelled,
-                let minted = stepContext.ephemeral.remove(name) as? APICredential
-            {
+            if !Task.isCancelled, let minted = stepContext.ephemeral.remove(name) as? APICredential {
                 let controlPlane = context.controlPlane
                 await Interruption.shielded { try? await controlPlane.deleteAPIKey(minted.key) }
                 minted.secret.wipe()
@@ -212,23 +220,38 @@ public struct RolloutExecutor: StepExecutor {
         let keys = try await context.controlPlane.listAPIKeys(
             owner: playbook.link.serviceAccount, resource: playbook.jump.id)
         var revoked: [String] = []
-        let tag = leg == nil ? context.linkKeyTag : context.linkKeyTag(leg: leg)
-        for key in keys where key.id != current.key && key.spec.description?.hasPrefix(tag) == true {
+        // This run's keys exactly (run `jump-demo` never matches `jump-demo2`'s); a leg's own keys in a multi-site run.
+        let isOlderKey = { (description: String?) -> Bool in
+            guard let leg else { return context.isLinkKey(description) }
+            return description?.hasPrefix(context.linkKeyTag(leg: leg)) == true
+        }
+        for key in keys where key.id != current.key && isOlderKey(key.spec.description) {
             try await context.controlPlane.deleteAPIKey(key.id)
             revoked.append(key.id)
         }
-        return [
+        var outputs = [
             "key_id": current.key, "repointed": repointed.joined(separator: ","),
             "revoked_old_keys": revoked.joined(separator: ","),
         ]
+        // The origin link key belongs to leg 1 (its source half's local credentials).
+        if leg != "leg2" {
+            outputs.merge(try await finalizeOriginKey(stepContext)) { _, new in new }
+        }
+        return outputs
     }
 
-    /// Wipes every in-memory copy of the link secret. The key stays alive: the links hold it.
+    /// Wipes every in-memory copy of the link secrets (the jump's link key of this leg or of both legs, the origin
+    /// link key). The keys stay alive: the links hold them.
     func destroySecret(_ step: StepSpec, _ stepContext: StepContext) -> [String: String] {
         let leg = step.parameters[RolloutStep.legParameter]
-        let removed = stepContext.ephemeral.remove(RolloutStep.credentialName(leg: leg)) as? APICredential
-        removed?.secret.wipe()
+        for name in [RolloutStep.credentialName(leg: leg)] + (leg == "leg2" ? [] : [RolloutStep.originLinkCredential]) {
+            (stepContext.ephemeral.remove(name) as? APICredential)?.secret.wipe()
+        }
         let finalize = leg.map { RolloutStep.perLeg(RolloutStep.finalizeLinkKey, $0) } ?? RolloutStep.finalizeLinkKey
-        return ["secret_destroyed": "true", "key_id": stepContext.output("key_id", of: finalize) ?? ""]
+        var outputs = ["secret_destroyed": "true", "key_id": stepContext.output("key_id", of: finalize) ?? ""]
+        if let origin = stepContext.output("origin_key_id", of: finalize) {
+            outputs["origin_key_id"] = origin
+        }
+        return outputs
     }
 }

@@ -9,6 +9,7 @@ public enum RolloutStep {
         case jumpACLs = "acls-jump"
         case originACLs = "acls-origin"
         case linkKey = "link-key"
+        case originLinkKey = "origin-link-key"
         case leg1Destination = "leg1-destination"
         case leg1Source = "leg1-source"
         case leg2
@@ -25,6 +26,7 @@ public enum RolloutStep {
     public static let jumpACLs = Kind.jumpACLs.rawValue
     public static let originACLs = Kind.originACLs.rawValue
     public static let linkKey = Kind.linkKey.rawValue
+    public static let originLinkKey = Kind.originLinkKey.rawValue
     public static let leg1Destination = Kind.leg1Destination.rawValue
     public static let leg1Source = Kind.leg1Source.rawValue
     public static let leg2 = Kind.leg2.rawValue
@@ -38,6 +40,8 @@ public enum RolloutStep {
 
     /// The in-memory material that holds the link key and its secret; never persisted.
     public static let linkCredential = "link-credential"
+    /// The in-memory material that holds the origin link key and its secret; never persisted.
+    public static let originLinkCredential = "origin-link-credential"
 }
 
 /// Turns a playbook and the resolved topic list into the persisted step graph.
@@ -69,11 +73,23 @@ public enum RolloutPlanner {
             }
         }
         let keyTimeout: Double = 900
+        // Without `origin_local_credentials`, leg 1's local credentials are an origin link key minted here.
+        let mintsOrigin = playbook.link.mintsOriginKey
+        if mintsOrigin {
+            steps.append(
+                StepSpec(
+                    id: RolloutStep.originLinkKey, kind: RolloutStep.originLinkKey, dependsOn: aclSteps,
+                    timeoutSeconds: keyTimeout))
+        }
         let perLeg = !playbook.siteList.isEmpty
         if perLeg {
-            steps += perLegKeySteps(aclSteps: aclSteps, origin: origin, target: target, jump: jump, timeout: keyTimeout)
+            steps += perLegKeySteps(
+                aclSteps: aclSteps, origin: origin, target: target, jump: jump, timeout: keyTimeout,
+                mintsOrigin: mintsOrigin)
         } else {
-            steps += oneKeySteps(aclSteps: aclSteps, origin: origin, target: target, jump: jump, timeout: keyTimeout)
+            steps += oneKeySteps(
+                aclSteps: aclSteps, origin: origin, target: target, jump: jump, timeout: keyTimeout,
+                mintsOrigin: mintsOrigin)
         }
         var allTopics = topics
         if playbook.verify.canary {
@@ -171,11 +187,12 @@ public enum RolloutPlanner {
 
     /// Single-site: one link key, minted once, handed to both legs' halves, then its secret wiped.
     static func oneKeySteps(
-        aclSteps: [String], origin: String, target: String, jump: String, timeout: Double
+        aclSteps: [String], origin: String, target: String, jump: String, timeout: Double, mintsOrigin: Bool
     )
         -> [StepSpec]
     {
-        [
+        let linkSecrets = [RolloutStep.linkCredential] + (mintsOrigin ? [RolloutStep.originLinkCredential] : [])
+        return [
             StepSpec(
                 id: RolloutStep.linkKey, kind: RolloutStep.linkKey, dependsOn: aclSteps, timeoutSeconds: timeout),
             StepSpec(
@@ -183,15 +200,16 @@ public enum RolloutPlanner {
                 resources: [jump]),
             StepSpec(
                 id: RolloutStep.leg1Source, kind: RolloutStep.leg1Source,
-                dependsOn: [RolloutStep.leg1Destination, RolloutStep.linkKey], resources: [origin],
-                requiresEphemeral: [RolloutStep.linkCredential]),
+                dependsOn: [RolloutStep.leg1Destination, RolloutStep.linkKey]
+                    + (mintsOrigin ? [RolloutStep.originLinkKey] : []), resources: [origin],
+                requiresEphemeral: linkSecrets),
             StepSpec(
                 id: RolloutStep.leg2, kind: RolloutStep.leg2, dependsOn: [RolloutStep.linkKey], resources: [target],
                 requiresEphemeral: [RolloutStep.linkCredential]),
             StepSpec(
                 id: RolloutStep.finalizeLinkKey, kind: RolloutStep.finalizeLinkKey,
                 dependsOn: [RolloutStep.leg1Source, RolloutStep.leg2], timeoutSeconds: timeout,
-                requiresEphemeral: [RolloutStep.linkCredential]),
+                requiresEphemeral: linkSecrets),
             StepSpec(
                 id: RolloutStep.destroySecret, kind: RolloutStep.destroySecret,
                 dependsOn: [RolloutStep.finalizeLinkKey]),
@@ -204,7 +222,7 @@ public enum RolloutPlanner {
     /// Multi-site: one link key per leg, minted, handed to its link half and wiped at the site that creates
     /// that half (SECURITY.md, "The link key across sites"); the jump then holds two keys, each held by one link.
     static func perLegKeySteps(
-        aclSteps: [String], origin: String, target: String, jump: String, timeout: Double
+        aclSteps: [String], origin: String, target: String, jump: String, timeout: Double, mintsOrigin: Bool
     )
         -> [StepSpec]
     {
@@ -215,6 +233,9 @@ public enum RolloutPlanner {
         ]
         for (leg, half, resource) in [("leg1", RolloutStep.leg1Source, origin), ("leg2", RolloutStep.leg2, target)] {
             let credential = RolloutStep.credentialName(leg: leg)
+            // Leg 1's source half also takes the origin link key (minted at the same site, the origin's).
+            let mintedOrigin = leg == "leg1" && mintsOrigin
+            let secrets = [credential] + (mintedOrigin ? [RolloutStep.originLinkCredential] : [])
             let parameters = [RolloutStep.legParameter: leg]
             let key = RolloutStep.perLeg(RolloutStep.linkKey, leg)
             let finalize = RolloutStep.perLeg(RolloutStep.finalizeLinkKey, leg)
@@ -224,11 +245,13 @@ public enum RolloutPlanner {
                     id: key, kind: RolloutStep.linkKey, dependsOn: aclSteps, parameters: parameters,
                     timeoutSeconds: timeout),
                 StepSpec(
-                    id: half, kind: half, dependsOn: (leg == "leg1" ? [RolloutStep.leg1Destination] : []) + [key],
-                    parameters: parameters, resources: [resource], requiresEphemeral: [credential]),
+                    id: half, kind: half,
+                    dependsOn: (leg == "leg1" ? [RolloutStep.leg1Destination] : []) + [key]
+                        + (mintedOrigin ? [RolloutStep.originLinkKey] : []),
+                    parameters: parameters, resources: [resource], requiresEphemeral: secrets),
                 StepSpec(
                     id: finalize, kind: RolloutStep.finalizeLinkKey, dependsOn: [half], parameters: parameters,
-                    timeoutSeconds: timeout, requiresEphemeral: [credential]),
+                    timeoutSeconds: timeout, requiresEphemeral: secrets),
                 StepSpec(id: destroy, kind: RolloutStep.destroySecret, dependsOn: [finalize], parameters: parameters),
                 StepSpec(
                     id: RolloutStep.perLeg(RolloutStep.linksHealthy, leg), kind: RolloutStep.linksHealthy,

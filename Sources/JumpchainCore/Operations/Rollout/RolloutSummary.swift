@@ -18,6 +18,13 @@ public enum RolloutSummary {
                 "  link key        \(output(RolloutStep.destroySecret, "key_id")) (held by the links; its secret "
                     + "was destroyed: \(output(RolloutStep.destroySecret, "secret_destroyed")))")
         }
+        let destroy = report.plan[RolloutStep.destroySecret] != nil
+            ? RolloutStep.destroySecret : RolloutStep.perLeg(RolloutStep.destroySecret, "leg1")
+        if let originKey = report.states[destroy]?.outputs["origin_key_id"] {
+            lines.append(
+                "  origin link key \(originKey) (leg 1's local credentials on the origin, owned by the link's "
+                    + "service account; its secret was destroyed too)")
+        }
         for leg in ["leg1", "leg2"] where report.plan[RolloutStep.perLeg(RolloutStep.destroySecret, leg)] != nil {
             let step = RolloutStep.perLeg(RolloutStep.destroySecret, leg)
             lines.append(

@@ -132,11 +132,12 @@ public enum Teardown {
     }
 
     /// After the session key is revoked: the jump holds no key jumpchain minted (link or session key) and no
-    /// topic jumpchain created (as the end-state step found).
+    /// topic jumpchain created (as the end-state step found), and the origin holds no origin link key of the run.
     static func invariant(_ context: RolloutContext, report: Rollout.Report) async -> Rollout.Invariant? {
         guard report.status == .succeeded else { return nil }
         await context.close()
-        let jump = context.playbook.jump.id
+        let playbook = context.playbook
+        let jump = playbook.jump.id
         guard let keys = try? await context.controlPlane.listAPIKeys(resource: jump) else {
             return Rollout.Invariant(
                 holds: false, line: "invariant: could not list the API keys of the jump \(jump) to check it")
@@ -146,12 +147,25 @@ public enum Teardown {
         let minted = keys.filter { key in
             context.isLinkKey(key.spec.description) || key.spec.description?.hasPrefix(session) == true
         }.map(\.id)
+        var originMinted: [String] = []
+        if playbook.link.mintsOriginKey {
+            guard let keys = try? await context.controlPlane.listAPIKeys(resource: playbook.origin.id) else {
+                return Rollout.Invariant(
+                    holds: false,
+                    line: "invariant: could not list the API keys of the origin \(playbook.origin.id) to check it")
+            }
+            originMinted = keys.filter { $0.spec.description?.hasPrefix(context.originKeyTag + ";") == true }.map(\.id)
+        }
         let end = report.states[TeardownStep.Kind.endState.rawValue]?.outputs ?? [:]
         let topicsLeft = end["jump_topics_left"] ?? "?"
-        let holds = minted.isEmpty && topicsLeft == "0"
+        let holds = minted.isEmpty && originMinted.isEmpty && topicsLeft == "0"
+        let originPart =
+            playbook.link.mintsOriginKey
+            ? "the origin \(playbook.origin.id) holds no origin link key jumpchain minted (\(originMinted.count) live"
+                + "\(originMinted.isEmpty ? "" : ": " + originMinted.joined(separator: ", "))); " : ""
         return Rollout.Invariant(
             holds: holds,
-            line: "invariant: the jump \(jump) holds no key jumpchain minted (\(minted.count) live"
+            line: "invariant: \(originPart)the jump \(jump) holds no key jumpchain minted (\(minted.count) live"
                 + "\(minted.isEmpty ? "" : ": " + minted.joined(separator: ", "))) and no topic jumpchain created "
                 + "(\(topicsLeft) of \(end["jump_topics_created"] ?? "?") left) \(holds ? "✓" : "✗")")
     }

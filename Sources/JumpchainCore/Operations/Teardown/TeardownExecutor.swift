@@ -266,6 +266,16 @@ public struct TeardownExecutor: StepExecutor {
             .cloud(
                 playbook, "GET", "/iam/v2/api-keys?spec.owner=\(link.serviceAccount)&spec.resource=\(playbook.jump.id)"),
             .cloud(playbook, "DELETE", "/iam/v2/api-keys/<link key>", "(every link key of this run)"),
+        ] + previewOriginLinkKeys(playbook)
+    }
+
+    static func previewOriginLinkKeys(_ playbook: Playbook) -> [PreviewRequest] {
+        guard playbook.link.mintsOriginKey else { return [] }
+        return [
+            .cloud(
+                playbook, "GET",
+                "/iam/v2/api-keys?spec.owner=\(playbook.link.originKeyOwner)&spec.resource=\(playbook.origin.id)"),
+            .cloud(playbook, "DELETE", "/iam/v2/api-keys/<origin link key>", "(every origin link key of this run)"),
         ]
     }
 
@@ -281,12 +291,19 @@ public struct TeardownExecutor: StepExecutor {
         return ["revoked": revoked.joined(separator: ",")]
     }
 
-    /// Live keys on the jump owned by the link service account and tagged with this run's link-key tag.
+    /// Live keys on the jump owned by the link service account and tagged with this run's link-key tag, then
+    /// (when jumpchain mints it) live origin link keys of this run on the origin.
     func linkKeys() async throws -> [APIKey] {
         let playbook = context.playbook
         let keys = try await context.controlPlane.listAPIKeys(
             owner: playbook.link.serviceAccount, resource: playbook.jump.id)
-        return keys.filter { context.isLinkKey($0.spec.description) }
+        var found = keys.filter { context.isLinkKey($0.spec.description) }
+        if playbook.link.mintsOriginKey {
+            let originKeys = try await context.controlPlane.listAPIKeys(
+                owner: playbook.link.originKeyOwner, resource: playbook.origin.id)
+            found += originKeys.filter { $0.spec.description?.hasPrefix(context.originKeyTag + ";") == true }
+        }
+        return found
     }
 
     static func previewEndState(_ playbook: Playbook) -> [PreviewRequest] {
@@ -298,7 +315,7 @@ public struct TeardownExecutor: StepExecutor {
             .kafka(playbook.jump, "GET", "/acls?principal=User:\(link.serviceAccount)"),
             .cloud(
                 playbook, "GET", "/iam/v2/api-keys?spec.owner=\(link.serviceAccount)&spec.resource=\(playbook.jump.id)"),
-        ]
+        ] + previewOriginLinkKeys(playbook).prefix(1)
     }
 
     /// Nothing jumpchain made is left: no link half, no jump mirror, no recorded ACL, no live link key.
@@ -320,7 +337,9 @@ public struct TeardownExecutor: StepExecutor {
             let present = Set(try await jump.listACLs(principal: "User:\(playbook.link.serviceAccount)"))
             left += acls.filter(present.contains).map { "ACL \($0) on the jump" }
         }
-        left += try await linkKeys().map { "link key \($0.id)" }
+        left += try await linkKeys().map {
+            "\($0.spec.resource?.id == playbook.origin.id ? "origin link key" : "link key") \($0.id)"
+        }
         guard left.isEmpty else {
             throw StepError.permanent("still on the clusters after the teardown: \(left.joined(separator: "; "))")
         }

@@ -1,0 +1,118 @@
+import ConfluentAPI
+import JumpchainHTTP
+import Workflow
+
+/// The origin link key: a Kafka API key on the origin owned by the link service account (or
+/// `link.origin_service_account`), minted when the playbook gives no `origin_local_credentials`. Leg 1's source
+/// half holds it as its `local.*` credentials; it lives like the jump's link key: tagged with the run, kept in
+/// memory only until the half holds it, older copies revoked by `finalize-link-key`, revoked by `destroy`.
+extension RolloutExecutor {
+    static func previewOriginLinkKey(_ playbook: Playbook) -> [PreviewRequest] {
+        [
+            .cloud(
+                playbook, "POST", "/iam/v2/api-keys",
+                "{owner: \(playbook.link.originKeyOwner), resource: \(playbook.origin.id)} → the origin link key "
+                    + "(leg 1's local credentials); secret kept in memory only"),
+            .kafka(playbook.origin, "GET", "/topics", "as the origin link key until it works (propagation)"),
+        ]
+    }
+
+    func originLinkKey(
+        _ stepContext: StepContext, report: @escaping @Sendable (String) -> Void
+    ) async throws -> [String: String] {
+        if let existing = stepContext.ephemeral.value(RolloutStep.originLinkCredential) as? APICredential {
+            // Minted by an earlier attempt in this process that stopped before the key was seen to work.
+            try await KeyPropagation.wait(
+                for: context.originClient(as: existing), keyID: existing.key, timing: context.timing,
+                purpose: "origin link key", report: report)
+            return ["key_id": existing.key]
+        }
+        let credential = try await mintOriginLinkKey(into: stepContext.ephemeral, report: report)
+        return ["key_id": credential.key]
+    }
+
+    /// Creates the origin link key and waits until it works. Like ``mintLinkKey(into:report:)``: the key is in
+    /// `ephemeral` the moment the server answers, so every exit path finds it (and revokes it unless leg 1's
+    /// source half holds it).
+    func mintOriginLinkKey(
+        into ephemeral: EphemeralStore, report: @escaping @Sendable (String) -> Void
+    ) async throws -> APICredential {
+        try Task.checkCancellation()
+        let playbook = context.playbook
+        let controlPlane = context.controlPlane
+        let description =
+            "\(context.originKeyTag); held by cluster link \(playbook.link.leg1Name) (local credentials of its "
+            + "source half); its secret was destroyed after set-up"
+        let displayName = "jumpchain origin link key \(context.runName)"
+        let answer = await Interruption.shielded { () -> Result<ControlPlaneClient.CreatedKey, ConfluentAPIError> in
+            do throws(ConfluentAPIError) {
+                return .success(
+                    try await controlPlane.createAPIKey(
+                        owner: playbook.link.originKeyOwner, resource: playbook.origin.id,
+                        environment: playbook.origin.environment, displayName: displayName, description: description))
+            } catch {
+                return .failure(error)
+            }
+        }
+        let created = try answer.get()
+        ephemeral.set(RolloutStep.originLinkCredential, created.credential)
+        try await KeyPropagation.wait(
+            for: context.originClient(as: created.credential), keyID: created.key.id, timing: context.timing,
+            purpose: "origin link key", report: report)
+        return created.credential
+    }
+
+    /// Leg 1's `local.*` credentials: the minted origin link key, or the user's `origin_local_credentials`.
+    func originLocalCredential(_ stepContext: StepContext) throws -> APICredential {
+        if let supplied = context.credentials.originLocal { return supplied }
+        guard let minted = stepContext.ephemeral.value(RolloutStep.originLinkCredential) as? APICredential else {
+            throw StepError.permanent(
+                "the origin link key's secret is not in memory (the engine should have re-derived it)")
+        }
+        return minted
+    }
+
+    static func previewFinalizeOriginKey(_ playbook: Playbook) -> [PreviewRequest] {
+        guard playbook.link.mintsOriginKey else { return [] }
+        let link = playbook.link
+        return [
+            .kafka(
+                playbook.origin, "PUT", "/links/\(link.leg1Name)/configs:alter",
+                "local.sasl.jaas.config=\(RequestPreview.masked) (only if it holds an older origin link key)"),
+            .cloud(
+                playbook, "GET",
+                "/iam/v2/api-keys?spec.owner=\(link.originKeyOwner)&spec.resource=\(playbook.origin.id)"
+            ),
+            .cloud(
+                playbook, "DELETE", "/iam/v2/api-keys/<older origin link key>",
+                "(older origin link keys of this run, if any)"),
+        ]
+    }
+
+    /// Points leg 1's source half at the current origin link key if it holds an older one, then revokes the
+    /// older origin link keys of this run (minted by attempts a crash or a stop cut short).
+    func finalizeOriginKey(_ stepContext: StepContext) async throws -> [String: String] {
+        let playbook = context.playbook
+        guard playbook.link.mintsOriginKey else { return [:] }
+        let current = try originLocalCredential(stepContext)
+        var repointed = false
+        if stepContext.output("local_key_id", of: RolloutStep.leg1Source) != current.key {
+            let jaas = JAASConfig.plain(current)
+            defer { jaas.wipe() }
+            try await context.origin.alterLinkConfigs(
+                playbook.link.leg1Name, set: [LinkConfigEntry("local.sasl.jaas.config", secret: jaas)])
+            repointed = true
+        }
+        let keys = try await context.controlPlane.listAPIKeys(
+            owner: playbook.link.originKeyOwner, resource: playbook.origin.id)
+        var revoked: [String] = []
+        for key in keys where key.id != current.key && key.spec.description?.hasPrefix(context.originKeyTag + ";") == true {
+            try await context.controlPlane.deleteAPIKey(key.id)
+            revoked.append(key.id)
+        }
+        return [
+            "origin_key_id": current.key, "origin_key_repointed": repointed ? "true" : "false",
+            "revoked_old_origin_keys": revoked.joined(separator: ","),
+        ]
+    }
+}
