@@ -55,7 +55,7 @@ extension WorldState {
     /// The link's principal on the source may see the topic (DESCRIBE) and read it (READ).
     private func mayAutoMirror(_ health: LinkHealth, source: ClusterState, topic: String) -> Bool {
         guard let reader = health.readerPrincipal else { return true }
-        return authorized(reader, cluster: source.id, "DESCRIBE", "TOPIC", topic, adminBypass: health.readerIsLocal)
+        return authorized(reader, cluster: source.id, "DESCRIBE", "TOPIC", topic, adminBypass: false)
             && linkMayRead(health, sourceClusterID: source.id, topic: topic)
     }
 

@@ -36,6 +36,8 @@ extension RolloutStep.Kind {
         case .jumpACLs: [.controlPlane, .jump]
         case .originACLs: [.origin]
         case .linkKey: [.controlPlane]
+        // Minted through the control plane, then used on the origin until it works (propagation).
+        case .originLinkKey: [.controlPlane, .origin]
         case .leg1Destination: [.controlPlane, .jump]
         // The link key's secret is re-minted through the control plane when a resume lost it.
         case .leg1Source: [.controlPlane, .origin]
