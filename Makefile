@@ -2,7 +2,7 @@
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: demo test deps build lint format bench clean
+.PHONY: demo test deps build lint format bench bench-rollout clean
 
 # Installs libcurl4-openssl-dev only when it is missing (a fresh Debian machine has only the runtime).
 deps:
@@ -34,6 +34,11 @@ format:
 bench: deps
 	$(SWIFT) build -c release --product WorkflowBenchmark
 	$$($(SWIFT) build -c release --show-bin-path)/WorkflowBenchmark
+
+# A rollout of N topics (default 1000) on a rate-limited simulator; see benchmarks/README.md. N, P, R, L override.
+bench-rollout: deps
+	$(SWIFT) build -c release --product jumpchain
+	JUMPCHAIN_BIN=$$($(SWIFT) build -c release --show-bin-path)/jumpchain benchmarks/bench-rollout.sh
 
 clean:
 	rm -rf .build
