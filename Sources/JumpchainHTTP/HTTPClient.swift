@@ -23,13 +23,17 @@ public final class HTTPClient: Sendable {
         public var proxy: String?
         /// Receives redacted debug lines about each exchange.
         public var logger: Logger
+        /// Spaces requests per host at a rate learnt from 429s (see ``RequestPacer``); nil: no pacing.
+        public var pacer: RequestPacer?
 
         public init(
             connectTimeout: Duration = .seconds(10), timeout: Duration = .seconds(60), maxConnectionsPerHost: Int = 8,
             maxTotalConnections: Int = 64, maxResponseBytes: Int = 32 << 20, caBundlePath: String? = nil,
             clientCertificatePath: String? = nil, clientKeyPath: String? = nil, proxy: String? = nil,
-            logger: Logger = Logger(label: "jumpchain.http", factory: { _ in SwiftLogNoOpLogHandler() })
+            logger: Logger = Logger(label: "jumpchain.http", factory: { _ in SwiftLogNoOpLogHandler() }),
+            pacer: RequestPacer? = nil
         ) {
+            self.pacer = pacer
             self.connectTimeout = connectTimeout
             self.timeout = timeout
             self.maxConnectionsPerHost = maxConnectionsPerHost
@@ -78,6 +82,12 @@ public final class HTTPClient: Sendable {
         if let problem = transfer.configure(configuration) {
             throw TransportError(code: .invalidRequest, message: problem, request: request.description)
         }
+        var ticket: RequestPacer.Ticket?
+        if let pacer = configuration.pacer {
+            do { ticket = try await pacer.admit(url: request.url) } catch {
+                throw TransportError(code: .cancelled, message: "cancelled while paced", request: request.description)
+            }
+        }
         logDebug(
             "→ \(request.method) \(request.url) headers[\(request.headers)] body[\(Self.preview(request.body))]",
             request)
@@ -91,6 +101,7 @@ public final class HTTPClient: Sendable {
         }
         switch result {
         case .success(let response):
+            if let ticket { configuration.pacer?.record(ticket, status: response.status, headers: response.headers) }
             logDebug("← \(response.status) \(request.method) \(request.url) \(response.body.count) bytes", request)
             return response
         case .failure(let error):

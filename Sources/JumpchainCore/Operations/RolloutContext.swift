@@ -16,13 +16,22 @@ public final class RolloutContext: Sendable {
     /// Receives retry notices from the transport ("retrying in 1.2s: HTTP 503").
     let retryObserver: (@Sendable (String) -> Void)?
 
+    /// One pacer per process: every context (rollout, verification, update, teardown) shares what it learnt
+    /// of each cluster's unknown rate limit.
+    static let pacer = RequestPacer()
+
     public init(
         playbook: Playbook, credentials: RolloutCredentials, runName: String, timing: RolloutTiming,
         http: HTTPClient? = nil, retryObserver: (@Sendable (String) -> Void)? = nil
     ) {
         self.playbook = playbook
         self.credentials = credentials
-        let http = http ?? HTTPClient(configuration: HTTPClient.Configuration(timeout: timing.httpTimeout))
+        let http =
+            http
+            ?? HTTPClient(
+                configuration: HTTPClient.Configuration(
+                    timeout: timing.httpTimeout, maxConnectionsPerHost: playbook.concurrency.perCluster,
+                    pacer: Self.pacer))
         self.http = http
         self.timing = timing
         self.runName = runName

@@ -1,0 +1,43 @@
+import ConfluentSimulator
+import Foundation
+import JumpchainHTTP
+import Testing
+
+@Suite("Request pacing against the simulator")
+struct PacerTests {
+    typealias Demo = SimulatorConfig.JumpDemo
+
+    /// Eight workers sharing one paced client against a 25 req/s limit they are not told: at most 2% of
+    /// 200 requests answer 429 (slots given out before a 429 are taken again under the learnt cap).
+    @Test func concurrentWorkersLearnAnUntoldLimit() async throws {
+        let world = try await DemoWorld.start()
+        defer { Task { await world.stop() } }
+        try await world.setFaults(["requestsPerSecond": [Demo.origin: 25]])
+        let pacer = RequestPacer()
+        let client = HTTPClient(configuration: .init(maxConnectionsPerHost: 8, pacer: pacer))
+        let url = world.api(Demo.origin) + "/topics"
+        let credential = APICredential(key: world.origin.key, secret: Secret(world.origin.secret))
+        let start = ContinuousClock.now
+        let statuses = try await withThrowingTaskGroup(of: [(Duration, Int)].self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    var seen: [(Duration, Int)] = []
+                    for _ in 0..<25 {
+                        let response = try await client.execute(
+                            HTTPRequest(method: .get, url: url, credential: credential))
+                        seen.append((ContinuousClock.now - start, response.status))
+                    }
+                    return seen
+                }
+            }
+            var all: [(Duration, Int)] = []
+            for try await seen in group { all += seen }
+            return all.sorted { $0.0 < $1.0 }
+        }
+        let limited = statuses.filter { $0.1 == 429 }
+        print(
+            "pacer: \(limited.count) of \(statuses.count) answered 429 at \(limited.map { "\($0.0)" }); cap \(pacer.cap(url: url) ?? -1)"
+        )
+        #expect(limited.count <= 4)
+    }
+}
