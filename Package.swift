@@ -131,7 +131,10 @@ let package = Package(
         ),
         .testTarget(
             name: "JumpchainCoreTests",
-            dependencies: ["JumpchainCore", "ConfluentSimulator", "JumpchainTestSupport", "Workflow"],
+            dependencies: [
+                "JumpchainCore", "ConfluentSimulator", "JumpchainTestSupport", "Workflow", "ConfluentAPI",
+                "JumpchainHTTP",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

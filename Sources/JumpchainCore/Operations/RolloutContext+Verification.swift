@@ -15,7 +15,8 @@ extension RolloutContext {
 
     /// Reads links and mirrors on all three clusters (the jump through the session key).
     public func chainObserver() async throws -> KafkaRESTChainObserver {
-        KafkaRESTChainObserver(origin: origin, jump: try await jump(), target: target)
+        KafkaRESTChainObserver(
+            origin: origin, jump: try await jump(), target: target, listings: mirrorListings)
     }
 
     /// A verifier over the whole chain.

@@ -13,6 +13,8 @@ public final class RolloutContext: Sendable {
     public let timing: RolloutTiming
     public let runName: String
     let jumpSession: JumpSession
+    /// Mirror observation by listing, shared by every step and the verification of this context.
+    public let mirrorListings = MirrorListings()
     /// Receives retry notices from the transport ("retrying in 1.2s: HTTP 503").
     let retryObserver: (@Sendable (String) -> Void)?
 

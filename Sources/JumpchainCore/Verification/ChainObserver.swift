@@ -17,6 +17,12 @@ public protocol ChainObserver: Sendable {
     func produceCanary(topic: String, key: String, value: String) async throws -> CanaryWrite
 }
 
+extension ChainObserver {
+    /// Every mirror of `link` on the cluster playing `role` by mirror topic name, from one list call, or nil
+    /// when this observer reads mirrors one by one (the default).
+    public func mirrorListing(role: PlaybookCluster.Role, link: String) async throws -> [String: Mirror]? { nil }
+}
+
 /// Where the canary record was written on the origin: mirrors keep partition and offset on every hop.
 public struct CanaryWrite: Sendable, Hashable, Codable {
     public var partition: Int

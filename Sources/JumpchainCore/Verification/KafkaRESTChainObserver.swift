@@ -6,11 +6,16 @@ public struct KafkaRESTChainObserver: ChainObserver {
     public var origin: KafkaRESTClient?
     public var jump: KafkaRESTClient?
     public var target: KafkaRESTClient?
+    /// When set, mirrors are read from shared listings (one list call per round per cluster and link).
+    public var listings: MirrorListings?
 
-    public init(origin: KafkaRESTClient?, jump: KafkaRESTClient?, target: KafkaRESTClient?) {
+    public init(
+        origin: KafkaRESTClient?, jump: KafkaRESTClient?, target: KafkaRESTClient?, listings: MirrorListings? = nil
+    ) {
         self.origin = origin
         self.jump = jump
         self.target = target
+        self.listings = listings
     }
 
     func client(_ role: PlaybookCluster.Role) throws(ChainObservationError) -> KafkaRESTClient {
@@ -32,7 +37,14 @@ public struct KafkaRESTChainObserver: ChainObserver {
     }
 
     public func mirror(role: PlaybookCluster.Role, link: String, topic: String) async throws -> Mirror? {
-        try await client(role).mirror(link: link, topic: topic)
+        let client = try client(role)
+        if let listings { return try await listings.mirror(client, link: link, topic: topic) }
+        return try await client.mirror(link: link, topic: topic)
+    }
+
+    public func mirrorListing(role: PlaybookCluster.Role, link: String) async throws -> [String: Mirror]? {
+        guard let listings else { return nil }
+        return try await listings.listing(try client(role), link: link)
     }
 
     public func topicExists(role: PlaybookCluster.Role, topic: String) async throws -> Bool {

@@ -86,11 +86,17 @@ public struct OffsetVerifier: Sendable {
         }
         let topology = topology
         let observer = observer
+        // One list call for the whole hop when the observer can list; one read per mirror otherwise.
+        let listing = try? await observer.mirrorListing(role: hop.destination, link: link)
         let mirrors = await Self.boundedMap(topology.topics, width: concurrency) { topic in
             let name = topology.mirrorName(topic, on: hop)
             let mirror: Observed<Mirror>
             do {
-                mirror = Self.observed(try await observer.mirror(role: hop.destination, link: link, topic: name))
+                if let listing {
+                    mirror = Self.observed(listing[name])
+                } else {
+                    mirror = Self.observed(try await observer.mirror(role: hop.destination, link: link, topic: name))
+                }
             } catch {
                 mirror = Self.observed(failure: error)
             }
