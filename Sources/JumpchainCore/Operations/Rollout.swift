@@ -223,6 +223,9 @@ public enum Rollout {
         let perCluster = context.playbook.concurrency.perCluster
         var configuration = RunnerConfiguration()
         configuration.defaultResourceLimit = perCluster
+        // Each cluster has its own budget: a global cap of per_cluster let the jump's mirrors hold every slot,
+        // so the target's could not start until the jump's were all done (the hops did not overlap).
+        configuration.maxConcurrency = perCluster * 3
         configuration.handleSignals = options.handleSignals
         let done = ((try? store.stepStates()) ?? [:]).values.filter(\.isDone).count
         options.onStart?(plan.steps.count, done)

@@ -52,7 +52,9 @@ extension RolloutExecutor {
             }
         }
         let mirror = try await poll(
-            every: context.timing.statePollInterval, timeout: context.timing.mirrorActiveTimeout,
+            // Polls share list calls (one per round per cluster), so a short interval costs few requests.
+            every: min(context.timing.statePollInterval, .milliseconds(200)),
+            timeout: context.timing.mirrorActiveTimeout,
             waitingFor: "mirror \(mirrorName) on the \(hop) to be ACTIVE", report: report
         ) { () async throws -> PollResult<Mirror> in
             guard let mirror = try await listings.mirror(client, link: link, topic: mirrorName) else {
