@@ -6,8 +6,8 @@ import Foundation
 /// attempt, retries included, takes a slot.
 ///
 /// The limit is not told. Until the first 429 the pacer only spaces requests `1/rate` apart, and the rate
-/// grows by half a request per second for each answer to a request the pacer held back (slow start: about
-/// ×1.5 per second while the pacer is what limits). A 429 on a request sent after the last decrease sets a
+/// grows by one request per second for each answer to a request the pacer held back (slow start: about
+/// doubling every second while the pacer is what limits). A 429 on a request sent after the last decrease sets a
 /// *cap*: at most 95% of the answers that were not 429 in the last second (what the server just accepted)
 /// may be sent in any trailing second, and the spacing follows the cap. 429s of requests already in flight
 /// do not lower it again, and the host is held for a second (the server's window is full) or as long as
@@ -24,7 +24,7 @@ public final class RequestPacer: @unchecked Sendable {
         public var initialRate: Double
         public var maximumRate: Double
 
-        public init(initialRate: Double = 20, maximumRate: Double = 10_000) {
+        public init(initialRate: Double = 50, maximumRate: Double = 10_000) {
             self.initialRate = initialRate
             self.maximumRate = maximumRate
         }
@@ -133,7 +133,7 @@ public final class RequestPacer: @unchecked Sendable {
                     host.lastDecrease = now
                 }
             } else if ticket.delayed {
-                host.rate = min(settings.maximumRate, host.rate + 0.5)
+                host.rate = min(settings.maximumRate, host.rate + 1)
             }
         }
     }
