@@ -6,7 +6,7 @@ public struct KafkaRESTChainObserver: ChainObserver {
     public var origin: KafkaRESTClient?
     public var jump: KafkaRESTClient?
     public var target: KafkaRESTClient?
-    /// When set, mirrors are read from shared listings (one list call per round per cluster and link).
+    /// When set, a hop's mirrors are read from shared listings (one list call per round per cluster and link).
     public var listings: MirrorListings?
 
     public init(
@@ -37,9 +37,9 @@ public struct KafkaRESTChainObserver: ChainObserver {
     }
 
     public func mirror(role: PlaybookCluster.Role, link: String, topic: String) async throws -> Mirror? {
-        let client = try client(role)
-        if let listings { return try await listings.mirror(client, link: link, topic: topic) }
-        return try await client.mirror(link: link, topic: topic)
+        // One by one on purpose: a hop is read through ``mirrorListing(role:link:)``; this is its fallback and
+        // the canary's single read, which must not wait for a whole listing each.
+        try await client(role).mirror(link: link, topic: topic)
     }
 
     public func mirrorListing(role: PlaybookCluster.Role, link: String) async throws -> [String: Mirror]? {
