@@ -2,7 +2,7 @@
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: demo test deps build lint format bench bench-rollout clean
+.PHONY: demo test deps build lint format bench bench-rollout clean fuzz fuzz-sim
 
 # Installs libcurl4-openssl-dev only when it is missing (a fresh Debian machine has only the runtime).
 deps:
@@ -19,11 +19,22 @@ demo: deps
 	$(SWIFT) build --product jumpchain
 	$$($(SWIFT) build --show-bin-path)/jumpchain demo
 
-# The whole test suite (Swift Testing), then the formatter's lint.
+# The whole test suite (Swift Testing), the spec-driven fuzzing of the simulator, then the formatter's lint.
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(MAKE) fuzz-sim
 	$(MAKE) lint
+
+# schemathesis (pinned, in a virtualenv under .build-fuzz/) against `jumpchain sim` with Confluent's OpenAPI
+# documents from ../shared/specs; skips with the reason when they or pip are unavailable.
+fuzz-sim:
+	scripts/fuzz-sim.sh
+
+# Coverage-guided fuzzing (libFuzzer) of the playbook, secret-reference and properties parsers; not part of
+# `make test`. FUZZ_SECONDS (default 120) bounds each run.
+fuzz: deps
+	scripts/fuzz-playbooks.sh
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
@@ -41,4 +52,4 @@ bench-rollout: deps
 	JUMPCHAIN_BIN=$$($(SWIFT) build -c release --show-bin-path)/jumpchain benchmarks/bench-rollout.sh
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz .build-fuzzer

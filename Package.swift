@@ -59,7 +59,7 @@ let package = Package(
         // Domain: playbooks, planner, steps, verification, advice.
         .target(
             name: "JumpchainCore",
-            dependencies: ["ConfluentAPI", "Workflow", "JumpchainHTTP", "Yams"],
+            dependencies: ["ConfluentAPI", "Workflow", "JumpchainHTTP", "SignalPipe", "Yams"],
             swiftSettings: swiftSettings
         ),
         // Local simulator of the Confluent Cloud APIs jumpchain drives (Hummingbird 2).
@@ -80,6 +80,7 @@ let package = Package(
             dependencies: [
                 "JumpchainCore",
                 "ConfluentAPI",
+                "JumpchainHTTP",
                 "Workflow",
                 "ConfluentSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -96,6 +97,12 @@ let package = Package(
         .executableTarget(
             name: "WorkflowCrashHarness",
             dependencies: ["Workflow"],
+            swiftSettings: swiftSettings
+        ),
+        // libFuzzer harness over the playbook reader, decoder, secret references and properties (`make fuzz`).
+        .executableTarget(
+            name: "PlaybookFuzzer",
+            dependencies: ["JumpchainCore"],
             swiftSettings: swiftSettings
         ),
         // Measures the engine: durable transitions per second, resume latency, peak RSS (`make bench`).

@@ -11,11 +11,15 @@ public struct APIEndpoint: Sendable {
     public var retry: RetryPolicy
     /// Told about each retry wait, so progress views can show it.
     public var onRetry: (@Sendable (_ attempt: Int, _ reason: String, _ delay: Duration) -> Void)?
+    /// Told once per request that needed retries, after its last attempt: one line instead of one per attempt.
+    public var retrySummary: (@Sendable (RetrySummary) -> Void)?
 
     public init(
         http: HTTPClient, baseURL: String, credential: APICredential, label: String, retry: RetryPolicy = .standard,
-        onRetry: (@Sendable (Int, String, Duration) -> Void)? = nil
+        onRetry: (@Sendable (Int, String, Duration) -> Void)? = nil,
+        retrySummary: (@Sendable (RetrySummary) -> Void)? = nil
     ) {
+        self.retrySummary = retrySummary
         self.http = http
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.credential = credential
@@ -54,9 +58,27 @@ public struct APIEndpoint: Sendable {
         let request = HTTPRequest(
             method: method, url: url(path, query: query), headers: headers, body: json, credential: credential,
             sensitiveBody: sensitiveJSON)
+        let retries = RetryTally()
+        let onRetry = self.onRetry
+        let described = "\(method) \(path) on \(label)"
         do {
-            return try await http.send(request, retry: retry, onRetry: onRetry)
+            let response = try await http.send(request, retry: retry) { attempt, reason, delay in
+                retries.add(reason, delay)
+                onRetry?(attempt, reason, delay)
+            }
+            if let retrySummary,
+                let summary = retries.summary(
+                    described,
+                    outcome: response.isSuccess
+                        ? "succeeded" : "gave up with HTTP \(response.status)")
+            {
+                retrySummary(summary)
+            }
+            return response
         } catch {
+            if let retrySummary, let summary = retries.summary(described, outcome: "gave up: \(error.code)") {
+                retrySummary(summary)
+            }
             throw ConfluentAPIError.from(transport: error, endpoint: label, request: "\(method) \(path)")
         }
     }
@@ -83,9 +105,37 @@ public struct APIEndpoint: Sendable {
         do {
             return try JSONDecoder().decode(T.self, from: Data(response.body))
         } catch {
+            // A 2xx carrying an error body (a misbehaving proxy or server) is reported as what it says.
+            let (apiCode, serverMessage) = ConfluentAPIError.decodeErrorBody(response.body)
+            let message =
+                serverMessage.map { "HTTP \(response.status) with an error body instead of \(T.self): \($0)" }
+                ?? "could not decode the response as \(T.self): \(Self.describe(error))"
             throw ConfluentAPIError(
-                code: .decoding, message: "could not decode the response as \(T.self): \(error)", endpoint: label,
-                request: request, status: response.status)
+                code: .decoding, message: Redactor.redact(text: message, credentials: [credential]), endpoint: label,
+                request: request, status: response.status, apiErrorCode: apiCode)
+        }
+    }
+
+    /// A one-line reason for a decoding failure: which field, and what was wrong with it.
+    static func describe(_ error: any Error) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            let text = keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return text.isEmpty ? "the body" : String(text.drop { $0 == "." })
+        }
+        guard let error = error as? DecodingError else { return "\(error)" }
+        switch error {
+        case .typeMismatch(let type, let context):
+            return "\(path(context.codingPath)): expected \(type)"
+        case .valueNotFound(let type, let context):
+            return "\(path(context.codingPath)): expected \(type), found null"
+        case .keyNotFound(let key, let context):
+            return "\(path(context.codingPath + [key])): missing"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty
+                ? "not valid JSON (truncated, or not UTF-8)"
+                : "\(path(context.codingPath)): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
         }
     }
 
@@ -93,5 +143,26 @@ public struct APIEndpoint: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return Array((try? encoder.encode(value)) ?? Data())
+    }
+}
+
+/// The retries of one request, gathered for its ``RetrySummary``.
+private final class RetryTally: @unchecked Sendable {
+    // Invariant: `reasons` and `waited` are only touched under `lock`.
+    private let lock = NSLock()
+    private var reasons: [String] = []
+    private var waited: Duration = .zero
+
+    func add(_ reason: String, _ delay: Duration) {
+        lock.withLock {
+            reasons.append(reason)
+            waited += delay
+        }
+    }
+
+    func summary(_ request: String, outcome: String) -> RetrySummary? {
+        lock.withLock {
+            reasons.isEmpty ? nil : RetrySummary(request: request, reasons: reasons, waited: waited, outcome: outcome)
+        }
     }
 }

@@ -66,7 +66,13 @@ public struct ConfluentAPIError: Error, Sendable, CustomStringConvertible {
 
     /// Whether the failure is a transport one that retrying later could fix.
     public var isTransient: Bool {
-        code == .unreachable || code == .rateLimited || code == .server
+        // A certificate for another name, a body over the cap or a malformed URL do not change by waiting.
+        if let transport = cause as? TransportError,
+            [.tls, .responseTooLarge, .invalidRequest].contains(transport.code)
+        {
+            return false
+        }
+        return code == .unreachable || code == .rateLimited || code == .server
     }
 
     /// Decodes the error body; secret-shaped values and the given known `secrets`/`credentials` are masked,
@@ -75,7 +81,8 @@ public struct ConfluentAPIError: Error, Sendable, CustomStringConvertible {
         response: HTTPResponse, endpoint: String, request: String, secrets: [Secret] = [],
         credentials: [APICredential] = []
     ) -> ConfluentAPIError {
-        let (apiCode, message) = decodeErrorBody(response.body)
+        let (apiCode, decoded) = decodeErrorBody(response.body)
+        let message = (300...399).contains(response.status) ? nil : decoded
         let code: Code
         switch response.status {
         case 400, 422: code = .badRequest
@@ -87,7 +94,12 @@ public struct ConfluentAPIError: Error, Sendable, CustomStringConvertible {
         case 500...599: code = .server
         default: code = .unexpected
         }
-        let fallback = response.status == 429 ? "rate limited" : "no error message in the response body"
+        var fallback = response.status == 429 ? "rate limited" : "no error message in the response body"
+        if (300...399).contains(response.status) {
+            // Redirects are never followed, so credentials cannot reach whatever host `Location` names.
+            let target = response.headers["Location"].map { " to \($0.prefix(200))" } ?? ""
+            fallback = "redirected\(target); jumpchain does not follow redirects: check the endpoint URL"
+        }
         return ConfluentAPIError(
             code: code, message: Redactor.redact(text: message ?? fallback, secrets: secrets, credentials: credentials),
             endpoint: endpoint, request: request,

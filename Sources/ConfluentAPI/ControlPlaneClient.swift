@@ -60,7 +60,7 @@ public struct ControlPlaneClient: Sendable {
         guard response.isSuccess else {
             throw endpoint.failure(response, request: "GET \(path)")
         }
-        return try endpoint.decode(APIKey.self, from: response, request: path)
+        return try endpoint.decode(APIKey.self, from: response, request: "GET \(path)")
     }
 
     /// Revokes a key. Already gone (404/403) counts as done.
@@ -78,7 +78,7 @@ public struct ControlPlaneClient: Sendable {
         guard response.isSuccess else {
             throw endpoint.failure(response, request: "GET \(path)")
         }
-        return try endpoint.decode(ServiceAccount.self, from: response, request: path)
+        return try endpoint.decode(ServiceAccount.self, from: response, request: "GET \(path)")
     }
 
     public func listServiceAccounts() async throws(ConfluentAPIError) -> [ServiceAccount] {

@@ -24,7 +24,9 @@ public struct KafkaRESTClient: Sendable {
 
     public func listTopics() async throws(ConfluentAPIError) -> [Topic] {
         let path = base + "/topics"
-        return try endpoint.decode(DataList<Topic>.self, from: try await endpoint.call(.get, path), request: path).data
+        return try endpoint.decode(
+            DataList<Topic>.self, from: try await endpoint.call(.get, path), request: "GET \(path)"
+        ).data
     }
 
     /// The topic, or nil when it does not exist.
@@ -35,7 +37,7 @@ public struct KafkaRESTClient: Sendable {
         guard response.isSuccess else {
             throw endpoint.failure(response, request: "GET \(path)")
         }
-        return try endpoint.decode(Topic.self, from: response, request: path)
+        return try endpoint.decode(Topic.self, from: response, request: "GET \(path)")
     }
 
     public func createTopic(
@@ -103,7 +105,7 @@ public struct KafkaRESTClient: Sendable {
         if let operation { query.append(("operation", operation)) }
         let path = base + "/acls"
         let response = try await endpoint.call(.get, path, query: query)
-        return try endpoint.decode(DataList<ACLBinding>.self, from: response, request: path).data
+        return try endpoint.decode(DataList<ACLBinding>.self, from: response, request: "GET \(path)").data
     }
 
     public func deleteACLs(matching binding: ACLBinding) async throws(ConfluentAPIError) {
@@ -119,7 +121,9 @@ public struct KafkaRESTClient: Sendable {
 
     public func listLinks() async throws(ConfluentAPIError) -> [Link] {
         let path = base + "/links"
-        return try endpoint.decode(DataList<Link>.self, from: try await endpoint.call(.get, path), request: path).data
+        return try endpoint.decode(
+            DataList<Link>.self, from: try await endpoint.call(.get, path), request: "GET \(path)"
+        ).data
     }
 
     /// The link half on this cluster, or nil when there is none.
@@ -130,7 +134,7 @@ public struct KafkaRESTClient: Sendable {
         guard response.isSuccess else {
             throw endpoint.failure(response, request: "GET \(path)")
         }
-        return try endpoint.decode(Link.self, from: response, request: path)
+        return try endpoint.decode(Link.self, from: response, request: "GET \(path)")
     }
 
     /// Creates a link half. The body is built in a wiped buffer because configs may carry credentials.
@@ -167,8 +171,10 @@ public struct KafkaRESTClient: Sendable {
 
     public func linkConfigs(_ name: String) async throws(ConfluentAPIError) -> [LinkConfig] {
         let path = base + "/links/\(APIEndpoint.segment(name))/configs"
-        return try endpoint.decode(DataList<LinkConfig>.self, from: try await endpoint.call(.get, path), request: path)
-            .data
+        return try endpoint.decode(
+            DataList<LinkConfig>.self, from: try await endpoint.call(.get, path), request: "GET \(path)"
+        )
+        .data
     }
 
     /// `PUT …/configs:alter`: sets the given entries in one batch (credentials travel in a wiped buffer).
@@ -207,7 +213,9 @@ public struct KafkaRESTClient: Sendable {
 
     public func mirrors(link: String) async throws(ConfluentAPIError) -> [Mirror] {
         let path = base + "/links/\(APIEndpoint.segment(link))/mirrors"
-        return try endpoint.decode(DataList<Mirror>.self, from: try await endpoint.call(.get, path), request: path).data
+        return try endpoint.decode(
+            DataList<Mirror>.self, from: try await endpoint.call(.get, path), request: "GET \(path)"
+        ).data
     }
 
     /// The mirror topic, or nil when it does not exist on this link.
@@ -218,7 +226,7 @@ public struct KafkaRESTClient: Sendable {
         guard response.isSuccess else {
             throw endpoint.failure(response, request: "GET \(path)")
         }
-        return try endpoint.decode(Mirror.self, from: response, request: path)
+        return try endpoint.decode(Mirror.self, from: response, request: "GET \(path)")
     }
 
     /// `:promote`, `:failover`, `:pause`, `:resume`: per-topic results (HTTP 200 carries per-topic errors).
@@ -231,7 +239,7 @@ public struct KafkaRESTClient: Sendable {
         let path = base + "/links/\(APIEndpoint.segment(link))/mirrors:\(action.rawValue)"
         let response = try await endpoint.call(
             .post, path, query: validateOnly ? [("validate_only", "true")] : [], json: body)
-        return try endpoint.decode(DataList<AlterMirrorResult>.self, from: response, request: path).data
+        return try endpoint.decode(DataList<AlterMirrorResult>.self, from: response, request: "POST \(path)").data
     }
 
     // MARK: Helpers

@@ -51,6 +51,8 @@ public struct FaultSettings: Codable, Sendable, Equatable {
     }
 
     public init(from decoder: any Decoder) throws {
+
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
             listeners: try c.decodeIfPresent([String].self, forKey: .listeners),

@@ -40,7 +40,8 @@ public enum JSON: Sendable, Equatable {
     public var intValue: Int64? {
         switch self {
         case .int(let value): return value
-        case .double(let value) where value == value.rounded(): return Int64(value)
+        // `exactly:` rather than `Int64(_:)`, which traps on 1e300 or NaN from a hostile body.
+        case .double(let value): return Int64(exactly: value)
         default: return nil
         }
     }

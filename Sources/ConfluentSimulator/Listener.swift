@@ -61,7 +61,12 @@ struct Listener {
 
     func respond(to request: Request, connection: String?) async throws -> Response {
         var request = request
-        let body = try await request.collectBody(upTo: 16 * 1024 * 1024)
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: ServiceLimits.requestBodyBytes)
+        } catch {
+            return Self.response(tooLarge())
+        }
         let simRequest = Self.simRequest(request, body: Array(body.readableBytesView))
         switch await world.handle(simRequest, listener: name, connection: connection) {
         case .drop:
@@ -76,14 +81,26 @@ struct Listener {
                         listener: name, method: simRequest.method, path: simRequest.path, status: answer.status,
                         requestBody: simRequest.body, responseBody: answer.body))
             }
-            var headers = HTTPFields()
-            for (name, value) in answer.headers {
-                if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
-            }
-            return Response(
-                status: HTTPResponse.Status(code: answer.status), headers: headers,
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+            return Self.response(answer)
         }
+    }
+
+    static func response(_ answer: SimResponse) -> Response {
+        var headers = HTTPFields()
+        for (name, value) in answer.headers {
+            if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
+        }
+        return Response(
+            status: HTTPResponse.Status(code: answer.status), headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+
+    /// 413 in the listener's error shape: the body passed ``ServiceLimits/requestBodyBytes``.
+    func tooLarge() -> SimResponse {
+        let detail = "Request body exceeds \(ServiceLimits.requestBodyBytes) bytes."
+        return name == World.controlPlane
+            ? .cloud(413, "request_entity_too_large", "Request Entity Too Large", detail)
+            : .kafka(413, 413, "HTTP 413 Request Entity Too Large: " + detail)
     }
 
     static func simRequest(_ request: Request, body: [UInt8]) -> SimRequest {

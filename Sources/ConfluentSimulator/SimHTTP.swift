@@ -8,6 +8,22 @@ struct SimRequest: Sendable {
     /// The Basic credential, if the request carried one that decodes.
     var credential: (key: String, secret: String)?
 
+    /// The body parsed once, before the world lock is taken (nil when empty or not one JSON value).
+    let json: JSON?
+
+    init(
+        method: String, path: String, query: [String: [String]], headers: [String: String], body: [UInt8],
+        credential: (key: String, secret: String)?
+    ) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.credential = credential
+        self.json = body.isEmpty ? nil : JSON.parse(body)
+    }
+
     var segments: [String] { path.split(separator: "/", omittingEmptySubsequences: true).map(String.init) }
 
     func queryValue(_ name: String) -> String? { query[name]?.first }
@@ -16,8 +32,6 @@ struct SimRequest: Sendable {
         guard let value = queryValue(name) else { return fallback }
         return value.lowercased() == "true"
     }
-
-    var json: JSON? { body.isEmpty ? nil : JSON.parse(body) }
 }
 
 /// An answer: status, headers and body bytes.

@@ -35,13 +35,24 @@ public final class Simulator: Sendable {
         _ config: SimulatorConfig, host: String = "127.0.0.1", portBase: Int? = nil,
         revealOperatorSecrets: Bool = false, logger: Logger? = nil, tls: SimulatorTLS? = nil
     ) async throws -> Simulator {
+        let names = [World.controlPlane] + config.clusters.map(\.id)
+        if let portBase {
+            // Ports below 1024 need privileges, and every listener's port must exist (no wrap-around to 0, 1, …).
+            let last = 65535 - names.count + 1
+            guard (1024...max(1024, last)).contains(portBase), last >= 1024 else {
+                throw SimulatorError(
+                    .invalidConfig,
+                    "--port-base \(portBase): the simulator needs \(names.count) consecutive ports (the control plane "
+                        + "and \(config.clusters.count) clusters), all within 1024…65535; give a port base from 1024 "
+                        + "to \(last)")
+            }
+        }
         let world = try World(config: config, clock: { Date().timeIntervalSince1970 })
         let tlsConfiguration = try tls?.serverConfiguration()
         var quiet = logger ?? Logger(label: "jumpchain.simulator")
         if logger == nil { quiet.logLevel = .critical }
         var tasks: [Task<Void, any Error>] = []
         var ports: [String: Int] = [:]
-        let names = [World.controlPlane] + config.clusters.map(\.id)
         do {
             for (index, name) in names.enumerated() {
                 let started = try await Listener.start(
@@ -112,6 +123,27 @@ public final class Simulator: Sendable {
             if faults.seed != state.faults.seed { state.dice = SplitMix64(seed: faults.seed) }
             state.faults = faults
             state.rateWindows = [:]
+        }
+    }
+
+    /// Pauses (or resumes) every producer (the same as `POST /sim/v1/producers {"paused": …}`): the operator
+    /// stopping producers before a cutover. Consumers keep committing.
+    public func setProducersPaused(_ paused: Bool) {
+        world.state.withLock { $0.producersPaused = paused }
+    }
+
+    /// Deletes the ACL bindings of `principal` on `resourceType`/`resourceName` of a cluster, as an
+    /// administrator revoking a grant behind jumpchain's back would; returns how many were removed.
+    @discardableResult
+    public func removeACLs(clusterID: String, principal: String, resourceType: String, resourceName: String) -> Int {
+        world.state.withLock { state in
+            guard var cluster = state.clusters[clusterID] else { return 0 }
+            let before = cluster.acls.count
+            cluster.acls.removeAll {
+                $0.principal == principal && $0.resourceType == resourceType && $0.resourceName == resourceName
+            }
+            state.clusters[clusterID] = cluster
+            return before - cluster.acls.count
         }
     }
 

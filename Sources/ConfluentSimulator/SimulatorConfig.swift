@@ -46,6 +46,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
     }
 
     public init(from decoder: any Decoder) throws {
+
+        try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
             organization: try c.value(.organization, default: "org-sim"),
@@ -83,6 +85,15 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
             self.region = region
             self.environment = environment
         }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                id: try c.decode(String.self, forKey: .id), kind: try c.decode(String.self, forKey: .kind),
+                cloud: try c.decode(String.self, forKey: .cloud), region: try c.decode(String.self, forKey: .region),
+                environment: try c.decodeIfPresent(String.self, forKey: .environment))
+        }
     }
 
     /// A Kafka cluster. `network` nil means public (secure public endpoints).
@@ -105,6 +116,17 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
             self.cloud = cloud
             self.region = region
         }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                id: try c.decode(String.self, forKey: .id), name: try c.decodeIfPresent(String.self, forKey: .name),
+                environment: try c.decodeIfPresent(String.self, forKey: .environment),
+                network: try c.decodeIfPresent(String.self, forKey: .network),
+                cloud: try c.decodeIfPresent(String.self, forKey: .cloud),
+                region: try c.decodeIfPresent(String.self, forKey: .region))
+        }
     }
 
     /// A service account (`sa-…`) or user (`u-…`). Admin principals pass every ACL check.
@@ -120,6 +142,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
+
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             self.init(
                 id: try c.decode(String.self, forKey: .id), name: try c.decodeIfPresent(String.self, forKey: .name),
@@ -140,6 +164,15 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
             self.secret = secret
             self.owner = owner
             self.resource = resource
+        }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                id: try c.decode(String.self, forKey: .id), secret: try c.decode(String.self, forKey: .secret),
+                owner: try c.decode(String.self, forKey: .owner),
+                resource: try c.decodeIfPresent(String.self, forKey: .resource))
         }
     }
 
@@ -169,6 +202,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
+
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             self.init(
                 cluster: try c.decode(String.self, forKey: .cluster),
@@ -197,6 +232,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
+
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             self.init(
                 cluster: try c.decode(String.self, forKey: .cluster), name: try c.decode(String.self, forKey: .name),
@@ -214,6 +251,14 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
             self.cluster = cluster
             self.topic = topic
             self.recordsPerSecond = recordsPerSecond
+        }
+
+        public init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(CodingKeys.self)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                cluster: try c.decode(String.self, forKey: .cluster), topic: try c.decode(String.self, forKey: .topic),
+                recordsPerSecond: try c.decode(Double.self, forKey: .recordsPerSecond))
         }
     }
 
@@ -240,6 +285,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
+
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             self.init(
                 id: try c.decode(String.self, forKey: .id),
@@ -268,6 +315,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
+
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             self.init(
                 id: try c.decode(String.self, forKey: .id),
@@ -304,6 +353,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
+
+            try decoder.rejectUnknownKeys(CodingKeys.self)
             let c = try decoder.container(keyedBy: CodingKeys.self)
             let defaults = Timing()
             self.init(

@@ -23,7 +23,7 @@ struct KeyState {
     var revokedAt: Double?
 }
 
-struct ACLEntry: Equatable {
+struct ACLEntry: Hashable {
     var resourceType: String
     var resourceName: String
     var patternType: String

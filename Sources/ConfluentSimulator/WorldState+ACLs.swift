@@ -31,15 +31,19 @@ extension WorldState {
                 case .failure(let response): return response.response
                 }
             }
-            for acl in parsed where !clusters[call.clusterID]!.acls.contains(acl) {
-                clusters[call.clusterID]!.acls.append(acl)
-            }
+            var known = Set(clusters[call.clusterID]!.acls)
+            let added = parsed.filter { known.insert($0).inserted }
+            if let refusal = aclLimitRefusal(cluster: call.clusterID, adding: added.count) { return refusal }
+            clusters[call.clusterID]!.acls += added
             return .empty(201)
         case ("POST", "acls"?, 1):
             guard let body = call.request.json else { return .kafka(400, 400, "Request body is not valid JSON") }
             switch Self.parseACL(body) {
             case .success(let acl):
-                if !clusters[call.clusterID]!.acls.contains(acl) { clusters[call.clusterID]!.acls.append(acl) }
+                if !clusters[call.clusterID]!.acls.contains(acl) {
+                    if let refusal = aclLimitRefusal(cluster: call.clusterID, adding: 1) { return refusal }
+                    clusters[call.clusterID]!.acls.append(acl)
+                }
                 return .empty(201)
             case .failure(let response): return response.response
             }

@@ -156,13 +156,17 @@ extension WorldState {
         guard may(call, "CREATE", "CLUSTER", "kafka-cluster") || may(call, "CREATE", "TOPIC", name) else {
             return ClusterCall.unauthorized
         }
+        if let problem = ServiceLimits.nameProblem(name) { return ClusterCall.badRequest(problem) }
         if clusters[call.clusterID]?.topics[name] != nil {
             return ClusterCall.badRequest("Topic '\(name)' already exists.")
         }
         let partitions = body["partitions_count"]?.intValue ?? 6
-        guard partitions > 0, partitions <= 10_000 else {
-            return ClusterCall.badRequest("Number of partitions must be larger than 0.")
+        guard partitions > 0 else { return ClusterCall.badRequest("Number of partitions must be larger than 0.") }
+        guard partitions <= ServiceLimits.partitionsPerTopic else {
+            return ClusterCall.badRequest(
+                "Number of partitions \(partitions) exceeds the limit of \(ServiceLimits.partitionsPerTopic).")
         }
+        if let refusal = partitionLimitRefusal(cluster: call.clusterID, adding: Int(partitions)) { return refusal }
         if let factor = body["replication_factor"]?.intValue, factor != 3 {
             return ClusterCall.badRequest("Topic replication factor must be 3")
         }
@@ -186,11 +190,17 @@ extension WorldState {
         guard count > topic.endOffsets.count else {
             return ClusterCall.badRequest("Topic already has \(topic.endOffsets.count) partitions.")
         }
+        guard count <= ServiceLimits.partitionsPerTopic else {
+            return ClusterCall.badRequest(
+                "Number of partitions \(count) exceeds the limit of \(ServiceLimits.partitionsPerTopic).")
+        }
+        let extra = Int(count) - topic.endOffsets.count
+        if let refusal = partitionLimitRefusal(cluster: call.clusterID, adding: extra) { return refusal }
         if let mirror = topic.mirror, mirror.status != "STOPPED" {
             return ClusterCall.badRequest("Topic '\(topic.name)' is a mirror topic; its partitions follow the source.")
         }
         var updated = topic
-        updated.endOffsets += Array(repeating: 0, count: Int(count) - topic.endOffsets.count)
+        updated.endOffsets += Array(repeating: 0, count: extra)
         clusters[call.clusterID]!.topics[topic.name] = updated
         return .json(200, topicJSON(call, updated))
     }

@@ -62,7 +62,9 @@ extension WorldState {
                             source: ["parameter": "page_token"])))
             }
             start = min(offset, items.count)
-            if let sizeInToken = fields.dropFirst().first.flatMap({ Int($0) }), sizeInToken > 0 { size = sizeInToken }
+            if let sizeInToken = fields.dropFirst().first.flatMap({ Int($0) }), sizeInToken > 0 {
+                size = min(sizeInToken, maxSize)  // a forged token must not overflow `start + size`
+            }
         }
         let end = min(items.count, start + size)
         var meta: [(String, JSON)] = [("first", .string(controlPlaneURL + path))]

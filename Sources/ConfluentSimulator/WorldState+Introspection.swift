@@ -17,6 +17,13 @@ extension WorldState {
             } catch {
                 return .json(400, ["error": .string("invalid fault settings: \(error)")])
             }
+        case ("GET", "/sim/v1/producers"): return .json(200, ["paused": .bool(producersPaused)])
+        case ("POST", "/sim/v1/producers"), ("PUT", "/sim/v1/producers"):
+            guard let body = JSON.parse(request.body), let paused = body["paused"]?.boolValue else {
+                return .json(400, ["error": .string("expected {\"paused\": true|false}")])
+            }
+            producersPaused = paused
+            return .json(200, ["paused": .bool(producersPaused)])
         default:
             return .json(404, ["error": .string("no simulator route \(request.method) \(request.path)")])
         }

@@ -184,6 +184,9 @@ extension WorldState {
         guard let name = request.queryValue("link_name"), !name.isEmpty else {
             return .kafka(400, 400, "Query parameter 'link_name' is required.")
         }
+        if let problem = ServiceLimits.nameProblem(name, kind: "Cluster link") {
+            return ClusterCall.badRequest(problem)
+        }
         let body = request.json ?? [:]
         var configs: [String: String] = [:]
         for item in body["configs"]?.arrayValue ?? [] {

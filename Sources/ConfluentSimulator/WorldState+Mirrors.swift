@@ -146,6 +146,7 @@ extension WorldState {
                 "Cluster link '\(linkName)' is not authorized to READ topic '\(sourceName)' on cluster \(source.id).")
         }
         let count = sourceTopic.endOffsets.count
+        if let refusal = partitionLimitRefusal(cluster: call.clusterID, adding: count) { return refusal }
         var topic = TopicState(name: mirrorName, endOffsets: Array(repeating: 0, count: count))
         topic.mirror = MirrorState(
             linkName: linkName, sourceTopic: sourceName, status: "ACTIVE", stateTimeMs: epochMs(call.now),

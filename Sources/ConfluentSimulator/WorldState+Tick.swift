@@ -11,6 +11,7 @@ extension WorldState {
     }
 
     private mutating func runProducers(_ elapsed: Double) {
+        guard !producersPaused else { return }
         for index in producers.indices {
             producers[index].credit += producers[index].recordsPerSecond * elapsed
             let whole = Int(producers[index].credit)

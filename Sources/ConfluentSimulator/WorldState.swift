@@ -17,6 +17,8 @@ struct WorldState {
     var endpointOrder: [String] = []
     var producers: [ProducerState] = []
     var consumers: [ConsumerState] = []
+    /// Set through `/sim/v1/producers` (`{"paused": true}`): producers append nothing (consumers still run).
+    var producersPaused = false
     var timing: SimulatorConfig.Timing
     var faults: FaultSettings
     var dice: SplitMix64

@@ -52,6 +52,10 @@ final class CurlTransfer: @unchecked Sendable {
         check(ccurl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1), "nosignal")
         check(ccurl_easy_setopt_long(easy, CURLOPT_TCP_NODELAY, 1), "tcp_nodelay")
         check(ccurl_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https"), "protocols")
+        // Redirects are never followed (a 3xx is returned as it is), so the credential cannot be sent to
+        // another host; UNRESTRICTED_AUTH stays off should following ever be enabled.
+        check(ccurl_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0), "followlocation")
+        check(ccurl_easy_setopt_long(easy, CURLOPT_UNRESTRICTED_AUTH, 0), "unrestricted auth")
         check(ccurl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer), "errorbuffer")
         check(ccurl_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, ccurl_http_version_2tls()), "http_version")
         check(ccurl_easy_setopt_long(easy, CURLOPT_PIPEWAIT, 1), "pipewait")

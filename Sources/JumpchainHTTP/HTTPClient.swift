@@ -25,15 +25,19 @@ public final class HTTPClient: Sendable {
         public var logger: Logger
         /// Spaces requests per host at a rate learnt from 429s (see ``RequestPacer``); nil: no pacing.
         public var pacer: RequestPacer?
+        /// Told about every attempt once it ends (method, redacted URL, status, duration, attempt): the
+        /// `--verbose` log. Never given headers, bodies or credentials.
+        public var requestLog: (@Sendable (RequestLogEntry) -> Void)?
 
         public init(
             connectTimeout: Duration = .seconds(10), timeout: Duration = .seconds(60), maxConnectionsPerHost: Int = 8,
             maxTotalConnections: Int = 64, maxResponseBytes: Int = 32 << 20, caBundlePath: String? = nil,
             clientCertificatePath: String? = nil, clientKeyPath: String? = nil, proxy: String? = nil,
             logger: Logger = Logger(label: "jumpchain.http", factory: { _ in SwiftLogNoOpLogHandler() }),
-            pacer: RequestPacer? = nil
+            pacer: RequestPacer? = nil, requestLog: (@Sendable (RequestLogEntry) -> Void)? = nil
         ) {
             self.pacer = pacer
+            self.requestLog = requestLog
             self.connectTimeout = connectTimeout
             self.timeout = timeout
             self.maxConnectionsPerHost = maxConnectionsPerHost
@@ -72,6 +76,24 @@ public final class HTTPClient: Sendable {
         guard !Task.isCancelled else {
             throw TransportError(code: .cancelled, message: "the request was cancelled", request: request.description)
         }
+        // The pacer's wait counts against the deadline and never runs past it: when the host's next slot is at or
+        // past the deadline, the request goes now, unpaced (a 429 is then the retry policy's to handle).
+        var ticket: RequestPacer.Ticket?
+        if let pacer = configuration.pacer {
+            do { ticket = try await pacer.admit(url: request.url, notAfter: RequestDeadline.current) } catch {
+                throw TransportError(code: .cancelled, message: "cancelled while paced", request: request.description)
+            }
+        }
+        // Within a ``RequestDeadline``, the attempt gets at most what is left of it.
+        var request = request
+        if let remaining = RequestDeadline.remaining {
+            guard remaining > .zero else {
+                throw TransportError(
+                    code: .timedOut, message: "the command's deadline passed before the request was sent",
+                    request: request.description)
+            }
+            request.timeout = min(request.timeout ?? configuration.timeout, max(remaining, .milliseconds(1)))
+        }
         guard
             let transfer = CurlTransfer(
                 id: ids.next(), request: request, maxResponseBytes: configuration.maxResponseBytes)
@@ -81,12 +103,6 @@ public final class HTTPClient: Sendable {
         }
         if let problem = transfer.configure(configuration) {
             throw TransportError(code: .invalidRequest, message: problem, request: request.description)
-        }
-        var ticket: RequestPacer.Ticket?
-        if let pacer = configuration.pacer {
-            do { ticket = try await pacer.admit(url: request.url) } catch {
-                throw TransportError(code: .cancelled, message: "cancelled while paced", request: request.description)
-            }
         }
         logDebug(
             "→ \(request.method) \(request.url) headers[\(request.headers)] body[\(Self.preview(request.body))]",
@@ -122,12 +138,28 @@ public final class HTTPClient: Sendable {
         while true {
             var response: HTTPResponse?
             var failure: TransportError?
+            let started = ContinuousClock.now
             do {
                 response = try await execute(request)
             } catch {
                 failure = error
             }
-            switch retry.decide(attempt: attempt, response: response, error: failure) {
+            if let requestLog = configuration.requestLog {
+                requestLog(
+                    RequestLogEntry(
+                        method: request.method,
+                        url: Redactor.redact(text: request.url, credentials: request.credential.map { [$0] } ?? []),
+                        status: response?.status, failure: failure.map { "\($0.code): \($0.message)" },
+                        duration: ContinuousClock.now - started, attempt: attempt))
+            }
+            var decision = retry.decide(attempt: attempt, response: response, error: failure)
+            // No retry whose wait would leave it (next to) nothing of the deadline: the caller gets the last answer now.
+            if case .retry(let delay, _) = decision, let remaining = RequestDeadline.remaining,
+                delay + .milliseconds(50) >= remaining
+            {
+                decision = .stop
+            }
+            switch decision {
             case .stop:
                 if let response { return response }
                 var error = failure!

@@ -68,6 +68,11 @@ public final class RequestPacer: @unchecked Sendable {
 
     /// Takes the next slot for the host of `url`.
     public func reserve(url: String) -> Ticket {
+        reserve(url: url, notAfter: nil)!
+    }
+
+    /// Takes the next slot for the host of `url` unless it is at or past `deadline` (then nothing is taken).
+    func reserve(url: String, notAfter deadline: ContinuousClock.Instant?) -> Ticket? {
         let key = Self.hostKey(url)
         let now = clock.now
         return lock.withLock {
@@ -78,6 +83,7 @@ public final class RequestPacer: @unchecked Sendable {
                 slot = max(slot, host.sent[host.sent.count - cap] + .seconds(1))
                 host.sent.removeFirst(host.sent.prefix { slot - $0 >= .seconds(1) }.count)
             }
+            if let deadline, slot > now, slot >= deadline { return nil }
             host.sent.append(slot)
             host.next = slot + .seconds(1 / host.rate)
             hosts[key] = host
@@ -87,13 +93,15 @@ public final class RequestPacer: @unchecked Sendable {
 
     /// Takes a slot for the host of `url` and waits for it; a slot that a 429 made stale while waiting
     /// (it was given under the old limit) is taken again. Throws `CancellationError` when the task is cancelled.
-    public func admit(url: String) async throws -> Ticket {
-        var ticket = reserve(url: url)
+    /// With `notAfter` (a ``RequestDeadline``), returns nil instead of waiting for a slot at or past it: the
+    /// pacer never holds a request beyond the command's deadline.
+    public func admit(url: String, notAfter deadline: ContinuousClock.Instant? = nil) async throws -> Ticket? {
+        guard var ticket = reserve(url: url, notAfter: deadline) else { return nil }
         while ticket.delay > .zero {
             try await Task.sleep(for: ticket.delay)
             let stale = lock.withLock { hosts[ticket.host].map { $0.epoch != ticket.epoch } ?? false }
             guard stale else { break }
-            let again = reserve(url: url)
+            guard let again = reserve(url: url, notAfter: deadline) else { return nil }
             ticket = Ticket(
                 host: again.host, sentAt: again.sentAt, delayed: true, epoch: again.epoch, delay: again.delay)
         }

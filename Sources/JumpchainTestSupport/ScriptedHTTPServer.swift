@@ -35,10 +35,12 @@ public final class ScriptedHTTPServer: @unchecked Sendable {
         public var hang: Bool
         /// Closes the connection without answering.
         public var drop: Bool
+        /// Sends the status line, the headers and then the body one byte per interval (a hostile slow server).
+        public var trickle: Duration?
 
         public init(
             status: Int = 200, headers: [(String, String)] = [], body: [UInt8] = [], delay: Duration = .zero,
-            hang: Bool = false, drop: Bool = false
+            hang: Bool = false, drop: Bool = false, trickle: Duration? = nil
         ) {
             self.status = status
             self.headers = headers
@@ -46,6 +48,7 @@ public final class ScriptedHTTPServer: @unchecked Sendable {
             self.delay = delay
             self.hang = hang
             self.drop = drop
+            self.trickle = trickle
         }
 
         public static func text(_ status: Int, _ text: String, headers: [(String, String)] = []) -> Response {
@@ -161,16 +164,26 @@ public final class ScriptedHTTPServer: @unchecked Sendable {
                 while !isStopped { usleep(20_000) }
                 return
             }
-            if response.delay > .zero {
-                let (seconds, attoseconds) = response.delay.components
-                usleep(UInt32(seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
-            }
+            if response.delay > .zero { Self.sleep(response.delay) }
             var head = "HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\n"
             for (name, value) in response.headers { head += "\(name): \(value)\r\n" }
             head += "Content-Length: \(response.body.count)\r\n\r\n"
+            if let interval = response.trickle {
+                guard writeAll(socket, Array(head.utf8)) else { return }
+                for byte in response.body {
+                    Self.sleep(interval)
+                    guard !isStopped, writeAll(socket, [byte]) else { return }
+                }
+                continue
+            }
             guard writeAll(socket, Array(head.utf8) + response.body) else { return }
             if request.header("Connection")?.lowercased() == "close" { return }
         }
+    }
+
+    private static func sleep(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        usleep(UInt32(seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
     }
 
     private func writeAll(_ socket: Int32, _ bytes: [UInt8]) -> Bool {
@@ -191,6 +204,9 @@ public final class ScriptedHTTPServer: @unchecked Sendable {
         case 201: return "Created"
         case 202: return "Accepted"
         case 204: return "No Content"
+        case 301: return "Moved Permanently"
+        case 302: return "Found"
+        case 307: return "Temporary Redirect"
         case 400: return "Bad Request"
         case 401: return "Unauthorized"
         case 403: return "Forbidden"

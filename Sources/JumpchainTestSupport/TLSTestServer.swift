@@ -25,7 +25,9 @@ public final class TLSTestServer: @unchecked Sendable {
         self.process = process
     }
 
-    public static func start() throws -> TLSTestServer {
+    /// `subjectAltName`: the names the server certificate is for (e.g. `DNS:other.example` for a certificate
+    /// that does not match 127.0.0.1).
+    public static func start(subjectAltName: String = "IP:127.0.0.1,DNS:localhost") throws -> TLSTestServer {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "jumpchain-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -42,7 +44,7 @@ public final class TLSTestServer: @unchecked Sendable {
             "req", "-newkey", "rsa:2048", "-nodes", "-keyout", path("server.key"), "-out", path("server.csr"),
             "-subj", "/CN=127.0.0.1",
         ])
-        try "subjectAltName=IP:127.0.0.1,DNS:localhost\n".write(
+        try "subjectAltName=\(subjectAltName)\n".write(
             toFile: path("ext.cnf"), atomically: true, encoding: .utf8)
         try openssl([
             "x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),

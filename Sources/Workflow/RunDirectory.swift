@@ -37,3 +37,29 @@ public enum RunDirectory {
         }
     }
 }
+
+extension RunDirectory {
+    /// The files the engine creates in a run directory, and nothing else.
+    public static let engineFiles = [
+        "state.sqlite", "state.sqlite-wal", "state.sqlite-shm", "state.sqlite-journal", "state.sqlite.creating",
+        "state.sqlite.creating-journal", "run.lock",
+    ]
+
+    /// Where ``RunStore/create(directory:runName:plan:manifest:)`` builds a new store before renaming it.
+    static func stagingStorePath(_ directory: String) -> String {
+        storePath(directory) + ".creating"
+    }
+
+    /// Removes the engine's own files from `directory`, then the directory itself if that left it empty.
+    /// Anything else in it (another run's files, a user's) is left alone.
+    public static func removeEngineFiles(_ directory: String) {
+        for name in engineFiles { unlink(directory + "/" + name) }
+        rmdir(directory)
+    }
+
+    /// The entries of `directory` the engine did not create (empty when it holds only a run's files).
+    public static func foreignEntries(_ directory: String) -> [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return entries.filter { !engineFiles.contains($0) }.sorted()
+    }
+}

@@ -1,6 +1,12 @@
 import Foundation
 import GRDB
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The durable record of one run: SQLite through GRDB (WAL, `synchronous=FULL`) in `<run-dir>/state.sqlite`.
 ///
 /// Holds run metadata (name, created_at, status, a domain-owned JSON manifest), the plan (the whole graph
@@ -17,15 +23,19 @@ public final class RunStore: Sendable {
     public let directory: String
     /// The run's name.
     public let runName: String
-    let pool: DatabasePool
+    /// A `DatabasePool` for a writer; a read-only `DatabaseQueue` for ``openReadOnly(directory:)``.
+    let pool: any DatabaseWriter
 
-    private init(directory: String, runName: String, pool: DatabasePool) {
+    init(directory: String, runName: String, pool: any DatabaseWriter) {
         self.directory = directory
         self.runName = runName
         self.pool = pool
     }
 
     /// Creates a new run in `directory` (created 0700) with its plan and manifest; every step starts `pending`.
+    ///
+    /// The store is built beside its final name and renamed into place once complete, so a crash during
+    /// creation leaves either no store or a whole one, never an empty file or one that holds no run.
     ///
     /// Throws ``WorkflowError/Code/runAlreadyExists`` if the directory already holds a run.
     public static func create(
@@ -35,9 +45,6 @@ public final class RunStore: Sendable {
     {
         try RunDirectory.prepare(directory)
         let path = RunDirectory.storePath(directory)
-        let pool = try openPool(path: path)
-        try checkVersion(pool, path: path)
-        try migrate(pool, path: path)
         let planJSON: String
         do {
             planJSON = String(decoding: try JSONEncoder().encode(plan), as: UTF8.self)
@@ -45,27 +52,52 @@ public final class RunStore: Sendable {
             throw WorkflowError(
                 code: .storeFailure, message: "cannot encode the plan of run '\(runName)'", cause: error)
         }
-        try guarded(path) {
-            try pool.write { db in
-                if try Row.fetchOne(db, sql: "SELECT name FROM run") != nil {
-                    throw WorkflowError(
-                        code: .runAlreadyExists,
-                        message: "'\(directory)' already holds a run; resume it or choose another run directory")
-                }
-                let now = Date().timeIntervalSince1970
-                try db.execute(
-                    sql: """
-                        INSERT INTO run (id, name, created_at, updated_at, status, manifest, plan)
-                        VALUES (1, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [runName, now, now, RunStatus.created.rawValue, manifest, planJSON])
-                let insert = try db.makeStatement(
-                    sql: "INSERT INTO step (position, step_id, state, attempts) VALUES (?, ?, 'pending', 0)")
-                for (position, step) in plan.steps.enumerated() {
-                    try insert.execute(arguments: [position, step.id])
-                }
+        let record = { (db: Database) throws in
+            if try Row.fetchOne(db, sql: "SELECT name FROM run") != nil {
+                throw WorkflowError(
+                    code: .runAlreadyExists,
+                    message: "'\(directory)' already holds a run; resume it or choose another run directory")
+            }
+            let now = Date().timeIntervalSince1970
+            try db.execute(
+                sql: """
+                    INSERT INTO run (id, name, created_at, updated_at, status, manifest, plan)
+                    VALUES (1, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [runName, now, now, RunStatus.created.rawValue, manifest, planJSON])
+            let insert = try db.makeStatement(
+                sql: "INSERT INTO step (position, step_id, state, attempts) VALUES (?, ?, 'pending', 0)")
+            for (position, step) in plan.steps.enumerated() {
+                try insert.execute(arguments: [position, step.id])
             }
         }
+        if FileManager.default.fileExists(atPath: path) {
+            // A store file is already there (an older version's interrupted creation): fill it in place.
+            let pool = try openPool(path: path)
+            try checkVersion(pool, path: path)
+            try migrate(pool, path: path)
+            try guarded(path) { try pool.write(record) }
+            return RunStore(directory: directory, runName: runName, pool: pool)
+        }
+        let staging = RunDirectory.stagingStorePath(directory)
+        for suffix in ["", "-journal", "-wal", "-shm"] { unlink(staging + suffix) }
+        try StoreFile.createPrivate(staging)
+        do {
+            var configuration = Configuration()
+            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            let queue = try guarded(staging) { try DatabaseQueue(path: staging, configuration: configuration) }
+            try migrate(queue, path: staging)
+            try guarded(staging) {
+                try queue.write(record)
+                try queue.close()
+            }
+        }
+        guard rename(staging, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            throw WorkflowError(code: .storeFailure, message: "cannot move the new store into '\(path)': \(reason)")
+        }
+        StoreFile.syncDirectory(directory)
+        let pool = try openPool(path: path)
         return RunStore(directory: directory, runName: runName, pool: pool)
     }
 
@@ -75,6 +107,8 @@ public final class RunStore: Sendable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw WorkflowError(code: .runNotFound, message: "no run in '\(directory)' (no \(path))")
         }
+        // An empty file holds no run: report it without writing a schema into it.
+        if StoreFile.size(path) == 0 { throw StoreFile.emptyError(path) }
         let pool = try openPool(path: path)
         try guarded(path) {
             let result = try pool.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check") }
@@ -93,7 +127,7 @@ public final class RunStore: Sendable {
         guard let name else {
             throw WorkflowError(
                 code: .runNotFound,
-                message: "'\(path)' holds no run (its creation was interrupted); create the run again")
+                message: "'\(path)' holds no run (its creation was interrupted)")
         }
         return RunStore(directory: directory, runName: name, pool: pool)
     }
@@ -292,6 +326,8 @@ public final class RunStore: Sendable {
     // MARK: Opening, versions, migrations
 
     private static func openPool(path: String) throws(WorkflowError) -> DatabasePool {
+        // Created 0600 whatever the umask; SQLite gives the -wal and -shm files the database file's mode.
+        try StoreFile.createPrivate(path)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -300,7 +336,7 @@ public final class RunStore: Sendable {
         return try guarded(path) { try DatabasePool(path: path, configuration: configuration) }
     }
 
-    private static func checkVersion(_ pool: DatabasePool, path: String) throws(WorkflowError) {
+    static func checkVersion(_ pool: any DatabaseReader, path: String) throws(WorkflowError) {
         let (version, superseded) = try guarded(path) {
             try pool.read { db -> (Int?, Bool) in
                 let version =
@@ -319,11 +355,11 @@ public final class RunStore: Sendable {
         }
     }
 
-    private static func migrate(_ pool: DatabasePool, path: String) throws(WorkflowError) {
+    private static func migrate(_ pool: any DatabaseWriter, path: String) throws(WorkflowError) {
         try guarded(path) { try migrator.migrate(pool) }
     }
 
-    private static var migrator: DatabaseMigrator {
+    static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(
@@ -364,7 +400,7 @@ public final class RunStore: Sendable {
     }
 
     /// Runs `body`, turning SQLite errors into ``WorkflowError``s that name the store file.
-    private static func guarded<T>(_ path: String, _ body: () throws -> T) throws(WorkflowError) -> T {
+    static func guarded<T>(_ path: String, _ body: () throws -> T) throws(WorkflowError) -> T {
         do {
             return try body()
         } catch let error as WorkflowError {

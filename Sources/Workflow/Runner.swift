@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs a run's recorded plan to completion: ready steps in plan order under the concurrency limits,
 /// every transition committed to the ``RunStore`` before anything acts on it.
@@ -38,12 +39,28 @@ public final class Runner: Sendable {
     ///
     /// Throws only for store failures; step failures and stops are reported in the ``RunOutcome``.
     public func run(executor: some StepExecutor) async throws(WorkflowError) -> RunOutcome {
+        // The trap is installed before the run starts, so a signal that arrives at any moment after `run` was
+        // called stops the run in order; one that arrives before the task exists cancels it as it is created.
+        let stop = Mutex<(signalled: Bool, task: Task<RunOutcome, any Error>?)>((false, nil))
+        let trap =
+            configuration.handleSignals
+            ? SignalTrap { _ in
+                let task = stop.withLock { state in
+                    state.signalled = true
+                    return state.task
+                }
+                task?.cancel()
+            } : nil
+        defer { trap?.uninstall() }
         let task = Task { () throws(WorkflowError) -> RunOutcome in
             try await self.schedule(executor: executor)
         }
-        let trap =
-            configuration.handleSignals ? SignalTrap { _ in task.cancel() } : nil
-        defer { trap?.uninstall() }
+        if stop.withLock({ state in
+            state.task = task
+            return state.signalled
+        }) {
+            task.cancel()
+        }
         let result = await withTaskCancellationHandler {
             await task.result
         } onCancel: {

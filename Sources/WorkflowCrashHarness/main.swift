@@ -108,9 +108,6 @@ func runHarness() async -> Int32 {
     }
     do {
         let lock = try RunLock.acquire(directory: options.runDirectory)
-        if options.announceLock {
-            FileHandle.standardOutput.write(Data("LOCKED\n".utf8))
-        }
         let store: RunStore
         do {
             store = try RunStore.open(directory: options.runDirectory)
@@ -123,7 +120,13 @@ func runHarness() async -> Int32 {
         let runner = Runner(
             store: store, lock: lock,
             configuration: RunnerConfiguration(
-                maxConcurrency: 6, defaultResourceLimit: 2, handleSignals: true))
+                maxConcurrency: 6, defaultResourceLimit: 2, handleSignals: true),
+            observer: { event in
+                // Announced once the run has started, so the signal trap is in place and the lock is held.
+                if options.announceLock && event.kind == .runStarted {
+                    FileHandle.standardOutput.write(Data("LOCKED\n".utf8))
+                }
+            })
         let outcome = try await runner.run(executor: HarnessExecutor(effectsLog: options.effectsLog))
         lock.release()
         switch outcome.status {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import JumpchainCore
+import JumpchainHTTP
 
 /// Options every run-touching command shares.
 struct CommonOptions: ParsableArguments {
@@ -9,13 +10,18 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "Output format: text or json (JSON lines).")
     var output: OutputFormatArgument = .text
 
+    @Flag(name: .long, help: "Log every HTTP request to stderr: method, URL, status, duration, attempt (redacted).")
+    var verbose = false
+
     var format: OutputFormat { output.format }
 
     func rolloutOptions(printer: ProgressPrinter?, handleSignals: Bool = true) -> Rollout.Options {
+        var notice: @Sendable (String) -> Void = { text in Terminal.error("jumpchain: \(text)") }
+        if let printer { notice = printer.notice }
         var options = Rollout.Options(
-            stateDirectory: stateDirectory, observer: printer?.observer, notice: printer?.notice,
-            handleSignals: handleSignals)
+            stateDirectory: stateDirectory, observer: printer?.observer, notice: notice, handleSignals: handleSignals)
         options.onStart = printer?.onStart
+        if verbose { options.requestLog = { (entry: RequestLogEntry) in Terminal.error("http: \(entry)") } }
         return options
     }
 }
@@ -32,4 +38,7 @@ struct OutputFormatArgument: ExpressibleByArgument, Sendable {
     }
 
     static var allValueStrings: [String] { OutputFormat.allCases.map(\.rawValue) }
+
+    /// What `--help` shows as the default (`text`, not the wrapper's debug description).
+    var defaultValueDescription: String { format.rawValue }
 }

@@ -10,53 +10,78 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo", abstract: "Run the jump-chain rollout end to end on the embedded simulator.")
 
     @Option(help: "The demo playbook.") var playbook: String = "playbooks/demo.yaml"
-    @Option(name: .customLong("state-dir"), help: "Where the demo's run directory goes (wiped first).")
+    @Option(
+        name: .customLong("state-dir"),
+        help: "Where the demo's run directory goes; a previous demo run there is replaced, nothing else is touched.")
     var stateDirectory: String = ".jumpchain/demo"
-    @Option(help: "Output format: text or json.") var output: OutputFormatArgument = .text
+    @Option(help: "Output format: text or json (JSON lines).") var output: OutputFormatArgument = .text
 
     func run() async throws {
+        guard FileManager.default.isReadableFile(atPath: playbook) else {
+            throw ExitStatus.fail(
+                JumpchainError(
+                    .invalidInput,
+                    "cannot read playbook `\(playbook)`: \(PlaybookLoader.unreadableReason(playbook)); `jumpchain demo` "
+                        + "reads playbooks/demo.yaml from the current directory: run it from the repository root or "
+                        + "give --playbook PATH"))
+        }
         // The jump-demo world plus one origin topic the first rollout leaves out, added to the live chain later.
         var world = SimulatorConfig.jumpDemo()
         world.topics.append(
             SimulatorConfig.Topic(
                 cluster: SimulatorConfig.JumpDemo.origin, name: Self.addedTopic, partitions: 2, records: 25))
         let simulator = try await Simulator.start(world, revealOperatorSecrets: true)
-        let info = simulator.connectionInfo
-        Terminal.line("simulator: control plane \(info.controlPlaneURL)")
-        for cluster in info.clusters {
-            let placement = cluster.network.map { "private network \($0)" } ?? "public"
-            Terminal.line(
-                "  \(cluster.name.padding(toLength: 7, withPad: " ", startingAt: 0)) \(cluster.id) "
-                    + "(\(placement)) \(cluster.restURL)")
+        do {
+            try await run(simulator)
+        } catch {
+            await simulator.stop()
+            throw error
         }
+        await simulator.stop()
+    }
+
+    func run(_ simulator: Simulator) async throws {
+        let info = simulator.connectionInfo
+        printSimulator(info)
         var environment = ProcessInfo.processInfo.environment
         for (name, value) in info.playbookEnvironment(linkServiceAccount: SimulatorConfig.JumpDemo.linkServiceAccount) {
             environment[name] = value
         }
         if environment["JUMPCHAIN_POLL_MS"] == nil { environment["JUMPCHAIN_POLL_MS"] = "250" }
-        try? FileManager.default.removeItem(atPath: stateDirectory)
         let printer = ProgressPrinter(format: output.format)
         var options = Rollout.Options(
             stateDirectory: stateDirectory, environment: environment, observer: printer.observer,
             notice: printer.notice, handleSignals: true)
         options.onStart = printer.onStart
         do {
+            let (book, _) = try Rollout.loadPlaybook(playbook, environment: environment)
+            try DemoRunDirectory.replace(Rollout.runDirectory(for: book.runName, options: options), run: book.runName)
             let report = try await Rollout.apply(playbookPath: playbook, options: options)
             Summary.print(report, format: output.format)
             let verification = try await Rollout.verify(
                 run: report.runName, timeout: .seconds(60), canary: true, options: options)
             if output.format == .json {
                 Terminal.line(VerificationJSON.encode(verification.report))
+                for result in verification.canary { Terminal.line(VerificationJSON.line(result)) }
             } else {
                 Terminal.line("")
                 Terminal.line(VerificationTableRenderer(color: Terminal.isTTY).render(verification.report))
                 for result in verification.canary { Terminal.line(result.heartbeatLine) }
+                if let groups = verification.groups {
+                    for line in groups.tableLines() { Terminal.line(line) }
+                    Terminal.line(
+                        "  (each leg copies committed offsets every consumer.offset.sync.ms; the cutover below waits "
+                            + "until the target's equal the origin's)")
+                }
             }
             try checkInvariant(simulator, jump: SimulatorConfig.JumpDemo.jump, report: report)
             try await addTopic(report: report, options: options)
+            try await cutover(simulator, run: report.runName, options: options)
             // The rest of the chain's life: tear it down, keeping the target's topics as writable topics.
-            Terminal.line("")
-            Terminal.line("$ jumpchain destroy \(report.runName) --target-topics keep")
+            if output.format == .text {
+                Terminal.line("")
+                Terminal.line("$ jumpchain destroy \(report.runName) --target-topics keep")
+            }
             let outcome = try await Teardown.destroy(
                 Teardown.Request(run: report.runName, targetTopics: .keep), options: options)
             if case .done(let teardown, let survey) = outcome {
@@ -68,10 +93,33 @@ struct DemoCommand: AsyncParsableCommand {
                 if teardown.invariant?.holds != true { throw ExitCode(1) }
             }
         } catch let error as JumpchainError {
-            await simulator.stop()
             throw ExitStatus.fail(error)
         }
-        await simulator.stop()
+    }
+
+    func printSimulator(_ info: SimulatorConnectionInfo) {
+        if output.format == .json {
+            let clusters = info.clusters.map { cluster -> JSONText.Value in
+                .object([
+                    "name": .string(cluster.name), "id": .string(cluster.id), "rest": .string(cluster.restURL),
+                    "network": cluster.network.map { .string($0) } ?? .null,
+                ])
+            }
+            Terminal.line(
+                JSONText.object([
+                    "simulator": .object([
+                        "control_plane": .string(info.controlPlaneURL), "clusters": .array(clusters),
+                    ])
+                ]))
+            return
+        }
+        Terminal.line("simulator: control plane \(info.controlPlaneURL)")
+        for cluster in info.clusters {
+            let placement = cluster.network.map { "private network \($0)" } ?? "public"
+            Terminal.line(
+                "  \(cluster.name.padding(toLength: 7, withPad: " ", startingAt: 0)) \(cluster.id) "
+                    + "(\(placement)) \(cluster.restURL)")
+        }
     }
 
     static let addedTopic = "refunds"
@@ -88,16 +136,19 @@ struct DemoCommand: AsyncParsableCommand {
             of: names, with: "names: [orders, payments, inventory, \(Self.addedTopic)]")
         _ = FileManager.default.createFile(
             atPath: changed, contents: Data(absolute.utf8), attributes: [.posixPermissions: 0o600])
-        Terminal.line("")
-        Terminal.line("$ jumpchain plan \(changed)   # topics.names gained \(Self.addedTopic)")
+        let narrate = output.format == .text
+        if narrate {
+            Terminal.line("")
+            Terminal.line("$ jumpchain plan \(changed)   # topics.names gained \(Self.addedTopic)")
+        }
         if let planned = try await Update.planned(
             try Rollout.loadPlaybook(changed, environment: options.environment).0, path: changed, prune: false,
-            options: options)
+            options: options), narrate
         {
             Terminal.line(
                 "  add: \(planned.diff.added.map(\.origin).joined(separator: ", ")); \(planned.plan.steps.count) steps")
         }
-        Terminal.line("$ jumpchain apply \(changed)")
+        if narrate { Terminal.line("$ jumpchain apply \(changed)") }
         let update = try await Rollout.apply(playbookPath: changed, options: options)
         Summary.print(update, format: output.format)
         let verification = try await Rollout.verify(
@@ -111,6 +162,20 @@ struct DemoCommand: AsyncParsableCommand {
         if !verification.passed { throw ExitCode(ExitStatus.verificationFailed) }
     }
 
+    /// The migration's end: the operator stops the producers, the consumer group's offsets reach the target
+    /// through both legs, and the cutover promotes the target's mirrors with zero records lost.
+    func cutover(_ simulator: Simulator, run: String, options: Rollout.Options) async throws(JumpchainError) {
+        if output.format == .text {
+            Terminal.line("")
+            Terminal.line("(the simulator's producers stop, as an operator stops them before a cutover)")
+        }
+        simulator.setProducersPaused(true)
+        if output.format == .text { Terminal.line("$ jumpchain cutover \(run) --quiet-period 5") }
+        let outcome = try await Cutover.cutover(
+            Cutover.Request(run: run, quietPeriod: 5, timeout: 120), options: options)
+        if case .done(let report) = outcome { Summary.print(report, format: output.format) }
+    }
+
     /// The jump must hold no live key but the link key, and no issued secret may be in the run directory.
     func checkInvariant(_ simulator: Simulator, jump: String, report: Rollout.Report) throws {
         guard let state = try? JSONSerialization.jsonObject(with: Data(simulator.stateJSON().utf8)) as? [String: Any],
@@ -121,12 +186,59 @@ struct DemoCommand: AsyncParsableCommand {
         let linkKey = report.states[RolloutStep.destroySecret]?.outputs["key_id"]
         let secrets = keys.compactMap { $0["secret"] as? String }.filter { !$0.isEmpty }
         let hits = SecretScan.scan(directory: report.directory, secrets: secrets)
-        Terminal.line(
-            "invariant: live keys on the jump: \(liveIDs.joined(separator: ", ")) "
-                + (liveIDs == [linkKey].compactMap { $0 } ? "(only the link key ✓)" : "(UNEXPECTED)"))
-        Terminal.line(
-            "secret scan of \(report.directory): \(hits.isEmpty ? "no secret found ✓" : "\(hits.count) HITS")")
-        if liveIDs != [linkKey].compactMap({ $0 }) || !hits.isEmpty { throw ExitCode(1) }
+        let onlyLinkKey = liveIDs == [linkKey].compactMap { $0 }
+        if output.format == .json {
+            Terminal.line(
+                JSONText.object([
+                    "invariant": .object([
+                        "live_keys_on_jump": .array(liveIDs.map { .string($0) }),
+                        "link_key": linkKey.map { .string($0) } ?? .null, "only_link_key": .bool(onlyLinkKey),
+                        "secret_scan_directory": .string(report.directory),
+                        "secret_hits": .array(hits.map { .string($0) }), "holds": .bool(onlyLinkKey && hits.isEmpty),
+                    ])
+                ]))
+        } else {
+            Terminal.line(
+                "invariant: live keys on the jump: \(liveIDs.joined(separator: ", ")) "
+                    + (onlyLinkKey ? "(only the link key ✓)" : "(UNEXPECTED)"))
+            Terminal.line(
+                "secret scan of \(report.directory): \(hits.isEmpty ? "no secret found ✓" : "\(hits.count) HITS")")
+        }
+        if !onlyLinkKey || !hits.isEmpty {
+            Terminal.error("jumpchain demo: the invariant does not hold")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// The demo's own run directory: a previous demo run there is replaced; anything else is refused.
+enum DemoRunDirectory {
+    /// Removes the run directory of an earlier demo run (only the engine's files in it), refusing a directory
+    /// that holds anything else, another run's state, or a live runner.
+    static func replace(_ directory: String, run: String) throws(JumpchainError) {
+        guard FileManager.default.fileExists(atPath: directory) else { return }
+        let foreign = RunHistory.foreignEntries(directory)
+        guard foreign.isEmpty else {
+            throw JumpchainError(
+                .invalidInput,
+                "\(directory) holds files jumpchain did not create (\(foreign.joined(separator: ", "))); the demo "
+                    + "replaces only its own run: give another --state-dir, or move them away")
+        }
+        if RunStore.exists(directory: directory), let store = try? RunStore.openReadOnly(directory: directory),
+            store.runName != run
+        {
+            throw JumpchainError(
+                .invalidInput,
+                "\(directory) holds run \(store.runName), not the demo's run \(run); give another --state-dir")
+        }
+        let lock: RunLock
+        do {
+            lock = try RunLock.acquire(directory: directory)
+        } catch {
+            throw JumpchainError(error.code == .runLocked ? .runLocked : .runFailed, error.message, cause: error)
+        }
+        RunHistory.removeRunFiles(directory)
+        lock.release()
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import JumpchainCore
+import Workflow
 
 /// The one place where failures become exit codes (documented in README).
 enum ExitStatus {
@@ -9,6 +10,10 @@ enum ExitStatus {
     static let verificationFailed: Int32 = 5
     static let runUnfinished: Int32 = 6
     static let runNotFound: Int32 = 7
+    static let stateUnusable: Int32 = 8
+    static let lockFileUnusable: Int32 = 74
+    /// `verify --groups`: a synced group's target offset trails the origin by more than `verify.max_group_lag`.
+    static let groupsLagging: Int32 = 9
     static let runLocked: Int32 = 75
     static let interrupted: Int32 = 130
 
@@ -20,10 +25,28 @@ enum ExitStatus {
         case .verificationFailed: return verificationFailed
         case .runUnfinished: return runUnfinished
         case .runNotFound: return runNotFound
+        case .stateUnusable: return stateUnusable
         case .runLocked: return runLocked
         case .interrupted: return interrupted
         default: return 1
         }
+    }
+
+    /// The engine's errors where a command meets them directly (`force-unlock`): a live holder 75, a lock file
+    /// that cannot be opened or locked 74, anything else 1.
+    static func code(for error: WorkflowError) -> Int32 {
+        switch error.code {
+        case .runLocked: return runLocked
+        case .lockFailed, .storeFailure: return lockFileUnusable
+        case .runNotFound: return runNotFound
+        default: return 1
+        }
+    }
+
+    /// Prints an engine error's message (never its internal code) to stderr; returns the matching exit code.
+    static func fail(_ error: WorkflowError) -> ExitCode {
+        Terminal.error("jumpchain: \(error.message)")
+        return ExitCode(code(for: error))
     }
 
     /// Prints `error` to stderr and converts it into the matching exit code.

@@ -14,7 +14,8 @@ struct Jumpchain: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             PlanCommand.self, ApplyCommand.self, ResumeCommand.self, StatusCommand.self, VerifyCommand.self,
-            DestroyCommand.self, GraphCommand.self, UnlockCommand.self, SimCommand.self, DemoCommand.self,
+            DestroyCommand.self, CutoverCommand.self, FailoverCommand.self, GraphCommand.self, UnlockCommand.self,
+            SimCommand.self, DemoCommand.self,
         ]
     )
 }

@@ -15,7 +15,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let options = common.rolloutOptions(printer: nil, handleSignals: false)
+            let options = common.rolloutOptions(printer: nil)
             let (book, diagnostics) = try Rollout.loadPlaybook(playbook, environment: options.environment)
             for diagnostic in diagnostics { Terminal.error(diagnostic.description) }
             // A finished chain: the plan is the difference, run as an update of the same run.
@@ -23,9 +23,10 @@ struct PlanCommand: AsyncParsableCommand {
                 show(change, run: book.runName)
                 return
             }
-            let plan = try await Rollout.plan(book, options: options)
+            // One context for planning and validation: `stdin` secrets are read once.
+            let preview = try await Rollout.preview(book, validate: validate, options: options)
+            let (plan, findings) = (preview.plan, preview.findings)
             let requests = RequestPreview.requests(for: plan, playbook: book)
-            let findings = validate ? try await Rollout.validate(book, plan: plan, options: options) : []
             if common.format == .json {
                 let steps = plan.topologicalOrder.compactMap { plan[$0] }.map { step -> JSONText.Value in
                     .object([
@@ -38,10 +39,20 @@ struct PlanCommand: AsyncParsableCommand {
                     JSONText.object([
                         "run": .string(book.runName), "steps": .array(steps),
                         "validation": .array(findings.map { .string($0) }),
+                        "topics": .array(preview.topics.topics.map { .string($0) }),
+                        "patterns": .array(
+                            preview.topics.patterns.map {
+                                .object(["pattern": .string($0.pattern), "matched": .number(Int64($0.matched))])
+                            }),
                     ]))
                 return
             }
             Terminal.line("plan for run \(book.runName): \(plan.steps.count) steps")
+            for match in preview.topics.patterns {
+                Terminal.line(
+                    "topics.patterns `\(match.pattern)` matched \(match.matched) of the origin's "
+                        + "\(preview.topics.originTopics ?? 0) topics")
+            }
             for id in plan.topologicalOrder {
                 guard let step = plan[id] else { continue }
                 let after = step.dependsOn.isEmpty ? "" : "  (after \(step.dependsOn.joined(separator: ", ")))"

@@ -53,7 +53,7 @@ struct SimCommand: AsyncParsableCommand {
                 world = try SimulatorConfig.scenario(named: scenario ?? "")
             }
         } catch {
-            Terminal.error("jumpchain sim: \(error)")
+            Terminal.error("jumpchain sim: \((error as? SimulatorError)?.message ?? "\(error)")")
             throw ExitCode(ExitStatus.invalidInput)
         }
         if generateTopics > 0, let first = world.clusters.first {
@@ -72,7 +72,7 @@ struct SimCommand: AsyncParsableCommand {
                 revealOperatorSecrets: scenario == "jump-demo", tls: tls, report: { Terminal.line($0) })
         } catch let error as SimulatorError {
             // Unreadable TLS files, an unwritable connection file, a port in use: name it and what to fix.
-            Terminal.error("jumpchain sim: \(error)")
+            Terminal.error("jumpchain sim: \(error.message)")
             throw ExitCode(ExitStatus.invalidInput)
         }
     }

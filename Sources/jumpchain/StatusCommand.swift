@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import JumpchainCore
 import Workflow
 
@@ -14,7 +15,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let status = try await Rollout.status(
-                run: run, live: !offline, options: common.rolloutOptions(printer: nil, handleSignals: false))
+                run: run, live: !offline, options: common.rolloutOptions(printer: nil))
             Summary.print(status, format: common.format)
         } catch {
             throw ExitStatus.fail(error)
@@ -50,7 +51,16 @@ struct GraphCommand: AsyncParsableCommand {
         }
         let plan = index == 0 ? status.plan : status.operations[index - 1].plan
         let states = index == 0 ? status.states : status.operations[index - 1].states
-        Terminal.line(GraphExport.render(plan: plan, states: states.mapValues(\.state), format: graphFormat))
+        let graph = GraphExport.render(plan: plan, states: states.mapValues(\.state), format: graphFormat)
+        if common.format == .json {
+            Terminal.line(
+                JSONText.object([
+                    "run": .string(status.runName), "operation": .number(Int64(index)), "format": .string(format),
+                    "graph": .string(graph),
+                ]))
+        } else {
+            Terminal.line(graph)
+        }
     }
 }
 
@@ -64,12 +74,28 @@ struct UnlockCommand: AsyncParsableCommand {
 
     func run() async throws {
         let directory = Rollout.runDirectory(for: run, options: common.rolloutOptions(printer: nil))
+        guard
+            RunStore.exists(directory: directory)
+                || FileManager.default.fileExists(atPath: RunDirectory.lockPath(directory))
+        else {
+            throw ExitStatus.fail(
+                JumpchainError(.runNotFound, "no run \(run) in \(directory): there is no lock to release"))
+        }
+        let holder: LockHolder?
         do {
-            let holder = try RunLock.forceUnlock(directory: directory)
-            Terminal.line("released the lock of \(directory)\(holder.map { " (held by \($0))" } ?? "")")
+            holder = try RunLock.forceUnlock(directory: directory)
         } catch {
-            Terminal.error("jumpchain: \(error)")
-            throw ExitCode(error.code.suggestedExitStatus)
+            throw ExitStatus.fail(error)
+        }
+        if common.format == .json {
+            Terminal.line(
+                JSONText.object([
+                    "run_directory": .string(directory), "released": .bool(true),
+                    "holder": holder.map { .string($0.description) } ?? .null,
+                ]))
+        } else {
+            Terminal.line(
+                "released the lock of \(directory)\(holder.map { " (held by \($0))" } ?? " (no holder was recorded)")")
         }
     }
 }

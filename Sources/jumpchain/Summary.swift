@@ -10,7 +10,34 @@ enum Summary {
         case .rollout: printRollout(report, format: format)
         case .teardown: printLines(report, TeardownSummary.lines(report), format: format)
         case .update: printLines(report, UpdateSummary.lines(report), format: format)
+        case .cutover, .failover: printSwitch(report, format: format)
         }
+    }
+
+    /// A cutover's or a failover's saved report (text, or its JSON).
+    static func printSwitch(_ report: Rollout.Report, format: OutputFormat) {
+        let cutover = CutoverReport.decode(report.states[CutoverStep.Kind.report.rawValue]?.outputs["report"])
+        let failover = FailoverReport.decode(report.states[FailoverStep.Kind.dataAtRisk.rawValue]?.outputs["report"])
+        if format == .json {
+            if let cutover { Terminal.line(json(cutover)) }
+            if let failover { Terminal.line(json(failover)) }
+            return
+        }
+        Terminal.line("")
+        if report.alreadyComplete {
+            Terminal.line(
+                "run \(report.runName) already had its \(report.operation.rawValue) (\(report.directory)): nothing "
+                    + "was sent, nothing changed. The saved report:")
+        }
+        for line in cutover?.lines() ?? failover?.lines() ?? [] { Terminal.line(line) }
+        Terminal.line("  state           \(report.directory)")
+    }
+
+    /// A report as one JSON line.
+    static func json(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
     }
 
     static func printRollout(_ report: Rollout.Report, format: OutputFormat) {
@@ -92,26 +119,40 @@ enum Summary {
                     "last_error": record?.lastError.map { .string($0) } ?? .null,
                 ])
             }
-            Terminal.line(
-                JSONText.object([
-                    "run": .string(status.runName), "status": .string(status.runStatus.rawValue),
-                    "steps": .array(steps), "live_error": status.liveError.map { .string($0) } ?? .null,
-                ]))
-            if let report = status.report { Terminal.line(VerificationJSON.encode(report)) }
-            for operation in status.operations {
+            // Every operation after the rollout (updates, a teardown), in order.
+            let operations = status.operations.map { operation -> JSONText.Value in
                 let steps = operation.plan.topologicalOrder.map { id -> JSONText.Value in
                     .object([
                         "id": .string(id), "state": .string(operation.states[id]?.state.rawValue ?? "pending"),
                         "last_error": operation.states[id]?.lastError.map { .string($0) } ?? .null,
                     ])
                 }
-                Terminal.line(
-                    JSONText.object([
-                        "run": .string(status.runName), "operation": .string(operation.kind.rawValue),
-                        "directory": .string(operation.directory), "status": .string(operation.runStatus.rawValue),
-                        "steps": .array(steps),
-                    ]))
+                // A cutover's or a failover's saved report.
+                var saved: JSONText.Value = .null
+                if let report = CutoverReport.decode(
+                    operation.states[CutoverStep.Kind.report.rawValue]?.outputs["report"])
+                {
+                    saved = .raw(json(report))
+                } else if let report = FailoverReport.decode(
+                    operation.states[FailoverStep.Kind.dataAtRisk.rawValue]?.outputs["report"])
+                {
+                    saved = .raw(json(report))
+                }
+                return .object([
+                    "operation": .string(operation.kind.rawValue), "directory": .string(operation.directory),
+                    "status": .string(operation.runStatus.rawValue), "steps": .array(steps), "report": saved,
+                ])
             }
+            // One document: the recorded steps, later operations, and the live verification report (null with
+            // --offline).
+            Terminal.line(
+                JSONText.object([
+                    "run": .string(status.runName), "status": .string(status.runStatus.rawValue),
+                    "steps": .array(steps), "operations": .array(operations),
+                    "live_error": status.liveError.map { .string($0) } ?? .null,
+                    "verification": status.report.map { .raw(VerificationJSON.encode($0)) } ?? .null,
+                    "consumer_groups": status.groups.map { .raw(json($0)) } ?? .null,
+                ]))
             return
         }
         Terminal.line("run \(status.runName) (\(status.runStatus.rawValue)) in \(status.directory)")
@@ -130,10 +171,18 @@ enum Summary {
                 Terminal.line("  \(state.padding(toLength: 10, withPad: " ", startingAt: 0)) \(id)\(error)")
             }
         }
+        for operation in status.operations {
+            let saved =
+                CutoverReport.decode(operation.states[CutoverStep.Kind.report.rawValue]?.outputs["report"])?.lines()
+                ?? FailoverReport.decode(operation.states[FailoverStep.Kind.dataAtRisk.rawValue]?.outputs["report"])?
+                .lines() ?? []
+            for line in saved { Terminal.line(line) }
+        }
         if let liveError = status.liveError { Terminal.line("live state unavailable: \(liveError)") }
         if let report = status.report {
             Terminal.line("")
             Terminal.line(VerificationTableRenderer(color: Terminal.isTTY).render(report))
         }
+        for line in status.groups?.tableLines() ?? [] { Terminal.line(line) }
     }
 }

@@ -43,12 +43,14 @@ final class ProgressPrinter: @unchecked Sendable {
         { [self] event in self.handle(event) }
     }
 
+    /// Notices (a request's retries summarised, a revoked key) go to stderr: stdout carries only the run's
+    /// progress and result.
     var notice: @Sendable (String) -> Void {
         { [self] text in
             if format == .json {
-                Terminal.line(JSONText.object(["notice": .string(text)]))
+                Terminal.error(JSONText.object(["notice": .string(text)]))
             } else {
-                lock.withLock { Terminal.line("  transport: \(text)") }
+                lock.withLock { Terminal.error("  notice: \(text)") }
             }
         }
     }
@@ -78,6 +80,8 @@ enum JSONText {
         case array([Value])
         case object([String: Value])
         case null
+        /// An already encoded JSON document (compact), embedded as it is.
+        case raw(String)
     }
 
     static func object(_ fields: [String: Value]) -> String { render(.object(fields)) }
@@ -88,6 +92,7 @@ enum JSONText {
         case .number(let number): return String(number)
         case .bool(let flag): return flag ? "true" : "false"
         case .null: return "null"
+        case .raw(let json): return json
         case .array(let items): return "[" + items.map(render).joined(separator: ",") + "]"
         case .object(let fields):
             return "{"

@@ -22,19 +22,26 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many heartbeat rounds (default: until interrupted).") var rounds: Int?
     @Flag(name: .customLong("fail-fast"), help: "With --watch: exit non-zero on the first failing round.")
     var failFast = false
+    @Flag(
+        help: "Also fail (exit 9) when a synced group's target offset trails the origin by > verify.max_group_lag.")
+    var groups = false
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
         let format = common.format
         let verification: Rollout.Verification
+        let progress = WaitProgress()
+        progress.start("verify \(run)")
+        defer { progress.stop() }
         do {
             verification = try await Rollout.verify(
                 run: run, timeout: timeout.map { .seconds($0) }, canary: canary || watch,
                 watch: watch ? .seconds(interval) : nil, rounds: rounds, failFast: failFast,
                 onCanary: { result in
+                    progress.stop()  // the wait is over: heartbeat lines follow
                     guard watch else { return }
                     Terminal.line(format == .json ? VerificationJSON.line(result) : result.heartbeatLine)
-                }, options: common.rolloutOptions(printer: nil, handleSignals: false))
+                }, onRound: { progress.round($0) }, options: common.rolloutOptions(printer: nil))
         } catch {
             throw ExitStatus.fail(error)
         }
@@ -46,11 +53,44 @@ struct VerifyCommand: AsyncParsableCommand {
             Terminal.line(VerificationTableRenderer(color: Terminal.isTTY).render(report))
             if !watch, let result = verification.canary.first { Terminal.line(result.heartbeatLine) }
         }
+        if let report = verification.groups {
+            if format == .json {
+                Terminal.line(Summary.json(["consumer_groups": report]))
+            } else {
+                for line in report.tableLines() { Terminal.line(line) }
+            }
+        }
+        // With --groups a failing group decides the exit code: a leg's offset sync in error also makes its link
+        // unhealthy, and the group names the cause better than the link does.
+        var groupsFailed = false
+        if groups {
+            if let report = verification.groups {
+                let lagging = report.lagging(maxLag: Int64(verification.maxGroupLag))
+                let named =
+                    lagging.map {
+                        "group \($0.group) on \($0.topic)-\($0.partition) "
+                            + ($0.target == nil ? "has no offset on the target" : "trails the origin by \($0.gap)")
+                    }
+                    + report.problems
+                if !named.isEmpty {
+                    Terminal.error("jumpchain: consumer groups failed: \(named.joined(separator: "; "))")
+                    groupsFailed = true
+                }
+            } else {
+                Terminal.error("jumpchain: --groups: the playbook turns consumer.offset.sync.enable on for no leg")
+                groupsFailed = true
+            }
+        }
         if !verification.passed {
             let failing =
                 report.failingPartitions + verification.canary.filter { !$0.passed }.map { "canary round \($0.round)" }
             Terminal.error("jumpchain: verification failed: \(failing.joined(separator: ", "))")
-            throw ExitCode(ExitStatus.verificationFailed)
+            // A cluster that did not answer (unreachable, or the --timeout deadline passed) is named on stderr too.
+            for failure in report.failures where failure.contains("could not be read") {
+                Terminal.error("  \(failure)")
+            }
         }
+        if groupsFailed { throw ExitCode(ExitStatus.groupsLagging) }
+        if !verification.passed { throw ExitCode(ExitStatus.verificationFailed) }
     }
 }

@@ -150,6 +150,36 @@ struct IntrospectionTests {
         }
     }
 
+    @Test func pausedProducersAppendNothingUntilResumed() async throws {
+        var config = SimulatorConfig.jumpDemo()
+        config.timing.tickIntervalSeconds = 0
+        config.producers = [.init(cluster: Demo.origin, topic: "inventory", recordsPerSecond: 4)]
+        let sim = try await Simulator.start(config, revealOperatorSecrets: true)
+        defer { Task { await sim.stop() } }
+        func total() -> Int64 {
+            let state = JSON.parse(Array(sim.stateJSON().utf8))
+            let inventory = state?["topics"]?.arrayValue?.first {
+                $0["topic_name"] == "inventory" && $0["cluster_id"] == .string(Demo.origin)
+            }
+            return (inventory?["end_offsets"]?.arrayValue ?? []).compactMap(\.intValue).reduce(0, +)
+        }
+        let base = Date().timeIntervalSince1970
+        sim.tick(now: base)
+        let paused = try await SimHTTP.send(
+            "POST", sim.controlPlaneURL + "/sim/v1/producers", json: ["paused": true], cred: nil)
+        #expect(paused.status == 200)
+        let before = total()
+        sim.tick(now: base + 2)
+        #expect(total() == before, "a paused producer appended")
+        let resumed = try await SimHTTP.send(
+            "POST", sim.controlPlaneURL + "/sim/v1/producers", json: ["paused": false], cred: nil)
+        #expect(resumed.status == 200)
+        sim.tick(now: base + 4)
+        #expect(total() == before + 8)
+        let bad = try await SimHTTP.send("POST", sim.controlPlaneURL + "/sim/v1/producers", json: [:], cred: nil)
+        #expect(bad.status == 400)
+    }
+
     @Test func manualTickDrivesReplicationDeterministically() async throws {
         var config = SimulatorConfig.jumpDemo()
         config.timing.tickIntervalSeconds = 0

@@ -40,4 +40,24 @@ struct PacerTests {
         )
         #expect(limited.count <= 4)
     }
+
+    /// A host held by Retry-After past the command's deadline: the pacer does not wait beyond a
+    /// ``RequestDeadline``; the request is sent unpaced and answered.
+    @Test func pacerNeverWaitsPastTheDeadline() async throws {
+        let world = try await DemoWorld.start()
+        defer { Task { await world.stop() } }
+        let pacer = RequestPacer()
+        let client = HTTPClient(configuration: .init(pacer: pacer))
+        let url = world.api(Demo.origin) + "/topics"
+        let credential = APICredential(key: world.origin.key, secret: Secret(world.origin.secret))
+        pacer.record(pacer.reserve(url: url), status: 429, headers: ["Retry-After": "600"])
+        let held = pacer.reserve(url: url)
+        #expect(held.delay > .seconds(60))
+        let admitted = try await pacer.admit(url: url, notAfter: ContinuousClock.now + .seconds(5))
+        #expect(admitted == nil)
+        let response = try await RequestDeadline.within(.seconds(5)) {
+            try await client.send(HTTPRequest(method: .get, url: url, credential: credential))
+        }
+        #expect(response.status == 200)
+    }
 }

@@ -39,7 +39,12 @@ enum CLI {
         let errPath: String
         let arguments: [String]
 
-        init(_ arguments: [String], environment: [String: String], directory: String) throws {
+        /// `stdin`: the text standard input reads (nothing when nil).
+        /// `executable` runs instead of `jumpchain` (e.g. a shell that sets a umask first).
+        init(
+            _ arguments: [String], environment: [String: String], directory: String, stdin: String? = nil,
+            executable: String? = nil
+        ) throws {
             self.arguments = arguments
             let base = NSTemporaryDirectory() + "jumpchain-cli-\(UUID().uuidString)"
             outPath = base + ".out"
@@ -47,11 +52,17 @@ enum CLI {
             _ = FileManager.default.createFile(atPath: outPath, contents: nil)
             _ = FileManager.default.createFile(atPath: errPath, contents: nil)
             process = Process()
-            process.executableURL = URL(fileURLWithPath: CLI.binary)
+            process.executableURL = URL(fileURLWithPath: executable ?? CLI.binary)
             process.arguments = arguments
             process.environment = environment
             process.currentDirectoryURL = URL(fileURLWithPath: directory)
-            process.standardInput = FileHandle.nullDevice
+            if let stdin {
+                let inPath = base + ".in"
+                _ = FileManager.default.createFile(atPath: inPath, contents: Data(stdin.utf8))
+                process.standardInput = FileHandle(forReadingAtPath: inPath)
+            } else {
+                process.standardInput = FileHandle.nullDevice
+            }
             process.standardOutput = FileHandle(forWritingAtPath: outPath)
             process.standardError = FileHandle(forWritingAtPath: errPath)
             try process.run()
@@ -136,10 +147,13 @@ final class DemoWorld: @unchecked Sendable {
         return path
     }
 
-    func jumpchain(_ arguments: [String], environment overrides: [String: String] = [:]) async throws -> CLI.Result {
-        let result = try await CLI.run(
+    func jumpchain(
+        _ arguments: [String], environment overrides: [String: String] = [:], stdin: String? = nil
+    ) async throws -> CLI.Result {
+        let result = try await CLI.Running(
             arguments + ["--state-dir", stateDirectory], environment: environment.merging(overrides) { $1 },
-            directory: workDirectory)
+            directory: workDirectory, stdin: stdin
+        ).wait()
         record(result)
         return result
     }
@@ -209,18 +223,5 @@ final class DemoWorld: @unchecked Sendable {
             for needle in needles where data.range(of: Data(needle.utf8)) != nil { hits.append(path) }
         }
         return hits
-    }
-}
-
-/// A seeded generator (SplitMix64) so random kill moments can be replayed from the printed seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

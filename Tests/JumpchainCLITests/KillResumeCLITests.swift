@@ -1,5 +1,6 @@
 import ConfluentSimulator
 import Foundation
+import JumpchainTestSupport
 import Testing
 
 extension BinaryTests {
@@ -46,7 +47,10 @@ extension BinaryTests {
                         #expect(result.status == 0, "seed \(seed): \(result.output)")
                         finished = true
                     }
-                    command = ["resume", "jump-demo"]
+                    // Killed before the run was created (its store appears whole or not at all): apply again.
+                    let created = FileManager.default.fileExists(
+                        atPath: world.stateDirectory + "/jump-demo/state.sqlite")
+                    command = created ? ["resume", "jump-demo"] : ["apply", world.demoPlaybook]
                     if attempts > 40 {
                         Issue.record("seed \(seed): no convergence after 40 attempts")
                         break
@@ -74,7 +78,10 @@ extension BinaryTests {
             #expect(mirrors.allSatisfy { ($0["mirror_status"] as? String) == "ACTIVE" }, "seed \(seed)")
             let liveJumpKeys = world.liveKeys(on: SimulatorConfig.JumpDemo.jump)
             let held = Set(links.compactMap { $0["remote_api_key_id"] as? String })
-            #expect(liveJumpKeys.count == 1, "seed \(seed): live keys on the jump \(liveJumpKeys)")
+            let owners = ((state["api_keys"] as? [[String: Any]]) ?? []).filter {
+                liveJumpKeys.contains(($0["id"] as? String) ?? "")
+            }.map { "\($0["id"] ?? "?") owned by \($0["owner"] ?? "?")" }
+            #expect(liveJumpKeys.count == 1, "seed \(seed): live keys on the jump \(owners)")
             #expect(held == Set(liveJumpKeys), "seed \(seed): links hold \(held), live \(liveJumpKeys)")
 
             // Offsets match across both hops (mirrors preserve them); the verify command proves it.

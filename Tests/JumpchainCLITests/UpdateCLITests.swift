@@ -1,5 +1,6 @@
 import ConfluentSimulator
 import Foundation
+import JumpchainTestSupport
 import Testing
 
 extension BinaryTests {

@@ -24,8 +24,8 @@ extension BinaryTests {
         ) async throws -> (status: Int32, causes: [String], json: String) {
             let result = try await world.jumpchain(
                 ["verify", "jump-demo", "--timeout", "2", "--output", "json"] + extra)
-            let firstObject = result.stdout.components(separatedBy: "\n}\n").first.map { $0 + "\n}" } ?? ""
-            let report = (try? JSONSerialization.jsonObject(with: Data(firstObject.utf8))) as? [String: Any]
+            let firstLine = result.stdout.split(separator: "\n").first.map(String.init) ?? ""
+            let report = (try? JSONSerialization.jsonObject(with: Data(firstLine.utf8))) as? [String: Any]
             let causes = ((report?["diagnoses"] as? [[String: Any]]) ?? []).compactMap { $0["cause"] as? String }
             return (result.status, causes, result.stdout + result.stderr)
         }

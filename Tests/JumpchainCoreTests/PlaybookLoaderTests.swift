@@ -366,4 +366,24 @@ struct PlaybookLoaderTests {
         #expect(decoded == a)
         #expect(decoded.contentHash == a.contentHash)
     }
+    @Test func topicsAllowEmptyIsABooleanAndLeavesOlderHashesAlone() throws {
+        let scratch = PlaybookScratch()
+        defer { scratch.remove() }
+        let (plain, _) = try PlaybookLoader.load(path: scratch.write("plain.yaml", validPlaybook), environment: [:])
+        #expect(!plain.topics.allowEmpty)
+        #expect(!plain.canonicalJSON.contains("allow_empty"))
+        let allowing = validPlaybook.replacingLine("  names: [orders]", with: "  names: [orders]\n  allow_empty: true")
+        let (allowed, _) = try PlaybookLoader.load(path: scratch.write("allow.yaml", allowing), environment: [:])
+        #expect(allowed.topics.allowEmpty)
+        #expect(allowed.contentHash != plain.contentHash)
+        // A run recorded before `allow_empty` existed decodes with it off.
+        let old = try JSONEncoder().encode(plain.topics)
+        var object = try #require(try JSONSerialization.jsonObject(with: old) as? [String: Any])
+        object.removeValue(forKey: "allow_empty")
+        let decoded = try JSONDecoder().decode(
+            TopicSelection.self, from: JSONSerialization.data(withJSONObject: object))
+        #expect(decoded == plain.topics)
+        let wrong = validPlaybook.replacingLine("  names: [orders]", with: "  names: [orders]\n  allow_empty: maybe")
+        #expect(scratch.diagnostics(wrong).contains { $0.contains("`topics.allow_empty` must be `true` or `false`") })
+    }
 }

@@ -75,6 +75,14 @@ struct VerificationOffsetTests {
         #expect(skew.lag1 == 1)
         #expect(skew.lag2 == 6)
         #expect(skew.endToEndLag == 7)
+        // Records arrived between the two reads: lag1 and the end-to-end lag are lower bounds, and say so.
+        #expect(skew.lagIsLowerBound)
+        #expect(!noFetch.lagIsLowerBound)
+        let still = PartitionDerivation.derive(
+            partition: 1, jump: MirrorLag(partition: 1, lag: 3, lastSourceFetchOffset: 9),
+            target: MirrorLag(partition: 1, lag: 4, lastSourceFetchOffset: 5), threshold: 10)
+        #expect(still.endToEndLag == 7)
+        #expect(!still.lagIsLowerBound, "the jump's end was the same in both reads: a measurement")
 
         // The partition is absent on the target: unknown lag never passes.
         let missing = PartitionDerivation.derive(

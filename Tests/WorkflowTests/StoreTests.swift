@@ -26,6 +26,39 @@ import Testing
         #expect(RunDirectory.defaultPath(runName: "orders") == ".jumpchain/orders")
     }
 
+    @Test func theStoreFileIsPrivateAndReadOnlyOpeningWritesNothing() throws {
+        let root = TemporaryDirectory("private")
+        defer { root.cleanUp() }
+        let directory = root.path + "/orders"
+        _ = try makeStore(directory)
+        let path = RunDirectory.storePath(directory)
+        var info = stat()
+        #expect(stat(path, &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o600)
+        let reader = try RunStore.openReadOnly(directory: directory)
+        #expect(reader.runName == "orders")
+        #expect(try reader.plan().steps.map(\.id) == ["a"])
+        #expect(throws: WorkflowError.self) { try reader.setManifest("{}") }
+    }
+
+    @Test(arguments: ["open", "openReadOnly"])
+    func anEmptyStoreIsReportedAndLeftEmpty(_ how: String) throws {
+        let root = TemporaryDirectory("empty")
+        defer { root.cleanUp() }
+        let directory = root.path + "/orders"
+        try RunDirectory.prepare(directory)
+        let path = RunDirectory.storePath(directory)
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+        let error = #expect(throws: WorkflowError.self) {
+            _ =
+                how == "open"
+                ? try RunStore.open(directory: directory) : try RunStore.openReadOnly(directory: directory)
+        }
+        #expect(error?.message.contains("empty (0 bytes)") == true)
+        #expect((try FileManager.default.attributesOfItem(atPath: path))[.size] as? Int == 0)
+        #expect(RunDirectory.foreignEntries(directory).isEmpty)
+    }
+
     @Test func refusesToCreateOverAnExistingRun() throws {
         let directory = TemporaryDirectory("exists")
         defer { directory.cleanUp() }

@@ -17,6 +17,7 @@ actor JumpSession {
     private let runName: String
     private let timing: RolloutTiming
     private let operatorCredential: APICredential?
+    private let retrySummary: (@Sendable (RetrySummary) -> Void)?
     private var session: (client: KafkaRESTClient, keyID: String?, credential: APICredential)?
     private var operatorPrincipal: String?
     /// Ids of keys this process minted; reported so tests can prove they were revoked.
@@ -24,8 +25,10 @@ actor JumpSession {
 
     init(
         controlPlane: ControlPlaneClient, http: HTTPClient, jump: PlaybookCluster, runName: String,
-        timing: RolloutTiming, operatorCredential: APICredential?
+        timing: RolloutTiming, operatorCredential: APICredential?,
+        retrySummary: (@Sendable (RetrySummary) -> Void)? = nil
     ) {
+        self.retrySummary = retrySummary
         self.controlPlane = controlPlane
         self.http = http
         self.jump = jump
@@ -112,7 +115,9 @@ actor JumpSession {
 
     private func makeClient(_ credential: APICredential, label: String) -> KafkaRESTClient {
         KafkaRESTClient(
-            endpoint: APIEndpoint(http: http, baseURL: jump.restEndpoint, credential: credential, label: label),
+            endpoint: APIEndpoint(
+                http: http, baseURL: jump.restEndpoint, credential: credential, label: label,
+                retrySummary: retrySummary),
             clusterID: jump.id)
     }
 }

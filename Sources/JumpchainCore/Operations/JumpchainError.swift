@@ -7,6 +7,7 @@ public struct JumpchainError: Error, Sendable, CustomStringConvertible {
             case runFailed = "run-failed"
             case runUnfinished = "run-unfinished"
             case runNotFound = "run-not-found"
+            case stateUnusable = "state-unusable"
             case runLocked = "run-locked"
             case interrupted = "interrupted"
             case verificationFailed = "verification-failed"
@@ -24,6 +25,8 @@ public struct JumpchainError: Error, Sendable, CustomStringConvertible {
         /// `apply` found an unfinished run of the same name: `resume` it.
         public static let runUnfinished = Code(.runUnfinished)
         public static let runNotFound = Code(.runNotFound)
+        /// The run's `state.sqlite` is empty, damaged or holds no run: recover with `apply --adopt`.
+        public static let stateUnusable = Code(.stateUnusable)
         /// Another runner holds the run's lock.
         public static let runLocked = Code(.runLocked)
         /// Stopped by SIGINT/SIGTERM; the run can be resumed.

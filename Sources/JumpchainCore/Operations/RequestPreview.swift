@@ -74,6 +74,8 @@ public enum RequestPreview {
             case .rollout: result[step.id] = RolloutExecutor.preview(step, playbook: playbook)
             case .update: result[step.id] = UpdateExecutor.preview(step, playbook: playbook)
             case .teardown: result[step.id] = TeardownExecutor.preview(step, playbook: playbook)
+            case .cutover: result[step.id] = CutoverExecutor.preview(step, playbook: playbook)
+            case .failover: result[step.id] = FailoverExecutor.preview(step, playbook: playbook)
             }
         }
         return result

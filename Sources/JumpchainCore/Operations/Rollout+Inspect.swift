@@ -13,6 +13,8 @@ extension Rollout {
         public var plan: Plan
         public var states: [String: StepRecord]
         public var report: VerificationReport?
+        /// Synced consumer groups on each hop (live, when the playbook turns offset sync on).
+        public var groups: GroupOffsetReport?
         public var liveError: String?
         public var sessionKeysMinted: [String]
         /// The run's later operations (a teardown, ...), oldest first, each with its own plan and step states.
@@ -32,6 +34,14 @@ extension Rollout {
     /// (through a jump session key that is revoked before this returns).
     /// A run's first operation is its `status` proper; later ones are listed in ``Status/operations``.
     public static func status(run: String, live: Bool, options: Options) async throws(JumpchainError) -> Status {
+        try await Interruption.run(
+            enabled: options.handleSignals && live, hint: "the session key it minted was revoked"
+        ) { () async throws(JumpchainError) -> Status in
+            try await statusNow(run: run, live: live, options: options)
+        }
+    }
+
+    static func statusNow(run: String, live: Bool, options: Options) async throws(JumpchainError) -> Status {
         let root = runDirectory(for: run, options: options)
         var entries = try RunHistory.entries(root: root)
         guard !entries.isEmpty else { throw JumpchainError(.runNotFound, "no run \(run) in \(root)") }
@@ -43,7 +53,7 @@ extension Rollout {
             runName: metadata.name, directory: directory, runStatus: metadata.status, plan: plan, states: states,
             report: nil, liveError: nil, sessionKeysMinted: [])
         for entry in entries {
-            let store = try openStore(entry.directory)
+            let store = try openStoreReadOnly(entry.directory, run: run)
             status.operations.append(
                 OperationStatus(
                     kind: entry.kind, directory: entry.directory, runStatus: entry.status,
@@ -57,19 +67,24 @@ extension Rollout {
             return status
         }
         let chainPlan = try chain.topologyPlan()
-        let (report, liveError, minted) = try await RunSession.with(
+        let (report, groups, liveError, minted) = try await RunSession.with(
             chain.playbook, runName: metadata.name, options: options
         ) { context throws(JumpchainError) in
             var report: VerificationReport?
+            var groups: GroupOffsetReport?
             var liveError: String?
             do {
                 let verifier = try await context.verifier(for: chainPlan)
                 report = await verifier.verifyOnce(threshold: Int64(chain.playbook.verify.maxLag))
+                groups = try await context.groupOffsets(
+                    topology: context.topology(for: chainPlan), jump: try await context.jump())
             } catch {
                 liveError = "\(error)"
             }
-            return (report, liveError, await context.sessionKeyIDs())
+            return (report, groups, liveError, await context.sessionKeyIDs())
         }
+        if let report { OriginOffsetRecord.save(report, root: root) }
+        status.groups = groups
         status.report = report
         status.liveError = liveError
         status.sessionKeysMinted = minted
@@ -80,15 +95,39 @@ extension Rollout {
     public struct Verification: Sendable {
         public var report: VerificationReport
         public var canary: [CanaryResult]
+        /// Synced consumer groups on each hop, when the playbook turns offset sync on.
+        public var groups: GroupOffsetReport?
+        /// The playbook's `verify.max_group_lag` (0 when not given).
+        public var maxGroupLag: Int = 0
         public var passed: Bool { report.passed && canary.allSatisfy(\.passed) }
     }
 
     /// Polls until every link half is healthy, every mirror ACTIVE and end-to-end lag ≤ the playbook's threshold,
     /// or the timeout passes; then, with `canary`, sends canary rounds (`watch`: every `interval`, until
     /// `rounds` or the first failure with `failFast`).
+    ///
+    /// The timeout is a deadline for everything after the jump's session key works (the watch's rounds
+    /// excepted): every request gets at most what is left of it (``RequestDeadline``), so an unreachable
+    /// cluster cannot make it wait longer. Minting the session key is bounded by the key propagation timeout.
+    /// `onRound` is told each verification round's report, for a progress line.
     public static func verify(
         run: String, timeout: Duration?, canary: Bool, watch: Duration? = nil, rounds: Int? = nil,
-        failFast: Bool = false, onCanary: (@Sendable (CanaryResult) -> Void)? = nil, options: Options
+        failFast: Bool = false, onCanary: (@Sendable (CanaryResult) -> Void)? = nil,
+        onRound: (@Sendable (VerificationReport) -> Void)? = nil, options: Options
+    ) async throws(JumpchainError) -> Verification {
+        try await Interruption.run(
+            enabled: options.handleSignals, hint: "the session key it minted was revoked"
+        ) { () async throws(JumpchainError) -> Verification in
+            try await verifyNow(
+                run: run, timeout: timeout, canary: canary, watch: watch, rounds: rounds, failFast: failFast,
+                onCanary: onCanary, onRound: onRound, options: options)
+        }
+    }
+
+    static func verifyNow(
+        run: String, timeout: Duration?, canary: Bool, watch: Duration?, rounds: Int?,
+        failFast: Bool, onCanary: (@Sendable (CanaryResult) -> Void)?,
+        onRound: (@Sendable (VerificationReport) -> Void)?, options: Options
     ) async throws(JumpchainError) -> Verification {
         let root = runDirectory(for: run, options: options)
         let (_, _, metadata, _) = try openRun(root, run: run)
@@ -106,23 +145,36 @@ extension Rollout {
         let plan = try chain.topologyPlan()
         let playbook = chain.playbook
         let limit = timeout ?? playbook.verify.timeout
-        return try await RunSession.with(playbook, runName: metadata.name, options: options) {
+        let verification = try await RunSession.with(playbook, runName: metadata.name, options: options) {
             context throws(JumpchainError) in
-            try await verify(
+            var verification = try await verify(
                 run: run, context: context, plan: plan, limit: limit, canary: canary, watch: watch, rounds: rounds,
-                failFast: failFast, onCanary: onCanary, options: options)
+                failFast: failFast, onCanary: onCanary, onRound: onRound, options: options)
+            verification.maxGroupLag = playbook.verify.maxGroupLag ?? 0
+            return verification
         }
+        OriginOffsetRecord.save(verification.report, root: runDirectory(for: run, options: options))
+        return verification
     }
 
     static func verify(
         run: String, context: RolloutContext, plan: Plan, limit: Duration, canary: Bool, watch: Duration?,
-        rounds: Int?, failFast: Bool, onCanary: (@Sendable (CanaryResult) -> Void)?, options: Options
+        rounds: Int?, failFast: Bool, onCanary: (@Sendable (CanaryResult) -> Void)?,
+        onRound: (@Sendable (VerificationReport) -> Void)? = nil, options: Options
     ) async throws(JumpchainError) -> Verification {
         let playbook = context.playbook
         do {
-            let verifier = try await context.verifier(for: plan)
-            let report = await verifier.verify(
-                until: limit, threshold: Int64(playbook.verify.maxLag), pollInterval: options.timing.statePollInterval)
+            // The jump's session key first: Confluent takes up to about two minutes to propagate a new key, which
+            // the timeout does not count; that wait has its own bound (the key propagation timeout).
+            let verifier = try await RequestDeadline.within(options.timing.keyPropagationTimeout) {
+                try await context.verifier(for: plan)
+            }
+            let deadline = ContinuousClock.now + limit
+            let report = await RequestDeadline.$current.withValue(deadline) {
+                await verifier.verify(
+                    until: limit, threshold: Int64(playbook.verify.maxLag),
+                    pollInterval: options.timing.statePollInterval, onRound: onRound)
+            }
             var results: [CanaryResult] = []
             if canary {
                 guard let probe = try await context.canaryProbe(for: plan) else {
@@ -135,12 +187,28 @@ extension Rollout {
                         interval: watch, rounds: rounds, failFast: failFast, timeout: limit,
                         pollInterval: options.timing.statePollInterval, onRound: { onCanary?($0) })
                 } else {
-                    let result = await probe.run(timeout: limit, pollInterval: options.timing.statePollInterval)
+                    let left = max(deadline - ContinuousClock.now, .zero)
+                    let result = await RequestDeadline.$current.withValue(deadline) {
+                        await probe.run(timeout: left, pollInterval: options.timing.statePollInterval)
+                    }
                     onCanary?(result)
                     results = [result]
                 }
             }
-            return Verification(report: report, canary: results)
+            var verification = Verification(report: report, canary: results)
+            // Consumer groups under the same deadline. When the chain already failed (a cluster did not answer,
+            // say), a failed group read adds nothing to that verdict; on a passing chain it is an error.
+            do {
+                verification.groups = try await RequestDeadline.$current.withValue(deadline) {
+                    try await context.groupOffsets(
+                        topology: context.topology(for: plan), jump: try await context.jump())
+                }
+            } catch {
+                if report.passed {
+                    throw JumpchainError(.remote, "verify \(run): reading consumer groups: \(error)", cause: error)
+                }
+            }
+            return verification
         } catch let error as JumpchainError {
             throw error
         } catch {
@@ -156,7 +224,7 @@ extension Rollout {
         guard RunStore.exists(directory: directory) else {
             throw JumpchainError(.runNotFound, "no run \(run) in \(directory)")
         }
-        let store = try openStore(directory)
+        let store = try openStoreReadOnly(directory, run: run)
         let metadata = try wrap { () throws(WorkflowError) in try store.metadata() }
         return (store, directory, metadata, try RunManifest.decode(metadata.manifest, run: run))
     }
@@ -164,19 +232,7 @@ extension Rollout {
 
 extension Rollout {
     /// `plan --validate`: the preflight checks plus a `validate_only=true` create of leg 1's destination half,
-    /// so the servers judge what they can before anything is changed. Only the jump session key is minted (and
-    /// revoked before this returns).
-    public static func validate(
-        _ playbook: Playbook, plan: Plan, options: Options
-    ) async throws(JumpchainError)
-        -> [String]
-    {
-        try await RunSession.with(playbook, runName: playbook.runName, options: options) {
-            context throws(JumpchainError) in
-            try await validate(playbook, plan: plan, context: context, options: options)
-        }
-    }
-
+    /// so the servers judge what they can before anything is changed (see ``preview(_:validate:options:)``).
     static func validate(
         _ playbook: Playbook, plan: Plan, context: RolloutContext, options: Options
     ) async throws(JumpchainError) -> [String] {
@@ -189,7 +245,7 @@ extension Rollout {
             try await jump.createLink(
                 playbook.link.leg1Name, sourceClusterID: playbook.origin.id,
                 configs: [LinkConfigEntry("link.mode", "DESTINATION"), LinkConfigEntry("connection.mode", "INBOUND")]
-                    + executor.options(playbook.link.leg1Options), validateOnly: true, validateLink: false)
+                    + executor.options(RolloutExecutor.leg1Options(playbook)), validateOnly: true, validateLink: false)
             findings.append("jump \(playbook.jump.id): validate_only create of \(playbook.link.leg1Name) accepted")
         } catch {
             throw JumpchainError(.preflightFailed, "validation failed; nothing was changed:\n\(error)", cause: error)

@@ -1,6 +1,6 @@
 import ConfluentAPI
 import Foundation
-import JumpchainHTTP
+public import JumpchainHTTP
 public import Workflow
 
 /// The rollout's entry points for the CLI: plan, apply, resume, status. Each resolves secrets into memory,
@@ -17,13 +17,17 @@ public enum Rollout {
         public var timing: RolloutTiming
         /// Receives engine events (step started, waiting, retrying, ...).
         public var observer: (@Sendable (WorkflowEvent) -> Void)?
-        /// Receives transport retry notices.
+        /// Receives notices: one summary line per request that needed transport retries, revoked keys.
         public var notice: (@Sendable (String) -> Void)?
+        /// Told about every HTTP attempt (`--verbose`): method, redacted URL, status, duration, attempt.
+        public var requestLog: (@Sendable (RequestLogEntry) -> Void)?
         /// Told the plan's size and how many steps are already done, just before the runner starts (for a
         /// progress view that shows done/total).
         public var onStart: (@Sendable (_ totalSteps: Int, _ alreadyDone: Int) -> Void)?
         /// Stop in an orderly way on SIGINT/SIGTERM (the CLI); off in tests.
         public var handleSignals: Bool
+        /// `apply --adopt`: recover a run whose state was lost (see `RolloutExecutor+Adopt.swift`).
+        public var adopt = false
 
         public init(
             stateDirectory: String = ".jumpchain", environment: [String: String]? = nil,
@@ -85,31 +89,15 @@ public enum Rollout {
         runName.contains("/") ? runName : (options.stateDirectory as NSString).appendingPathComponent(runName)
     }
 
-    /// The origin topics the playbook selects: its names, plus pattern matches against the origin's topics.
+    /// The origin topics the playbook selects (names plus pattern matches). An empty selection is not refused
+    /// here: the rollout refuses it (``requireTopics(_:_:)``), an update or a teardown may have none left.
     static func selectTopics(_ playbook: Playbook, origin: KafkaRESTClient) async throws(JumpchainError) -> [String] {
-        let selection = playbook.topics
-        guard !selection.patterns.isEmpty else { return selection.names }
-        let existing: [String]
-        do {
-            existing = try await origin.listTopics().map(\.topicName).filter { !$0.hasPrefix("_") }
-        } catch {
-            throw JumpchainError(
-                .preflightFailed, "listing the origin's topics to match topics.patterns failed: \(error)", cause: error)
-        }
-        do {
-            let matched = try selection.matcher().select(from: existing)
-            return Array(Set(selection.names + matched)).sorted()
-        } catch {
-            throw JumpchainError(.invalidInput, error.description, cause: error)
-        }
+        try await resolveTopics(playbook, origin: origin).topics
     }
 
     /// The plan a playbook produces (read-only: at most lists the origin's topics for patterns).
     public static func plan(_ playbook: Playbook, options: Options) async throws(JumpchainError) -> Plan {
-        try await RunSession.with(playbook, runName: playbook.runName, options: options) {
-            context throws(JumpchainError) in
-            try RolloutPlanner.plan(playbook, topics: try await selectTopics(playbook, origin: context.origin))
-        }
+        try await preview(playbook, validate: false, options: options).plan
     }
 
     // MARK: Apply and resume
@@ -119,46 +107,47 @@ public enum Rollout {
     public static func apply(
         playbookPath: String, prune: Bool = false, options: Options
     ) async throws(JumpchainError) -> Report {
+        try await Interruption.run(
+            enabled: options.handleSignals, hint: "if the run had started, continue it with `jumpchain resume`"
+        ) { () async throws(JumpchainError) -> Report in
+            try await applyNow(playbookPath: playbookPath, prune: prune, options: options)
+        }
+    }
+
+    static func applyNow(playbookPath: String, prune: Bool, options: Options) async throws(JumpchainError) -> Report {
         let (playbook, _) = try loadPlaybook(playbookPath, environment: options.environment)
         let directory = runDirectory(for: playbook.runName, options: options)
-        if RunStore.exists(directory: directory) {
-            let store = try openStore(directory)
-            let metadata = try wrap { () throws(WorkflowError) in try store.metadata() }
-            let entries = try RunHistory.entries(root: directory)
-            if let teardown = entries.last(where: { $0.kind == .teardown }) {
-                throw JumpchainError(
-                    .invalidInput,
-                    "run \(playbook.runName) in \(directory) was torn down (\(teardown.directory), "
-                        + "\(teardown.status.rawValue)); apply does not build over it: remove \(directory) to build "
-                        + "the chain again")
+        // The lock first: a second apply of the same run while one runs is told so (75), whatever phase the
+        // first one is in, and two applies can never both create the run.
+        let existed = FileManager.default.fileExists(atPath: directory)
+        let lock = try wrap { () throws(WorkflowError) in try RunLock.acquire(directory: directory) }
+        do {
+            if RunStore.exists(directory: directory),
+                let existing = try await existingRun(
+                    playbook, playbookPath: playbookPath, directory: directory, prune: prune, lock: lock,
+                    options: options)
+            {
+                return existing
             }
-            if let unfinished = entries.last(where: { $0.status != .succeeded }) {
-                throw JumpchainError(
-                    .runUnfinished,
-                    "run \(playbook.runName) in \(directory) has an unfinished \(unfinished.kind.rawValue) "
-                        + "(\(unfinished.status.rawValue)); finish it with `jumpchain resume \(playbook.runName)` (or "
-                        + "remove \(directory) to start over)")
-            }
-            _ = metadata
-            guard let chain = try ChainState.load(entries, run: playbook.runName) else {
-                throw JumpchainError(.runNotFound, "run \(playbook.runName) in \(directory) has no rollout")
-            }
-            if chain.playbookHash == playbook.contentHash, !prune, let last = entries.last {
-                let store = try openStore(last.directory)
-                var report = try report(
-                    store: store, directory: last.directory, failed: [:], alreadyComplete: true, minted: [])
-                report.operation = last.kind
-                return report
-            }
-            // A finished chain and a changed playbook: the difference runs as an update of the same run.
-            return try await Update.apply(
-                playbook, path: playbookPath, root: directory, entries: entries, chain: chain, prune: prune,
-                options: options)
+            return try await startRollout(playbook, directory: directory, lock: lock, options: options)
+        } catch {
+            lock.release()
+            // Stopped before the run was created: leave no directory behind that was not there before.
+            if !existed, !RunStore.exists(directory: directory) { RunDirectory.removeEngineFiles(directory) }
+            throw error
         }
-        return try await RunSession.with(playbook, runName: playbook.runName, options: options) {
+    }
+
+    /// Creates and runs the rollout of `playbook` under `lock` (released when it returns).
+    static func startRollout(
+        _ playbook: Playbook, directory: String, lock: RunLock, options: Options
+    ) async throws(JumpchainError) -> Report {
+        try await RunSession.with(playbook, runName: playbook.runName, options: options) {
             context throws(JumpchainError) in
-            let topics = try await selectTopics(playbook, origin: context.origin)
-            let plan = try RolloutPlanner.plan(playbook, topics: topics)
+            let resolution = try await resolveTopics(playbook, origin: context.origin)
+            try requireTopics(resolution, playbook)
+            var plan = try RolloutPlanner.plan(playbook, topics: resolution.topics)
+            if options.adopt { plan = try adopting(plan) }
             let manifest = try RunManifest(
                 operation: .rollout, playbook: playbook, playbookHash: playbook.contentHash
             ).encoded()
@@ -167,10 +156,10 @@ public enum Rollout {
             }
             let result = try await execute(
                 store: store, directory: directory, context: context, plan: plan,
-                executor: RolloutExecutor(context: context, plan: plan), options: options)
+                executor: RolloutExecutor(context: context, plan: plan), options: options, lock: lock)
             // A preflight failure changed nothing: leave no run behind, so a corrected playbook can be applied again.
             if result.status == .failed, result.states[RolloutStep.preflight]?.state == .failed {
-                try? FileManager.default.removeItem(atPath: directory)
+                RunDirectory.removeEngineFiles(directory)
                 throw JumpchainError(
                     .preflightFailed,
                     "preflight failed; nothing was changed:\n" + (result.failedSteps[RolloutStep.preflight] ?? ""))
@@ -182,6 +171,14 @@ public enum Rollout {
     /// Resumes a run's latest operation from its directory: executes the recorded plan with the recorded
     /// playbook, routed by the operation kind its manifest records.
     public static func resume(run: String, options: Options) async throws(JumpchainError) -> Report {
+        try await Interruption.run(
+            enabled: options.handleSignals, hint: "continue with `jumpchain resume \(run)`"
+        ) { () async throws(JumpchainError) -> Report in
+            try await resumeNow(run: run, options: options)
+        }
+    }
+
+    static func resumeNow(run: String, options: Options) async throws(JumpchainError) -> Report {
         let root = runDirectory(for: run, options: options)
         guard let latest = try RunHistory.entries(root: root).last else {
             throw JumpchainError(.runNotFound, "no run \(run) in \(root)")
@@ -190,11 +187,13 @@ public enum Rollout {
         case .rollout: return try await resumeRollout(run: run, directory: latest.directory, options: options)
         case .update: return try await Update.resume(run: run, root: root, entry: latest, options: options)
         case .teardown: return try await Teardown.resume(run: run, root: root, entry: latest, options: options)
+        case .cutover: return try await Cutover.resume(run: run, root: root, entry: latest, options: options)
+        case .failover: return try await Failover.resume(run: run, root: root, entry: latest, options: options)
         }
     }
 
     static func resumeRollout(run: String, directory: String, options: Options) async throws(JumpchainError) -> Report {
-        let store = try openStore(directory)
+        let store = try openStore(directory, run: run)
         let metadata = try wrap { () throws(WorkflowError) in try store.metadata() }
         if metadata.status == .succeeded {
             return try report(store: store, directory: directory, failed: [:], alreadyComplete: true, minted: [])
@@ -210,15 +209,21 @@ public enum Rollout {
         }
     }
 
-    /// Runs `executor` over the recorded plan under the run lock. The caller's ``RunSession`` closes the
-    /// context (revoking the session key) after this returns.
+    /// Runs `executor` over the recorded plan under the run's lock (`held`, when the caller took it already;
+    /// released on return). The caller's ``RunSession`` closes the context (revoking the session key) after this
+    /// returns.
     static func execute(
         store: RunStore, directory: String, context: RolloutContext, plan: Plan, executor: some StepExecutor,
-        options: Options
+        options: Options, lock held: RunLock? = nil
     )
         async throws(JumpchainError) -> Report
     {
-        let lock = try wrap { () throws(WorkflowError) in try RunLock.acquire(directory: directory) }
+        let lock: RunLock
+        if let held {
+            lock = held
+        } else {
+            lock = try wrap { () throws(WorkflowError) in try RunLock.acquire(directory: directory) }
+        }
         defer { lock.release() }
         let perCluster = context.playbook.concurrency.perCluster
         var configuration = RunnerConfiguration()
@@ -226,7 +231,9 @@ public enum Rollout {
         // Each cluster has its own budget: a global cap of per_cluster let the jump's mirrors hold every slot,
         // so the target's could not start until the jump's were all done (the hops did not overlap).
         configuration.maxConcurrency = perCluster * 3
-        configuration.handleSignals = options.handleSignals
+        // SIGINT/SIGTERM are handled around the whole command (``Interruption``): they cancel this task, and the
+        // runner records an orderly stop when its caller is cancelled.
+        configuration.handleSignals = false
         let done = ((try? store.stepStates()) ?? [:]).values.filter(\.isDone).count
         options.onStart?(plan.steps.count, done)
         let runner = Runner(store: store, lock: lock, configuration: configuration, observer: options.observer)
@@ -234,7 +241,7 @@ public enum Rollout {
         do {
             outcome = try await runner.run(executor: executor)
         } catch {
-            throw JumpchainError(.runFailed, error.description, cause: error)
+            throw JumpchainError(.runFailed, error.message, cause: error)
         }
         // Whatever happened, the link secret does not outlive this process. A link key that no link half is
         // recorded as holding would be useless without its secret, so it is revoked now (a half that took it
@@ -243,7 +250,9 @@ public enum Rollout {
             let records = (try? store.stepRecords()) ?? [:]
             let holders = [RolloutStep.leg1Source, RolloutStep.leg2].compactMap { records[$0]?.outputs["key_id"] }
             if outcome.status != .succeeded, !holders.contains(credential.key) {
-                try? await context.controlPlane.deleteAPIKey(credential.key)
+                let controlPlane = context.controlPlane
+                let keyID = credential.key
+                await Interruption.shielded { try? await controlPlane.deleteAPIKey(keyID) }
                 options.notice?(
                     "revoked link key \(credential.key): its secret is lost with this process and no link holds it")
             }
@@ -282,17 +291,14 @@ public enum Rollout {
             failedSteps: failed, alreadyComplete: alreadyComplete, sessionKeysMinted: minted)
     }
 
-    static func openStore(_ directory: String) throws(JumpchainError) -> RunStore {
-        try wrap { () throws(WorkflowError) in try RunStore.open(directory: directory) }
-    }
-
-    /// Maps engine errors onto jumpchain's codes (a held lock keeps its own code for its own exit status).
+    /// Maps engine errors onto jumpchain's codes (a held lock keeps its own code for its own exit status). The
+    /// message is the engine's own, without its internal code.
     static func wrap<T>(_ body: () throws(WorkflowError) -> T) throws(JumpchainError) -> T {
         do {
             return try body()
         } catch {
             let code: JumpchainError.Code = error.code == .runLocked ? .runLocked : .runFailed
-            throw JumpchainError(code, error.description, cause: error)
+            throw JumpchainError(code, error.message, cause: error)
         }
     }
 }

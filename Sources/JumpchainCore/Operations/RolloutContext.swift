@@ -15,7 +15,7 @@ public final class RolloutContext: Sendable {
     let jumpSession: JumpSession
     /// Mirror observation by listing, shared by every step and the verification of this context.
     public let mirrorListings = MirrorListings()
-    /// Receives retry notices from the transport ("retrying in 1.2s: HTTP 503").
+    /// Receives one summary line per request that needed transport retries (never one per attempt).
     let retryObserver: (@Sendable (String) -> Void)?
 
     /// One pacer per process: every context (rollout, verification, update, teardown) shares what it learnt
@@ -24,7 +24,8 @@ public final class RolloutContext: Sendable {
 
     public init(
         playbook: Playbook, credentials: RolloutCredentials, runName: String, timing: RolloutTiming,
-        http: HTTPClient? = nil, retryObserver: (@Sendable (String) -> Void)? = nil
+        http: HTTPClient? = nil, retryObserver: (@Sendable (String) -> Void)? = nil,
+        requestLog: (@Sendable (RequestLogEntry) -> Void)? = nil
     ) {
         self.playbook = playbook
         self.credentials = credentials
@@ -33,18 +34,16 @@ public final class RolloutContext: Sendable {
             ?? HTTPClient(
                 configuration: HTTPClient.Configuration(
                     timeout: timing.httpTimeout, maxConnectionsPerHost: playbook.concurrency.perCluster,
-                    pacer: Self.pacer))
+                    pacer: Self.pacer, requestLog: requestLog))
         self.http = http
         self.timing = timing
         self.runName = runName
         self.retryObserver = retryObserver
-        let onRetry: @Sendable (Int, String, Duration) -> Void = { attempt, reason, delay in
-            retryObserver?("attempt \(attempt) failed (\(reason)); retrying in \(delay)")
-        }
+        let summary: @Sendable (RetrySummary) -> Void = { retryObserver?("retried \($0)") }
         func endpoint(_ url: String, _ credential: APICredential, _ label: String) -> APIEndpoint {
             APIEndpoint(
                 http: http, baseURL: url, credential: credential, label: label,
-                retry: RetryPolicy(maxAttempts: timing.httpAttempts), onRetry: onRetry)
+                retry: RetryPolicy(maxAttempts: timing.httpAttempts), retrySummary: summary)
         }
         controlPlane = ControlPlaneClient(
             endpoint: endpoint(playbook.controlPlane.endpoint, credentials.cloud, "control plane"))
@@ -58,7 +57,7 @@ public final class RolloutContext: Sendable {
             clusterID: playbook.target.id)
         jumpSession = JumpSession(
             controlPlane: controlPlane, http: http, jump: playbook.jump, runName: runName, timing: timing,
-            operatorCredential: credentials.jump)
+            operatorCredential: credentials.jump, retrySummary: summary)
     }
 
     /// Operator access to the jump (a session key, minted on first use).
@@ -69,8 +68,12 @@ public final class RolloutContext: Sendable {
     /// Revokes the session key and (with `sweepStale`) any left by crashed runs of this run; wipes the
     /// operator secrets. Call on every exit path: success, failure and interruption. ``RunSession`` does.
     public func close(sweepStale: Bool = true) async {
-        if sweepStale { try? await jumpSession.sweepStale() }
-        await jumpSession.close()
+        // Also after Ctrl-C or an expired --timeout: the revocations must reach the control plane.
+        let session = jumpSession
+        await Interruption.shielded {
+            if sweepStale { try? await session.sweepStale() }
+            await session.close()
+        }
     }
 
     /// Keys this process minted as session keys (for tests and the summary).
@@ -79,12 +82,19 @@ public final class RolloutContext: Sendable {
     /// The link key's description tag: lets a later run find keys this run minted.
     public var linkKeyTag: String { "jumpchain-link-key run=\(runName)" }
 
+    /// One line per request that needed retries, for ``retryObserver``.
+    var retrySummary: @Sendable (RetrySummary) -> Void {
+        let observer = retryObserver
+        return { summary in observer?("retried \(summary)") }
+    }
+
     /// A client for the jump authenticated as the link key itself (to check the key works).
     func jumpClient(as credential: APICredential) -> KafkaRESTClient {
         KafkaRESTClient(
             endpoint: APIEndpoint(
                 http: http, baseURL: playbook.jump.restEndpoint, credential: credential,
-                label: "jump (\(playbook.jump.id)) Kafka REST as link key \(credential.key)"),
+                label: "jump (\(playbook.jump.id)) Kafka REST as link key \(credential.key)",
+                retrySummary: retrySummary),
             clusterID: playbook.jump.id)
     }
 }

@@ -33,6 +33,38 @@ public enum RunHistory {
         return entries
     }
 
+    /// The entries of a run directory that are not the run's own (the engine's files, later operations'
+    /// directories holding only engine files, the last recorded origin offsets), as paths relative to `root`.
+    public static func foreignEntries(_ root: String) -> [String] {
+        var foreign = RunDirectory.foreignEntries(root).filter {
+            $0 != operationsFolder && $0 != OriginOffsetRecord.fileName
+        }
+        let folder = (root as NSString).appendingPathComponent(operationsFolder)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+            let directory = (folder as NSString).appendingPathComponent(name)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue
+            else {
+                foreign.append("\(operationsFolder)/\(name)")
+                continue
+            }
+            foreign += RunDirectory.foreignEntries(directory).map { "\(operationsFolder)/\(name)/\($0)" }
+        }
+        return foreign.sorted()
+    }
+
+    /// Removes a run's own files (see ``foreignEntries(_:)``) and the directories they leave empty; anything
+    /// else is left alone.
+    public static func removeRunFiles(_ root: String) {
+        let folder = (root as NSString).appendingPathComponent(operationsFolder)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+            RunDirectory.removeEngineFiles((folder as NSString).appendingPathComponent(name))
+        }
+        rmdir(folder)
+        unlink(OriginOffsetRecord.path(root: root))
+        RunDirectory.removeEngineFiles(root)
+    }
+
     /// The directory for a new operation of `kind` after `entries`.
     static func newDirectory(root: String, kind: OperationKind, after entries: [Entry]) -> String {
         let index = (entries.map(\.index).max() ?? 0) + 1
@@ -41,7 +73,8 @@ public enum RunHistory {
     }
 
     private static func entry(index: Int, directory: String) throws(JumpchainError) -> Entry {
-        let store = try Rollout.openStore(directory)
+        // Read-only: listing a run's history writes nothing (status and graph work on a read-only directory).
+        let store = try Rollout.openStoreReadOnly(directory, run: (directory as NSString).lastPathComponent)
         let metadata = try Rollout.wrap { () throws(WorkflowError) in try store.metadata() }
         let manifest = try RunManifest.decode(metadata.manifest, run: metadata.name)
         return Entry(index: index, directory: directory, kind: manifest.operation, status: metadata.status)
@@ -117,7 +150,9 @@ struct ChainState {
                     chain.playbookHash = manifest.playbookHash
                 }
                 state = chain
-            case .teardown:
+            case .teardown, .cutover, .failover:
+                // A teardown is skipped by the loop; a cutover or failover changes the target's topics, not the
+                // chain's shape.
                 continue
             }
         }

@@ -9,6 +9,10 @@ public enum OperationKind: String, Codable, Sendable, CaseIterable {
     case update
     /// Tears the chain down (`destroy`).
     case teardown
+    /// Ends a migration: drain, promote the target's mirrors (`cutover`).
+    case cutover
+    /// Disaster recovery: fail the target's mirrors over at once (`failover`).
+    case failover
 }
 
 /// What an operation records about itself besides the plan: its kind, the playbook it was started with

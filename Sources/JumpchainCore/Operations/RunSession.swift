@@ -15,7 +15,7 @@ enum RunSession {
             stdin: options.stdin ?? StdinSecrets(order: playbook.stdinOrder))
         return RolloutContext(
             playbook: playbook, credentials: credentials, runName: runName, timing: options.timing,
-            retryObserver: options.notice)
+            retryObserver: options.notice, requestLog: options.requestLog)
     }
 
     /// Runs `body` with a fresh context and always closes it: the session key is revoked before this returns.

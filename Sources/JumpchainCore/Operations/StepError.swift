@@ -1,4 +1,5 @@
 import ConfluentAPI
+import JumpchainHTTP
 import Workflow
 
 /// Turns failures inside rollout steps into the engine's retry classification, with a message that names
@@ -21,7 +22,16 @@ enum StepError {
         case .forbidden:
             return "The principal lacks an ACL for this operation on \(error.endpoint)"
         case .unreachable:
-            return "No answer from \(error.endpoint): run jumpchain from a host that can reach this network"
+            switch (error.cause as? TransportError)?.code {
+            case .tls?:
+                return "The TLS handshake with \(error.endpoint) failed: check that the endpoint URL names the "
+                    + "cluster's own host (its certificate must be for that name)"
+            case .responseTooLarge?:
+                return "\(error.endpoint) answered with more than jumpchain accepts: check that the endpoint URL "
+                    + "points at the cluster's REST API"
+            default:
+                return "No answer from \(error.endpoint): run jumpchain from a host that can reach this network"
+            }
         default:
             return nil
         }

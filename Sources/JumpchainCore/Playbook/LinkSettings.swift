@@ -45,6 +45,9 @@ public struct VerifySettings: Sendable, Hashable, Codable {
     public var canary: Bool
     /// Default `_jumpchain.canary`.
     public var canaryTopic: String
+    /// Largest acceptable gap between a synced group's origin and target offsets for `verify --groups`
+    /// (nil: not given, 0).
+    public var maxGroupLag: Int?
 
     public init(maxLag: Int, timeout: Duration, canary: Bool, canaryTopic: String) {
         self.maxLag = maxLag

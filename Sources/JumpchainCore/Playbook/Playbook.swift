@@ -28,6 +28,7 @@
 ///   options: {consumer.offset.sync.enable: "true"}          # both legs
 ///   leg1_options: {…}                # leg 2: leg2_options; win over `options`
 /// topics: {names: [orders], patterns: ['payments\..*'], exclude: ['.*\.tmp']}   # whole-name regexes
+///   # allow_empty: true            # accept a selection that matches no origin topic (default: an error)
 /// consumer_groups: {names: [billing], prefixes: [orders-], exclude: [orders-test, 'tmp-*']}   # default: all
 /// verify: {max_lag: 0, timeout: 5m, canary: false, canary_topic: _jumpchain.canary}
 /// concurrency: {per_cluster: 8}

@@ -17,6 +17,17 @@ extension Playbook {
         return "fnv1a64:" + String(repeating: "0", count: 16 - hex.count) + hex
     }
 
+    /// `allow_empty` appears only when set, so the hash of every playbook written before it existed is unchanged.
+    private var topicsFields: [String: CanonicalValue] {
+        var fields: [String: CanonicalValue] = [
+            "names": .array(topics.names.map(CanonicalValue.string)),
+            "patterns": .array(topics.patterns.map(CanonicalValue.string)),
+            "exclude": .array(topics.exclude.map(CanonicalValue.string)),
+        ]
+        if topics.allowEmpty { fields["allow_empty"] = .bool(true) }
+        return fields
+    }
+
     private var canonicalFields: [String: CanonicalValue] {
         var fields = baseCanonicalFields
         // Only when set, so playbooks without `consumer_groups` keep the hash they always had.
@@ -47,20 +58,8 @@ extension Playbook {
                 "leg1_options": .object(link.leg1Options.mapValues(CanonicalValue.string)),
                 "leg2_options": .object(link.leg2Options.mapValues(CanonicalValue.string)),
             ]),
-            "topics": .object([
-                "names": .array(topics.names.map(CanonicalValue.string)),
-                "patterns": .array(topics.patterns.map(CanonicalValue.string)),
-                "exclude": .array(topics.exclude.map(CanonicalValue.string)),
-            ]),
-            "verify": .object([
-                "max_lag": .int(verify.maxLag),
-                "timeout_ms": .int(
-                    Int(
-                        verify.timeout.components.seconds * 1000 + verify.timeout.components.attoseconds
-                            / 1_000_000_000_000_000)),
-                "canary": .bool(verify.canary),
-                "canary_topic": .string(verify.canaryTopic),
-            ]),
+            "topics": .object(topicsFields),
+            "verify": .object(verifyCanonical),
             "concurrency": .object(["per_cluster": .int(concurrency.perCluster)]),
         ]
     }
@@ -162,5 +161,23 @@ enum CanonicalValue {
             }
         }
         output += "\""
+    }
+
+}
+
+extension Playbook {
+    /// `verify:`; `max_group_lag` only when given, so that playbooks without it keep their hash.
+    private var verifyCanonical: [String: CanonicalValue] {
+        var fields: [String: CanonicalValue] = [
+            "max_lag": .int(verify.maxLag),
+            "timeout_ms": .int(
+                Int(
+                    verify.timeout.components.seconds * 1000 + verify.timeout.components.attoseconds
+                        / 1_000_000_000_000_000)),
+            "canary": .bool(verify.canary),
+            "canary_topic": .string(verify.canaryTopic),
+        ]
+        if let maxGroupLag = verify.maxGroupLag { fields["max_group_lag"] = .int(maxGroupLag) }
+        return fields
     }
 }

@@ -22,8 +22,8 @@ struct PlaybookDecoder {
         "service_account", "names", "origin_local_credentials", "manage_acls", "origin_principal", "options",
         "leg1_options", "leg2_options", "options_file",
     ]
-    static let topicKeys = ["names", "patterns", "exclude"]
-    static let verifyKeys = ["max_lag", "timeout", "canary", "canary_topic"]
+    static let topicKeys = ["names", "patterns", "exclude", "allow_empty"]
+    static let verifyKeys = ["max_lag", "max_group_lag", "timeout", "canary", "canary_topic"]
 
     func decode(_ root: Node) -> Playbook? {
         guard let fields = reader.mapping(root, field: "", known: Self.rootKeys, keyMark: root.mark) else {
@@ -297,7 +297,15 @@ struct PlaybookDecoder {
         var ok = true
         var names: [String] = []
         var seen: Set<String> = []
-        for (index, node) in (reader.list(fields["names"], field: "topics.names") ?? []).enumerated() {
+        var listed = reader.list(fields["names"], field: "topics.names") ?? []
+        if listed.count > PlaybookLimits.maxTopicNames {
+            reader.error(
+                "`topics.names` lists \(listed.count) topics; the limit is \(PlaybookLimits.maxTopicNames): select "
+                    + "larger sets with `topics.patterns` (and `topics.exclude`)", at: fields["names"]?.mark)
+            listed = []
+            ok = false
+        }
+        for (index, node) in listed.enumerated() {
             let field = "topics.names[\(index)]"
             guard let text = reader.string(node, field: field) else {
                 if YAMLReader.isNull(node) { reader.error("`\(field)` is empty", at: node.mark) }
@@ -319,11 +327,15 @@ struct PlaybookDecoder {
         }
         let patterns = decodePatterns(fields, "patterns", ok: &ok)
         let exclude = decodePatterns(fields, "exclude", ok: &ok)
+        var allowEmpty = false
+        if let node = fields["allow_empty"], !YAMLReader.isNull(node) {
+            if let value = reader.bool(node, field: "topics.allow_empty") { allowEmpty = value } else { ok = false }
+        }
         if names.isEmpty, patterns.isEmpty, ok {
             reader.error("`topics` selects nothing: give `names: [...]` and/or `patterns: [...]`", at: fields.mark)
             ok = false
         }
-        return ok ? TopicSelection(names: names, patterns: patterns, exclude: exclude) : nil
+        return ok ? TopicSelection(names: names, patterns: patterns, exclude: exclude, allowEmpty: allowEmpty) : nil
     }
 
     private func decodePatterns(_ fields: Fields, _ key: String, ok: inout Bool) -> [String] {
@@ -370,6 +382,13 @@ struct PlaybookDecoder {
         if let node = fields["max_lag"], !YAMLReader.isNull(node) {
             if let value = reader.int(node, field: "verify.max_lag", range: 0...Int.max) {
                 settings.maxLag = value
+            } else {
+                ok = false
+            }
+        }
+        if let node = fields["max_group_lag"], !YAMLReader.isNull(node) {
+            if let value = reader.int(node, field: "verify.max_group_lag", range: 0...Int.max) {
+                settings.maxGroupLag = value
             } else {
                 ok = false
             }

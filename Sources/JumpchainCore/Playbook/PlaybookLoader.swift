@@ -1,6 +1,12 @@
 import Foundation
 import Yams
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Reads, substitutes and validates a playbook file.
 public enum PlaybookLoader {
     /// Loads `path`. Returns the playbook and its warnings/notes; throws
@@ -10,8 +16,16 @@ public enum PlaybookLoader {
     public static func load(
         path: String, environment: [String: String]? = nil
     ) throws(PlaybookError) -> (Playbook, [Diagnostic]) {
+        // The size first, so that a huge file is refused before it is read into memory.
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int,
+            let problem = PlaybookLimits.sizeProblem(byteCount: size, file: path)
+        {
+            throw PlaybookError(
+                code: .invalidPlaybook, message: "\(path): the playbook is too large", diagnostics: [problem])
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw PlaybookError(code: .fileUnreadable, message: "cannot read playbook `\(path)`")
+            throw PlaybookError(
+                code: .fileUnreadable, message: "cannot read playbook `\(path)`: \(unreadableReason(path))")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw PlaybookError(code: .fileUnreadable, message: "playbook `\(path)` is not UTF-8 text")
@@ -19,10 +33,38 @@ public enum PlaybookLoader {
         return try load(text: text, file: path, environment: environment)
     }
 
+    /// Why `path` cannot be read, in words: not found, a directory, permission denied, ...
+    public static func unreadableReason(_ path: String) -> String {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            let code = errno
+            if code == ENOENT {
+                let relative = path.hasPrefix("/") ? "" : " (relative to \(FileManager.default.currentDirectoryPath))"
+                return "no such file\(relative)"
+            }
+            return String(cString: strerror(code)).lowercased()
+        }
+        if (status.st_mode & S_IFMT) == S_IFDIR { return "it is a directory; give the playbook file inside it" }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            let code = errno
+            return code == EACCES
+                ? "permission denied (the file is not readable by this user)" : String(cString: strerror(code))
+        }
+        close(descriptor)
+        return "reading it failed"
+    }
+
     /// Validates playbook `text`; `file` names it in diagnostics and anchors relative paths.
     public static func load(
         text: String, file: String, environment: [String: String]? = nil
     ) throws(PlaybookError) -> (Playbook, [Diagnostic]) {
+        if let problem = PlaybookLimits.sizeProblem(byteCount: text.utf8.count, file: file)
+            ?? PlaybookLimits.nestingProblem(text, file: file)
+        {
+            throw PlaybookError(
+                code: .invalidPlaybook, message: "\(file): 1 error in the playbook", diagnostics: [problem])
+        }
         let reader = YAMLReader(file: file, environment: environment ?? ProcessInfo.processInfo.environment)
         let url = URL(fileURLWithPath: file)
         let decoder = PlaybookDecoder(

@@ -5,11 +5,29 @@ public struct TopicSelection: Sendable, Hashable, Codable {
     public var names: [String]
     public var patterns: [String]
     public var exclude: [String]
+    /// `allow_empty: true`: a selection that matches no origin topic is accepted (only the canary, if any, is
+    /// mirrored). Without it an empty selection stops `plan` and `apply` before anything is changed.
+    public var allowEmpty: Bool
 
-    public init(names: [String], patterns: [String], exclude: [String]) {
+    public init(names: [String], patterns: [String], exclude: [String], allowEmpty: Bool = false) {
         self.names = names
         self.patterns = patterns
         self.exclude = exclude
+        self.allowEmpty = allowEmpty
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case names, patterns, exclude
+        case allowEmpty = "allow_empty"
+    }
+
+    /// Runs recorded before `allow_empty` existed have no such key: it reads as false.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        names = try container.decode([String].self, forKey: .names)
+        patterns = try container.decode([String].self, forKey: .patterns)
+        exclude = try container.decode([String].self, forKey: .exclude)
+        allowEmpty = try container.decodeIfPresent(Bool.self, forKey: .allowEmpty) ?? false
     }
 
     /// Compiles the patterns (already validated when the playbook loaded).

@@ -65,14 +65,34 @@ public struct OffsetVerifier: Sendable {
 
     // MARK: Observing
 
-    /// Reads both hops' link halves and mirrors (bounded concurrency).
+    /// Reads both hops' link halves, then every topic's two mirrors (a listing per hop, or bounded concurrency).
+    ///
+    /// Offsets read on different clusters at different moments are not simultaneous while producers run, so
+    /// the order matters: each topic's jump mirror (leg 1, which also carries the origin's end) is read
+    /// *before* its target mirror (leg 2). Logs only grow, so the target's end can only be larger than it was
+    /// when the origin's end was taken: every derived lag is at most the lag the chain really had at the
+    /// first read. A reported lag is a real one; see ``PartitionDerivation`` for when it is only a bound.
     public func observe() async -> ChainObservation {
-        async let leg1 = observe(hop: .leg1)
-        async let leg2 = observe(hop: .leg2)
-        return ChainObservation(topology: topology, leg1: await leg1, leg2: await leg2)
+        async let halves1 = observeHalves(hop: .leg1)
+        async let halves2 = observeHalves(hop: .leg2)
+        // One list call per hop when the observer can list. The jump's listing is taken before the target's, so
+        // every topic's jump mirror is still read before its target mirror; without a jump listing, the target's
+        // is not used either (it would come before the single jump reads), and each topic is read pairwise.
+        let upstreamListing = await listMirrors(hop: .leg1)
+        let downstreamListing = upstreamListing == nil ? nil : await listMirrors(hop: .leg2)
+        let pairs = await Self.boundedMap(topology.topics, width: concurrency) { [self] topic in
+            let upstream = await observeMirror(topic, hop: .leg1, listing: upstreamListing)
+            let downstream = await observeMirror(topic, hop: .leg2, listing: downstreamListing)
+            return [upstream, downstream]
+        }
+        let leg1 = ChainObservation.HopObservation(
+            hop: .leg1, link: topology.linkName(.leg1), halves: await halves1, mirrors: pairs.map { $0[0] })
+        let leg2 = ChainObservation.HopObservation(
+            hop: .leg2, link: topology.linkName(.leg2), halves: await halves2, mirrors: pairs.map { $0[1] })
+        return ChainObservation(topology: topology, leg1: leg1, leg2: leg2)
     }
 
-    func observe(hop: ChainHop) async -> ChainObservation.HopObservation {
+    func observeHalves(hop: ChainHop) async -> [ChainObservation.HalfObservation] {
         let link = topology.linkName(hop)
         var halves: [ChainObservation.HalfObservation] = []
         for role in topology.linkHalves(hop) {
@@ -84,30 +104,36 @@ public struct OffsetVerifier: Sendable {
             }
             halves.append(.init(role: role, clusterID: topology.cluster(role).id, link: observed))
         }
-        let topology = topology
-        let observer = observer
-        // One list call for the whole hop when the observer can list; one read per mirror otherwise.
-        let listing = try? await observer.mirrorListing(role: hop.destination, link: link)
-        let mirrors = await Self.boundedMap(topology.topics, width: concurrency) { topic in
-            let name = topology.mirrorName(topic, on: hop)
-            let mirror: Observed<Mirror>
-            do {
-                if let listing {
-                    mirror = Self.observed(listing[name])
-                } else {
-                    mirror = Self.observed(try await observer.mirror(role: hop.destination, link: link, topic: name))
-                }
-            } catch {
-                mirror = Self.observed(failure: error)
+        return halves
+    }
+
+    /// One hop's mirrors in one list call, when the observer can list (nil: read mirror by mirror).
+    func listMirrors(hop: ChainHop) async -> [String: Mirror]? {
+        try? await observer.mirrorListing(role: hop.destination, link: topology.linkName(hop))
+    }
+
+    /// One topic's mirror on `hop`: from the hop's listing when there is one, else one read of the mirror.
+    func observeMirror(
+        _ topic: ChainTopology.ChainTopic, hop: ChainHop, listing: [String: Mirror]? = nil
+    ) async -> ChainObservation.MirrorObservation {
+        let link = topology.linkName(hop)
+        let name = topology.mirrorName(topic, on: hop)
+        let mirror: Observed<Mirror>
+        do {
+            if let listing {
+                mirror = Self.observed(listing[name])
+            } else {
+                mirror = Self.observed(try await observer.mirror(role: hop.destination, link: link, topic: name))
             }
-            var entry = ChainObservation.MirrorObservation(topic: topic, mirrorName: name, mirror: mirror)
-            if mirror.value?.mirrorStatus == "SOURCE_UNAVAILABLE" {
-                entry.sourceExists = try? await observer.topicExists(
-                    role: hop.source, topic: topology.sourceName(topic, on: hop))
-            }
-            return entry
+        } catch {
+            mirror = Self.observed(failure: error)
         }
-        return .init(hop: hop, link: link, halves: halves, mirrors: mirrors)
+        var entry = ChainObservation.MirrorObservation(topic: topic, mirrorName: name, mirror: mirror)
+        if mirror.value?.mirrorStatus == "SOURCE_UNAVAILABLE" {
+            entry.sourceExists = try? await observer.topicExists(
+                role: hop.source, topic: topology.sourceName(topic, on: hop))
+        }
+        return entry
     }
 
     static func observed<Value: Sendable & Equatable>(_ value: Value?) -> Observed<Value> {

@@ -14,6 +14,11 @@ public import ConfluentAPI
 /// cluster is at least as far as the one it copies to, so the later (larger) value is taken as the jump's end
 /// and the origin's end is raised to it if needed; the reported lags are then `lag1 = originEnd − jumpEnd`,
 /// `lag2 = jumpEnd − targetEnd`, and always add up to the end-to-end lag.
+///
+/// ``OffsetVerifier/observe()`` reads the jump mirror before the target mirror, so `targetEnd` is never older
+/// than `originEnd`: the end-to-end lag (and `lag1`) can only understate the lag the chain had when the jump
+/// was read, never invent one. When the two reads saw different jump ends, records arrived between them and
+/// those figures are lower bounds (``PartitionReport/lagIsLowerBound``); otherwise they are measurements.
 public enum PartitionDerivation {
     /// One partition from the jump mirror's and the target mirror's lag entries (nil = absent).
     ///
@@ -46,9 +51,12 @@ public enum PartitionDerivation {
             if !passed { notes.insert("leg 2 lag \(lag2) > \(threshold)", at: 0) }
         }
         if let endToEnd, !passed { notes.insert("lag \(endToEnd) > \(threshold)", at: 0) }
+        let moved = jumpEnd1.flatMap { first in jumpEnd2.map { first != $0 } } ?? false
         return PartitionReport(
             partition: partition, originEnd: originEnd, jumpEnd: jumpEnd, targetEnd: targetEnd, lag1: lag1,
-            lag2: lag2, endToEndLag: endToEnd, passed: passed, note: notes.isEmpty ? nil : notes.joined(separator: "; ")
-        )
+            lag2: lag2, endToEndLag: endToEnd, passed: passed,
+            note: notes.isEmpty ? nil : notes.joined(separator: "; "),
+            lagIsLowerBound: moved)
+
     }
 }

@@ -15,11 +15,16 @@ public struct PartitionReport: Sendable, Hashable, Codable {
     public var passed: Bool
     /// Why it did not pass, or a remark (`leg 2 has not fetched yet`); nil when all is well.
     public var note: String?
+    /// `lag1` and `endToEndLag` are lower bounds rather than measurements: the jump and the target were read
+    /// at different moments and records arrived in between (the jump's end differed between the two reads).
+    /// The chain had at least this lag when the jump was read.
+    public var lagIsLowerBound: Bool
 
     public init(
         partition: Int, originEnd: Int64?, jumpEnd: Int64?, targetEnd: Int64?, lag1: Int64?, lag2: Int64?,
-        endToEndLag: Int64?, passed: Bool, note: String?
+        endToEndLag: Int64?, passed: Bool, note: String?, lagIsLowerBound: Bool = false
     ) {
+        self.lagIsLowerBound = lagIsLowerBound
         self.partition = partition
         self.originEnd = originEnd
         self.jumpEnd = jumpEnd
@@ -41,5 +46,6 @@ public struct PartitionReport: Sendable, Hashable, Codable {
         case endToEndLag = "lag_end_to_end"
         case passed
         case note
+        case lagIsLowerBound = "lag_is_lower_bound"
     }
 }

@@ -2,9 +2,10 @@ import Foundation
 
 /// `--output json`: the report (and canary results) as JSON with stable snake_case keys, sorted.
 public enum VerificationJSON {
-    public static func encode(_ report: VerificationReport) -> String { encodeValue(report) }
+    /// One compact line (`--output json` prints one JSON document per line).
+    public static func encode(_ report: VerificationReport) -> String { encodeValue(report, pretty: false) }
 
-    public static func encode(_ result: CanaryResult) -> String { encodeValue(result) }
+    public static func encode(_ result: CanaryResult) -> String { encodeValue(result, pretty: false) }
 
     /// One compact line per canary round (`--watch --output json`).
     public static func line(_ result: CanaryResult) -> String { encodeValue(result, pretty: false) }

@@ -92,9 +92,11 @@ public struct VerificationTableRenderer: Sendable {
             } else {
                 status = paint(pad("UNKNOWN", 9), .yellow)
             }
+            let bound = partition.lagIsLowerBound ? "≥" : ""
             let cells = [
                 topic, "\(partition.partition)", show(partition.originEnd), show(partition.jumpEnd),
-                show(partition.targetEnd), show(partition.lag1), show(partition.lag2), show(partition.endToEndLag),
+                show(partition.targetEnd), bound + show(partition.lag1), show(partition.lag2),
+                bound + show(partition.endToEndLag),
             ]
             lines.append(row(cells, Array(Self.partitionColumns.dropLast())) + " " + status)
         }
@@ -103,6 +105,10 @@ public struct VerificationTableRenderer: Sendable {
             lines.append("… \(rest.count) more partitions, \(rest.count { !$0.partition.passed }) of them failing")
         }
         if rows.isEmpty { lines.append("(no partition could be read)") }
+        if rows.contains(where: { $0.partition.lagIsLowerBound }) {
+            lines.append(
+                "≥ n: a lower bound, not a measurement (records arrived between the jump's and the target's read)")
+        }
         return lines
     }
 

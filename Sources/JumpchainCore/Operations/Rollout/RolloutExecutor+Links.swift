@@ -10,7 +10,7 @@ extension RolloutExecutor {
             .kafka(
                 playbook.jump, "POST", "/links?link_name=\(link.leg1Name)",
                 "{source_cluster_id: \(playbook.origin.id), link.mode=DESTINATION, connection.mode=INBOUND"
-                    + RequestPreview.options(link.leg1Options) + "} (unless it exists)"),
+                    + RequestPreview.options(leg1Options(playbook)) + "} (unless it exists)"),
         ]
     }
 
@@ -24,7 +24,7 @@ extension RolloutExecutor {
             return ["cluster_link_id": existing.clusterLinkID ?? "", "adopted": "true"]
         }
         var configs = [LinkConfigEntry("link.mode", "DESTINATION"), LinkConfigEntry("connection.mode", "INBOUND")]
-        configs += options(playbook.link.leg1Options)
+        configs += options(Self.leg1Options(playbook))
         try await jump.createLink(name, sourceClusterID: playbook.origin.id, configs: configs)
         let created = try await jump.link(name)
         return ["cluster_link_id": created?.clusterLinkID ?? "", "adopted": "false"]
@@ -90,7 +90,7 @@ extension RolloutExecutor {
                 playbook.target, "POST", "/links?link_name=\(link.leg2Name)",
                 "{source_cluster_id: \(playbook.jump.id), link.mode=DESTINATION, connection.mode=OUTBOUND, "
                     + "bootstrap.servers=\(playbook.jump.bootstrap), sasl.jaas.config=\(masked) (link key)"
-                    + RequestPreview.options(link.leg2Options) + "}"),
+                    + RequestPreview.options(leg2Options(playbook)) + "}"),
             .kafka(
                 playbook.target, "PUT", "/links/\(link.leg2Name)/configs:alter",
                 "sasl.jaas.config=\(masked) (only when adopting a link left by a crash)"),
@@ -116,7 +116,7 @@ extension RolloutExecutor {
             LinkConfigEntry("security.protocol", "SASL_SSL"), LinkConfigEntry("sasl.mechanism", "PLAIN"),
             LinkConfigEntry("sasl.jaas.config", secret: jaas),
         ]
-        configs += options(playbook.link.leg2Options)
+        configs += options(Self.leg2Options(playbook))
         try await context.target.createLink(name, sourceClusterID: playbook.jump.id, configs: configs)
         let created = try await context.target.link(name)
         return ["key_id": credential.key, "adopted": "false", "cluster_link_id": created?.clusterLinkID ?? ""]
@@ -162,6 +162,29 @@ extension RolloutExecutor {
                 "\(cluster): link \(link.linkName) replicates from \(link.sourceClusterID ?? "?"), not \(source); it "
                     + "is not this run's: delete it or choose another link name")
         }
+    }
+
+    /// Leg 1's behaviour configs plus, when it syncs offsets, the group filters built from `consumer_groups`
+    /// (an explicit `consumer.offset.group.filters` in the options wins).
+    static func leg1Options(_ playbook: Playbook) -> [String: String] {
+        var options = playbook.link.leg1Options
+        if let filters = playbook.offsetSyncPlan(originPrincipal: "")?.leg1?.groupFilters,
+            options["consumer.offset.group.filters"] == nil
+        {
+            options["consumer.offset.group.filters"] = filters
+        }
+        return options
+    }
+
+    /// Leg 2's behaviour configs plus its group filters (see ``leg1Options(_:)``).
+    static func leg2Options(_ playbook: Playbook) -> [String: String] {
+        var options = playbook.link.leg2Options
+        if let filters = playbook.offsetSyncPlan(originPrincipal: "")?.leg2?.groupFilters,
+            options["consumer.offset.group.filters"] == nil
+        {
+            options["consumer.offset.group.filters"] = filters
+        }
+        return options
     }
 
     func options(_ options: [String: String]) -> [LinkConfigEntry] {

@@ -25,6 +25,15 @@ extension RolloutExecutor {
         } else {
             requests.append(
                 .kafka(playbook.jump, "GET", "/acls?resource_type=CLUSTER&principal=User:\(link.serviceAccount)"))
+            if playbook.offsetSyncPlan(originPrincipal: link.originPrincipal ?? "") != nil {
+                requests.append(
+                    .kafka(
+                        playbook.jump, "GET", "/acls?resource_type=GROUP&principal=User:\(link.serviceAccount)",
+                        "(offset sync: DESCRIBE on the synced groups)"))
+                if let principal = link.originPrincipal {
+                    requests.append(.kafka(playbook.origin, "GET", "/acls?resource_type=GROUP&principal=\(principal)"))
+                }
+            }
         }
         return requests
     }
@@ -38,11 +47,17 @@ extension RolloutExecutor {
     {
         let playbook = context.playbook
         var problems: [String] = []
+        // A rate limit, 5xx or unreachable endpoint is not a verdict on the playbook: the step is retried.
+        var transient = false
         func check(_ what: String, _ body: () async throws -> Void) async {
             do {
                 try await body()
             } catch let error as ConfluentAPIError {
+                transient = transient || error.isTransient
                 problems.append("\(what): \(StepError.from(error).message)")
+            } catch let failure as StepFailure {
+                transient = transient || failure.isRetryable
+                problems.append("\(what): \(failure.message)")
             } catch {
                 problems.append("\(what): \(error)")
             }
@@ -65,7 +80,10 @@ extension RolloutExecutor {
                 }
             }
         }
-        guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
+        guard problems.isEmpty else {
+            let message = problems.joined(separator: "\n")
+            throw transient ? StepError.transient(message) : StepError.permanent(message)
+        }
 
         let topicNames = Set(try await context.origin.listTopics().map(\.topicName))
         var missing: [String] = []
@@ -79,12 +97,13 @@ extension RolloutExecutor {
         }
         for (role, client, name) in [
             ("origin", context.origin, playbook.link.leg1Name), ("target", context.target, playbook.link.leg2Name),
-        ] {
+        ] where !adopting {
             if let link = try await client.link(name) {
                 problems.append(
                     "\(role) \(client.clusterID): a link named \(name) already exists (cluster_link_id "
                         + "\(link.clusterLinkID ?? "?")) and this run did not create it; choose another name in "
-                        + "link.names or delete that link")
+                        + "link.names or delete that link (if it is this run's and the run's state was lost, "
+                        + "`jumpchain apply --adopt` adopts it)")
             }
         }
         guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
@@ -92,7 +111,12 @@ extension RolloutExecutor {
         // The jump: reachable with operator rights (a session key), no foreign link with our leg-1 name,
         // and, when ACLs are not managed, the link principal already has ALTER on the cluster.
         let jump = try await context.jump(report: report)
-        if let link = try await jump.link(playbook.link.leg1Name) {
+        var adopted: [String] = []
+        if adopting {
+            let adoption = try await adoptionProblems(jump: jump)
+            problems += adoption.problems
+            adopted = adoption.adopted
+        } else if let link = try await jump.link(playbook.link.leg1Name) {
             problems.append(
                 "jump \(jump.clusterID): a link named \(playbook.link.leg1Name) already exists (source "
                     + "\(link.sourceClusterID ?? "?")) and this run did not create it; choose another name in "
@@ -100,7 +124,7 @@ extension RolloutExecutor {
         }
         let jumpTopics = Set(try await jump.listTopics().map(\.topicName))
         let targetTopics = Set(try await context.target.listTopics().map(\.topicName))
-        for topic in topics {
+        for topic in topics where !adopting {
             let (jumpMirror, targetMirror) = mirrorNames(topic)
             if jumpTopics.contains(jumpMirror) {
                 problems.append(
@@ -122,6 +146,9 @@ extension RolloutExecutor {
                         + "source-initiated link needs; grant it or set link.manage_acls: true")
             }
         }
+        if !playbook.link.manageACLs {
+            problems += try await missingGroupACLs(jump: jump)
+        }
         guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
         var outputs = ["origin_topics": String(topicNames.count)]
         if playbook.link.manageACLs {
@@ -133,7 +160,38 @@ extension RolloutExecutor {
                     try await context.origin.listACLs(principal: originPrincipal))
             }
         }
+        if adopting { outputs["adopted"] = adopted.joined(separator: ", ") }
         return outputs
+    }
+
+    /// With `manage_acls: false` and offset sync on: the DESCRIBE-on-GROUP bindings each leg's principal
+    /// lacks on its source (leg 1 on the origin, when `origin_principal` names it; leg 2 on the jump).
+    func missingGroupACLs(jump: KafkaRESTClient) async throws -> [String] {
+        let playbook = context.playbook
+        guard let sync = playbook.offsetSyncPlan(originPrincipal: playbook.link.originPrincipal ?? "") else {
+            return []
+        }
+        var problems: [String] = []
+        var legs: [(String, KafkaRESTClient, LegOffsetSync)] = []
+        if let leg1 = sync.leg1, playbook.link.originPrincipal != nil { legs.append(("leg 1", context.origin, leg1)) }
+        if let leg2 = sync.leg2 { legs.append(("leg 2", jump, leg2)) }
+        for (leg, client, plan) in legs {
+            guard let principal = plan.acls.first?.principal else { continue }
+            let present = try await client.listACLs(resourceType: "GROUP", principal: principal)
+            let missing = plan.acls.filter { wanted in
+                !present.contains {
+                    $0.resourceName == wanted.resourceName && $0.patternType == wanted.patternType
+                        && ($0.operation == "DESCRIBE" || $0.operation == "ALL")
+                }
+            }
+            for binding in missing {
+                problems.append(
+                    "\(leg) offset sync: \(client.clusterID) lacks DESCRIBE on GROUP \(binding.resourceName) "
+                        + "(\(binding.patternType)) for \(principal), so consumer offsets would not be synced; grant it "
+                        + "or set link.manage_acls: true")
+            }
+        }
+        return problems
     }
 
     var canaryTopicName: String? {
@@ -198,6 +256,8 @@ extension RolloutExecutor {
                     ACLBinding(resourceType: "TOPIC", resourceName: name, principal: principal, operation: operation))
             }
         }
+        // Offset sync on leg 2: DESCRIBE on the synced groups (as the jump names them).
+        wanted += playbook.offsetSyncPlan(originPrincipal: playbook.link.originPrincipal ?? "")?.leg2?.acls ?? []
         return wanted
     }
 
@@ -220,6 +280,8 @@ extension RolloutExecutor {
                     ACLBinding(resourceType: "TOPIC", resourceName: topic, principal: principal, operation: operation))
             }
         }
+        // Offset sync on leg 1: DESCRIBE on the synced groups on the origin.
+        wanted += playbook.offsetSyncPlan(originPrincipal: principal)?.leg1?.acls ?? []
         return wanted
     }
 

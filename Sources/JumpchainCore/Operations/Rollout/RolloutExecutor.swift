@@ -83,9 +83,19 @@ public struct RolloutExecutor: StepExecutor {
         }
         stepContext.progress("the link key's secret was lost in a restart; minting a replacement key")
         do {
-            return try await mintLinkKey(report: { stepContext.waiting(for: $0) })
-        } catch let error as ConfluentAPIError {
-            throw StepError.from(error)
+            return try await mintLinkKey(into: stepContext.ephemeral, report: { stepContext.waiting(for: $0) })
+        } catch {
+            // Minted but not seen to work: the step's next attempt must not find it and skip recovery, so it is
+            // revoked now (after a stop, the run's exit path revokes it instead).
+            if !Task.isCancelled,
+                let minted = stepContext.ephemeral.remove(RolloutStep.linkCredential) as? APICredential
+            {
+                let controlPlane = context.controlPlane
+                await Interruption.shielded { try? await controlPlane.deleteAPIKey(minted.key) }
+                minted.secret.wipe()
+            }
+            if let error = error as? ConfluentAPIError { throw StepError.from(error) }
+            throw error
         }
     }
 
@@ -108,21 +118,43 @@ public struct RolloutExecutor: StepExecutor {
         String]
     {
         if let existing = stepContext.ephemeral.value(RolloutStep.linkCredential) as? APICredential {
+            // Minted by an earlier attempt in this process that stopped before the key was seen to work.
+            try await KeyPropagation.wait(
+                for: context.jumpClient(as: existing), keyID: existing.key, timing: context.timing,
+                purpose: "link key", report: report)
             return ["key_id": existing.key]
         }
-        let credential = try await mintLinkKey(report: report)
-        stepContext.ephemeral.set(RolloutStep.linkCredential, credential)
+        let credential = try await mintLinkKey(into: stepContext.ephemeral, report: report)
         return ["key_id": credential.key]
     }
 
     /// Creates the one API key for the jump, owned by the link service account, and waits until it works.
-    func mintLinkKey(report: @escaping @Sendable (String) -> Void) async throws -> APICredential {
+    ///
+    /// The key goes into `ephemeral` the moment the server answers, before the wait: a stop (SIGINT,
+    /// SIGTERM, a failed wait) at any later point finds it there, and the run's exit path revokes it unless a
+    /// link holds it. The create itself is not cancellable, so a key the server made is never unknown here.
+    func mintLinkKey(
+        into ephemeral: EphemeralStore, report: @escaping @Sendable (String) -> Void
+    ) async throws -> APICredential {
+        try Task.checkCancellation()
         let playbook = context.playbook
-        let created = try await context.controlPlane.createAPIKey(
-            owner: playbook.link.serviceAccount, resource: playbook.jump.id, environment: playbook.jump.environment,
-            displayName: "jumpchain link key \(context.runName)",
-            description: "\(context.linkKeyTag); held by cluster links \(playbook.link.leg1Name) and "
-                + "\(playbook.link.leg2Name); its secret was destroyed after set-up")
+        let controlPlane = context.controlPlane
+        let description =
+            "\(context.linkKeyTag); held by cluster links \(playbook.link.leg1Name) and "
+            + "\(playbook.link.leg2Name); its secret was destroyed after set-up"
+        let displayName = "jumpchain link key \(context.runName)"
+        let answer = await Interruption.shielded { () -> Result<ControlPlaneClient.CreatedKey, ConfluentAPIError> in
+            do throws(ConfluentAPIError) {
+                return .success(
+                    try await controlPlane.createAPIKey(
+                        owner: playbook.link.serviceAccount, resource: playbook.jump.id,
+                        environment: playbook.jump.environment, displayName: displayName, description: description))
+            } catch {
+                return .failure(error)
+            }
+        }
+        let created = try answer.get()
+        ephemeral.set(RolloutStep.linkCredential, created.credential)
         try await KeyPropagation.wait(
             for: context.jumpClient(as: created.credential), keyID: created.key.id, timing: context.timing,
             purpose: "link key", report: report)

@@ -44,6 +44,14 @@ public enum Teardown {
 
     /// Surveys, then (unless `dryRun`) runs — or resumes — the teardown operation of the run.
     public static func destroy(_ request: Request, options: Rollout.Options) async throws(JumpchainError) -> Outcome {
+        try await Interruption.run(
+            enabled: options.handleSignals, hint: "continue with `jumpchain destroy \(request.run)`"
+        ) { () async throws(JumpchainError) -> Outcome in
+            try await destroyNow(request, options: options)
+        }
+    }
+
+    static func destroyNow(_ request: Request, options: Rollout.Options) async throws(JumpchainError) -> Outcome {
         let root = Rollout.runDirectory(for: request.run, options: options)
         let entries = try RunHistory.entries(root: root)
         if let latest = entries.last, latest.kind == .teardown {

@@ -1,0 +1,144 @@
+import ConfluentAPI
+import Foundation
+public import Workflow
+
+/// `jumpchain cutover RUN`: the planned end of a migration, as a resumable operation of the run: preflight,
+/// quiesce check, drain until every hop and every synced group agree, promote the target's mirrors, report.
+/// The jump's mirrors and the links stay until `destroy`.
+public enum Cutover {
+    public struct Request: Sendable {
+        public var run: String
+        /// Seconds the origin must stay still; nil: `--no-quiet-check`.
+        public var quietPeriod: Int?
+        public var timeout: Int
+        public var dryRun: Bool
+
+        public init(run: String, quietPeriod: Int?, timeout: Int, dryRun: Bool = false) {
+            self.run = run
+            self.quietPeriod = quietPeriod
+            self.timeout = timeout
+            self.dryRun = dryRun
+        }
+    }
+
+    /// What a dry run shows: the plan and every request it would send.
+    public struct Preview: Sendable {
+        public var runName: String
+        public var plan: Plan
+        public var requests: [String: [PreviewRequest]]
+        /// Mirror states found now, one line each.
+        public var found: [String]
+    }
+
+    public enum Outcome: Sendable {
+        case previewed(Preview)
+        case done(Rollout.Report)
+    }
+
+    public static func cutover(_ request: Request, options: Rollout.Options) async throws(JumpchainError) -> Outcome {
+        let root = Rollout.runDirectory(for: request.run, options: options)
+        let entries = try RunHistory.entries(root: root)
+        guard let rollout = entries.first(where: { $0.kind == .rollout }) else {
+            throw JumpchainError(.runNotFound, "no run \(request.run) in \(root)")
+        }
+        if let later = entries.last(where: { $0.kind == .teardown || $0.kind == .failover }) {
+            throw JumpchainError(
+                .invalidInput,
+                "run \(request.run) has a later \(later.kind.rawValue) (\(later.directory), \(later.status.rawValue)); "
+                    + "a cutover needs a live chain")
+        }
+        if let latest = entries.last, latest.kind == .cutover, !request.dryRun,
+            try !changedNothing(latest)
+        {
+            return .done(try await resume(run: request.run, root: root, entry: latest, options: options))
+        }
+        if let unfinished = entries.last(where: { $0.kind != .cutover && $0.status != .succeeded }) {
+            throw JumpchainError(
+                .runUnfinished,
+                "run \(request.run)'s \(unfinished.kind.rawValue) is \(unfinished.status.rawValue); finish it with "
+                    + "`jumpchain resume \(request.run)` before a cutover")
+        }
+        // The chain as its operations left it: the rollout's topics plus those updates added.
+        guard let chain = try ChainState.load(entries, run: request.run) else {
+            throw JumpchainError(.runNotFound, "run \(request.run) in \(rollout.directory) has no rollout")
+        }
+        let rolloutPlan = try chain.topologyPlan()
+        let playbook = chain.playbook
+        return try await RunSession.with(
+            playbook, runName: playbook.runName, options: options, readOnly: request.dryRun
+        ) { context throws(JumpchainError) in
+            let canary = playbook.verify.canary ? playbook.verify.canaryTopic : nil
+            let topics = context.topology(for: rolloutPlan).topics.filter { $0.origin != canary }
+            let scope = CutoverScope(topics: topics, quietPeriod: request.quietPeriod, timeout: request.timeout)
+            let plan = try CutoverPlanner.plan(playbook, scope: scope)
+            if request.dryRun {
+                var found: [String] = []
+                for topic in topics {
+                    let mirror = try? await context.target.mirror(
+                        link: playbook.link.leg2Name, topic: topic.targetMirror)
+                    found.append("target mirror \(topic.targetMirror): \(mirror?.mirrorStatus ?? "not found")")
+                }
+                if let latest = entries.last, latest.kind == .cutover {
+                    found.append("a cutover is already recorded (\(latest.directory), \(latest.status.rawValue))")
+                }
+                var requests: [String: [PreviewRequest]] = [:]
+                for step in plan.steps { requests[step.id] = CutoverExecutor.preview(step, playbook: playbook) }
+                return .previewed(Preview(runName: playbook.runName, plan: plan, requests: requests, found: found))
+            }
+            let directory = RunHistory.newDirectory(root: root, kind: .cutover, after: entries)
+            let manifest = try RunManifest(
+                operation: .cutover, playbook: playbook, playbookHash: playbook.contentHash
+            ).encoded()
+            let store = try Rollout.wrap { () throws(WorkflowError) in
+                try RunStore.create(directory: directory, runName: playbook.runName, plan: plan, manifest: manifest)
+            }
+            return .done(
+                try await run(store: store, directory: directory, context: context, plan: plan, options: options))
+        }
+    }
+
+    /// Whether a recorded cutover stopped before its promotion ever started (refused by the preflight, the
+    /// quiesce check or the drain, or killed before): it changed nothing, so a new cutover starts afresh with
+    /// this invocation's flags instead of resuming the old one's.
+    static func changedNothing(_ entry: RunHistory.Entry) throws(JumpchainError) -> Bool {
+        guard entry.status != .succeeded else { return false }
+        // A live process holding it is still running it: resuming reports that (the run is locked).
+        guard let lock = try? RunLock.acquire(directory: entry.directory) else { return false }
+        defer { lock.release() }
+        let store = try Rollout.openStore(entry.directory)
+        let states = try Rollout.wrap { () throws(WorkflowError) in try store.stepStates() }
+        return (states[CutoverStep.Kind.promote.rawValue] ?? .pending) == .pending
+    }
+
+    /// Resumes (or reports, when finished: a second cutover is a no-op) a recorded cutover.
+    static func resume(
+        run: String, root: String, entry: RunHistory.Entry, options: Rollout.Options
+    ) async throws(JumpchainError) -> Rollout.Report {
+        let store = try Rollout.openStore(entry.directory)
+        let metadata = try Rollout.wrap { () throws(WorkflowError) in try store.metadata() }
+        if metadata.status == .succeeded {
+            var report = try Rollout.report(
+                store: store, directory: entry.directory, failed: [:], alreadyComplete: true, minted: [])
+            report.operation = .cutover
+            return report
+        }
+        let manifest = try RunManifest.decode(metadata.manifest, run: run)
+        let plan = try Rollout.wrap { () throws(WorkflowError) in try store.plan() }
+        return try await RunSession.with(manifest.playbook, runName: metadata.name, options: options) {
+            context throws(JumpchainError) in
+            try await Cutover.run(
+                store: store, directory: entry.directory, context: context, plan: plan, options: options)
+        }
+    }
+
+    static func run(
+        store: RunStore, directory: String, context: RolloutContext, plan: Plan, options: Rollout.Options
+    ) async throws(JumpchainError) -> Rollout.Report {
+        var report = try await Rollout.execute(
+            store: store, directory: directory, context: context, plan: plan,
+            executor: CutoverExecutor(context: context, pollInterval: options.timing.statePollInterval),
+            options: options)
+        report.operation = .cutover
+        return try Rollout.check(report)
+    }
+}

@@ -1,0 +1,315 @@
+import ConfluentAPI
+import Foundation
+public import Workflow
+
+/// Executes cutover steps. Every step observes first: a mirror already STOPPED counts as promoted, so a
+/// killed `cutover` resumes safely from any point and ends with the same report.
+public struct CutoverExecutor: StepExecutor {
+    public let context: RolloutContext
+    let pollInterval: Duration
+
+    public init(context: RolloutContext, pollInterval: Duration) {
+        self.context = context
+        self.pollInterval = pollInterval
+    }
+
+    public func execute(_ step: StepSpec, context stepContext: StepContext) async throws -> [String: String] {
+        let report: @Sendable (String) -> Void = { stepContext.waiting(for: $0) }
+        guard let kind = CutoverStep.Kind(rawValue: step.kind) else {
+            throw StepError.permanent(
+                "unknown step kind '\(step.kind)' in the recorded plan of a cutover; was it written by another version?"
+            )
+        }
+        do {
+            switch kind {
+            case .preflight: return try await preflight(step, report: report)
+            case .quiesce: return try await quiesce(step, report: report)
+            case .drain: return try await drain(step, report: report)
+            case .promote: return try await promote(step, report: report)
+            case .report: return try await finalReport(step, stepContext)
+            }
+        } catch let error as ConfluentAPIError {
+            throw StepError.from(error)
+        }
+    }
+
+    /// The requests `step` would send (for `cutover --dry-run`); each preview sits next to its body.
+    public static func preview(_ step: StepSpec, playbook: Playbook) -> [PreviewRequest] {
+        guard let kind = CutoverStep.Kind(rawValue: step.kind) else { return [] }
+        let topics = ChainTopicList.decode(step.parameters["topics"])
+        switch kind {
+        case .preflight, .quiesce, .drain: return previewObserve(playbook, topics: topics, groups: kind == .drain)
+        case .promote: return previewPromote(playbook, topics: topics)
+        case .report: return previewObserve(playbook, topics: [], groups: true)
+        }
+    }
+
+    func topology(_ step: StepSpec) -> ChainTopology {
+        ChainTopology(playbook: context.playbook, topics: ChainTopicList.decode(step.parameters["topics"]))
+    }
+
+    func observe(_ topology: ChainTopology) async throws -> VerificationReport {
+        let verifier = OffsetVerifier(topology: topology, observer: try await context.chainObserver())
+        return await verifier.verifyOnce(threshold: 0)
+    }
+
+    // MARK: Preflight
+
+    static func previewObserve(
+        _ playbook: Playbook, topics: [ChainTopology.ChainTopic], groups: Bool
+    )
+        -> [PreviewRequest]
+    {
+        let link = playbook.link
+        var requests: [PreviewRequest] = [
+            .kafka(playbook.origin, "GET", "/links/\(link.leg1Name)?include_tasks=true"),
+            .kafka(playbook.jump, "GET", "/links/\(link.leg1Name)?include_tasks=true"),
+            .kafka(playbook.target, "GET", "/links/\(link.leg2Name)?include_tasks=true"),
+        ]
+        for topic in topics {
+            requests += [
+                .kafka(playbook.jump, "GET", "/links/\(link.leg1Name)/mirrors/\(topic.jumpMirror)"),
+                .kafka(playbook.target, "GET", "/links/\(link.leg2Name)/mirrors/\(topic.targetMirror)"),
+                .kafka(playbook.origin, "GET", "/topics/\(topic.origin)", "(when a mirror is missing)"),
+            ]
+        }
+        if groups {
+            requests += [
+                .kafka(playbook.origin, "GET", "/consumer-groups"),
+                .kafka(playbook.jump, "GET", "/consumer-groups"),
+                .kafka(playbook.target, "GET", "/consumer-groups"),
+                .kafka(playbook.origin, "GET", "/consumer-groups/<group>/lags"),
+                .kafka(playbook.jump, "GET", "/consumer-groups/<group>/lags"),
+                .kafka(playbook.target, "GET", "/consumer-groups/<group>/lags"),
+            ]
+        }
+        return requests
+    }
+
+    /// The chain is healthy and every mirror is ACTIVE on both hops.
+    func preflight(_ step: StepSpec, report: @escaping @Sendable (String) -> Void) async throws -> [String: String] {
+        let observed = try await observe(topology(step))
+        var problems: [String] = []
+        for hop in observed.hops where !hop.healthy {
+            let halves = hop.halves.filter { !$0.healthy }.map { half in
+                "\(half.cluster.rawValue) \(half.clusterID): \(half.presence) \(half.linkState ?? "")"
+                    + "\(half.linkError.map { " \($0)" } ?? "")\(half.linkErrorMessage.map { ": \($0)" } ?? "")"
+                    + (half.failingTasks.isEmpty ? "" : " tasks in error: " + half.failingTasks.joined(separator: "; "))
+            }
+            problems.append("\(hop.hop) (\(hop.link)) is not healthy: \(halves.joined(separator: "; "))")
+        }
+        for topic in observed.topics {
+            for mirror in [topic.jumpMirror, topic.targetMirror] where mirror.status != "ACTIVE" {
+                problems.append(
+                    "mirror \(mirror.name) is \(mirror.status ?? mirror.presence)\(mirror.error.map { " (\($0))" } ?? ""),"
+                        + " not ACTIVE")
+            }
+        }
+        guard problems.isEmpty else {
+            throw StepError.permanent(
+                "the chain is not ready for a cutover (nothing was changed):\n  " + problems.joined(separator: "\n  "))
+        }
+        return ["topics": String(observed.topics.count)]
+    }
+
+    // MARK: Quiesce
+
+    /// The origin's end offsets do not move for the quiet period; a moving partition is named.
+    func quiesce(_ step: StepSpec, report: @escaping @Sendable (String) -> Void) async throws -> [String: String] {
+        guard let seconds = Int(step.parameters["quiet_period"] ?? ""), seconds >= 0 else {
+            return ["skipped": "true"]
+        }
+        let topology = topology(step)
+        let first = Self.originEnds(try await observe(topology))
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(seconds)
+        report("the origin's end offsets to stay still for \(seconds)s (quiesce check)")
+        while clock.now < deadline {
+            try await Task.sleep(for: min(pollInterval, deadline - clock.now))
+            let now = Self.originEnds(try await observe(topology))
+            let moving = now.keys.sorted().filter { first[$0] != nil && now[$0] != first[$0] }
+            if !moving.isEmpty {
+                let named = moving.map { "\($0) (\(first[$0]!) → \(now[$0]!))" }
+                throw StepError.permanent(
+                    "quiesce check failed: the origin is still being written: \(named.joined(separator: ", ")); "
+                        + "stop the producers, then run `jumpchain cutover \(context.runName)` again (nothing was "
+                        + "promoted)")
+            }
+        }
+        return ["skipped": "false", "quiet_seconds": String(seconds)]
+    }
+
+    static func originEnds(_ report: VerificationReport) -> [String: Int64] {
+        var ends: [String: Int64] = [:]
+        for topic in report.topics {
+            for partition in topic.partitions {
+                if let end = partition.originEnd { ends["\(topic.topic)-\(partition.partition)"] = end }
+            }
+        }
+        return ends
+    }
+
+    // MARK: Drain
+
+    /// Waits until every partition's end offset is the same on all three clusters and every synced group's
+    /// target offset equals its origin offset; records them (the offsets at cutover).
+    func drain(_ step: StepSpec, report: @escaping @Sendable (String) -> Void) async throws -> [String: String] {
+        let topology = topology(step)
+        let timeout = Int(step.parameters["timeout"] ?? "") ?? 300
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(timeout)
+        var behind: [String] = []
+        while true {
+            let observed = try await observe(topology)
+            let groups = try await context.groupOffsets(topology: topology, jump: try await context.jump())
+            behind = []
+            var rows: [CutoverReport.PartitionRow] = []
+            for topic in observed.topics {
+                guard let chain = topology.topics.first(where: { $0.origin == topic.topic }) else { continue }
+                for partition in topic.partitions {
+                    guard let origin = partition.originEnd, let jump = partition.jumpEnd,
+                        let target = partition.targetEnd
+                    else {
+                        behind.append("\(topic.topic)-\(partition.partition) (not observed on every hop)")
+                        continue
+                    }
+                    if origin != jump || jump != target {
+                        behind.append(
+                            "\(topic.topic)-\(partition.partition) (origin \(origin), jump \(jump), target \(target))")
+                    }
+                    rows.append(
+                        CutoverReport.PartitionRow(
+                            topic: topic.topic, targetTopic: chain.targetMirror, partition: partition.partition,
+                            origin: origin, jump: jump, target: target, recordsLost: max(0, origin - target)))
+                }
+            }
+            for row in groups?.rows ?? [] where row.origin != nil && row.target != row.origin {
+                behind.append(
+                    "group \(row.group) on \(row.topic)-\(row.partition) (origin \(row.origin!), target "
+                        + "\(row.target.map(String.init) ?? "none"))")
+            }
+            if groups?.syncReachesTarget == false, !(groups?.groups.isEmpty ?? true) {
+                behind.append(contentsOf: groups?.problems ?? [])
+            }
+            if behind.isEmpty {
+                let groupRows = (groups?.rows ?? []).map {
+                    CutoverReport.GroupRow(
+                        group: $0.group, topic: $0.topic, partition: $0.partition, origin: $0.origin, target: $0.target)
+                }
+                return ["partitions": Self.json(rows), "groups": Self.json(groupRows)]
+            }
+            report("every hop to hold the same offsets: \(behind.prefix(3).joined(separator: ", "))")
+            guard clock.now < deadline else { break }
+            try await Task.sleep(for: pollInterval)
+        }
+        throw StepError.permanent(
+            "after \(timeout)s the hops still differ (nothing was promoted): \(behind.joined(separator: ", ")); check "
+                + "`jumpchain verify \(context.runName) --groups`, then run cutover again (a longer --timeout waits "
+                + "longer)")
+    }
+
+    static func json<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? encoder.encode(value)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String?) -> T? {
+        guard let text else { return nil }
+        return try? JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+
+    // MARK: Promote
+
+    static func previewPromote(_ playbook: Playbook, topics: [ChainTopology.ChainTopic]) -> [PreviewRequest] {
+        let link = playbook.link.leg2Name
+        var requests: [PreviewRequest] = []
+        for topic in topics {
+            requests += [
+                .kafka(playbook.target, "GET", "/links/\(link)/mirrors/\(topic.targetMirror)"),
+                .kafka(
+                    playbook.target, "POST", "/links/\(link)/mirrors:promote",
+                    "{mirror_topic_names: [\(topic.targetMirror)]} (unless already STOPPED; then until STOPPED)"),
+            ]
+        }
+        return requests
+    }
+
+    /// `:promote` of each target mirror not yet STOPPED, then waits for STOPPED. A topic whose promote fails
+    /// is named with the API's reason; the others are not undone.
+    func promote(_ step: StepSpec, report: @escaping @Sendable (String) -> Void) async throws -> [String: String] {
+        let link = context.playbook.link.leg2Name
+        let topics = ChainTopicList.decode(step.parameters["topics"])
+        let timeout = Int(step.parameters["timeout"] ?? "") ?? 300
+        var failed: [String] = []
+        var promoted: [String] = []
+        var already: [String] = []
+        for topic in topics {
+            guard let mirror = try await context.target.mirror(link: link, topic: topic.targetMirror) else {
+                failed.append("\(topic.targetMirror): not a mirror on the target any more")
+                continue
+            }
+            switch mirror.mirrorStatus {
+            case "STOPPED": already.append(topic.targetMirror)
+            case "PENDING_STOPPED": promoted.append(topic.targetMirror)
+            default:
+                let results = try await context.target.alterMirrors(
+                    link: link, action: .promote, topics: [topic.targetMirror])
+                if let result = results.first, let code = result.errorCode, code != 0 {
+                    failed.append("\(topic.targetMirror): \(result.errorMessage ?? "error \(code)")")
+                } else {
+                    promoted.append(topic.targetMirror)
+                }
+            }
+        }
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(timeout)
+        var waiting = promoted
+        while !waiting.isEmpty {
+            var still: [String] = []
+            for name in waiting {
+                let mirror = try await context.target.mirror(link: link, topic: name)
+                switch mirror?.mirrorStatus {
+                case "STOPPED": continue
+                case "FAILED", nil:
+                    failed.append(
+                        "\(name): promotion ended \(mirror?.mirrorStatus ?? "with the mirror gone")"
+                            + "\(mirror?.mirrorTopicError.map { " (\($0))" } ?? "")")
+                default: still.append(name)
+                }
+            }
+            waiting = still
+            guard !waiting.isEmpty else { break }
+            guard clock.now < deadline else {
+                failed += waiting.map { "\($0): not STOPPED after \(timeout)s" }
+                break
+            }
+            report("\(waiting.count) target mirror(s) to reach STOPPED")
+            try await Task.sleep(for: pollInterval)
+        }
+        guard failed.isEmpty else {
+            throw StepError.permanent(
+                "promotion failed for \(failed.joined(separator: "; ")); the other topics stay promoted (not "
+                    + "undone); fix the cause and run cutover again")
+        }
+        return [
+            "promoted": (already + promoted).sorted().joined(separator: ","),
+            "completed_at": OriginOffsetRecord.timestamp(Date()),
+        ]
+    }
+
+    // MARK: Report
+
+    /// The report from the offsets recorded at cutover and where each group resumes on the target now.
+    func finalReport(_ step: StepSpec, _ stepContext: StepContext) async throws -> [String: String] {
+        let drain = stepContext.outputs(of: CutoverStep.Kind.drain.rawValue) ?? [:]
+        let promote = stepContext.outputs(of: CutoverStep.Kind.promote.rawValue) ?? [:]
+        let completed = promote["completed_at"] ?? OriginOffsetRecord.timestamp(Date())
+        let report = CutoverReport(
+            run: context.runName, completedAt: completed, quietCheck: step.parameters["quiet_check"] ?? "passed",
+            partitions: Self.decode([CutoverReport.PartitionRow].self, drain["partitions"]) ?? [],
+            promoted: (promote["promoted"] ?? "").split(separator: ",").map(String.init),
+            groups: Self.decode([CutoverReport.GroupRow].self, drain["groups"]) ?? [])
+        return ["report": report.encoded(), "records_lost": String(report.recordsLost)]
+    }
+}

@@ -1,0 +1,36 @@
+public import Workflow
+
+/// Step ids of a failover (`jumpchain failover`), in the order the graph runs them; a step's id is its kind.
+public enum FailoverStep {
+    /// What a failover step does: the executor and the request preview switch over every case.
+    public enum Kind: String, CaseIterable, Sendable {
+        /// `:failover` of every target mirror at once (no lag wait), then the target's end offsets.
+        case failover = "failover-target-mirrors"
+        /// What may be lost: the last origin end offsets jumpchain could observe against the target's.
+        case dataAtRisk = "data-at-risk"
+    }
+}
+
+/// Turns the chain's topics into the persisted failover graph.
+public enum FailoverPlanner {
+    /// `root` is the run directory (where `verify` and `status` record the last origin offsets).
+    public static func plan(
+        _ playbook: Playbook, topics: [ChainTopology.ChainTopic], root: String
+    ) throws(JumpchainError) -> Plan {
+        let list = ChainTopicList.encode(topics)
+        let target = "cluster:\(playbook.target.id)"
+        do {
+            return try Plan(steps: [
+                StepSpec(
+                    id: FailoverStep.Kind.failover.rawValue, kind: FailoverStep.Kind.failover.rawValue,
+                    parameters: ["topics": list], resources: [target], timeoutSeconds: 300),
+                StepSpec(
+                    id: FailoverStep.Kind.dataAtRisk.rawValue, kind: FailoverStep.Kind.dataAtRisk.rawValue,
+                    dependsOn: [FailoverStep.Kind.failover.rawValue], parameters: ["topics": list, "run_root": root],
+                    timeoutSeconds: 300),
+            ])
+        } catch {
+            throw JumpchainError(.internalError, "the failover planner built an invalid graph: \(error)", cause: error)
+        }
+    }
+}

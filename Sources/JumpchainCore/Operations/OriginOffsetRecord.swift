@@ -1,0 +1,55 @@
+import Foundation
+
+/// The last origin end offsets jumpchain observed for a run (written by `verify` and `status`), so that a
+/// `failover` on the day the origin is gone can say what was there before the outage. One JSON file in the
+/// run directory; offsets and topic names only.
+public struct OriginOffsetRecord: Sendable, Codable, Equatable {
+    /// When the offsets were observed (ISO 8601, UTC).
+    public var observedAt: String
+    /// Origin topic → partition → end offset.
+    public var offsets: [String: [Int: Int64]]
+
+    enum CodingKeys: String, CodingKey {
+        case observedAt = "observed_at"
+        case offsets
+    }
+
+    static let fileName = "last-origin-offsets.json"
+
+    static func path(root: String) -> String { (root as NSString).appendingPathComponent(fileName) }
+
+    /// The origin end offsets a verification report shows (nil when it shows none).
+    static func from(_ report: VerificationReport, at date: Date = Date()) -> OriginOffsetRecord? {
+        var offsets: [String: [Int: Int64]] = [:]
+        for topic in report.topics {
+            for partition in topic.partitions {
+                guard let end = partition.originEnd else { continue }
+                offsets[topic.topic, default: [:]][partition.partition] = end
+            }
+        }
+        guard !offsets.isEmpty else { return nil }
+        return OriginOffsetRecord(observedAt: Self.timestamp(date), offsets: offsets)
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    /// Saves the offsets `report` shows into the run directory `root` (best effort: a failure to record never
+    /// fails `verify` or `status`).
+    static func save(_ report: VerificationReport, root: String) {
+        guard let record = from(report) else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(record) else { return }
+        try? data.write(to: URL(fileURLWithPath: path(root: root)), options: .atomic)
+    }
+
+    /// The recorded offsets of the run in `root`, if any.
+    static func load(root: String) -> OriginOffsetRecord? {
+        guard let data = FileManager.default.contents(atPath: path(root: root)) else { return nil }
+        return try? JSONDecoder().decode(OriginOffsetRecord.self, from: data)
+    }
+}

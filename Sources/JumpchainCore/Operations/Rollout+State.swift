@@ -1,0 +1,122 @@
+import Foundation
+import Workflow
+
+/// Reading a run's recorded state, and the one recovery path when it is lost or unusable: `apply --adopt`.
+extension Rollout {
+    /// What to type when a run's state is lost or unusable.
+    static func recoveryAdvice(directory: String, playbook: String?) -> String {
+        "to recover, run `jumpchain apply --adopt \(playbook ?? "PLAYBOOK")`: it sets the unusable store in "
+            + "\(directory) aside, starts the run again and adopts the links and mirrors of this run that match the "
+            + "playbook (a new link key replaces the old one, which is then revoked)"
+    }
+
+    /// Opens a run's store for writing (`resume`), mapping a lost or damaged store to a message that says how to
+    /// recover.
+    static func openStore(_ directory: String, run: String? = nil) throws(JumpchainError) -> RunStore {
+        do {
+            return try RunStore.open(directory: directory)
+        } catch {
+            throw storeError(
+                error, run: run ?? (directory as NSString).lastPathComponent, directory: directory, playbook: nil)
+        }
+    }
+
+    /// Opens a run's store without writing anything (`status`, `graph`, `verify`, `apply`'s check).
+    static func openStoreReadOnly(
+        _ directory: String, run: String, playbook: String? = nil
+    ) throws(JumpchainError) -> RunStore {
+        do {
+            return try RunStore.openReadOnly(directory: directory)
+        } catch {
+            throw storeError(error, run: run, directory: directory, playbook: playbook)
+        }
+    }
+
+    static func storeError(
+        _ error: WorkflowError, run: String, directory: String, playbook: String?
+    ) -> JumpchainError {
+        if error.code == .storeCorrupt || (error.code == .runNotFound && RunStore.exists(directory: directory)) {
+            return JumpchainError(
+                .stateUnusable,
+                "the state of run \(run) is unusable: \(error.message); "
+                    + recoveryAdvice(directory: directory, playbook: playbook), cause: error)
+        }
+        if error.code == .runNotFound {
+            return JumpchainError(.runNotFound, "no run \(run) in \(directory)", cause: error)
+        }
+        let code: JumpchainError.Code = error.code == .runLocked ? .runLocked : .runFailed
+        return JumpchainError(code, error.message, cause: error)
+    }
+
+    /// `apply` over an existing run directory, under the run's `lock`: a complete chain with the same playbook is
+    /// reported; a changed playbook runs the difference as an update of the same run (the lock is handed over);
+    /// an unfinished operation or a torn-down chain is refused. Nil when the state is unusable and `--adopt` set it
+    /// aside, so the run starts again.
+    static func existingRun(
+        _ playbook: Playbook, playbookPath: String, directory: String, prune: Bool, lock: RunLock, options: Options
+    ) async throws(JumpchainError) -> Report? {
+        do {
+            _ = try openStoreReadOnly(directory, run: playbook.runName, playbook: playbookPath)
+        } catch  where error.code == .stateUnusable && options.adopt {
+            try setAsideStore(directory)
+            return nil
+        }
+        let entries = try RunHistory.entries(root: directory)
+        if let teardown = entries.last(where: { $0.kind == .teardown }) {
+            throw JumpchainError(
+                .invalidInput,
+                "run \(playbook.runName) in \(directory) was torn down (\(teardown.directory), "
+                    + "\(teardown.status.rawValue)); apply does not build over it: remove \(directory) to build "
+                    + "the chain again")
+        }
+        if let unfinished = entries.last(where: { $0.status != .succeeded }) {
+            throw JumpchainError(
+                .runUnfinished,
+                "run \(playbook.runName) in \(directory) has an unfinished \(unfinished.kind.rawValue) "
+                    + "(\(unfinished.status.rawValue)); finish it with `jumpchain resume \(playbook.runName)`"
+                    + (options.adopt
+                        ? " (--adopt is only for a run whose state is lost or unusable)"
+                        : " (or remove \(directory) to start over)"))
+        }
+        guard let chain = try ChainState.load(entries, run: playbook.runName) else {
+            throw JumpchainError(.runNotFound, "run \(playbook.runName) in \(directory) has no rollout")
+        }
+        if chain.playbookHash == playbook.contentHash, !prune, let last = entries.last {
+            lock.release()
+            let store = try openStoreReadOnly(last.directory, run: playbook.runName)
+            var report = try report(
+                store: store, directory: last.directory, failed: [:], alreadyComplete: true, minted: [])
+            report.operation = last.kind
+            return report
+        }
+        // A finished chain and a changed playbook: the difference runs as an update of the same run, which takes
+        // the run's lock itself.
+        lock.release()
+        return try await Update.apply(
+            playbook, path: playbookPath, root: directory, entries: entries, chain: chain, prune: prune,
+            options: options)
+    }
+
+    /// Renames an unusable store (and its -wal/-shm) to `state.sqlite.unusable-<time>`, keeping it for a look.
+    static func setAsideStore(_ directory: String) throws(JumpchainError) {
+        let store = RunDirectory.storePath(directory)
+        let stamp = Int(Date().timeIntervalSince1970)
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: store + suffix) {
+            do {
+                try FileManager.default.moveItem(atPath: store + suffix, toPath: "\(store).unusable-\(stamp)\(suffix)")
+            } catch {
+                throw JumpchainError(
+                    .runFailed, "cannot set the unusable store \(store)\(suffix) aside: \(error)", cause: error)
+            }
+        }
+    }
+
+    /// The plan with adoption switched on for its preflight (recorded, so a resume of it adopts too).
+    static func adopting(_ plan: Plan) throws(JumpchainError) -> Plan {
+        var steps = plan.steps
+        for index in steps.indices where steps[index].id == RolloutStep.preflight {
+            steps[index].parameters[RolloutExecutor.adoptParameter] = "true"
+        }
+        return try wrap { () throws(WorkflowError) in try Plan(steps: steps) }
+    }
+}

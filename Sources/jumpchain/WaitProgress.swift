@@ -1,0 +1,35 @@
+import Foundation
+import JumpchainCore
+
+/// Progress lines on stderr while a command waits (only when stderr is a terminal): every few seconds, how
+/// long it has waited and what the last round found, so a slow or unreachable cluster is never silent.
+final class WaitProgress: @unchecked Sendable {
+    // Invariant: `latest` and `task` are only touched under `lock`.
+    private let lock = NSLock()
+    private var latest: String?
+    private var task: Task<Void, Never>?
+
+    /// Starts printing every `every` when stderr is a TTY; otherwise does nothing.
+    func start(_ what: String, every: Duration = .seconds(5)) {
+        guard isatty(STDERR_FILENO) == 1 else { return }
+        let started = ContinuousClock.now
+        let ticker = Task { [self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: every)
+                guard !Task.isCancelled else { return }
+                let elapsed = (ContinuousClock.now - started).components.seconds
+                let found = lock.withLock { latest } ?? "the first round of reads is not answered yet"
+                Terminal.error("\(what): still waiting after \(elapsed) s: \(found)")
+            }
+        }
+        lock.withLock { task = ticker }
+    }
+
+    /// What the last round found (its first failure).
+    func round(_ report: VerificationReport) {
+        let summary = report.passed ? "passing" : (report.failures.first ?? "failing")
+        lock.withLock { latest = summary }
+    }
+
+    func stop() { lock.withLock { task }?.cancel() }
+}
