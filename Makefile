@@ -2,13 +2,26 @@
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: demo test deps build lint format bench bench-rollout clean fuzz fuzz-sim
+.PHONY: demo test deps test-deps build lint format bench bench-rollout clean fuzz fuzz-sim
 
-# Installs libcurl4-openssl-dev only when it is missing (a fresh Debian machine has only the runtime).
+# Installs libcurl4-openssl-dev and libpq-dev only when missing (a fresh Debian machine has only the runtimes).
 deps:
 	@if ! pkg-config --exists libcurl 2>/dev/null; then \
 		echo "installing libcurl4-openssl-dev (missing)"; \
 		$(SUDO) apt-get update && $(SUDO) apt-get install -y libcurl4-openssl-dev pkg-config; \
+	fi
+	@if ! pkg-config --exists libpq 2>/dev/null; then \
+		echo "installing libpq-dev (missing)"; \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y libpq-dev pkg-config; \
+	fi
+
+# The PostgreSQL server binaries the state-backend tests start a throwaway cluster with (never started as a
+# service). Where it cannot be installed, those tests are skipped with the reason printed.
+test-deps:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "installing postgresql for the state-backend tests (missing)"; \
+		( $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql ) \
+			|| echo "could not install postgresql: the PostgreSQL tests will be skipped"; \
 	fi
 
 build: deps
@@ -20,7 +33,7 @@ demo: deps
 	$$($(SWIFT) build --show-bin-path)/jumpchain demo
 
 # The whole test suite (Swift Testing), the spec-driven fuzzing of the simulator, then the formatter's lint.
-test: deps
+test: deps test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	$(MAKE) fuzz-sim

@@ -4,6 +4,7 @@
 // Dependencies point one way:
 //   CCurl → JumpchainHTTP → ConfluentAPI ─┐
 //   SignalPipe → Workflow ─────────────────┴→ JumpchainCore → jumpchain (executable)
+//   CLibPQ + Workflow → WorkflowPostgres ──────────────────────→ jumpchain (the `--state postgres://` backend)
 //   ConfluentSimulator (Hummingbird) is used only by the executable (`jumpchain sim`) and the tests.
 import PackageDescription
 
@@ -56,6 +57,18 @@ let package = Package(
             dependencies: ["SignalPipe", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        // C shim over the system libpq (PostgreSQL's client library).
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        // The PostgreSQL state backend (shared runs, advisory-lock run lock). No Confluent types, no NIO.
+        .target(
+            name: "WorkflowPostgres",
+            dependencies: ["CLibPQ", "Workflow"],
+            swiftSettings: swiftSettings
+        ),
         // Domain: playbooks, planner, steps, verification, advice.
         .target(
             name: "JumpchainCore",
@@ -82,6 +95,7 @@ let package = Package(
                 "ConfluentAPI",
                 "JumpchainHTTP",
                 "Workflow",
+                "WorkflowPostgres",
                 "ConfluentSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -96,7 +110,7 @@ let package = Package(
         // A small executable the crash tests SIGKILL at random moments and resume.
         .executableTarget(
             name: "WorkflowCrashHarness",
-            dependencies: ["Workflow"],
+            dependencies: ["Workflow", "WorkflowPostgres"],
             swiftSettings: swiftSettings
         ),
         // libFuzzer harness over the playbook reader, decoder, secret references and properties (`make fuzz`).
@@ -123,7 +137,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WorkflowTests",
-            dependencies: ["Workflow", "JumpchainTestSupport"],
+            dependencies: ["Workflow", "WorkflowPostgres", "JumpchainTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

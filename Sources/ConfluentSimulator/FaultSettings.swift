@@ -27,6 +27,9 @@ public struct FaultSettings: Codable, Sendable, Equatable {
     /// Phase newly provisioned network link services/endpoints settle at instead of `READY`
     /// (e.g. `FAILED`); nil for healthy provisioning.
     public var networkLinkFailurePhase: String?
+    /// Records a link's mirrors copy land this many offsets later than at their source, keyed by link name
+    /// (a broken hop that loses offset preservation; the canary's read-back must catch it).
+    public var offsetShifts: [String: Int] = [:]
     /// Seed of the fault dice, so a faulty run can be replayed.
     public var seed: UInt64
 
@@ -67,6 +70,7 @@ public struct FaultSettings: Codable, Sendable, Equatable {
             linkThrottles: try c.value(.linkThrottles, default: [:]),
             networkLinkFailurePhase: try c.decodeIfPresent(String.self, forKey: .networkLinkFailurePhase),
             seed: try c.value(.seed, default: 1))
+        offsetShifts = try c.value(.offsetShifts, default: [:])
     }
 
     func applies(to listener: String) -> Bool {

@@ -40,6 +40,8 @@ struct TopicState {
     var mirror: MirrorState?
     /// Producer round-robin cursor and fractional credit.
     var produceCursor = 0
+    /// Values of records produced through REST (canaries), by partition and offset; mirrors copy them.
+    var records: [Int: [Int64: String]] = [:]
 }
 
 struct MirrorState {
@@ -128,6 +130,9 @@ struct LinkHealth {
     var localKeyID: String?
     /// The principal that reads source topics (destination-initiated links), when known.
     var readerPrincipal: String?
+    /// The reader is the local key of a source-initiated link (its owner still passes as an admin until
+    /// jumpchain mints a dedicated origin link key; remote link keys never do).
+    var readerIsLocal = false
 
     var isActive: Bool { state == "ACTIVE" }
 }

@@ -249,6 +249,10 @@ extension WorldState {
         }
         let offset = updated.endOffsets[partition]
         updated.endOffsets[partition] += 1
+        if let value = body["value"]?["data"], !value.isNull {
+            updated.records[partition, default: [:]][offset] =
+                value.stringValue ?? String(decoding: value.serialized(), as: UTF8.self)
+        }
         clusters[call.clusterID]!.topics[topic.name] = updated
         func sized(_ data: JSON?) -> JSON {
             guard let data, !data.isNull else { return nil }

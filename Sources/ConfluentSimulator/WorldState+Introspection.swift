@@ -24,9 +24,38 @@ extension WorldState {
             }
             producersPaused = paused
             return .json(200, ["paused": .bool(producersPaused)])
+        case ("GET", _) where request.path.hasPrefix("/sim/v1/clusters/"):
+            return readRecords(request)
         default:
             return .json(404, ["error": .string("no simulator route \(request.method) \(request.path)")])
         }
+    }
+
+    /// `GET /sim/v1/clusters/<id>/topics/<topic>/partitions/<p>/records?offset=<x>&count=<n>`: the records at
+    /// offsets x…x+n-1 (Kafka REST v3 has no consume; this stands in for a consumer). Records produced through
+    /// REST carry their value; others (the simulated producers') carry none.
+    func readRecords(_ request: SimRequest) -> SimResponse {
+        let parts = request.path.split(separator: "/").map(String.init)
+        guard parts.count == 9, parts[3] != "", parts[4] == "topics", parts[6] == "partitions", parts[8] == "records",
+            let partition = Int(parts[7])
+        else { return .json(404, ["error": .string("no simulator route GET \(request.path)")]) }
+        guard let topic = clusters[parts[3]]?.topics[parts[5]], topic.endOffsets.indices.contains(partition) else {
+            return .json(404, ["error": .string("no partition \(parts[7]) of topic \(parts[5]) on \(parts[3])")])
+        }
+        let start = max(0, Int64(request.queryValue("offset") ?? "0") ?? 0)
+        let count = min(100, max(1, Int64(request.queryValue("count") ?? "1") ?? 1))
+        let end = min(topic.endOffsets[partition], start + count)
+        let records: [JSON] =
+            start < end
+            ? (start..<end).map { offset in
+                ["offset": .int(offset), "value": topic.records[partition]?[offset].map { .string($0) } ?? nil]
+            } : []
+        return .json(
+            200,
+            [
+                "cluster_id": .string(parts[3]), "topic_name": .string(parts[5]), "partition_id": .int(partition),
+                "log_end_offset": .int(topic.endOffsets[partition]), "records": .array(records),
+            ])
     }
 
     func faultsJSON() -> JSON {

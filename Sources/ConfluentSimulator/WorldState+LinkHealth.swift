@@ -125,7 +125,7 @@ extension WorldState {
             return failed("AUTHENTICATION_ERROR", message)
         }
         if let owner = remoteKey.flatMap({ keys[$0]?.owner }),
-            !authorized(owner, cluster: destination.id, "ALTER", "CLUSTER", "kafka-cluster")
+            !authorized(owner, cluster: destination.id, "ALTER", "CLUSTER", "kafka-cluster", adminBypass: false)
         {
             return failed(
                 "AUTHENTICATION_ERROR",
@@ -137,8 +137,12 @@ extension WorldState {
         {
             return failed("AUTHENTICATION_ERROR", message)
         }
-        return LinkHealth(
+        var health = LinkHealth(
             state: "ACTIVE", error: "NO_ERROR", message: nil, remoteKeyID: remoteKey, localKeyID: localKey)
+        // The source half pushes what its local key can read: that key's owner needs READ on the source topics.
+        health.readerPrincipal = localKey.flatMap { keys[$0]?.owner }
+        health.readerIsLocal = true
+        return health
     }
 
     /// The cluster holding the source topics of the mirrors of link `name` on `destinationID`.
@@ -147,10 +151,10 @@ extension WorldState {
         return clusters[half.remoteClusterID]
     }
 
-    /// Whether a mirror on link `name` may read `topic` at the source (destination-initiated links need READ
-    /// for the link principal; source-initiated links push with the source's local credentials).
+    /// Whether a mirror on link `name` may read `topic` at the source: the owner of the link key of a
+    /// destination-initiated link, or of the local key of a source-initiated one, needs READ on it.
     func linkMayRead(_ health: LinkHealth, sourceClusterID: String, topic: String) -> Bool {
         guard let reader = health.readerPrincipal else { return true }
-        return authorized(reader, cluster: sourceClusterID, "READ", "TOPIC", topic)
+        return authorized(reader, cluster: sourceClusterID, "READ", "TOPIC", topic, adminBypass: health.readerIsLocal)
     }
 }

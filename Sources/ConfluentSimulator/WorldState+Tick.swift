@@ -72,6 +72,10 @@ extension WorldState {
                     updated.mirror!.credit[partition] += rate * elapsed
                     let copy = min(lag, Int64(updated.mirror!.credit[partition]))
                     updated.mirror!.credit[partition] -= Double(copy)
+                    copyRecords(
+                        from: sourceTopic, into: &updated, partition: partition,
+                        range: updated.endOffsets[partition]..<(updated.endOffsets[partition] + copy),
+                        shift: Int64(faults.offsetShifts[mirror.linkName] ?? 0))
                     updated.endOffsets[partition] += copy
                     if copy < lag { caughtUp = false }
                 }
@@ -81,6 +85,16 @@ extension WorldState {
                 }
                 clusters[clusterID]!.topics[topic.name] = updated
             }
+        }
+    }
+
+    /// Copies the stored record values of source offsets `range` into `mirror`, `shift` offsets later.
+    private func copyRecords(
+        from source: TopicState, into mirror: inout TopicState, partition: Int, range: Range<Int64>, shift: Int64
+    ) {
+        guard let stored = source.records[partition] else { return }
+        for (offset, value) in stored where range.contains(offset) {
+            mirror.records[partition, default: [:]][offset + shift] = value
         }
     }
 

@@ -151,13 +151,14 @@ struct WorldState {
 
     func isAdmin(_ principalID: String) -> Bool { principals[principalID]?.admin ?? false }
 
-    /// Kafka-style ACL check: admins pass; a matching DENY wins; otherwise a matching ALLOW is needed.
+    /// Kafka-style ACL check: admins pass (unless `adminBypass` is off: a link's credentials are judged by
+    /// their owner's ACLs whatever the owner is); a matching DENY wins; otherwise a matching ALLOW is needed.
     /// ALL grants everything; READ, WRITE, DELETE and ALTER imply DESCRIBE; ALTER_CONFIGS implies DESCRIBE_CONFIGS.
     func authorized(
         _ principalID: String, cluster clusterID: String, _ operation: String, _ resourceType: String,
-        _ resourceName: String
+        _ resourceName: String, adminBypass: Bool = true
     ) -> Bool {
-        if isAdmin(principalID) { return true }
+        if adminBypass, isAdmin(principalID) { return true }
         guard let cluster = clusters[clusterID] else { return false }
         let principal = "User:" + principalID
         let matching = cluster.acls.filter { acl in

@@ -33,7 +33,7 @@ public struct LockHolder: Codable, Sendable, Hashable, CustomStringConvertible {
 /// holder on *this* host is taken over silently. A holder on another host (state directory moved or
 /// shared) cannot be checked; its unreleased record refuses the lock until ``forceUnlock(directory:)``.
 /// flock is advisory and unreliable on NFS: keep run directories on local disk.
-public final class RunLock: Sendable {
+public final class RunLock: RunLease {
     /// The run directory this lock protects.
     public let directory: String
     private let descriptor: Int32

@@ -13,13 +13,15 @@ extension RunStore {
     ///
     /// Throws ``WorkflowError/Code/runNotFound`` when there is no store, and
     /// ``WorkflowError/Code/storeCorrupt`` when the store is empty, is not a database, holds no run, or fails its
-    /// integrity check.
+    /// integrity check; ``WorkflowError/Code/insecurePermissions`` as ``open(directory:)`` does.
     public static func openReadOnly(directory: String) throws(WorkflowError) -> RunStore {
         let path = RunDirectory.storePath(directory)
         guard FileManager.default.fileExists(atPath: path) else {
             throw WorkflowError(code: .runNotFound, message: "no run in '\(directory)' (no \(path))")
         }
         if StoreFile.size(path) == 0 { throw StoreFile.emptyError(path, code: .storeCorrupt) }
+        // Loose modes or a foreign owner are refused here too: status must not read state others could alter.
+        try RunDirectory.checkPrivate(directory)
         // Without a -wal file no writer is attached and the file is complete: read it as it is, which creates no
         // -wal/-shm files. With one, share the writer's WAL index to see its latest commits.
         let writerAttached = FileManager.default.fileExists(atPath: path + "-wal")
@@ -69,7 +71,8 @@ enum StoreFile {
         WorkflowError(code: code, message: "the store '\(path)' is empty (0 bytes): it holds no run")
     }
 
-    /// Creates `path` if missing and sets its mode to 0600 whatever the process umask.
+    /// Creates `path` if missing and sets its mode to 0600 whatever the process umask, so the store (and the
+    /// WAL files SQLite gives the same mode) start private. The one private-file helper of the run directory.
     static func createPrivate(_ path: String) throws(WorkflowError) {
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 
 #if canImport(Glibc)
@@ -15,7 +15,7 @@ import GRDB
 /// scheduling round into a single transaction (group commit), which keeps per-transition durability.
 ///
 /// Reading (e.g. a `status` command) needs no lock; writing is done by the ``Runner`` holding the ``RunLock``.
-public final class RunStore: Sendable {
+public final class RunStore: RunStateStore {
     /// The schema version this build writes and understands.
     public static let schemaVersion = 1
 
@@ -25,6 +25,9 @@ public final class RunStore: Sendable {
     public let runName: String
     /// A `DatabasePool` for a writer; a read-only `DatabaseQueue` for ``openReadOnly(directory:)``.
     let pool: any DatabaseWriter
+
+    /// The run directory.
+    public var location: String { directory }
 
     init(directory: String, runName: String, pool: any DatabaseWriter) {
         self.directory = directory
@@ -44,6 +47,7 @@ public final class RunStore: Sendable {
         throws(WorkflowError) -> RunStore
     {
         try RunDirectory.prepare(directory)
+        try RunDirectory.checkPrivate(directory)
         let path = RunDirectory.storePath(directory)
         let planJSON: String
         do {
@@ -101,14 +105,77 @@ public final class RunStore: Sendable {
         return RunStore(directory: directory, runName: runName, pool: pool)
     }
 
+    /// Creates a run in `directory` from an export: its plan, manifest, status, step records and events as
+    /// recorded (event sequence numbers are reassigned). Refuses a directory that already holds a run.
+    public static func importRun(directory: String, export: RunExport) throws(WorkflowError) -> RunStore {
+        try RunDirectory.prepare(directory)
+        let path = RunDirectory.storePath(directory)
+        let pool = try openPool(path: path)
+        try checkVersion(pool, path: path)
+        try migrate(pool, path: path)
+        let planJSON: String
+        do {
+            planJSON = String(decoding: try JSONEncoder().encode(export.plan), as: UTF8.self)
+        } catch {
+            throw WorkflowError(
+                code: .storeFailure, message: "cannot encode the plan of run '\(export.name)'", cause: error)
+        }
+        try guarded(path) {
+            try pool.write { db in
+                if try Row.fetchOne(db, sql: "SELECT name FROM run") != nil {
+                    throw WorkflowError(
+                        code: .runAlreadyExists,
+                        message: "'\(directory)' already holds a run; import into another state directory")
+                }
+                try db.execute(
+                    sql: """
+                        INSERT INTO run (id, name, created_at, updated_at, status, manifest, plan)
+                        VALUES (1, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        export.name, export.createdAt.timeIntervalSince1970, export.updatedAt.timeIntervalSince1970,
+                        export.status.rawValue, export.manifest, planJSON,
+                    ])
+                let insertStep = try db.makeStatement(
+                    sql: """
+                        INSERT INTO step (position, step_id, state, attempts, started_at, finished_at, last_error,
+                        outputs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """)
+                for (position, step) in export.steps.enumerated() {
+                    let outputs =
+                        step.outputs.isEmpty
+                        ? nil : String(decoding: try JSONEncoder().encode(step.outputs), as: UTF8.self)
+                    try insertStep.execute(arguments: [
+                        position, step.stepID, step.state.rawValue, step.attempts,
+                        step.startedAt?.timeIntervalSince1970, step.finishedAt?.timeIntervalSince1970, step.lastError,
+                        outputs,
+                    ])
+                }
+                let insertEvent = try db.makeStatement(
+                    sql: """
+                        INSERT INTO event (at, kind, step_id, attempt, message, retry_delay, status)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """)
+                for event in export.events {
+                    try insertEvent.execute(arguments: [
+                        event.time.timeIntervalSince1970, event.kind.rawValue, event.stepID, event.attempt,
+                        event.message, event.retryDelaySeconds, event.status?.rawValue,
+                    ])
+                }
+            }
+        }
+        return RunStore(directory: directory, runName: export.name, pool: pool)
+    }
+
     /// Opens an existing run, refusing a corrupt store or one written by a newer version.
     public static func open(directory: String) throws(WorkflowError) -> RunStore {
         let path = RunDirectory.storePath(directory)
         guard FileManager.default.fileExists(atPath: path) else {
             throw WorkflowError(code: .runNotFound, message: "no run in '\(directory)' (no \(path))")
         }
-        // An empty file holds no run: report it without writing a schema into it.
+        // An empty file holds no run (and no state to protect): report it without writing a schema into it.
         if StoreFile.size(path) == 0 { throw StoreFile.emptyError(path) }
+        try RunDirectory.checkPrivate(directory)
         let pool = try openPool(path: path)
         try guarded(path) {
             let result = try pool.read { db in try String.fetchOne(db, sql: "PRAGMA quick_check") }
@@ -221,7 +288,7 @@ public final class RunStore: Sendable {
     }
 
     /// Events with a sequence number greater than `sequence`, oldest first, at most `limit`.
-    public func events(after sequence: Int64 = 0, limit: Int = Int.max) throws(WorkflowError) -> [WorkflowEvent] {
+    public func events(after sequence: Int64, limit: Int) throws(WorkflowError) -> [WorkflowEvent] {
         try guarded {
             try pool.read { db in
                 try Row.fetchAll(
@@ -254,8 +321,8 @@ public final class RunStore: Sendable {
     /// Commits a batch of transitions and events in one durable transaction; returns the events with their
     /// assigned sequence numbers.
     @discardableResult
-    func commit(
-        _ transitions: [StepTransition], events: [WorkflowEvent], status: RunStatus? = nil
+    public func commit(
+        _ transitions: [StepTransition], events: [WorkflowEvent], status: RunStatus?
     )
         throws(WorkflowError) -> [WorkflowEvent]
     {
@@ -420,8 +487,8 @@ public final class RunStore: Sendable {
     }
 }
 
-/// One durable change to a step's state, committed by ``RunStore`` in batches.
-enum StepTransition: Sendable {
+/// One durable change to a step's state, committed by a ``RunStateStore`` in batches.
+public enum StepTransition: Sendable {
     case started(String, attempt: Int, at: Date)
     case succeeded(String, outputs: [String: String], at: Date)
     case failed(String, error: String, at: Date)

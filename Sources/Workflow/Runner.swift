@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// Runs a run's recorded plan to completion: ready steps in plan order under the concurrency limits,
-/// every transition committed to the ``RunStore`` before anything acts on it.
+/// every transition committed to the ``RunStateStore`` before anything acts on it.
 ///
 /// On start-up a step found `running` was interrupted (crash, kill -9, power loss): its effect is unknown,
 /// so it is recorded as interrupted and re-run (steps are written observe-then-act). Failed steps of an
@@ -11,9 +11,9 @@ import Synchronization
 /// ``RunnerConfiguration/handleSignals``) cancels steps in flight and records an orderly, resumable stop.
 public final class Runner: Sendable {
     /// The run's store.
-    public let store: RunStore
+    public let store: any RunStateStore
     /// The lock proving this runner is the run's only writer.
-    public let lock: RunLock
+    public let lock: any RunLease
     /// Scheduling configuration.
     public let configuration: RunnerConfiguration
     /// In-memory material shared by steps (empty after a restart).
@@ -25,7 +25,7 @@ public final class Runner: Sendable {
     /// `observer` receives every event after it is durably recorded; it may be called from several
     /// threads (step progress/waiting events come from the steps' tasks) and must be thread-safe.
     public init(
-        store: RunStore, lock: RunLock, configuration: RunnerConfiguration = RunnerConfiguration(),
+        store: any RunStateStore, lock: any RunLease, configuration: RunnerConfiguration = RunnerConfiguration(),
         ephemeral: EphemeralStore = EphemeralStore(), observer: (@Sendable (WorkflowEvent) -> Void)? = nil
     ) {
         self.store = store
@@ -127,7 +127,7 @@ public final class Runner: Sendable {
 
 /// Everything a launched step task needs, all Sendable.
 struct LaunchContext: Sendable {
-    let store: RunStore
+    let store: any RunStateStore
     let runName: String
     let ephemeral: EphemeralStore
     let outputBook: OutputBook

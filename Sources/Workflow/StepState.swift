@@ -77,4 +77,16 @@ public struct RunMetadata: Codable, Sendable, Hashable {
     public var manifest: String
     /// The store's schema version.
     public var schemaVersion: Int
+
+    /// Creates run metadata (stores build it from their records).
+    public init(
+        name: String, createdAt: Date, updatedAt: Date, status: RunStatus, manifest: String, schemaVersion: Int
+    ) {
+        self.name = name
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.status = status
+        self.manifest = manifest
+        self.schemaVersion = schemaVersion
+    }
 }

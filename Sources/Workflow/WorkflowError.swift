@@ -16,6 +16,7 @@ public struct WorkflowError: Error, Sendable, CustomStringConvertible {
             case storeFailure
             case stepFailed
             case ephemeralMissing
+            case insecurePermissions
         }
 
         private let wrapped: Wrapped
@@ -41,11 +42,13 @@ public struct WorkflowError: Error, Sendable, CustomStringConvertible {
         public static let stepFailed = Code(.stepFailed)
         /// A step needs in-memory material that is missing and could not be recovered.
         public static let ephemeralMissing = Code(.ephemeralMissing)
+        /// An existing run directory or state file is readable by others or owned by another user.
+        public static let insecurePermissions = Code(.insecurePermissions)
 
         /// A suggested process exit status (sysexits.h), so every CLI command maps codes the same way:
         /// `runLocked` 75 (EX_TEMPFAIL: try again later), `invalidPlan` 65 and `storeCorrupt`/`storeTooNew`
         /// 65 (EX_DATAERR), `runNotFound`/`runAlreadyExists` 66/73, store and lock failures 74 (EX_IOERR),
-        /// step failures 1.
+        /// step failures 1, insecure permissions 77 (EX_NOPERM).
         public var suggestedExitStatus: Int32 {
             switch wrapped {
             case .runLocked: return 75
@@ -54,6 +57,7 @@ public struct WorkflowError: Error, Sendable, CustomStringConvertible {
             case .runAlreadyExists: return 73
             case .storeFailure, .lockFailed: return 74
             case .stepFailed, .ephemeralMissing: return 1
+            case .insecurePermissions: return 77
             }
         }
 

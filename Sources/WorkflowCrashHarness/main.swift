@@ -1,6 +1,8 @@
 // A small executable the crash tests SIGKILL at random moments and resume.
 //
-// Usage: WorkflowCrashHarness <run-dir> <effects-log> [--steps N] [--seed S] [--announce-lock]
+// Usage: WorkflowCrashHarness <run-dir | postgres-url> <effects-log> [--run NAME] [--steps N] [--seed S]
+//                             [--announce-lock]
+// With a postgres:// URL the run (default name crash-harness) lives in that database.
 //
 // It runs (or resumes) a deterministic graph of no-ops, short sleeps and "effect" steps. An effect step
 // is written observe-then-act: it reads the effects log and appends its own line only if the line is
@@ -10,6 +12,7 @@
 // Exit codes: 0 succeeded, 2 failed, 3 stopped, 75 run locked (with the engine's message on stderr), 1 other.
 import Foundation
 import Workflow
+import WorkflowPostgres
 
 #if canImport(Glibc)
     import Glibc
@@ -21,6 +24,7 @@ struct HarnessOptions {
     var steps = 300
     var seed: UInt64 = 1
     var announceLock = false
+    var runName = "crash-harness"
 
     init(arguments: [String]) {
         var positional: [String] = []
@@ -30,6 +34,7 @@ struct HarnessOptions {
             case "--steps": steps = Int(iterator.next() ?? "") ?? steps
             case "--seed": seed = UInt64(iterator.next() ?? "") ?? seed
             case "--announce-lock": announceLock = true
+            case "--run": runName = iterator.next() ?? runName
             default: positional.append(argument)
             }
         }
@@ -106,16 +111,28 @@ func runHarness() async -> Int32 {
         FileHandle.standardError.write(Data("usage: WorkflowCrashHarness <run-dir> <effects-log> [options]\n".utf8))
         return 1
     }
-    do {
-        let lock = try RunLock.acquire(directory: options.runDirectory)
-        let store: RunStore
+    let backend: any RunStateBackend
+    let run: String
+    if ConnectionString.isPostgresURL(options.runDirectory) {
         do {
-            store = try RunStore.open(directory: options.runDirectory)
+            backend = try PostgresRunBackend(url: options.runDirectory)
+        } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            return 1
+        }
+        run = options.runName
+    } else {
+        backend = SQLiteRunBackend()
+        run = options.runDirectory
+    }
+    do {
+        let lock = try backend.lockRun(run)
+        let store: any RunStateStore
+        do {
+            store = try backend.openRun(run)
         } catch let missing where missing.code == .runNotFound {
             let plan = try makePlan(steps: options.steps, seed: options.seed)
-            store = try RunStore.create(
-                directory: options.runDirectory, runName: "crash-harness", plan: plan,
-                manifest: #"{"harness":true}"#)
+            store = try backend.createRun(run, plan: plan, manifest: #"{"harness":true}"#)
         }
         let runner = Runner(
             store: store, lock: lock,

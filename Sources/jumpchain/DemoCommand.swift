@@ -75,6 +75,10 @@ struct DemoCommand: AsyncParsableCommand {
                 }
             }
             try checkInvariant(simulator, jump: SimulatorConfig.JumpDemo.jump, report: report)
+            if output.format == .text {
+                try await keyFreeStatus(
+                    simulator, jump: SimulatorConfig.JumpDemo.jump, run: report.runName, options: options)
+            }
             try await addTopic(report: report, options: options)
             try await cutover(simulator, run: report.runName, options: options)
             // The rest of the chain's life: tear it down, keeping the target's topics as writable topics.
@@ -142,7 +146,9 @@ struct DemoCommand: AsyncParsableCommand {
             Terminal.line("$ jumpchain plan \(changed)   # topics.names gained \(Self.addedTopic)")
         }
         if let planned = try await Update.planned(
-            try Rollout.loadPlaybook(changed, environment: options.environment).0, path: changed, prune: false,
+            try Rollout.loadPlaybook(
+                changed, environment: options.environment, allowInsecureHTTP: options.allowInsecureHTTP
+            ).0, path: changed, prune: false,
             options: options), narrate
         {
             Terminal.line(
@@ -165,6 +171,7 @@ struct DemoCommand: AsyncParsableCommand {
     /// The migration's end: the operator stops the producers, the consumer group's offsets reach the target
     /// through both legs, and the cutover promotes the target's mirrors with zero records lost.
     func cutover(_ simulator: Simulator, run: String, options: Rollout.Options) async throws(JumpchainError) {
+        // Narration is for people: with --output json, standard output holds JSON documents only.
         if output.format == .text {
             Terminal.line("")
             Terminal.line("(the simulator's producers stop, as an operator stops them before a cutover)")

@@ -15,6 +15,8 @@ enum ExitStatus {
     /// `verify --groups`: a synced group's target offset trails the origin by more than `verify.max_group_lag`.
     static let groupsLagging: Int32 = 9
     static let runLocked: Int32 = 75
+    /// `doctor`: some step cannot run from this host.
+    static let doctorFindings: Int32 = 1
     static let interrupted: Int32 = 130
 
     static func code(for error: JumpchainError) -> Int32 {
@@ -32,13 +34,15 @@ enum ExitStatus {
         }
     }
 
-    /// The engine's errors where a command meets them directly (`force-unlock`): a live holder 75, a lock file
-    /// that cannot be opened or locked 74, anything else 1.
+    /// The engine's errors where a command meets them directly (`force-unlock`, `state`): a live holder 75, a lock
+    /// or store that cannot be opened 74, no such run 7, an unreadable or newer export or a run with another
+    /// history 2, anything else 1.
     static func code(for error: WorkflowError) -> Int32 {
         switch error.code {
         case .runLocked: return runLocked
         case .lockFailed, .storeFailure: return lockFileUnusable
         case .runNotFound: return runNotFound
+        case .storeCorrupt, .storeTooNew, .runAlreadyExists, .invalidPlan: return invalidInput
         default: return 1
         }
     }

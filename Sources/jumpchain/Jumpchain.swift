@@ -15,7 +15,7 @@ struct Jumpchain: AsyncParsableCommand {
         subcommands: [
             PlanCommand.self, ApplyCommand.self, ResumeCommand.self, StatusCommand.self, VerifyCommand.self,
             DestroyCommand.self, CutoverCommand.self, FailoverCommand.self, GraphCommand.self, UnlockCommand.self,
-            SimCommand.self, DemoCommand.self,
+            StateCommand.self, DoctorCommand.self, SimCommand.self, DemoCommand.self,
         ]
     )
 }

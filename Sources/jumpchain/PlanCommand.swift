@@ -16,7 +16,8 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let options = common.rolloutOptions(printer: nil)
-            let (book, diagnostics) = try Rollout.loadPlaybook(playbook, environment: options.environment)
+            let (book, diagnostics) = try Rollout.loadPlaybook(
+                playbook, environment: options.environment, allowInsecureHTTP: options.allowInsecureHTTP)
             for diagnostic in diagnostics { Terminal.error(diagnostic.description) }
             // A finished chain: the plan is the difference, run as an update of the same run.
             if let change = try await Update.planned(book, path: playbook, prune: prune, options: options) {

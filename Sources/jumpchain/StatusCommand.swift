@@ -10,12 +10,16 @@ struct StatusCommand: AsyncParsableCommand {
     @Argument(help: "The run's name (or its directory).") var run: String
     @Flag(name: .customLong("offline"), help: "Only the recorded step states; contact no cluster.")
     var offline = false
+    @Flag(
+        name: .customLong("inspect-jump"),
+        help: "Also read the jump's own view, through a session key minted for this command and revoked.")
+    var inspectJump = false
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
         do {
             let status = try await Rollout.status(
-                run: run, live: !offline, options: common.rolloutOptions(printer: nil))
+                run: run, live: !offline, inspectJump: inspectJump, options: common.rolloutOptions(printer: nil))
             Summary.print(status, format: common.format)
         } catch {
             throw ExitStatus.fail(error)
@@ -73,17 +77,21 @@ struct UnlockCommand: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        let directory = Rollout.runDirectory(for: run, options: common.rolloutOptions(printer: nil))
-        guard
-            RunStore.exists(directory: directory)
-                || FileManager.default.fileExists(atPath: RunDirectory.lockPath(directory))
-        else {
+        let backend = common.rolloutOptions(printer: nil).backend
+        let directory = backend.location(ofRun: run)
+        let exists: Bool
+        do {
+            exists = try backend.runExists(run)
+        } catch {
+            throw ExitStatus.fail(error)
+        }
+        guard exists || FileManager.default.fileExists(atPath: RunDirectory.lockPath(directory)) else {
             throw ExitStatus.fail(
                 JumpchainError(.runNotFound, "no run \(run) in \(directory): there is no lock to release"))
         }
         let holder: LockHolder?
         do {
-            holder = try RunLock.forceUnlock(directory: directory)
+            holder = try backend.forceUnlockRun(run)
         } catch {
             throw ExitStatus.fail(error)
         }

@@ -152,6 +152,8 @@ enum Summary {
                     "live_error": status.liveError.map { .string($0) } ?? .null,
                     "verification": status.report.map { .raw(VerificationJSON.encode($0)) } ?? .null,
                     "consumer_groups": status.groups.map { .raw(json($0)) } ?? .null,
+                    "jump_inspected": .bool(status.jumpInspected),
+                    "session_keys_revoked": .array(status.sessionKeysMinted.map { .string($0) }),
                 ]))
             return
         }
@@ -182,7 +184,20 @@ enum Summary {
         if let report = status.report {
             Terminal.line("")
             Terminal.line(VerificationTableRenderer(color: Terminal.isTTY).render(report))
+            Terminal.line(jumpLine(inspected: status.jumpInspected, keys: status.sessionKeysMinted))
         }
         for line in status.groups?.tableLines() ?? [] { Terminal.line(line) }
+    }
+
+    /// Says plainly whether the jump was read, and with which session key.
+    static func jumpLine(inspected: Bool, keys: [String]) -> String {
+        guard inspected else {
+            return "jump: not inspected (key-free: observed from the origin and the target only; no session key "
+                + "minted); per-partition origin→jump lag and the jump's mirror states were not observed — pass "
+                + "--inspect-jump to read them"
+        }
+        return keys.isEmpty
+            ? "jump: inspected with the operator's jump credentials"
+            : "jump: inspected through session key \(keys.joined(separator: ", ")), minted for this command and revoked"
     }
 }

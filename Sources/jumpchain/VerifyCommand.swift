@@ -5,7 +5,7 @@ import JumpchainCore
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Prove the chain works record for record: offsets and lag across both hops, and an optional canary.",
+        abstract: "Check the chain: link and mirror states and lag across both hops, and an optional canary read back.",
         discussion: """
             Passes when every link half is ACTIVE without errors, every mirror is ACTIVE on both hops and each \
             partition's end-to-end lag is within the playbook's verify.max_lag. Exits 5 naming the failing \
@@ -23,6 +23,10 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(name: .customLong("fail-fast"), help: "With --watch: exit non-zero on the first failing round.")
     var failFast = false
     @Flag(
+        name: .customLong("inspect-jump"),
+        help: "With --watch: also read the jump, through a session key (a one-shot verify always does).")
+    var inspectJump = false
+    @Flag(
         help: "Also fail (exit 9) when a synced group's target offset trails the origin by > verify.max_group_lag.")
     var groups = false
     @OptionGroup var common: CommonOptions
@@ -37,6 +41,7 @@ struct VerifyCommand: AsyncParsableCommand {
             verification = try await Rollout.verify(
                 run: run, timeout: timeout.map { .seconds($0) }, canary: canary || watch,
                 watch: watch ? .seconds(interval) : nil, rounds: rounds, failFast: failFast,
+                inspectJump: watch ? inspectJump : true,
                 onCanary: { result in
                     progress.stop()  // the wait is over: heartbeat lines follow
                     guard watch else { return }
@@ -52,6 +57,7 @@ struct VerifyCommand: AsyncParsableCommand {
         } else {
             Terminal.line(VerificationTableRenderer(color: Terminal.isTTY).render(report))
             if !watch, let result = verification.canary.first { Terminal.line(result.heartbeatLine) }
+            if !verification.jumpInspected { Terminal.line(Summary.jumpLine(inspected: false, keys: [])) }
         }
         if let report = verification.groups {
             if format == .json {

@@ -110,6 +110,10 @@ struct NetworkRuleTests {
         let created = try await SimHTTP.send(
             "POST", world.api(Demo.target) + "/links?link_name=nl", json: body, cred: world.target)
         #expect(created.status == 204, "\(created.text)")
+        // The link reads with the operator's (admin) key, which still needs READ on what it mirrors.
+        try await world.addACL(
+            cluster: Demo.origin, with: world.origin, principal: "User:\(Demo.operatorUser)", type: "TOPIC",
+            name: "payments", operation: "READ")
         let mirror = try await SimHTTP.send(
             "POST", world.api(Demo.target) + "/links/nl/mirrors", json: ["source_topic_name": "payments"],
             cred: world.target)

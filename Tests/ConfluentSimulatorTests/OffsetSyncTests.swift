@@ -54,6 +54,12 @@ struct OffsetSyncWorld {
                 cluster: Demo.origin, with: world.origin, principal: account, type: type, name: "*",
                 operation: "DESCRIBE")
         }
+        // The source half pushes what its local key's owner can READ (Confluent's least-privilege link).
+        for topic in mirrors {
+            try await world.addACL(
+                cluster: Demo.origin, with: world.origin, principal: account, type: "TOPIC", name: topic,
+                operation: "READ")
+        }
         try await world.createDestinationHalf(name: "leg1", jumpOperator: jumpOperator)
         let source = try await SimHTTP.send(
             "POST", world.api(Demo.origin) + "/links?link_name=leg1",
@@ -237,9 +243,14 @@ struct OffsetSyncTests {
         let world = try await OffsetSyncWorld.manual()
         defer { Task { await world.stop() } }
         let sync = try await OffsetSyncWorld.start(world, grantOriginTopics: false)
-        try await world.addACL(
-            cluster: Demo.origin, with: world.origin, principal: "User:\(Demo.linkServiceAccount)", type: "TOPIC",
-            name: "payments", operation: "DESCRIBE")
+        // READ implies DESCRIBE, and mirroring needs READ: the right goes away after the mirror exists.
+        let revoke = try await SimHTTP.send(
+            "DELETE",
+            world.api(Demo.origin)
+                + "/acls?resource_type=TOPIC&resource_name=orders&pattern_type=LITERAL&principal=User:"
+                + "\(Demo.linkServiceAccount)&host=*&operation=READ&permission=ALLOW",
+            cred: world.origin)
+        try #require(revoke.status == 200, "acl delete: \(revoke.status) \(revoke.text)")
         try await sync.enable()
         sync.tick(2)
         #expect(try await sync.offsets(Demo.jump, Demo.idleGroup) == ["payments": [0: 60, 1: 55, 2: 50]])

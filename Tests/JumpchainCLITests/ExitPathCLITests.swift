@@ -110,9 +110,11 @@ extension BinaryTests {
             try #require(applied.status == 0, "\(applied.output)")
             let linkKeys = world.liveKeys(on: Demo.jump)
             try await interrupt(
-                ["verify", "jump-demo", "--watch", "--interval", "1"], with: SIGTERM, leaving: linkKeys)
+                ["verify", "jump-demo", "--watch", "--interval", "1", "--inspect-jump"], with: SIGTERM,
+                leaving: linkKeys)
             try await interrupt(["verify", "jump-demo", "--timeout", "60"], with: SIGINT, leaving: linkKeys)
-            try await interrupt(["status", "jump-demo"], with: SIGINT, leaving: linkKeys)
+            // status and verify --watch are key-free by default: --inspect-jump makes them mint a session key.
+            try await interrupt(["status", "jump-demo", "--inspect-jump"], with: SIGINT, leaving: linkKeys)
         }
 
         @Test("verify --timeout is a deadline for the whole command: a blackholed target cannot stretch it")
@@ -241,7 +243,8 @@ extension BinaryTests {
             let quiet = try await world.jumpchain(["status", "jump-demo"])
             #expect(quiet.status == 0, "\(quiet.output)")
             #expect(!quiet.stderr.contains("http: "), "\(quiet.stderr)")
-            let verbose = try await world.jumpchain(["status", "jump-demo", "--verbose"])
+            // --inspect-jump: a key-free status would mint (and revoke) no session key to log.
+            let verbose = try await world.jumpchain(["status", "jump-demo", "--verbose", "--inspect-jump"])
             #expect(verbose.status == 0, "\(verbose.output)")
             #expect(!verbose.stdout.contains("http: "), "the request log belongs on stderr")
             let lines = verbose.stderr.split(separator: "\n").filter { $0.hasPrefix("http: ") }

@@ -319,7 +319,7 @@ struct PlaybookLoaderTests {
         #expect(playbook.jump.id == "lkc-j42")
         #expect(playbook.topics.patterns == ["cost${x}"])
         #expect(
-            scratch.diagnostics(text, environment: ["ORIGIN_REST": "http://x:1"]) == [
+            scratch.diagnostics(text, environment: ["ORIGIN_REST": "https://x:1"]) == [
                 "pb.yaml:19:7: error: environment variable `JUMP_SUFFIX` used in `jump.id` is not set; export it or write the value (write `$${` for a literal `${`)"
             ])
         let malformed = validPlaybook.replacingLine("  bootstrap: jump.example:9092", with: "  bootstrap: ${JUMP")

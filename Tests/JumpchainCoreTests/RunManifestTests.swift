@@ -47,7 +47,7 @@ struct RunManifestTests {
     @Test("an operation kind this build does not know is refused, not guessed")
     func unknownOperationIsRefused() async throws {
         let (state, _) = try Self.run {
-            #"{"jumpchainVersion":"0.2.0","operation":"cutover","playbook":\#($0),"playbookHash":"h","schema_version":2}"#
+            #"{"jumpchainVersion":"0.2.0","operation":"replicate","playbook":\#($0),"playbookHash":"h","schema_version":2}"#
         }
         defer { try? FileManager.default.removeItem(atPath: state) }
         await #expect {

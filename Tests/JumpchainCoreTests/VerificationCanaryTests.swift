@@ -26,7 +26,8 @@ struct VerificationCanaryTests {
         #expect(result.offsetsMatch == true)
         #expect(
             result.heartbeatLine
-                == "round 1  ok  canary c0ffee  p0@41  jump +500ms  target +1000ms  latency 1000ms  offsets same")
+                == "round 1  ok  canary c0ffee  p0@41  jump +500ms  target +1000ms  latency 1000ms  offsets same  "
+                + "(derived: not read back)")
     }
 
     @Test func canaryWorksWithoutAJumpCredential() async throws {

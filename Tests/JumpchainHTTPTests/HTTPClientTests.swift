@@ -140,7 +140,9 @@ struct HTTPClientTests {
             return
         }
         #expect(transportError.code == .cancelled)
-        #expect(elapsed < .seconds(1))
+        // Removed, not left to run into its 30 s timeout (a generous bound: this is no speed measurement, and a
+        // loaded machine may take a second or two to schedule the driver thread).
+        #expect(elapsed < .seconds(10))
     }
 
     @Test("the proxy environment variables are ignored unless a proxy is configured")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WorkflowPostgres
 
 @testable import Workflow
 
@@ -38,6 +39,17 @@ import Testing
         return process
     }
 
+    /// Waits for the process to exit off the cooperative pool (a blocked pool thread on a 2-core machine
+    /// stalls every other test running at the same time).
+    static func exit(_ process: Process) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                process.waitUntilExit()
+                continuation.resume()
+            }
+        }
+    }
+
     /// Waits up to `milliseconds` for the process to exit; returns whether it did.
     static func wait(_ process: Process, milliseconds: Int) async throws -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(milliseconds)
@@ -48,18 +60,20 @@ import Testing
     }
 
     /// The store must open cleanly after every kill (or hold no run yet if the kill beat its creation).
-    static func expectStoreOpens(_ directory: String) throws {
-        guard RunStore.exists(directory: directory) else { return }
+    static func expectStoreOpens(_ run: String, in backend: any RunStateBackend = SQLiteRunBackend()) throws {
+        guard try backend.runExists(run) else { return }
         do {
-            let store = try RunStore.open(directory: directory)
+            let store = try backend.openRun(run)
             #expect(try store.integrityCheck())
         } catch let error where error.code == .runNotFound {
             // Killed between creating the file and committing the run: the next launch creates it.
         }
     }
 
-    static func verifyFinishedRun(_ directory: String, effectsLog: String) throws {
-        let store = try RunStore.open(directory: directory)
+    static func verifyFinishedRun(
+        _ run: String, effectsLog: String, in backend: any RunStateBackend = SQLiteRunBackend()
+    ) throws {
+        let store = try backend.openRun(run)
         #expect(try store.integrityCheck())
         #expect(try store.metadata().status == .succeeded)
         let plan = try store.plan()
@@ -71,14 +85,16 @@ import Testing
         #expect(lines.sorted() == expected, "every side effect must happen exactly once")
     }
 
-    @Test func survivesRepeatedSigkillAndResumes() async throws {
+    @Test(arguments: BackendKind.testable)
+    func survivesRepeatedSigkillAndResumes(_ kind: BackendKind) async throws {
         let seed =
             ProcessInfo.processInfo.environment["WORKFLOW_CRASH_SEED"].flatMap(UInt64.init)
             ?? UInt64.random(in: 1...UInt64(UInt32.max))
-        print("crash test seed: \(seed) (rerun with WORKFLOW_CRASH_SEED=\(seed))")
+        print("crash test (\(kind)) seed: \(seed) (rerun with WORKFLOW_CRASH_SEED=\(seed))")
         var random = SplitMix64(seed: seed)
-        let root = TemporaryDirectory("crash")
-        defer { root.cleanUp() }
+        let fixture = try await TestBackend.make(kind, "crash")
+        defer { fixture.cleanUp() }
+        let root = fixture.root
         let clock = ContinuousClock()
         let start = clock.now
         var kills = 0
@@ -86,84 +102,96 @@ import Testing
         var interruptedRuns = 0
         while kills < 30 {
             round += 1
-            let directory = root.path + "/run-\(round)"
+            let run = fixture.harnessRunKey("run-\(round)")
             let effectsLog = root.path + "/effects-\(round).log"
-            let arguments = [directory, effectsLog, "--steps", "300", "--seed", "\(seed &+ UInt64(round))"]
+            let arguments = [
+                fixture.harnessLocation("run-\(round)"), effectsLog, "--run", "run-\(round)", "--steps", "300",
+                "--seed", "\(seed &+ UInt64(round))",
+            ]
             while true {
                 let process = try Self.launch(arguments)
                 if kills < 30 {
-                    let delay = 15 + Int(random.next() % 120)
+                    // A PostgreSQL harness spends longer connecting: kill it later, so kills land mid-run too.
+                    let delay = kind == .postgres ? 40 + Int(random.next() % 400) : 15 + Int(random.next() % 120)
                     if try await !Self.wait(process, milliseconds: delay) {
                         kill(process.processIdentifier, SIGKILL)
-                        process.waitUntilExit()
+                        await Self.exit(process)
                         kills += 1
-                        try Self.expectStoreOpens(directory)
+                        try Self.expectStoreOpens(run, in: fixture.backend)
                         continue
                     }
                 } else {
-                    process.waitUntilExit()
+                    await Self.exit(process)
                 }
                 #expect(process.terminationStatus == 0, "harness exited with \(process.terminationStatus)")
                 break
             }
-            try Self.verifyFinishedRun(directory, effectsLog: effectsLog)
-            let events = try RunStore.open(directory: directory).events()
+            try Self.verifyFinishedRun(run, effectsLog: effectsLog, in: fixture.backend)
+            let events = try fixture.backend.openRun(run).events()
             interruptedRuns += events.contains { $0.kind == .stepInterrupted } ? 1 : 0
         }
         print(
-            "crash test: \(kills) SIGKILLs over \(round) runs (\(interruptedRuns) resumed interrupted steps) "
+            "crash test (\(kind)): \(kills) SIGKILLs over \(round) runs (\(interruptedRuns) resumed interrupted steps) "
                 + "in \(clock.now - start)")
         #expect(interruptedRuns > 0, "kills should land mid-run")
     }
 
-    @Test func secondRunnerOnTheSameRunIsRefused() async throws {
-        let root = TemporaryDirectory("two-runners")
-        defer { root.cleanUp() }
-        let directory = root.path + "/run"
-        let effectsLog = root.path + "/effects.log"
+    @Test(arguments: BackendKind.testable)
+    func secondRunnerOnTheSameRunIsRefused(_ kind: BackendKind) async throws {
+        let fixture = try await TestBackend.make(kind, "two-runners")
+        defer { fixture.cleanUp() }
+        let run = fixture.harnessRunKey("run")
+        let effectsLog = fixture.root.path + "/effects.log"
+        // Enough steps that the first runner is still working when the second asks (PostgreSQL is slower per step).
+        let steps = kind == .postgres ? "1500" : "4000"
+        let arguments = [fixture.harnessLocation("run"), effectsLog, "--run", "run", "--steps", steps, "--seed", "5"]
         let output = Pipe()
-        let first = try Self.launch(
-            [directory, effectsLog, "--steps", "4000", "--seed", "5", "--announce-lock"], stdout: output)
+        let first = try Self.launch(arguments + ["--announce-lock"], stdout: output)
         let announced = output.fileHandleForReading.availableData
         #expect(String(decoding: announced, as: UTF8.self).contains("LOCKED"))
 
         let errors = Pipe()
-        let second = try Self.launch([directory, effectsLog, "--steps", "4000", "--seed", "5"], stderr: errors)
-        second.waitUntilExit()
+        let second = try Self.launch(arguments, stderr: errors)
+        await Self.exit(second)
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(second.terminationStatus == 75)
         #expect(message.contains("runLocked"))
-        #expect(message.contains("pid \(first.processIdentifier)"))
+        #expect(message.contains("pid \(first.processIdentifier)"), "\(message)")
         #expect(first.isRunning, "the first runner should still be working when the second is refused")
 
-        first.waitUntilExit()
+        await Self.exit(first)
         #expect(first.terminationStatus == 0)
-        try Self.verifyFinishedRun(directory, effectsLog: effectsLog)
+        try Self.verifyFinishedRun(run, effectsLog: effectsLog, in: fixture.backend)
     }
 
-    @Test func sigtermRecordsAnOrderlyStopAndResumeFinishes() async throws {
-        let root = TemporaryDirectory("sigterm")
-        defer { root.cleanUp() }
-        let directory = root.path + "/run"
-        let effectsLog = root.path + "/effects.log"
+    @Test(arguments: BackendKind.testable)
+    func sigtermRecordsAnOrderlyStopAndResumeFinishes(_ kind: BackendKind) async throws {
+        let fixture = try await TestBackend.make(kind, "sigterm")
+        defer { fixture.cleanUp() }
+        let run = fixture.harnessRunKey("run")
+        let effectsLog = fixture.root.path + "/effects.log"
         // Enough steps that the run cannot finish before the signal, even on a loaded machine.
-        let arguments = [directory, effectsLog, "--steps", "4000", "--seed", "9"]
+        let steps = kind == .postgres ? "1500" : "4000"
+        let arguments = [fixture.harnessLocation("run"), effectsLog, "--run", "run", "--steps", steps, "--seed", "9"]
         let output = Pipe()
         let process = try Self.launch(arguments + ["--announce-lock"], stdout: output)
         _ = output.fileHandleForReading.availableData
         try await Task.sleep(nanoseconds: 150_000_000)
         kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
+        await Self.exit(process)
         #expect(process.terminationStatus == 3, "a SIGTERM'd harness reports a stop")
-        let store = try RunStore.open(directory: directory)
+        let store = try fixture.backend.openRun(run)
         #expect(try store.metadata().status == .stopped)
         #expect(try store.events().last?.kind == .runStopped)
         #expect(try !store.stepStates().values.contains(.running))
-        #expect(RunLock.recordedHolder(directory: directory) == nil, "the lock is released on stop")
+        let holder =
+            try (fixture.backend as? PostgresRunBackend)?.recordedHolder(run)
+            ?? RunLock.recordedHolder(directory: run)
+        #expect(holder == nil, "the lock is released on stop")
 
         let resumed = try Self.launch(arguments)
-        resumed.waitUntilExit()
+        await Self.exit(resumed)
         #expect(resumed.terminationStatus == 0)
-        try Self.verifyFinishedRun(directory, effectsLog: effectsLog)
+        try Self.verifyFinishedRun(run, effectsLog: effectsLog, in: fixture.backend)
     }
 }

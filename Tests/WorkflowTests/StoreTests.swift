@@ -93,6 +93,8 @@ import Testing
         defer { directory.cleanUp() }
         let garbage = String(repeating: "this is not a database. ", count: 400)
         try garbage.write(toFile: RunDirectory.storePath(directory.path), atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes(
+            [.posixPermissions: 0o600], ofItemAtPath: RunDirectory.storePath(directory.path))
         let error = #expect(throws: WorkflowError.self) { try RunStore.open(directory: directory.path) }
         #expect(error?.code == .storeCorrupt)
         #expect(error?.message.contains("not a readable jumpchain run database") == true)

@@ -49,7 +49,9 @@ struct TemporaryDirectory {
 
     init(_ label: String = "wf") {
         path = NSTemporaryDirectory() + "jumpchain-\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        // 0700: a run directory others can read is refused.
+        try? FileManager.default.createDirectory(
+            atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     }
 
     func cleanUp() { try? FileManager.default.removeItem(atPath: path) }

@@ -123,7 +123,9 @@ actor JumpSession {
 }
 
 /// Waiting until a new cluster key works: Confluent propagates a key in about two minutes and answers 401
-/// until then. Two consecutive successes are required, as Confluent's Terraform provider does.
+/// (sometimes 403, before the owner's ACLs reach the brokers) until then, so both count as "still
+/// propagating" within the bounded wait. Two consecutive successes are required, as Confluent's Terraform
+/// provider does.
 enum KeyPropagation {
     static func wait(
         for client: KafkaRESTClient, keyID: String, timing: RolloutTiming, purpose: String,
@@ -138,12 +140,42 @@ enum KeyPropagation {
                 _ = try await client.listTopics()
                 successes += 1
                 return successes >= 2 ? .done(true) : .waiting("1 of 2 checks passed")
-            } catch let error as ConfluentAPIError where error.code == .unauthorized {
+            } catch let error as ConfluentAPIError where isPropagating(error) {
                 successes = 0
-                return .waiting("still 401")
+                return .waiting("still \(error.code == .forbidden ? 403 : 401)")
             } catch let error as ConfluentAPIError {
                 throw StepError.from(error)
             }
         }
+    }
+
+    /// A 401 or 403 from a key minted moments ago.
+    static func isPropagating(_ error: ConfluentAPIError) -> Bool {
+        error.code == .unauthorized || error.code == .forbidden
+    }
+
+    /// Runs a link create that validates a freshly minted key, retrying while the server rejects it for an
+    /// authentication reason (the key has not reached every broker yet), within the propagation wait.
+    static func retryingAuthentication(
+        timing: RolloutTiming, purpose: String, report: (@Sendable (String) -> Void)?,
+        _ body: () async throws -> Void
+    ) async throws {
+        _ = try await poll(
+            every: timing.keyPollInterval, timeout: timing.keyPropagationTimeout,
+            waitingFor: "\(purpose) to accept the new key", report: report
+        ) { () async throws -> PollResult<Bool> in
+            do {
+                try await body()
+                return .done(true)
+            } catch let error as ConfluentAPIError where error.code == .badRequest && isAuthenticationReason(error) {
+                return .waiting("validation failed for an authentication reason")
+            }
+        }
+    }
+
+    /// Whether a 400 from a link create names authentication as the reason.
+    static func isAuthenticationReason(_ error: ConfluentAPIError) -> Bool {
+        let text = error.message.uppercased()
+        return text.contains("AUTHENTICATION") || text.contains("SASL")
     }
 }

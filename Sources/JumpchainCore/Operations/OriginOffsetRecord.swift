@@ -45,10 +45,13 @@ public struct OriginOffsetRecord: Sendable, Codable, Equatable {
         encoder.outputFormatting = [.sortedKeys]
         guard let data = try? encoder.encode(record) else { return }
         try? data.write(to: URL(fileURLWithPath: path(root: root)), options: .atomic)
+        // Offsets are no secret, but every file of a run directory is private to its owner.
+        try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path(root: root))
     }
 
     /// The recorded offsets of the run in `root`, if any.
     static func load(root: String) -> OriginOffsetRecord? {
+        guard !root.isEmpty else { return nil }  // a backend without run directories keeps no such file
         guard let data = FileManager.default.contents(atPath: path(root: root)) else { return nil }
         return try? JSONDecoder().decode(OriginOffsetRecord.self, from: data)
     }

@@ -19,6 +19,8 @@ extension Rollout {
         public var sessionKeysMinted: [String]
         /// The run's later operations (a teardown, ...), oldest first, each with its own plan and step states.
         public var operations: [OperationStatus] = []
+        /// Whether the live view read the jump (through a session key); false for a key-free status.
+        public var jumpInspected = false
     }
 
     /// One later operation of a run, as `status` and `graph` show it.
@@ -30,30 +32,39 @@ extension Rollout {
         public var states: [String: StepRecord]
     }
 
-    /// Step states from the run directory and, with `live`, one observation of the chain from Confluent
-    /// (through a jump session key that is revoked before this returns).
+    /// Step states from the run directory and, with `live`, one observation of the chain from Confluent:
+    /// key-free by default (origin and target only; the jump is reported as not observed), or with
+    /// `inspectJump` through a jump session key that is revoked before this returns.
     /// A run's first operation is its `status` proper; later ones are listed in ``Status/operations``.
-    public static func status(run: String, live: Bool, options: Options) async throws(JumpchainError) -> Status {
+    public static func status(
+        run: String, live: Bool, inspectJump: Bool = false, options: Options
+    ) async throws(JumpchainError) -> Status {
         try await Interruption.run(
             enabled: options.handleSignals && live, hint: "the session key it minted was revoked"
         ) { () async throws(JumpchainError) -> Status in
-            try await statusNow(run: run, live: live, options: options)
+            try await statusNow(run: run, live: live, inspectJump: inspectJump, options: options)
         }
     }
 
-    static func statusNow(run: String, live: Bool, options: Options) async throws(JumpchainError) -> Status {
+    static func statusNow(
+        run: String, live: Bool, inspectJump: Bool, options: Options
+    ) async throws(JumpchainError) -> Status {
         let root = runDirectory(for: run, options: options)
-        var entries = try RunHistory.entries(root: root)
-        guard !entries.isEmpty else { throw JumpchainError(.runNotFound, "no run \(run) in \(root)") }
+        let backend = options.backend
+        var entries = try RunHistory.entries(root: root, backend: backend)
+        guard !entries.isEmpty else {
+            throw JumpchainError(.runNotFound, "no run \(run) in \(location(of: run, options: options))")
+        }
         let first = entries.removeFirst()
-        let (store, directory, metadata, manifest) = try openRun(first.directory, run: run)
+        let (store, directory, metadata, manifest) = try openRun(first.directory, run: run, backend: backend)
         let plan = try wrap { () throws(WorkflowError) in try store.plan() }
         let states = try wrap { () throws(WorkflowError) in try store.stepRecords() }
         var status = Status(
-            runName: metadata.name, directory: directory, runStatus: metadata.status, plan: plan, states: states,
+            runName: RunOperations.runName(ofKey: metadata.name), directory: directory, runStatus: metadata.status,
+            plan: plan, states: states,
             report: nil, liveError: nil, sessionKeysMinted: [])
         for entry in entries {
-            let store = try openStoreReadOnly(entry.directory, run: run)
+            let store = try openStoreReadOnly(entry.directory, run: run, backend: backend)
             status.operations.append(
                 OperationStatus(
                     kind: entry.kind, directory: entry.directory, runStatus: entry.status,
@@ -62,7 +73,7 @@ extension Rollout {
         }
         // A torn-down chain has nothing left to observe.
         guard live, manifest.operation == .rollout, !entries.contains(where: { $0.kind == .teardown }),
-            let chain = try ChainState.load([first] + entries, run: run)
+            let chain = try ChainState.load([first] + entries, run: run, backend: backend)
         else {
             return status
         }
@@ -74,18 +85,22 @@ extension Rollout {
             var groups: GroupOffsetReport?
             var liveError: String?
             do {
-                let verifier = try await context.verifier(for: chainPlan)
+                let verifier = try await context.verifier(for: chainPlan, inspectJump: inspectJump)
                 report = await verifier.verifyOnce(threshold: Int64(chain.playbook.verify.maxLag))
+                // Key-free, the groups are read on the origin and the target; the jump's column is not observed.
                 groups = try await context.groupOffsets(
-                    topology: context.topology(for: chainPlan), jump: try await context.jump())
+                    topology: context.topology(for: chainPlan), jump: inspectJump ? try await context.jump() : nil)
             } catch {
                 liveError = "\(error)"
             }
             return (report, groups, liveError, await context.sessionKeyIDs())
         }
-        if let report { OriginOffsetRecord.save(report, root: root) }
+        if let report, let files = filesDirectory(root, options: options) {
+            OriginOffsetRecord.save(report, root: files)
+        }
         status.groups = groups
         status.report = report
+        status.jumpInspected = inspectJump
         status.liveError = liveError
         status.sessionKeysMinted = minted
         return status
@@ -95,6 +110,8 @@ extension Rollout {
     public struct Verification: Sendable {
         public var report: VerificationReport
         public var canary: [CanaryResult]
+        /// Whether the jump was read (through a session key); `verify --watch` is key-free by default.
+        public var jumpInspected = true
         /// Synced consumer groups on each hop, when the playbook turns offset sync on.
         public var groups: GroupOffsetReport?
         /// The playbook's `verify.max_group_lag` (0 when not given).
@@ -104,7 +121,8 @@ extension Rollout {
 
     /// Polls until every link half is healthy, every mirror ACTIVE and end-to-end lag ≤ the playbook's threshold,
     /// or the timeout passes; then, with `canary`, sends canary rounds (`watch`: every `interval`, until
-    /// `rounds` or the first failure with `failFast`).
+    /// `rounds` or the first failure with `failFast`). `inspectJump` nil: a one-shot verify reads the jump
+    /// through a session key, a `watch` is key-free (the jump is reported as not observed).
     ///
     /// The timeout is a deadline for everything after the jump's session key works (the watch's rounds
     /// excepted): every request gets at most what is left of it (``RequestDeadline``), so an unreachable
@@ -112,7 +130,7 @@ extension Rollout {
     /// `onRound` is told each verification round's report, for a progress line.
     public static func verify(
         run: String, timeout: Duration?, canary: Bool, watch: Duration? = nil, rounds: Int? = nil,
-        failFast: Bool = false, onCanary: (@Sendable (CanaryResult) -> Void)? = nil,
+        failFast: Bool = false, inspectJump: Bool? = nil, onCanary: (@Sendable (CanaryResult) -> Void)? = nil,
         onRound: (@Sendable (VerificationReport) -> Void)? = nil, options: Options
     ) async throws(JumpchainError) -> Verification {
         try await Interruption.run(
@@ -120,46 +138,51 @@ extension Rollout {
         ) { () async throws(JumpchainError) -> Verification in
             try await verifyNow(
                 run: run, timeout: timeout, canary: canary, watch: watch, rounds: rounds, failFast: failFast,
-                onCanary: onCanary, onRound: onRound, options: options)
+                inspectJump: inspectJump, onCanary: onCanary, onRound: onRound, options: options)
         }
     }
 
     static func verifyNow(
         run: String, timeout: Duration?, canary: Bool, watch: Duration?, rounds: Int?,
-        failFast: Bool, onCanary: (@Sendable (CanaryResult) -> Void)?,
+        failFast: Bool, inspectJump: Bool?, onCanary: (@Sendable (CanaryResult) -> Void)?,
         onRound: (@Sendable (VerificationReport) -> Void)?, options: Options
     ) async throws(JumpchainError) -> Verification {
+        let inspectJump = inspectJump ?? (watch == nil)
         let root = runDirectory(for: run, options: options)
-        let (_, _, metadata, _) = try openRun(root, run: run)
+        let backend = options.backend
+        let (_, _, metadata, _) = try openRun(root, run: run, backend: backend)
         // The chain as its operations left it: the rollout's topics plus those updates added.
-        let entries = try RunHistory.entries(root: root)
+        let entries = try RunHistory.entries(root: root, backend: backend)
         if let teardown = entries.last(where: { $0.kind == .teardown }) {
             throw JumpchainError(
                 .invalidInput,
                 "run \(run) was torn down (\(teardown.directory), \(teardown.status.rawValue)): there is no chain to verify"
             )
         }
-        guard let chain = try ChainState.load(entries, run: run) else {
-            throw JumpchainError(.runNotFound, "run \(run) in \(root) has no rollout to verify")
-        }
+        let chain = try ChainState.required(
+            entries, run: run, backend: backend, root: location(of: run, options: options))
         let plan = try chain.topologyPlan()
         let playbook = chain.playbook
         let limit = timeout ?? playbook.verify.timeout
-        let verification = try await RunSession.with(playbook, runName: metadata.name, options: options) {
+        let verification = try await RunSession.with(
+            playbook, runName: RunOperations.runName(ofKey: metadata.name), options: options
+        ) {
             context throws(JumpchainError) in
             var verification = try await verify(
                 run: run, context: context, plan: plan, limit: limit, canary: canary, watch: watch, rounds: rounds,
-                failFast: failFast, onCanary: onCanary, onRound: onRound, options: options)
+                failFast: failFast, inspectJump: inspectJump, onCanary: onCanary, onRound: onRound, options: options)
             verification.maxGroupLag = playbook.verify.maxGroupLag ?? 0
             return verification
         }
-        OriginOffsetRecord.save(verification.report, root: runDirectory(for: run, options: options))
+        if let files = filesDirectory(root, options: options) {
+            OriginOffsetRecord.save(verification.report, root: files)
+        }
         return verification
     }
 
     static func verify(
         run: String, context: RolloutContext, plan: Plan, limit: Duration, canary: Bool, watch: Duration?,
-        rounds: Int?, failFast: Bool, onCanary: (@Sendable (CanaryResult) -> Void)?,
+        rounds: Int?, failFast: Bool, inspectJump: Bool = true, onCanary: (@Sendable (CanaryResult) -> Void)?,
         onRound: (@Sendable (VerificationReport) -> Void)? = nil, options: Options
     ) async throws(JumpchainError) -> Verification {
         let playbook = context.playbook
@@ -167,7 +190,7 @@ extension Rollout {
             // The jump's session key first: Confluent takes up to about two minutes to propagate a new key, which
             // the timeout does not count; that wait has its own bound (the key propagation timeout).
             let verifier = try await RequestDeadline.within(options.timing.keyPropagationTimeout) {
-                try await context.verifier(for: plan)
+                try await context.verifier(for: plan, inspectJump: inspectJump)
             }
             let deadline = ContinuousClock.now + limit
             let report = await RequestDeadline.$current.withValue(deadline) {
@@ -177,7 +200,7 @@ extension Rollout {
             }
             var results: [CanaryResult] = []
             if canary {
-                guard let probe = try await context.canaryProbe(for: plan) else {
+                guard let probe = try await context.canaryProbe(for: plan, inspectJump: inspectJump) else {
                     throw JumpchainError(
                         .invalidInput,
                         "run \(run) has no canary topic: set verify.canary: true in the playbook before apply")
@@ -195,13 +218,14 @@ extension Rollout {
                     results = [result]
                 }
             }
-            var verification = Verification(report: report, canary: results)
+            var verification = Verification(report: report, canary: results, jumpInspected: inspectJump)
             // Consumer groups under the same deadline. When the chain already failed (a cluster did not answer,
-            // say), a failed group read adds nothing to that verdict; on a passing chain it is an error.
+            // say), a failed group read adds nothing to that verdict; on a passing chain it is an error. Key-free
+            // (`inspectJump` off), the jump's column is not observed.
             do {
                 verification.groups = try await RequestDeadline.$current.withValue(deadline) {
                     try await context.groupOffsets(
-                        topology: context.topology(for: plan), jump: try await context.jump())
+                        topology: context.topology(for: plan), jump: inspectJump ? try await context.jump() : nil)
                 }
             } catch {
                 if report.passed {
@@ -217,16 +241,22 @@ extension Rollout {
     }
 
     static func openRun(
-        _ directory: String, run: String
+        _ directory: String, run: String, backend: any RunStateBackend
     ) throws(JumpchainError) -> (
-        RunStore, String, RunMetadata, RunManifest
+        any RunStateStore, String, RunMetadata, RunManifest
     ) {
-        guard RunStore.exists(directory: directory) else {
-            throw JumpchainError(.runNotFound, "no run \(run) in \(directory)")
+        guard try wrap({ () throws(WorkflowError) in try backend.runExists(directory) }) else {
+            throw JumpchainError(.runNotFound, "no run \(run) in \(backend.location(ofRun: directory))")
         }
-        let store = try openStoreReadOnly(directory, run: run)
+        let store = try openStoreReadOnly(directory, run: run, backend: backend)
         let metadata = try wrap { () throws(WorkflowError) in try store.metadata() }
-        return (store, directory, metadata, try RunManifest.decode(metadata.manifest, run: run))
+        return (store, store.location, metadata, try RunManifest.decode(metadata.manifest, run: run))
+    }
+
+    /// The run directory where files beside the store are kept (`last-origin-offsets.json`): SQLite's run
+    /// directory, nil with a backend that has no run directory (such files are then not kept).
+    static func filesDirectory(_ root: String, options: Options) -> String? {
+        options.backend is SQLiteRunBackend ? root : nil
     }
 }
 

@@ -11,40 +11,51 @@ extension Rollout {
     }
 
     /// Opens a run's store for writing (`resume`), mapping a lost or damaged store to a message that says how to
-    /// recover.
-    static func openStore(_ directory: String, run: String? = nil) throws(JumpchainError) -> RunStore {
+    /// recover. `directory` is the operation's key in `backend` (for SQLite, its run directory).
+    static func openStore(
+        _ directory: String, run: String? = nil, backend: any RunStateBackend
+    ) throws(JumpchainError) -> any RunStateStore {
         do {
-            return try RunStore.open(directory: directory)
+            return try backend.openRun(directory)
         } catch {
             throw storeError(
-                error, run: run ?? (directory as NSString).lastPathComponent, directory: directory, playbook: nil)
+                error, run: run ?? (directory as NSString).lastPathComponent,
+                directory: directory, playbook: nil, backend: backend)
         }
     }
 
     /// Opens a run's store without writing anything (`status`, `graph`, `verify`, `apply`'s check).
     static func openStoreReadOnly(
-        _ directory: String, run: String, playbook: String? = nil
-    ) throws(JumpchainError) -> RunStore {
+        _ directory: String, run: String, playbook: String? = nil, backend: any RunStateBackend
+    ) throws(JumpchainError) -> any RunStateStore {
         do {
-            return try RunStore.openReadOnly(directory: directory)
+            return try backend.openRunReadOnly(directory)
         } catch {
-            throw storeError(error, run: run, directory: directory, playbook: playbook)
+            throw storeError(error, run: run, directory: directory, playbook: playbook, backend: backend)
         }
     }
 
     static func storeError(
-        _ error: WorkflowError, run: String, directory: String, playbook: String?
+        _ error: WorkflowError, run: String, directory: String, playbook: String?, backend: any RunStateBackend
     ) -> JumpchainError {
-        if error.code == .storeCorrupt || (error.code == .runNotFound && RunStore.exists(directory: directory)) {
+        let location = backend.location(ofRun: directory)
+        if error.code == .storeCorrupt
+            || (error.code == .runNotFound && backend is SQLiteRunBackend && RunStore.exists(directory: directory))
+        {
             return JumpchainError(
                 .stateUnusable,
                 "the state of run \(run) is unusable: \(error.message); "
-                    + recoveryAdvice(directory: directory, playbook: playbook), cause: error)
+                    + recoveryAdvice(directory: location, playbook: playbook), cause: error)
         }
         if error.code == .runNotFound {
-            return JumpchainError(.runNotFound, "no run \(run) in \(directory)", cause: error)
+            return JumpchainError(.runNotFound, "no run \(run) in \(location)", cause: error)
         }
-        let code: JumpchainError.Code = error.code == .runLocked ? .runLocked : .runFailed
+        let code: JumpchainError.Code =
+            switch error.code {
+            case .runLocked: .runLocked
+            case .insecurePermissions: .invalidInput
+            default: .runFailed
+            }
         return JumpchainError(code, error.message, cause: error)
     }
 
@@ -53,15 +64,17 @@ extension Rollout {
     /// an unfinished operation or a torn-down chain is refused. Nil when the state is unusable and `--adopt` set it
     /// aside, so the run starts again.
     static func existingRun(
-        _ playbook: Playbook, playbookPath: String, directory: String, prune: Bool, lock: RunLock, options: Options
+        _ playbook: Playbook, playbookPath: String, directory: String, prune: Bool, lock: any RunLease,
+        options: Options
     ) async throws(JumpchainError) -> Report? {
+        let backend = options.backend
         do {
-            _ = try openStoreReadOnly(directory, run: playbook.runName, playbook: playbookPath)
+            _ = try openStoreReadOnly(directory, run: playbook.runName, playbook: playbookPath, backend: backend)
         } catch  where error.code == .stateUnusable && options.adopt {
-            try setAsideStore(directory)
+            try setAsideStore(directory, backend: backend)
             return nil
         }
-        let entries = try RunHistory.entries(root: directory)
+        let entries = try RunHistory.entries(root: directory, backend: backend)
         if let teardown = entries.last(where: { $0.kind == .teardown }) {
             throw JumpchainError(
                 .invalidInput,
@@ -78,12 +91,10 @@ extension Rollout {
                         ? " (--adopt is only for a run whose state is lost or unusable)"
                         : " (or remove \(directory) to start over)"))
         }
-        guard let chain = try ChainState.load(entries, run: playbook.runName) else {
-            throw JumpchainError(.runNotFound, "run \(playbook.runName) in \(directory) has no rollout")
-        }
+        let chain = try ChainState.required(entries, run: playbook.runName, backend: backend, root: directory)
         if chain.playbookHash == playbook.contentHash, !prune, let last = entries.last {
             lock.release()
-            let store = try openStoreReadOnly(last.directory, run: playbook.runName)
+            let store = try openStoreReadOnly(last.directory, run: playbook.runName, backend: backend)
             var report = try report(
                 store: store, directory: last.directory, failed: [:], alreadyComplete: true, minted: [])
             report.operation = last.kind
@@ -98,7 +109,15 @@ extension Rollout {
     }
 
     /// Renames an unusable store (and its -wal/-shm) to `state.sqlite.unusable-<time>`, keeping it for a look.
-    static func setAsideStore(_ directory: String) throws(JumpchainError) {
+    /// Another backend has no file to set aside: its unusable run is refused with what to do.
+    static func setAsideStore(_ directory: String, backend: any RunStateBackend) throws(JumpchainError) {
+        guard backend is SQLiteRunBackend else {
+            throw JumpchainError(
+                .stateUnusable,
+                "the unusable run in \(backend.location(ofRun: directory)) cannot be set aside automatically: "
+                    + "export what is left with `jumpchain state export`, remove the run from the database, then "
+                    + "apply --adopt again")
+        }
         let store = RunDirectory.storePath(directory)
         let stamp = Int(Date().timeIntervalSince1970)
         for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: store + suffix) {

@@ -10,6 +10,12 @@ public enum Rollout {
     public struct Options: Sendable {
         /// Where run directories live (`<stateDirectory>/<run-name>/`); default `./.jumpchain`.
         public var stateDirectory: String
+        /// Where runs are kept when not in SQLite run directories (e.g. a shared PostgreSQL database).
+        public var stateBackend: (any RunStateBackend)?
+        /// The backend every command reads and writes runs through.
+        public var backend: any RunStateBackend {
+            stateBackend ?? SQLiteRunBackend(stateDirectory: stateDirectory)
+        }
         /// The environment `${VAR}` and `env:` references read.
         public var environment: [String: String]
         /// Where `stdin` references read; nil reads standard input in the playbook's ``Playbook/stdinOrder``.
@@ -26,6 +32,8 @@ public enum Rollout {
         public var onStart: (@Sendable (_ totalSteps: Int, _ alreadyDone: Int) -> Void)?
         /// Stop in an orderly way on SIGINT/SIGTERM (the CLI); off in tests.
         public var handleSignals: Bool
+        /// Accept `http://` endpoints on non-loopback hosts (`--allow-insecure-http`).
+        public var allowInsecureHTTP = false
         /// `apply --adopt`: recover a run whose state was lost (see `RolloutExecutor+Adopt.swift`).
         public var adopt = false
 
@@ -73,20 +81,28 @@ public enum Rollout {
 
     /// Loads and validates a playbook; every problem is reported as `file:line:column: …`.
     public static func loadPlaybook(
-        _ path: String, environment: [String: String]
+        _ path: String, environment: [String: String], allowInsecureHTTP: Bool = false
     ) throws(JumpchainError) -> (
         Playbook, [Diagnostic]
     ) {
         do {
-            return try PlaybookLoader.load(path: path, environment: environment)
+            return try PlaybookLoader.load(
+                path: path, environment: environment, allowInsecureHTTP: allowInsecureHTTP)
         } catch {
             let lines = error.diagnostics.isEmpty ? [error.message] : error.diagnostics.map(\.description)
             throw JumpchainError(.invalidInput, lines.joined(separator: "\n"), cause: error)
         }
     }
 
+    /// The key a run is kept under in the selected backend: its run directory (SQLite), or its name (PostgreSQL).
+    /// Messages name ``location(of:options:)`` instead.
     public static func runDirectory(for runName: String, options: Options) -> String {
-        runName.contains("/") ? runName : (options.stateDirectory as NSString).appendingPathComponent(runName)
+        options.backend.runKey(runName)
+    }
+
+    /// Where a run lives, for messages: its run directory, or the database and run name.
+    public static func location(of runName: String, options: Options) -> String {
+        options.backend.location(ofRun: runName)
     }
 
     /// The origin topics the playbook selects (names plus pattern matches). An empty selection is not refused
@@ -115,14 +131,16 @@ public enum Rollout {
     }
 
     static func applyNow(playbookPath: String, prune: Bool, options: Options) async throws(JumpchainError) -> Report {
-        let (playbook, _) = try loadPlaybook(playbookPath, environment: options.environment)
+        let (playbook, _) = try loadPlaybook(
+            playbookPath, environment: options.environment, allowInsecureHTTP: options.allowInsecureHTTP)
+        let backend = options.backend
         let directory = runDirectory(for: playbook.runName, options: options)
         // The lock first: a second apply of the same run while one runs is told so (75), whatever phase the
         // first one is in, and two applies can never both create the run.
-        let existed = FileManager.default.fileExists(atPath: directory)
-        let lock = try wrap { () throws(WorkflowError) in try RunLock.acquire(directory: directory) }
+        let existed = backend is SQLiteRunBackend ? FileManager.default.fileExists(atPath: directory) : true
+        let lock = try wrap { () throws(WorkflowError) in try backend.lockRun(directory) }
         do {
-            if RunStore.exists(directory: directory),
+            if try wrap({ () throws(WorkflowError) in try backend.runExists(directory) }),
                 let existing = try await existingRun(
                     playbook, playbookPath: playbookPath, directory: directory, prune: prune, lock: lock,
                     options: options)
@@ -133,14 +151,14 @@ public enum Rollout {
         } catch {
             lock.release()
             // Stopped before the run was created: leave no directory behind that was not there before.
-            if !existed, !RunStore.exists(directory: directory) { RunDirectory.removeEngineFiles(directory) }
+            if !existed, !RunStore.exists(directory: directory) { try? backend.removeRun(directory) }
             throw error
         }
     }
 
     /// Creates and runs the rollout of `playbook` under `lock` (released when it returns).
     static func startRollout(
-        _ playbook: Playbook, directory: String, lock: RunLock, options: Options
+        _ playbook: Playbook, directory: String, lock: any RunLease, options: Options
     ) async throws(JumpchainError) -> Report {
         try await RunSession.with(playbook, runName: playbook.runName, options: options) {
             context throws(JumpchainError) in
@@ -152,14 +170,14 @@ public enum Rollout {
                 operation: .rollout, playbook: playbook, playbookHash: playbook.contentHash
             ).encoded()
             let store = try wrap { () throws(WorkflowError) in
-                try RunStore.create(directory: directory, runName: playbook.runName, plan: plan, manifest: manifest)
+                try options.backend.createRun(directory, plan: plan, manifest: manifest)
             }
             let result = try await execute(
                 store: store, directory: directory, context: context, plan: plan,
                 executor: RolloutExecutor(context: context, plan: plan), options: options, lock: lock)
             // A preflight failure changed nothing: leave no run behind, so a corrected playbook can be applied again.
             if result.status == .failed, result.states[RolloutStep.preflight]?.state == .failed {
-                RunDirectory.removeEngineFiles(directory)
+                try? options.backend.removeRun(directory)
                 throw JumpchainError(
                     .preflightFailed,
                     "preflight failed; nothing was changed:\n" + (result.failedSteps[RolloutStep.preflight] ?? ""))
@@ -180,8 +198,8 @@ public enum Rollout {
 
     static func resumeNow(run: String, options: Options) async throws(JumpchainError) -> Report {
         let root = runDirectory(for: run, options: options)
-        guard let latest = try RunHistory.entries(root: root).last else {
-            throw JumpchainError(.runNotFound, "no run \(run) in \(root)")
+        guard let latest = try RunHistory.entries(root: root, backend: options.backend).last else {
+            throw JumpchainError(.runNotFound, "no run \(run) in \(options.backend.location(ofRun: run))")
         }
         switch latest.kind {
         case .rollout: return try await resumeRollout(run: run, directory: latest.directory, options: options)
@@ -193,7 +211,7 @@ public enum Rollout {
     }
 
     static func resumeRollout(run: String, directory: String, options: Options) async throws(JumpchainError) -> Report {
-        let store = try openStore(directory, run: run)
+        let store = try openStore(directory, run: run, backend: options.backend)
         let metadata = try wrap { () throws(WorkflowError) in try store.metadata() }
         if metadata.status == .succeeded {
             return try report(store: store, directory: directory, failed: [:], alreadyComplete: true, minted: [])
@@ -213,16 +231,16 @@ public enum Rollout {
     /// released on return). The caller's ``RunSession`` closes the context (revoking the session key) after this
     /// returns.
     static func execute(
-        store: RunStore, directory: String, context: RolloutContext, plan: Plan, executor: some StepExecutor,
-        options: Options, lock held: RunLock? = nil
+        store: any RunStateStore, directory: String, context: RolloutContext, plan: Plan,
+        executor: some StepExecutor, options: Options, lock held: (any RunLease)? = nil
     )
         async throws(JumpchainError) -> Report
     {
-        let lock: RunLock
+        let lock: any RunLease
         if let held {
             lock = held
         } else {
-            lock = try wrap { () throws(WorkflowError) in try RunLock.acquire(directory: directory) }
+            lock = try wrap { () throws(WorkflowError) in try options.backend.lockRun(directory) }
         }
         defer { lock.release() }
         let perCluster = context.playbook.concurrency.perCluster
@@ -279,7 +297,8 @@ public enum Rollout {
     }
 
     static func report(
-        store: RunStore, directory: String, failed: [String: String], alreadyComplete: Bool, minted: [String]
+        store: any RunStateStore, directory: String, failed: [String: String], alreadyComplete: Bool,
+        minted: [String]
     )
         throws(JumpchainError) -> Report
     {
@@ -287,7 +306,8 @@ public enum Rollout {
         let records = try wrap { () throws(WorkflowError) in try store.stepRecords() }
         let plan = try wrap { () throws(WorkflowError) in try store.plan() }
         return Report(
-            runName: metadata.name, directory: directory, status: metadata.status, states: records, plan: plan,
+            runName: RunOperations.runName(ofKey: metadata.name), directory: store.location, status: metadata.status,
+            states: records, plan: plan,
             failedSteps: failed, alreadyComplete: alreadyComplete, sessionKeysMinted: minted)
     }
 
@@ -297,7 +317,13 @@ public enum Rollout {
         do {
             return try body()
         } catch {
-            let code: JumpchainError.Code = error.code == .runLocked ? .runLocked : .runFailed
+            let code: JumpchainError.Code =
+                switch error.code {
+                case .runLocked: .runLocked
+                case .runNotFound: .runNotFound
+                case .insecurePermissions: .invalidInput
+                default: .runFailed
+                }
             throw JumpchainError(code, error.message, cause: error)
         }
     }

@@ -61,6 +61,8 @@ extension RolloutContext {
         }
         if sync.leg1 == nil { problems.append("leg 1 does not sync consumer offsets (consumer.offset.sync.enable)") }
         if sync.leg2 == nil { problems.append("leg 2 does not sync consumer offsets (consumer.offset.sync.enable)") }
-        return GroupOffsetReport(groups: groups, rows: rows, problems: problems, syncReachesTarget: sync.reachesTarget)
+        return GroupOffsetReport(
+            groups: groups, rows: rows, problems: problems, syncReachesTarget: sync.reachesTarget,
+            jumpObserved: jump != nil)
     }
 }

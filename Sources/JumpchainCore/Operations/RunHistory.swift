@@ -2,33 +2,31 @@ import ConfluentAPI
 import Foundation
 public import Workflow
 
-/// A run's operations, oldest first: the rollout that built the chain lives in the run directory itself,
-/// every later operation (a teardown, ...) in `<run-dir>/operations/<NNN>-<kind>/` with its own store, plan
-/// and manifest, so a run keeps its whole history and `resume`, `status` and `graph` can route any of them.
+/// A run's operations, oldest first: the rollout that built the chain is the run itself, every later operation
+/// (a teardown, ...) a run of its own in the backend under `<run key>/operations/<NNN>-<kind>` (SQLite: the
+/// directory `<run-dir>/operations/<NNN>-<kind>/` with its own store; PostgreSQL: the run named so), with its own
+/// plan and manifest, so a run keeps its whole history and `resume`, `status` and `graph` can route any of them.
 public enum RunHistory {
     public struct Entry: Sendable {
         /// 0 for the operation in the run directory itself, then 1, 2, ... in `operations/`.
         public var index: Int
+        /// The operation's key in the backend (for SQLite, its run directory).
         public var directory: String
         public var kind: OperationKind
         public var status: RunStatus
     }
 
-    static let operationsFolder = "operations"
-
-    /// Every operation of the run in `root`, oldest first (empty when there is no run).
-    public static func entries(root: String) throws(JumpchainError) -> [Entry] {
+    /// Every operation of the run whose key is `root`, oldest first (empty when there is no run).
+    public static func entries(root: String, backend: any RunStateBackend) throws(JumpchainError) -> [Entry] {
         var entries: [Entry] = []
-        if RunStore.exists(directory: root) {
-            entries.append(try entry(index: 0, directory: root))
+        if try Rollout.wrap({ () throws(WorkflowError) in try backend.runExists(root) }) {
+            entries.append(try entry(index: 0, directory: root, backend: backend))
         }
-        let folder = (root as NSString).appendingPathComponent(operationsFolder)
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+        let names = try Rollout.wrap { () throws(WorkflowError) in try backend.operationNames(ofRun: root) }.sorted()
         for name in names {
             guard let index = Int(name.prefix(while: \.isNumber)) else { continue }
-            let directory = (folder as NSString).appendingPathComponent(name)
-            guard RunStore.exists(directory: directory) else { continue }
-            entries.append(try entry(index: index, directory: directory))
+            let directory = RunOperations.key(runKey: root, operation: name)
+            entries.append(try entry(index: index, directory: directory, backend: backend))
         }
         return entries
     }
@@ -37,18 +35,18 @@ public enum RunHistory {
     /// directories holding only engine files, the last recorded origin offsets), as paths relative to `root`.
     public static func foreignEntries(_ root: String) -> [String] {
         var foreign = RunDirectory.foreignEntries(root).filter {
-            $0 != operationsFolder && $0 != OriginOffsetRecord.fileName
+            $0 != RunOperations.folder && $0 != OriginOffsetRecord.fileName
         }
-        let folder = (root as NSString).appendingPathComponent(operationsFolder)
+        let folder = (root as NSString).appendingPathComponent(RunOperations.folder)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
             let directory = (folder as NSString).appendingPathComponent(name)
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue
             else {
-                foreign.append("\(operationsFolder)/\(name)")
+                foreign.append("\(RunOperations.folder)/\(name)")
                 continue
             }
-            foreign += RunDirectory.foreignEntries(directory).map { "\(operationsFolder)/\(name)/\($0)" }
+            foreign += RunDirectory.foreignEntries(directory).map { "\(RunOperations.folder)/\(name)/\($0)" }
         }
         return foreign.sorted()
     }
@@ -56,7 +54,7 @@ public enum RunHistory {
     /// Removes a run's own files (see ``foreignEntries(_:)``) and the directories they leave empty; anything
     /// else is left alone.
     public static func removeRunFiles(_ root: String) {
-        let folder = (root as NSString).appendingPathComponent(operationsFolder)
+        let folder = (root as NSString).appendingPathComponent(RunOperations.folder)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
             RunDirectory.removeEngineFiles((folder as NSString).appendingPathComponent(name))
         }
@@ -65,16 +63,18 @@ public enum RunHistory {
         RunDirectory.removeEngineFiles(root)
     }
 
-    /// The directory for a new operation of `kind` after `entries`.
+    /// The key for a new operation of `kind` after `entries`.
     static func newDirectory(root: String, kind: OperationKind, after entries: [Entry]) -> String {
         let index = (entries.map(\.index).max() ?? 0) + 1
-        let name = String(format: "%03d-%@", index, kind.rawValue)
-        return ((root as NSString).appendingPathComponent(operationsFolder) as NSString).appendingPathComponent(name)
+        return RunOperations.key(runKey: root, operation: String(format: "%03d-%@", index, kind.rawValue))
     }
 
-    private static func entry(index: Int, directory: String) throws(JumpchainError) -> Entry {
+    private static func entry(
+        index: Int, directory: String, backend: any RunStateBackend
+    ) throws(JumpchainError) -> Entry {
         // Read-only: listing a run's history writes nothing (status and graph work on a read-only directory).
-        let store = try Rollout.openStoreReadOnly(directory, run: (directory as NSString).lastPathComponent)
+        let store = try Rollout.openStoreReadOnly(
+            directory, run: (directory as NSString).lastPathComponent, backend: backend)
         let metadata = try Rollout.wrap { () throws(WorkflowError) in try store.metadata() }
         let manifest = try RunManifest.decode(metadata.manifest, run: metadata.name)
         return Entry(index: index, directory: directory, kind: manifest.operation, status: metadata.status)
@@ -119,11 +119,23 @@ struct ChainState {
         }
     }
 
+    /// ``load(_:run:backend:)`` for a run that must have a rollout: no rollout is `runNotFound` naming `root`.
+    static func required(
+        _ entries: [RunHistory.Entry], run: String, backend: any RunStateBackend, root: String
+    ) throws(JumpchainError) -> ChainState {
+        guard let chain = try load(entries, run: run, backend: backend) else {
+            throw JumpchainError(.runNotFound, "run \(run) in \(root) has no rollout")
+        }
+        return chain
+    }
+
     /// Folds the run's rollout and succeeded (or, for ACL bookkeeping, started) updates; nil without a rollout.
-    static func load(_ entries: [RunHistory.Entry], run: String) throws(JumpchainError) -> ChainState? {
+    static func load(
+        _ entries: [RunHistory.Entry], run: String, backend: any RunStateBackend
+    ) throws(JumpchainError) -> ChainState? {
         var state: ChainState?
         for entry in entries where entry.kind != .teardown {
-            let (store, _, _, manifest) = try Rollout.openRun(entry.directory, run: run)
+            let (store, _, _, manifest) = try Rollout.openRun(entry.directory, run: run, backend: backend)
             let plan = try Rollout.wrap { () throws(WorkflowError) in try store.plan() }
             let records = try Rollout.wrap { () throws(WorkflowError) in try store.stepRecords() }
             let playbook = manifest.playbook

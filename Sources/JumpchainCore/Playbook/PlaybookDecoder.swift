@@ -8,6 +8,8 @@ struct PlaybookDecoder {
     /// The playbook's directory: relative `file:` and `options_file` paths are resolved against it.
     let baseDirectory: String
     let defaultRunName: String
+    /// Whether `http://` endpoints on non-loopback hosts are accepted (`--allow-insecure-http`).
+    var allowInsecureHTTP = false
 
     static let rootKeys = [
         "version", "run_name", "control_plane", "origin", "jump", "target", "link", "topics", "consumer_groups",
@@ -474,6 +476,13 @@ struct PlaybookDecoder {
         else {
             reader.error(
                 "`\(field)` must be an http(s) URL like `https://pkc-abc.us-east-1.aws.confluent.cloud:443`, found \(text.shown)",
+                at: text.mark)
+            return nil
+        }
+        if scheme == "http", !allowInsecureHTTP, !InsecureHTTPPolicy.isLoopback(host: host) {
+            reader.error(
+                "`\(field)` is a cleartext `http://` URL to \(host), which is not a loopback address: credentials "
+                    + "would travel unencrypted; use `https://`, or pass `--allow-insecure-http` if this is intended",
                 at: text.mark)
             return nil
         }

@@ -12,9 +12,10 @@ public enum PlaybookLoader {
     /// Loads `path`. Returns the playbook and its warnings/notes; throws
     /// ``PlaybookError/Code-swift.struct/invalidPlaybook`` carrying every diagnostic when any is an error.
     ///
-    /// `${VAR}` in string values is replaced from `environment` (the process environment when nil).
+    /// `${VAR}` in string values is replaced from `environment` (the process environment when nil). An
+    /// `http://` endpoint whose host is not a loopback address is an error unless `allowInsecureHTTP`.
     public static func load(
-        path: String, environment: [String: String]? = nil
+        path: String, environment: [String: String]? = nil, allowInsecureHTTP: Bool = false
     ) throws(PlaybookError) -> (Playbook, [Diagnostic]) {
         // The size first, so that a huge file is refused before it is read into memory.
         if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int,
@@ -30,7 +31,7 @@ public enum PlaybookLoader {
         guard let text = String(data: data, encoding: .utf8) else {
             throw PlaybookError(code: .fileUnreadable, message: "playbook `\(path)` is not UTF-8 text")
         }
-        return try load(text: text, file: path, environment: environment)
+        return try load(text: text, file: path, environment: environment, allowInsecureHTTP: allowInsecureHTTP)
     }
 
     /// Why `path` cannot be read, in words: not found, a directory, permission denied, ...
@@ -57,7 +58,7 @@ public enum PlaybookLoader {
 
     /// Validates playbook `text`; `file` names it in diagnostics and anchors relative paths.
     public static func load(
-        text: String, file: String, environment: [String: String]? = nil
+        text: String, file: String, environment: [String: String]? = nil, allowInsecureHTTP: Bool = false
     ) throws(PlaybookError) -> (Playbook, [Diagnostic]) {
         if let problem = PlaybookLimits.sizeProblem(byteCount: text.utf8.count, file: file)
             ?? PlaybookLimits.nestingProblem(text, file: file)
@@ -67,9 +68,10 @@ public enum PlaybookLoader {
         }
         let reader = YAMLReader(file: file, environment: environment ?? ProcessInfo.processInfo.environment)
         let url = URL(fileURLWithPath: file)
-        let decoder = PlaybookDecoder(
+        var decoder = PlaybookDecoder(
             reader: reader, baseDirectory: url.deletingLastPathComponent().path,
             defaultRunName: url.deletingPathExtension().lastPathComponent)
+        decoder.allowInsecureHTTP = allowInsecureHTTP
         var playbook: Playbook?
         do {
             if let root = try Yams.compose(yaml: text) {

@@ -56,7 +56,15 @@ public struct CanaryProbe: Sendable {
             await look(write, start: start, into: &result)
             if result.targetArrival != nil {
                 result.latencyMs = result.targetArrival?.afterMs
+                if let readBack = await readBack(write, id: id) {
+                    result.offsetsMatch = readBack.match
+                    result.offsetCheck = "read back"
+                    result.passed = readBack.match
+                    if !readBack.match { result.failure = readBack.check }
+                    return result
+                }
                 result.offsetsMatch = offsetsMatch(write, result)
+                result.offsetCheck = "derived: not read back"
                 result.passed = result.offsetsMatch != false
                 if !result.passed { result.failure = "the canary's partition is absent on a hop" }
                 return result
@@ -123,6 +131,42 @@ public struct CanaryProbe: Sendable {
         if result.jumpArrival != nil, let targetEnd, targetEnd > write.offset {
             result.targetArrival = .init(hop: .leg2, lastOffset: targetEnd - 1, afterMs: now)
         }
+    }
+
+    /// Reads the target's partition around the canary's origin offset: the canary must be the record at that
+    /// offset. nil when records cannot be read (Kafka REST v3 has no consume).
+    func readBack(_ write: CanaryWrite, id: String) async -> (match: Bool, check: String)? {
+        let window: Int64 = 3
+        let start = max(0, write.offset - window)
+        let records: [ObservedRecord]
+        do {
+            guard
+                let read = try await observer.readRecords(
+                    role: .target, topic: canary.targetMirror, partition: write.partition, offset: start,
+                    count: Int(2 * window + 1))
+            else { return nil }
+            records = read
+        } catch {
+            return (false, "could not read p\(write.partition)@\(write.offset) back on the target: \(error)")
+        }
+        let place = "p\(write.partition)@\(write.offset)"
+        if let found = records.first(where: { $0.value?.contains(id) == true }) {
+            guard found.offset == write.offset else {
+                return (
+                    false,
+                    "read back: the canary is at p\(write.partition)@\(found.offset) on the target, not at its origin "
+                        + "offset \(write.offset): offsets are not preserved across the chain"
+                )
+            }
+            return (true, "read back: the record at \(place) on the target is the canary")
+        }
+        let atOffset = records.first { $0.offset == write.offset }
+        return (
+            false,
+            atOffset == nil
+                ? "read back: \(place) on the target holds no record, not the canary"
+                : "read back: the record at \(place) on the target is not the canary"
+        )
     }
 
     func offsetsMatch(_ write: CanaryWrite, _ result: CanaryResult) -> Bool? {

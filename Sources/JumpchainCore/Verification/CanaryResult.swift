@@ -30,9 +30,14 @@ public struct CanaryResult: Sendable, Hashable, Codable {
     public var targetArrival: Arrival?
     /// Produce to arrival on the target, in milliseconds (an upper bound: arrival is polled).
     public var latencyMs: Int64?
-    /// True when both hops hold exactly the canary's offset as their last record of its partition; nil when
-    /// newer records followed it (inconclusive, not a failure); false when the partition is absent on a hop.
+    /// Read back: true when the record at the canary's origin offset on the target is the canary; false when
+    /// it is not there (another record, or the canary at another offset). Not read back (Kafka REST has no
+    /// consume): derived — true when both hops' last record of the partition is at the canary's offset, nil
+    /// when newer records followed it (inconclusive, not a failure).
     public var offsetsMatch: Bool?
+    /// How ``offsetsMatch`` was established: `read back` (the record was read on the target: measured) or
+    /// `derived: not read back` (from end offsets only). A failed read-back's details are in ``failure``.
+    public var offsetCheck: String?
     public var passed: Bool
     public var failure: String?
     public var diagnoses: [Diagnosis]
@@ -49,6 +54,7 @@ public struct CanaryResult: Sendable, Hashable, Codable {
         self.targetArrival = targetArrival
         self.latencyMs = latencyMs
         self.offsetsMatch = offsetsMatch
+        self.offsetCheck = nil
         self.passed = passed
         self.failure = failure
         self.diagnoses = diagnoses
@@ -66,6 +72,7 @@ public struct CanaryResult: Sendable, Hashable, Codable {
         case false?: parts.append("offsets differ")
         case nil: break
         }
+        if let offsetCheck { parts.append("(\(offsetCheck))") }
         if let failure { parts.append("— \(failure)") }
         return parts.joined(separator: "  ")
     }
@@ -79,6 +86,7 @@ public struct CanaryResult: Sendable, Hashable, Codable {
         case targetArrival = "target_arrival"
         case latencyMs = "latency_ms"
         case offsetsMatch = "offsets_match"
+        case offsetCheck = "offset_check"
         case passed
         case failure
         case diagnoses

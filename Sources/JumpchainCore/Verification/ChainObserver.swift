@@ -15,6 +15,17 @@ public protocol ChainObserver: Sendable {
     func topicExists(role: PlaybookCluster.Role, topic: String) async throws -> Bool
     /// Produces one STRING record on the origin and returns where it landed.
     func produceCanary(topic: String, key: String, value: String) async throws -> CanaryWrite
+    /// The records of `topic`'s `partition` from `offset` (at most `count`) on the cluster playing `role`, or
+    /// nil when records cannot be read there (Kafka REST v3 has no consume; see ``SimulatorRecordReader``).
+    func readRecords(
+        role: PlaybookCluster.Role, topic: String, partition: Int, offset: Int64, count: Int
+    ) async throws -> [ObservedRecord]?
+}
+
+extension ChainObserver {
+    public func readRecords(
+        role: PlaybookCluster.Role, topic: String, partition: Int, offset: Int64, count: Int
+    ) async throws -> [ObservedRecord]? { nil }
 }
 
 extension ChainObserver {

@@ -32,12 +32,32 @@ public struct GroupOffsetReport: Sendable, Codable, Equatable {
     public var problems: [String]
     /// Whether offset sync is on for both legs (groups reach the target only then).
     public var syncReachesTarget: Bool
+    /// Whether the jump was read: a key-free `status` or `verify --watch` reads the origin and the target
+    /// only, so the jump's column (and leg 1's offset-sync task) is not observed.
+    public var jumpObserved: Bool
 
-    public init(groups: [String], rows: [Row], problems: [String], syncReachesTarget: Bool) {
+    public init(
+        groups: [String], rows: [Row], problems: [String], syncReachesTarget: Bool, jumpObserved: Bool = true
+    ) {
         self.groups = groups
         self.rows = rows
         self.problems = problems
         self.syncReachesTarget = syncReachesTarget
+        self.jumpObserved = jumpObserved
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case groups, rows, problems, syncReachesTarget, jumpObserved
+    }
+
+    /// Reports saved before `jumpObserved` existed read the jump.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            groups: try c.decode([String].self, forKey: .groups), rows: try c.decode([Row].self, forKey: .rows),
+            problems: try c.decode([String].self, forKey: .problems),
+            syncReachesTarget: try c.decode(Bool.self, forKey: .syncReachesTarget),
+            jumpObserved: try c.decodeIfPresent(Bool.self, forKey: .jumpObserved) ?? true)
     }
 
     /// Rows whose gap exceeds `maxLag`, and rows the origin has that have not reached the target at all.
@@ -51,6 +71,7 @@ public struct GroupOffsetReport: Sendable, Codable, Equatable {
             return ["consumer groups: none selected on the origin"] + problems.map { "  ✗ \($0)" }
         }
         func cell(_ value: Int64?) -> String { value.map(String.init) ?? "-" }
+        let jumpCell = { (value: Int64?) in jumpObserved ? cell(value) : "n/o" }
         func pad(_ text: String, _ width: Int) -> String {
             text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
         }
@@ -61,7 +82,10 @@ public struct GroupOffsetReport: Sendable, Codable, Equatable {
         for row in rows {
             lines.append(
                 "  " + pad(row.group, 20) + pad("\(row.topic)-\(row.partition)", 22) + pad(cell(row.origin), 10)
-                    + pad(cell(row.jump), 10) + pad(cell(row.target), 10) + String(row.gap))
+                    + pad(jumpCell(row.jump), 10) + pad(cell(row.target), 10) + String(row.gap))
+        }
+        if !jumpObserved {
+            lines.append("  JUMP n/o: not observed (key-free: the jump was not read; use --inspect-jump to read it)")
         }
         lines += problems.map { "  ✗ \($0)" }
         return lines

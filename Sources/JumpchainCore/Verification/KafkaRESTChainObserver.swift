@@ -8,6 +8,10 @@ public struct KafkaRESTChainObserver: ChainObserver {
     public var target: KafkaRESTClient?
     /// When set, a hop's mirrors are read from shared listings (one list call per round per cluster and link).
     public var listings: MirrorListings?
+    /// Why a nil jump client is not observed, when that was a choice (key-free watching), not a lack of keys.
+    public var unobservedJumpReason: String?
+    /// Reads records back where that is possible (the simulator); nil: record contents are not observed.
+    public var recordReader: SimulatorRecordReader?
 
     public init(
         origin: KafkaRESTClient?, jump: KafkaRESTClient?, target: KafkaRESTClient?, listings: MirrorListings? = nil
@@ -26,6 +30,9 @@ public struct KafkaRESTChainObserver: ChainObserver {
         case .target: client = target
         }
         guard let client else {
+            if role == .jump, let unobservedJumpReason {
+                throw ChainObservationError(code: .unobservable, message: unobservedJumpReason)
+            }
             throw ChainObservationError(
                 code: .unobservable, message: "no credentials for the \(role) in the playbook, so it cannot be read")
         }
@@ -58,5 +65,11 @@ public struct KafkaRESTChainObserver: ChainObserver {
                 code: .rejected, message: "the produce response to `\(topic)` on the origin has no partition or offset")
         }
         return CanaryWrite(partition: partition, offset: offset)
+    }
+
+    public func readRecords(
+        role: PlaybookCluster.Role, topic: String, partition: Int, offset: Int64, count: Int
+    ) async throws -> [ObservedRecord]? {
+        try await recordReader?.read(role: role, topic: topic, partition: partition, offset: offset, count: count)
     }
 }

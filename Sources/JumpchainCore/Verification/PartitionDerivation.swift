@@ -52,11 +52,13 @@ public enum PartitionDerivation {
         }
         if let endToEnd, !passed { notes.insert("lag \(endToEnd) > \(threshold)", at: 0) }
         let moved = jumpEnd1.flatMap { first in jumpEnd2.map { first != $0 } } ?? false
-        return PartitionReport(
+        var report = PartitionReport(
             partition: partition, originEnd: originEnd, jumpEnd: jumpEnd, targetEnd: targetEnd, lag1: lag1,
             lag2: lag2, endToEndLag: endToEnd, passed: passed,
             note: notes.isEmpty ? nil : notes.joined(separator: "; "),
             lagIsLowerBound: moved)
-
+        if originEnd != nil { report.derived += ["origin_end", "lag_origin_to_jump", "lag_end_to_end"] }
+        if let jumpEnd2, jumpEnd1.map({ jumpEnd2 > $0 }) ?? true { report.derived.append("jump_end") }
+        return report
     }
 }

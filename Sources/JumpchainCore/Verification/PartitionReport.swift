@@ -19,6 +19,10 @@ public struct PartitionReport: Sendable, Hashable, Codable {
     /// at different moments and records arrived in between (the jump's end differed between the two reads).
     /// The chain had at least this lag when the jump was read.
     public var lagIsLowerBound: Bool
+    /// The figures (by their JSON names) inferred from mirror lags rather than read where they live: the
+    /// origin's end and the lags through it come from the jump mirror's `lag`; the jump's end from the
+    /// target mirror's when that view is later. Nobody should mistake them for measurements.
+    public var derived: [String] = []
 
     public init(
         partition: Int, originEnd: Int64?, jumpEnd: Int64?, targetEnd: Int64?, lag1: Int64?, lag2: Int64?,
@@ -47,5 +51,24 @@ public struct PartitionReport: Sendable, Hashable, Codable {
         case passed
         case note
         case lagIsLowerBound = "lag_is_lower_bound"
+        case derived
+    }
+}
+
+extension PartitionReport {
+    /// Decodes reports written before `derived` or `lag_is_lower_bound` existed as deriving nothing, measured.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            partition: try c.decode(Int.self, forKey: .partition),
+            originEnd: try c.decodeIfPresent(Int64.self, forKey: .originEnd),
+            jumpEnd: try c.decodeIfPresent(Int64.self, forKey: .jumpEnd),
+            targetEnd: try c.decodeIfPresent(Int64.self, forKey: .targetEnd),
+            lag1: try c.decodeIfPresent(Int64.self, forKey: .lag1),
+            lag2: try c.decodeIfPresent(Int64.self, forKey: .lag2),
+            endToEndLag: try c.decodeIfPresent(Int64.self, forKey: .endToEndLag),
+            passed: try c.decode(Bool.self, forKey: .passed), note: try c.decodeIfPresent(String.self, forKey: .note),
+            lagIsLowerBound: try c.decodeIfPresent(Bool.self, forKey: .lagIsLowerBound) ?? false)
+        derived = try c.decodeIfPresent([String].self, forKey: .derived) ?? []
     }
 }

@@ -105,6 +105,10 @@ public struct VerificationTableRenderer: Sendable {
             lines.append("… \(rest.count) more partitions, \(rest.count { !$0.partition.passed }) of them failing")
         }
         if rows.isEmpty { lines.append("(no partition could be read)") }
+        if rows.contains(where: { $0.partition.derived.contains("origin_end") }) {
+            lines.append(
+                "ORIGIN END, O→J LAG and E2E LAG are derived (jump mirror end + its lag), not read on the origin")
+        }
         if rows.contains(where: { $0.partition.lagIsLowerBound }) {
             lines.append(
                 "≥ n: a lower bound, not a measurement (records arrived between the jump's and the target's read)")

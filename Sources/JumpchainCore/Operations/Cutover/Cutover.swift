@@ -37,9 +37,9 @@ public enum Cutover {
 
     public static func cutover(_ request: Request, options: Rollout.Options) async throws(JumpchainError) -> Outcome {
         let root = Rollout.runDirectory(for: request.run, options: options)
-        let entries = try RunHistory.entries(root: root)
+        let entries = try RunHistory.entries(root: root, backend: options.backend)
         guard let rollout = entries.first(where: { $0.kind == .rollout }) else {
-            throw JumpchainError(.runNotFound, "no run \(request.run) in \(root)")
+            throw JumpchainError(.runNotFound, "no run \(request.run) in \(options.backend.location(ofRun: root))")
         }
         if let later = entries.last(where: { $0.kind == .teardown || $0.kind == .failover }) {
             throw JumpchainError(
@@ -48,7 +48,7 @@ public enum Cutover {
                     + "a cutover needs a live chain")
         }
         if let latest = entries.last, latest.kind == .cutover, !request.dryRun,
-            try !changedNothing(latest)
+            try !changedNothing(latest, options: options)
         {
             return .done(try await resume(run: request.run, root: root, entry: latest, options: options))
         }
@@ -59,9 +59,8 @@ public enum Cutover {
                     + "`jumpchain resume \(request.run)` before a cutover")
         }
         // The chain as its operations left it: the rollout's topics plus those updates added.
-        guard let chain = try ChainState.load(entries, run: request.run) else {
-            throw JumpchainError(.runNotFound, "run \(request.run) in \(rollout.directory) has no rollout")
-        }
+        let chain = try ChainState.required(
+            entries, run: request.run, backend: options.backend, root: rollout.directory)
         let rolloutPlan = try chain.topologyPlan()
         let playbook = chain.playbook
         return try await RunSession.with(
@@ -90,7 +89,7 @@ public enum Cutover {
                 operation: .cutover, playbook: playbook, playbookHash: playbook.contentHash
             ).encoded()
             let store = try Rollout.wrap { () throws(WorkflowError) in
-                try RunStore.create(directory: directory, runName: playbook.runName, plan: plan, manifest: manifest)
+                try options.backend.createRun(directory, plan: plan, manifest: manifest)
             }
             return .done(
                 try await run(store: store, directory: directory, context: context, plan: plan, options: options))
@@ -100,12 +99,14 @@ public enum Cutover {
     /// Whether a recorded cutover stopped before its promotion ever started (refused by the preflight, the
     /// quiesce check or the drain, or killed before): it changed nothing, so a new cutover starts afresh with
     /// this invocation's flags instead of resuming the old one's.
-    static func changedNothing(_ entry: RunHistory.Entry) throws(JumpchainError) -> Bool {
+    static func changedNothing(
+        _ entry: RunHistory.Entry, options: Rollout.Options
+    ) throws(JumpchainError) -> Bool {
         guard entry.status != .succeeded else { return false }
         // A live process holding it is still running it: resuming reports that (the run is locked).
-        guard let lock = try? RunLock.acquire(directory: entry.directory) else { return false }
+        guard let lock = try? options.backend.lockRun(entry.directory) else { return false }
         defer { lock.release() }
-        let store = try Rollout.openStore(entry.directory)
+        let store = try Rollout.openStore(entry.directory, backend: options.backend)
         let states = try Rollout.wrap { () throws(WorkflowError) in try store.stepStates() }
         return (states[CutoverStep.Kind.promote.rawValue] ?? .pending) == .pending
     }
@@ -114,7 +115,7 @@ public enum Cutover {
     static func resume(
         run: String, root: String, entry: RunHistory.Entry, options: Rollout.Options
     ) async throws(JumpchainError) -> Rollout.Report {
-        let store = try Rollout.openStore(entry.directory)
+        let store = try Rollout.openStore(entry.directory, backend: options.backend)
         let metadata = try Rollout.wrap { () throws(WorkflowError) in try store.metadata() }
         if metadata.status == .succeeded {
             var report = try Rollout.report(
@@ -124,7 +125,9 @@ public enum Cutover {
         }
         let manifest = try RunManifest.decode(metadata.manifest, run: run)
         let plan = try Rollout.wrap { () throws(WorkflowError) in try store.plan() }
-        return try await RunSession.with(manifest.playbook, runName: metadata.name, options: options) {
+        return try await RunSession.with(
+            manifest.playbook, runName: RunOperations.runName(ofKey: metadata.name), options: options
+        ) {
             context throws(JumpchainError) in
             try await Cutover.run(
                 store: store, directory: entry.directory, context: context, plan: plan, options: options)
@@ -132,7 +135,7 @@ public enum Cutover {
     }
 
     static func run(
-        store: RunStore, directory: String, context: RolloutContext, plan: Plan, options: Rollout.Options
+        store: any RunStateStore, directory: String, context: RolloutContext, plan: Plan, options: Rollout.Options
     ) async throws(JumpchainError) -> Rollout.Report {
         var report = try await Rollout.execute(
             store: store, directory: directory, context: context, plan: plan,

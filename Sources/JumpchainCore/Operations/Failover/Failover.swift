@@ -27,9 +27,9 @@ public enum Failover {
 
     public static func failover(_ request: Request, options: Rollout.Options) async throws(JumpchainError) -> Outcome {
         let root = Rollout.runDirectory(for: request.run, options: options)
-        let entries = try RunHistory.entries(root: root)
+        let entries = try RunHistory.entries(root: root, backend: options.backend)
         guard let rollout = entries.first(where: { $0.kind == .rollout }) else {
-            throw JumpchainError(.runNotFound, "no run \(request.run) in \(root)")
+            throw JumpchainError(.runNotFound, "no run \(request.run) in \(options.backend.location(ofRun: root))")
         }
         let options = shortened(options, request.clusterTimeout)
         if let latest = entries.last, latest.kind == .failover, !request.dryRun {
@@ -42,9 +42,8 @@ public enum Failover {
                     + "chain to fail over")
         }
         // The chain as its operations left it: the rollout's topics plus those updates added.
-        guard let chain = try ChainState.load(entries, run: request.run) else {
-            throw JumpchainError(.runNotFound, "run \(request.run) in \(rollout.directory) has no rollout")
-        }
+        let chain = try ChainState.required(
+            entries, run: request.run, backend: options.backend, root: rollout.directory)
         let rolloutPlan = try chain.topologyPlan()
         let playbook = chain.playbook
         return try await RunSession.with(
@@ -52,12 +51,14 @@ public enum Failover {
         ) { context throws(JumpchainError) in
             let canary = playbook.verify.canary ? playbook.verify.canaryTopic : nil
             let topics = context.topology(for: rolloutPlan).topics.filter { $0.origin != canary }
-            let plan = try FailoverPlanner.plan(playbook, topics: topics, root: root)
+            let plan = try FailoverPlanner.plan(
+                playbook, topics: topics, root: Rollout.filesDirectory(root, options: options) ?? "")
             let executor = FailoverExecutor(context: context, clusterTimeout: request.clusterTimeout)
             if request.dryRun {
                 let ends = (try? await executor.targetEnds(topics)) ?? [:]
                 let report = await executor.assess(
-                    topics: topics, targetEnds: ends, root: root, failedOver: [], dryRun: true)
+                    topics: topics, targetEnds: ends, root: Rollout.filesDirectory(root, options: options) ?? "",
+                    failedOver: [], dryRun: true)
                 var requests: [String: [PreviewRequest]] = [:]
                 for step in plan.steps { requests[step.id] = FailoverExecutor.preview(step, playbook: playbook) }
                 return .previewed(report, plan, requests)
@@ -67,7 +68,7 @@ public enum Failover {
                 operation: .failover, playbook: playbook, playbookHash: playbook.contentHash
             ).encoded()
             let store = try Rollout.wrap { () throws(WorkflowError) in
-                try RunStore.create(directory: directory, runName: playbook.runName, plan: plan, manifest: manifest)
+                try options.backend.createRun(directory, plan: plan, manifest: manifest)
             }
             return .done(
                 try await run(
@@ -90,7 +91,7 @@ public enum Failover {
         run: String, root: String, entry: RunHistory.Entry, options: Rollout.Options
     ) async throws(JumpchainError) -> Rollout.Report {
         let options = shortened(options, .seconds(5))
-        let store = try Rollout.openStore(entry.directory)
+        let store = try Rollout.openStore(entry.directory, backend: options.backend)
         let metadata = try Rollout.wrap { () throws(WorkflowError) in try store.metadata() }
         if metadata.status == .succeeded {
             var report = try Rollout.report(
@@ -100,7 +101,9 @@ public enum Failover {
         }
         let manifest = try RunManifest.decode(metadata.manifest, run: run)
         let plan = try Rollout.wrap { () throws(WorkflowError) in try store.plan() }
-        return try await RunSession.with(manifest.playbook, runName: metadata.name, options: options) {
+        return try await RunSession.with(
+            manifest.playbook, runName: RunOperations.runName(ofKey: metadata.name), options: options
+        ) {
             context throws(JumpchainError) in
             try await Failover.run(
                 store: store, directory: entry.directory, context: context, plan: plan, options: options,
@@ -109,7 +112,7 @@ public enum Failover {
     }
 
     static func run(
-        store: RunStore, directory: String, context: RolloutContext, plan: Plan, options: Rollout.Options,
+        store: any RunStateStore, directory: String, context: RolloutContext, plan: Plan, options: Rollout.Options,
         clusterTimeout: Duration
     ) async throws(JumpchainError) -> Rollout.Report {
         var report = try await Rollout.execute(

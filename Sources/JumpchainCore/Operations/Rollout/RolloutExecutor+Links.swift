@@ -75,9 +75,14 @@ extension RolloutExecutor {
             LinkConfigEntry("local.sasl.jaas.config", secret: local),
         ]
         let linkID = stepContext.output("cluster_link_id", of: RolloutStep.leg1Destination)
-        try await context.origin.createLink(
-            name, destinationClusterID: playbook.jump.id, clusterLinkID: linkID?.isEmpty == false ? linkID : nil,
-            configs: configs)
+        try await KeyPropagation.retryingAuthentication(
+            timing: context.timing, purpose: "origin \(playbook.origin.id): creating \(name)",
+            report: { stepContext.waiting(for: $0) }
+        ) {
+            try await context.origin.createLink(
+                name, destinationClusterID: playbook.jump.id, clusterLinkID: linkID?.isEmpty == false ? linkID : nil,
+                configs: configs)
+        }
         return ["key_id": credential.key, "adopted": "false", "cluster_link_id": linkID ?? ""]
     }
 
@@ -117,7 +122,12 @@ extension RolloutExecutor {
             LinkConfigEntry("sasl.jaas.config", secret: jaas),
         ]
         configs += options(Self.leg2Options(playbook))
-        try await context.target.createLink(name, sourceClusterID: playbook.jump.id, configs: configs)
+        try await KeyPropagation.retryingAuthentication(
+            timing: context.timing, purpose: "target \(playbook.target.id): creating \(name)",
+            report: { stepContext.waiting(for: $0) }
+        ) {
+            try await context.target.createLink(name, sourceClusterID: playbook.jump.id, configs: configs)
+        }
         let created = try await context.target.link(name)
         return ["key_id": credential.key, "adopted": "false", "cluster_link_id": created?.clusterLinkID ?? ""]
     }

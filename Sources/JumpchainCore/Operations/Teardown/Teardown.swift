@@ -53,7 +53,7 @@ public enum Teardown {
 
     static func destroyNow(_ request: Request, options: Rollout.Options) async throws(JumpchainError) -> Outcome {
         let root = Rollout.runDirectory(for: request.run, options: options)
-        let entries = try RunHistory.entries(root: root)
+        let entries = try RunHistory.entries(root: root, backend: options.backend)
         if let latest = entries.last, latest.kind == .teardown {
             if request.dryRun, latest.status != .succeeded {
                 throw JumpchainError(
@@ -67,7 +67,7 @@ public enum Teardown {
         let rollout = entries.first { $0.kind == .rollout }
         // Hold the rollout's lock for the whole teardown: nothing may build while the chain is torn down.
         let rolloutLock = try rollout.map { entry throws(JumpchainError) in
-            try Rollout.wrap { () throws(WorkflowError) in try RunLock.acquire(directory: entry.directory) }
+            try Rollout.wrap { () throws(WorkflowError) in try options.backend.lockRun(entry.directory) }
         }
         defer { rolloutLock?.release() }
         return try await RunSession.with(
@@ -83,7 +83,7 @@ public enum Teardown {
             ).encoded()
             let plan = survey.0.plan
             let store = try Rollout.wrap { () throws(WorkflowError) in
-                try RunStore.create(directory: directory, runName: playbook.runName, plan: plan, manifest: manifest)
+                try options.backend.createRun(directory, plan: plan, manifest: manifest)
             }
             var report = try await Teardown.run(
                 store: store, directory: directory, context: context, plan: plan, options: options)
@@ -96,7 +96,7 @@ public enum Teardown {
     static func resume(
         run: String, root: String, entry: RunHistory.Entry, options: Rollout.Options
     ) async throws(JumpchainError) -> Rollout.Report {
-        let store = try Rollout.openStore(entry.directory)
+        let store = try Rollout.openStore(entry.directory, backend: options.backend)
         let metadata = try Rollout.wrap { () throws(WorkflowError) in try store.metadata() }
         if metadata.status == .succeeded {
             var report = try Rollout.report(
@@ -107,10 +107,12 @@ public enum Teardown {
         let manifest = try RunManifest.decode(metadata.manifest, run: run)
         let plan = try Rollout.wrap { () throws(WorkflowError) in try store.plan() }
         let rolloutLock =
-            RunStore.exists(directory: root)
-            ? try Rollout.wrap { () throws(WorkflowError) in try RunLock.acquire(directory: root) } : nil
+            (try? options.backend.runExists(root)) == true
+            ? try Rollout.wrap { () throws(WorkflowError) in try options.backend.lockRun(root) } : nil
         defer { rolloutLock?.release() }
-        return try await RunSession.with(manifest.playbook, runName: metadata.name, options: options) {
+        return try await RunSession.with(
+            manifest.playbook, runName: RunOperations.runName(ofKey: metadata.name), options: options
+        ) {
             context throws(JumpchainError) in
             var report = try await Teardown.run(
                 store: store, directory: entry.directory, context: context, plan: plan, options: options)
@@ -120,7 +122,7 @@ public enum Teardown {
     }
 
     static func run(
-        store: RunStore, directory: String, context: RolloutContext, plan: Plan, options: Rollout.Options
+        store: any RunStateStore, directory: String, context: RolloutContext, plan: Plan, options: Rollout.Options
     ) async throws(JumpchainError) -> Rollout.Report {
         var report = try await Rollout.execute(
             store: store, directory: directory, context: context, plan: plan,
@@ -158,7 +160,7 @@ public enum Teardown {
     static func source(
         _ request: Request, root: String, entries: [RunHistory.Entry], options: Rollout.Options
     ) throws(JumpchainError) -> (Playbook, Base) {
-        if let chain = try ChainState.load(entries, run: request.run) {
+        if let chain = try ChainState.load(entries, run: request.run, backend: options.backend) {
             if request.playbookPath != nil {
                 options.notice?("run \(request.run) is recorded in \(root): using its records, not --playbook")
             }
@@ -167,11 +169,12 @@ public enum Teardown {
         guard let path = request.playbookPath else {
             throw JumpchainError(
                 .runNotFound,
-                "no run \(request.run) in \(root); if its state was lost, give the playbook it was applied with: "
+                "no run \(request.run) in \(options.backend.location(ofRun: root)); if its state was lost, give the playbook it was applied with: "
                     + "`jumpchain destroy \(request.run) --playbook PLAYBOOK` discovers what exists by the playbook's "
                     + "link names and topics")
         }
-        let (playbook, _) = try Rollout.loadPlaybook(path, environment: options.environment)
+        let (playbook, _) = try Rollout.loadPlaybook(
+            path, environment: options.environment, allowInsecureHTTP: options.allowInsecureHTTP)
         guard playbook.runName == request.run || request.run.contains("/") else {
             throw JumpchainError(
                 .invalidInput,

@@ -90,10 +90,10 @@ public enum Update {
         _ playbook: Playbook, path: String, prune: Bool, options: Rollout.Options
     ) async throws(JumpchainError) -> Planned? {
         let root = Rollout.runDirectory(for: playbook.runName, options: options)
-        let entries = try RunHistory.entries(root: root)
+        let entries = try RunHistory.entries(root: root, backend: options.backend)
         guard let first = entries.first, first.kind == .rollout, first.status == .succeeded,
             !entries.contains(where: { $0.kind == .teardown }),
-            let chain = try ChainState.load(entries, run: playbook.runName)
+            let chain = try ChainState.load(entries, run: playbook.runName, backend: options.backend)
         else { return nil }
         try refuseUnalterable(old: chain.playbook, new: playbook, path: path)
         return try await RunSession.with(playbook, runName: playbook.runName, options: options, readOnly: true) {
@@ -113,7 +113,7 @@ public enum Update {
         prune: Bool, options: Rollout.Options
     ) async throws(JumpchainError) -> Rollout.Report {
         try refuseUnalterable(old: chain.playbook, new: playbook, path: path)
-        let rolloutLock = try Rollout.wrap { () throws(WorkflowError) in try RunLock.acquire(directory: root) }
+        let rolloutLock = try Rollout.wrap { () throws(WorkflowError) in try options.backend.lockRun(root) }
         defer { rolloutLock.release() }
         return try await RunSession.with(playbook, runName: playbook.runName, options: options) {
             context throws(JumpchainError) in
@@ -129,14 +129,14 @@ public enum Update {
             let manifest = try RunManifest(operation: .update, playbook: playbook, playbookHash: playbook.contentHash)
                 .encoded()
             let store = try Rollout.wrap { () throws(WorkflowError) in
-                try RunStore.create(directory: directory, runName: playbook.runName, plan: plan, manifest: manifest)
+                try options.backend.createRun(directory, plan: plan, manifest: manifest)
             }
             let result = try await run(
                 store: store, directory: directory, context: context, plan: plan, options: options)
             // A preflight failure changed nothing: leave no operation behind, so a corrected playbook can be applied.
             let preflight = UpdateStep.Kind.preflight.rawValue
             if result.status == .failed, result.states[preflight]?.state == .failed {
-                try? FileManager.default.removeItem(atPath: directory)
+                try? options.backend.removeRun(directory)
                 throw JumpchainError(
                     .preflightFailed, "preflight failed; nothing was changed:\n" + (result.failedSteps[preflight] ?? "")
                 )
@@ -149,7 +149,7 @@ public enum Update {
     static func resume(
         run: String, root: String, entry: RunHistory.Entry, options: Rollout.Options
     ) async throws(JumpchainError) -> Rollout.Report {
-        let store = try Rollout.openStore(entry.directory)
+        let store = try Rollout.openStore(entry.directory, backend: options.backend)
         let metadata = try Rollout.wrap { () throws(WorkflowError) in try store.metadata() }
         if metadata.status == .succeeded {
             var report = try Rollout.report(
@@ -159,9 +159,11 @@ public enum Update {
         }
         let manifest = try RunManifest.decode(metadata.manifest, run: run)
         let plan = try Rollout.wrap { () throws(WorkflowError) in try store.plan() }
-        let rolloutLock = try Rollout.wrap { () throws(WorkflowError) in try RunLock.acquire(directory: root) }
+        let rolloutLock = try Rollout.wrap { () throws(WorkflowError) in try options.backend.lockRun(root) }
         defer { rolloutLock.release() }
-        return try await RunSession.with(manifest.playbook, runName: metadata.name, options: options) {
+        return try await RunSession.with(
+            manifest.playbook, runName: RunOperations.runName(ofKey: metadata.name), options: options
+        ) {
             context throws(JumpchainError) in
             try Rollout.check(
                 try await Update.run(
@@ -170,7 +172,7 @@ public enum Update {
     }
 
     static func run(
-        store: RunStore, directory: String, context: RolloutContext, plan: Plan, options: Rollout.Options
+        store: any RunStateStore, directory: String, context: RolloutContext, plan: Plan, options: Rollout.Options
     ) async throws(JumpchainError) -> Rollout.Report {
         var report = try await Rollout.execute(
             store: store, directory: directory, context: context, plan: plan,

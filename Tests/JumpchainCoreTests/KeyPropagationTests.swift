@@ -1,0 +1,78 @@
+import ConfluentAPI
+import Foundation
+import JumpchainHTTP
+import JumpchainTestSupport
+import Synchronization
+import Testing
+import Workflow
+
+@testable import JumpchainCore
+
+/// A new key's first uses may answer 401 or 403 while it propagates; both are waited out (bounded), and a
+/// link create rejected for an authentication reason right after minting is retried.
+@Suite struct KeyPropagationTests {
+    private static let timing = RolloutTiming(keyPollInterval: .milliseconds(10), keyPropagationTimeout: .seconds(20))
+
+    private func client(_ server: ScriptedHTTPServer) -> KafkaRESTClient {
+        let credential = APICredential(key: "NEWKEY", secret: Secret(bytes: Array("s3cret".utf8)))
+        let endpoint = APIEndpoint(
+            http: HTTPClient(), baseURL: server.baseURL, credential: credential, label: "jump (lkc-j) Kafka REST",
+            retry: .none)
+        return KafkaRESTClient(endpoint: endpoint, clusterID: "lkc-j")
+    }
+
+    private static let topics = ScriptedHTTPServer.Response(
+        status: 200, headers: [("Content-Type", "application/json")],
+        body: Array(#"{"kind":"KafkaTopicList","metadata":{},"data":[]}"#.utf8))
+
+    private static func error(_ status: Int, _ message: String) -> ScriptedHTTPServer.Response {
+        ScriptedHTTPServer.Response(
+            status: status, headers: [("Content-Type", "application/json")],
+            body: Array(#"{"error_code":\#(status)01,"message":"\#(message)"}"#.utf8))
+    }
+
+    @Test func forbiddenThenOKIsStillPropagating() async throws {
+        let answers = Mutex([Self.error(401, "Unauthorized"), Self.error(403, "Forbidden"), Self.topics, Self.topics])
+        let server = try ScriptedHTTPServer { _ in
+            answers.withLock { $0.count > 1 ? $0.removeFirst() : $0[0] }
+        }
+        defer { server.stop() }
+        try await KeyPropagation.wait(
+            for: client(server), keyID: "NEWKEY", timing: Self.timing, purpose: "link key", report: nil)
+        #expect(server.requests.count == 4)
+    }
+
+    @Test func aForbiddenKeyThatNeverWorksTimesOut() async throws {
+        let server = try ScriptedHTTPServer { _ in Self.error(403, "Forbidden") }
+        defer { server.stop() }
+        var timing = Self.timing
+        timing.keyPropagationTimeout = .milliseconds(100)
+        await #expect(throws: StepFailure.self) {
+            try await KeyPropagation.wait(
+                for: client(server), keyID: "NEWKEY", timing: timing, purpose: "link key", report: nil)
+        }
+    }
+
+    @Test func linkCreateRejectedForAuthenticationIsRetried() async throws {
+        let answers = Mutex([
+            Self.error(400, "Cluster link validation failed: AUTHENTICATION_ERROR: Please check your api key"),
+            ScriptedHTTPServer.Response(status: 204),
+        ])
+        let server = try ScriptedHTTPServer { _ in answers.withLock { $0.count > 1 ? $0.removeFirst() : $0[0] } }
+        defer { server.stop() }
+        let rest = client(server)
+        try await KeyPropagation.retryingAuthentication(timing: Self.timing, purpose: "creating l2", report: nil) {
+            try await rest.createLink("l2", sourceClusterID: "lkc-j", configs: [])
+        }
+        #expect(server.requests.count == 2)
+        // Any other validation failure is not retried.
+        let other = try ScriptedHTTPServer { _ in Self.error(400, "Cluster link validation failed: TIMEOUT") }
+        defer { other.stop() }
+        await #expect(throws: ConfluentAPIError.self) {
+            try await KeyPropagation.retryingAuthentication(timing: Self.timing, purpose: "creating l2", report: nil) {
+                try await client(other).createLink("l2", sourceClusterID: "lkc-j", configs: [])
+            }
+        }
+        #expect(other.requests.count == 1)
+    }
+}
