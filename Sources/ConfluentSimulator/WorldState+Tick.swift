@@ -55,6 +55,13 @@ extension WorldState {
                     let sourceTopic = source.topics[mirror.sourceTopic],
                     linkMayRead(health, sourceClusterID: source.id, topic: mirror.sourceTopic)
                 else { continue }
+                // A caught-up mirror of a topic that did not grow is left as it is (most of them, in a large world:
+                // writing each back every tick is what made the tick cost grow with the number of mirrors).
+                if mirror.status == "ACTIVE", sourceTopic.endOffsets == topic.endOffsets,
+                    mirror.credit.allSatisfy({ $0 == 0 })
+                {
+                    continue
+                }
                 var updated = topic
                 if sourceTopic.endOffsets.count > updated.endOffsets.count {
                     let added = sourceTopic.endOffsets.count - updated.endOffsets.count

@@ -21,7 +21,7 @@ public actor MirrorListings {
     /// A fresh listing of `link`'s mirrors on `client`'s cluster, by mirror topic name.
     public func listing(_ client: KafkaRESTClient, link: String) async throws -> [String: Mirror] {
         let key = client.clusterID + "\u{0}" + link
-        let round = rounds[key] ?? CoalescingRound<[String: Mirror]>()
+        let round = rounds[key] ?? CoalescingRound<[String: Mirror]>(spacing: Self.spacing(after:))
         rounds[key] = round
         return try await round.fresh {
             do {
@@ -31,6 +31,13 @@ public actor MirrorListings {
                 return [:]
             }
         }
+    }
+
+    /// The least time between two list calls of one link, from the size of the last listing: 50 ms for a
+    /// handful of mirrors, 0.4 ms per mirror above that (400 ms for 1,000), at most 1 s. A large listing is
+    /// costly to serve, and a rollout of many mirrors has callers waiting all the time.
+    static func spacing(after listing: [String: Mirror]) -> Duration {
+        .microseconds(min(1_000_000, max(50_000, listing.count * 400)))
     }
 
     /// How many callers wait for a listing of `link` on `clusterID` (for tests).
@@ -47,38 +54,57 @@ public actor MirrorListings {
 }
 
 /// One fetch in flight at a time; every caller gets the result of a fetch that started after it called.
+///
+/// Rounds start at least `spacing(previous result)` apart (measured start to start): with callers always
+/// waiting (hundreds of steps waiting on one cluster), back-to-back list calls would otherwise spend a large
+/// share of the cluster's request budget; a caller that asks while the next round waits for its start joins it.
 actor CoalescingRound<Value: Sendable> {
     private var waiters: [(needed: Int, continuation: CheckedContinuation<Value, any Error>)] = []
-    private var fetching = false
+    private var scheduled = false
     private(set) var started = 0
+    private var lastStart: ContinuousClock.Instant?
+    private var minimumSpacing: Duration = .zero
+    private let spacing: @Sendable (Value) -> Duration
     var waiting: Int { waiters.count }
+
+    init(spacing: @escaping @Sendable (Value) -> Duration = { _ in .zero }) {
+        self.spacing = spacing
+    }
 
     func fresh(_ fetch: @escaping @Sendable () async throws -> Value) async throws -> Value {
         let needed = started + 1
         return try await withCheckedThrowingContinuation { continuation in
             waiters.append((needed, continuation))
-            if !fetching { start(fetch) }
+            if !scheduled { schedule(fetch) }
         }
     }
 
-    private func start(_ fetch: @escaping @Sendable () async throws -> Value) {
-        fetching = true
-        started += 1
-        let round = started
+    private func schedule(_ fetch: @escaping @Sendable () async throws -> Value) {
+        scheduled = true
+        let delay = lastStart.map { $0 + minimumSpacing - ContinuousClock.now } ?? .zero
         Task {
+            if delay > .zero { try? await Task.sleep(for: delay) }
+            let round = self.begin()
             let result: Result<Value, any Error>
             do { result = .success(try await fetch()) } catch { result = .failure(error) }
             self.finish(round, result, fetch)
         }
     }
 
+    private func begin() -> Int {
+        started += 1
+        lastStart = ContinuousClock.now
+        return started
+    }
+
     private func finish(
         _ round: Int, _ result: Result<Value, any Error>, _ fetch: @escaping @Sendable () async throws -> Value
     ) {
-        fetching = false
+        scheduled = false
+        if case .success(let value) = result { minimumSpacing = spacing(value) }
         let ready = waiters.filter { $0.needed <= round }
         waiters.removeAll { $0.needed <= round }
         for waiter in ready { waiter.continuation.resume(with: result) }
-        if !waiters.isEmpty { start(fetch) }
+        if !waiters.isEmpty { schedule(fetch) }
     }
 }

@@ -18,11 +18,12 @@ extension RolloutExecutor {
 
     /// A mirror topic on the jump (over leg 1) or on the target (over leg 2, mirroring the jump's mirror),
     /// waited to `ACTIVE`.
-    func mirror(
-        _ step: StepSpec, onTarget: Bool, report: @escaping @Sendable (String) -> Void
-    ) async throws
-        -> [String: String]
-    {
+    ///
+    /// The step holds its cluster slot only while it acts (the create): it observes (the shared listing before
+    /// the create, the wait for `ACTIVE` after it) with the slot released, so waiting mirrors never keep others
+    /// from being created. Observe-then-act is kept: the create follows a listing that started after the step did.
+    func mirror(_ step: StepSpec, onTarget: Bool, _ stepContext: StepContext) async throws -> [String: String] {
+        let report: @Sendable (String) -> Void = { stepContext.waiting(for: $0) }
         guard let source = step.parameters["source_topic"], let mirrorName = step.parameters["mirror_topic"] else {
             throw StepError.permanent("step \(step.id) lacks source_topic/mirror_topic parameters")
         }
@@ -32,7 +33,10 @@ extension RolloutExecutor {
         let hop = onTarget ? "target" : "jump"
         var adopted = true
         let listings = context.mirrorListings
+        stepContext.releaseResources()
         if try await listings.mirror(client, link: link, topic: mirrorName) == nil {
+            try await stepContext.reacquireResources()
+            defer { stepContext.releaseResources() }
             // Observed: no such mirror. A plain topic of that name makes the create fail; only then is it read,
             // to say so clearly (one request per topic saved on the usual path).
             do {
