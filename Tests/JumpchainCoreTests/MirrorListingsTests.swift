@@ -56,4 +56,24 @@ struct MirrorListingsTests {
         #expect(await listings.listCalls(clusterID: Demo.origin, link: link) == 2)
         #expect(originRequests(sim) == 2)
     }
+
+    @Test("verification reaches the shared listing through `any ChainObserver` (one list call, not one per mirror)")
+    func verificationObserverListsThroughTheExistential() async throws {
+        let sim = try await Simulator.start(.jumpDemo(), revealOperatorSecrets: true)
+        defer { Task { await sim.stop() } }
+        let key = try #require(sim.connectionInfo.operatorKeys.first { $0.id == Demo.operatorOriginKey })
+        let client = KafkaRESTClient(
+            endpoint: APIEndpoint(
+                http: HTTPClient(), baseURL: sim.clusterRESTURL(clusterID: Demo.origin),
+                credential: APICredential(key: key.id, secret: Secret(key.secret)), label: "origin"),
+            clusterID: Demo.origin)
+        let listings = MirrorListings()
+        // The verifier holds its observer as `any ChainObserver`: the listing must be a protocol requirement,
+        // or this call reaches the protocol extension's default (nil) and verification reads mirror by mirror.
+        let observer: any ChainObserver = KafkaRESTChainObserver(
+            origin: client, jump: nil, target: nil, listings: listings)
+        let listing = try await observer.mirrorListing(role: .origin, link: "no-such-link")
+        #expect(listing == [:])
+        #expect(await listings.listCalls(clusterID: Demo.origin, link: "no-such-link") == 1)
+    }
 }

@@ -33,11 +33,13 @@ public actor MirrorListings {
         }
     }
 
-    /// The least time between two list calls of one link, from the size of the last listing: 50 ms for a
-    /// handful of mirrors, 0.4 ms per mirror above that (400 ms for 1,000), at most 1 s. A large listing is
-    /// costly to serve, and a rollout of many mirrors has callers waiting all the time.
+    /// The least time between two list calls of one link, from the size of the last listing: 0.5 ms per
+    /// mirror, at least 50 ms, at most 1 s (500 ms for 1,000 mirrors). A rollout of many mirrors has callers
+    /// waiting all the time: back-to-back list calls would spend a share of the cluster's request budget that
+    /// the creates need, and a large listing is costly to serve; a handful of mirrors (the demo) is listed
+    /// again after 50 ms.
     static func spacing(after listing: [String: Mirror]) -> Duration {
-        .microseconds(min(1_000_000, max(50_000, listing.count * 400)))
+        .microseconds(min(1_000_000, max(50_000, listing.count * 500)))
     }
 
     /// How many callers wait for a listing of `link` on `clusterID` (for tests).

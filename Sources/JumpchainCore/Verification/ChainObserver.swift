@@ -20,6 +20,10 @@ public protocol ChainObserver: Sendable {
     func readRecords(
         role: PlaybookCluster.Role, topic: String, partition: Int, offset: Int64, count: Int
     ) async throws -> [ObservedRecord]?
+    /// Every mirror of `link` on the cluster playing `role` by mirror topic name, from one list call, or nil
+    /// when this observer reads mirrors one by one (the default). A requirement, not only an extension
+    /// method: calls through `any ChainObserver` must reach the conforming type's listing.
+    func mirrorListing(role: PlaybookCluster.Role, link: String) async throws -> [String: Mirror]?
 }
 
 extension ChainObserver {
@@ -29,8 +33,6 @@ extension ChainObserver {
 }
 
 extension ChainObserver {
-    /// Every mirror of `link` on the cluster playing `role` by mirror topic name, from one list call, or nil
-    /// when this observer reads mirrors one by one (the default).
     public func mirrorListing(role: PlaybookCluster.Role, link: String) async throws -> [String: Mirror]? { nil }
 }
 
