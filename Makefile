@@ -2,7 +2,7 @@
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 
-.PHONY: demo test deps test-deps build lint format bench clean fuzz fuzz-sim
+.PHONY: demo test deps test-deps build lint format bench bench-rollout clean fuzz fuzz-sim
 
 # Installs libcurl4-openssl-dev and libpq-dev only when missing (a fresh Debian machine has only the runtimes).
 deps:
@@ -58,6 +58,11 @@ format:
 bench: deps
 	$(SWIFT) build -c release --product WorkflowBenchmark
 	$$($(SWIFT) build -c release --show-bin-path)/WorkflowBenchmark
+
+# A rollout of N topics (default 1000) on a rate-limited simulator; see benchmarks/README.md. N, P, R, L override.
+bench-rollout: deps
+	$(SWIFT) build -c release --product jumpchain
+	JUMPCHAIN_BIN=$$($(SWIFT) build -c release --show-bin-path)/jumpchain benchmarks/bench-rollout.sh
 
 clean:
 	rm -rf .build .build-fuzz .build-fuzzer

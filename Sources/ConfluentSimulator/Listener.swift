@@ -20,8 +20,8 @@ struct Listener {
     ) async throws -> (port: Int, task: Task<Void, any Error>) {
         let listener = Listener(name: name, world: world)
         let (stream, continuation) = AsyncStream<Int>.makeStream()
-        let responder = CallbackResponder<BasicRequestContext> { request, _ in
-            try await listener.respond(to: request)
+        let responder = CallbackResponder<ConnectionRequestContext> { request, context in
+            try await listener.respond(to: request, connection: context.connection)
         }
         let server: HTTPServerBuilder
         do {
@@ -59,7 +59,7 @@ struct Listener {
         return (bound, task)
     }
 
-    func respond(to request: Request) async throws -> Response {
+    func respond(to request: Request, connection: String?) async throws -> Response {
         var request = request
         let body: ByteBuffer
         do {
@@ -68,7 +68,7 @@ struct Listener {
             return Self.response(tooLarge())
         }
         let simRequest = Self.simRequest(request, body: Array(body.readableBytesView))
-        switch await world.handle(simRequest, listener: name) {
+        switch await world.handle(simRequest, listener: name, connection: connection) {
         case .drop:
             return Response(
                 status: .ok, headers: [.contentType: "application/json"],
@@ -127,5 +127,17 @@ struct Listener {
     static func decode(_ text: String, plus: Bool) -> String {
         let spaced = plus ? text.replacingOccurrences(of: "+", with: " ") : text
         return spaced.removingPercentEncoding ?? spaced
+    }
+}
+
+/// A request context that remembers which TCP connection the request came on (its peer address and port),
+/// so the simulator can count distinct connections per listener.
+struct ConnectionRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let connection: String?
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        connection = source.channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" }
     }
 }

@@ -25,12 +25,22 @@ final class World: Sendable {
         case drop
     }
 
-    /// The full pipeline: blackhole, latency, dice, then the world's handler.
-    func handle(_ request: SimRequest, listener: String) async -> Outcome {
+    /// The full pipeline: counters, blackhole, latency, dice, then the world's handler. `connection` names
+    /// the TCP connection the request came on (its peer `address:port`), for the traffic counters.
+    func handle(_ request: SimRequest, listener: String, connection: String? = nil) async -> Outcome {
         if listener == Self.controlPlane, request.path.hasPrefix("/sim/v1/") {
             let now = clock()
             return .respond(state.withLock { $0.handleIntrospection(request, now: now) })
         }
+        state.withLock { $0.countRequest(listener: listener, connection: connection) }
+        let outcome = await answer(request, listener: listener)
+        if case .respond(let response) = outcome {
+            state.withLock { $0.countAnswer(listener: listener, status: response.status) }
+        }
+        return outcome
+    }
+
+    private func answer(_ request: SimRequest, listener: String) async -> Outcome {
         if state.withLock({ $0.isBlackholed(listener) }) {
             state.withLock { $0.heldRequests[listener, default: 0] += 1 }
             defer { state.withLock { $0.heldRequests[listener, default: 1] -= 1 } }

@@ -142,6 +142,7 @@ extension WorldState {
             "network_link_services": .array(serviceOrder.compactMap { services[$0] }.map(serviceJSON)),
             "network_link_endpoints": .array(endpointOrder.compactMap { endpoints[$0] }.map(endpointJSON)),
             "faults": faultsJSON(),
+            "traffic": trafficJSON(),
         ]
     }
 }

@@ -20,8 +20,14 @@ extension WorldState {
                 guard let mirror = $0.mirror else { return false }
                 return allLinks || mirror.linkName == linkName
             }.sorted { $0.name < $1.name }
+            // One health evaluation per link for the whole listing (it is the same for every mirror of it).
+            var healths: [String: LinkHealth] = [:]
             let data = topics.compactMap { topic -> JSON? in
-                let json = mirrorJSON(call, topic, includeErrors: false)
+                let linkName = topic.mirror!.linkName
+                let health =
+                    healths[linkName] ?? linkHealth(clusterID: call.clusterID, name: linkName, now: call.now)
+                healths[linkName] = health
+                let json = mirrorJSON(call, topic, includeErrors: false, health: health)
                 if let wanted, json["mirror_status"]?.stringValue != wanted { return nil }
                 return json
             }
@@ -63,14 +69,16 @@ extension WorldState {
 
     /// The status clients see: the stored one, or LINK_FAILED / SOURCE_UNAVAILABLE while the link or the
     /// source topic is gone.
-    func shownStatus(clusterID: String, _ topic: TopicState, now: Double) -> (status: String, error: String?) {
+    func shownStatus(
+        clusterID: String, _ topic: TopicState, now: Double, health known: LinkHealth? = nil
+    ) -> (status: String, error: String?) {
         guard let mirror = topic.mirror else { return ("STOPPED", nil) }
         if mirror.status == "FAILED" { return ("FAILED", mirror.failure) }
         guard mirror.status == "ACTIVE" else { return (mirror.status, nil) }
         guard clusters[clusterID]?.links[mirror.linkName] != nil else {
             return ("LINK_FAILED", "Cluster link '\(mirror.linkName)' does not exist")
         }
-        let health = linkHealth(clusterID: clusterID, name: mirror.linkName, now: now)
+        let health = known ?? linkHealth(clusterID: clusterID, name: mirror.linkName, now: now)
         guard health.isActive else { return ("LINK_FAILED", "\(health.error): \(health.message ?? "")") }
         guard let source = sourceCluster(ofLink: mirror.linkName, on: clusterID),
             source.topics[mirror.sourceTopic] != nil
@@ -81,9 +89,9 @@ extension WorldState {
         return ("ACTIVE", nil)
     }
 
-    func mirrorJSON(_ call: ClusterCall, _ topic: TopicState, includeErrors: Bool) -> JSON {
+    func mirrorJSON(_ call: ClusterCall, _ topic: TopicState, includeErrors: Bool, health: LinkHealth? = nil) -> JSON {
         let mirror = topic.mirror!
-        let shown = shownStatus(clusterID: call.clusterID, topic, now: call.now)
+        let shown = shownStatus(clusterID: call.clusterID, topic, now: call.now, health: health)
         var object: [(String, JSON)] = [
             ("kind", "KafkaMirrorData"),
             ("metadata", ["self": .string(call.clusterPath + "/links/\(mirror.linkName)/mirrors/\(topic.name)")]),

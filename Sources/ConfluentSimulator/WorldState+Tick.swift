@@ -47,14 +47,24 @@ extension WorldState {
             }
             for topic in mirrored {
                 let mirror = topic.mirror!
+                guard let source = sourceCluster(ofLink: mirror.linkName, on: clusterID),
+                    let sourceTopic = source.topics[mirror.sourceTopic]
+                else { continue }
+                // A caught-up mirror of a topic that did not grow has nothing to copy whatever the link's health
+                // and privileges: it is left as it is, before those are evaluated (in a large world most mirrors
+                // are caught up, and the READ check scans the source cluster's ACLs: per mirror and per tick,
+                // that was what made the tick cost grow with mirrors × ACLs).
+                if mirror.status == "ACTIVE", sourceTopic.endOffsets == topic.endOffsets,
+                    mirror.credit.allSatisfy({ $0 == 0 })
+                {
+                    continue
+                }
                 let cacheKey = clusterID + "/" + mirror.linkName
                 let health =
                     healthCache[cacheKey]
                     ?? linkHealth(clusterID: clusterID, name: mirror.linkName, now: now)
                 healthCache[cacheKey] = health
-                guard health.isActive, let source = sourceCluster(ofLink: mirror.linkName, on: clusterID),
-                    let sourceTopic = source.topics[mirror.sourceTopic],
-                    linkMayRead(health, sourceClusterID: source.id, topic: mirror.sourceTopic)
+                guard health.isActive, linkMayRead(health, sourceClusterID: source.id, topic: mirror.sourceTopic)
                 else { continue }
                 var updated = topic
                 if sourceTopic.endOffsets.count > updated.endOffsets.count {

@@ -26,6 +26,8 @@ struct WorldState {
     var ids: SeededGenerator
     var lastTick: Double?
     var rateWindows: [String: (start: Double, count: Int)] = [:]
+    /// Requests, 429s and connections per listener (see ``ListenerTraffic``).
+    var traffic: [String: ListenerTraffic] = [:]
     /// Base URLs, filled in once the listeners have their ports.
     var controlPlaneURL = ""
     var clusterURLs: [String: String] = [:]

@@ -28,6 +28,9 @@ final class CurlDriver: @unchecked Sendable {
         multi = curl_multi_init()
         _ = ccurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxConnectionsPerHost)
         _ = ccurl_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, maxTotalConnections)
+        // Keep every idle keep-alive connection (the default cache grows only with the handles added at once,
+        // so connections were closed and reopened between bursts).
+        _ = ccurl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, maxTotalConnections)
         _ = ccurl_multi_setopt_long(multi, CURLMOPT_PIPELINING, 2)  // CURLPIPE_MULTIPLEX: HTTP/2 streams share
         let thread = Thread { [unowned self] in self.loop() }
         thread.name = "jumpchain-curl"

@@ -23,6 +23,8 @@ public final class HTTPClient: Sendable {
         public var proxy: String?
         /// Receives redacted debug lines about each exchange.
         public var logger: Logger
+        /// Spaces requests per host at a rate learnt from 429s (see ``RequestPacer``); nil: no pacing.
+        public var pacer: RequestPacer?
         /// Told about every attempt once it ends (method, redacted URL, status, duration, attempt): the
         /// `--verbose` log. Never given headers, bodies or credentials.
         public var requestLog: (@Sendable (RequestLogEntry) -> Void)?
@@ -32,8 +34,9 @@ public final class HTTPClient: Sendable {
             maxTotalConnections: Int = 64, maxResponseBytes: Int = 32 << 20, caBundlePath: String? = nil,
             clientCertificatePath: String? = nil, clientKeyPath: String? = nil, proxy: String? = nil,
             logger: Logger = Logger(label: "jumpchain.http", factory: { _ in SwiftLogNoOpLogHandler() }),
-            requestLog: (@Sendable (RequestLogEntry) -> Void)? = nil
+            pacer: RequestPacer? = nil, requestLog: (@Sendable (RequestLogEntry) -> Void)? = nil
         ) {
+            self.pacer = pacer
             self.requestLog = requestLog
             self.connectTimeout = connectTimeout
             self.timeout = timeout
@@ -73,6 +76,14 @@ public final class HTTPClient: Sendable {
         guard !Task.isCancelled else {
             throw TransportError(code: .cancelled, message: "the request was cancelled", request: request.description)
         }
+        // The pacer's wait counts against the deadline and never runs past it: when the host's next slot is at or
+        // past the deadline, the request goes now, unpaced (a 429 is then the retry policy's to handle).
+        var ticket: RequestPacer.Ticket?
+        if let pacer = configuration.pacer {
+            do { ticket = try await pacer.admit(url: request.url, notAfter: RequestDeadline.current) } catch {
+                throw TransportError(code: .cancelled, message: "cancelled while paced", request: request.description)
+            }
+        }
         // Within a ``RequestDeadline``, the attempt gets at most what is left of it.
         var request = request
         if let remaining = RequestDeadline.remaining {
@@ -106,6 +117,7 @@ public final class HTTPClient: Sendable {
         }
         switch result {
         case .success(let response):
+            if let ticket { configuration.pacer?.record(ticket, status: response.status, headers: response.headers) }
             logDebug("← \(response.status) \(request.method) \(request.url) \(response.body.count) bytes", request)
             return response
         case .failure(let error):

@@ -150,6 +150,12 @@ struct LaunchContext: Sendable {
 enum Completion: Sendable {
     case finished(position: Int, result: AttemptResult)
     case retryDue(position: Int)
+    /// The step gives back its resource slots while it only waits (see ``StepContext/releaseResources()``).
+    case released(position: Int)
+    /// The step wants its slots back before it acts again; resumed once they are free.
+    case reacquire(position: Int, continuation: CheckedContinuation<Void, any Error>)
+    /// The step stopped waiting for its slots (cancelled): its pending ``reacquire`` is dropped.
+    case abandonReacquire(position: Int)
 }
 
 /// How one attempt ended.

@@ -24,6 +24,12 @@ final class Scheduler {
     /// Ready steps that were held back by a resource limit or are due for retry: tried first next round.
     private var heldBack: [Int] = []
     private var inFlight = 0
+    /// Attempts in flight that hold their resource slots (counted against ``RunnerConfiguration/maxConcurrency``).
+    private var occupied = 0
+    /// Attempts in flight that gave their slots back while they wait (``StepContext/releaseResources()``).
+    private var released: Set<Int> = []
+    /// Released attempts waiting for their slots again, in the order they asked.
+    private var reacquiring: [(position: Int, continuation: CheckedContinuation<Void, any Error>)] = []
     private var retryWaiting = 0
     private var resourceUse: [String: Int] = [:]
     private var failures: [String: String] = [:]
@@ -115,20 +121,22 @@ final class Scheduler {
         return pending
     }
 
-    /// Starts as many ready steps as the limits allow (none while stopping or after a failure).
+    /// Gives slots back to released attempts that asked for them (first), then starts as many ready steps as
+    /// the limits allow (none while stopping or after a failure; attempts in flight still get their slots).
     func launchReady() -> Batch {
         var batch = Batch()
+        grantReacquired()
         guard !stopping && failures.isEmpty else { return batch }
         if !heldBack.isEmpty {
             let candidates = heldBack
             heldBack = []
             for position in candidates {
-                if inFlight >= configuration.maxConcurrency || !tryLaunch(position, into: &batch) {
+                if occupied >= configuration.maxConcurrency || !tryLaunch(position, into: &batch) {
                     heldBack.append(position)
                 }
             }
         }
-        while inFlight < configuration.maxConcurrency && readyHead < ready.count {
+        while occupied < configuration.maxConcurrency && readyHead < ready.count {
             let position = ready[readyHead]
             readyHead += 1
             if !tryLaunch(position, into: &batch) {
@@ -142,12 +150,40 @@ final class Scheduler {
         return batch
     }
 
+    private func resourcesFree(for step: StepSpec) -> Bool {
+        occupied < configuration.maxConcurrency
+            && step.resources.allSatisfy { resourceUse[$0, default: 0] < configuration.limit(for: $0) }
+    }
+
+    private func take(_ step: StepSpec) {
+        for resource in step.resources { resourceUse[resource, default: 0] += 1 }
+        occupied += 1
+    }
+
+    private func giveBack(_ step: StepSpec) {
+        for resource in step.resources { resourceUse[resource, default: 1] -= 1 }
+        occupied -= 1
+    }
+
+    private func grantReacquired() {
+        var waiting: [(position: Int, continuation: CheckedContinuation<Void, any Error>)] = []
+        for waiter in reacquiring {
+            let step = plan.steps[waiter.position]
+            if resourcesFree(for: step) {
+                take(step)
+                released.remove(waiter.position)
+                waiter.continuation.resume()
+            } else {
+                waiting.append(waiter)
+            }
+        }
+        reacquiring = waiting
+    }
+
     private func tryLaunch(_ position: Int, into batch: inout Batch) -> Bool {
         let step = plan.steps[position]
-        for resource in step.resources where resourceUse[resource, default: 0] >= configuration.limit(for: resource) {
-            return false
-        }
-        for resource in step.resources { resourceUse[resource, default: 0] += 1 }
+        guard resourcesFree(for: step) else { return false }
+        take(step)
         inFlight += 1
         attempts[position] += 1
         attemptsThisRun[position] += 1
@@ -169,10 +205,22 @@ final class Scheduler {
         case .retryDue(let position):
             retryWaiting -= 1
             if !stopping && failures.isEmpty { heldBack.insert(position, at: 0) }
+        case .released(let position):
+            if states[position] == .running, released.insert(position).inserted { giveBack(plan.steps[position]) }
+        case .reacquire(let position, let continuation):
+            if released.contains(position) {
+                reacquiring.append((position, continuation))
+            } else {
+                continuation.resume()
+            }
+        case .abandonReacquire(let position):
+            if let index = reacquiring.firstIndex(where: { $0.position == position }) {
+                reacquiring.remove(at: index).continuation.resume(throwing: CancellationError())
+            }
         case .finished(let position, let result):
             let step = plan.steps[position]
             inFlight -= 1
-            for resource in step.resources { resourceUse[resource, default: 1] -= 1 }
+            if released.remove(position) == nil { giveBack(step) }
             let attempt = attempts[position]
             let now = Date()
             switch result {

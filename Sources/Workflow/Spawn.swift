@@ -12,7 +12,8 @@ enum Spawn: Sendable {
         case .attempt(let position, let step, let attempt, let timeout):
             group.addTask {
                 let result = await StepAttempt.run(
-                    step: step, attempt: attempt, timeout: timeout, executor: executor, context: context)
+                    position: position, step: step, attempt: attempt, timeout: timeout, executor: executor,
+                    context: context)
                 context.inbox.post(.finished(position: position, result: result))
             }
         case .retryTimer(let position, let delaySeconds):
@@ -29,11 +30,25 @@ enum StepAttempt {
     struct TimedOut: Error {}
 
     static func run(
-        step: StepSpec, attempt: Int, timeout: Double?, executor: some StepExecutor, context: LaunchContext
+        position: Int, step: StepSpec, attempt: Int, timeout: Double?, executor: some StepExecutor,
+        context: LaunchContext
     ) async -> AttemptResult {
+        let inbox = context.inbox
+        let slots = ResourceSlots(
+            release: { inbox.post(.released(position: position)) },
+            reacquire: {
+                try Task.checkCancellation()
+                try await withTaskCancellationHandler {
+                    try await withCheckedThrowingContinuation { continuation in
+                        inbox.post(.reacquire(position: position, continuation: continuation))
+                    }
+                } onCancel: {
+                    inbox.post(.abandonReacquire(position: position))
+                }
+            })
         let stepContext = StepContext(
             stepID: step.id, attempt: attempt, runName: context.runName, ephemeral: context.ephemeral,
-            outputBook: context.outputBook, emitter: { context.emit($0) })
+            outputBook: context.outputBook, emitter: { context.emit($0) }, slots: slots)
         do {
             let outputs = try await withTimeout(timeout) {
                 for name in step.requiresEphemeral where !context.ephemeral.contains(name) {

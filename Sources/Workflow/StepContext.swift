@@ -11,10 +11,11 @@ public struct StepContext: Sendable {
 
     let outputBook: OutputBook
     let emitter: @Sendable (WorkflowEvent) -> Void
+    let slots: ResourceSlots?
 
     init(
         stepID: String, attempt: Int, runName: String, ephemeral: EphemeralStore, outputBook: OutputBook,
-        emitter: @escaping @Sendable (WorkflowEvent) -> Void
+        emitter: @escaping @Sendable (WorkflowEvent) -> Void, slots: ResourceSlots? = nil
     ) {
         self.stepID = stepID
         self.attempt = attempt
@@ -22,6 +23,21 @@ public struct StepContext: Sendable {
         self.ephemeral = ephemeral
         self.outputBook = outputBook
         self.emitter = emitter
+        self.slots = slots
+    }
+
+    /// Gives back this attempt's resource slots (``StepSpec/resources``, and its place under
+    /// ``RunnerConfiguration/maxConcurrency``) while it only waits or observes, so other steps can act
+    /// meanwhile. ``reacquireResources()`` takes them back before the step acts again; an attempt that ends
+    /// while released ends normally. Calling it again while released does nothing.
+    public func releaseResources() {
+        slots?.release()
+    }
+
+    /// Waits until this attempt holds its resource slots again (after ``releaseResources()``; at once if it
+    /// holds them). Throws `CancellationError` if the attempt is cancelled meanwhile.
+    public func reacquireResources() async throws {
+        try await slots?.reacquire()
     }
 
     /// The outputs of an already-succeeded step (any step's, by id), or `nil` if it has not succeeded.
@@ -48,4 +64,10 @@ public struct StepContext: Sendable {
     public func checkCancellation() throws {
         try Task.checkCancellation()
     }
+}
+
+/// How a running attempt gives back and takes back its resource slots (messages to the scheduler).
+struct ResourceSlots: Sendable {
+    let release: @Sendable () -> Void
+    let reacquire: @Sendable () async throws -> Void
 }

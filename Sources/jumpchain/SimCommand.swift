@@ -20,6 +20,17 @@ struct SimCommand: AsyncParsableCommand {
     var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: "The private key of --tls-cert (PEM, unencrypted).")
     var tlsKey: String?
+    @Option(
+        name: .customLong("generate-topics"),
+        help: "Add this many topics (bench-00001, …) on the world's first cluster (benchmarks).")
+    var generateTopics: Int = 0
+    @Option(help: "Partitions of each generated topic.") var partitions: Int = 1
+    @Option(
+        name: .customLong("cluster-rate-limit"),
+        help: "Limit every cluster to this many requests/s (excess: 429, HTML, no rate-limit headers).")
+    var clusterRateLimit: Double?
+    @Option(name: .customLong("latency-ms"), help: "Delay every answer by this many milliseconds.")
+    var latencyMs: Int?
 
     func validate() throws {
         guard (config == nil) != (scenario == nil) else {
@@ -28,10 +39,14 @@ struct SimCommand: AsyncParsableCommand {
         guard (tlsCert == nil) == (tlsKey == nil) else {
             throw ValidationError("give both --tls-cert PEM and --tls-key PEM, or neither")
         }
+        guard generateTopics >= 0, partitions >= 1, (clusterRateLimit ?? 1) > 0, (latencyMs ?? 0) >= 0 else {
+            throw ValidationError(
+                "--generate-topics must be >= 0, --partitions >= 1, --cluster-rate-limit > 0, --latency-ms >= 0")
+        }
     }
 
     func run() async throws {
-        let world: SimulatorConfig
+        var world: SimulatorConfig
         do {
             if let config {
                 world = try SimulatorConfig.load(path: config)
@@ -42,6 +57,10 @@ struct SimCommand: AsyncParsableCommand {
             Terminal.error("jumpchain sim: \((error as? SimulatorError)?.message ?? "\(error)")")
             throw ExitCode(ExitStatus.invalidInput)
         }
+        if generateTopics > 0, let first = world.clusters.first {
+            world = world.addingGeneratedTopics(count: generateTopics, partitions: partitions, on: first.id)
+        }
+        world = world.limitingClusters(requestsPerSecond: clusterRateLimit, latencyMs: latencyMs)
         try FileManager.default.createDirectory(
             atPath: (connectionFile as NSString).deletingLastPathComponent.isEmpty
                 ? "." : (connectionFile as NSString).deletingLastPathComponent,

@@ -85,6 +85,52 @@ import Testing
         #expect(peak.current == ["cluster:a": 2, "cluster:b": 3])
     }
 
+    @Test func waitingStepsReleaseTheirSlotsAndTakeThemBackToAct() async throws {
+        let directory = TemporaryDirectory("release")
+        defer { directory.cleanUp() }
+        let count = 12
+        let steps = (0..<count).map { StepSpec(id: "s\($0)", kind: "k", resources: ["cluster:a"]) }
+        let acting = Locked(0)
+        let peakActing = Locked(0)
+        let waiting = Locked(0)
+        let peakWaiting = Locked(0)
+        let configuration = RunnerConfiguration(maxConcurrency: 2, resourceLimits: ["cluster:a": 2])
+        let runner = try makeRunner(steps, in: directory.path, configuration: configuration)
+        @Sendable func act() async throws {
+            let now = acting.withLock { value -> Int in
+                value += 1
+                return value
+            }
+            peakActing.withLock { $0 = max($0, now) }
+            try await Task.sleep(nanoseconds: 2_000_000)
+            acting.withLock { $0 -= 1 }
+        }
+        let outcome = try await runner.run(
+            executor: ClosureExecutor { _, context in
+                try await act()
+                context.releaseResources()
+                context.releaseResources()  // a second release while released changes nothing
+                let now = waiting.withLock { value -> Int in
+                    value += 1
+                    return value
+                }
+                peakWaiting.withLock { $0 = max($0, now) }
+                // Every step waits here until all of them do: only possible if waiting frees the slot.
+                // (Hang guard, not a speed figure: 30 s.)
+                let deadline = Date().addingTimeInterval(30)
+                while peakWaiting.current < count && Date() < deadline {
+                    try await Task.sleep(nanoseconds: 2_000_000)
+                }
+                waiting.withLock { $0 -= 1 }
+                try await context.reacquireResources()
+                try await act()
+                return [:]
+            })
+        #expect(outcome.status == .succeeded)
+        #expect(peakWaiting.current == count)
+        #expect(peakActing.current <= 2)
+    }
+
     @Test func retryableFailuresAreRetriedWithBackoff() async throws {
         let directory = TemporaryDirectory("retry")
         defer { directory.cleanUp() }

@@ -270,6 +270,9 @@ public enum Rollout {
         let perCluster = context.playbook.concurrency.perCluster
         var configuration = RunnerConfiguration()
         configuration.defaultResourceLimit = perCluster
+        // Each cluster has its own budget: a global cap of per_cluster let the jump's mirrors hold every slot,
+        // so the target's could not start until the jump's were all done (the hops did not overlap).
+        configuration.maxConcurrency = perCluster * 3
         // SIGINT/SIGTERM are handled around the whole command (``Interruption``): they cancel this task, and the
         // runner records an orderly stop when its caller is cancelled.
         configuration.handleSignals = false

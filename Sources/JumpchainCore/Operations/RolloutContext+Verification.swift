@@ -59,7 +59,7 @@ extension RolloutContext {
     /// `inspectJump` the jump is not contacted and no key is minted: it is reported as not observed.
     public func chainObserver(inspectJump: Bool = true) async throws -> KafkaRESTChainObserver {
         var observer = KafkaRESTChainObserver(
-            origin: origin, jump: inspectJump ? try await jump() : nil, target: target)
+            origin: origin, jump: inspectJump ? try await jump() : nil, target: target, listings: mirrorListings)
         if !inspectJump { observer.unobservedJumpReason = Self.keyFreeReason }
         observer.recordReader = SimulatorRecordReader(playbook: playbook, http: http)
         return observer

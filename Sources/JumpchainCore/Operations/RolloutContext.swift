@@ -13,8 +13,14 @@ public final class RolloutContext: Sendable {
     public let timing: RolloutTiming
     public let runName: String
     let jumpSession: JumpSession
+    /// Mirror observation by listing, shared by every step and the verification of this context.
+    public let mirrorListings = MirrorListings()
     /// Receives one summary line per request that needed transport retries (never one per attempt).
     let retryObserver: (@Sendable (String) -> Void)?
+
+    /// One pacer per process: every context (rollout, verification, update, teardown) shares what it learnt
+    /// of each cluster's unknown rate limit.
+    static let pacer = RequestPacer()
 
     public init(
         playbook: Playbook, credentials: RolloutCredentials, runName: String, timing: RolloutTiming,
@@ -25,7 +31,10 @@ public final class RolloutContext: Sendable {
         self.credentials = credentials
         let http =
             http
-            ?? HTTPClient(configuration: HTTPClient.Configuration(timeout: timing.httpTimeout, requestLog: requestLog))
+            ?? HTTPClient(
+                configuration: HTTPClient.Configuration(
+                    timeout: timing.httpTimeout, maxConnectionsPerHost: playbook.concurrency.perCluster,
+                    pacer: Self.pacer, requestLog: requestLog))
         self.http = http
         self.timing = timing
         self.runName = runName

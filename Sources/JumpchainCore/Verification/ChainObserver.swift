@@ -20,6 +20,10 @@ public protocol ChainObserver: Sendable {
     func readRecords(
         role: PlaybookCluster.Role, topic: String, partition: Int, offset: Int64, count: Int
     ) async throws -> [ObservedRecord]?
+    /// Every mirror of `link` on the cluster playing `role` by mirror topic name, from one list call, or nil
+    /// when this observer reads mirrors one by one (the default). A requirement, not only an extension
+    /// method: calls through `any ChainObserver` must reach the conforming type's listing.
+    func mirrorListing(role: PlaybookCluster.Role, link: String) async throws -> [String: Mirror]?
 }
 
 extension ChainObserver {
@@ -30,6 +34,10 @@ extension ChainObserver {
     public func readRecords(
         role: PlaybookCluster.Role, topic: String, partition: Int, offset: Int64, count: Int
     ) async throws -> [ObservedRecord]? { nil }
+}
+
+extension ChainObserver {
+    public func mirrorListing(role: PlaybookCluster.Role, link: String) async throws -> [String: Mirror]? { nil }
 }
 
 /// Where the canary record was written on the origin: mirrors keep partition and offset on every hop.

@@ -6,6 +6,8 @@ public struct KafkaRESTChainObserver: ChainObserver {
     public var origin: KafkaRESTClient?
     public var jump: KafkaRESTClient?
     public var target: KafkaRESTClient?
+    /// When set, a hop's mirrors are read from shared listings (one list call per round per cluster and link).
+    public var listings: MirrorListings?
     /// Why a nil jump client is not observed, when that was a choice (key-free watching), not a lack of keys.
     public var unobservedJumpReason: String?
     /// Reads records back where that is possible (the simulator); nil: record contents are not observed.
@@ -27,10 +29,13 @@ public struct KafkaRESTChainObserver: ChainObserver {
         return ends
     }
 
-    public init(origin: KafkaRESTClient?, jump: KafkaRESTClient?, target: KafkaRESTClient?) {
+    public init(
+        origin: KafkaRESTClient?, jump: KafkaRESTClient?, target: KafkaRESTClient?, listings: MirrorListings? = nil
+    ) {
         self.origin = origin
         self.jump = jump
         self.target = target
+        self.listings = listings
     }
 
     func client(_ role: PlaybookCluster.Role) throws(ChainObservationError) -> KafkaRESTClient {
@@ -55,7 +60,14 @@ public struct KafkaRESTChainObserver: ChainObserver {
     }
 
     public func mirror(role: PlaybookCluster.Role, link: String, topic: String) async throws -> Mirror? {
+        // One by one on purpose: a hop is read through ``mirrorListing(role:link:)``; this is its fallback and
+        // the canary's single read, which must not wait for a whole listing each.
         try await client(role).mirror(link: link, topic: topic)
+    }
+
+    public func mirrorListing(role: PlaybookCluster.Role, link: String) async throws -> [String: Mirror]? {
+        guard let listings else { return nil }
+        return try await listings.listing(try client(role), link: link)
     }
 
     public func topicExists(role: PlaybookCluster.Role, topic: String) async throws -> Bool {

@@ -65,7 +65,7 @@ public struct OffsetVerifier: Sendable {
 
     // MARK: Observing
 
-    /// Reads both hops' link halves, then every topic's two mirrors (bounded concurrency).
+    /// Reads both hops' link halves, then every topic's two mirrors (a listing per hop, or bounded concurrency).
     ///
     /// Offsets read on different clusters at different moments are not simultaneous while producers run, so
     /// the order matters: each topic's jump mirror (leg 1, which also carries the origin's end) is read
@@ -77,9 +77,14 @@ public struct OffsetVerifier: Sendable {
         let originEnds = (try? await observer.originEndOffsets()) ?? [:]
         async let halves1 = observeHalves(hop: .leg1)
         async let halves2 = observeHalves(hop: .leg2)
+        // One list call per hop when the observer can list. The jump's listing is taken before the target's, so
+        // every topic's jump mirror is still read before its target mirror; without a jump listing, the target's
+        // is not used either (it would come before the single jump reads), and each topic is read pairwise.
+        let upstreamListing = await listMirrors(hop: .leg1)
+        let downstreamListing = upstreamListing == nil ? nil : await listMirrors(hop: .leg2)
         let pairs = await Self.boundedMap(topology.topics, width: concurrency) { [self] topic in
-            let upstream = await observeMirror(topic, hop: .leg1)
-            let downstream = await observeMirror(topic, hop: .leg2)
+            let upstream = await observeMirror(topic, hop: .leg1, listing: upstreamListing)
+            let downstream = await observeMirror(topic, hop: .leg2, listing: downstreamListing)
             return [upstream, downstream]
         }
         let leg1 = ChainObservation.HopObservation(
@@ -106,14 +111,24 @@ public struct OffsetVerifier: Sendable {
         return halves
     }
 
+    /// One hop's mirrors in one list call, when the observer can list (nil: read mirror by mirror).
+    func listMirrors(hop: ChainHop) async -> [String: Mirror]? {
+        try? await observer.mirrorListing(role: hop.destination, link: topology.linkName(hop))
+    }
+
+    /// One topic's mirror on `hop`: from the hop's listing when there is one, else one read of the mirror.
     func observeMirror(
-        _ topic: ChainTopology.ChainTopic, hop: ChainHop
+        _ topic: ChainTopology.ChainTopic, hop: ChainHop, listing: [String: Mirror]? = nil
     ) async -> ChainObservation.MirrorObservation {
         let link = topology.linkName(hop)
         let name = topology.mirrorName(topic, on: hop)
         let mirror: Observed<Mirror>
         do {
-            mirror = Self.observed(try await observer.mirror(role: hop.destination, link: link, topic: name))
+            if let listing {
+                mirror = Self.observed(listing[name])
+            } else {
+                mirror = Self.observed(try await observer.mirror(role: hop.destination, link: link, topic: name))
+            }
         } catch {
             mirror = Self.observed(failure: error)
         }

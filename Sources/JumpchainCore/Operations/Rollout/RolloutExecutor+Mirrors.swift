@@ -9,8 +9,7 @@ extension RolloutExecutor {
         let source = step.parameters["source_topic"] ?? ""
         let mirror = step.parameters["mirror_topic"] ?? source
         return [
-            .kafka(cluster, "GET", "/links/\(link)/mirrors/\(mirror)", "(until ACTIVE)"),
-            .kafka(cluster, "GET", "/topics/\(mirror)", "(only when no mirror exists yet)"),
+            .kafka(cluster, "GET", "/links/\(link)/mirrors", "(shared listing, until \(mirror) is ACTIVE)"),
             .kafka(
                 cluster, "POST", "/links/\(link)/mirrors",
                 "{source_topic_name: \(source)\(mirror == source ? "" : ", mirror_topic_name: \(mirror)")}"),
@@ -19,11 +18,12 @@ extension RolloutExecutor {
 
     /// A mirror topic on the jump (over leg 1) or on the target (over leg 2, mirroring the jump's mirror),
     /// waited to `ACTIVE`.
-    func mirror(
-        _ step: StepSpec, onTarget: Bool, report: @escaping @Sendable (String) -> Void
-    ) async throws
-        -> [String: String]
-    {
+    ///
+    /// The step holds its cluster slot only while it acts (the create): it observes (the shared listing before
+    /// the create, the wait for `ACTIVE` after it) with the slot released, so waiting mirrors never keep others
+    /// from being created. Observe-then-act is kept: the create follows a listing that started after the step did.
+    func mirror(_ step: StepSpec, onTarget: Bool, _ stepContext: StepContext) async throws -> [String: String] {
+        let report: @Sendable (String) -> Void = { stepContext.waiting(for: $0) }
         guard let source = step.parameters["source_topic"], let mirrorName = step.parameters["mirror_topic"] else {
             throw StepError.permanent("step \(step.id) lacks source_topic/mirror_topic parameters")
         }
@@ -32,29 +32,37 @@ extension RolloutExecutor {
         let link = onTarget ? playbook.link.leg2Name : playbook.link.leg1Name
         let hop = onTarget ? "target" : "jump"
         var adopted = true
-        if try await client.mirror(link: link, topic: mirrorName) == nil {
-            // With `topics.auto_create` the link itself may create the mirror at any moment: a topic or a refused
-            // create is looked at again before it counts as someone else's.
-            if try await client.topic(mirrorName) != nil {
+        let listings = context.mirrorListings
+        stepContext.releaseResources()
+        if try await listings.mirror(client, link: link, topic: mirrorName) == nil {
+            try await stepContext.reacquireResources()
+            defer { stepContext.releaseResources() }
+            // Observed: no such mirror. A plain topic of that name makes the create fail; only then is it read,
+            // to say so clearly (one request per topic saved on the usual path).
+            do {
+                try await client.createMirror(link: link, sourceTopic: source, mirrorTopic: mirrorName)
+                adopted = false
+            } catch {
+                // A retried create whose first attempt landed (or, with `topics.auto_create`, a mirror the link created
+                // meanwhile) finds its mirror, and goes on waiting for it.
                 guard try await client.mirror(link: link, topic: mirrorName) != nil else {
-                    throw StepError.permanent(
-                        "\(hop) \(client.clusterID): topic \(mirrorName) exists but is not a mirror on link \(link); "
-                            + "delete it or choose a cluster.link.prefix")
+                    if try await client.topic(mirrorName) != nil {
+                        throw StepError.permanent(
+                            "\(hop) \(client.clusterID): topic \(mirrorName) exists but is not a mirror on link "
+                                + "\(link); delete it or choose a cluster.link.prefix")
+                    }
+                    throw error
                 }
-            } else {
-                do {
-                    try await client.createMirror(link: link, sourceTopic: source, mirrorTopic: mirrorName)
-                    adopted = false
-                } catch {
-                    guard try await client.mirror(link: link, topic: mirrorName) != nil else { throw error }
-                }
+                adopted = false
             }
         }
         let mirror = try await poll(
-            every: context.timing.statePollInterval, timeout: context.timing.mirrorActiveTimeout,
+            // Polls share list calls (one per round per cluster), so a short interval costs few requests.
+            every: min(context.timing.statePollInterval, .milliseconds(200)),
+            timeout: context.timing.mirrorActiveTimeout,
             waitingFor: "mirror \(mirrorName) on the \(hop) to be ACTIVE", report: report
         ) { () async throws -> PollResult<Mirror> in
-            guard let mirror = try await client.mirror(link: link, topic: mirrorName) else {
+            guard let mirror = try await listings.mirror(client, link: link, topic: mirrorName) else {
                 return .waiting("not listed yet")
             }
             switch mirror.mirrorStatus {

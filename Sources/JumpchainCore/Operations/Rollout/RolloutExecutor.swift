@@ -42,8 +42,8 @@ public struct RolloutExecutor: StepExecutor {
             case .destroySecret: return destroySecret(step, stepContext)
             case .linksHealthy: return try await linksHealthy(step, report: report)
             case .canaryTopic: return try await canaryTopic(step)
-            case .mirrorJump: return try await mirror(step, onTarget: false, report: report)
-            case .mirrorTarget: return try await mirror(step, onTarget: true, report: report)
+            case .mirrorJump: return try await mirror(step, onTarget: false, stepContext)
+            case .mirrorTarget: return try await mirror(step, onTarget: true, stepContext)
             case .verify: return try await verify(step, report: report)
             }
         } catch let error as ConfluentAPIError {
