@@ -31,7 +31,7 @@ struct PlaybookAutoCreateTests {
                       exclude: ['inventory\\.tmp']
                       auto_create: true
                     """,
-                link: "  origin_principal: User:sa-orig1\n  leg1_options: {cluster.link.prefix: j.}"))
+                link: "  leg1_options: {cluster.link.prefix: j.}"))
         #expect(diagnostics.isEmpty, "\(diagnostics)")
         #expect(playbook.topics.autoCreate)
         let configs = try #require(playbook.autoCreateConfigs)

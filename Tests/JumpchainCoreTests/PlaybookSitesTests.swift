@@ -66,7 +66,7 @@ struct PlaybookSitesTests {
         }
         #expect(plan["link-key:leg1"]?.site == "origin-side")
         #expect(plan["link-key:leg2"]?.site == "target-side")
-        #expect(plan["leg1-source"]?.requiresEphemeral == ["link-credential:leg1"])
+        #expect(plan["leg1-source"]?.requiresEphemeral == ["link-credential:leg1", "origin-link-credential"])
         #expect(plan["leg2"]?.requiresEphemeral == ["link-credential:leg2"])
         #expect(plan[RolloutStep.linkKey] == nil)
         // No site reaches both the origin and the target: end-to-end verification is left to `jumpchain verify`.
