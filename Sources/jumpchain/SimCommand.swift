@@ -11,6 +11,13 @@ struct SimCommand: AsyncParsableCommand {
     @Option(help: "A built-in world: jump-demo.") var scenario: String?
     @Option(help: "Listen address (its introspection reveals secrets: keep it on loopback).")
     var host: String = "127.0.0.1"
+    @Option(
+        name: .customLong("bind"),
+        help: ArgumentHelp(
+            "Bind one listener elsewhere: LISTENER=HOST[:PORT], LISTENER being control-plane, a cluster id or a "
+                + "cluster name (repeatable; over the world's bind: map).",
+            valueName: "listener=address"))
+    var binds: [String] = []
     @Option(name: .customLong("port-base"), help: "Use consecutive ports from this one instead of OS-chosen ports.")
     var portBase: Int?
     @Option(name: .customLong("connection-file"), help: "Where to write the connection details (mode 0600).")
@@ -27,10 +34,18 @@ struct SimCommand: AsyncParsableCommand {
         guard (tlsCert == nil) == (tlsKey == nil) else {
             throw ValidationError("give both --tls-cert PEM and --tls-key PEM, or neither")
         }
+        for bind in binds {
+            let parts = bind.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, !parts[0].isEmpty, ListenerAddress(parsing: String(parts[1])) != nil else {
+                throw ValidationError(
+                    "--bind \(bind): write LISTENER=HOST[:PORT], e.g. --bind origin=10.231.1.1 or "
+                        + "--bind control-plane=10.231.0.1:8090")
+            }
+        }
     }
 
     func run() async throws {
-        let world: SimulatorConfig
+        var world: SimulatorConfig
         do {
             if let config {
                 world = try SimulatorConfig.load(path: config)
@@ -40,6 +55,10 @@ struct SimCommand: AsyncParsableCommand {
         } catch {
             Terminal.error("jumpchain sim: \((error as? SimulatorError)?.message ?? "\(error)")")
             throw ExitCode(ExitStatus.invalidInput)
+        }
+        for bind in binds {
+            let parts = bind.split(separator: "=", maxSplits: 1)
+            world.bind[String(parts[0])] = String(parts[1])
         }
         try FileManager.default.createDirectory(
             atPath: (connectionFile as NSString).deletingLastPathComponent.isEmpty
