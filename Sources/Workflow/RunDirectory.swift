@@ -23,6 +23,12 @@ public enum RunDirectory {
         directory + "/run.lock"
     }
 
+    /// The lock file of one site of a multi-site run (`run.<site>.lock`): each site runs under its own lock.
+    public static func lockPath(_ directory: String, site: String?) -> String {
+        guard let site else { return lockPath(directory) }
+        return directory + "/run.\(site).lock"
+    }
+
     /// Creates `directory` and any missing parents with mode 0700 (the store holds run metadata only,
     /// but nobody else needs to read it).
     public static func prepare(_ directory: String) throws(WorkflowError) {
@@ -54,12 +60,17 @@ extension RunDirectory {
     /// Anything else in it (another run's files, a user's) is left alone.
     public static func removeEngineFiles(_ directory: String) {
         for name in engineFiles { unlink(directory + "/" + name) }
+        // Each site's lock of a multi-site run (`run.<site>.lock`).
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        where name.hasPrefix("run.") && name.hasSuffix(".lock") {
+            unlink(directory + "/" + name)
+        }
         rmdir(directory)
     }
 
     /// The entries of `directory` the engine did not create (empty when it holds only a run's files).
     public static func foreignEntries(_ directory: String) -> [String] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return entries.filter { !engineFiles.contains($0) }.sorted()
+        return entries.filter { !engineFiles.contains($0) && !($0.hasPrefix("run.") && $0.hasSuffix(".lock")) }.sorted()
     }
 }

@@ -49,9 +49,10 @@ public final class RunLock: RunLease {
     /// Takes the run's lock, creating the run directory (0700) if needed.
     ///
     /// Throws ``WorkflowError/Code/runLocked`` at once if another runner holds it.
-    public static func acquire(directory: String) throws(WorkflowError) -> RunLock {
+    public static func acquire(directory: String, site: String? = nil) throws(WorkflowError) -> RunLock {
         try RunDirectory.prepare(directory)
-        let path = RunDirectory.lockPath(directory)
+        let path = RunDirectory.lockPath(directory, site: site)
+        let subject = site.map { "site \($0) of the run in '\(directory)'" } ?? "run in '\(directory)'"
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw WorkflowError(code: .lockFailed, message: "cannot open lock file '\(path)': \(errnoText())")
@@ -68,7 +69,7 @@ public final class RunLock: RunLease {
             throw WorkflowError(
                 code: .runLocked,
                 message:
-                    "run in '\(directory)' is locked by \(who); wait for it to finish or stop it "
+                    "\(subject) is locked by \(who); wait for it to finish or stop it "
                     + "(SIGINT/SIGTERM records an orderly stop) before running it again (force-unlock is only "
                     + "for a holder that died on another host)")
         }
@@ -78,7 +79,7 @@ public final class RunLock: RunLease {
             throw WorkflowError(
                 code: .runLocked,
                 message:
-                    "run in '\(directory)' was locked by \(previous), which never released it; if that "
+                    "\(subject) was locked by \(previous), which never released it; if that "
                     + "runner is dead, force-unlock the run (RunLock.forceUnlock / `jumpchain force-unlock`)")
         }
         let lock = RunLock(directory: directory, descriptor: descriptor)

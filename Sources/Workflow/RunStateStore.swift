@@ -57,6 +57,34 @@ extension RunStateStore {
     }
 }
 
+extension RunStateBackend {
+    /// The locks a runner takes: the run's own lock for a single-site run (`sites` empty); for a multi-site run
+    /// its site's lock, or every site's when it runs them all (`site` nil). All or none are held.
+    public func lockRun(_ run: String, site: String?, sites: [String]) throws(WorkflowError) -> any RunLease {
+        guard !sites.isEmpty else { return try lockRun(run) }
+        if let site { return try lockRun(run, site: site) }
+        var held: [any RunLease] = []
+        do {
+            for name in sites { held.append(try lockRun(run, site: name)) }
+        } catch {
+            for lease in held { lease.release() }
+            throw error
+        }
+        return CompositeLease(held)
+    }
+}
+
+/// Several leases held and released together.
+final class CompositeLease: RunLease {
+    private let leases: [any RunLease]
+
+    init(_ leases: [any RunLease]) { self.leases = leases }
+
+    func release() {
+        for lease in leases { lease.release() }
+    }
+}
+
 /// Proof that the holder is a run's only writer; released explicitly or when the holder dies.
 public protocol RunLease: AnyObject, Sendable {
     /// Releases the lease (idempotent).
@@ -82,6 +110,9 @@ public protocol RunStateBackend: Sendable {
     func openRun(_ run: String) throws(WorkflowError) -> any RunStateStore
     /// Takes the run's lock; throws ``WorkflowError/Code/runLocked`` naming the holder if another runner has it.
     func lockRun(_ run: String) throws(WorkflowError) -> any RunLease
+    /// Takes the lock of one site of a multi-site run (two runners of the same run and site: one is refused,
+    /// told who holds it; runners of different sites run side by side).
+    func lockRun(_ run: String, site: String) throws(WorkflowError) -> any RunLease
     /// Clears a lock record left by a dead holder; refuses a live one. Returns the cleared holder, if any.
     func forceUnlockRun(_ run: String) throws(WorkflowError) -> LockHolder?
     /// Deletes a run (used when a run's preflight failed and nothing was changed remotely).

@@ -15,6 +15,10 @@ public struct RunnerConfiguration: Sendable {
     public var handleSignals: Bool
     /// Seed for retry jitter (for reproducible tests); `nil` seeds from the system.
     public var jitterSeed: UInt64?
+    /// The site this runner runs at in a multi-site run: steps whose ``StepSpec/site`` names another site are
+    /// never started, reset or failed here; they are another site's turn (``RunOutcome/awaiting``). `nil` runs
+    /// every step.
+    public var site: String?
 
     /// Creates a configuration.
     public init(
@@ -35,6 +39,12 @@ public struct RunnerConfiguration: Sendable {
         self.jitterSeed = jitterSeed
     }
 
+    /// Whether this runner may start `step` (it belongs to no site, or to this runner's).
+    public func runsHere(_ step: StepSpec) -> Bool {
+        guard let site, let owner = step.site else { return true }
+        return site == owner
+    }
+
     /// The in-flight limit for `resource`.
     public func limit(for resource: String) -> Int {
         resourceLimits[resource] ?? defaultResourceLimit ?? Int.max
@@ -51,6 +61,10 @@ public struct RunOutcome: Sendable, Hashable {
     public var interruptedOnStart: [String]
     /// Step attempts started by this invocation.
     public var attemptsStarted: Int
+    /// Another site's steps this run now waits for (their dependencies are done, or they are running there), in
+    /// plan order. Non-empty only when nothing failed and the run stopped because every step left is another
+    /// site's: the run is then still `running`.
+    public var awaiting: [StepSpec] = []
 
     /// Creates an outcome.
     public init(

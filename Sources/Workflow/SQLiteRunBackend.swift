@@ -39,6 +39,10 @@ public struct SQLiteRunBackend: RunStateBackend {
         try RunLock.acquire(directory: directory(ofRun: run))
     }
 
+    public func lockRun(_ run: String, site: String) throws(WorkflowError) -> any RunLease {
+        try RunLock.acquire(directory: directory(ofRun: run), site: site)
+    }
+
     public func forceUnlockRun(_ run: String) throws(WorkflowError) -> LockHolder? {
         try RunLock.forceUnlock(directory: directory(ofRun: run))
     }

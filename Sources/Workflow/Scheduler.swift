@@ -65,7 +65,7 @@ final class Scheduler {
     func startUp() -> Batch {
         var batch = Batch()
         var done = 0
-        for (position, step) in plan.steps.enumerated() {
+        for (position, step) in plan.steps.enumerated() where configuration.runsHere(step) {
             switch states[position] {
             case .running:
                 states[position] = .pending
@@ -92,7 +92,7 @@ final class Scheduler {
             remainingDependencies[position] = step.dependsOn.reduce(0) { count, dependency in
                 states[plan.index[dependency]!].isDone ? count : count + 1
             }
-            if states[position] == .pending && remainingDependencies[position] == 0 {
+            if states[position] == .pending && remainingDependencies[position] == 0 && configuration.runsHere(step) {
                 ready.append(position)
             }
         }
@@ -220,7 +220,9 @@ final class Scheduler {
         states[position] = state
         for dependent in dependents[position] {
             remainingDependencies[dependent] -= 1
-            if remainingDependencies[dependent] == 0 && states[dependent] == .pending {
+            if remainingDependencies[dependent] == 0 && states[dependent] == .pending
+                && configuration.runsHere(plan.steps[dependent])
+            {
                 ready.append(dependent)
             }
         }
@@ -230,17 +232,26 @@ final class Scheduler {
     func finish() -> (Batch, RunOutcome) {
         var batch = takeBatch()
         let status: RunStatus
+        var awaiting: [StepSpec] = []
         if !failures.isEmpty {
             status = .failed
         } else if stopping {
             status = .stopped
         } else if states.allSatisfy(\.isDone) {
             status = .succeeded
+        } else if case let others = otherSitesSteps(), !others.isEmpty {
+            // Every step left is another site's: the run goes on there, so it stays `running`.
+            status = .running
+            awaiting = others
         } else {
             status = .failed
         }
         batch.status = status
-        if status == .stopped {
+        if !awaiting.isEmpty {
+            let names = awaiting.map { "site \($0.site ?? "?") to run step \($0.id)" }
+            batch.events.append(
+                WorkflowEvent(kind: .runStopped, message: "waiting for \(names.joined(separator: ", "))"))
+        } else if status == .stopped {
             batch.events.append(WorkflowEvent(kind: .runStopped, message: "stopped on request; resume to finish"))
         } else {
             let done = states.filter(\.isDone).count
@@ -248,10 +259,19 @@ final class Scheduler {
                 WorkflowEvent(
                     kind: .runFinished, message: "\(done) of \(states.count) steps done", status: status))
         }
-        let outcome = RunOutcome(
+        var outcome = RunOutcome(
             status: status, failedSteps: failures, interruptedOnStart: interruptedOnStart,
             attemptsStarted: attemptsStarted)
+        outcome.awaiting = awaiting
         return (batch, outcome)
+    }
+
+    /// Another site's steps that are not done and whose dependencies are: the ones this run waits for.
+    private func otherSitesSteps() -> [StepSpec] {
+        plan.steps.enumerated().compactMap { position, step in
+            !states[position].isDone && !configuration.runsHere(step) && remainingDependencies[position] == 0
+                ? step : nil
+        }
     }
 }
 

@@ -19,6 +19,9 @@ public struct StepSpec: Codable, Sendable, Hashable {
     public var requiresEphemeral: [String]
     /// A retry policy overriding the runner's default for this step.
     public var retry: RetryPolicy?
+    /// The site that runs this step in a multi-site run (`nil`: any runner). A runner given a site (see
+    /// ``RunnerConfiguration/site``) never starts another site's step: it waits for that site instead.
+    public var site: String?
 
     /// Creates a step specification.
     public init(
@@ -29,7 +32,8 @@ public struct StepSpec: Codable, Sendable, Hashable {
         resources: [String] = [],
         timeoutSeconds: Double? = nil,
         requiresEphemeral: [String] = [],
-        retry: RetryPolicy? = nil
+        retry: RetryPolicy? = nil,
+        site: String? = nil
     ) {
         self.id = id
         self.kind = kind
@@ -39,5 +43,6 @@ public struct StepSpec: Codable, Sendable, Hashable {
         self.timeoutSeconds = timeoutSeconds
         self.requiresEphemeral = requiresEphemeral
         self.retry = retry
+        self.site = site
     }
 }

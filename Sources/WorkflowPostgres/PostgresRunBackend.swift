@@ -81,6 +81,10 @@ public struct PostgresRunBackend: RunStateBackend {
         try PostgresRunLock.acquire(run: run, connection: try connect())
     }
 
+    public func lockRun(_ run: String, site: String) throws(WorkflowError) -> any RunLease {
+        try PostgresRunLock.acquire(run: run, site: site, connection: try connect())
+    }
+
     /// PostgreSQL drops a dead holder's lock by itself; this only clears a stale holder record.
     public func forceUnlockRun(_ run: String) throws(WorkflowError) -> LockHolder? {
         try PostgresRunLock.forceUnlock(run: run, connection: try connect())

@@ -12,7 +12,8 @@ public import Workflow
 /// host dies (once the server notices the connection is gone) — so a dead holder never needs force-unlock.
 ///
 /// Who holds it is recorded in `jumpchain.lock_holder` (pid, host, server session), so a refused runner can
-/// say who to wait for. The key is derived from ``lockKey(run:)``; a per-site lock only has to add the site.
+/// say who to wait for. The key is derived from ``lockKey(run:site:)``: a multi-site run has one lock per site
+/// (its holder row is keyed `<run>@site:<site>`), so two runners of the same run and site are one refused.
 public final class PostgresRunLock: RunLease, @unchecked Sendable {
     // Invariant behind @unchecked Sendable: `connection` is only used while holding `lock`, and set to nil
     // once released.
@@ -29,6 +30,19 @@ public final class PostgresRunLock: RunLease, @unchecked Sendable {
 
     /// The advisory lock's name for a run.
     static func lockKey(run: String) -> String { "jumpchain run \(run)" }
+
+    /// The advisory lock's name for one site of a run (the run's own name when `site` is nil).
+    static func lockKey(run: String, site: String?) -> String { lockKey(run: subject(run: run, site: site)) }
+
+    /// What a lock is taken on, and its `lock_holder` row's key: the run, or `<run>@site:<site>`.
+    static func subject(run: String, site: String?) -> String {
+        site.map { "\(run)@site:\($0)" } ?? run
+    }
+
+    /// Takes the lock of `site` of `run` (see ``acquire(run:connection:)``).
+    static func acquire(run: String, site: String, connection: PGConnection) throws(WorkflowError) -> PostgresRunLock {
+        try acquire(run: subject(run: run, site: site), connection: connection)
+    }
 
     /// Takes the lock of `run`, or throws ``WorkflowError/Code/runLocked`` naming the live holder.
     static func acquire(run: String, connection: PGConnection) throws(WorkflowError) -> PostgresRunLock {

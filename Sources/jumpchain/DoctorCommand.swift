@@ -12,15 +12,21 @@ struct DoctorCommand: AsyncParsableCommand {
     @Argument(help: "The playbook.") var playbook: String
     @Option(help: "Seconds each probe may take (a blackholed endpoint is reported after this).")
     var timeout: Double = 3
+    @Option(
+        help: ArgumentHelp(
+            "A multi-site playbook: the site this host is; exit 0 when it can run every step of that site.",
+            valueName: "name"))
+    var site: String?
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
         guard timeout > 0 && timeout <= 60 else { throw ValidationError("--timeout must be between 0 and 60 seconds") }
         let report: DoctorReport
+        var options = common.rolloutOptions(printer: nil, handleSignals: false)
+        options.site = site
         do {
             report = try await Rollout.doctor(
-                playbookPath: playbook, timeout: .milliseconds(Int(timeout * 1000)),
-                options: common.rolloutOptions(printer: nil, handleSignals: false))
+                playbookPath: playbook, timeout: .milliseconds(Int(timeout * 1000)), options: options)
         } catch {
             throw ExitStatus.fail(error)
         }
@@ -63,6 +69,9 @@ struct DoctorCommand: AsyncParsableCommand {
         }
         for line in report.advice {
             Terminal.line("note: \(line)")
+        }
+        for site in report.sites {
+            Terminal.line((site.site == report.selectedSite ? "this host is " : "") + site.line)
         }
     }
 }

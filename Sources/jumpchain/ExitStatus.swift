@@ -14,6 +14,8 @@ enum ExitStatus {
     static let lockFileUnusable: Int32 = 74
     /// `verify --groups`: a synced group's target offset trails the origin by more than `verify.max_group_lag`.
     static let groupsLagging: Int32 = 9
+    /// A multi-site run (`--site`): this site has done what it can; another site's steps come next.
+    static let otherSiteTurn: Int32 = 10
     static let runLocked: Int32 = 75
     /// `doctor`: some step cannot run from this host.
     static let doctorFindings: Int32 = 1
@@ -30,6 +32,7 @@ enum ExitStatus {
         case .stateUnusable: return stateUnusable
         case .runLocked: return runLocked
         case .interrupted: return interrupted
+        case .otherSiteTurn: return otherSiteTurn
         default: return 1
         }
     }

@@ -34,11 +34,15 @@ struct PlanCommand: AsyncParsableCommand {
                         "id": .string(step.id), "kind": .string(step.kind),
                         "depends_on": .array(step.dependsOn.map { .string($0) }),
                         "requests": .array((requests[step.id] ?? []).map { .string($0.description) }),
+                        "site": step.site.map { .string($0) } ?? .null,
                     ])
+                }
+                let turns = SiteAssignment.handOffs(plan).map { turn -> JSONText.Value in
+                    .object(["site": .string(turn.site), "steps": .array(turn.steps.map { .string($0) })])
                 }
                 Terminal.line(
                     JSONText.object([
-                        "run": .string(book.runName), "steps": .array(steps),
+                        "run": .string(book.runName), "steps": .array(steps), "hand_offs": .array(turns),
                         "validation": .array(findings.map { .string($0) }),
                         "topics": .array(preview.topics.topics.map { .string($0) }),
                         "patterns": .array(
@@ -54,10 +58,22 @@ struct PlanCommand: AsyncParsableCommand {
                     "topics.patterns `\(match.pattern)` matched \(match.matched) of the origin's "
                         + "\(preview.topics.originTopics ?? 0) topics")
             }
+            let turns = SiteAssignment.handOffs(plan)
+            if !turns.isEmpty {
+                Terminal.line("hand-offs: \(turns.map(\.site).joined(separator: " → "))")
+                for (number, turn) in turns.enumerated() {
+                    Terminal.line("  \(number + 1). site \(turn.site): \(turn.steps.joined(separator: ", "))")
+                }
+                if plan[RolloutStep.verify] == nil {
+                    Terminal.line(
+                        "no site reaches both the origin and the target: verify end to end with `jumpchain verify "
+                            + "\(book.runName)` from a host that does")
+                }
+            }
             for id in plan.topologicalOrder {
                 guard let step = plan[id] else { continue }
                 let after = step.dependsOn.isEmpty ? "" : "  (after \(step.dependsOn.joined(separator: ", ")))"
-                Terminal.line("• \(step.id)\(after)")
+                Terminal.line("• \(step.id)\(step.site.map { " [\($0)]" } ?? "")\(after)")
                 for request in requests[step.id] ?? [] { Terminal.line("    \(request)") }
             }
             for finding in findings { Terminal.line("validated: \(finding)") }

@@ -53,6 +53,9 @@ enum Summary {
                     "status": .string(report.status.rawValue), "already_complete": .bool(report.alreadyComplete),
                     "steps": .number(Int64(report.plan.steps.count)), "outputs": .object(outputs),
                     "session_keys_revoked": .array(report.sessionKeysMinted.map { .string($0) }),
+                    "site": report.site.map { .string($0) } ?? .null,
+                    "invariant": report.invariant.map { .string($0.line) } ?? .null,
+                    "invariant_holds": report.invariant.map { .bool($0.holds) } ?? .null,
                 ]))
             return
         }
@@ -65,9 +68,17 @@ enum Summary {
             "run \(report.runName): \(report.status.rawValue) — \(counts[.succeeded] ?? 0) succeeded, "
                 + "\(counts[.skipped] ?? 0) skipped, \(counts[.failed] ?? 0) failed of \(report.plan.steps.count) steps"
         )
-        Terminal.line(
-            "  link key        \(output(RolloutStep.destroySecret, "key_id")) (held by the links; its secret "
-                + "was destroyed: \(output(RolloutStep.destroySecret, "secret_destroyed")))")
+        if report.plan[RolloutStep.destroySecret] != nil || report.plan.steps.isEmpty {
+            Terminal.line(
+                "  link key        \(output(RolloutStep.destroySecret, "key_id")) (held by the links; its secret "
+                    + "was destroyed: \(output(RolloutStep.destroySecret, "secret_destroyed")))")
+        }
+        for leg in ["leg1", "leg2"] where report.plan[RolloutStep.perLeg(RolloutStep.destroySecret, leg)] != nil {
+            let step = RolloutStep.perLeg(RolloutStep.destroySecret, leg)
+            Terminal.line(
+                "  \(leg) link key   \(output(step, "key_id")) (held by its link; minted and its secret destroyed at "
+                    + "site \(report.plan[step]?.site ?? "?"))")
+        }
         Terminal.line(
             "  leg 1           cluster link id \(output(RolloutStep.leg1Destination, "cluster_link_id")) "
                 + "(source-initiated: origin → jump)")
@@ -87,6 +98,7 @@ enum Summary {
             Terminal.line("  session keys    \(report.sessionKeysMinted.joined(separator: ", ")) minted and revoked")
         }
         Terminal.line("  state           \(report.directory) (resume, status, verify and graph read it)")
+        if let invariant = report.invariant { Terminal.line(invariant.line) }
     }
 
     static func printLines(_ report: Rollout.Report, _ lines: [String], format: OutputFormat) {
@@ -110,6 +122,7 @@ enum Summary {
     }
 
     static func print(_ status: Rollout.Status, format: OutputFormat) {
+        let sites = SiteProgress.of(status.plan, states: status.states.mapValues(\.state))
         if format == .json {
             let steps = status.plan.topologicalOrder.map { id -> JSONText.Value in
                 let record = status.states[id]
@@ -154,10 +167,12 @@ enum Summary {
                     "consumer_groups": status.groups.map { .raw(json($0)) } ?? .null,
                     "jump_inspected": .bool(status.jumpInspected),
                     "session_keys_revoked": .array(status.sessionKeysMinted.map { .string($0) }),
+                    "sites": .array(sites.map { .string($0.line) }),
                 ]))
             return
         }
         Terminal.line("run \(status.runName) (\(status.runStatus.rawValue)) in \(status.directory)")
+        for site in sites { Terminal.line("  \(site.line)") }
         for id in status.plan.topologicalOrder {
             let record = status.states[id]
             let state = record?.state.rawValue ?? "pending"

@@ -1,6 +1,7 @@
 import ConfluentAPI
 import Foundation
 import JumpchainHTTP
+import Workflow
 
 /// `jumpchain doctor`: what this host can reach of the playbook's endpoints, layer by layer (DNS, TCP, TLS with
 /// the certificate's name checked, authentication), and so which steps it can run. Every probe is bounded by a
@@ -8,7 +9,7 @@ import JumpchainHTTP
 public enum Doctor {
     /// Probes every endpoint the playbook names with the playbook's credentials.
     public static func run(
-        _ playbook: Playbook, credentials: RolloutCredentials, timeout: Duration
+        _ playbook: Playbook, credentials: RolloutCredentials, timeout: Duration, site: String? = nil
     ) async -> DoctorReport {
         let http = HTTPClient(
             configuration: HTTPClient.Configuration(connectTimeout: timeout, timeout: timeout))
@@ -48,7 +49,32 @@ public enum Doctor {
         for cluster in [playbook.origin, playbook.jump, playbook.target] {
             endpoints.append(await probeBootstrap(cluster, timeout: timeout))
         }
-        return DoctorReport(endpoints: endpoints, steps: steps(endpoints), advice: advice(playbook, endpoints))
+        var report = DoctorReport(endpoints: endpoints, steps: steps(endpoints), advice: advice(playbook, endpoints))
+        report.sites = sites(playbook, endpoints)
+        report.selectedSite = site
+        return report
+    }
+
+    /// For a playbook with `sites`: each site's steps (of the multi-site rollout plan) and which of them this
+    /// host can run, from the same typed description of what each step calls.
+    private static func sites(_ playbook: Playbook, _ endpoints: [DoctorReport.Endpoint]) -> [DoctorReport.Site] {
+        guard !playbook.siteList.isEmpty,
+            let plan = try? RolloutPlanner.plan(
+                playbook, topics: playbook.topics.names.isEmpty ? ["<topic>"] : playbook.topics.names)
+        else { return [] }
+        let usable = Set(endpoints.filter(\.usable).map(\.name))
+        return playbook.siteList.map { site in
+            var result = DoctorReport.Site(site: site.name, runnable: [], blocked: [])
+            for step in plan.steps where step.site == site.name {
+                let missing = RolloutStep.calls(step).map(\.rawValue).filter { !usable.contains($0) }
+                if missing.isEmpty {
+                    result.runnable.append(step.id)
+                } else {
+                    result.blocked.append("\(step.id) (cannot use \(missing.joined(separator: ", ")))")
+                }
+            }
+            return result
+        }
     }
 
     // MARK: Probes
@@ -168,24 +194,11 @@ public enum Doctor {
 
     // MARK: Steps and advice
 
-    /// Which endpoints each step of a rollout calls (the jump through a session key minted on the control plane).
-    static let stepNeeds: [(step: String, needs: [String])] = [
-        (RolloutStep.preflight, ["control plane", "origin REST", "jump REST", "target REST"]),
-        (RolloutStep.jumpACLs, ["control plane", "jump REST"]),
-        (RolloutStep.originACLs, ["origin REST"]),
-        (RolloutStep.linkKey, ["control plane"]),
-        (RolloutStep.leg1Destination, ["control plane", "jump REST"]),
-        // The link key's secret is re-minted through the control plane when a resume lost it.
-        (RolloutStep.leg1Source, ["control plane", "origin REST"]),
-        (RolloutStep.leg2, ["control plane", "target REST"]),
-        (RolloutStep.finalizeLinkKey, ["control plane", "origin REST", "target REST"]),
-        (RolloutStep.destroySecret, []),
-        (RolloutStep.linksHealthy, ["control plane", "origin REST", "jump REST", "target REST"]),
-        (RolloutStep.canaryTopic, ["origin REST"]),
-        (RolloutStep.mirrorJump, ["control plane", "jump REST"]),
-        (RolloutStep.mirrorTarget, ["target REST"]),
-        (RolloutStep.verify, ["control plane", "origin REST", "jump REST", "target REST"]),
-    ]
+    /// Which endpoints each step of a rollout calls, from the steps' own typed description
+    /// (``RolloutStep/Kind/calls``).
+    static var stepNeeds: [(step: String, needs: [String])] {
+        RolloutStep.Kind.allCases.map { ($0.rawValue, $0.calls.map(\.rawValue)) }
+    }
 
     private static func steps(_ endpoints: [DoctorReport.Endpoint]) -> [DoctorReport.Step] {
         let usable = Set(endpoints.filter(\.usable).map(\.name))
@@ -254,12 +267,35 @@ public struct DoctorReport: Sendable, Codable {
         public var reason: String
     }
 
+    /// One site of a multi-site playbook: its steps this host can run, and those it cannot (with why).
+    public struct Site: Sendable, Codable {
+        public var site: String
+        public var runnable: [String]
+        public var blocked: [String]
+
+        /// `site origin-side: this host can run all 13 of its steps` or what it cannot run.
+        public var line: String {
+            let total = runnable.count + blocked.count
+            return blocked.isEmpty
+                ? "site \(site): this host can run all \(total) of its steps"
+                : "site \(site): this host cannot run \(blocked.count) of its \(total) steps: "
+                    + blocked.joined(separator: ", ")
+        }
+    }
+
     public var endpoints: [Endpoint]
     public var steps: [Step]
     public var advice: [String]
+    /// Per site, for a playbook with `sites` (empty otherwise).
+    public var sites: [Site] = []
+    /// `doctor --site NAME`: the site this host is meant to be.
+    public var selectedSite: String?
 
-    /// Whether this host can run every step.
-    public var allRunnable: Bool { steps.allSatisfy(\.runnable) }
+    /// Whether this host can run every step (with `--site`: every step of that site).
+    public var allRunnable: Bool {
+        if let selectedSite, let site = sites.first(where: { $0.site == selectedSite }) { return site.blocked.isEmpty }
+        return steps.allSatisfy(\.runnable)
+    }
 }
 
 extension Rollout {
@@ -269,10 +305,11 @@ extension Rollout {
         playbookPath: String, timeout: Duration, options: Options
     ) async throws(JumpchainError) -> DoctorReport {
         let (playbook, _) = try loadPlaybook(playbookPath, environment: options.environment)
+        if let site = options.site { _ = try playbook.site(named: site) }
         let credentials = try RolloutCredentials.resolve(
             playbook, environment: options.environment,
             stdin: options.stdin ?? StdinSecrets(order: playbook.stdinOrder))
         defer { credentials.wipe() }
-        return await Doctor.run(playbook, credentials: credentials, timeout: timeout)
+        return await Doctor.run(playbook, credentials: credentials, timeout: timeout, site: options.site)
     }
 }

@@ -10,6 +10,7 @@ public struct JumpchainError: Error, Sendable, CustomStringConvertible {
             case stateUnusable = "state-unusable"
             case runLocked = "run-locked"
             case interrupted = "interrupted"
+            case otherSiteTurn = "other-site-turn"
             case verificationFailed = "verification-failed"
             case remote = "remote-error"
             case internalError = "internal"
@@ -31,6 +32,8 @@ public struct JumpchainError: Error, Sendable, CustomStringConvertible {
         public static let runLocked = Code(.runLocked)
         /// Stopped by SIGINT/SIGTERM; the run can be resumed.
         public static let interrupted = Code(.interrupted)
+        /// A multi-site run: every step this site can run is done; another site's steps come next.
+        public static let otherSiteTurn = Code(.otherSiteTurn)
         public static let verificationFailed = Code(.verificationFailed)
         public static let remote = Code(.remote)
         public static let internalError = Code(.internalError)

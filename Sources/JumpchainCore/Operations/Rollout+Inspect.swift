@@ -269,7 +269,9 @@ extension Rollout {
         let executor = RolloutExecutor(context: context, plan: plan)
         var findings: [String] = []
         do {
-            _ = try await executor.preflight(report: { options.notice?($0) })
+            _ = try await executor.preflight(
+                plan[RolloutStep.preflight] ?? StepSpec(id: RolloutStep.preflight, kind: RolloutStep.preflight),
+                report: { options.notice?($0) })
             findings.append("preflight: every check passed")
             let jump = try await context.jump()
             try await jump.createLink(

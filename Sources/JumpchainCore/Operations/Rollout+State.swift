@@ -82,6 +82,11 @@ extension Rollout {
                     + "\(teardown.status.rawValue)); apply does not build over it: remove \(directory) to build "
                     + "the chain again")
         }
+        // A multi-site rollout started at another site: this site's `apply --site` continues it.
+        if options.site != nil, let last = entries.last, last.kind == .rollout, last.status != .succeeded {
+            return try await resumeRollout(
+                run: playbook.runName, directory: last.directory, options: options, lock: lock)
+        }
         if let unfinished = entries.last(where: { $0.status != .succeeded }) {
             throw JumpchainError(
                 .runUnfinished,

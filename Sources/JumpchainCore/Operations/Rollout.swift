@@ -36,6 +36,15 @@ public enum Rollout {
         public var allowInsecureHTTP = false
         /// `apply --adopt`: recover a run whose state was lost (see `RolloutExecutor+Adopt.swift`).
         public var adopt = false
+        /// `--site NAME`: run only this site's steps of a multi-site run; nil runs every step here.
+        public var site: String?
+        /// `--wait`: when every step left is another site's, poll the store for that site's progress (until
+        /// ``siteWaitTimeout``) instead of stopping with "another site's turn".
+        public var waitForOtherSites = false
+        /// How long `--wait` waits for other sites in all, in seconds.
+        public var siteWaitTimeout: Double = 3600
+        /// How often `--wait` looks at the store, in seconds.
+        public var sitePollInterval: Double = 1
 
         public init(
             stateDirectory: String = ".jumpchain", environment: [String: String]? = nil,
@@ -69,6 +78,10 @@ public enum Rollout {
         public var operation: OperationKind = .rollout
         /// A teardown's end-state check, as printed ("the jump holds no key jumpchain minted ...").
         public var invariant: Invariant?
+        /// Another site's steps this site waits for (a multi-site run stopped at a hand-off), in plan order.
+        public var awaiting: [StepSpec] = []
+        /// The site this report is of (`--site`), nil for a single-site run.
+        public var site: String?
     }
 
     /// An end-state check printed after an operation, like the rollout's one-key invariant.
@@ -135,10 +148,15 @@ public enum Rollout {
             playbookPath, environment: options.environment, allowInsecureHTTP: options.allowInsecureHTTP)
         let backend = options.backend
         let directory = runDirectory(for: playbook.runName, options: options)
+        let site = try options.site.map { name throws(JumpchainError) in try playbook.site(named: name).name }
+        try await awaitRunStart(
+            playbook, playbookPath: playbookPath, site: site, directory: directory, options: options)
         // The lock first: a second apply of the same run while one runs is told so (75), whatever phase the
         // first one is in, and two applies can never both create the run.
         let existed = backend is SQLiteRunBackend ? FileManager.default.fileExists(atPath: directory) : true
-        let lock = try wrap { () throws(WorkflowError) in try backend.lockRun(directory) }
+        let lock = try wrap { () throws(WorkflowError) in
+            try backend.lockRun(directory, site: site, sites: playbook.siteList.map(\.name))
+        }
         do {
             if try wrap({ () throws(WorkflowError) in try backend.runExists(directory) }),
                 let existing = try await existingRun(
@@ -210,20 +228,23 @@ public enum Rollout {
         }
     }
 
-    static func resumeRollout(run: String, directory: String, options: Options) async throws(JumpchainError) -> Report {
+    static func resumeRollout(
+        run: String, directory: String, options: Options, lock: (any RunLease)? = nil
+    ) async throws(JumpchainError) -> Report {
         let store = try openStore(directory, run: run, backend: options.backend)
         let metadata = try wrap { () throws(WorkflowError) in try store.metadata() }
         if metadata.status == .succeeded {
             return try report(store: store, directory: directory, failed: [:], alreadyComplete: true, minted: [])
         }
         let manifest = try RunManifest.decode(metadata.manifest, run: run)
+        if let site = options.site { _ = try manifest.playbook.site(named: site) }
         let plan = try wrap { () throws(WorkflowError) in try store.plan() }
         return try await RunSession.with(manifest.playbook, runName: metadata.name, options: options) {
             context throws(JumpchainError) in
             try check(
                 try await execute(
                     store: store, directory: directory, context: context, plan: plan,
-                    executor: RolloutExecutor(context: context, plan: plan), options: options))
+                    executor: RolloutExecutor(context: context, plan: plan), options: options, lock: lock))
         }
     }
 
@@ -237,10 +258,13 @@ public enum Rollout {
         async throws(JumpchainError) -> Report
     {
         let lock: any RunLease
+        let sites = context.playbook.siteList.map(\.name)
         if let held {
             lock = held
         } else {
-            lock = try wrap { () throws(WorkflowError) in try options.backend.lockRun(directory) }
+            lock = try wrap { () throws(WorkflowError) in
+                try options.backend.lockRun(directory, site: options.site, sites: sites)
+            }
         }
         defer { lock.release() }
         let perCluster = context.playbook.concurrency.perCluster
@@ -249,21 +273,47 @@ public enum Rollout {
         // SIGINT/SIGTERM are handled around the whole command (``Interruption``): they cancel this task, and the
         // runner records an orderly stop when its caller is cancelled.
         configuration.handleSignals = false
+        if !sites.isEmpty { configuration.site = options.site }
         let done = ((try? store.stepStates()) ?? [:]).values.filter(\.isDone).count
         options.onStart?(plan.steps.count, done)
-        let runner = Runner(store: store, lock: lock, configuration: configuration, observer: options.observer)
-        let outcome: RunOutcome
-        do {
-            outcome = try await runner.run(executor: executor)
-        } catch {
-            throw JumpchainError(.runFailed, error.message, cause: error)
+        let ephemeral = EphemeralStore()
+        var outcome: RunOutcome
+        var waitFailure: JumpchainError?
+        while true {
+            let before = foreignStates(store, plan: plan, configuration: configuration)
+            let runner = Runner(
+                store: store, lock: lock, configuration: configuration, ephemeral: ephemeral,
+                observer: options.observer)
+            do {
+                outcome = try await runner.run(executor: executor)
+            } catch {
+                throw JumpchainError(.runFailed, error.message, cause: error)
+            }
+            guard !outcome.awaiting.isEmpty else { break }
+            // Another site moved on while this one ran: look again at once.
+            if foreignStates(store, plan: plan, configuration: configuration) != before { continue }
+            guard options.waitForOtherSites else { break }
+            do throws(JumpchainError) {
+                try await waitForOtherSites(
+                    outcome.awaiting, store: store, plan: plan, configuration: configuration, since: before,
+                    options: options)
+            } catch {
+                waitFailure = error
+                break
+            }
         }
         // Whatever happened, the link secret does not outlive this process. A link key that no link half is
         // recorded as holding would be useless without its secret, so it is revoked now (a half that took it
-        // unrecorded is re-pointed to a fresh key by `resume`); a key the halves hold stays with them.
-        if let credential = runner.ephemeral.remove(RolloutStep.linkCredential) as? APICredential {
+        // unrecorded is re-pointed to a fresh key by `resume`); a key the halves hold stays with them. A
+        // multi-site run holds one key per leg, each under its own name.
+        for (name, holderSteps) in [
+            (RolloutStep.linkCredential, [RolloutStep.leg1Source, RolloutStep.leg2]),
+            (RolloutStep.credentialName(leg: "leg1"), [RolloutStep.leg1Source]),
+            (RolloutStep.credentialName(leg: "leg2"), [RolloutStep.leg2]),
+        ] {
+            guard let credential = ephemeral.remove(name) as? APICredential else { continue }
             let records = (try? store.stepRecords()) ?? [:]
-            let holders = [RolloutStep.leg1Source, RolloutStep.leg2].compactMap { records[$0]?.outputs["key_id"] }
+            let holders = holderSteps.compactMap { records[$0]?.outputs["key_id"] }
             if outcome.status != .succeeded, !holders.contains(credential.key) {
                 let controlPlane = context.controlPlane
                 let keyID = credential.key
@@ -273,12 +323,23 @@ public enum Rollout {
             }
             credential.secret.wipe()
         }
-        return try report(
+        var report = try report(
             store: store, directory: directory, failed: outcome.failedSteps, alreadyComplete: false,
             minted: await context.sessionKeyIDs())
+        report.awaiting = outcome.awaiting
+        report.site = configuration.site
+        if !sites.isEmpty, executor is RolloutExecutor {
+            report.invariant = await siteInvariant(context, store: store, plan: plan, site: configuration.site)
+        }
+        if let waitFailure {
+            if let line = report.invariant?.line { options.notice?(line) }
+            throw waitFailure
+        }
+        return report
     }
 
     static func check(_ report: Report) throws(JumpchainError) -> Report {
+        if !report.awaiting.isEmpty { throw otherSitesTurn(report) }
         switch report.status {
         case .succeeded: return report
         case .stopped:

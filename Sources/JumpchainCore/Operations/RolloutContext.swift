@@ -19,7 +19,7 @@ public final class RolloutContext: Sendable {
     public init(
         playbook: Playbook, credentials: RolloutCredentials, runName: String, timing: RolloutTiming,
         http: HTTPClient? = nil, retryObserver: (@Sendable (String) -> Void)? = nil,
-        requestLog: (@Sendable (RequestLogEntry) -> Void)? = nil
+        requestLog: (@Sendable (RequestLogEntry) -> Void)? = nil, site: String? = nil
     ) {
         self.playbook = playbook
         self.credentials = credentials
@@ -47,7 +47,9 @@ public final class RolloutContext: Sendable {
                 playbook.target.restEndpoint, credentials.target, "target (\(playbook.target.id)) Kafka REST"),
             clusterID: playbook.target.id)
         jumpSession = JumpSession(
-            controlPlane: controlPlane, http: http, jump: playbook.jump, runName: runName, timing: timing,
+            controlPlane: controlPlane, http: http, jump: playbook.jump,
+            // Each site's session keys are its own: a site sweeping stale keys leaves a running site's alone.
+            runName: site.map { "\(runName) site=\($0)" } ?? runName, timing: timing,
             operatorCredential: credentials.jump, retrySummary: summary)
     }
 
@@ -72,6 +74,18 @@ public final class RolloutContext: Sendable {
 
     /// The link key's description tag: lets a later run find keys this run minted.
     public var linkKeyTag: String { "jumpchain-link-key run=\(runName)" }
+
+    /// The description prefix of a link key: the run's tag, plus `leg=<leg>` for a multi-site run's per-leg key.
+    /// Always ends in `;`, so one leg's prefix never matches the other's.
+    public func linkKeyTag(leg: String?) -> String {
+        leg.map { "\(linkKeyTag) leg=\($0);" } ?? "\(linkKeyTag);"
+    }
+
+    /// Whether a key's description marks it as one of this run's link keys (the single key or a per-leg one).
+    public func isLinkKey(_ description: String?) -> Bool {
+        guard let description else { return false }
+        return description.hasPrefix(linkKeyTag + ";") || description.hasPrefix(linkKeyTag + " leg=")
+    }
 
     /// One line per request that needed retries, for ``retryObserver``.
     var retrySummary: @Sendable (RetrySummary) -> Void {

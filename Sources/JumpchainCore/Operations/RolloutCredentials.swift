@@ -13,24 +13,33 @@ public struct RolloutCredentials: Sendable {
     public var jump: APICredential?
 
     /// Resolves in ``Playbook/stdinOrder`` so that `stdin` references read their lines in a documented order.
+    ///
+    /// At a site (`--site`) that does not reach a private origin or target, that cluster's credentials may be
+    /// left out (an unset variable, a missing file): this site never calls it, so an unresolvable reference
+    /// stands in as a credential with an empty secret instead of an error. `stdin` lines are read all the same.
     public static func resolve(
-        _ playbook: Playbook, environment: [String: String], stdin: StdinSecrets
+        _ playbook: Playbook, environment: [String: String], stdin: StdinSecrets, site: PlaybookSite? = nil
     ) throws(JumpchainError) -> RolloutCredentials {
-        func need(_ reference: CredentialReference?, _ what: String) throws(JumpchainError) -> APICredential {
+        func need(
+            _ reference: CredentialReference?, _ what: String, cluster: PlaybookCluster.Role? = nil
+        ) throws(JumpchainError) -> APICredential {
             guard let reference else {
                 throw JumpchainError(.invalidInput, "\(playbook.sourceFile): \(what) has no credentials; add them")
             }
             do {
                 return try reference.resolve(environment: environment, stdin: stdin)
             } catch {
+                if let site, let cluster, !playbook.site(site, reaches: cluster) {
+                    return APICredential(key: "(not used at site \(site.name))", secret: Secret(bytes: []))
+                }
                 throw JumpchainError(.invalidInput, error.description, cause: error)
             }
         }
         let cloud = try need(playbook.controlPlane.credentials, "control_plane")
-        let origin = try need(playbook.origin.credentials, "origin")
+        let origin = try need(playbook.origin.credentials, "origin", cluster: .origin)
         let jump = try playbook.jump.credentials.map { reference throws(JumpchainError) in try need(reference, "jump") }
-        let target = try need(playbook.target.credentials, "target")
-        let local = try need(playbook.link.originLocalCredentials, "link.origin_local_credentials")
+        let target = try need(playbook.target.credentials, "target", cluster: .target)
+        let local = try need(playbook.link.originLocalCredentials, "link.origin_local_credentials", cluster: .origin)
         return RolloutCredentials(cloud: cloud, origin: origin, target: target, originLocal: local, jump: jump)
     }
 

@@ -10,12 +10,16 @@ enum RunSession {
     static func makeContext(
         _ playbook: Playbook, runName: String, options: Rollout.Options
     ) throws(JumpchainError) -> RolloutContext {
+        let site = try options.site.flatMap { name throws(JumpchainError) -> PlaybookSite? in
+            playbook.siteList.isEmpty ? nil : try playbook.site(named: name)
+        }
         let credentials = try RolloutCredentials.resolve(
             playbook, environment: options.environment,
-            stdin: options.stdin ?? StdinSecrets(order: playbook.stdinOrder))
+            stdin: options.stdin ?? StdinSecrets(order: playbook.stdinOrder), site: site)
         return RolloutContext(
             playbook: playbook, credentials: credentials, runName: runName, timing: options.timing,
-            retryObserver: options.notice, requestLog: options.requestLog)
+            retryObserver: options.notice, requestLog: options.requestLog,
+            site: playbook.siteList.isEmpty ? nil : options.site)
     }
 
     /// Runs `body` with a fresh context and always closes it: the session key is revoked before this returns.

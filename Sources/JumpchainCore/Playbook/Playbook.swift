@@ -32,6 +32,7 @@
 /// consumer_groups: {names: [billing], prefixes: [orders-], exclude: [orders-test, 'tmp-*']}   # default: all
 /// verify: {max_lag: 0, timeout: 5m, canary: false, canary_topic: _jumpchain.canary}
 /// concurrency: {per_cluster: 8}
+/// sites: {origin-side: {reaches: [origin]}, target-side: {reaches: [target]}}   # optional; see README "Sites"
 /// ```
 /// Secrets are references only: `env:VAR`, `file:PATH` (regular file, mode 0600 or 0400, relative to the
 /// playbook) or `stdin` (one line each, in ``stdinOrder``). Any string value may use `${VAR}` from the
@@ -51,11 +52,13 @@ public struct Playbook: Sendable, Hashable, Codable {
     public var consumerGroups: ConsumerGroupSelection
     public var verify: VerifySettings
     public var concurrency: Concurrency
+    /// `sites:`: where steps run in a multi-site run; nil for a single-site playbook (every step runs here).
+    public var sites: [PlaybookSite]?
 
     public init(
         runName: String, sourceFile: String, controlPlane: ControlPlane, origin: PlaybookCluster, jump: PlaybookCluster,
         target: PlaybookCluster, link: LinkSettings, topics: TopicSelection, verify: VerifySettings,
-        concurrency: Concurrency, consumerGroups: ConsumerGroupSelection = .all
+        concurrency: Concurrency, consumerGroups: ConsumerGroupSelection = .all, sites: [PlaybookSite]? = nil
     ) {
         self.runName = runName
         self.sourceFile = sourceFile
@@ -68,6 +71,7 @@ public struct Playbook: Sendable, Hashable, Codable {
         self.consumerGroups = consumerGroups
         self.verify = verify
         self.concurrency = concurrency
+        self.sites = sites
     }
 
     /// The Confluent Cloud control plane (IAM API keys).

@@ -38,6 +38,14 @@ extension Playbook {
                 "exclude": .array(consumerGroups.exclude.map(CanonicalValue.string)),
             ])
         }
+        // Only when set, so single-site playbooks keep the hash they always had.
+        if let sites {
+            fields["sites"] = .object(
+                Dictionary(
+                    uniqueKeysWithValues: sites.map {
+                        ($0.name, CanonicalValue.object(["reaches": .array($0.reaches.map { .string($0.rawValue) })]))
+                    }))
+        }
         return fields
     }
 

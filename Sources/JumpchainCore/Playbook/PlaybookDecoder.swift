@@ -14,7 +14,7 @@ struct PlaybookDecoder {
     static let rootKeys = [
         "version", "run_name", "control_plane", "origin", "jump", "target", "link", "topics", "consumer_groups",
         "verify",
-        "concurrency",
+        "concurrency", "sites",
     ]
     static let clusterKeys = ["id", "platform", "rest_endpoint", "bootstrap", "environment", "network", "credentials"]
     static let networkKeys = ["kind", "cloud", "region", "network_id"]
@@ -45,13 +45,15 @@ struct PlaybookDecoder {
         let consumerGroups = decodeConsumerGroups(fields, link: link)
         let verify = decodeVerify(fields)
         let concurrency = decodeConcurrency(fields)
-        guard let controlPlane, let origin, let jump, let target, let link, let topics, let verify, let concurrency,
+        let sites = decodeSites(fields, origin: origin, target: target)
+        guard let sites, let controlPlane, let origin, let jump, let target, let link, let topics, let verify,
+            let concurrency,
             let runName, let consumerGroups
         else { return nil }
         let playbook = Playbook(
             runName: runName, sourceFile: reader.file, controlPlane: controlPlane, origin: origin, jump: jump,
             target: target, link: link, topics: topics, verify: verify, concurrency: concurrency,
-            consumerGroups: consumerGroups)
+            consumerGroups: consumerGroups, sites: sites)
         NetworkAdvice(reader: reader, fields: fields).check(playbook)
         return reader.diagnostics.containsErrors ? nil : playbook
     }

@@ -48,9 +48,9 @@ extension RolloutExecutor {
 
     /// Leg 1, source half on the origin: `SOURCE`/`OUTBOUND` to the jump's bootstrap with the link key as remote
     /// credentials and the origin credentials as `local.*`. Same name and cluster link id as the destination half.
-    func leg1Source(_ stepContext: StepContext) async throws -> [String: String] {
+    func leg1Source(_ step: StepSpec, _ stepContext: StepContext) async throws -> [String: String] {
         let playbook = context.playbook
-        let credential = try linkCredential(stepContext)
+        let credential = try linkCredential(step, stepContext)
         let name = playbook.link.leg1Name
         let jaas = JAASConfig.plain(credential)
         defer { jaas.wipe() }
@@ -104,9 +104,9 @@ extension RolloutExecutor {
 
     /// Leg 2 on the target: destination-initiated (`DESTINATION`/`OUTBOUND`), reaching out to the public jump
     /// with the link key.
-    func leg2(_ stepContext: StepContext) async throws -> [String: String] {
+    func leg2(_ step: StepSpec, _ stepContext: StepContext) async throws -> [String: String] {
         let playbook = context.playbook
-        let credential = try linkCredential(stepContext)
+        let credential = try linkCredential(step, stepContext)
         let name = playbook.link.leg2Name
         let jaas = JAASConfig.plain(credential)
         defer { jaas.wipe() }
@@ -142,14 +142,18 @@ extension RolloutExecutor {
     }
 
     /// Both legs `ACTIVE` with `NO_ERROR` and no task in error, or a diagnosis naming the link and the cause.
-    func linksHealthy(report: @escaping @Sendable (String) -> Void) async throws -> [String: String] {
+    func linksHealthy(_ step: StepSpec, report: @escaping @Sendable (String) -> Void) async throws -> [String: String] {
         let playbook = context.playbook
-        let jump = try await context.jump(report: report)
-        let halves: [(String, KafkaRESTClient, String)] = [
-            ("leg 1 destination half on the jump", jump, playbook.link.leg1Name),
-            ("leg 1 source half on the origin", context.origin, playbook.link.leg1Name),
-            ("leg 2 on the target", context.target, playbook.link.leg2Name),
-        ]
+        let leg = step.parameters[RolloutStep.legParameter]
+        var halves: [(String, KafkaRESTClient, String)] = []
+        if leg != "leg2" {
+            let jump = try await context.jump(report: report)
+            halves += [
+                ("leg 1 destination half on the jump", jump, playbook.link.leg1Name),
+                ("leg 1 source half on the origin", context.origin, playbook.link.leg1Name),
+            ]
+        }
+        if leg != "leg1" { halves.append(("leg 2 on the target", context.target, playbook.link.leg2Name)) }
         for (what, client, name) in halves {
             _ = try await poll(
                 every: context.timing.statePollInterval, timeout: context.timing.linkHealthTimeout,
@@ -163,7 +167,7 @@ extension RolloutExecutor {
                 return .waiting(LinkAdvice.describe(link))
             }
         }
-        return ["leg1": "ACTIVE", "leg2": "ACTIVE"]
+        return leg.map { [$0: "ACTIVE"] } ?? ["leg1": "ACTIVE", "leg2": "ACTIVE"]
     }
 
     func requireSameRemote(_ link: Link, source: String, on cluster: String) throws {

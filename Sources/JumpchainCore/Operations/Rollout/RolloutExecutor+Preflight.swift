@@ -40,12 +40,20 @@ extension RolloutExecutor {
 
     /// Checks everything that can be checked before the first change: endpoints answer and serve the named
     /// clusters, credentials work, topics exist on the origin, and no foreign object holds our names.
+    /// In a multi-site run each site's preflight checks the private clusters its site reaches (`clusters`), and
+    /// only the first (`preflight`) checks the jump.
     func preflight(
-        report: @escaping @Sendable (String) -> Void
+        _ step: StepSpec, report: @escaping @Sendable (String) -> Void
     ) async throws -> [String:
         String]
     {
         let playbook = context.playbook
+        let reach = step.parameters[RolloutStep.clustersParameter].map {
+            Set($0.split(separator: ",").map(String.init))
+        }
+        let checksOrigin = reach?.contains("origin") ?? true
+        let checksTarget = reach?.contains("target") ?? true
+        let checksJump = step.id == RolloutStep.preflight
         var problems: [String] = []
         // A rate limit, 5xx or unreachable endpoint is not a verdict on the playbook: the step is retried.
         var transient = false
@@ -69,7 +77,8 @@ extension RolloutExecutor {
                     "service account \(playbook.link.serviceAccount) (link.service_account) does not exist")
             }
         }
-        for (role, client) in [("origin", context.origin), ("target", context.target)] {
+        for (role, client) in [("origin", context.origin), ("target", context.target)]
+        where role == "origin" ? checksOrigin : checksTarget {
             await check("\(role) \(client.clusterID)") {
                 do {
                     _ = try await client.listTopics()
@@ -85,9 +94,9 @@ extension RolloutExecutor {
             throw transient ? StepError.transient(message) : StepError.permanent(message)
         }
 
-        let topicNames = Set(try await context.origin.listTopics().map(\.topicName))
+        let topicNames = checksOrigin ? Set(try await context.origin.listTopics().map(\.topicName)) : []
         var missing: [String] = []
-        for step in topics where !topicNames.contains(step) && step != canaryTopicName {
+        for step in topics where checksOrigin && !topicNames.contains(step) && step != canaryTopicName {
             missing.append(step)
         }
         if !missing.isEmpty {
@@ -97,7 +106,7 @@ extension RolloutExecutor {
         }
         for (role, client, name) in [
             ("origin", context.origin, playbook.link.leg1Name), ("target", context.target, playbook.link.leg2Name),
-        ] where !adopting {
+        ] where !adopting && (role == "origin" ? checksOrigin : checksTarget) {
             if let link = try await client.link(name) {
                 problems.append(
                     "\(role) \(client.clusterID): a link named \(name) already exists (cluster_link_id "
@@ -107,6 +116,11 @@ extension RolloutExecutor {
             }
         }
         guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
+        if !checksJump {
+            if checksTarget { problems += try await foreignTargetMirrors() }
+            guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
+            return reach.map { ["clusters": $0.sorted().joined(separator: ",")] } ?? [:]
+        }
 
         // The jump: reachable with operator rights (a session key), no foreign link with our leg-1 name,
         // and, when ACLs are not managed, the link principal already has ALTER on the cluster.
@@ -123,7 +137,7 @@ extension RolloutExecutor {
                     + "link.names.leg1 or delete that link")
         }
         let jumpTopics = Set(try await jump.listTopics().map(\.topicName))
-        let targetTopics = Set(try await context.target.listTopics().map(\.topicName))
+        let targetTopics = checksTarget ? Set(try await context.target.listTopics().map(\.topicName)) : []
         for topic in topics where !adopting {
             let (jumpMirror, targetMirror) = mirrorNames(topic)
             if jumpTopics.contains(jumpMirror) {
@@ -150,18 +164,30 @@ extension RolloutExecutor {
             problems += try await missingGroupACLs(jump: jump)
         }
         guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
-        var outputs = ["origin_topics": String(topicNames.count)]
+        var outputs = checksOrigin ? ["origin_topics": String(topicNames.count)] : [:]
         if playbook.link.manageACLs {
             // The link principals' ACLs before jumpchain adds any: `destroy` deletes only what was not here.
             let principal = "User:\(playbook.link.serviceAccount)"
             outputs[Self.jumpACLsBefore] = ACLRecord.encode(try await jump.listACLs(principal: principal))
-            if let originPrincipal = playbook.link.originPrincipal {
+            if let originPrincipal = playbook.link.originPrincipal, checksOrigin {
                 outputs[Self.originACLsBefore] = ACLRecord.encode(
                     try await context.origin.listACLs(principal: originPrincipal))
             }
         }
         if adopting { outputs["adopted"] = adopted.joined(separator: ", ") }
         return outputs
+    }
+
+    /// A multi-site run's other-site preflight: target mirrors this run would create that exist already.
+    func foreignTargetMirrors() async throws -> [String] {
+        guard !adopting else { return [] }
+        let targetTopics = Set(try await context.target.listTopics().map(\.topicName))
+        return topics.compactMap { topic in
+            let targetMirror = mirrorNames(topic).1
+            return targetTopics.contains(targetMirror)
+                ? "target \(context.playbook.target.id): topic \(targetMirror) already exists and this run did not "
+                    + "create it; delete it or set a cluster.link.prefix in link.leg2_options" : nil
+        }
     }
 
     /// With `manage_acls: false` and offset sync on: the DESCRIBE-on-GROUP bindings each leg's principal

@@ -30,16 +30,16 @@ public struct RolloutExecutor: StepExecutor {
         }
         do {
             switch kind {
-            case .preflight: return try await preflight(report: report)
+            case .preflight: return try await preflight(step, report: report)
             case .jumpACLs: return try await jumpACLs(report: report)
             case .originACLs: return try await originACLs()
-            case .linkKey: return try await linkKey(stepContext, report: report)
+            case .linkKey: return try await linkKey(step, stepContext, report: report)
             case .leg1Destination: return try await leg1Destination(report: report)
-            case .leg1Source: return try await leg1Source(stepContext)
-            case .leg2: return try await leg2(stepContext)
-            case .finalizeLinkKey: return try await finalizeLinkKey(stepContext)
-            case .destroySecret: return destroySecret(stepContext)
-            case .linksHealthy: return try await linksHealthy(report: report)
+            case .leg1Source: return try await leg1Source(step, stepContext)
+            case .leg2: return try await leg2(step, stepContext)
+            case .finalizeLinkKey: return try await finalizeLinkKey(step, stepContext)
+            case .destroySecret: return destroySecret(step, stepContext)
+            case .linksHealthy: return try await linksHealthy(step, report: report)
             case .canaryTopic: return try await canaryTopic(step)
             case .mirrorJump: return try await mirror(step, onTarget: false, report: report)
             case .mirrorTarget: return try await mirror(step, onTarget: true, report: report)
@@ -78,17 +78,19 @@ public struct RolloutExecutor: StepExecutor {
     )
         async throws -> any Sendable
     {
-        guard name == RolloutStep.linkCredential else {
+        let leg = step.parameters[RolloutStep.legParameter]
+        guard name == RolloutStep.credentialName(leg: leg) else {
             throw StepError.permanent("no way to re-derive in-memory material '\(name)'")
         }
         stepContext.progress("the link key's secret was lost in a restart; minting a replacement key")
         do {
-            return try await mintLinkKey(into: stepContext.ephemeral, report: { stepContext.waiting(for: $0) })
+            return try await mintLinkKey(
+                leg: leg, into: stepContext.ephemeral, report: { stepContext.waiting(for: $0) })
         } catch {
             // Minted but not seen to work: the step's next attempt must not find it and skip recovery, so it is
             // revoked now (after a stop, the run's exit path revokes it instead).
             if !Task.isCancelled,
-                let minted = stepContext.ephemeral.remove(RolloutStep.linkCredential) as? APICredential
+                let minted = stepContext.ephemeral.remove(name) as? APICredential
             {
                 let controlPlane = context.controlPlane
                 await Interruption.shielded { try? await controlPlane.deleteAPIKey(minted.key) }
@@ -113,18 +115,19 @@ public struct RolloutExecutor: StepExecutor {
     }
 
     func linkKey(
-        _ stepContext: StepContext, report: @escaping @Sendable (String) -> Void
+        _ step: StepSpec, _ stepContext: StepContext, report: @escaping @Sendable (String) -> Void
     ) async throws -> [String:
         String]
     {
-        if let existing = stepContext.ephemeral.value(RolloutStep.linkCredential) as? APICredential {
+        let leg = step.parameters[RolloutStep.legParameter]
+        if let existing = stepContext.ephemeral.value(RolloutStep.credentialName(leg: leg)) as? APICredential {
             // Minted by an earlier attempt in this process that stopped before the key was seen to work.
             try await KeyPropagation.wait(
                 for: context.jumpClient(as: existing), keyID: existing.key, timing: context.timing,
                 purpose: "link key", report: report)
             return ["key_id": existing.key]
         }
-        let credential = try await mintLinkKey(into: stepContext.ephemeral, report: report)
+        let credential = try await mintLinkKey(leg: leg, into: stepContext.ephemeral, report: report)
         return ["key_id": credential.key]
     }
 
@@ -134,15 +137,19 @@ public struct RolloutExecutor: StepExecutor {
     /// SIGTERM, a failed wait) at any later point finds it there, and the run's exit path revokes it unless a
     /// link holds it. The create itself is not cancellable, so a key the server made is never unknown here.
     func mintLinkKey(
-        into ephemeral: EphemeralStore, report: @escaping @Sendable (String) -> Void
+        leg: String?, into ephemeral: EphemeralStore, report: @escaping @Sendable (String) -> Void
     ) async throws -> APICredential {
         try Task.checkCancellation()
         let playbook = context.playbook
         let controlPlane = context.controlPlane
-        let description =
-            "\(context.linkKeyTag); held by cluster links \(playbook.link.leg1Name) and "
-            + "\(playbook.link.leg2Name); its secret was destroyed after set-up"
-        let displayName = "jumpchain link key \(context.runName)"
+        let holders =
+            switch leg {
+            case "leg1": "held by cluster link \(playbook.link.leg1Name)"
+            case "leg2": "held by cluster link \(playbook.link.leg2Name)"
+            default: "held by cluster links \(playbook.link.leg1Name) and \(playbook.link.leg2Name)"
+            }
+        let description = "\(context.linkKeyTag(leg: leg)) \(holders); its secret was destroyed after set-up"
+        let displayName = "jumpchain link key \(context.runName)" + (leg.map { " \($0)" } ?? "")
         let answer = await Interruption.shielded { () -> Result<ControlPlaneClient.CreatedKey, ConfluentAPIError> in
             do throws(ConfluentAPIError) {
                 return .success(
@@ -154,15 +161,16 @@ public struct RolloutExecutor: StepExecutor {
             }
         }
         let created = try answer.get()
-        ephemeral.set(RolloutStep.linkCredential, created.credential)
+        ephemeral.set(RolloutStep.credentialName(leg: leg), created.credential)
         try await KeyPropagation.wait(
             for: context.jumpClient(as: created.credential), keyID: created.key.id, timing: context.timing,
             purpose: "link key", report: report)
         return created.credential
     }
 
-    func linkCredential(_ stepContext: StepContext) throws -> APICredential {
-        guard let credential = stepContext.ephemeral.value(RolloutStep.linkCredential) as? APICredential else {
+    func linkCredential(_ step: StepSpec, _ stepContext: StepContext) throws -> APICredential {
+        let name = RolloutStep.credentialName(leg: step.parameters[RolloutStep.legParameter])
+        guard let credential = stepContext.ephemeral.value(name) as? APICredential else {
             throw StepError.permanent("the link key's secret is not in memory (the engine should have re-derived it)")
         }
         return credential
@@ -184,24 +192,28 @@ public struct RolloutExecutor: StepExecutor {
         ]
     }
 
-    /// Re-points every link half that holds an older link key to the current one, then revokes the old keys.
-    func finalizeLinkKey(_ stepContext: StepContext) async throws -> [String: String] {
-        let current = try linkCredential(stepContext)
+    /// Re-points every link half that holds an older link key to the current one, then revokes the old keys
+    /// (in a multi-site run, only its own leg's half and keys: the other leg's are its site's).
+    func finalizeLinkKey(_ step: StepSpec, _ stepContext: StepContext) async throws -> [String: String] {
+        let current = try linkCredential(step, stepContext)
+        let leg = step.parameters[RolloutStep.legParameter]
         let playbook = context.playbook
         let jaas = JAASConfig.plain(current)
         defer { jaas.wipe() }
         var repointed: [String] = []
-        for (stepID, client, link) in [
-            (RolloutStep.leg1Source, context.origin, playbook.link.leg1Name),
-            (RolloutStep.leg2, context.target, playbook.link.leg2Name),
-        ] where stepContext.output("key_id", of: stepID) != current.key {
+        let halves = [
+            (RolloutStep.leg1Source, context.origin, playbook.link.leg1Name, "leg1"),
+            (RolloutStep.leg2, context.target, playbook.link.leg2Name, "leg2"),
+        ].filter { leg == nil || $0.3 == leg }
+        for (stepID, client, link, _) in halves where stepContext.output("key_id", of: stepID) != current.key {
             try await client.alterLinkConfigs(link, set: [LinkConfigEntry("sasl.jaas.config", secret: jaas)])
             repointed.append("\(link)@\(client.clusterID)")
         }
         let keys = try await context.controlPlane.listAPIKeys(
             owner: playbook.link.serviceAccount, resource: playbook.jump.id)
         var revoked: [String] = []
-        for key in keys where key.id != current.key && key.spec.description?.hasPrefix(context.linkKeyTag) == true {
+        let tag = leg == nil ? context.linkKeyTag : context.linkKeyTag(leg: leg)
+        for key in keys where key.id != current.key && key.spec.description?.hasPrefix(tag) == true {
             try await context.controlPlane.deleteAPIKey(key.id)
             revoked.append(key.id)
         }
@@ -212,11 +224,11 @@ public struct RolloutExecutor: StepExecutor {
     }
 
     /// Wipes every in-memory copy of the link secret. The key stays alive: the links hold it.
-    func destroySecret(_ stepContext: StepContext) -> [String: String] {
-        let removed = stepContext.ephemeral.remove(RolloutStep.linkCredential) as? APICredential
+    func destroySecret(_ step: StepSpec, _ stepContext: StepContext) -> [String: String] {
+        let leg = step.parameters[RolloutStep.legParameter]
+        let removed = stepContext.ephemeral.remove(RolloutStep.credentialName(leg: leg)) as? APICredential
         removed?.secret.wipe()
-        return [
-            "secret_destroyed": "true", "key_id": stepContext.output("key_id", of: RolloutStep.finalizeLinkKey) ?? "",
-        ]
+        let finalize = leg.map { RolloutStep.perLeg(RolloutStep.finalizeLinkKey, $0) } ?? RolloutStep.finalizeLinkKey
+        return ["secret_destroyed": "true", "key_id": stepContext.output("key_id", of: finalize) ?? ""]
     }
 }

@@ -51,6 +51,9 @@ public enum RolloutPlanner {
         var steps: [StepSpec] = []
         steps.append(StepSpec(id: RolloutStep.preflight, kind: RolloutStep.preflight, timeoutSeconds: 900))
         var aclSteps = [RolloutStep.preflight]
+        // A multi-site run checks at every site what that site reaches: the first site's preflight gates the
+        // run, each other site's gates that site's steps.
+        let sitePreflights = preflights(playbook, into: &steps)
         if playbook.link.manageACLs {
             steps.append(
                 StepSpec(
@@ -66,30 +69,12 @@ public enum RolloutPlanner {
             }
         }
         let keyTimeout: Double = 900
-        steps += [
-            StepSpec(
-                id: RolloutStep.linkKey, kind: RolloutStep.linkKey, dependsOn: aclSteps, timeoutSeconds: keyTimeout),
-            StepSpec(
-                id: RolloutStep.leg1Destination, kind: RolloutStep.leg1Destination, dependsOn: aclSteps,
-                resources: [jump]),
-            StepSpec(
-                id: RolloutStep.leg1Source, kind: RolloutStep.leg1Source,
-                dependsOn: [RolloutStep.leg1Destination, RolloutStep.linkKey], resources: [origin],
-                requiresEphemeral: [RolloutStep.linkCredential]),
-            StepSpec(
-                id: RolloutStep.leg2, kind: RolloutStep.leg2, dependsOn: [RolloutStep.linkKey], resources: [target],
-                requiresEphemeral: [RolloutStep.linkCredential]),
-            StepSpec(
-                id: RolloutStep.finalizeLinkKey, kind: RolloutStep.finalizeLinkKey,
-                dependsOn: [RolloutStep.leg1Source, RolloutStep.leg2], timeoutSeconds: keyTimeout,
-                requiresEphemeral: [RolloutStep.linkCredential]),
-            StepSpec(
-                id: RolloutStep.destroySecret, kind: RolloutStep.destroySecret,
-                dependsOn: [RolloutStep.finalizeLinkKey]),
-            StepSpec(
-                id: RolloutStep.linksHealthy, kind: RolloutStep.linksHealthy, dependsOn: [RolloutStep.destroySecret],
-                timeoutSeconds: 900),
-        ]
+        let perLeg = !playbook.siteList.isEmpty
+        if perLeg {
+            steps += perLegKeySteps(aclSteps: aclSteps, origin: origin, target: target, jump: jump, timeout: keyTimeout)
+        } else {
+            steps += oneKeySteps(aclSteps: aclSteps, origin: origin, target: target, jump: jump, timeout: keyTimeout)
+        }
         var allTopics = topics
         if playbook.verify.canary {
             steps.append(
@@ -120,15 +105,146 @@ public enum RolloutPlanner {
                     resources: [target]))
             targetMirrorSteps.append(targetID)
         }
-        steps.append(
-            StepSpec(
-                id: RolloutStep.verify, kind: RolloutStep.verify,
-                dependsOn: targetMirrorSteps.isEmpty ? [RolloutStep.linksHealthy] : targetMirrorSteps,
-                parameters: ["topics": allTopics.joined(separator: ",")], timeoutSeconds: 1800))
+        let mirrorsGate = perLeg ? RolloutStep.perLeg(RolloutStep.linksHealthy, "leg1") : RolloutStep.linksHealthy
+        let targetGate = perLeg ? [RolloutStep.perLeg(RolloutStep.linksHealthy, "leg2")] : []
+        for position in steps.indices {
+            if steps[position].kind == RolloutStep.mirrorJump {
+                steps[position].dependsOn[0] = mirrorsGate
+            } else if steps[position].kind == RolloutStep.mirrorTarget {
+                steps[position].dependsOn += targetGate
+            }
+        }
+        // A leg starts once the sites that can create its half have checked what they reach.
+        for position in steps.indices where steps[position].kind == RolloutStep.linkKey && perLeg {
+            let role: PlaybookCluster.Role =
+                steps[position].parameters[RolloutStep.legParameter] == "leg1" ? .origin : .target
+            steps[position].dependsOn += sitePreflights.filter { playbook.site($0.site, reaches: role) }.map(\.id)
+        }
+        // Verification reads the origin and the target together: a multi-site plan keeps it only when one site
+        // reaches both (otherwise `jumpchain verify` runs from a host that does).
+        let verifiable =
+            !perLeg
+            || !SiteAssignment.candidates(
+                StepSpec(id: RolloutStep.verify, kind: RolloutStep.verify), playbook: playbook
+            )
+            .isEmpty
+        if verifiable {
+            steps.append(
+                StepSpec(
+                    id: RolloutStep.verify, kind: RolloutStep.verify,
+                    dependsOn: !targetMirrorSteps.isEmpty
+                        ? targetMirrorSteps
+                        : perLeg ? [mirrorsGate] + targetGate : [RolloutStep.linksHealthy],
+                    parameters: ["topics": allTopics.joined(separator: ",")], timeoutSeconds: 1800))
+        }
+        let plan: Plan
         do {
-            return try Plan(steps: steps)
+            plan = try Plan(steps: steps)
         } catch {
             throw JumpchainError(.internalError, "the rollout planner built an invalid graph: \(error)", cause: error)
         }
+        return try SiteAssignment.assign(plan, playbook: playbook)
+    }
+
+    /// The extra preflight of every site after the first in a multi-site plan (the first site's is `preflight`,
+    /// narrowed to what it reaches). Returns their ids.
+    static func preflights(_ playbook: Playbook, into steps: inout [StepSpec]) -> [(id: String, site: PlaybookSite)] {
+        let sites = playbook.siteList
+        guard let first = sites.first else { return [] }
+        func clusters(_ site: PlaybookSite) -> String {
+            [PlaybookCluster.Role.origin, .target].filter { playbook.site(site, reaches: $0) }.map(\.rawValue)
+                .joined(separator: ",")
+        }
+        steps[0].parameters[RolloutStep.clustersParameter] = clusters(first)
+        steps[0].site = first.name
+        var ids: [(id: String, site: PlaybookSite)] = []
+        for site in sites.dropFirst() {
+            let id = "\(RolloutStep.preflight):\(site.name)"
+            steps.append(
+                StepSpec(
+                    id: id, kind: RolloutStep.preflight, dependsOn: [RolloutStep.preflight],
+                    parameters: [RolloutStep.clustersParameter: clusters(site)], timeoutSeconds: 900, site: site.name))
+            ids.append((id, site))
+        }
+        return ids
+    }
+
+    /// Single-site: one link key, minted once, handed to both legs' halves, then its secret wiped.
+    static func oneKeySteps(
+        aclSteps: [String], origin: String, target: String, jump: String, timeout: Double
+    )
+        -> [StepSpec]
+    {
+        [
+            StepSpec(
+                id: RolloutStep.linkKey, kind: RolloutStep.linkKey, dependsOn: aclSteps, timeoutSeconds: timeout),
+            StepSpec(
+                id: RolloutStep.leg1Destination, kind: RolloutStep.leg1Destination, dependsOn: aclSteps,
+                resources: [jump]),
+            StepSpec(
+                id: RolloutStep.leg1Source, kind: RolloutStep.leg1Source,
+                dependsOn: [RolloutStep.leg1Destination, RolloutStep.linkKey], resources: [origin],
+                requiresEphemeral: [RolloutStep.linkCredential]),
+            StepSpec(
+                id: RolloutStep.leg2, kind: RolloutStep.leg2, dependsOn: [RolloutStep.linkKey], resources: [target],
+                requiresEphemeral: [RolloutStep.linkCredential]),
+            StepSpec(
+                id: RolloutStep.finalizeLinkKey, kind: RolloutStep.finalizeLinkKey,
+                dependsOn: [RolloutStep.leg1Source, RolloutStep.leg2], timeoutSeconds: timeout,
+                requiresEphemeral: [RolloutStep.linkCredential]),
+            StepSpec(
+                id: RolloutStep.destroySecret, kind: RolloutStep.destroySecret,
+                dependsOn: [RolloutStep.finalizeLinkKey]),
+            StepSpec(
+                id: RolloutStep.linksHealthy, kind: RolloutStep.linksHealthy, dependsOn: [RolloutStep.destroySecret],
+                timeoutSeconds: 900),
+        ]
+    }
+
+    /// Multi-site: one link key per leg, minted, handed to its link half and wiped at the site that creates
+    /// that half (SECURITY.md, "The link key across sites"); the jump then holds two keys, each held by one link.
+    static func perLegKeySteps(
+        aclSteps: [String], origin: String, target: String, jump: String, timeout: Double
+    )
+        -> [StepSpec]
+    {
+        var steps = [
+            StepSpec(
+                id: RolloutStep.leg1Destination, kind: RolloutStep.leg1Destination, dependsOn: aclSteps,
+                resources: [jump])
+        ]
+        for (leg, half, resource) in [("leg1", RolloutStep.leg1Source, origin), ("leg2", RolloutStep.leg2, target)] {
+            let credential = RolloutStep.credentialName(leg: leg)
+            let parameters = [RolloutStep.legParameter: leg]
+            let key = RolloutStep.perLeg(RolloutStep.linkKey, leg)
+            let finalize = RolloutStep.perLeg(RolloutStep.finalizeLinkKey, leg)
+            let destroy = RolloutStep.perLeg(RolloutStep.destroySecret, leg)
+            steps += [
+                StepSpec(
+                    id: key, kind: RolloutStep.linkKey, dependsOn: aclSteps, parameters: parameters,
+                    timeoutSeconds: timeout),
+                StepSpec(
+                    id: half, kind: half, dependsOn: (leg == "leg1" ? [RolloutStep.leg1Destination] : []) + [key],
+                    parameters: parameters, resources: [resource], requiresEphemeral: [credential]),
+                StepSpec(
+                    id: finalize, kind: RolloutStep.finalizeLinkKey, dependsOn: [half], parameters: parameters,
+                    timeoutSeconds: timeout, requiresEphemeral: [credential]),
+                StepSpec(id: destroy, kind: RolloutStep.destroySecret, dependsOn: [finalize], parameters: parameters),
+                StepSpec(
+                    id: RolloutStep.perLeg(RolloutStep.linksHealthy, leg), kind: RolloutStep.linksHealthy,
+                    dependsOn: [destroy], parameters: parameters, timeoutSeconds: 900),
+            ]
+        }
+        return steps
+    }
+}
+
+extension RolloutStep {
+    /// The id of a per-leg step of a multi-site plan (`link-key:leg1`).
+    public static func perLeg(_ id: String, _ leg: String) -> String { "\(id):\(leg)" }
+
+    /// The in-memory name of a leg's link key and secret in a multi-site run (never persisted).
+    public static func credentialName(leg: String?) -> String {
+        leg.map { "\(linkCredential):\($0)" } ?? linkCredential
     }
 }

@@ -142,8 +142,10 @@ public enum Teardown {
                 holds: false, line: "invariant: could not list the API keys of the jump \(jump) to check it")
         }
         // This run's keys: its link keys and its session keys (other runs may share the jump).
-        let tags = [context.linkKeyTag + ";", JumpSession.tag(runName: context.runName) + " "]
-        let minted = keys.filter { key in tags.contains { key.spec.description?.hasPrefix($0) == true } }.map(\.id)
+        let session = JumpSession.tag(runName: context.runName) + " "
+        let minted = keys.filter { key in
+            context.isLinkKey(key.spec.description) || key.spec.description?.hasPrefix(session) == true
+        }.map(\.id)
         let end = report.states[TeardownStep.Kind.endState.rawValue]?.outputs ?? [:]
         let topicsLeft = end["jump_topics_left"] ?? "?"
         let holds = minted.isEmpty && topicsLeft == "0"

@@ -255,7 +255,7 @@ public struct TeardownExecutor: StepExecutor {
         let playbook = context.playbook
         let keys = try await context.controlPlane.listAPIKeys(
             owner: playbook.link.serviceAccount, resource: playbook.jump.id)
-        return keys.filter { $0.spec.description?.hasPrefix(context.linkKeyTag + ";") == true }
+        return keys.filter { context.isLinkKey($0.spec.description) }
     }
 
     static func previewEndState(_ playbook: Playbook) -> [PreviewRequest] {
