@@ -64,6 +64,24 @@ extension BinaryTests {
                 print("doctor inside the \(side) side:\n\(text.stdout)")
                 #expect(text.stdout.contains("cannot use \(other.rawValue) REST from this host"), "\(text.output)")
             }
+            // doctor --site on a playbook with sites: each side is its own site, and not the other's.
+            let sites = try rigWorld.world.playbookVariant(
+                "doctor-sites",
+                replacing: [
+                    (
+                        "concurrency:",
+                        "sites:\n  origin-side: {reaches: [origin]}\n  target-side: {reaches: [target]}\n\nconcurrency:"
+                    )
+                ])
+            for side in NetnsRig.Side.allCases {
+                for site in ["origin-side", "target-side"] {
+                    let own = site.hasPrefix(side.rawValue)
+                    let result = try await rigWorld.jumpchain(
+                        ["doctor", sites, "--site", site, "--timeout", "2"], at: side, environment: bootstraps)
+                    if own { print("doctor --site \(site) inside the \(side) side:\n\(result.stdout)") }
+                    #expect(result.status == (own ? 0 : 1), "\(side) side, --site \(site): \(result.output)")
+                }
+            }
             rigWorld.world.simulator.setFaults(FaultSettings())
             let needles = rigWorld.world.issuedSecretNeedles()
             for transcript in rigWorld.world.transcripts {
