@@ -159,14 +159,14 @@ public final class NetnsRig: @unchecked Sendable {
         return rig
     }
 
-    /// Removes the namespaces, links and the `lo` address. Idempotent; also run at process exit.
+    /// Removes the namespaces, links and the `lo` address. Idempotent; also run at process exit, where it waits
+    /// for a removal another thread has begun (the lock is held throughout), so an exit never leaves half a rig.
     public func destroy() {
-        let first = lock.withLock {
-            defer { destroyed = true }
-            return !destroyed
-        }
-        guard first else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        guard !destroyed else { return }
         Self.remove(tag: tag)
+        destroyed = true
         Self.activeLock.withLock { Self.active.removeAll { $0 === self } }
     }
 

@@ -28,7 +28,7 @@ extension BinaryTests {
         @Test("inside each side: its own REST, the jump and the control plane reachable, the other side's not")
         func doctorAtEachSide() async throws {
             let rigWorld = try await RigWorld.start()
-            defer { Task { await rigWorld.stop() } }
+            defer { rigWorld.stopNow() }
             if let rig = rigWorld.rig {
                 let info = rigWorld.world.simulator.connectionInfo
                 #expect(info.controlPlaneURL.hasPrefix("http://\(rig.publicAddress):"), "\(info.controlPlaneURL)")

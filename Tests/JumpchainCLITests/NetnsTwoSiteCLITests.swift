@@ -40,7 +40,7 @@ extension BinaryTests {
             var postgres: ThrowawayPostgres?
             defer {
                 postgres?.stop()
-                Task { await rigWorld.stop() }
+                rigWorld.stopNow()
             }
             var state: [String] = []
             if backend == .postgres {

@@ -48,9 +48,10 @@ final class RigWorld: @unchecked Sendable {
         }
     }
 
-    func stop() async {
-        await world.stop()
+    /// Removes the rig now (on the test's own thread, so no exit can interrupt it) and stops the world later.
+    func stopNow() {
         rig?.destroy()
+        Task { await world.stop() }
     }
 
     static func otherSide(_ side: NetnsRig.Side) -> NetnsRig.Side { side == .origin ? .target : .origin }
