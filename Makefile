@@ -16,12 +16,19 @@ deps:
 	fi
 
 # The PostgreSQL server binaries the state-backend tests start a throwaway cluster with (never started as a
-# service). Where it cannot be installed, those tests are skipped with the reason printed.
+# service). Where it cannot be installed, those tests are skipped with the reason printed. iproute2 (`ip`) for
+# the network-namespace rig (as root, as in CI); without it or root those tests print why and run the same
+# scenarios on loopback with the other side's listeners blackholed.
 test-deps:
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		echo "installing postgresql for the state-backend tests (missing)"; \
 		( $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql ) \
 			|| echo "could not install postgresql: the PostgreSQL tests will be skipped"; \
+	fi
+	@if ! command -v ip >/dev/null 2>&1 && ! [ -x /usr/sbin/ip ] && ! [ -x /sbin/ip ]; then \
+		echo "installing iproute2 for the network-namespace rig tests (missing)"; \
+		( $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends iproute2 ) \
+			|| echo "could not install iproute2: the two-network tests will run blackholed on loopback"; \
 	fi
 
 build: deps

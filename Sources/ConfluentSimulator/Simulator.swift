@@ -30,7 +30,8 @@ public final class Simulator: Sendable {
     }
 
     /// Starts every listener on `host` with OS-chosen ports (or `portBase`, `portBase+1`, … when given)
-    /// and the ticker. `revealOperatorSecrets` puts admin principals' key secrets in ``connectionInfo``.
+    /// and the ticker. A listener named in the config's `bind` map binds that address (and port, if it has one)
+    /// instead, and its reported URL names that address. `revealOperatorSecrets` puts admin principals' key secrets in ``connectionInfo``.
     /// With `tls` every listener serves HTTPS (HTTP/1.1) and every reported URL starts `https://`.
     public static func start(
         _ config: SimulatorConfig, host: String = "127.0.0.1", portBase: Int? = nil,
@@ -48,6 +49,7 @@ public final class Simulator: Sendable {
                         + "to \(last)")
             }
         }
+        let addresses = try config.listenerAddresses(names: names, defaultHost: host)
         let world = try World(config: config, clock: { Date().timeIntervalSince1970 })
         let tlsConfiguration = try tls?.serverConfiguration()
         var quiet = logger ?? Logger(label: "jumpchain.simulator")
@@ -56,8 +58,10 @@ public final class Simulator: Sendable {
         var ports: [String: Int] = [:]
         do {
             for (index, name) in names.enumerated() {
+                let address = addresses[name] ?? ListenerAddress(host: host)
                 let started = try await Listener.start(
-                    name: name, world: world, host: host, port: portBase.map { $0 + index } ?? 0,
+                    name: name, world: world, host: address.host,
+                    port: address.port ?? portBase.map { $0 + index } ?? 0,
                     tls: tlsConfiguration, logger: quiet)
                 tasks.append(started.task)
                 ports[name] = started.port
@@ -66,11 +70,13 @@ public final class Simulator: Sendable {
             for task in tasks { task.cancel() }
             throw error
         }
-        let urlHost = host.contains(":") ? "[\(host)]" : host
         let scheme = tls == nil ? "http" : "https"
-        let controlURL = "\(scheme)://\(urlHost):\(ports[World.controlPlane]!)"
+        func url(_ name: String) -> String {
+            "\(scheme)://\((addresses[name] ?? ListenerAddress(host: host)).urlHost):\(ports[name]!)"
+        }
+        let controlURL = url(World.controlPlane)
         var clusterURLs: [String: String] = [:]
-        for cluster in config.clusters { clusterURLs[cluster.id] = "\(scheme)://\(urlHost):\(ports[cluster.id]!)" }
+        for cluster in config.clusters { clusterURLs[cluster.id] = url(cluster.id) }
         let info = world.state.withLock { state -> SimulatorConnectionInfo in
             state.controlPlaneURL = controlURL
             state.clusterURLs = clusterURLs

@@ -18,6 +18,10 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
     public var networkLinkEndpoints: [NetworkLinkEndpoint]
     public var timing: Timing
     public var faults: FaultSettings
+    /// Per-listener bind addresses: listener (`control-plane`, a cluster id or a cluster name) → `host` or
+    /// `host:port` (`[v6]:port`). Listeners not named bind the `host` given to ``Simulator/start(_:host:portBase:revealOperatorSecrets:logger:tls:)``;
+    /// a port of 0 or none means `portBase + index` or an OS-chosen port. See ``ListenerAddress``.
+    public var bind: [String: String]
 
     public init(
         organization: String = "org-sim", environments: [String] = ["env-sim"], networks: [Network] = [],
@@ -25,7 +29,7 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         acls: [ACL] = [], topics: [Topic] = [], producers: [Producer] = [], consumerGroups: [ConsumerGroup] = [],
         consumers: [Consumer] = [], networkLinkServices: [NetworkLinkService] = [],
         networkLinkEndpoints: [NetworkLinkEndpoint] = [],
-        timing: Timing = Timing(), faults: FaultSettings = FaultSettings()
+        timing: Timing = Timing(), faults: FaultSettings = FaultSettings(), bind: [String: String] = [:]
     ) {
         self.organization = organization
         self.environments = environments
@@ -43,6 +47,7 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         self.networkLinkEndpoints = networkLinkEndpoints
         self.timing = timing
         self.faults = faults
+        self.bind = bind
     }
 
     public init(from decoder: any Decoder) throws {
@@ -65,7 +70,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
             networkLinkServices: try c.value(.networkLinkServices, default: []),
             networkLinkEndpoints: try c.value(.networkLinkEndpoints, default: []),
             timing: try c.value(.timing, default: Timing()),
-            faults: try c.value(.faults, default: FaultSettings())
+            faults: try c.value(.faults, default: FaultSettings()),
+            bind: try c.value(.bind, default: [:])
         )
     }
 

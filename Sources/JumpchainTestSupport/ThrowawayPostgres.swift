@@ -83,7 +83,7 @@ public final class ThrowawayPostgres: @unchecked Sendable {
     }
 
     /// Runs blocking work (process launches) on a thread of its own and awaits it.
-    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    public static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             Thread { continuation.resume(with: Result { try body() }) }.start()
         }
@@ -92,7 +92,13 @@ public final class ThrowawayPostgres: @unchecked Sendable {
     // MARK: Starting and stopping
 
     /// Starts a new cluster (about 2 s). Clusters left by earlier test processes that died are stopped first.
-    public static func start() throws -> ThrowawayPostgres {
+    /// It listens on 127.0.0.1 and on `extraListenAddresses` (e.g. a ``NetnsRig``'s public address), and trusts
+    /// connections from `trustedNetworks` (CIDR, e.g. the rig's `10.X.0.0/16`) besides loopback.
+    public static func start(
+        extraListenAddresses: [String] = [], trustedNetworks: [String] = []
+    ) throws
+        -> ThrowawayPostgres
+    {
         guard let binaries = binaryDirectory, unavailableReason == nil else {
             throw ThrowawayPostgresError(unavailableReason ?? "PostgreSQL is unavailable")
         }
@@ -110,11 +116,22 @@ public final class ThrowawayPostgres: @unchecked Sendable {
         let cluster = ThrowawayPostgres(port: port, directory: directory, binaries: binaries)
         do {
             try cluster.runAsServerUser("initdb", ["-D", cluster.dataDirectory, "-A", "trust", "-U", "postgres"])
+            if !trustedNetworks.isEmpty {
+                let hba = cluster.dataDirectory + "/pg_hba.conf"
+                let lines = trustedNetworks.map { "host all all \($0) trust\n" }.joined()
+                guard let handle = FileHandle(forWritingAtPath: hba) else {
+                    throw ThrowawayPostgresError("cannot open \(hba) to trust \(trustedNetworks)")
+                }
+                handle.seekToEndOfFile()
+                handle.write(Data(lines.utf8))
+                handle.closeFile()
+            }
+            let listen = (["127.0.0.1"] + extraListenAddresses).joined(separator: ",")
             try cluster.runAsServerUser(
                 "pg_ctl",
                 [
                     "-D", cluster.dataDirectory, "-o",
-                    "-p \(port) -k \(cluster.dataDirectory) -c listen_addresses=127.0.0.1 -c fsync=on",
+                    "-p \(port) -k \(cluster.dataDirectory) -c listen_addresses=\(listen) -c fsync=on",
                     "-l", cluster.dataDirectory + "/pg.log", "-w", "-t", "60", "start",
                 ])
         } catch {
@@ -133,7 +150,8 @@ public final class ThrowawayPostgres: @unchecked Sendable {
     }
 
     /// Creates a fresh, empty database and returns its URL (`postgres://postgres@127.0.0.1:PORT/NAME`).
-    public func createDatabase(_ label: String = "t") async throws -> String {
+    /// `host` is the address the URL names (127.0.0.1, or an extra listen address the cluster was started with).
+    public func createDatabase(_ label: String = "t", host: String = "127.0.0.1") async throws -> String {
         let number = lock.withLock {
             databases += 1
             return databases
@@ -144,11 +162,13 @@ public final class ThrowawayPostgres: @unchecked Sendable {
         try await Self.offPool {
             try self.runAsServerUser("createdb", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", name])
         }
-        return url(database: name)
+        return url(database: name, host: host)
     }
 
-    /// The URL of a database on this cluster.
-    public func url(database: String) -> String { "postgres://postgres@127.0.0.1:\(port)/\(database)" }
+    /// The URL of a database on this cluster, through `host` (127.0.0.1 or one of the extra listen addresses).
+    public func url(database: String, host: String = "127.0.0.1") -> String {
+        "postgres://postgres@\(host):\(port)/\(database)"
+    }
 
     /// Stops clusters in `jumpchain-pg-<pid>-*` directories whose test process is gone, and removes them.
     private static func cleanUpLeftovers(binaries: String) {

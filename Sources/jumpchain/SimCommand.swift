@@ -12,6 +12,13 @@ struct SimCommand: AsyncParsableCommand {
         String?
     @Option(help: "Listen address (its introspection reveals secrets: keep it on loopback).")
     var host: String = "127.0.0.1"
+    @Option(
+        name: .customLong("bind"),
+        help: ArgumentHelp(
+            "Bind one listener elsewhere: LISTENER=HOST[:PORT], LISTENER being control-plane, a cluster id or a "
+                + "cluster name (repeatable; over the world's bind: map).",
+            valueName: "listener=address"))
+    var binds: [String] = []
     @Option(name: .customLong("port-base"), help: "Use consecutive ports from this one instead of OS-chosen ports.")
     var portBase: Int?
     @Option(name: .customLong("connection-file"), help: "Where to write the connection details (mode 0600).")
@@ -43,6 +50,14 @@ struct SimCommand: AsyncParsableCommand {
             throw ValidationError(
                 "--generate-topics must be >= 0, --partitions >= 1, --cluster-rate-limit > 0, --latency-ms >= 0")
         }
+        for bind in binds {
+            let parts = bind.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, !parts[0].isEmpty, ListenerAddress(parsing: String(parts[1])) != nil else {
+                throw ValidationError(
+                    "--bind \(bind): write LISTENER=HOST[:PORT], e.g. --bind origin=10.231.1.1 or "
+                        + "--bind control-plane=10.231.0.1:8090")
+            }
+        }
     }
 
     func run() async throws {
@@ -61,6 +76,10 @@ struct SimCommand: AsyncParsableCommand {
             world = world.addingGeneratedTopics(count: generateTopics, partitions: partitions, on: first.id)
         }
         world = world.limitingClusters(requestsPerSecond: clusterRateLimit, latencyMs: latencyMs)
+        for bind in binds {
+            let parts = bind.split(separator: "=", maxSplits: 1)
+            world.bind[String(parts[0])] = String(parts[1])
+        }
         try FileManager.default.createDirectory(
             atPath: (connectionFile as NSString).deletingLastPathComponent.isEmpty
                 ? "." : (connectionFile as NSString).deletingLastPathComponent,

@@ -1,3 +1,4 @@
+import ConfluentSimulator
 import Foundation
 import Testing
 
@@ -31,6 +32,38 @@ extension BinaryTests {
             if running.process.isRunning { running.kill() }
             let result = await running.wait()
             #expect(result.stdout.contains("press Ctrl-C to stop"))
+        }
+
+        @Test("--bind puts a listener on its own address and the connection file says so; a bad --bind is refused")
+        func bindsListeners() async throws {
+            let directory = NSTemporaryDirectory() + "jumpchain-sim-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let connection = directory + "/connection.json"
+            let running = try CLI.Running(
+                [
+                    "sim", "--scenario", "jump-demo", "--connection-file", connection, "--bind", "origin=127.0.0.4",
+                    "--bind", "control-plane=127.0.0.3",
+                ],
+                environment: ProcessInfo.processInfo.environment, directory: directory)
+            let deadline = Date().addingTimeInterval(30)
+            while !FileManager.default.fileExists(atPath: connection) && Date() < deadline && running.process.isRunning
+            {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let info = try JSONDecoder().decode(
+                SimulatorConnectionInfo.self, from: Data(contentsOf: URL(fileURLWithPath: connection)))
+            kill(running.process.processIdentifier, SIGTERM)
+            let result = await running.wait()
+            #expect(info.controlPlaneURL.hasPrefix("http://127.0.0.3:"), "\(result.output)")
+            #expect(info.clusters.first { $0.name == "origin" }?.restURL.hasPrefix("http://127.0.0.4:") == true)
+            #expect(info.clusters.first { $0.name == "jump" }?.restURL.hasPrefix("http://127.0.0.1:") == true)
+
+            let refused = try await CLI.run(
+                ["sim", "--scenario", "jump-demo", "--connection-file", connection, "--bind", "orign=127.0.0.4"],
+                environment: ProcessInfo.processInfo.environment, directory: directory)
+            #expect(refused.status == 2, "\(refused.output)")
+            #expect(refused.stderr.contains("bind: orign is not a listener"), "\(refused.stderr)")
         }
     }
 }

@@ -304,7 +304,8 @@ extension Rollout {
     public static func doctor(
         playbookPath: String, timeout: Duration, options: Options
     ) async throws(JumpchainError) -> DoctorReport {
-        let (playbook, _) = try loadPlaybook(playbookPath, environment: options.environment)
+        let (playbook, _) = try loadPlaybook(
+            playbookPath, environment: options.environment, allowInsecureHTTP: options.allowInsecureHTTP)
         if let site = options.site { _ = try playbook.site(named: site) }
         let credentials = try RolloutCredentials.resolve(
             playbook, environment: options.environment,
