@@ -1,6 +1,7 @@
 import ConfluentSimulator
 import Foundation
 import JumpchainTestSupport
+import SeededRandom
 import Testing
 
 extension BinaryTests {
