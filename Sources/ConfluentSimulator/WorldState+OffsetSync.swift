@@ -1,4 +1,5 @@
 import Foundation
+import JumpchainJSON
 
 /// When a link last synced consumer offsets and what went wrong then (shown by `include_tasks`).
 struct OffsetSyncState {
@@ -26,7 +27,7 @@ extension WorldState {
     /// (`patternType` defaults to LITERAL, `filterType` to INCLUDE; empty text selects no group).
     static func parseGroupFilters(_ text: String?) -> Result<[GroupFilter], SyncProblem> {
         guard let text, !text.trimmingCharacters(in: .whitespaces).isEmpty else { return .success([]) }
-        guard let json = JSON.parse(Array(text.utf8)), let entries = json["groupFilters"]?.arrayValue else {
+        guard let json = try? JSON.parse(text, maximumDepth: 64), let entries = json["groupFilters"]?.arrayValue else {
             return .failure(
                 SyncProblem("consumer.offset.group.filters is not JSON of the form {\"groupFilters\":[...]}"))
         }
