@@ -2,6 +2,7 @@
 // jumpchain: Confluent Cluster Linking across the private-public-private "jump cluster" pattern.
 //
 // Dependencies point one way:
+//   JumpchainJSON (the one JSON value type) sits below ConfluentAPI, the simulator, the test support and the CLI.
 //   CCurl → JumpchainHTTP → ConfluentAPI ─┐
 //   SignalPipe → Workflow ─────────────────┴→ JumpchainCore → jumpchain (executable)
 //   CLibPQ + Workflow → WorkflowPostgres ──────────────────────→ jumpchain (the `--state postgres://` backend)
@@ -43,10 +44,12 @@ let package = Package(
             dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // The one JSON value type (ordered objects, integers apart from doubles) with a strict depth-limited parser.
+        .target(name: "JumpchainJSON", swiftSettings: swiftSettings),
         // Typed Confluent Cloud client: Kafka REST v3 (per cluster) and the IAM v2 control plane.
         .target(
             name: "ConfluentAPI",
-            dependencies: ["JumpchainHTTP"],
+            dependencies: ["JumpchainHTTP", "JumpchainJSON"],
             swiftSettings: swiftSettings
         ),
         // SIGINT/SIGTERM delivered to Swift through a self-pipe (reliable on Linux, unlike signal sources).
@@ -84,6 +87,7 @@ let package = Package(
                 "Yams",
                 "SignalPipe",
                 "SeededRandom",
+                "JumpchainJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -100,6 +104,7 @@ let package = Package(
                 "Workflow",
                 "WorkflowPostgres",
                 "ConfluentSimulator",
+                "JumpchainJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -107,7 +112,7 @@ let package = Package(
         // Test-only helpers: OpenAPI contract validation, a scripted HTTP server, process launching.
         .target(
             name: "JumpchainTestSupport",
-            dependencies: ["Yams", "JumpchainHTTP", "SeededRandom"],
+            dependencies: ["Yams", "JumpchainHTTP", "SeededRandom", "JumpchainJSON"],
             swiftSettings: swiftSettings
         ),
         // A small executable the crash tests SIGKILL at random moments and resume.
@@ -128,14 +133,18 @@ let package = Package(
             dependencies: ["Workflow"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "JumpchainJSONTests", dependencies: ["JumpchainJSON"], swiftSettings: swiftSettings),
         .testTarget(
             name: "JumpchainTestSupportTests",
-            dependencies: ["JumpchainTestSupport"],
+            dependencies: ["JumpchainJSON", "JumpchainTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "JumpchainHTTPTests",
-            dependencies: ["JumpchainHTTP", "JumpchainTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "JumpchainJSON", "JumpchainHTTP", "JumpchainTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -145,17 +154,18 @@ let package = Package(
         ),
         .testTarget(
             name: "ConfluentSimulatorTests",
-            dependencies: ["ConfluentSimulator", "JumpchainHTTP", "JumpchainTestSupport"],
+            dependencies: ["JumpchainJSON", "ConfluentSimulator", "JumpchainHTTP", "JumpchainTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ConfluentAPITests",
-            dependencies: ["ConfluentAPI", "ConfluentSimulator", "JumpchainTestSupport"],
+            dependencies: ["JumpchainJSON", "ConfluentAPI", "ConfluentSimulator", "JumpchainTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "JumpchainCoreTests",
             dependencies: [
+                "JumpchainJSON",
                 "JumpchainCore", "ConfluentSimulator", "JumpchainTestSupport", "Workflow", "ConfluentAPI",
                 "JumpchainHTTP", "SeededRandom",
             ],
@@ -163,7 +173,7 @@ let package = Package(
         ),
         .testTarget(
             name: "JumpchainCLITests",
-            dependencies: ["ConfluentSimulator", "JumpchainHTTP", "JumpchainTestSupport", "SeededRandom"],
+            dependencies: ["JumpchainJSON", "ConfluentSimulator", "JumpchainHTTP", "JumpchainTestSupport", "SeededRandom"],
             swiftSettings: swiftSettings
         ),
     ]

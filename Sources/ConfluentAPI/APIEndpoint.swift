@@ -1,5 +1,7 @@
 import Foundation
 public import JumpchainHTTP
+import JumpchainJSON
+import Synchronization
 
 /// One authenticated API base URL: the shared request path of the Kafka REST and control-plane clients.
 public struct APIEndpoint: Sendable {
@@ -149,19 +151,19 @@ public struct APIEndpoint: Sendable {
 /// The retries of one request, gathered for its ``RetrySummary``.
 private final class RetryTally: @unchecked Sendable {
     // Invariant: `reasons` and `waited` are only touched under `lock`.
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var reasons: [String] = []
     private var waited: Duration = .zero
 
     func add(_ reason: String, _ delay: Duration) {
-        lock.withLock {
+        lock.withLock { _ in
             reasons.append(reason)
             waited += delay
         }
     }
 
     func summary(_ request: String, outcome: String) -> RetrySummary? {
-        lock.withLock {
+        lock.withLock { _ in
             reasons.isEmpty ? nil : RetrySummary(request: request, reasons: reasons, waited: waited, outcome: outcome)
         }
     }

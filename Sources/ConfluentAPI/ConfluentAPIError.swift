@@ -1,4 +1,5 @@
 import JumpchainHTTP
+import JumpchainJSON
 
 /// A failed call to a Confluent API, decoded from either error shape: `{error_code, message}` (Kafka REST)
 /// or `{errors:[{status, code, title, detail}]}` (the Cloud control plane).

@@ -1,5 +1,6 @@
 import Foundation
 public import JumpchainHTTP
+import JumpchainJSON
 
 /// The Confluent Cloud control plane (`api.confluent.cloud`): IAM v2 API keys and service accounts.
 public struct ControlPlaneClient: Sendable {

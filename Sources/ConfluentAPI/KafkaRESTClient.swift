@@ -1,5 +1,6 @@
 import Foundation
 import JumpchainHTTP
+import JumpchainJSON
 
 /// Kafka REST v3 on one cluster: topics, records, ACLs, cluster links and mirror topics.
 public struct KafkaRESTClient: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 public import JumpchainHTTP
+import JumpchainJSON
 
 /// Builds a JSON request body straight into bytes, so that secret values (a JAAS config) are copied from
 /// one wipeable buffer into another and never become a Swift `String`.

@@ -1,3 +1,5 @@
+import JumpchainJSON
+
 /// One authenticated request to a cluster listener, with what every handler needs.
 struct ClusterCall {
     var request: SimRequest

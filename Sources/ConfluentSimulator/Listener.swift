@@ -5,6 +5,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
+import Synchronization
 
 /// One Hummingbird application serving one listener (the control plane, or one cluster).
 struct Listener {

@@ -1,3 +1,6 @@
+import JumpchainJSON
+import Synchronization
+
 /// A request as the world sees it: no NIO types, parsed once by the listener.
 struct SimRequest: Sendable {
     var method: String
@@ -21,7 +24,7 @@ struct SimRequest: Sendable {
         self.headers = headers
         self.body = body
         self.credential = credential
-        self.json = body.isEmpty ? nil : JSON.parse(body)
+        self.json = body.isEmpty ? nil : try? JSON.parse(body, maximumDepth: 64)
     }
 
     var segments: [String] { path.split(separator: "/", omittingEmptySubsequences: true).map(String.init) }
@@ -93,7 +96,7 @@ struct Refusal: Error {
 
 /// Unique ids for control-plane error objects.
 enum ErrorIDs {
-    private static let counter = LockedBox<Int>(0)
+    private static let counter = Mutex<Int>(0)
 
     static func next() -> String {
         let value = counter.withLock { value -> Int in

@@ -1,12 +1,14 @@
 import Foundation
+import JumpchainJSON
 public import Logging
 import SeededRandom
+import Synchronization
 
 /// A running simulated Confluent Cloud: one control-plane listener, one listener per cluster, and a
 /// background ticker. Start it with ``start(_:host:portBase:revealOperatorSecrets:logger:tls:)``; stop it with ``stop()``.
 public final class Simulator: Sendable {
     let world: World
-    private let tasks: LockedBox<[Task<Void, any Error>]>
+    private let tasks: Mutex<[Task<Void, any Error>]>
     /// `http://host:port` (`https://` with TLS) of the control plane (IAM, networking, `/sim/v1/...`).
     public let controlPlaneURL: String
     /// Listener name (`control-plane` or cluster id) → port.
@@ -21,7 +23,7 @@ public final class Simulator: Sendable {
         clusterURLs: [String: String], bootstraps: [String: String], connectionInfo: SimulatorConnectionInfo
     ) {
         self.world = world
-        self.tasks = LockedBox(tasks)
+        self.tasks = Mutex(tasks)
         self.controlPlaneURL = controlPlaneURL
         self.ports = ports
         self.clusterURLs = clusterURLs

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One request the simulator answered, as recorded for contract tests: what jumpchain sent and what the
 /// simulator gave back, to be validated against the operation's schemas in Confluent's OpenAPI documents.
 public struct SimulatorExchange: Sendable {

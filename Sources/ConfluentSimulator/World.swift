@@ -1,17 +1,18 @@
 import Foundation
+import Synchronization
 
 /// The lock around ``WorldState`` plus the request pipeline shared by every listener.
 final class World: Sendable {
     static let controlPlane = "control-plane"
 
-    let state: LockedBox<WorldState>
+    let state: Mutex<WorldState>
     let clock: @Sendable () -> Double
     /// Every answered exchange, when recording is on (contract tests validate them against the specs).
-    let exchanges = LockedBox<(recording: Bool, log: [SimulatorExchange])>((false, []))
+    let exchanges = Mutex<(recording: Bool, log: [SimulatorExchange])>((false, []))
 
     init(config: SimulatorConfig, clock: @escaping @Sendable () -> Double) throws(SimulatorError) {
         self.clock = clock
-        self.state = LockedBox(try WorldState(config: config, now: clock()))
+        self.state = Mutex(try WorldState(config: config, now: clock()))
     }
 
     func tick() {

@@ -1,4 +1,5 @@
 import Foundation
+import JumpchainJSON
 
 /// Kafka REST v3 ACL endpoints: create, batch create, list with filters, delete with filters.
 extension WorldState {

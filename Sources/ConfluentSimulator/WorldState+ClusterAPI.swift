@@ -1,4 +1,5 @@
 import Foundation
+import JumpchainJSON
 
 /// Kafka REST v3 on one cluster listener: routing, the cluster object, topics, partitions, records.
 extension WorldState {

@@ -1,4 +1,5 @@
 import Foundation
+import JumpchainJSON
 
 /// CMK v2 (read-only): where each cluster's REST endpoint and bootstrap are, so clients can discover them.
 extension WorldState {

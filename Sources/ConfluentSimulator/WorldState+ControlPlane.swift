@@ -1,4 +1,5 @@
 import Foundation
+import JumpchainJSON
 
 /// The Cloud control plane: IAM v2 API keys and service accounts, networking v1 network links.
 extension WorldState {

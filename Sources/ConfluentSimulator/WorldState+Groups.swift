@@ -1,3 +1,5 @@
+import JumpchainJSON
+
 /// A consumer group on one cluster: its committed offsets. Members are the simulated consumers of the
 /// config naming this cluster and group.
 struct GroupState {

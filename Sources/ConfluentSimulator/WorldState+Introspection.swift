@@ -1,4 +1,5 @@
 import Foundation
+import JumpchainJSON
 import SeededRandom
 
 /// `/sim/v1/...` on the control-plane port: the whole world as JSON, and fault settings.
@@ -20,7 +21,8 @@ extension WorldState {
             }
         case ("GET", "/sim/v1/producers"): return .json(200, ["paused": .bool(producersPaused)])
         case ("POST", "/sim/v1/producers"), ("PUT", "/sim/v1/producers"):
-            guard let body = JSON.parse(request.body), let paused = body["paused"]?.boolValue else {
+            guard let body = try? JSON.parse(request.body, maximumDepth: 64), let paused = body["paused"]?.boolValue
+            else {
                 return .json(400, ["error": .string("expected {\"paused\": true|false}")])
             }
             producersPaused = paused
@@ -61,7 +63,7 @@ extension WorldState {
 
     func faultsJSON() -> JSON {
         let data = (try? JSONEncoder().encode(faults)) ?? Data("{}".utf8)
-        return JSON.parse(Array(data)) ?? [:]
+        return (try? JSON.parse(data)) ?? [:]
     }
 
     func stateJSON(now: Double) -> JSON {

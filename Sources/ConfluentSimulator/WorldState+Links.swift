@@ -1,4 +1,5 @@
 import Foundation
+import JumpchainJSON
 
 /// Kafka REST v3 cluster-link endpoints: create, list, get, delete, configs.
 extension WorldState {

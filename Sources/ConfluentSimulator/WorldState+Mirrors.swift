@@ -1,4 +1,5 @@
 import Foundation
+import JumpchainJSON
 
 /// Kafka REST v3 mirror-topic endpoints: create, list, get and the state changes.
 extension WorldState {

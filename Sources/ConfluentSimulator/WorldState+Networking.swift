@@ -1,4 +1,5 @@
 import Foundation
+import JumpchainJSON
 
 /// Networking v1: network link services and endpoints (PROVISIONING → READY after a delay).
 extension WorldState {

@@ -1,4 +1,5 @@
 import Foundation
+import JumpchainJSON
 
 /// When a link last synced consumer offsets and what went wrong then (shown by `include_tasks`).
 struct OffsetSyncState {
@@ -33,7 +34,7 @@ extension WorldState {
     static func parseNameFilters(_ text: String?, config: String, listKey: String) -> Result<[GroupFilter], SyncProblem>
     {
         guard let text, !text.trimmingCharacters(in: .whitespaces).isEmpty else { return .success([]) }
-        guard let json = JSON.parse(Array(text.utf8)), let entries = json[listKey]?.arrayValue else {
+        guard let json = try? JSON.parse(text, maximumDepth: 64), let entries = json[listKey]?.arrayValue else {
             return .failure(SyncProblem("\(config) is not JSON of the form {\"\(listKey)\":[...]}"))
         }
         var filters: [GroupFilter] = []

@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import Synchronization
 
 /// Runs every transfer of one ``HTTPClient`` on one libcurl multi handle, driven by one dedicated thread.
 ///
@@ -17,7 +18,7 @@ final class CurlDriver: @unchecked Sendable {
     }
 
     private let multi: UnsafeMutableRawPointer
-    private let lock = PthreadLock()
+    private let lock = Mutex(())
     private var pending = Pending()
     private var inFlight: [UInt64: CurlTransfer] = [:]
     private let finished = DispatchSemaphore(value: 0)
@@ -46,7 +47,7 @@ final class CurlDriver: @unchecked Sendable {
     func submit(
         _ transfer: CurlTransfer, continuation: CheckedContinuation<Result<HTTPResponse, TransportError>, Never>
     ) {
-        let cancelled: Bool = lock.withLock {
+        let cancelled: Bool = lock.withLock { _ in
             transfer.continuation = continuation
             if transfer.cancelRequested || pending.stopping { return true }
             pending.additions.append(transfer)
@@ -61,7 +62,7 @@ final class CurlDriver: @unchecked Sendable {
 
     /// Asks the driver to remove `transfer` now and fail it as cancelled.
     func cancel(_ transfer: CurlTransfer) {
-        lock.withLock {
+        lock.withLock { _ in
             transfer.cancelRequested = true
             pending.cancellations.append(transfer)
         }
@@ -70,7 +71,7 @@ final class CurlDriver: @unchecked Sendable {
 
     /// Stops the thread after failing whatever is still in flight as cancelled. Blocks until it has ended.
     func shutdown() {
-        let alreadyStopping: Bool = lock.withLock {
+        let alreadyStopping: Bool = lock.withLock { _ in
             defer { pending.stopping = true }
             return pending.stopping
         }
@@ -81,7 +82,7 @@ final class CurlDriver: @unchecked Sendable {
 
     private func loop() {
         while true {
-            let work = lock.withLock {
+            let work = lock.withLock { _ in
                 let taken = pending
                 pending.additions = []
                 pending.cancellations = []
@@ -128,7 +129,7 @@ final class CurlDriver: @unchecked Sendable {
     }
 
     private func complete(_ transfer: CurlTransfer, _ result: Result<HTTPResponse, TransportError>) {
-        let continuation: CheckedContinuation<Result<HTTPResponse, TransportError>, Never>? = lock.withLock {
+        let continuation: CheckedContinuation<Result<HTTPResponse, TransportError>, Never>? = lock.withLock { _ in
             defer { transfer.continuation = nil }
             return transfer.continuation
         }

@@ -1,5 +1,6 @@
 import CCurl
 public import Logging
+import Synchronization
 
 /// An async HTTP client on libcurl: one multi handle, one driver thread, connection reuse, HTTP/2 over TLS.
 ///
@@ -195,16 +196,9 @@ public final class HTTPClient: Sendable {
 
 /// Monotonic transfer ids.
 final class IDGenerator: Sendable {
-    private let state = LockedCounter()
-    func next() -> UInt64 { state.increment() }
-}
-
-final class LockedCounter: @unchecked Sendable {
-    // Invariant: `value` is only read or written under `lock`.
-    private let lock = PthreadLock()
-    private var value: UInt64 = 0
-    func increment() -> UInt64 {
-        lock.withLock {
+    private let state = Mutex<UInt64>(0)
+    func next() -> UInt64 {
+        state.withLock { value in
             value += 1
             return value
         }

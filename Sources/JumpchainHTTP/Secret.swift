@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -14,7 +16,7 @@ public final class Secret: @unchecked Sendable, CustomStringConvertible, CustomD
     CustomReflectable
 {
     // Invariant behind @unchecked Sendable: `storage` and `count` are only touched under `lock`.
-    private let lock = PthreadLock()
+    private let lock = Mutex(())
     private var storage: UnsafeMutableBufferPointer<UInt8>
     private var wiped = false
 
@@ -55,14 +57,14 @@ public final class Secret: @unchecked Sendable, CustomStringConvertible, CustomD
     }
 
     /// Whether ``wipe()`` has run: the bytes are gone for good.
-    public var isWiped: Bool { lock.withLock { wiped } }
+    public var isWiped: Bool { lock.withLock { _ in wiped } }
 
     /// The number of bytes (0 once wiped).
-    public var byteCount: Int { lock.withLock { count } }
+    public var byteCount: Int { lock.withLock { _ in count } }
 
     /// Zeroes the bytes now. Later reads see an empty secret.
     public func wipe() {
-        lock.withLock {
+        lock.withLock { _ in
             zero()
             count = 0
             wiped = true
@@ -71,9 +73,7 @@ public final class Secret: @unchecked Sendable, CustomStringConvertible, CustomD
 
     /// Lends the bytes for the duration of `body`; do not let them escape.
     public func withBytes<R, E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(UnsafeBufferPointer(rebasing: storage[0..<count]))
+        try lock.withLock { _ throws(E) -> R in try body(UnsafeBufferPointer(rebasing: storage[0..<count])) }
     }
 
     /// Lends the bytes as a `String`. The string is a copy that cannot be wiped: use it only to hand
@@ -119,29 +119,4 @@ public struct APICredential: Sendable, CustomStringConvertible {
     }
 
     public var description: String { "APICredential(key: \(key), secret: <redacted>)" }
-}
-
-/// A small pthread mutex; `NSLock`'s semantics without importing Foundation into hot paths.
-final class PthreadLock: @unchecked Sendable {
-    // Invariant: the mutex is initialised once and destroyed in deinit; pthread mutexes are thread-safe.
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-
-    init() {
-        mutex = .allocate(capacity: 1)
-        pthread_mutex_init(mutex, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-
-    func lock() { pthread_mutex_lock(mutex) }
-    func unlock() { pthread_mutex_unlock(mutex) }
-
-    func withLock<R>(_ body: () throws -> R) rethrows -> R {
-        lock()
-        defer { unlock() }
-        return try body()
-    }
 }

@@ -1,3 +1,5 @@
+public import JumpchainJSON
+
 /// The Confluent OpenAPI documents as an executable contract: which operation a request hits, and whether
 /// a response (or request) body matches that operation's schema.
 ///
@@ -71,7 +73,7 @@ public struct OpenAPIContract: Sendable {
     }
 
     /// Validates an already parsed response body; `nil` means "no body".
-    public func validateResponse(method: String, path: String, status: Int, json: JSONValue?) -> [ContractViolation] {
+    public func validateResponse(method: String, path: String, status: Int, json: JSON?) -> [ContractViolation] {
         validateResponse(method: method, path: path, status: status, body: RawBody.parsed(json))
     }
 
@@ -96,7 +98,7 @@ public struct OpenAPIContract: Sendable {
             ]
         }
         let validator = SchemaValidator(document: document(of: operation).root, direction: .response)
-        let response: JSONValue
+        let response: JSON
         switch validator.resolve(declared) {
         case .success(let resolved): response = resolved
         case .failure(let unresolved): return [unresolved.at("").labelled(label)]
@@ -113,7 +115,7 @@ public struct OpenAPIContract: Sendable {
     }
 
     /// Validates an already parsed request body; `nil` means "no body".
-    public func validateRequest(method: String, path: String, json: JSONValue?) -> [ContractViolation] {
+    public func validateRequest(method: String, path: String, json: JSON?) -> [ContractViolation] {
         validateRequest(method: method, path: path, body: RawBody.parsed(json))
     }
 
@@ -126,7 +128,7 @@ public struct OpenAPIContract: Sendable {
         guard let declared = operation.definition["requestBody"] else {
             return check(body, content: nil, required: false, validator: validator, label: label)
         }
-        let requestBody: JSONValue
+        let requestBody: JSON
         switch validator.resolve(declared) {
         case .success(let resolved): requestBody = resolved
         case .failure(let unresolved): return [unresolved.at("").labelled(label)]
@@ -139,7 +141,7 @@ public struct OpenAPIContract: Sendable {
 
     private enum RawBody {
         case bytes([UInt8])
-        case parsed(JSONValue?)
+        case parsed(JSON?)
 
         var isEmpty: Bool {
             switch self {
@@ -152,7 +154,7 @@ public struct OpenAPIContract: Sendable {
     /// Applies a `content` map to a body: none declared ⇒ body must be empty; JSON declared ⇒ schema check;
     /// only non-JSON media types (e.g. the `text/html` 429 page) ⇒ not checked.
     private func check(
-        _ body: RawBody, content: JSONValue?, required: Bool, validator: SchemaValidator, label: String
+        _ body: RawBody, content: JSON?, required: Bool, validator: SchemaValidator, label: String
     ) -> [ContractViolation] {
         let media = content?.objectValue ?? [:]
         if media.isEmpty {
@@ -174,12 +176,12 @@ public struct OpenAPIContract: Sendable {
                     operation: label)
             ]
         }
-        let value: JSONValue
+        let value: JSON
         switch body {
         case .parsed(let parsed): value = parsed ?? .null
         case .bytes(let bytes):
             do {
-                value = try JSONValue(parsing: bytes)
+                value = try JSON(parsing: bytes)
             } catch {
                 return [
                     ContractViolation(

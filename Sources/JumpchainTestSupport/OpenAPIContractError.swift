@@ -1,3 +1,5 @@
+import JumpchainJSON
+
 /// Why a spec document or a JSON body could not be used at all (as opposed to a contract violation).
 public struct OpenAPIContractError: Error, Sendable, CustomStringConvertible {
     public var code: Code

@@ -1,4 +1,5 @@
 import Foundation
+import JumpchainJSON
 
 /// RFC 6901 JSON pointers: how violations name the offending value and how `$ref`s are followed.
 enum JSONPointer {
@@ -20,7 +21,7 @@ enum JSONPointer {
     }
 
     /// Resolves a pointer such as `/components/schemas/Error` inside `document`.
-    static func resolve(_ pointer: String, in document: JSONValue) -> JSONValue? {
+    static func resolve(_ pointer: String, in document: JSON) -> JSON? {
         if pointer.isEmpty { return document }
         guard pointer.hasPrefix("/") else { return nil }
         var current = document

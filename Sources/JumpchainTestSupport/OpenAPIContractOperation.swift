@@ -1,3 +1,5 @@
+import JumpchainJSON
+
 extension OpenAPIContract {
     /// One operation (method + path template) of a loaded document.
     public struct Operation: Sendable, CustomStringConvertible {
@@ -13,9 +15,9 @@ extension OpenAPIContract {
         public let specFile: String
 
         let template: PathTemplate
-        let definition: JSONValue
+        let definition: JSON
 
-        init(method: String, template: PathTemplate, definition: JSONValue, source: String) {
+        init(method: String, template: PathTemplate, definition: JSON, source: String) {
             self.method = method
             self.template = template
             self.definition = definition

@@ -1,3 +1,5 @@
+import JumpchainJSON
+
 /// Checks one JSON value against one OpenAPI 3.0 schema object, following `$ref`s inside its document.
 ///
 /// Deliberately a subset of JSON Schema: the keywords the Confluent specs use (`type`, `nullable`,
@@ -10,17 +12,17 @@ struct SchemaValidator {
         case response
     }
 
-    let document: JSONValue
+    let document: JSON
     let direction: Direction
     private static let maximumReferenceHops = 64
 
-    init(document: JSONValue, direction: Direction) {
+    init(document: JSON, direction: Direction) {
         self.document = document
         self.direction = direction
     }
 
-    func validate(_ value: JSONValue, against rawSchema: JSONValue, at pointer: String) -> [ContractViolation] {
-        let schema: [String: JSONValue]
+    func validate(_ value: JSON, against rawSchema: JSON, at pointer: String) -> [ContractViolation] {
+        let schema: JSONObject
         switch resolve(rawSchema) {
         case .success(let resolved):
             guard let members = resolved.objectValue else { return [] }
@@ -55,7 +57,7 @@ struct SchemaValidator {
     // MARK: - References
 
     /// Follows a chain of `$ref`s (`#/components/...`) to the schema, response or request body object.
-    func resolve(_ value: JSONValue) -> Result<JSONValue, UnresolvedReference> {
+    func resolve(_ value: JSON) -> Result<JSON, UnresolvedReference> {
         var current = value
         var seen: [String] = []
         while let reference = current["$ref"]?.stringValue {
@@ -84,7 +86,7 @@ struct SchemaValidator {
 
     /// `nullable: true`, here or on any `allOf` member (the specs write `allOf: [$ref, {nullable: true}]`),
     /// or a schema with no constraints at all.
-    private func acceptsNull(_ schema: [String: JSONValue]) -> Bool {
+    private func acceptsNull(_ schema: JSONObject) -> Bool {
         if schema["nullable"]?.boolValue == true { return true }
         if let members = schema["allOf"]?.arrayValue {
             for member in members {
@@ -97,31 +99,31 @@ struct SchemaValidator {
         return false
     }
 
-    private static func value(_ value: JSONValue, hasType type: String) -> Bool {
+    private static func value(_ value: JSON, hasType type: String) -> Bool {
         switch (type, value) {
         case ("object", .object), ("array", .array), ("string", .string), ("boolean", .bool): return true
-        case ("integer", .integer): return true
+        case ("integer", .int): return true
         case ("integer", .double(let number)): return number.isFinite && number.rounded() == number
-        case ("number", .integer), ("number", .double): return true
+        case ("number", .int), ("number", .double): return true
         case ("object", _), ("array", _), ("string", _), ("boolean", _), ("integer", _), ("number", _): return false
         default: return true  // unknown type keyword: not ours to judge
         }
     }
 
     private func checkEnum(
-        _ value: JSONValue, _ schema: [String: JSONValue], _ pointer: String, into violations: inout [ContractViolation]
+        _ value: JSON, _ schema: JSONObject, _ pointer: String, into violations: inout [ContractViolation]
     ) {
         // `x-extensible-enum` lists known values but promises more may come: any value of the type is fine.
         guard schema["x-extensible-enum"] == nil, let options = schema["enum"]?.arrayValue else { return }
-        if options.contains(where: { $0.jsonEquals(value) }) { return }
+        if options.contains(value) { return }
         let listed = options.map { $0.stringValue ?? $0.description }.joined(separator: ", ")
         violations.append(violation(.enumMismatch, pointer, expected: "one of [\(listed)]", found: value, schema))
     }
 
     private func checkFormat(
-        _ value: JSONValue, _ schema: [String: JSONValue], _ pointer: String, into violations: inout [ContractViolation]
+        _ value: JSON, _ schema: JSONObject, _ pointer: String, into violations: inout [ContractViolation]
     ) {
-        guard let format = schema["format"]?.stringValue, let number = value.numberValue,
+        guard let format = schema["format"]?.stringValue, let number = value.doubleValue,
             schema["type"]?.stringValue == "integer"
         else { return }
         let range: ClosedRange<Double>
@@ -137,12 +139,12 @@ struct SchemaValidator {
     }
 
     private func checkBounds(
-        _ value: JSONValue, _ schema: [String: JSONValue], _ pointer: String, into violations: inout [ContractViolation]
+        _ value: JSON, _ schema: JSONObject, _ pointer: String, into violations: inout [ContractViolation]
     ) {
-        func bound(_ key: String) -> Double? { schema[key]?.numberValue }
+        func bound(_ key: String) -> Double? { schema[key]?.doubleValue }
         switch value {
-        case .integer, .double:
-            let number = value.numberValue!
+        case .int, .double:
+            let number = value.doubleValue!
             if let minimum = bound("minimum") {
                 let exclusive = schema["exclusiveMinimum"]?.boolValue == true
                 if exclusive ? number <= minimum : number < minimum {
@@ -194,7 +196,7 @@ struct SchemaValidator {
     }
 
     private func checkObject(
-        _ members: [String: JSONValue], _ schema: [String: JSONValue], _ pointer: String,
+        _ members: JSONObject, _ schema: JSONObject, _ pointer: String,
         into violations: inout [ContractViolation]
     ) {
         let properties = schema["properties"]?.objectValue ?? [:]
@@ -229,7 +231,7 @@ struct SchemaValidator {
 
     /// OpenAPI 3.0: a required `readOnly` property is only required in responses, a `writeOnly` one only
     /// in requests.
-    private func isExemptWhenAbsent(_ property: JSONValue) -> Bool {
+    private func isExemptWhenAbsent(_ property: JSON) -> Bool {
         guard case .success(let resolved) = resolve(property) else { return false }
         switch direction {
         case .request: return resolved["readOnly"]?.boolValue == true
@@ -238,7 +240,7 @@ struct SchemaValidator {
     }
 
     private func checkArray(
-        _ items: [JSONValue], _ schema: [String: JSONValue], _ pointer: String,
+        _ items: [JSON], _ schema: JSONObject, _ pointer: String,
         into violations: inout [ContractViolation]
     ) {
         guard let itemSchema = schema["items"] else { return }
@@ -248,7 +250,7 @@ struct SchemaValidator {
     }
 
     private func checkCompositions(
-        _ value: JSONValue, _ schema: [String: JSONValue], _ pointer: String,
+        _ value: JSON, _ schema: JSONObject, _ pointer: String,
         into violations: inout [ContractViolation]
     ) {
         for member in schema["allOf"]?.arrayValue ?? [] {
@@ -290,8 +292,8 @@ struct SchemaValidator {
     // MARK: - Reporting
 
     private func violation(
-        _ kind: ContractViolation.Kind, _ pointer: String, expected: String, found value: JSONValue,
-        _ schema: [String: JSONValue]
+        _ kind: ContractViolation.Kind, _ pointer: String, expected: String, found value: JSON,
+        _ schema: JSONObject
     ) -> ContractViolation {
         ContractViolation(
             kind: kind, pointer: pointer, expected: expected, found: Self.render(value, at: pointer, schema: schema))
@@ -300,10 +302,10 @@ struct SchemaValidator {
     /// `string "abc"`, `integer 3`, `object with keys [a, b]` — one short line that never carries a secret:
     /// containers show only their shape, and strings are hidden when long, when the schema says
     /// `x-redact`/`format: password`, or when the field's name suggests credentials. Enum values are shown.
-    static func render(_ value: JSONValue, at pointer: String, schema: [String: JSONValue] = [:]) -> String {
+    static func render(_ value: JSON, at pointer: String, schema: JSONObject = [:]) -> String {
         switch value {
         case .null: return "null"
-        case .bool, .integer, .double: return "\(value.typeName) \(value.description)"
+        case .bool, .int, .double: return "\(value.typeName) \(value.description)"
         case .object(let members):
             let keys = members.keys.sorted()
             let shown = keys.prefix(6).joined(separator: ", ") + (keys.count > 6 ? ", ..." : "")
@@ -318,7 +320,7 @@ struct SchemaValidator {
             if redacted || (!isEnum && text.count > 40) {
                 return "string (\(text.count) characters, not shown)"
             }
-            return "string \(JSONValue.string(text).description)"
+            return "string \(JSON.string(text).description)"
         }
     }
 

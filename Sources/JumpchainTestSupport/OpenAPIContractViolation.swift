@@ -1,3 +1,5 @@
+import JumpchainJSON
+
 /// One way a body (or a status) breaks the contract of its operation.
 ///
 /// `pointer` is the RFC 6901 pointer of the offending value in the body (`""` is the whole body),

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -67,7 +68,7 @@ public final class ScriptedHTTPServer: @unchecked Sendable {
 
     public let port: Int
     private let listener: Int32
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var state = State()
     private let handler: @Sendable (Request) -> Response
 
@@ -106,13 +107,13 @@ public final class ScriptedHTTPServer: @unchecked Sendable {
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// TCP connections accepted so far.
-    public var acceptedConnections: Int { lock.withLock { state.accepted } }
+    public var acceptedConnections: Int { lock.withLock { _ in state.accepted } }
     /// The most connections that were open at the same time.
-    public var maxConcurrentConnections: Int { lock.withLock { state.maxOpen } }
-    public var requests: [Request] { lock.withLock { state.requests } }
+    public var maxConcurrentConnections: Int { lock.withLock { _ in state.maxOpen } }
+    public var requests: [Request] { lock.withLock { _ in state.requests } }
 
     public func stop() {
-        let sockets: Set<Int32>? = lock.withLock {
+        let sockets: Set<Int32>? = lock.withLock { _ in
             guard !state.stopped else { return nil }
             state.stopped = true
             return state.sockets
@@ -124,7 +125,7 @@ public final class ScriptedHTTPServer: @unchecked Sendable {
         for socket in sockets { shutdown(socket, Int32(SHUT_RDWR)) }
     }
 
-    private var isStopped: Bool { lock.withLock { state.stopped } }
+    private var isStopped: Bool { lock.withLock { _ in state.stopped } }
 
     private func acceptLoop() {
         while !isStopped {
@@ -135,7 +136,7 @@ public final class ScriptedHTTPServer: @unchecked Sendable {
             }
             var one: Int32 = 1
             setsockopt(client, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            let index: Int = lock.withLock {
+            let index: Int = lock.withLock { _ in
                 state.sockets.insert(client)
                 state.accepted += 1
                 state.open += 1
@@ -149,7 +150,7 @@ public final class ScriptedHTTPServer: @unchecked Sendable {
 
     private func serve(_ socket: Int32, connection: Int) {
         defer {
-            lock.withLock {
+            lock.withLock { _ in
                 state.open -= 1
                 state.sockets.remove(socket)
             }
@@ -157,7 +158,7 @@ public final class ScriptedHTTPServer: @unchecked Sendable {
         }
         var reader = SocketReader(socket: socket)
         while let request = reader.readRequest(connection: connection) {
-            lock.withLock { state.requests.append(request) }
+            lock.withLock { _ in state.requests.append(request) }
             let response = handler(request)
             if response.drop { return }
             if response.hang {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -17,7 +18,7 @@ public final class ThrowawayPostgres: @unchecked Sendable {
     /// The temporary directory holding the data directory (`pg/`), its log and socket.
     public let directory: String
     private let binaries: String
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var databases = 0
 
     private init(port: Int, directory: String, binaries: String) {
@@ -60,12 +61,12 @@ public final class ThrowawayPostgres: @unchecked Sendable {
     // MARK: The process-wide cluster
 
     nonisolated(unsafe) private static var sharedCluster: ThrowawayPostgres?
-    private static let sharedLock = NSLock()
+    private static let sharedLock = Mutex(())
     /// Started once, off the cooperative pool (initdb and pg_ctl block for seconds; on a 2-core machine that
     /// would starve every other test running at the same time).
     private static let sharedStart = Task<ThrowawayPostgres, any Error> {
         let cluster = try await offPool { try start() }
-        sharedLock.withLock { sharedCluster = cluster }
+        sharedLock.withLock { _ in sharedCluster = cluster }
         atexit { ThrowawayPostgres.stopShared() }
         return cluster
     }
@@ -76,7 +77,7 @@ public final class ThrowawayPostgres: @unchecked Sendable {
     }
 
     private static func stopShared() {
-        sharedLock.withLock {
+        sharedLock.withLock { _ in
             sharedCluster?.stop()
             sharedCluster = nil
         }
@@ -152,7 +153,7 @@ public final class ThrowawayPostgres: @unchecked Sendable {
     /// Creates a fresh, empty database and returns its URL (`postgres://postgres@127.0.0.1:PORT/NAME`).
     /// `host` is the address the URL names (127.0.0.1, or an extra listen address the cluster was started with).
     public func createDatabase(_ label: String = "t", host: String = "127.0.0.1") async throws -> String {
-        let number = lock.withLock {
+        let number = lock.withLock { _ in
             databases += 1
             return databases
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -19,7 +20,7 @@ public final class SignalPipe: @unchecked Sendable {
     private let readEnd: Int32
     private let writeEnd: Int32
     private let signals: [Int32]
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var installed = true
     private var previousWriteEnd: Int32
 
@@ -68,7 +69,7 @@ public final class SignalPipe: @unchecked Sendable {
 
     /// Restores the default dispositions and stops the reader thread. Safe to call more than once.
     public func uninstall() {
-        let wasInstalled: Bool = lock.withLock {
+        let wasInstalled: Bool = lock.withLock { _ in
             defer { installed = false }
             return installed
         }
@@ -93,14 +94,14 @@ public final class SignalPipe: @unchecked Sendable {
 /// Resumes the waiter once, and keeps the pipe alive until then.
 private final class LockedSignal: @unchecked Sendable {
     // Invariant: both properties are only touched under `lock`.
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var claimed = false
     private var pipe: SignalPipe?
 
-    func keep(_ pipe: SignalPipe) { lock.withLock { self.pipe = pipe } }
+    func keep(_ pipe: SignalPipe) { lock.withLock { _ in self.pipe = pipe } }
 
     func claim() -> Bool {
-        let (first, pipe): (Bool, SignalPipe?) = lock.withLock {
+        let (first, pipe): (Bool, SignalPipe?) = lock.withLock { _ in
             defer { claimed = true }
             return (!claimed, self.pipe)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// In-memory material steps hand to each other (e.g. a freshly minted secret), never persisted.
 ///
@@ -6,7 +7,7 @@ import Foundation
 /// re-derived through ``StepExecutor/recoverEphemeral(_:for:context:)`` before it runs.
 public final class EphemeralStore: @unchecked Sendable {
     // Invariant: `values` is only read or written while holding `lock`.
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var values: [String: any Sendable] = [:]
 
     /// Creates an empty store.
@@ -14,27 +15,27 @@ public final class EphemeralStore: @unchecked Sendable {
 
     /// The value stored under `name`, if any.
     public func value(_ name: String) -> (any Sendable)? {
-        lock.withLock { values[name] }
+        lock.withLock { _ in values[name] }
     }
 
     /// Whether a value is stored under `name`.
     public func contains(_ name: String) -> Bool {
-        lock.withLock { values[name] != nil }
+        lock.withLock { _ in values[name] != nil }
     }
 
     /// Stores (or replaces) a value.
     public func set(_ name: String, _ value: any Sendable) {
-        lock.withLock { values[name] = value }
+        lock.withLock { _ in values[name] = value }
     }
 
     /// Removes and returns a value (e.g. so its owner can wipe it).
     @discardableResult
     public func remove(_ name: String) -> (any Sendable)? {
-        lock.withLock { values.removeValue(forKey: name) }
+        lock.withLock { _ in values.removeValue(forKey: name) }
     }
 
     /// The names currently held.
     public var names: [String] {
-        lock.withLock { Array(values.keys).sorted() }
+        lock.withLock { _ in Array(values.keys).sorted() }
     }
 }

@@ -1,11 +1,12 @@
 import Foundation
+import Synchronization
 
 /// A compact live view for a TTY: notable events (failures, retries, interruptions) scroll as plain
 /// lines, and a small status block (counts and the steps in flight with their latest message) is redrawn
 /// in place below them with ANSI escapes. Feed it every event; write what ``render(_:)`` returns.
 public final class LiveView: @unchecked Sendable {
     // Invariant: every mutable property is only touched while holding `lock`.
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private let totalSteps: Int
     private let maxRunningShown: Int
     private var done = 0
@@ -23,7 +24,7 @@ public final class LiveView: @unchecked Sendable {
 
     /// Updates the view with `event` and returns the terminal output that redraws it.
     public func render(_ event: WorkflowEvent) -> String {
-        lock.withLock {
+        lock.withLock { _ in
             var scrolled: [String] = []
             let id = event.stepID ?? ""
             switch event.kind {

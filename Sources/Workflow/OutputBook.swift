@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Outputs of succeeded steps, shared by reference between the runner and running steps.
 ///
@@ -6,7 +7,7 @@ import Foundation
 /// launch would make scheduling quadratic.
 final class OutputBook: @unchecked Sendable {
     // Invariant: `outputs` is only read or written while holding `lock`.
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var outputs: [String: [String: String]]
 
     init(_ outputs: [String: [String: String]] = [:]) {
@@ -14,10 +15,10 @@ final class OutputBook: @unchecked Sendable {
     }
 
     func outputs(of stepID: String) -> [String: String]? {
-        lock.withLock { outputs[stepID] }
+        lock.withLock { _ in outputs[stepID] }
     }
 
     func record(_ stepOutputs: [String: String], for stepID: String) {
-        lock.withLock { outputs[stepID] = stepOutputs }
+        lock.withLock { _ in outputs[stepID] = stepOutputs }
     }
 }

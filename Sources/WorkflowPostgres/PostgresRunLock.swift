@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 public import Workflow
 
 #if canImport(Glibc)
@@ -17,7 +18,7 @@ public import Workflow
 public final class PostgresRunLock: RunLease, @unchecked Sendable {
     // Invariant behind @unchecked Sendable: `connection` is only used while holding `lock`, and set to nil
     // once released.
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var connection: PGConnection?
     private let run: String
 
@@ -70,7 +71,7 @@ public final class PostgresRunLock: RunLease, @unchecked Sendable {
 
     /// Releases the advisory lock, clears the holder record and closes the session. Idempotent.
     public func release() {
-        let connection = lock.withLock { () -> PGConnection? in
+        let connection = lock.withLock { _ -> PGConnection? in
             defer { self.connection = nil }
             return self.connection
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 public import Workflow
 
 /// One run in a PostgreSQL state database (schema `jumpchain`, rows keyed by the run's name).
@@ -10,7 +11,7 @@ public final class PostgresRunStore: RunStateStore, @unchecked Sendable {
     // Invariant behind @unchecked Sendable: `connection` is only used while holding `lock`.
     public let runName: String
     public let location: String
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private let connection: PGConnection
 
     init(runName: String, connection: PGConnection) {
@@ -21,10 +22,10 @@ public final class PostgresRunStore: RunStateStore, @unchecked Sendable {
 
     @discardableResult
     private func withConnection<T>(_ body: (PGConnection) throws(WorkflowError) -> T) throws(WorkflowError) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        try connection.ensureConnected()
-        return try body(connection)
+        try lock.withLock { _ throws(WorkflowError) -> T in
+            try connection.ensureConnected()
+            return try body(connection)
+        }
     }
 
     // MARK: Reading

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import JumpchainCore
 import JumpchainHTTP
+import JumpchainJSON
 import Workflow
 import WorkflowPostgres
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JumpchainCore
+import JumpchainJSON
 import Workflow
 
 struct CutoverCommand: AsyncParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import ConfluentSimulator
 import Foundation
 import JumpchainCore
+import JumpchainJSON
 import Workflow
 
 /// `make demo`: the jump-chain rollout end to end on the embedded simulator's `jump-demo` world.
@@ -105,7 +106,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     func printSimulator(_ info: SimulatorConnectionInfo) {
         if output.format == .json {
-            let clusters = info.clusters.map { cluster -> JSONText.Value in
+            let clusters = info.clusters.map { cluster -> JSON in
                 .object([
                     "name": .string(cluster.name), "id": .string(cluster.id), "rest": .string(cluster.restURL),
                     "network": cluster.network.map { .string($0) } ?? .null,

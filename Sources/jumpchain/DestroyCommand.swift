@@ -1,5 +1,6 @@
 import ArgumentParser
 import JumpchainCore
+import JumpchainJSON
 import Workflow
 
 struct DestroyCommand: AsyncParsableCommand {
@@ -50,7 +51,7 @@ struct DestroyCommand: AsyncParsableCommand {
 
     func print(_ survey: Teardown.Survey) {
         if common.format == .json {
-            let steps = survey.plan.topologicalOrder.compactMap { survey.plan[$0] }.map { step -> JSONText.Value in
+            let steps = survey.plan.topologicalOrder.compactMap { survey.plan[$0] }.map { step -> JSON in
                 .object([
                     "id": .string(step.id),
                     "requests": .array((survey.requests[step.id] ?? []).map { .string($0.description) }),

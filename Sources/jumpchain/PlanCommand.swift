@@ -1,5 +1,6 @@
 import ArgumentParser
 import JumpchainCore
+import JumpchainJSON
 import Workflow
 
 struct PlanCommand: AsyncParsableCommand {
@@ -29,7 +30,7 @@ struct PlanCommand: AsyncParsableCommand {
             let (plan, findings) = (preview.plan, preview.findings)
             let requests = RequestPreview.requests(for: plan, playbook: book)
             if common.format == .json {
-                let steps = plan.topologicalOrder.compactMap { plan[$0] }.map { step -> JSONText.Value in
+                let steps = plan.topologicalOrder.compactMap { plan[$0] }.map { step -> JSON in
                     .object([
                         "id": .string(step.id), "kind": .string(step.kind),
                         "depends_on": .array(step.dependsOn.map { .string($0) }),
@@ -47,7 +48,7 @@ struct PlanCommand: AsyncParsableCommand {
                         "topics": .array(preview.topics.topics.map { .string($0) }),
                         "patterns": .array(
                             preview.topics.patterns.map {
-                                .object(["pattern": .string($0.pattern), "matched": .number(Int64($0.matched))])
+                                .object(["pattern": .string($0.pattern), "matched": .int(Int64($0.matched))])
                             }),
                     ]))
                 return
@@ -85,7 +86,7 @@ struct PlanCommand: AsyncParsableCommand {
     func show(_ change: Update.Planned, run: String) {
         let diff = change.diff
         if common.format == .json {
-            let steps = change.plan.topologicalOrder.compactMap { change.plan[$0] }.map { step -> JSONText.Value in
+            let steps = change.plan.topologicalOrder.compactMap { change.plan[$0] }.map { step -> JSON in
                 .object([
                     "id": .string(step.id), "kind": .string(step.kind),
                     "depends_on": .array(step.dependsOn.map { .string($0) }),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JumpchainCore
+import JumpchainJSON
 import Workflow
 
 /// `jumpchain state export|import`: move a run between backends and hosts as one JSON document.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import JumpchainCore
+import JumpchainJSON
 import Workflow
 
 struct StatusCommand: AsyncParsableCommand {
@@ -59,7 +60,7 @@ struct GraphCommand: AsyncParsableCommand {
         if common.format == .json {
             Terminal.line(
                 JSONText.object([
-                    "run": .string(status.runName), "operation": .number(Int64(index)), "format": .string(format),
+                    "run": .string(status.runName), "operation": .int(Int64(index)), "format": .string(format),
                     "graph": .string(graph),
                 ]))
         } else {

@@ -1,6 +1,7 @@
 import ConfluentAPI
 import Foundation
 import JumpchainCore
+import JumpchainJSON
 import Workflow
 
 /// The end-of-command summaries: readable at a glance, or one JSON object.
@@ -42,7 +43,7 @@ enum Summary {
 
     static func printRollout(_ report: Rollout.Report, format: OutputFormat) {
         if format == .json {
-            var outputs: [String: JSONText.Value] = [:]
+            var outputs: [String: JSON] = [:]
             for (id, record) in report.states {
                 outputs[id] = .object(record.outputs.mapValues { .string($0) })
             }
@@ -50,7 +51,7 @@ enum Summary {
                 JSONText.object([
                     "run": .string(report.runName), "directory": .string(report.directory),
                     "status": .string(report.status.rawValue), "already_complete": .bool(report.alreadyComplete),
-                    "steps": .number(Int64(report.plan.steps.count)), "outputs": .object(outputs),
+                    "steps": .int(Int64(report.plan.steps.count)), "outputs": .object(outputs),
                     "session_keys_revoked": .array(report.sessionKeysMinted.map { .string($0) }),
                     "site": report.site.map { .string($0) } ?? .null,
                     "invariant": report.invariant.map { .string($0.line) } ?? .null,
@@ -64,7 +65,7 @@ enum Summary {
 
     static func printLines(_ report: Rollout.Report, _ lines: [String], format: OutputFormat) {
         if format == .json {
-            var outputs: [String: JSONText.Value] = [:]
+            var outputs: [String: JSON] = [:]
             for (id, record) in report.states {
                 outputs[id] = .object(record.outputs.mapValues { .string($0) })
             }
@@ -85,32 +86,32 @@ enum Summary {
     static func print(_ status: Rollout.Status, format: OutputFormat) {
         let sites = SiteProgress.of(status.plan, states: status.states.mapValues(\.state))
         if format == .json {
-            let steps = status.plan.topologicalOrder.map { id -> JSONText.Value in
+            let steps = status.plan.topologicalOrder.map { id -> JSON in
                 let record = status.states[id]
                 return .object([
                     "id": .string(id), "state": .string(record?.state.rawValue ?? "pending"),
-                    "attempts": .number(Int64(record?.attempts ?? 0)),
+                    "attempts": .int(Int64(record?.attempts ?? 0)),
                     "last_error": record?.lastError.map { .string($0) } ?? .null,
                 ])
             }
             // Every operation after the rollout (updates, a teardown), in order.
-            let operations = status.operations.map { operation -> JSONText.Value in
-                let steps = operation.plan.topologicalOrder.map { id -> JSONText.Value in
+            let operations = status.operations.map { operation -> JSON in
+                let steps = operation.plan.topologicalOrder.map { id -> JSON in
                     .object([
                         "id": .string(id), "state": .string(operation.states[id]?.state.rawValue ?? "pending"),
                         "last_error": operation.states[id]?.lastError.map { .string($0) } ?? .null,
                     ])
                 }
                 // A cutover's or a failover's saved report.
-                var saved: JSONText.Value = .null
+                var saved: JSON = .null
                 if let report = CutoverReport.decode(
                     operation.states[CutoverStep.Kind.report.rawValue]?.outputs["report"])
                 {
-                    saved = .raw(json(report))
+                    saved = .embedded(json(report))
                 } else if let report = FailoverReport.decode(
                     operation.states[FailoverStep.Kind.dataAtRisk.rawValue]?.outputs["report"])
                 {
-                    saved = .raw(json(report))
+                    saved = .embedded(json(report))
                 }
                 return .object([
                     "operation": .string(operation.kind.rawValue), "directory": .string(operation.directory),
@@ -124,8 +125,8 @@ enum Summary {
                     "run": .string(status.runName), "status": .string(status.runStatus.rawValue),
                     "steps": .array(steps), "operations": .array(operations),
                     "live_error": status.liveError.map { .string($0) } ?? .null,
-                    "verification": status.report.map { .raw(VerificationJSON.encode($0)) } ?? .null,
-                    "consumer_groups": status.groups.map { .raw(json($0)) } ?? .null,
+                    "verification": status.report.map { .embedded(VerificationJSON.encode($0)) } ?? .null,
+                    "consumer_groups": status.groups.map { .embedded(json($0)) } ?? .null,
                     "jump_inspected": .bool(status.jumpInspected),
                     "auto_created": .array(status.autoCreated.map { .string($0) }),
                     "session_keys_revoked": .array(status.sessionKeysMinted.map { .string($0) }),

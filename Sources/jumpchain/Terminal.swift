@@ -1,5 +1,7 @@
 import Foundation
 import JumpchainCore
+import JumpchainJSON
+import Synchronization
 import Workflow
 
 /// Output helpers: plain lines, JSON lines, or a live view when stdout is a terminal.
@@ -23,7 +25,7 @@ enum OutputFormat: String, CaseIterable, Sendable {
 /// Renders engine events as the run goes.
 final class ProgressPrinter: @unchecked Sendable {
     // Invariant: `live` is only touched under `lock`.
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private let format: OutputFormat
     private var live: LiveView?
 
@@ -35,7 +37,7 @@ final class ProgressPrinter: @unchecked Sendable {
     var onStart: @Sendable (Int, Int) -> Void {
         { [self] total, done in
             guard format == .text, Terminal.isTTY else { return }
-            lock.withLock { live = LiveView(totalSteps: total, alreadyDone: done) }
+            lock.withLock { _ in live = LiveView(totalSteps: total, alreadyDone: done) }
         }
     }
 
@@ -50,13 +52,13 @@ final class ProgressPrinter: @unchecked Sendable {
             if format == .json {
                 Terminal.error(JSONText.object(["notice": .string(text)]))
             } else {
-                lock.withLock { Terminal.error("  notice: \(text)") }
+                lock.withLock { _ in Terminal.error("  notice: \(text)") }
             }
         }
     }
 
     private func handle(_ event: WorkflowEvent) {
-        lock.withLock {
+        lock.withLock { _ in
             switch format {
             case .json: Terminal.line(EventRenderer.jsonLine(event))
             case .text:
@@ -71,53 +73,16 @@ final class ProgressPrinter: @unchecked Sendable {
     }
 }
 
-/// Minimal JSON text building for command output (sorted keys, stable).
+/// Command output as JSON text: sorted keys, compact, one document per line.
 enum JSONText {
-    indirect enum Value {
-        case string(String)
-        case number(Int64)
-        case bool(Bool)
-        case array([Value])
-        case object([String: Value])
-        case null
-        /// An already encoded JSON document (compact), embedded as it is.
-        case raw(String)
-    }
+    static func object(_ fields: [String: JSON]) -> String { JSON.object(fields).text }
 
-    static func object(_ fields: [String: Value]) -> String { render(.object(fields)) }
+    static func render(_ value: JSON) -> String { value.text }
 
-    static func render(_ value: Value) -> String {
-        switch value {
-        case .string(let text): return quote(text)
-        case .number(let number): return String(number)
-        case .bool(let flag): return flag ? "true" : "false"
-        case .null: return "null"
-        case .raw(let json): return json
-        case .array(let items): return "[" + items.map(render).joined(separator: ",") + "]"
-        case .object(let fields):
-            return "{"
-                + fields.sorted { $0.key < $1.key }.map { quote($0.key) + ":" + render($0.value) }
-                .joined(separator: ",") + "}"
-        }
-    }
+    static func quote(_ text: String) -> String { JSON.string(text).text }
+}
 
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+extension JSON {
+    /// An already encoded JSON document (e.g. a verification report), embedded as a value.
+    static func embedded(_ text: String) -> JSON { (try? JSON.parse(text)) ?? .null }
 }

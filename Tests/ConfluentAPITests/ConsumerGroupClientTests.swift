@@ -1,6 +1,7 @@
 import ConfluentAPI
 import ConfluentSimulator
 import JumpchainHTTP
+import JumpchainJSON
 import JumpchainTestSupport
 import Testing
 
@@ -63,7 +64,7 @@ struct ConsumerGroupClientTests {
 
     @Test func specValidBodiesDecode() async throws {
         let contract = try optionalContract()
-        let group: JSONValue = [
+        let group: JSON = [
             "kind": "KafkaConsumerGroup", "metadata": Fixtures.metadata("/consumer-groups/g"),
             "cluster_id": "lkc-jump", "consumer_group_id": "g", "is_simple": false,
             "partition_assignor": "org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
@@ -72,13 +73,13 @@ struct ConsumerGroupClientTests {
             "consumers": ["related": .string(Fixtures.clusterBase + "/consumer-groups/g/consumers")],
             "lag_summary": ["related": .string(Fixtures.clusterBase + "/consumer-groups/g/lag-summary")],
         ]
-        let lag: JSONValue = [
+        let lag: JSON = [
             "kind": "KafkaConsumerLag", "metadata": Fixtures.metadata("/consumer-groups/g/lags/orders/partitions/3"),
             "cluster_id": "lkc-jump", "consumer_group_id": "g", "topic_name": "orders", "partition_id": 3,
             "current_offset": 9_000_000_000, "log_end_offset": 9_000_000_010, "lag": 10, "consumer_id": "c-1",
             "instance_id": "i-1", "client_id": "app",
         ]
-        let summary: JSONValue = [
+        let summary: JSON = [
             "kind": "KafkaConsumerGroupLagSummary", "metadata": Fixtures.metadata("/consumer-groups/g/lag-summary"),
             "cluster_id": "lkc-jump", "consumer_group_id": "g", "max_lag_consumer_id": "c-1",
             "max_lag_instance_id": nil, "max_lag_client_id": "app", "max_lag_topic_name": "orders",

@@ -1,5 +1,6 @@
 import ConfluentAPI
 import JumpchainHTTP
+import JumpchainJSON
 import JumpchainTestSupport
 import Testing
 
@@ -14,11 +15,11 @@ struct ErrorFixtureContractTests {
 
     @Test("Kafka REST {error_code, message} and the HTML 429 page")
     func kafkaRESTErrors() {
-        let exists: JSONValue = ["error_code": 40002, "message": "Topic 'orders' already exists."]
+        let exists: JSON = ["error_code": 40002, "message": "Topic 'orders' already exists."]
         let violations = contract.validateResponse(
             method: "POST", path: "/kafka/v3/clusters/lkc-jump/topics", status: 400, body: exists.jsonBytes)
         #expect(reported(violations, "400").isEmpty)
-        let unauthorized: JSONValue = ["error_code": 40101, "message": "Authentication failed"]
+        let unauthorized: JSON = ["error_code": 40101, "message": "Authentication failed"]
         #expect(
             reported(
                 contract.validateResponse(

@@ -1,3 +1,4 @@
+import JumpchainJSON
 import JumpchainTestSupport
 
 /// Realistic response bodies, shaped like the Terraform fixtures and the spec examples; each test that
@@ -6,18 +7,18 @@ enum Fixtures {
     static let host = "https://pkc-00000.us-east-1.aws.confluent.cloud"
     static let clusterBase = host + "/kafka/v3/clusters/lkc-jump"
 
-    static func metadata(_ path: String, resourceName: JSONValue = nil) -> JSONValue {
+    static func metadata(_ path: String, resourceName: JSON = nil) -> JSON {
         ["self": .string(clusterBase + path), "resource_name": resourceName]
     }
 
-    static func collection(_ kind: String, _ path: String, _ data: [JSONValue]) -> JSONValue {
+    static func collection(_ kind: String, _ path: String, _ data: [JSON]) -> JSON {
         ["kind": .string(kind), "metadata": ["self": .string(clusterBase + path), "next": nil], "data": .array(data)]
     }
 
     // MARK: Links
 
     /// The destination half of leg 1 on the jump: destination id null, tasks with one error.
-    static let inboundLink: JSONValue = [
+    static let inboundLink: JSON = [
         "kind": "KafkaLinkData", "metadata": metadata("/links/leg1"),
         "source_cluster_id": "lkc-origin", "destination_cluster_id": nil, "remote_cluster_id": nil,
         "link_name": "leg1", "cluster_link_id": "qz0HDEV-Qz2B5aPFpcWQJQ", "topic_names": ["orders", "payments"],
@@ -33,16 +34,16 @@ enum Fixtures {
     ]
 
     /// The source half on the origin: ids omitted rather than null, no tasks, an unknown extensible state.
-    static let outboundLink: JSONValue = [
+    static let outboundLink: JSON = [
         "kind": "KafkaLinkData", "metadata": metadata("/links/leg1"),
         "destination_cluster_id": "lkc-jump", "link_name": "leg1", "link_id": "ab3d4d4b-0000-4000-8000-000000000000",
         "cluster_link_id": "qz0HDEV-Qz2B5aPFpcWQJQ", "topic_names": [], "link_state": "AVAILABLE",
     ]
 
     static func linkConfig(
-        _ name: String, _ value: JSONValue, sensitive: Bool = false, isDefault: Bool = false
+        _ name: String, _ value: JSON, sensitive: Bool = false, isDefault: Bool = false
     )
-        -> JSONValue
+        -> JSON
     {
         [
             "kind": "KafkaLinkConfigData", "metadata": metadata("/links/leg1/configs/\(name)"),
@@ -55,7 +56,7 @@ enum Fixtures {
 
     // MARK: Mirrors
 
-    static let mirror: JSONValue = [
+    static let mirror: JSON = [
         "kind": "KafkaMirrorData", "metadata": metadata("/links/leg1/mirrors/orders"),
         "link_name": "leg1", "mirror_topic_name": "orders", "source_topic_name": "orders", "num_partitions": 3,
         "mirror_lags": [
@@ -66,7 +67,7 @@ enum Fixtures {
         "mirror_status": "ACTIVE", "state_time_ms": 1_700_000_000_123,
     ]
 
-    static let pendingMirror: JSONValue = [
+    static let pendingMirror: JSON = [
         "kind": "KafkaMirrorData", "metadata": metadata("/links/leg1/mirrors/jump.payments"),
         "link_name": "leg1", "mirror_topic_name": "jump.payments", "source_topic_name": "payments",
         "num_partitions": 1, "mirror_lags": [["partition": 0, "lag": 0, "last_source_fetch_offset": -1]],
@@ -74,7 +75,7 @@ enum Fixtures {
     ]
 
     /// `:promote` on two topics: one succeeds, one fails inside the 200.
-    static let promoteResult: JSONValue = [
+    static let promoteResult: JSON = [
         "kind": "KafkaPromoteMirror", "metadata": ["self": .string(clusterBase + "/links/leg1/mirrors:promote")],
         "data": [
             [
@@ -94,7 +95,7 @@ enum Fixtures {
 
     // MARK: Topics, records, ACLs
 
-    static let topic: JSONValue = [
+    static let topic: JSON = [
         "kind": "KafkaTopic",
         "metadata": metadata("/topics/orders", resourceName: "crn:///kafka=lkc-jump/topic=orders"),
         "cluster_id": "lkc-jump", "topic_name": "orders", "is_internal": false, "replication_factor": 3,
@@ -103,13 +104,13 @@ enum Fixtures {
         "partition_reassignments": ["related": .string(clusterBase + "/topics/orders/partitions/-/reassignment")],
     ]
 
-    static let produced: JSONValue = [
+    static let produced: JSON = [
         "error_code": 200, "cluster_id": "lkc-origin", "topic_name": "orders", "partition_id": 2,
         "offset": 8_589_934_592, "timestamp": "2026-11-24T16:00:00Z", "key": ["type": "STRING", "size": 3],
         "value": ["type": "STRING", "size": 5],
     ]
 
-    static func acl(_ operation: String, resourceType: String = "TOPIC", name: String = "orders") -> JSONValue {
+    static func acl(_ operation: String, resourceType: String = "TOPIC", name: String = "orders") -> JSON {
         [
             "kind": "KafkaAcl",
             "metadata": [
@@ -129,9 +130,9 @@ enum Fixtures {
     static func apiKey(
         id: String, secret: String? = nil, owner: String = "sa-12mgdv", resource: String = "lkc-jump"
     )
-        -> JSONValue
+        -> JSON
     {
-        var spec: [String: JSONValue] = [
+        var spec: [String: JSON] = [
             "display_name": "jumpchain leg keys", "description": "created by jumpchain for the jump cluster",
             "owner": [
                 "id": .string(owner), "kind": "ServiceAccount", "api_version": "iam/v2",
@@ -158,7 +159,7 @@ enum Fixtures {
         ]
     }
 
-    static func apiKeyPage(_ ids: [String], next: JSONValue) -> JSONValue {
+    static func apiKeyPage(_ ids: [String], next: JSON) -> JSON {
         [
             "api_version": "iam/v2", "kind": "ApiKeyList",
             "metadata": ["first": .string(apiHost + "/iam/v2/api-keys"), "next": next],
@@ -166,7 +167,7 @@ enum Fixtures {
         ]
     }
 
-    static func serviceAccount(_ id: String, _ name: String) -> JSONValue {
+    static func serviceAccount(_ id: String, _ name: String) -> JSON {
         [
             "api_version": "iam/v2", "kind": "ServiceAccount", "id": .string(id),
             "metadata": [
@@ -178,8 +179,8 @@ enum Fixtures {
         ]
     }
 
-    static func failure(status: Int, code: String, title: String, detail: String?) -> JSONValue {
-        var error: [String: JSONValue] = [
+    static func failure(status: Int, code: String, title: String, detail: String?) -> JSON {
+        var error: [String: JSON] = [
             "id": "ed42afdc-f0d5-4c0d-b428-9fc6ed6e279d", "status": .string(String(status)), "code": .string(code),
             "title": .string(title),
         ]

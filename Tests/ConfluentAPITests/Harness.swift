@@ -1,6 +1,7 @@
 import ConfluentAPI
 import Foundation
 import JumpchainHTTP
+import JumpchainJSON
 import JumpchainTestSupport
 import Testing
 
@@ -63,8 +64,7 @@ final class Harness: Sendable {
 
 /// Response builders for the scripted server.
 enum Reply {
-    static func json(_ status: Int, _ value: JSONValue, headers: [(String, String)] = []) -> ScriptedHTTPServer.Response
-    {
+    static func json(_ status: Int, _ value: JSON, headers: [(String, String)] = []) -> ScriptedHTTPServer.Response {
         ScriptedHTTPServer.Response(
             status: status, headers: headers + [("Content-Type", "application/json")], body: value.jsonBytes)
     }
@@ -124,7 +124,7 @@ extension ScriptedHTTPServer.Request {
     }
 
     /// The body parsed as JSON.
-    func json() throws -> JSONValue { try JSONValue(parsing: body) }
+    func json() throws -> JSON { try JSON(parsing: body) }
 }
 
 /// The whole body of `haystack` contains `needle` this many times (byte-wise, non-overlapping).
@@ -155,7 +155,7 @@ func reported(_ violations: [ContractViolation], _ label: String) -> [ContractVi
 }
 
 /// Whether a JSON member is missing (as opposed to present, even as `null`).
-func isAbsent(_ value: JSONValue?) -> Bool {
+func isAbsent(_ value: JSON?) -> Bool {
     if case .none = value { return true }
     return false
 }

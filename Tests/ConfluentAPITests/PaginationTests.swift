@@ -1,5 +1,6 @@
 import ConfluentAPI
 import JumpchainHTTP
+import JumpchainJSON
 import JumpchainTestSupport
 import Testing
 
@@ -10,7 +11,7 @@ struct PaginationTests {
     static let page2 = "/iam/v2/api-keys?page_size=2&page_token=UvmDWOB1iwfAIBPj6EYb%2Bp2%3D"
     static let page3 = "/iam/v2/api-keys?page_size=2&page_token=Zm9v%2Fbar%3D%3D"
 
-    static func pages(lastNext: JSONValue) -> @Sendable (ScriptedHTTPServer.Request) -> ScriptedHTTPServer.Response {
+    static func pages(lastNext: JSON) -> @Sendable (ScriptedHTTPServer.Request) -> ScriptedHTTPServer.Response {
         { request in
             switch request.path {
             case page2:
@@ -96,7 +97,7 @@ struct PaginationTests {
     func serviceAccountPages() async throws {
         let harness = try Harness { request in
             let first = !request.rawQuery.contains("page_token")
-            let body: JSONValue = [
+            let body: JSON = [
                 "api_version": "iam/v2", "kind": "ServiceAccountList",
                 "metadata": [
                     "next": first ? .string(Fixtures.apiHost + "/iam/v2/service-accounts?page_token=abc") : nil

@@ -1,5 +1,6 @@
 import ConfluentAPI
 import JumpchainHTTP
+import JumpchainJSON
 import JumpchainTestSupport
 import Testing
 
@@ -23,8 +24,8 @@ struct RequestBodyContractTests {
         #expect(reported(violations, "\(request.method) \(request.pathOnly)").isEmpty, sourceLocation: sourceLocation)
     }
 
-    private static func configs(_ body: JSONValue) -> [String: JSONValue] {
-        var result: [String: JSONValue] = [:]
+    private static func configs(_ body: JSON) -> [String: JSON] {
+        var result: [String: JSON] = [:]
         for entry in body["configs"]?.arrayValue ?? [] {
             if let name = entry["name"]?.stringValue { result[name] = entry["value"] ?? .null }
         }

@@ -1,5 +1,6 @@
 import ConfluentAPI
 import JumpchainHTTP
+import JumpchainJSON
 import JumpchainTestSupport
 import Testing
 
@@ -14,7 +15,7 @@ struct ResponseDecodingTests {
     }
 
     private func expectValid(
-        _ method: String, _ path: String, _ status: Int, _ body: JSONValue,
+        _ method: String, _ path: String, _ status: Int, _ body: JSON,
         sourceLocation: SourceLocation = #_sourceLocation
     ) {
         guard let contract else { return }
@@ -214,7 +215,7 @@ struct ResponseDecodingTests {
     func apiKeyGetAndServiceAccounts() async throws {
         let key = Fixtures.apiKey(id: "7FJIYKQ4SGQDQ72H")
         expectValid("GET", "/iam/v2/api-keys/7FJIYKQ4SGQDQ72H", 200, key)
-        let accounts: JSONValue = [
+        let accounts: JSON = [
             "api_version": "iam/v2", "kind": "ServiceAccountList",
             "metadata": ["first": "https://api.confluent.cloud/iam/v2/service-accounts", "next": nil],
             "data": [Fixtures.serviceAccount("sa-12mgdv", "jumpchain"), Fixtures.serviceAccount("sa-9x", "other")],

@@ -1,4 +1,5 @@
 import ConfluentSimulator
+import JumpchainJSON
 import JumpchainTestSupport
 import Testing
 

@@ -1,5 +1,6 @@
 import ConfluentSimulator
 import Foundation
+import JumpchainJSON
 import Testing
 
 /// A running `jump-demo` world (optionally adjusted) plus the operator's credentials and helpers.

@@ -1,5 +1,6 @@
 import ConfluentSimulator
 import Foundation
+import JumpchainJSON
 import Synchronization
 import Testing
 
@@ -118,7 +119,7 @@ struct IntrospectionTests {
         let roundTrips = decoded == info  // a Bool: the info holds operator secrets
         #expect(roundTrips)
         // The jump gets no operator key; the link account starts with no rights.
-        let state = JSON.parse(Array(sim.stateJSON().utf8))
+        let state = try? JSON.parse(sim.stateJSON())
         #expect(state?["api_keys"]?.arrayValue?.contains { $0["resource"] == .string(Demo.jump) } == false)
         let keyless = try await SimHTTP.send(
             "GET", sim.clusterRESTURL(clusterID: Demo.origin) + "/kafka/v3/clusters/\(Demo.origin)/topics", cred: nil)
@@ -157,7 +158,7 @@ struct IntrospectionTests {
         let sim = try await Simulator.start(config, revealOperatorSecrets: true)
         defer { Task { await sim.stop() } }
         func total() -> Int64 {
-            let state = JSON.parse(Array(sim.stateJSON().utf8))
+            let state = try? JSON.parse(sim.stateJSON())
             let inventory = state?["topics"]?.arrayValue?.first {
                 $0["topic_name"] == "inventory" && $0["cluster_id"] == .string(Demo.origin)
             }
@@ -191,7 +192,7 @@ struct IntrospectionTests {
         let base = Date().timeIntervalSince1970
         sim.tick(now: base)
         sim.tick(now: base + 1)
-        let state = JSON.parse(Array(sim.stateJSON().utf8))
+        let state = try? JSON.parse(sim.stateJSON())
         let inventory = state?["topics"]?.arrayValue?.first { $0["topic_name"] == "inventory" }
         #expect(inventory?["end_offsets"] == [42, 42])
     }

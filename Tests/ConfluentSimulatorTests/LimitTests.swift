@@ -1,5 +1,6 @@
 import ConfluentSimulator
 import Foundation
+import JumpchainJSON
 import Testing
 
 /// The simulator is bounded like the service: each documented limit answers a 4xx in Confluent's error shape,

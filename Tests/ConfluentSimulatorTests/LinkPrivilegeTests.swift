@@ -1,4 +1,5 @@
 import ConfluentSimulator
+import JumpchainJSON
 import Testing
 
 /// Links are judged by the ACLs of their keys' owners: an admin owner does not excuse a link key, and the

@@ -1,4 +1,5 @@
 import ConfluentSimulator
+import JumpchainJSON
 import Testing
 
 @Suite("Mirror topics")
@@ -162,8 +163,7 @@ struct MirrorTests {
         var body = world.destinationInitiatedBody(linkKey: leg.linkKey)
         if case .object(var members) = body, case .array(var configs)? = body["configs"] {
             configs.append(["name": "cluster.link.prefix", "value": "west."])
-            members.removeAll { $0.0 == "configs" }
-            members.append(("configs", .array(configs)))
+            members["configs"] = .array(configs)
             body = .object(members)
         }
         let link = try await SimHTTP.send(

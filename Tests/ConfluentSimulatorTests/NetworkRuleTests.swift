@@ -1,4 +1,5 @@
 import ConfluentSimulator
+import JumpchainJSON
 import Testing
 
 @Suite("Network reachability of links")

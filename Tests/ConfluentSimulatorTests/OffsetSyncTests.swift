@@ -1,5 +1,6 @@
 import ConfluentSimulator
 import Foundation
+import JumpchainJSON
 import Synchronization
 import Testing
 

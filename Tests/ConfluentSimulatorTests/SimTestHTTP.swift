@@ -1,6 +1,7 @@
 import ConfluentSimulator
 import Foundation
 import JumpchainHTTP
+import JumpchainJSON
 import JumpchainTestSupport
 import Synchronization
 
@@ -16,7 +17,7 @@ struct Reply: Sendable {
     var headers: HTTPHeaders
     var body: [UInt8]
 
-    var json: JSON { JSON.parse(body) ?? .null }
+    var json: JSON { (try? JSON.parse(body)) ?? .null }
     var text: String { String(decoding: body, as: UTF8.self) }
     func header(_ name: String) -> String? { headers[name] }
 }

@@ -1,5 +1,6 @@
 import ConfluentSimulator
 import Foundation
+import JumpchainJSON
 import Testing
 
 /// Every suite that drives the built binary against the simulator, one after the other: each starts its own

@@ -1,6 +1,7 @@
 import ConfluentSimulator
 import Foundation
 import JumpchainCore
+import JumpchainJSON
 import JumpchainTestSupport
 import Testing
 
@@ -78,8 +79,8 @@ struct ContractTests {
             return true
         }
         if violation.kind == .undeclaredStatus, exchange.status == 404, exchange.path.contains("/links/") {
-            let body = try? JSONValue(parsing: exchange.responseBody)
-            return body?["error_code"]?.numberValue == 404 && body?["message"]?.stringValue != nil
+            let body = try? JSON(parsing: exchange.responseBody)
+            return body?["error_code"]?.doubleValue == 404 && body?["message"]?.stringValue != nil
         }
         return false
     }

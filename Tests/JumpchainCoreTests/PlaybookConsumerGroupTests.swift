@@ -1,6 +1,7 @@
 import ConfluentAPI
 import Foundation
 import JumpchainCore
+import JumpchainJSON
 import Testing
 
 @Suite("Playbook consumer groups and offset sync")

@@ -1,5 +1,6 @@
 import Foundation
 import JumpchainCore
+import JumpchainJSON
 import Testing
 
 /// A scratch directory per test, removed by the caller's `defer`.

@@ -1,6 +1,7 @@
 import ConfluentAPI
 import Foundation
 import JumpchainCore
+import JumpchainJSON
 
 /// An in-memory chain of three clusters implementing our own ``ChainObserver``: topics with per-partition log
 /// ends, link halves, mirrors, and a replication step per ``advance()``. It serves ``Link`` and ``Mirror``

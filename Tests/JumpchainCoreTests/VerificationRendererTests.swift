@@ -1,5 +1,6 @@
 import Foundation
 import JumpchainCore
+import JumpchainJSON
 import Testing
 
 @Suite("Verification renderers: table and JSON")

@@ -1,3 +1,4 @@
+import JumpchainJSON
 import JumpchainTestSupport
 import Testing
 
@@ -11,7 +12,7 @@ import Testing
 
     /// Validates a response body given as JSON and prints what it found (violations never carry secrets).
     private func violations(
-        _ method: String, _ path: String, _ status: Int, _ body: JSONValue
+        _ method: String, _ path: String, _ status: Int, _ body: JSON
     ) -> [ContractViolation] {
         let found = contract.validateResponse(method: method, path: path, status: status, body: body.jsonBytes)
         for violation in found { print("  \(violation)") }
@@ -25,7 +26,7 @@ import Testing
     // MARK: - Kafka REST v3: links
 
     /// The Terraform fixture from api-facts §3.4, with `AVAILABLE`, a state the CLI's mock uses.
-    static let link: JSONValue = [
+    static let link: JSON = [
         "kind": "KafkaLinkData",
         "metadata": ["self": "https://pkc-00000.region.provider.confluent.cloud/kafka/v3/clusters/lkc-1/links/ui-test"],
         "source_cluster_id": "lkc-nv0zqv", "destination_cluster_id": nil, "link_name": "ui-test",
@@ -48,7 +49,7 @@ import Testing
     @Test func brokenLinkPayloadsNameTheField() {
         let path = "/kafka/v3/clusters/lkc-1/links/ui-test"
         #expect(
-            summary(violations("GET", path, 200, edit(Self.link) { $0["cluster_link_id"] = nil as JSONValue? }))
+            summary(violations("GET", path, 200, edit(Self.link) { $0["cluster_link_id"] = nil as JSON? }))
                 == ["missing-required /cluster_link_id"])
         #expect(
             summary(violations("GET", path, 200, edit(Self.link) { $0["link_name"] = 5 }))
@@ -62,7 +63,7 @@ import Testing
         #expect(
             summary(violations("GET", path, 200, edit(Self.link) { $0["metadata"] = ["resource_name": nil] }))
                 == ["missing-required /metadata/self"])
-        let list: JSONValue = [
+        let list: JSON = [
             "kind": "KafkaLinkDataList", "metadata": ["self": "https://x/links", "next": nil],
             "data": [Self.link, edit(Self.link) { $0["link_state"] = 3 }],
         ]
@@ -74,7 +75,7 @@ import Testing
 
     // MARK: - Kafka REST v3: mirrors
 
-    static let mirror: JSONValue = [
+    static let mirror: JSON = [
         "kind": "KafkaMirrorData",
         "metadata": [
             "self": "https://pkc-00000/kafka/v3/clusters/lkc-2/links/L1/mirrors/orders", "resource_name": nil,
@@ -94,7 +95,7 @@ import Testing
             summary(violations("GET", path, 200, edit(Self.mirror) { $0["mirror_status"] = "RUNNING" }))
                 == ["enum-mismatch /mirror_status"])
         #expect(
-            summary(violations("GET", path, 200, edit(Self.mirror) { $0["state_time_ms"] = nil as JSONValue? }))
+            summary(violations("GET", path, 200, edit(Self.mirror) { $0["state_time_ms"] = nil as JSON? }))
                 == ["missing-required /state_time_ms"])
         #expect(
             summary(violations("GET", path, 200, edit(Self.mirror) { $0["num_partitions"] = .null }))
@@ -113,7 +114,7 @@ import Testing
         #expect(enumViolation.operation.contains("{mirror_topic_name}"))
     }
 
-    static let alterResult: JSONValue = [
+    static let alterResult: JSON = [
         "kind": "KafkaPromoteMirror",
         "metadata": ["self": "https://pkc-00000/kafka/v3/clusters/lkc-2/links/L1/mirrors", "resource_name": nil],
         "data": [
@@ -141,7 +142,7 @@ import Testing
         #expect(violations("POST", "/kafka/v3/clusters/lkc-2/links/L1/mirrors:pause", 200, Self.alterResult).isEmpty)
         let broken = edit(Self.alterResult) {
             var items = $0["data"]!.arrayValue!
-            items[0] = edit(items[0]) { $0["partition_level_truncation_data"] = nil as JSONValue? }
+            items[0] = edit(items[0]) { $0["partition_level_truncation_data"] = nil as JSON? }
             items[1] = edit(items[1]) { $0["error_code"] = "400" }
             $0["data"] = .array(items)
         }
@@ -156,7 +157,7 @@ import Testing
         #expect(
             summary(contract.validateRequest(method: "POST", path: mirrors, json: ["mirror_topic_name": "orders"]))
                 == ["missing-required /source_topic_name"])
-        let createLink: JSONValue = [
+        let createLink: JSON = [
             "source_cluster_id": "lkc-1",
             "configs": [
                 ["name": "link.mode", "value": "DESTINATION"], ["name": "connection.mode", "value": "INBOUND"],
@@ -185,7 +186,7 @@ import Testing
 
     @Test func kafkaRestErrorBody() {
         let path = "/kafka/v3/clusters/lkc-1/links/L1"
-        let error: JSONValue = ["error_code": 40101, "message": "Authentication failed"]
+        let error: JSON = ["error_code": 40101, "message": "Authentication failed"]
         #expect(violations("GET", path, 401, error).isEmpty)
         #expect(violations("GET", path, 503, ["error_code": 50302, "message": nil]).isEmpty)  // via 5XX
         #expect(
@@ -218,7 +219,7 @@ import Testing
 
     // MARK: - Control plane
 
-    static let apiKey: JSONValue = [
+    static let apiKey: JSON = [
         "api_version": "iam/v2", "kind": "ApiKey", "id": "7FJIYKQ4SGQDQ72H",
         "metadata": [
             "self": "https://api.confluent.cloud/iam/v2/api-keys/7FJIYKQ4SGQDQ72H",
@@ -248,7 +249,7 @@ import Testing
         let cloudKey = edit(Self.apiKey) { $0["spec"] = edit($0["spec"]!) { $0["resource"] = .null } }
         #expect(violations("POST", "/iam/v2/api-keys", 202, cloudKey).isEmpty)
         let noOwnerId = edit(Self.apiKey) {
-            $0["spec"] = edit($0["spec"]!) { $0["owner"] = edit($0["owner"]!) { $0["id"] = nil as JSONValue? } }
+            $0["spec"] = edit($0["spec"]!) { $0["owner"] = edit($0["owner"]!) { $0["id"] = nil as JSON? } }
         }
         #expect(summary(violations("POST", "/iam/v2/api-keys", 202, noOwnerId)) == ["missing-required /spec/owner/id"])
         let nullOwner = edit(Self.apiKey) { $0["spec"] = edit($0["spec"]!) { $0["owner"] = .null } }
@@ -262,7 +263,7 @@ import Testing
     }
 
     @Test func apiKeyCreateRequestMayOmitReadOnlyRequiredFields() {
-        let request: JSONValue = [
+        let request: JSON = [
             "spec": [
                 "display_name": "jump", "description": "jumpchain",
                 "owner": ["id": "sa-12mgdv"], "resource": ["id": "lkc-jump", "environment": "env-1"],
@@ -280,7 +281,7 @@ import Testing
     }
 
     @Test func controlPlaneErrorBody() {
-        let failure: JSONValue = [
+        let failure: JSON = [
             "errors": [
                 [
                     "id": "ed42afdc-f0d5-4c0d-b428-9fc6ed6e279d", "status": "409", "code": "resource_already_exists",
@@ -300,7 +301,7 @@ import Testing
 }
 
 /// A copy of a JSON object with `change` applied to its members (a nil assignment removes a member).
-func edit(_ value: JSONValue, _ change: (inout [String: JSONValue]) -> Void) -> JSONValue {
+func edit(_ value: JSON, _ change: (inout JSONObject) -> Void) -> JSON {
     var members = value.objectValue ?? [:]
     change(&members)
     return .object(members)

@@ -1,3 +1,4 @@
+import JumpchainJSON
 import JumpchainTestSupport
 import Testing
 
@@ -114,13 +115,13 @@ import Testing
         """
 
     let contract: OpenAPIContract
-    static let thing: JSONValue = ["name": "a", "id": "t-1", "count": 3]
+    static let thing: JSON = ["name": "a", "id": "t-1", "count": 3]
 
     init() throws {
         contract = try OpenAPIContract(yamlDocuments: [Self.spec])
     }
 
-    private func kinds(_ status: Int, _ body: JSONValue?, path: String = "/things/t-1") -> [String] {
+    private func kinds(_ status: Int, _ body: JSON?, path: String = "/things/t-1") -> [String] {
         contract.validateResponse(method: "GET", path: path, status: status, json: body)
             .map { "\($0.kind) \($0.pointer)" }
     }
@@ -157,10 +158,10 @@ import Testing
 
     /// Plain YAML scalars follow the YAML 1.2 core schema: `NO`, `Y` and `1:20` stay strings.
     @Test func yamlScalarsAreTypedLikeJSON() {
-        for accepted: JSONValue in ["NO", "Y", "1:20", 12, 12.0, 1.5, 16, .double(.infinity)] {
+        for accepted: JSON in ["NO", "Y", "1:20", 12, 12.0, 1.5, 16, .double(.infinity)] {
             #expect(kinds(200, edit(Self.thing) { $0["answer"] = accepted }) == [], "\(accepted)")
         }
-        for rejected: JSONValue in [false, true, 80, "12", "0x10"] {
+        for rejected: JSON in [false, true, 80, "12", "0x10"] {
             #expect(
                 kinds(200, edit(Self.thing) { $0["answer"] = rejected }) == ["enum-mismatch /answer"], "\(rejected)")
         }
@@ -186,7 +187,7 @@ import Testing
     }
 
     @Test func oneOfNeedsOneMatchingBranch() {
-        func post(_ body: JSONValue) -> [ContractViolation] {
+        func post(_ body: JSON) -> [ContractViolation] {
             contract.validateResponse(method: "POST", path: "/things/t-1:archive", status: 200, json: body)
         }
         #expect(post(["radius": 1.5]).isEmpty)
@@ -201,7 +202,7 @@ import Testing
         // Response: writeOnly `secret_in` is required yet may be absent (it is, in `thing`).
         #expect(kinds(200, Self.thing) == [])
         // Request: readOnly `id` may be absent, writeOnly `secret_in` may not.
-        let put = { (body: JSONValue?) in
+        let put = { (body: JSON?) in
             self.contract.validateRequest(method: "PUT", path: "/things/t-1", json: body).map {
                 "\($0.kind) \($0.pointer)"
             }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -136,13 +137,13 @@ struct ProbeFailure: Error, Sendable {
 /// A one-shot result that a waiter can give up on after a timeout (the producer may finish later, unseen).
 final class Outcome<Value: Sendable>: @unchecked Sendable {
     // Invariant: `value` and `continuation` are only touched while holding `lock`.
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var value: Value?
     private var continuation: CheckedContinuation<Value, Never>?
     private var done = false
 
     func finish(_ result: Value) {
-        let waiting: CheckedContinuation<Value, Never>? = lock.withLock {
+        let waiting: CheckedContinuation<Value, Never>? = lock.withLock { _ in
             guard !done, value == nil else { return nil }
             if let continuation {
                 done = true
@@ -162,7 +163,7 @@ final class Outcome<Value: Sendable>: @unchecked Sendable {
         }
         defer { timer.cancel() }
         return await withCheckedContinuation { continuation in
-            let ready: Value? = lock.withLock {
+            let ready: Value? = lock.withLock { _ in
                 if let value {
                     done = true
                     return value

@@ -1,6 +1,7 @@
 import Foundation
 import JumpchainHTTP
 import SignalPipe
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -65,9 +66,9 @@ enum Interruption {
 /// The first signal received, recorded from the signal thread.
 private final class ReceivedSignal: @unchecked Sendable {
     // Invariant: `number` is only touched under `lock`.
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var number: Int32?
 
-    func record(_ signal: Int32) { lock.withLock { number = number ?? signal } }
-    var first: Int32? { lock.withLock { number } }
+    func record(_ signal: Int32) { lock.withLock { _ in number = number ?? signal } }
+    var first: Int32? { lock.withLock { _ in number } }
 }

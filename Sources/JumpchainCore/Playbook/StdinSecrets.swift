@@ -1,4 +1,5 @@
 public import JumpchainHTTP
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -13,7 +14,7 @@ public import JumpchainHTTP
 /// zeroes, and keeps each line as a ``Secret``.
 public final class StdinSecrets: @unchecked Sendable {
     // Invariant behind @unchecked Sendable: all mutable state is touched only under `lock`.
-    private let lock = SecretsLock()
+    private let lock = Mutex(())
     private let order: [String]
     private let fileDescriptor: Int32
     private var lines: [Secret] = []
@@ -38,7 +39,7 @@ public final class StdinSecrets: @unchecked Sendable {
                 code: .secretUnavailable,
                 message: "`\(label)` reads its secret from stdin, but it is not in the stdin order \(order)")
         }
-        return try lock.withLock { () throws(PlaybookError) -> Secret in
+        return try lock.withLock { _ throws(PlaybookError) -> Secret in
             while lines.count <= position {
                 guard let line = readLine() else {
                     throw PlaybookError(
@@ -70,27 +71,5 @@ public final class StdinSecrets: @unchecked Sendable {
         byte = 0
         if buffer.last == 0x0D { buffer.removeLast() }
         return Secret(bytes: buffer)
-    }
-}
-
-/// A pthread mutex with a typed-throws `withLock`.
-final class SecretsLock: @unchecked Sendable {
-    // Invariant: initialised once, destroyed in deinit; pthread mutexes are thread-safe.
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-
-    init() {
-        mutex = .allocate(capacity: 1)
-        pthread_mutex_init(mutex, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-
-    func withLock<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body()
     }
 }

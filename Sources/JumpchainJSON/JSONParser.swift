@@ -1,15 +1,17 @@
-/// A small strict JSON (RFC 8259) parser over UTF-8 bytes that keeps integers apart from doubles.
-struct JSONTextParser {
+/// A small strict JSON (RFC 8259) parser over UTF-8 bytes that keeps integers apart from doubles and objects in
+/// order, with a nesting limit (hostile bodies must not exhaust the stack).
+struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0
     private var depth = 0
-    private static let maximumDepth = 512
+    private let maximumDepth: Int
 
-    init(bytes: [UInt8]) {
+    init(bytes: [UInt8], maximumDepth: Int) {
         self.bytes = bytes
+        self.maximumDepth = maximumDepth
     }
 
-    mutating func parseDocument() throws(OpenAPIContractError) -> JSONValue {
+    mutating func parseDocument() throws(JSONParseError) -> JSON {
         skipWhitespace()
         let value = try parseValue()
         skipWhitespace()
@@ -17,7 +19,7 @@ struct JSONTextParser {
         return value
     }
 
-    private mutating func parseValue() throws(OpenAPIContractError) -> JSONValue {
+    private mutating func parseValue() throws(JSONParseError) -> JSON {
         guard index < bytes.count else { throw failure("unexpected end of input") }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject()
@@ -31,15 +33,16 @@ struct JSONTextParser {
         }
     }
 
-    private mutating func parseObject() throws(OpenAPIContractError) -> JSONValue {
+    private mutating func parseObject() throws(JSONParseError) -> JSON {
         try enterContainer()
         index += 1
-        var members: [String: JSONValue] = [:]
+        var members: [(key: String, value: JSON)] = []
+        var positions: [String: Int] = [:]
         skipWhitespace()
         if peek(UInt8(ascii: "}")) {
             index += 1
             depth -= 1
-            return .object(members)
+            return .object(JSONObject(uniqueMembers: members))
         }
         while true {
             skipWhitespace()
@@ -49,24 +52,31 @@ struct JSONTextParser {
             guard peek(UInt8(ascii: ":")) else { throw failure("expected ':' after key") }
             index += 1
             skipWhitespace()
-            members[key] = try parseValue()
+            let value = try parseValue()
+            // A repeated key keeps its first place and its last value, as `JSONObject` does.
+            if let position = positions[key] {
+                members[position].value = value
+            } else {
+                positions[key] = members.count
+                members.append((key: key, value: value))
+            }
             skipWhitespace()
             if peek(UInt8(ascii: ",")) {
                 index += 1
             } else if peek(UInt8(ascii: "}")) {
                 index += 1
                 depth -= 1
-                return .object(members)
+                return .object(JSONObject(uniqueMembers: members))
             } else {
                 throw failure("expected ',' or '}' in object")
             }
         }
     }
 
-    private mutating func parseArray() throws(OpenAPIContractError) -> JSONValue {
+    private mutating func parseArray() throws(JSONParseError) -> JSON {
         try enterContainer()
         index += 1
-        var items: [JSONValue] = []
+        var items: [JSON] = []
         skipWhitespace()
         if peek(UInt8(ascii: "]")) {
             index += 1
@@ -89,7 +99,7 @@ struct JSONTextParser {
         }
     }
 
-    private mutating func parseString() throws(OpenAPIContractError) -> String {
+    private mutating func parseString() throws(JSONParseError) -> String {
         index += 1  // opening quote
         var runStart = index
         var result = ""
@@ -127,7 +137,7 @@ struct JSONTextParser {
         }
     }
 
-    private mutating func parseUnicodeEscape() throws(OpenAPIContractError) -> Unicode.Scalar {
+    private mutating func parseUnicodeEscape() throws(JSONParseError) -> Unicode.Scalar {
         let high = try parseHex4()
         if (0xD800...0xDBFF).contains(high) {
             guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
@@ -142,7 +152,7 @@ struct JSONTextParser {
         return scalar
     }
 
-    private mutating func parseHex4() throws(OpenAPIContractError) -> UInt32 {
+    private mutating func parseHex4() throws(JSONParseError) -> UInt32 {
         guard index + 4 <= bytes.count else { throw failure("truncated \\u escape") }
         var value: UInt32 = 0
         for _ in 0..<4 {
@@ -160,7 +170,7 @@ struct JSONTextParser {
         return value
     }
 
-    private mutating func parseNumber() throws(OpenAPIContractError) -> JSONValue {
+    private mutating func parseNumber() throws(JSONParseError) -> JSON {
         let start = index
         var isIntegral = true
         if peek(UInt8(ascii: "-")) { index += 1 }
@@ -180,7 +190,7 @@ struct JSONTextParser {
             guard consumeDigits() > 0 else { throw failure("invalid exponent") }
         }
         let text = decodeUTF8(bytes[start..<index])
-        if isIntegral, let value = Int64(text) { return .integer(value) }
+        if isIntegral, let value = Int64(text) { return .int(value) }
         guard let value = Double(text) else { throw failure("invalid number '\(text)'") }
         return .double(value)
     }
@@ -191,7 +201,7 @@ struct JSONTextParser {
         return index - start
     }
 
-    private mutating func expectLiteral(_ literal: StaticString) throws(OpenAPIContractError) {
+    private mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
         let count = literal.utf8CodeUnitCount
         guard index + count <= bytes.count else { throw failure("unexpected end of input") }
         let matches = literal.withUTF8Buffer { buffer in
@@ -201,9 +211,9 @@ struct JSONTextParser {
         index += count
     }
 
-    private mutating func enterContainer() throws(OpenAPIContractError) {
+    private mutating func enterContainer() throws(JSONParseError) {
         depth += 1
-        if depth > Self.maximumDepth { throw failure("nesting deeper than \(Self.maximumDepth)") }
+        if depth > maximumDepth { throw failure("nesting deeper than \(maximumDepth)") }
     }
 
     private func peek(_ byte: UInt8) -> Bool {
@@ -223,7 +233,33 @@ struct JSONTextParser {
         String(decoding: slice, as: UTF8.self)
     }
 
-    private func failure(_ what: String) -> OpenAPIContractError {
-        OpenAPIContractError(code: .invalidJSON, message: "invalid JSON at byte \(index): \(what)")
+    private func failure(_ what: String) -> JSONParseError {
+        JSONParseError(offset: index, reason: what)
+    }
+}
+
+/// Why a text is not JSON: the byte offset where parsing stopped and what was wrong there.
+public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let offset: Int
+    public let reason: String
+
+    public var description: String { "invalid JSON at byte \(offset): \(reason)" }
+}
+
+extension JSON {
+    /// The deepest nesting `parse` accepts by default.
+    public static let defaultMaximumDepth = 128
+
+    /// Parses UTF-8 JSON text (strict RFC 8259, one value, whitespace around it allowed).
+    public static func parse(
+        _ bytes: some Collection<UInt8>, maximumDepth: Int = defaultMaximumDepth
+    ) throws(JSONParseError) -> JSON {
+        var parser = JSONParser(bytes: Array(bytes), maximumDepth: maximumDepth)
+        return try parser.parseDocument()
+    }
+
+    /// Parses JSON text given as a string.
+    public static func parse(_ text: String, maximumDepth: Int = defaultMaximumDepth) throws(JSONParseError) -> JSON {
+        try parse(Array(text.utf8), maximumDepth: maximumDepth)
     }
 }
