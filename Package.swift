@@ -173,7 +173,9 @@ let package = Package(
         ),
         .testTarget(
             name: "JumpchainCLITests",
-            dependencies: ["JumpchainJSON", "ConfluentSimulator", "JumpchainHTTP", "JumpchainTestSupport", "SeededRandom"],
+            dependencies: [
+                "JumpchainJSON", "ConfluentSimulator", "JumpchainHTTP", "JumpchainTestSupport", "SeededRandom",
+            ],
             swiftSettings: swiftSettings
         ),
     ]

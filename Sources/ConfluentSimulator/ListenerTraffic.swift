@@ -1,3 +1,5 @@
+import JumpchainJSON
+
 /// What one listener (`control-plane` or a cluster id) has served since the simulator started, for
 /// benchmarks and tests: requests, 429 answers and distinct TCP connections. `/sim/v1/...` is not counted,
 /// so reading the counters does not change them.

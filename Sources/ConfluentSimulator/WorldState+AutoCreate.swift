@@ -1,4 +1,5 @@
 import Foundation
+import JumpchainJSON
 
 /// Link-side automatic mirror creation, as Confluent documents it: a destination half with
 /// `auto.create.mirror.topics.enable=true` creates, for every source topic its `auto.create.mirror.topics.filters`

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Paces the requests of one or more ``HTTPClient``s per host (`scheme://host:port`, i.e. per cluster REST
 /// endpoint or control plane) to a limit it learns from the server's 429 answers, so that every step sharing
@@ -55,7 +56,7 @@ public final class RequestPacer: @unchecked Sendable {
     }
 
     public let settings: Settings
-    private let lock = PthreadLock()
+    private let lock = Mutex(())
     private var hosts: [String: Host] = [:]
     private let clock = ContinuousClock()
 
@@ -63,7 +64,7 @@ public final class RequestPacer: @unchecked Sendable {
 
     /// The learnt cap for the host of `url`, in requests per trailing second (nil until a 429 taught one).
     public func cap(url: String) -> Int? {
-        lock.withLock { hosts[Self.hostKey(url)]?.cap }
+        lock.withLock { _ in hosts[Self.hostKey(url)]?.cap }
     }
 
     /// Takes the next slot for the host of `url`.
@@ -75,7 +76,7 @@ public final class RequestPacer: @unchecked Sendable {
     func reserve(url: String, notAfter deadline: ContinuousClock.Instant?) -> Ticket? {
         let key = Self.hostKey(url)
         let now = clock.now
-        return lock.withLock {
+        return lock.withLock { _ in
             var host = hosts[key] ?? Host(rate: settings.initialRate, next: now)
             var slot = max(now, host.next)
             host.sent.removeFirst(host.sent.prefix { slot - $0 >= .seconds(1) }.count)
@@ -99,7 +100,7 @@ public final class RequestPacer: @unchecked Sendable {
         guard var ticket = reserve(url: url, notAfter: deadline) else { return nil }
         while ticket.delay > .zero {
             try await Task.sleep(for: ticket.delay)
-            let stale = lock.withLock { hosts[ticket.host].map { $0.epoch != ticket.epoch } ?? false }
+            let stale = lock.withLock { _ in hosts[ticket.host].map { $0.epoch != ticket.epoch } ?? false }
             guard stale else { break }
             guard let again = reserve(url: url, notAfter: deadline) else { return nil }
             ticket = Ticket(
@@ -112,7 +113,7 @@ public final class RequestPacer: @unchecked Sendable {
     public func record(_ ticket: Ticket, status: Int, headers: HTTPHeaders) {
         let now = clock.now
         let hint = RetryPolicy.standard.serverHint(headers)
-        lock.withLock {
+        lock.withLock { _ in
             guard var host = hosts[ticket.host] else { return }
             defer { hosts[ticket.host] = host }
             host.accepted.removeFirst(host.accepted.prefix { now - $0 > .seconds(1) }.count)

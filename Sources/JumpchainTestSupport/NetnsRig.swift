@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -19,7 +20,7 @@ import Foundation
 /// test processes that died are removed by those exact names when a rig is created, and a rig is destroyed by
 /// ``destroy()`` or at process exit.
 public final class NetnsRig: @unchecked Sendable {
-    // Invariant: every property is set in init and only read afterwards; `destroyed` is guarded by `lock`.
+    // Invariant: every property is set in init and only read afterwards, but `destroyed`, a Mutex.
     public enum Side: String, Sendable, CaseIterable {
         case origin, target
     }
@@ -33,8 +34,7 @@ public final class NetnsRig: @unchecked Sendable {
     /// The target's private address in the root namespace: only the target side reaches it.
     public var targetAddress: String { "10.\(octet).2.1" }
     private let tag: String
-    private let lock = NSLock()
-    private var destroyed = false
+    private let destroyed = Mutex(false)
 
     private init(octet: Int, tag: String) {
         self.octet = octet
@@ -98,21 +98,20 @@ public final class NetnsRig: @unchecked Sendable {
     private static func innerLink(tag: String, _ side: Side) -> String { "\(tag)\(side.rawValue.prefix(1))n" }
     private static func loLabel(tag: String) -> String { "lo:\(tag)" }
 
-    private static let activeLock = NSLock()
-    nonisolated(unsafe) private static var active: [NetnsRig] = []
-    nonisolated(unsafe) private static var created = 0
+    /// The live rigs of this process (destroyed at exit) and how many were ever created (for unique tags).
+    private static let registry = Mutex<(active: [NetnsRig], created: Int)>(([], 0))
     private static let registerExitHook: Void = {
         atexit {
-            let rigs = NetnsRig.activeLock.withLock { NetnsRig.active }
+            let rigs = NetnsRig.registry.withLock { $0.active }
             for rig in rigs { rig.destroy() }
         }
     }()
 
     private static func build() throws -> NetnsRig {
         // jc<pid><letter>: one letter per rig of this process (rigs of one process can coexist).
-        let serial = activeLock.withLock {
-            defer { created += 1 }
-            return created
+        let serial = registry.withLock { registry in
+            defer { registry.created += 1 }
+            return registry.created
         }
         let tag = "jc\(getpid())\(Character(UnicodeScalar(UInt8(97 + serial % 26))))"
         removeLeftovers()
@@ -135,7 +134,7 @@ public final class NetnsRig: @unchecked Sendable {
         }
         let rig = NetnsRig(octet: octet, tag: tag)
         _ = registerExitHook
-        activeLock.withLock { active.append(rig) }
+        registry.withLock { $0.active.append(rig) }
         do {
             for side in Side.allCases {
                 let ns = namespace(tag: tag, side)
@@ -162,12 +161,12 @@ public final class NetnsRig: @unchecked Sendable {
     /// Removes the namespaces, links and the `lo` address. Idempotent; also run at process exit, where it waits
     /// for a removal another thread has begun (the lock is held throughout), so an exit never leaves half a rig.
     public func destroy() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !destroyed else { return }
-        Self.remove(tag: tag)
-        destroyed = true
-        Self.activeLock.withLock { Self.active.removeAll { $0 === self } }
+        destroyed.withLock { destroyed in
+            guard !destroyed else { return }
+            Self.remove(tag: tag)
+            destroyed = true
+        }
+        Self.registry.withLock { $0.active.removeAll { $0 === self } }
     }
 
     /// Deletes everything a rig tagged `tag` creates, by exact name; what is already gone is ignored.

@@ -38,7 +38,7 @@ struct PlanCommand: AsyncParsableCommand {
                         "site": step.site.map { .string($0) } ?? .null,
                     ])
                 }
-                let turns = SiteAssignment.handOffs(plan).map { turn -> JSONText.Value in
+                let turns = SiteAssignment.handOffs(plan).map { turn -> JSON in
                     .object(["site": .string(turn.site), "steps": .array(turn.steps.map { .string($0) })])
                 }
                 Terminal.line(

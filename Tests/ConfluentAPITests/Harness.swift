@@ -3,6 +3,7 @@ import Foundation
 import JumpchainHTTP
 import JumpchainJSON
 import JumpchainTestSupport
+import Synchronization
 import Testing
 
 /// A real HTTP server on 127.0.0.1 with the Confluent clients pointed at it: the client under test talks
@@ -91,26 +92,26 @@ enum Reply {
 /// A thread-safe counter for scripted handlers.
 final class Counter: @unchecked Sendable {
     // Invariant: `value` is only touched under `lock`.
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var value = 0
 
     /// Adds one and returns the new value.
     func increment() -> Int {
-        lock.withLock {
+        lock.withLock { _ in
             value += 1; return value
         }
     }
-    var current: Int { lock.withLock { value } }
+    var current: Int { lock.withLock { _ in value } }
 }
 
 /// Collects values from `@Sendable` callbacks.
 final class Recorder<Value: Sendable>: @unchecked Sendable {
     // Invariant: `stored` is only touched under `lock`.
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var stored: [Value] = []
 
-    func append(_ value: Value) { lock.withLock { stored.append(value) } }
-    var values: [Value] { lock.withLock { stored } }
+    func append(_ value: Value) { lock.withLock { _ in stored.append(value) } }
+    var values: [Value] { lock.withLock { _ in stored } }
 }
 
 extension ScriptedHTTPServer.Request {

@@ -1,5 +1,6 @@
 import ConfluentSimulator
 import Foundation
+import JumpchainJSON
 import Testing
 
 /// `auto.create.mirror.topics.enable` and `auto.create.mirror.topics.filters` on both legs of the demo chain:

@@ -1,6 +1,7 @@
 import ConfluentSimulator
 import Foundation
 import JumpchainHTTP
+import JumpchainJSON
 import Testing
 
 /// Per-listener bind addresses (`bind:` in a world, `jumpchain sim --bind`): a listener serves only on its address,

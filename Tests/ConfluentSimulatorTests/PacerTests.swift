@@ -1,6 +1,7 @@
 import ConfluentSimulator
 import Foundation
 import JumpchainHTTP
+import JumpchainJSON
 import Testing
 
 @Suite("Request pacing against the simulator")

@@ -1,5 +1,6 @@
 import ConfluentSimulator
 import JumpchainHTTP
+import JumpchainJSON
 import Testing
 
 @Suite("Traffic counters")

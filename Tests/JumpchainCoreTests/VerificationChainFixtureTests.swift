@@ -2,6 +2,7 @@ import ConfluentAPI
 import Foundation
 import JumpchainCore
 import JumpchainJSON
+import Synchronization
 
 /// An in-memory chain of three clusters implementing our own ``ChainObserver``: topics with per-partition log
 /// ends, link halves, mirrors, and a replication step per ``advance()``. It serves ``Link`` and ``Mirror``
@@ -168,16 +169,16 @@ actor VerificationTestChain: ChainObserver {
 
 /// A clock that never waits: sleeping advances virtual time and lets the chain replicate one step.
 final class VirtualClock: VerificationClock, @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var elapsed: Duration = .zero
     private let onSleep: @Sendable () async -> Void
 
     init(onSleep: @escaping @Sendable () async -> Void = {}) { self.onSleep = onSleep }
 
-    func now() -> Duration { lock.withLock { elapsed } }
+    func now() -> Duration { lock.withLock { _ in elapsed } }
 
     func sleep(for duration: Duration) async throws {
-        lock.withLock { elapsed += duration }
+        lock.withLock { _ in elapsed += duration }
         await onSleep()
     }
 }

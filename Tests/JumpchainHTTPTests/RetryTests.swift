@@ -1,6 +1,7 @@
 import Foundation
 import JumpchainHTTP
 import JumpchainTestSupport
+import Synchronization
 import Testing
 
 @Suite("Retry policy against a real server")
@@ -104,10 +105,10 @@ struct RetryTests {
 /// A thread-safe counter for server handlers.
 final class Counter: @unchecked Sendable {
     // Invariant: `value` is only touched under `lock`.
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var value = 0
     func increment() -> Int {
-        lock.withLock {
+        lock.withLock { _ in
             value += 1; return value
         }
     }
@@ -115,8 +116,8 @@ final class Counter: @unchecked Sendable {
 
 final class Recorder<Value: Sendable>: @unchecked Sendable {
     // Invariant: `storage` is only touched under `lock`.
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var storage: [Value] = []
-    func append(_ value: Value) { lock.withLock { storage.append(value) } }
-    var values: [Value] { lock.withLock { storage } }
+    func append(_ value: Value) { lock.withLock { _ in storage.append(value) } }
+    var values: [Value] { lock.withLock { _ in storage } }
 }

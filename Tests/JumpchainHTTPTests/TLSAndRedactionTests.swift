@@ -2,6 +2,7 @@ import Foundation
 import JumpchainHTTP
 import JumpchainTestSupport
 import Logging
+import Synchronization
 import Testing
 
 @Suite("TLS with a CA generated at test time")
@@ -109,7 +110,7 @@ struct RedactionTests {
 /// Collects log lines for assertions.
 final class LogCapture: LogHandler, @unchecked Sendable {
     // Invariant: `storage` is only touched under `lock`.
-    private let lock = NSLock()
+    private let lock = Mutex(())
     private var storage: [String] = []
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level = .trace
@@ -118,7 +119,7 @@ final class LogCapture: LogHandler, @unchecked Sendable {
         set { metadata[key] = newValue }
     }
     func log(event: LogEvent) {
-        lock.withLock { storage.append("\(event.message)") }
+        lock.withLock { _ in storage.append("\(event.message)") }
     }
-    var lines: [String] { lock.withLock { storage } }
+    var lines: [String] { lock.withLock { _ in storage } }
 }

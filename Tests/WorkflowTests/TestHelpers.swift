@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import Workflow
@@ -29,15 +30,14 @@ struct ClosureExecutor: StepExecutor {
 }
 
 /// A thread-safe value box for observations made inside steps.
-final class Locked<Value: Sendable>: @unchecked Sendable {
-    // Invariant: `value` is only accessed while holding `lock`.
-    private let lock = NSLock()
-    private var value: Value
+final class Locked<Value: Sendable>: Sendable {
+    // A reference to one `Mutex`, so that several tasks of a test can share it.
+    private let mutex: Mutex<Value>
 
-    init(_ value: Value) { self.value = value }
+    init(_ value: Value) { mutex = Mutex(value) }
 
-    func withLock<T>(_ body: (inout Value) -> T) -> T {
-        lock.withLock { body(&value) }
+    func withLock<T: Sendable>(_ body: (inout Value) -> T) -> T {
+        mutex.withLock { body(&$0) }
     }
 
     var current: Value { withLock { $0 } }

@@ -106,7 +106,8 @@ extension RolloutExecutor {
         let keys = try await context.controlPlane.listAPIKeys(
             owner: playbook.link.originKeyOwner, resource: playbook.origin.id)
         var revoked: [String] = []
-        for key in keys where key.id != current.key && key.spec.description?.hasPrefix(context.originKeyTag + ";") == true {
+        for key in keys
+        where key.id != current.key && key.spec.description?.hasPrefix(context.originKeyTag + ";") == true {
             try await context.controlPlane.deleteAPIKey(key.id)
             revoked.append(key.id)
         }

@@ -18,7 +18,8 @@ public enum RolloutSummary {
                 "  link key        \(output(RolloutStep.destroySecret, "key_id")) (held by the links; its secret "
                     + "was destroyed: \(output(RolloutStep.destroySecret, "secret_destroyed")))")
         }
-        let destroy = report.plan[RolloutStep.destroySecret] != nil
+        let destroy =
+            report.plan[RolloutStep.destroySecret] != nil
             ? RolloutStep.destroySecret : RolloutStep.perLeg(RolloutStep.destroySecret, "leg1")
         if let originKey = report.states[destroy]?.outputs["origin_key_id"] {
             lines.append(
