@@ -8,8 +8,10 @@ import Testing
 struct PacerTests {
     typealias Demo = SimulatorConfig.JumpDemo
 
-    /// Eight workers sharing one paced client against a 25 req/s limit they are not told: at most 2% of
-    /// 200 requests answer 429 (slots given out before a 429 are taken again under the learnt cap).
+    /// Eight workers sharing one paced client against a 25 req/s limit they are not told. Before the first 429
+    /// nothing is known, so up to eight requests already in flight may be refused together (how many depends on
+    /// how the machine schedules them); after that at most 2% of the 200 (slots given out before a 429 are taken
+    /// again under the learnt cap). Unpaced, most of the 200 would be refused.
     @Test func concurrentWorkersLearnAnUntoldLimit() async throws {
         let world = try await DemoWorld.start()
         defer { Task { await world.stop() } }
@@ -39,7 +41,7 @@ struct PacerTests {
         print(
             "pacer: \(limited.count) of \(statuses.count) answered 429 at \(limited.map { "\($0.0)" }); cap \(pacer.cap(url: url) ?? -1)"
         )
-        #expect(limited.count <= 4)
+        #expect(limited.count <= 8 + 4)
     }
 
     /// A host held by Retry-After past the command's deadline: the pacer does not wait beyond a

@@ -3,10 +3,21 @@ import Foundation
 import JumpchainJSON
 import Testing
 
-/// Every suite that drives the built binary against the simulator, one after the other: each starts its own
-/// simulator world and processes, and running them side by side on a 2-core machine only adds flakiness.
+/// The suites that drive the built binary against the simulator run in three serialized lanes side by side: each
+/// suite starts its own simulator world and processes, and they mostly wait (on propagation, timeouts, signals),
+/// so three lanes keep a 2-core machine busy without the flakiness of running every suite at once. A lane holds
+/// about a third of the suites' time (the exit paths suite alone is a third); a new suite goes in the lane with
+/// the least.
 @Suite("jumpchain through the built binary", .serialized)
 struct BinaryTests {}
+
+/// The second lane (see ``BinaryTests``).
+@Suite("jumpchain through the built binary, lane 2", .serialized)
+struct BinaryTestsLane2 {}
+
+/// The third lane (see ``BinaryTests``).
+@Suite("jumpchain through the built binary, lane 3", .serialized)
+struct BinaryTestsLane3 {}
 
 /// Runs the built `jumpchain` binary, as a user would, with output captured in files.
 enum CLI {

@@ -5,7 +5,7 @@ import JumpchainTestSupport
 import SeededRandom
 import Testing
 
-extension BinaryTests {
+extension BinaryTestsLane3 {
     /// Offset sync through both legs, `jumpchain cutover` and `jumpchain failover` through the built binary,
     /// with seeded SIGKILLs of both operations resumed.
     @Suite("cutover and failover", .serialized)

@@ -47,7 +47,7 @@ private func finish(_ running: CLI.Running, hangGuard: TimeInterval) async throw
     return (await running.wait(), hung)
 }
 
-extension BinaryTests {
+extension BinaryTestsLane2 {
     /// Issue 9, items 2–6 and 14: every exit path keeps the one-key invariant, deadlines and retry promises.
     @Suite("exit paths: signals, deadlines, faults, retries", .serialized)
     struct ExitPathCLITests {

@@ -4,7 +4,7 @@ import JumpchainJSON
 import JumpchainTestSupport
 import Testing
 
-extension BinaryTests {
+extension BinaryTestsLane2 {
     /// `jumpchain apply` with the origin's REST endpoint answered by a hostile server (everything else is the
     /// simulator). Each case: exit 3 with an error naming the origin cluster and the request, nothing changed
     /// remotely, no retry of what cannot succeed on retry, and no hang (the suite's time limit is the guard).

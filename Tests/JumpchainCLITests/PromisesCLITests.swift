@@ -2,7 +2,7 @@ import ConfluentSimulator
 import Foundation
 import Testing
 
-extension BinaryTests {
+extension BinaryTestsLane3 {
     /// Every exit path keeps README's promises: the exit-code table, lost or unusable state, file modes, and
     /// machine-readable output, each observed through the built binary.
     @Suite("exit paths keep their promises", .serialized)
@@ -194,7 +194,7 @@ extension BinaryTests {
             // A link with leg 2's name that replicates from the wrong cluster is not adopted; nothing changes.
             let other = try await DemoWorld.start()
             defer { Task { await other.stop() } }
-            try await ForeignLink.create(other, name: "demo-jump-to-target")
+            try await BinaryTests.ForeignLink.create(other, name: "demo-jump-to-target")
             let before = other.remoteFingerprint()
             let mismatch = try await other.jumpchain(["apply", other.demoPlaybook, "--adopt"])
             #expect(mismatch.status == 3, "\(mismatch.output)")

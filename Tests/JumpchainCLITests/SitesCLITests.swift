@@ -4,7 +4,7 @@ import JumpchainTestSupport
 import SeededRandom
 import Testing
 
-extension BinaryTests {
+extension BinaryTestsLane3 {
     /// Multi-site runs through the binary: two sites of the demo chain sharing one state directory, each running
     /// only the steps whose clusters it reaches, one link key per leg.
     @Suite("sites", .serialized)

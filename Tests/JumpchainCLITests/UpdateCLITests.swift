@@ -4,7 +4,7 @@ import JumpchainTestSupport
 import SeededRandom
 import Testing
 
-extension BinaryTests {
+extension BinaryTestsLane2 {
     /// `plan` and `apply` on a changed playbook of a live chain, through the built binary.
     @Suite("change topics on a live chain", .serialized)
     struct UpdateCLITests {

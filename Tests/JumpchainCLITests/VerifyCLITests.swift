@@ -3,7 +3,7 @@ import Foundation
 import JumpchainHTTP
 import Testing
 
-extension BinaryTests {
+extension BinaryTestsLane3 {
     /// `jumpchain verify` against a rolled-out chain in the simulator: a healthy chain passes with a canary whose
     /// offset is the same on both hops; each breakage fails with exit 5 and the right diagnosis.
     @Suite("verify diagnoses a broken chain", .serialized)

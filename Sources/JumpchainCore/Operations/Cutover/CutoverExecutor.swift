@@ -66,10 +66,20 @@ public struct CutoverExecutor: StepExecutor {
             .kafka(playbook.jump, "GET", "/links/\(link.leg1Name)?include_tasks=true"),
             .kafka(playbook.target, "GET", "/links/\(link.leg2Name)?include_tasks=true"),
         ]
+        if !topics.isEmpty {
+            requests += [
+                .kafka(playbook.jump, "GET", "/links/\(link.leg1Name)/mirrors", "(one listing serves every topic)"),
+                .kafka(playbook.target, "GET", "/links/\(link.leg2Name)/mirrors", "(one listing serves every topic)"),
+            ]
+        }
         for topic in topics {
             requests += [
-                .kafka(playbook.jump, "GET", "/links/\(link.leg1Name)/mirrors/\(topic.jumpMirror)"),
-                .kafka(playbook.target, "GET", "/links/\(link.leg2Name)/mirrors/\(topic.targetMirror)"),
+                .kafka(
+                    playbook.jump, "GET", "/links/\(link.leg1Name)/mirrors/\(topic.jumpMirror)",
+                    "(when the listing cannot be read)"),
+                .kafka(
+                    playbook.target, "GET", "/links/\(link.leg2Name)/mirrors/\(topic.targetMirror)",
+                    "(when the listing cannot be read)"),
                 .kafka(playbook.origin, "GET", "/topics/\(topic.origin)", "(when a mirror is missing)"),
             ]
         }

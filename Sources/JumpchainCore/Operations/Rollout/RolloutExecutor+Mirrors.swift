@@ -107,11 +107,17 @@ extension RolloutExecutor {
             .kafka(playbook.origin, "GET", "/links/\(link.leg1Name)?include_tasks=true"),
             .kafka(playbook.target, "GET", "/links/\(link.leg2Name)?include_tasks=true"),
             .kafka(
+                playbook.jump, "GET", "/links/\(link.leg1Name)/mirrors",
+                "(one listing's mirror_lags for every topic, until lag ≤ \(playbook.verify.maxLag))"),
+            .kafka(
+                playbook.target, "GET", "/links/\(link.leg2Name)/mirrors",
+                "(one listing's mirror_lags for every topic, until lag ≤ \(playbook.verify.maxLag))"),
+            .kafka(
                 playbook.jump, "GET", "/links/\(link.leg1Name)/mirrors/<mirror>",
-                "(mirror_lags, until lag ≤ \(playbook.verify.maxLag))"),
+                "(mirror_lags, when the listing cannot be read)"),
             .kafka(
                 playbook.target, "GET", "/links/\(link.leg2Name)/mirrors/<mirror>",
-                "(mirror_lags, until lag ≤ \(playbook.verify.maxLag))"),
+                "(mirror_lags, when the listing cannot be read)"),
         ]
         for group in playbook.consumerGroups.names {
             requests.append(
