@@ -20,10 +20,10 @@ extension BinaryTestsLane3 {
 
         /// Runs `verify --output json` and returns the exit status and the report's diagnosis causes.
         func verify(
-            _ world: DemoWorld, extra: [String] = []
+            _ world: DemoWorld, extra: [String] = [], timeout: Int = 2
         ) async throws -> (status: Int32, causes: [String], json: String) {
             let result = try await world.jumpchain(
-                ["verify", "jump-demo", "--timeout", "2", "--output", "json"] + extra)
+                ["verify", "jump-demo", "--timeout", String(timeout), "--output", "json"] + extra)
             let firstLine = result.stdout.split(separator: "\n").first.map(String.init) ?? ""
             let report = (try? JSONSerialization.jsonObject(with: Data(firstLine.utf8))) as? [String: Any]
             let causes = ((report?["diagnoses"] as? [[String: Any]]) ?? []).compactMap { $0["cause"] as? String }
@@ -137,7 +137,8 @@ extension BinaryTestsLane3 {
             faults.replicationThrottle = 0.2
             world.simulator.setFaults(faults)
             try await Task.sleep(for: .seconds(1))  // the demo producer keeps writing to orders
-            let (exit, causes, output) = try await verify(world)
+            // Long enough that a loaded machine reads every mirror (a read not answered in time is `read-failed`).
+            let (exit, causes, output) = try await verify(world, timeout: 6)
             #expect(exit == 5, "\(output)")
             #expect(causes.contains("slow-hop"), "\(causes)")
             #expect(output.contains("orders"))
