@@ -67,6 +67,10 @@ struct PlaybookSitesTests {
         #expect(plan["link-key:leg1"]?.site == "origin-side")
         #expect(plan["link-key:leg2"]?.site == "target-side")
         #expect(plan["leg1-source"]?.requiresEphemeral == ["link-credential:leg1", "origin-link-credential"])
+        // The origin link key is leg 1's: minted after leg 1's key (so after the origin site's preflight), at the
+        // site that creates leg 1's source half.
+        #expect(plan[RolloutStep.originLinkKey]?.dependsOn.contains("link-key:leg1") == true)
+        #expect(plan[RolloutStep.originLinkKey]?.site == plan["leg1-source"]?.site)
         #expect(plan["leg2"]?.requiresEphemeral == ["link-credential:leg2"])
         #expect(plan[RolloutStep.linkKey] == nil)
         // No site reaches both the origin and the target: end-to-end verification is left to `jumpchain verify`.

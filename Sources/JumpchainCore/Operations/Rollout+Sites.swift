@@ -121,6 +121,26 @@ extension Rollout {
                 "\(leg): \(live.count) live key\(live.count == 1 ? "" : "s")"
                     + (live.isEmpty ? "" : " (\(live.joined(separator: ", ")))") + ", \(heldText) \(ok ? "✓" : "✗")")
         }
+        // The origin link key (leg 1's local credentials), checked where leg 1 runs: exactly the one its half holds.
+        if context.playbook.link.mintsOriginKey, succeeded || site == nil || plan[RolloutStep.leg1Source]?.site == site
+        {
+            let record = records[RolloutStep.leg1Source]
+            let held = record?.state == .succeeded ? record?.outputs["local_key_id"] : nil
+            if let originKeys = try? await context.controlPlane.listAPIKeys(
+                owner: playbook.link.originKeyOwner, resource: playbook.origin.id)
+            {
+                let live = originKeys.filter { $0.spec.description?.hasPrefix(context.originKeyTag + ";") == true }
+                    .map(\.id).sorted()
+                let ok = live == (held.map { [$0] } ?? [])
+                holds = holds && ok
+                parts.append(
+                    "origin link key: \(live.count) live" + (live.isEmpty ? "" : " (\(live.joined(separator: ", ")))")
+                        + ", \(held.map { "held by leg 1 (\($0))" } ?? "no source half yet") \(ok ? "✓" : "✗")")
+            } else {
+                holds = false
+                parts.append("origin link key: could not list the origin's API keys ✗")
+            }
+        }
         let scope = succeeded || site == nil ? "" : " at site \(site!)"
         let total =
             succeeded

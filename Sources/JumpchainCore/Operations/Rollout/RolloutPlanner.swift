@@ -75,13 +75,16 @@ public enum RolloutPlanner {
         let keyTimeout: Double = 900
         // Without `origin_local_credentials`, leg 1's local credentials are an origin link key minted here.
         let mintsOrigin = playbook.link.mintsOriginKey
+        let perLeg = !playbook.siteList.isEmpty
         if mintsOrigin {
+            // In a multi-site plan it belongs to leg 1: minted after leg 1's key (so after the preflights of the
+            // sites that reach the origin) at the site that creates leg 1's source half, which takes both.
             steps.append(
                 StepSpec(
-                    id: RolloutStep.originLinkKey, kind: RolloutStep.originLinkKey, dependsOn: aclSteps,
-                    timeoutSeconds: keyTimeout))
+                    id: RolloutStep.originLinkKey, kind: RolloutStep.originLinkKey,
+                    dependsOn: aclSteps + (perLeg ? [RolloutStep.perLeg(RolloutStep.linkKey, "leg1")] : []),
+                    parameters: perLeg ? [RolloutStep.legParameter: "leg1"] : [:], timeoutSeconds: keyTimeout))
         }
-        let perLeg = !playbook.siteList.isEmpty
         if perLeg {
             steps += perLegKeySteps(
                 aclSteps: aclSteps, origin: origin, target: target, jump: jump, timeout: keyTimeout,
@@ -246,8 +249,8 @@ public enum RolloutPlanner {
                     timeoutSeconds: timeout),
                 StepSpec(
                     id: half, kind: half,
-                    dependsOn: (leg == "leg1" ? [RolloutStep.leg1Destination] : []) + [key]
-                        + (mintedOrigin ? [RolloutStep.originLinkKey] : []),
+                    dependsOn: (leg == "leg1" ? [RolloutStep.leg1Destination] : [])
+                        + (mintedOrigin ? [RolloutStep.originLinkKey] : []) + [key],
                     parameters: parameters, resources: [resource], requiresEphemeral: secrets),
                 StepSpec(
                     id: finalize, kind: RolloutStep.finalizeLinkKey, dependsOn: [half], parameters: parameters,
