@@ -80,8 +80,10 @@ extension PlaybookDecoder {
             PlaybookSyntax.isTopicName(text.value)
                 ? nil : "`\(field)` must be a link name (letters, digits, `.`, `_`, `-`), found \(text.shown)"
         }
-        let leg1 = fields["leg1"] == nil ? LinkSettings.defaultLeg1Name : optional(fields, "leg1", check)
-        let leg2 = fields["leg2"] == nil ? LinkSettings.defaultLeg2Name : optional(fields, "leg2", check)
+        // Absent or null (`leg1: ~`) means the default name, as a null `names` does.
+        let given = { (key: String) in fields[key].map { !YAMLReader.isNull($0) } ?? false }
+        let leg1 = given("leg1") ? optional(fields, "leg1", check) : LinkSettings.defaultLeg1Name
+        let leg2 = given("leg2") ? optional(fields, "leg2", check) : LinkSettings.defaultLeg2Name
         return (leg1, leg2)
     }
 
