@@ -65,10 +65,12 @@ struct PlanCommand: AsyncParsableCommand {
                 for (number, turn) in turns.enumerated() {
                     Terminal.line("  \(number + 1). site \(turn.site): \(turn.steps.joined(separator: ", "))")
                 }
-                if plan[RolloutStep.verify] == nil {
+                if plan[RolloutStep.verify]?.parameters[RolloutStep.observesParameter] != nil {
                     Terminal.line(
-                        "no site reaches both the origin and the target: verify end to end with `jumpchain verify "
-                            + "\(book.runName)` from a host that does")
+                        "no site reaches both the origin and the target: each side's site reads and records its leg "
+                            + "(\(RolloutStep.perSide(RolloutStep.verify, .origin)), "
+                            + "\(RolloutStep.perSide(RolloutStep.verify, .target))), then \(RolloutStep.verify) "
+                            + "compares the records")
                 }
             }
             for id in plan.topologicalOrder {

@@ -16,8 +16,8 @@ extension BinaryTestsLane3 {
               target-side: {reaches: [target]}
             """
 
-        static func playbook(_ world: DemoWorld) throws -> String {
-            let path = try world.playbookVariant("sites", replacing: [])
+        static func playbook(_ world: DemoWorld, replacing replacements: [(String, String)] = []) throws -> String {
+            let path = try world.playbookVariant("sites", replacing: replacements)
             let handle = try #require(FileHandle(forWritingAtPath: path))
             handle.seekToEndOfFile()
             handle.write(Data(sites.utf8))
@@ -35,6 +35,10 @@ extension BinaryTestsLane3 {
             #expect(plan.status == 0, "\(plan.output)")
             #expect(plan.stdout.contains("hand-offs: origin-side → target-side"), "\(plan.stdout)")
             #expect(plan.stdout.contains("leg2") && plan.stdout.contains("[target-side]"), "\(plan.stdout)")
+            // No site reaches both origin and target: each side's site records its leg, a last step compares.
+            #expect(plan.stdout.contains("• verify:origin [origin-side]"), "\(plan.stdout)")
+            #expect(plan.stdout.contains("• verify:target [target-side]"), "\(plan.stdout)")
+            #expect(plan.stdout.contains("then verify compares the records"), "\(plan.stdout)")
 
             // doctor --site: with the target's REST blackholed this host can be the origin's site, not the target's.
             world.simulator.setFaults(FaultSettings(blackholed: [SimulatorConfig.JumpDemo.target]))
@@ -65,6 +69,7 @@ extension BinaryTestsLane3 {
                 ["resume", "jump-demo", "--site", "target-side"], environment: ["JUMPCHAIN_ORIGIN_SECRET": ""])
             #expect(second.status == 0, "\(second.output)")
             #expect(second.stdout.contains("the jump holds 2 link keys"), "\(second.stdout)")
+            #expect(second.stdout.contains("verification"), "the compared verification passed: \(second.stdout)")
             let again = try await world.jumpchain(["resume", "jump-demo", "--site", "origin-side"])
             #expect(again.status == 0, "\(again.output)")
             try expectTwoKeys(world, context: "alternating")
@@ -140,6 +145,41 @@ extension BinaryTestsLane3 {
             }
             print("sites kill: \(kills) kills, \(attempts) runs")
             try expectTwoKeys(world, context: "seed \(seed)")
+        }
+
+        @Test("cross-site verify: SIGINT names the site's --site; a target behind the recorded origin fails")
+        func crossSiteVerifyFails() async throws {
+            let world = try await DemoWorld.start()
+            defer { Task { await world.stop() } }
+            let playbook = try Self.playbook(world, replacing: [("timeout: 2m", "timeout: 3s")])
+
+            // Interrupted at the origin's site once its link key exists: the hint resumes at that site.
+            let running = try world.start(["apply", playbook, "--site", "origin-side"])
+            let guardTime = Date().addingTimeInterval(60)
+            while running.process.isRunning && Date() < guardTime
+                && world.liveJumpKeys(ownedBy: SimulatorConfig.JumpDemo.linkServiceAccount).isEmpty
+            {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            kill(running.process.processIdentifier, SIGINT)
+            let stopped = await running.wait()
+            world.record(stopped)
+            #expect(stopped.status == 130, "\(stopped.output)")
+            #expect(stopped.stderr.contains("--site origin-side`"), "\(stopped.stderr)")
+
+            let origin = try await world.jumpchain(["resume", "jump-demo", "--site", "origin-side"])
+            #expect(origin.status == 10, "\(origin.output)")
+            // Leg 2 crawls: the target never reaches the origin's ends (nor the canary) that verify:origin recorded.
+            world.simulator.setFaults(FaultSettings(linkThrottles: ["demo-jump-to-target": 0.01]))
+            let target = try await world.jumpchain(["resume", "jump-demo", "--site", "target-side"])
+            world.simulator.setFaults(FaultSettings())
+            #expect(target.status == 4, "\(target.output)")
+            #expect(target.stderr.contains("verify: verification failed for"), "\(target.stderr)")
+            #expect(target.stderr.contains("compared what verify:origin and verify:target recorded"))
+            #expect(target.stderr.contains("`jumpchain resume jump-demo --site target-side`"), "\(target.stderr)")
+            let status = try await world.jumpchain(["status", "jump-demo", "--offline", "--output", "json"])
+            #expect(status.stdout.contains("verify:target"), "\(status.output)")
+            #expect(world.scanStateDirectory(for: world.issuedSecretNeedles()).isEmpty, "a secret reached the state")
         }
 
         /// Three ACTIVE link halves, eight mirrors, exactly two live link keys on the jump, each held by one link,

@@ -137,7 +137,9 @@ public enum Rollout {
         playbookPath: String, prune: Bool = false, options: Options
     ) async throws(JumpchainError) -> Report {
         try await Interruption.run(
-            enabled: options.handleSignals, hint: "if the run had started, continue it with `jumpchain resume`"
+            enabled: options.handleSignals,
+            hint: "if the run had started, continue it with `jumpchain resume"
+                + (options.site.map { " RUN --site \($0)" } ?? "") + "`"
         ) { () async throws(JumpchainError) -> Report in
             try await applyNow(playbookPath: playbookPath, prune: prune, options: options)
         }
@@ -208,7 +210,7 @@ public enum Rollout {
     /// playbook, routed by the operation kind its manifest records.
     public static func resume(run: String, options: Options) async throws(JumpchainError) -> Report {
         try await Interruption.run(
-            enabled: options.handleSignals, hint: "continue with `jumpchain resume \(run)`"
+            enabled: options.handleSignals, hint: "continue with \(resumeCommand(run, site: options.site))"
         ) { () async throws(JumpchainError) -> Report in
             try await resumeNow(run: run, options: options)
         }
@@ -353,14 +355,20 @@ public enum Rollout {
         case .succeeded: return report
         case .stopped:
             throw JumpchainError(
-                .interrupted, "run \(report.runName) stopped; continue with `jumpchain resume \(report.runName)`")
+                .interrupted,
+                "run \(report.runName) stopped; continue with \(resumeCommand(report.runName, site: report.site))")
         default:
             let failures = report.failedSteps.sorted { $0.key < $1.key }.map { "  \($0.key): \($0.value)" }
             throw JumpchainError(
                 .runFailed,
                 "run \(report.runName) failed:\n\(failures.joined(separator: "\n"))\nfix the cause, then "
-                    + "`jumpchain resume \(report.runName)`")
+                    + resumeCommand(report.runName, site: report.site))
         }
+    }
+
+    /// "`jumpchain resume RUN`", with the `--site` of a multi-site run's site: the command that continues it here.
+    static func resumeCommand(_ run: String, site: String?) -> String {
+        "`jumpchain resume \(run)\(site.map { " --site \($0)" } ?? "")`"
     }
 
     static func report(

@@ -39,24 +39,45 @@ public struct CanaryProbe: Sendable {
     ) async
         -> CanaryResult
     {
+        let produced = await produce(id: id, round: round)
+        guard produced.write != nil else { return produced }
+        return await follow(produced, through: .leg2, timeout: timeout, pollInterval: pollInterval)
+    }
+
+    /// Produces the canary on the origin: the result has where it landed, or why it could not be produced.
+    public func produce(id: String = makeID(), round: Int = 1) async -> CanaryResult {
         var result = CanaryResult(
             id: id, topic: canary.origin, round: round, write: nil, jumpArrival: nil, targetArrival: nil,
             latencyMs: nil, offsetsMatch: nil, passed: false, failure: nil, diagnoses: [])
         let value = "{\"jumpchain_canary\":\"\(id)\",\"run\":\"\(topology.runName)\"}"
-        let write: CanaryWrite
         do {
-            write = try await observer.produceCanary(topic: canary.origin, key: id, value: value)
+            result.write = try await observer.produceCanary(topic: canary.origin, key: id, value: value)
         } catch {
             result.failure = "could not produce the canary to `\(canary.origin)` on the origin: \(error)"
-            return result
         }
-        result.write = write
+        return result
+    }
+
+    /// Watches a produced canary (``produce(id:round:)``) until it has crossed `hop` — `leg1`: it reached the
+    /// jump (passed, nothing more to check from there); `leg2`: it reached the target and its offset was checked —
+    /// or `timeout` passes. A multi-site run follows it through leg 1 at the origin's site and, from the
+    /// recorded result, through leg 2 at the target's (arrival times then count from the target site's start).
+    public func follow(
+        _ produced: CanaryResult, through hop: ChainHop, timeout: Duration, pollInterval: Duration
+    ) async -> CanaryResult {
+        var result = produced
+        guard let write = result.write else { return result }
+        result.failure = nil
         let start = clock.now()
         while true {
             await look(write, start: start, into: &result)
+            if hop == .leg1, result.jumpArrival != nil {
+                result.passed = true
+                return result
+            }
             if result.targetArrival != nil {
                 result.latencyMs = result.targetArrival?.afterMs
-                if let readBack = await readBack(write, id: id) {
+                if let readBack = await readBack(write, id: result.id) {
                     result.offsetsMatch = readBack.match
                     result.offsetCheck = "read back"
                     result.passed = readBack.match
@@ -76,6 +97,7 @@ public struct CanaryProbe: Sendable {
             }
             if expired {
                 let hop = result.jumpArrival == nil ? "the jump" : "the target"
+                result.passed = false
                 result.failure =
                     "p\(write.partition)@\(write.offset) did not reach \(hop) within \(OffsetVerifier.format(timeout))"
                 result.diagnoses = await diagnose()

@@ -3,7 +3,7 @@ public import ConfluentAPI
 /// Everything one round of verification read, before any judgement: the input of ``Diagnoser``.
 public struct ChainObservation: Sendable, Equatable {
     /// One link half as read on one cluster.
-    public struct HalfObservation: Sendable, Equatable {
+    public struct HalfObservation: Sendable, Equatable, Codable {
         public var role: PlaybookCluster.Role
         public var clusterID: String
         public var link: Observed<Link>
@@ -16,7 +16,7 @@ public struct ChainObservation: Sendable, Equatable {
     }
 
     /// One mirror topic as read on the hop's destination.
-    public struct MirrorObservation: Sendable, Equatable {
+    public struct MirrorObservation: Sendable, Equatable, Codable {
         public var topic: ChainTopology.ChainTopic
         public var mirrorName: String
         public var mirror: Observed<Mirror>
@@ -34,7 +34,7 @@ public struct ChainObservation: Sendable, Equatable {
     }
 
     /// One hop: its link halves and its mirrors.
-    public struct HopObservation: Sendable, Equatable {
+    public struct HopObservation: Sendable, Equatable, Codable {
         public var hop: ChainHop
         public var link: String
         public var halves: [HalfObservation]

@@ -100,6 +100,15 @@ extension RolloutExecutor {
         return ["topic": name, "created": "false"]
     }
 
+    /// A multi-site plan's per-side verification sends the requests on the clusters its site reaches; the
+    /// comparison of the records sends none.
+    static func previewVerify(_ step: StepSpec, _ playbook: Playbook) -> [PreviewRequest] {
+        let requests = previewVerify(playbook)
+        guard step.parameters[RolloutStep.observesParameter] != nil else { return requests }
+        let bases = Set(RolloutStep.calls(step).compactMap(\.cluster).map { playbook.cluster($0).restEndpoint })
+        return requests.filter { bases.contains($0.base) }
+    }
+
     static func previewVerify(_ playbook: Playbook) -> [PreviewRequest] {
         let link = playbook.link
         var requests: [PreviewRequest] = [
@@ -140,17 +149,8 @@ extension RolloutExecutor {
         let verifier = try await context.verifier(for: plan)
         let result = await verifier.verify(
             until: verify.timeout, threshold: Int64(verify.maxLag), pollInterval: context.timing.statePollInterval)
-        guard result.passed else {
-            let causes = result.diagnoses.map { "\($0.message) — likely: \($0.likelyCause)" }
-            throw StepError.permanent(
-                "verification failed for \(result.failingPartitions.joined(separator: ", ")): "
-                    + (causes.isEmpty ? result.failures : causes).joined(separator: "; "))
-        }
-        var outputs = [
-            "partitions": String(result.topics.reduce(0) { $0 + $1.partitions.count }),
-            "max_end_to_end_lag": String(result.topics.map(\.totals.maxEndToEndLag).max() ?? 0),
-            "topics": String(result.topics.count),
-        ]
+        guard result.passed else { throw StepError.permanent(Self.verificationFailure(result)) }
+        var outputs = Self.verificationOutputs(result)
         if let probe = try await context.canaryProbe(for: plan) {
             let canary = await probe.run(timeout: verify.timeout, pollInterval: context.timing.statePollInterval)
             guard canary.passed else {

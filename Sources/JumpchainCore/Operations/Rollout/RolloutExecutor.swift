@@ -44,7 +44,13 @@ public struct RolloutExecutor: StepExecutor {
             case .canaryTopic: return try await canaryTopic(step)
             case .mirrorJump: return try await mirror(step, onTarget: false, stepContext)
             case .mirrorTarget: return try await mirror(step, onTarget: true, stepContext)
-            case .verify: return try await verify(step, report: report)
+            case .verify:
+                switch step.parameters[RolloutStep.observesParameter] {
+                case "origin": return try await verifySide(step, side: .origin, stepContext, report: report)
+                case "target": return try await verifySide(step, side: .target, stepContext, report: report)
+                case "recorded": return try verifyRecorded(stepContext)
+                default: return try await verify(step, report: report)
+                }
             }
         } catch let error as ConfluentAPIError {
             throw StepError.from(error)
@@ -69,7 +75,7 @@ public struct RolloutExecutor: StepExecutor {
         case .canaryTopic: return previewCanaryTopic(step, playbook)
         case .mirrorJump: return previewMirror(step, playbook, onTarget: false)
         case .mirrorTarget: return previewMirror(step, playbook, onTarget: true)
-        case .verify: return previewVerify(playbook)
+        case .verify: return previewVerify(step, playbook)
         }
     }
 

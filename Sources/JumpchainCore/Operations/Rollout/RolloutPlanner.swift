@@ -139,22 +139,42 @@ public enum RolloutPlanner {
                 steps[position].parameters[RolloutStep.legParameter] == "leg1" ? .origin : .target
             steps[position].dependsOn += sitePreflights.filter { playbook.site($0.site, reaches: role) }.map(\.id)
         }
-        // Verification reads the origin and the target together: a multi-site plan keeps it only when one site
-        // reaches both (otherwise `jumpchain verify` runs from a host that does).
-        let verifiable =
+        // Verification reads the origin and the target together. When no site of a multi-site plan reaches both,
+        // each side's site reads what it reaches and records it, and a last step compares the two records.
+        let verifyGate =
+            !targetMirrorSteps.isEmpty
+            ? targetMirrorSteps : perLeg ? [mirrorsGate] + targetGate : [RolloutStep.linksHealthy]
+        let oneSiteVerifies =
             !perLeg
             || !SiteAssignment.candidates(
                 StepSpec(id: RolloutStep.verify, kind: RolloutStep.verify), playbook: playbook
             )
             .isEmpty
-        if verifiable {
+        let verifyParameters = ["topics": allTopics.joined(separator: ",")]
+        if oneSiteVerifies {
             steps.append(
                 StepSpec(
-                    id: RolloutStep.verify, kind: RolloutStep.verify,
-                    dependsOn: !targetMirrorSteps.isEmpty
-                        ? targetMirrorSteps
-                        : perLeg ? [mirrorsGate] + targetGate : [RolloutStep.linksHealthy],
-                    parameters: ["topics": allTopics.joined(separator: ",")], timeoutSeconds: 1800))
+                    id: RolloutStep.verify, kind: RolloutStep.verify, dependsOn: verifyGate,
+                    parameters: verifyParameters, timeoutSeconds: 1800))
+        } else {
+            let jumpMirrors = steps.filter { $0.kind == RolloutStep.mirrorJump }.map(\.id)
+            let originSide = RolloutStep.perSide(RolloutStep.verify, .origin)
+            let targetSide = RolloutStep.perSide(RolloutStep.verify, .target)
+            steps += [
+                // Leg 1 once its mirrors exist: the origin's site takes it in the same turn that creates them.
+                StepSpec(
+                    id: originSide, kind: RolloutStep.verify,
+                    dependsOn: jumpMirrors.isEmpty ? [mirrorsGate] : jumpMirrors,
+                    parameters: verifyParameters.merging([RolloutStep.observesParameter: "origin"]) { $1 },
+                    timeoutSeconds: 1800),
+                StepSpec(
+                    id: targetSide, kind: RolloutStep.verify, dependsOn: [originSide] + verifyGate,
+                    parameters: verifyParameters.merging([RolloutStep.observesParameter: "target"]) { $1 },
+                    timeoutSeconds: 1800),
+                StepSpec(
+                    id: RolloutStep.verify, kind: RolloutStep.verify, dependsOn: [originSide, targetSide],
+                    parameters: verifyParameters.merging([RolloutStep.observesParameter: "recorded"]) { $1 }),
+            ]
         }
         let plan: Plan
         do {
@@ -268,6 +288,9 @@ public enum RolloutPlanner {
 extension RolloutStep {
     /// The id of a per-leg step of a multi-site plan (`link-key:leg1`).
     public static func perLeg(_ id: String, _ leg: String) -> String { "\(id):\(leg)" }
+
+    /// The id of a multi-site plan's per-side verification step (`verify:origin`, `verify:target`).
+    public static func perSide(_ id: String, _ side: PlaybookCluster.Role) -> String { "\(id):\(side.rawValue)" }
 
     /// The in-memory name of a leg's link key and secret in a multi-site run (never persisted).
     public static func credentialName(leg: String?) -> String {

@@ -58,6 +58,9 @@ extension RolloutStep {
     public static let legParameter = "leg"
     /// A multi-site plan's preflight checks only the clusters its site reaches (comma-separated roles).
     public static let clustersParameter = "clusters"
+    /// A multi-site plan's verification when no site reaches both the origin and the target: `origin` and
+    /// `target` read and record what that side's site reaches (the jump is public), `recorded` compares the records.
+    public static let observesParameter = "observes"
 
     /// What `step` calls: its kind's endpoints, narrowed by a multi-site plan's per-leg and per-site parameters.
     public static func calls(_ step: StepSpec) -> [StepEndpoint] {
@@ -65,6 +68,13 @@ extension RolloutStep {
         if kind == .preflight, let clusters = step.parameters[clustersParameter] {
             let roles = clusters.split(separator: ",").compactMap { PlaybookCluster.Role(rawValue: String($0)) }
             return [.controlPlane] + roles.map(StepEndpoint.of)
+        }
+        if kind == .verify, let observes = step.parameters[observesParameter] {
+            switch observes {
+            case "origin": return [.controlPlane, .origin, .jump]
+            case "target": return [.controlPlane, .jump, .target]
+            default: return []
+            }
         }
         guard let leg = step.parameters[legParameter] else { return kind.calls }
         let half: StepEndpoint = leg == "leg1" ? .origin : .target
