@@ -24,6 +24,9 @@ public struct RunExport: Codable, Sendable {
     public var steps: [StepRecord]
     /// The event log, oldest first (sequence numbers are the source store's and are reassigned on import).
     public var events: [WorkflowEvent]
+    /// The run's later operations (an update, a teardown, …), oldest first, each a whole export of its own named
+    /// as the run; absent in exports written before operations were exported.
+    public var operations: [OperationExport]?
 
     /// Creates an export.
     public init(
@@ -85,12 +88,25 @@ public struct RunExport: Codable, Sendable {
         }
         do {
             let export = try decoder.decode(RunExport.self, from: data)
-            let ids = export.plan.steps.map(\.id)
-            guard export.steps.map(\.stepID) == ids else {
+            for (part, run) in [("", export)] + (export.operations ?? []).map({ (" (operation \($0.name))", $0.run) }) {
+                guard run.schemaVersion <= RunStore.schemaVersion else {
+                    throw WorkflowError(
+                        code: .storeTooNew,
+                        message: "\(source)\(part) was exported by a newer version of jumpchain (schema "
+                            + "\(run.schemaVersion); this build understands up to \(RunStore.schemaVersion)); import it "
+                            + "with a newer jumpchain")
+                }
+                guard run.steps.map(\.stepID) == run.plan.steps.map(\.id) else {
+                    throw WorkflowError(
+                        code: .storeCorrupt,
+                        message: "\(source)\(part): the step records do not match the plan's steps (one record per "
+                            + "step, in plan order)")
+                }
+            }
+            for operation in export.operations ?? [] where !RunOperations.isOperationName(operation.name) {
                 throw WorkflowError(
                     code: .storeCorrupt,
-                    message: "\(source): the step records do not match the plan's steps (one record per step, "
-                        + "in plan order)")
+                    message: "\(source): `\(operation.name)` is not an operation name (NNN-kind, e.g. 001-update)")
             }
             return export
         } catch let error as WorkflowError {
@@ -104,7 +120,10 @@ public struct RunExport: Codable, Sendable {
     /// Whether `other` records the same run: same plan, manifest, status, step records and events (sequence
     /// numbers and sub-microsecond time differences between backends ignored).
     public func sameHistory(as other: RunExport) -> Bool {
-        normalized() == other.normalized()
+        let mine = operations ?? []
+        let theirs = other.operations ?? []
+        return normalized() == other.normalized() && mine.map(\.name) == theirs.map(\.name)
+            && zip(mine, theirs).allSatisfy { $0.run.sameHistory(as: $1.run) }
     }
 
     private func normalized() -> [String] {
@@ -135,8 +154,20 @@ public struct RunExport: Codable, Sendable {
     }
 }
 
+/// One later operation of an exported run: its name under the run (`001-update`) and its own export.
+public struct OperationExport: Codable, Sendable {
+    public var name: String
+    public var run: RunExport
+
+    public init(name: String, run: RunExport) {
+        self.name = name
+        self.run = run
+    }
+}
+
 extension RunStateStore {
-    /// The whole run as a ``RunExport``.
+    /// The whole run as a ``RunExport`` (this store's own records; see
+    /// ``RunStateBackend/exportRun(_:)`` for a run with its later operations).
     public func export() throws(WorkflowError) -> RunExport {
         let metadata = try metadata()
         let plan = try plan()

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The durable record of one run, whatever holds it (SQLite file, PostgreSQL database).
 ///
@@ -127,6 +127,11 @@ public protocol RunStateBackend: Sendable {
     func openRunReadOnly(_ run: String) throws(WorkflowError) -> any RunStateStore
     /// The names (e.g. `001-update`) of the later operations recorded under the run key `run`, unsorted.
     func operationNames(ofRun run: String) throws(WorkflowError) -> [String]
+    /// A small document kept beside the run `run` (a key), outside its history — e.g. the last origin end offsets
+    /// `verify` saw — or nil when there is none (SQLite: the file `name` in the run directory; PostgreSQL: a row).
+    func document(_ name: String, ofRun run: String) throws(WorkflowError) -> Data?
+    /// Creates or replaces that document (never a secret: it is not wiped, and exports leave it out).
+    func setDocument(_ name: String, ofRun run: String, _ content: Data) throws(WorkflowError)
 }
 
 /// Where a run's later operations live: `<run key>/operations/<NNN>-<kind>`, each a run of its own in the backend
@@ -140,6 +145,14 @@ public enum RunOperations {
         runKey + "/" + folder + "/" + name
     }
 
+    /// Whether `name` is an operation's name (`001-update`: digits, a dash, a kind), never a path.
+    public static func isOperationName(_ name: String) -> Bool {
+        let digits = name.prefix(while: \.isNumber)
+        let rest = name.dropFirst(digits.count)
+        return !digits.isEmpty && rest.hasPrefix("-") && rest.count > 1
+            && rest.dropFirst().allSatisfy { $0.isLetter || $0 == "-" }
+    }
+
     /// The run name a key belongs to: the key itself without any `/operations/<NNN>-<kind>` suffix.
     public static func runName(ofKey key: String) -> String {
         guard let range = key.range(of: "/" + folder + "/") else { return key }
@@ -148,11 +161,27 @@ public enum RunOperations {
 }
 
 extension RunStateBackend {
-    /// Imports a run unless it already exists: an identical run is left alone (`false`), a run of the same name
-    /// with another history is refused (``WorkflowError/Code/runAlreadyExists``). Returns whether it imported.
+    /// The run `run` with its later operations (``RunExport/operations``), each named as the run.
+    public func exportRun(_ run: String) throws(WorkflowError) -> RunExport {
+        var export = try openRunReadOnly(run).export()
+        let key = runKey(run)
+        var operations: [OperationExport] = []
+        for name in try operationNames(ofRun: key).sorted() {
+            var operation = try openRunReadOnly(RunOperations.key(runKey: key, operation: name)).export()
+            operation.name = export.name
+            operations.append(OperationExport(name: name, run: operation))
+        }
+        export.operations = operations
+        return export
+    }
+
+    /// Imports a run and its operations unless it already exists: an identical run is left alone (`false`), a run
+    /// of the same name with another history is refused (``WorkflowError/Code/runAlreadyExists``). Operations are
+    /// stored first and the run itself last, so an import cut short is completed by importing again. Returns
+    /// whether it imported.
     public func importRunIfNew(_ export: RunExport) throws(WorkflowError) -> Bool {
         if try runExists(export.name) {
-            let existing = try openRun(export.name).export()
+            let existing = try exportRun(export.name)
             guard existing.sameHistory(as: export) else {
                 throw WorkflowError(
                     code: .runAlreadyExists,
@@ -162,7 +191,27 @@ extension RunStateBackend {
             }
             return false
         }
-        try importRun(export)
+        let key = runKey(export.name)
+        for operation in export.operations ?? [] {
+            var run = operation.run
+            run.name = RunOperations.key(runKey: key, operation: operation.name)
+            run.operations = nil
+            if try runExists(run.name) {
+                var existing = try openRunReadOnly(run.name).export()
+                existing.name = run.name
+                guard existing.sameHistory(as: run) else {
+                    throw WorkflowError(
+                        code: .runAlreadyExists,
+                        message: "operation \(operation.name) of run '\(export.name)' already exists in "
+                            + "\(location(ofRun: run.name)) with another history; remove it first")
+                }
+                continue
+            }
+            try importRun(run)
+        }
+        var run = export
+        run.operations = nil
+        try importRun(run)
         return true
     }
 }

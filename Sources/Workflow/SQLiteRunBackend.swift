@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The embedded default backend: one SQLite ``RunStore`` and one flock ``RunLock`` per run directory,
 /// `<stateDirectory>/<run-name>/` (a run given as a path containing `/` is that directory).
@@ -64,7 +64,25 @@ public struct SQLiteRunBackend: RunStateBackend {
         return names.filter { RunStore.exists(directory: (folder as NSString).appendingPathComponent($0)) }
     }
 
+    public func document(_ name: String, ofRun run: String) throws(WorkflowError) -> Data? {
+        FileManager.default.contents(atPath: (directory(ofRun: run) as NSString).appendingPathComponent(name))
+    }
+
+    /// Written atomically, private to its owner like every file of a run directory.
+    public func setDocument(_ name: String, ofRun run: String, _ content: Data) throws(WorkflowError) {
+        let path = (directory(ofRun: run) as NSString).appendingPathComponent(name)
+        do {
+            try content.write(to: URL(fileURLWithPath: path), options: .atomic)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        } catch {
+            throw WorkflowError(code: .storeFailure, message: "cannot write \(path): \(error)", cause: error)
+        }
+    }
+
     public func importRun(_ export: RunExport) throws(WorkflowError) {
-        _ = try RunStore.importRun(directory: directory(ofRun: export.name), export: export)
+        // Named as ``createRun(_:plan:manifest:)`` names it: an operation's store carries its run's name.
+        var named = export
+        named.name = (RunOperations.runName(ofKey: export.name) as NSString).lastPathComponent
+        _ = try RunStore.importRun(directory: directory(ofRun: export.name), export: named)
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import Workflow
 
 /// Runs kept in a shared PostgreSQL database (`--state postgres://…` or `JUMPCHAIN_STATE`), so several hosts
@@ -75,6 +75,21 @@ public struct PostgresRunBackend: RunStateBackend {
         let rows = try connect().execute(
             "SELECT substr(name, length($1) + 1) FROM jumpchain.run WHERE left(name, length($1)) = $1", [prefix])
         return rows.compactMap { $0.first ?? nil }.filter { !$0.isEmpty && !$0.contains("/") }
+    }
+
+    public func document(_ name: String, ofRun run: String) throws(WorkflowError) -> Data? {
+        let rows = try connect().execute(
+            "SELECT content FROM jumpchain.run_document WHERE run = $1 AND name = $2", [run, name])
+        return rows.first.flatMap { $0.first ?? nil }.map { Data($0.utf8) }
+    }
+
+    /// One row per run and name (deleted with the run); the content is text (the documents are JSON).
+    public func setDocument(_ name: String, ofRun run: String, _ content: Data) throws(WorkflowError) {
+        try connect().execute(
+            """
+            INSERT INTO jumpchain.run_document (run, name, content) VALUES ($1, $2, $3)
+            ON CONFLICT (run, name) DO UPDATE SET content = EXCLUDED.content
+            """, [run, name, String(decoding: content, as: UTF8.self)])
     }
 
     public func lockRun(_ run: String) throws(WorkflowError) -> any RunLease {

@@ -49,7 +49,18 @@ enum PostgresSchema {
                 backend_pid INTEGER NOT NULL,
                 since DOUBLE PRECISION NOT NULL);
             """
-        )
+        ),
+        (
+            // Documents kept beside a run, outside its history (the last origin end offsets `verify` saw).
+            "v1-run-document",
+            """
+            CREATE TABLE jumpchain.run_document (
+                run TEXT NOT NULL REFERENCES jumpchain.run (name) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                content TEXT NOT NULL,
+                PRIMARY KEY (run, name));
+            """
+        ),
     ]
 
     /// Refuses a schema written by a newer jumpchain, then applies missing migrations. Serialised across

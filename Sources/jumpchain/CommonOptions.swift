@@ -42,6 +42,9 @@ struct CommonOptions: ParsableArguments {
         try? StateSelection.resolve(argument: state, environment: ProcessInfo.processInfo.environment)
     }
 
+    /// Options for a command that only reads or writes the state (`state`, `graph`): no progress, no signal handling.
+    var offlineOptions: Rollout.Options { rolloutOptions(printer: nil, handleSignals: false) }
+
     func rolloutOptions(printer: ProgressPrinter?, handleSignals: Bool = true) -> Rollout.Options {
         var notice: @Sendable (String) -> Void = { text in Terminal.error("jumpchain: \(text)") }
         if let printer { notice = printer.notice }

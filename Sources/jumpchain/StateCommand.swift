@@ -14,18 +14,20 @@ struct StateCommand: AsyncParsableCommand {
 struct StateExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write a run (plan, step states, events; never a secret) as JSON to standard output.")
+        abstract: "Write a run and its later operations (plans, step states, events; never a secret) as JSON to "
+            + "standard output.")
 
     @Argument(help: "The run's name (or its directory).") var run: String
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        let backend = common.rolloutOptions(printer: nil, handleSignals: false).backend
+        let backend = common.offlineOptions.backend
         do throws(WorkflowError) {
             guard try backend.runExists(run) else {
                 throw WorkflowError(code: .runNotFound, message: "no run \(run) in \(backend.location(ofRun: run))")
             }
-            let data = try backend.openRun(run).export().encoded()
+            // The run with every later operation (update, teardown, cutover, failover).
+            let data = try backend.exportRun(run).encoded()
             FileHandle.standardOutput.write(data + Data("\n".utf8))
         } catch {
             throw ExitStatus.fail(error)
@@ -42,7 +44,7 @@ struct StateImportCommand: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        let backend = common.rolloutOptions(printer: nil, handleSignals: false).backend
+        let backend = common.offlineOptions.backend
         let data: Data
         if file == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
@@ -58,7 +60,10 @@ struct StateImportCommand: AsyncParsableCommand {
             if try backend.importRunIfNew(export) {
                 Terminal.line(
                     "imported run \(export.name) (\(export.status.rawValue), \(export.steps.count) steps, "
-                        + "\(export.events.count) events) into \(backend.location(ofRun: export.name))")
+                        + "\(export.events.count) events"
+                        + ((export.operations ?? []).isEmpty
+                            ? "" : ", operations \((export.operations ?? []).map(\.name).joined(separator: ", "))")
+                        + ") into \(backend.location(ofRun: export.name))")
             } else {
                 Terminal.line(
                     "run \(export.name) is already in \(backend.location(ofRun: export.name)) with the same "

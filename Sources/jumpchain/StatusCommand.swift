@@ -45,7 +45,7 @@ struct GraphCommand: AsyncParsableCommand {
         let status: Rollout.Status
         do {
             status = try await Rollout.status(
-                run: run, live: false, options: common.rolloutOptions(printer: nil, handleSignals: false))
+                run: run, live: false, options: common.offlineOptions)
         } catch {
             throw ExitStatus.fail(error)
         }

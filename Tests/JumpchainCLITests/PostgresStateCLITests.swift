@@ -45,6 +45,21 @@ extension BinaryTests {
                 !FileManager.default.fileExists(atPath: world.stateDirectory + "/jump-demo"),
                 "nothing went to the SQLite state directory")
 
+            // verify records the origin's last end offsets beside the run in the database (as SQLite does in the run
+            // directory); with the origin gone, failover's report reads them from there.
+            let verify = try await world.jumpchain(["verify", "jump-demo", "--timeout", "60", "--state", url])
+            #expect(verify.status == 0, "\(verify.output)")
+            world.simulator.setFaults(FaultSettings(blackholed: [SimulatorConfig.JumpDemo.origin]))
+            let dry = try await world.jumpchain([
+                "failover", "jump-demo", "--dry-run", "--cluster-timeout", "2", "--state", url,
+            ])
+            world.simulator.setFaults(FaultSettings())
+            #expect(dry.status == 0, "\(dry.output)")
+            #expect(dry.stdout.contains("origin offsets recorded at"), "\(dry.stdout)")
+            #expect(
+                !FileManager.default.fileExists(atPath: world.stateDirectory + "/jump-demo"),
+                "nothing went to the SQLite state directory")
+
             // Export (no secret in it), then import into SQLite run directories and read it there.
             let export = try await world.jumpchain(["state", "export", "jump-demo", "--state", url])
             #expect(export.status == 0, "\(export.stderr)")
@@ -78,6 +93,26 @@ extension BinaryTests {
                 !FileManager.default.fileExists(atPath: world.stateDirectory + "/jump-demo/operations"),
                 "the teardown went to the database, not to a run directory")
 
+            // The export carries the run's later operations: imported elsewhere, the teardown comes along.
+            let full = try await world.jumpchain(["state", "export", "jump-demo", "--state", url])
+            #expect(full.status == 0, "\(full.stderr)")
+            #expect(full.stdout.contains(#""name" : "001-teardown""#), "the teardown is not in the export")
+            let fullPath = world.workDirectory + "/run-with-teardown.json"
+            try full.stdout.write(toFile: fullPath, atomically: true, encoding: .utf8)
+            let elsewhere = world.workDirectory + "/elsewhere"
+            let moved = try await world.jumpchain(["state", "import", fullPath, "--state", elsewhere])
+            #expect(moved.status == 0 && moved.stdout.contains("operations 001-teardown"), "\(moved.output)")
+            let movedHistory = try await world.jumpchain(["status", "jump-demo", "--offline", "--state", elsewhere])
+            #expect(movedHistory.stdout.contains("then teardown (succeeded)"), "\(movedHistory.output)")
+            let movedAgain = try await world.jumpchain(["state", "import", fullPath, "--state", elsewhere])
+            #expect(movedAgain.status == 0 && movedAgain.stdout.contains("nothing changed"), "\(movedAgain.output)")
+            let backAgain = try await world.jumpchain(["state", "import", fullPath, "--state", url])
+            #expect(backAgain.status == 0 && backAgain.stdout.contains("nothing changed"), "\(backAgain.output)")
+            // The run imported earlier (without the teardown) has another history: refused, nothing changed.
+            let conflicting = try await world.jumpchain(["state", "import", fullPath])
+            #expect(conflicting.status != 0 && conflicting.stderr.contains("another history"), "\(conflicting.output)")
+            #expect(!FileManager.default.fileExists(atPath: world.stateDirectory + "/jump-demo/operations"))
+
             // A password on the command line is refused without being echoed.
             let withPassword = url.replacingOccurrences(of: "postgres@", with: "postgres:hunter2-secret@")
             let refused = try await world.jumpchain(["status", "jump-demo", "--offline", "--state", withPassword])
@@ -88,6 +123,7 @@ extension BinaryTests {
             let needles = world.issuedSecretNeedles()
             for needle in needles {
                 #expect(!export.stdout.contains(needle), "an issued secret is in the export")
+                #expect(!full.stdout.contains(needle), "an issued secret is in the export with operations")
             }
             for transcript in world.transcripts {
                 for needle in needles where transcript.contains(needle) {

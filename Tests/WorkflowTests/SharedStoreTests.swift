@@ -145,6 +145,53 @@ struct SharedStoreTests {
     }
 
     @Test(arguments: BackendKind.testable)
+    func aRunsOperationsTravelWithItsExportAndDocumentsStayBeside(_ kind: BackendKind) async throws {
+        let fixture = try await TestBackend.make(kind, "contract-operations")
+        defer { fixture.cleanUp() }
+        _ = try fixture.backend.createRun("chain", plan: plan, manifest: #"{"op":"rollout"}"#)
+        let key = fixture.backend.runKey("chain")
+        for name in ["001-update", "002-teardown"] {
+            _ = try fixture.backend.createRun(
+                RunOperations.key(runKey: key, operation: name), plan: plan, manifest: #"{"op":"\#(name)"}"#)
+        }
+        // A document beside the run: created, replaced, read back; never part of the export.
+        #expect(try fixture.backend.document("last.json", ofRun: key) == nil)
+        try fixture.backend.setDocument("last.json", ofRun: key, Data(#"{"v":1}"#.utf8))
+        try fixture.backend.setDocument("last.json", ofRun: key, Data(#"{"v":2}"#.utf8))
+        #expect(try fixture.backend.document("last.json", ofRun: key) == Data(#"{"v":2}"#.utf8))
+
+        let export = try RunExport.decode(try fixture.backend.exportRun("chain").encoded(), source: "test")
+        #expect(export.operations?.map(\.name) == ["001-update", "002-teardown"])
+        #expect(export.operations?.allSatisfy { $0.run.name == export.name } == true)
+        #expect(!String(decoding: try export.encoded(), as: UTF8.self).contains(#"\"v\""#))
+
+        for target in BackendKind.testable {
+            let other = try await TestBackend.make(target, "contract-operations-import")
+            defer { other.cleanUp() }
+            #expect(try other.backend.importRunIfNew(export))
+            let names = try other.backend.operationNames(ofRun: other.backend.runKey("chain")).sorted()
+            #expect(names == ["001-update", "002-teardown"], "\(kind) → \(target)")
+            let teardown = try other.backend.openRun(
+                RunOperations.key(runKey: other.backend.runKey("chain"), operation: "002-teardown"))
+            #expect(try teardown.metadata().manifest == #"{"op":"002-teardown"}"#)
+            #expect(try other.backend.exportRun("chain").sameHistory(as: export), "\(kind) → \(target)")
+            #expect(try !other.backend.importRunIfNew(export), "the same history again changes nothing")
+            var diverged = export
+            diverged.operations?.removeLast()
+            let error = #expect(throws: WorkflowError.self) { try other.backend.importRunIfNew(diverged) }
+            #expect(error?.code == .runAlreadyExists, "a run with other operations is refused")
+        }
+        // An operation written by a newer jumpchain is refused, naming it.
+        var newer = export
+        newer.operations?[0].run.schemaVersion = 99
+        let tooNew = #expect(throws: WorkflowError.self) {
+            try RunExport.decode(try newer.encoded(), source: "run.json")
+        }
+        #expect(tooNew?.code == .storeTooNew)
+        #expect(tooNew?.message.contains("operation 001-update") == true, "\(tooNew?.message ?? "")")
+    }
+
+    @Test(arguments: BackendKind.testable)
     func removedRunIsGone(_ kind: BackendKind) async throws {
         let fixture = try await TestBackend.make(kind, "contract-remove")
         defer { fixture.cleanUp() }

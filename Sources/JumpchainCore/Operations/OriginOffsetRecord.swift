@@ -1,8 +1,10 @@
 import Foundation
+import Workflow
 
 /// The last origin end offsets jumpchain observed for a run (written by `verify` and `status`), so that a
-/// `failover` on the day the origin is gone can say what was there before the outage. One JSON file in the
-/// run directory; offsets and topic names only.
+/// `failover` on the day the origin is gone can say what was there before the outage. One JSON document kept
+/// beside the run by its backend (SQLite: a file in the run directory; PostgreSQL: a row of
+/// `jumpchain.run_document`); offsets and topic names only.
 public struct OriginOffsetRecord: Sendable, Codable, Equatable {
     /// When the offsets were observed (ISO 8601, UTC).
     public var observedAt: String
@@ -37,22 +39,19 @@ public struct OriginOffsetRecord: Sendable, Codable, Equatable {
         return formatter.string(from: date)
     }
 
-    /// Saves the offsets `report` shows into the run directory `root` (best effort: a failure to record never
-    /// fails `verify` or `status`).
-    static func save(_ report: VerificationReport, root: String) {
+    /// Saves the offsets `report` shows beside the run whose key is `root` (best effort: a failure to record
+    /// never fails `verify` or `status`).
+    static func save(_ report: VerificationReport, root: String, backend: any RunStateBackend) {
         guard let record = from(report) else { return }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         guard let data = try? encoder.encode(record) else { return }
-        try? data.write(to: URL(fileURLWithPath: path(root: root)), options: .atomic)
-        // Offsets are no secret, but every file of a run directory is private to its owner.
-        try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path(root: root))
+        try? backend.setDocument(fileName, ofRun: root, data)
     }
 
-    /// The recorded offsets of the run in `root`, if any.
-    static func load(root: String) -> OriginOffsetRecord? {
-        guard !root.isEmpty else { return nil }  // a backend without run directories keeps no such file
-        guard let data = FileManager.default.contents(atPath: path(root: root)) else { return nil }
+    /// The recorded offsets of the run whose key is `root`, if any.
+    static func load(root: String, backend: any RunStateBackend) -> OriginOffsetRecord? {
+        guard !root.isEmpty, let data = try? backend.document(fileName, ofRun: root) else { return nil }
         return try? JSONDecoder().decode(OriginOffsetRecord.self, from: data)
     }
 }

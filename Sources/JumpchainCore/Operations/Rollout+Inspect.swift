@@ -101,9 +101,7 @@ extension Rollout {
             }
             return (report, groups, liveError, await context.sessionKeyIDs(), autoCreated)
         }
-        if let report, let files = filesDirectory(root, options: options) {
-            OriginOffsetRecord.save(report, root: files)
-        }
+        if let report { OriginOffsetRecord.save(report, root: root, backend: backend) }
         status.groups = groups
         status.report = report
         status.autoCreated = autoCreated
@@ -181,9 +179,7 @@ extension Rollout {
             verification.maxGroupLag = playbook.verify.maxGroupLag ?? 0
             return verification
         }
-        if let files = filesDirectory(root, options: options) {
-            OriginOffsetRecord.save(verification.report, root: files)
-        }
+        OriginOffsetRecord.save(verification.report, root: root, backend: backend)
         return verification
     }
 
@@ -258,12 +254,6 @@ extension Rollout {
         let store = try openStoreReadOnly(directory, run: run, backend: backend)
         let metadata = try wrap { () throws(WorkflowError) in try store.metadata() }
         return (store, store.location, metadata, try RunManifest.decode(metadata.manifest, run: run))
-    }
-
-    /// The run directory where files beside the store are kept (`last-origin-offsets.json`): SQLite's run
-    /// directory, nil with a backend that has no run directory (such files are then not kept).
-    static func filesDirectory(_ root: String, options: Options) -> String? {
-        options.backend is SQLiteRunBackend ? root : nil
     }
 }
 

@@ -59,12 +59,13 @@ public enum Failover {
             }
             let topics = (live ?? recorded).topics.filter { $0.origin != canary }
             let plan = try FailoverPlanner.plan(
-                playbook, topics: topics, root: Rollout.filesDirectory(root, options: options) ?? "")
-            let executor = FailoverExecutor(context: context, clusterTimeout: request.clusterTimeout)
+                playbook, topics: topics, root: root)
+            let executor = FailoverExecutor(
+                context: context, clusterTimeout: request.clusterTimeout, backend: options.backend)
             if request.dryRun {
                 let ends = (try? await executor.targetEnds(topics)) ?? [:]
                 let report = await executor.assess(
-                    topics: topics, targetEnds: ends, root: Rollout.filesDirectory(root, options: options) ?? "",
+                    topics: topics, targetEnds: ends, root: root,
                     failedOver: [], dryRun: true)
                 var requests: [String: [PreviewRequest]] = [:]
                 for step in plan.steps { requests[step.id] = FailoverExecutor.preview(step, playbook: playbook) }
@@ -124,7 +125,8 @@ public enum Failover {
     ) async throws(JumpchainError) -> Rollout.Report {
         var report = try await Rollout.execute(
             store: store, directory: directory, context: context, plan: plan,
-            executor: FailoverExecutor(context: context, clusterTimeout: clusterTimeout), options: options)
+            executor: FailoverExecutor(context: context, clusterTimeout: clusterTimeout, backend: options.backend),
+            options: options)
         report.operation = .failover
         return try Rollout.check(report)
     }

@@ -9,10 +9,13 @@ public struct FailoverExecutor: StepExecutor {
     public let context: RolloutContext
     /// How long the origin and the jump are given to answer.
     let clusterTimeout: Duration
+    /// Where the run's last recorded origin offsets are kept (``OriginOffsetRecord``).
+    let backend: any RunStateBackend
 
-    public init(context: RolloutContext, clusterTimeout: Duration) {
+    public init(context: RolloutContext, clusterTimeout: Duration, backend: any RunStateBackend) {
         self.context = context
         self.clusterTimeout = clusterTimeout
+        self.backend = backend
     }
 
     public func execute(_ step: StepSpec, context stepContext: StepContext) async throws -> [String: String] {
@@ -174,7 +177,7 @@ public struct FailoverExecutor: StepExecutor {
                 unreachable.append("jump \(playbook.jump.id): \(error)")
             }
         }
-        let recorded = OriginOffsetRecord.load(root: root)
+        let recorded = OriginOffsetRecord.load(root: root, backend: backend)
         var rows: [FailoverReport.PartitionRow] = []
         let partitions = Set(targetEnds.keys).union(originNow.map { Set($0.keys) } ?? [])
         for topic in topics {

@@ -13,7 +13,7 @@ public enum FailoverStep {
 
 /// Turns the chain's topics into the persisted failover graph.
 public enum FailoverPlanner {
-    /// `root` is the run directory (where `verify` and `status` record the last origin offsets).
+    /// `root` is the run's key (beside which `verify` and `status` record the last origin offsets).
     public static func plan(
         _ playbook: Playbook, topics: [ChainTopology.ChainTopic], root: String
     ) throws(JumpchainError) -> Plan {
