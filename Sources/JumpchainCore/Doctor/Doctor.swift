@@ -7,12 +7,15 @@ import Workflow
 /// the certificate's name checked, authentication), and so which steps it can run. Every probe is bounded by a
 /// short timeout; nothing is created or changed anywhere.
 public enum Doctor {
-    /// Probes every endpoint the playbook names with the playbook's credentials.
+    /// Probes every endpoint the playbook names with the playbook's credentials. `caBundlePath` replaces the
+    /// system's trusted CAs (tests trust their own CA with it).
     public static func run(
-        _ playbook: Playbook, credentials: RolloutCredentials, timeout: Duration, site: String? = nil
+        _ playbook: Playbook, credentials: RolloutCredentials, timeout: Duration, site: String? = nil,
+        caBundlePath: String? = nil
     ) async -> DoctorReport {
         let http = HTTPClient(
-            configuration: HTTPClient.Configuration(connectTimeout: timeout, timeout: timeout))
+            configuration: HTTPClient.Configuration(
+                connectTimeout: timeout, timeout: timeout, caBundlePath: caBundlePath))
         defer { http.shutdown() }
         @Sendable func endpoint(_ url: String, _ credential: APICredential, _ label: String) -> APIEndpoint {
             APIEndpoint(
@@ -106,7 +109,7 @@ public enum Doctor {
                     .init("auth", .skipped, "no credentials in the playbook (apply mints a session key for it)"))
                 result.usable = true
             } catch {
-                record(transport: error, secure: secure, timeout: timeout, into: &result)
+                record(transport: error, host: host, secure: secure, timeout: timeout, into: &result)
             }
             return result
         }
@@ -118,7 +121,7 @@ public enum Doctor {
             result.usable = true
         } catch {
             if error.code == .unreachable, let transport = error.cause as? TransportError {
-                record(transport: transport, secure: secure, timeout: timeout, into: &result)
+                record(transport: transport, host: host, secure: secure, timeout: timeout, into: &result)
             } else {
                 result.checks.append(
                     .init("tls", secure ? .ok : .skipped, secure ? "handshake ok, name checked" : "plain http"))
@@ -130,11 +133,23 @@ public enum Doctor {
     }
 
     private static func record(
-        transport error: TransportError, secure: Bool, timeout: Duration, into result: inout DoctorReport.Endpoint
+        transport error: TransportError, host: String, secure: Bool, timeout: Duration,
+        into result: inout DoctorReport.Endpoint
     ) {
         switch error.code {
         case .tls:
-            result.checks.append(.init("tls", .failed, error.message))
+            // A certificate for other names (libcurl: "no alternative certificate subject name matches target host
+            // name", "subjectAltName does not match"): said in so many words, the likely cause being a wrong host.
+            let text = error.message.lowercased()
+            let mismatch = ["subject name", "subjectaltname", "does not match", "doesn't match"].contains {
+                text.contains($0)
+            }
+            result.checks.append(
+                .init(
+                    "tls", .failed,
+                    mismatch
+                        ? "certificate is not for \(host) (its names do not match the endpoint's host): \(error.message)"
+                        : error.message))
             result.checks.append(.init("auth", .skipped, "no TLS session"))
         case .timedOut:
             // A blackhole accepts the connection and never answers: on https the handshake stalls, on plain
