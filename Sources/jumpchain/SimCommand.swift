@@ -50,13 +50,27 @@ struct SimCommand: AsyncParsableCommand {
             throw ValidationError(
                 "--generate-topics must be >= 0, --partitions >= 1, --cluster-rate-limit > 0, --latency-ms >= 0")
         }
-        for bind in binds {
-            let parts = bind.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, !parts[0].isEmpty, ListenerAddress(parsing: String(parts[1])) != nil else {
-                throw ValidationError(
-                    "--bind \(bind): write LISTENER=HOST[:PORT], e.g. --bind origin=10.231.1.1 or "
-                        + "--bind control-plane=10.231.0.1:8090")
+    }
+
+    /// Each `--bind` as (listener, address), checked against `world`: a malformed one and one naming no listener
+    /// are the same invalid input (exit 2), each naming the flag, the listeners and the expected form.
+    static func listenerBinds(_ binds: [String], world: SimulatorConfig) throws -> [(String, String)] {
+        let listeners = ["control-plane"] + world.clusters.flatMap { [$0.name, $0.id].compactMap { $0 } }
+        let form =
+            "write --bind LISTENER=HOST[:PORT] with LISTENER control-plane, a cluster name or a cluster id ("
+            + listeners.joined(separator: ", ") + "), e.g. --bind origin=10.231.1.1 or "
+            + "--bind control-plane=10.231.0.1:8090"
+        return try binds.map { bind in
+            let parts = bind.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, ListenerAddress(parsing: parts[1]) != nil else {
+                Terminal.error("jumpchain sim: --bind \(bind): not LISTENER=HOST[:PORT]; \(form)")
+                throw ExitCode(ExitStatus.invalidInput)
             }
+            guard listeners.contains(parts[0]) else {
+                Terminal.error("jumpchain sim: --bind \(bind): \(parts[0]) is not a listener of this world; \(form)")
+                throw ExitCode(ExitStatus.invalidInput)
+            }
+            return (parts[0], parts[1])
         }
     }
 
@@ -76,10 +90,7 @@ struct SimCommand: AsyncParsableCommand {
             world = world.addingGeneratedTopics(count: generateTopics, partitions: partitions, on: first.id)
         }
         world = world.limitingClusters(requestsPerSecond: clusterRateLimit, latencyMs: latencyMs)
-        for bind in binds {
-            let parts = bind.split(separator: "=", maxSplits: 1)
-            world.bind[String(parts[0])] = String(parts[1])
-        }
+        for (listener, address) in try Self.listenerBinds(binds, world: world) { world.bind[listener] = address }
         try FileManager.default.createDirectory(
             atPath: (connectionFile as NSString).deletingLastPathComponent.isEmpty
                 ? "." : (connectionFile as NSString).deletingLastPathComponent,

@@ -63,7 +63,16 @@ extension BinaryTests {
                 ["sim", "--scenario", "jump-demo", "--connection-file", connection, "--bind", "orign=127.0.0.4"],
                 environment: ProcessInfo.processInfo.environment, directory: directory)
             #expect(refused.status == 2, "\(refused.output)")
-            #expect(refused.stderr.contains("bind: orign is not a listener"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("--bind orign=127.0.0.4: orign is not a listener"), "\(refused.stderr)")
+            // No address, or an address that does not parse: the same invalid input, naming the flag and the form.
+            for bad in ["origin", "origin=", "=127.0.0.4", "origin=not an address"] {
+                let malformed = try await CLI.run(
+                    ["sim", "--scenario", "jump-demo", "--connection-file", connection, "--bind", bad],
+                    environment: ProcessInfo.processInfo.environment, directory: directory)
+                #expect(malformed.status == 2, "\(bad): \(malformed.output)")
+                #expect(malformed.stderr.contains("--bind \(bad): not LISTENER=HOST[:PORT]"), "\(malformed.stderr)")
+                #expect(malformed.stderr.contains("control-plane, origin, lkc-origin"), "\(malformed.stderr)")
+            }
         }
     }
 }
