@@ -73,10 +73,16 @@ struct PlaybookSitesTests {
         #expect(plan[RolloutStep.originLinkKey]?.site == plan["leg1-source"]?.site)
         #expect(plan["leg2"]?.requiresEphemeral == ["link-credential:leg2"])
         #expect(plan[RolloutStep.linkKey] == nil)
-        // No site reaches both the origin and the target: end-to-end verification is left to `jumpchain verify`.
-        #expect(plan[RolloutStep.verify] == nil)
+        // No site reaches both the origin and the target: each side's site reads and records its leg (the origin's
+        // in the turn that creates the jump's mirrors), and `verify`, which calls nothing, compares the records.
+        #expect(plan["verify:origin"]?.site == "origin-side")
+        #expect(plan["verify:target"]?.site == "target-side")
+        #expect(plan["verify:origin"]?.dependsOn.allSatisfy { $0.hasPrefix(RolloutStep.mirrorJump + ":") } == true)
+        #expect(plan["verify:target"]?.dependsOn.contains("verify:origin") == true)
+        #expect(plan[RolloutStep.verify]?.dependsOn == ["verify:origin", "verify:target"])
+        #expect(RolloutStep.calls(try #require(plan[RolloutStep.verify])).isEmpty)
         let turns = SiteAssignment.handOffs(plan).map(\.site)
-        #expect(turns.count <= 4, "\(turns)")
+        #expect(turns == ["origin-side", "target-side"], "the split verification adds no hand-off: \(turns)")
         // A single-site playbook keeps its one-key plan, with no site on any step.
         let single = try RolloutPlanner.plan(try load(scratch, ""), topics: ["orders"])
         #expect(single.steps.allSatisfy { $0.site == nil })
