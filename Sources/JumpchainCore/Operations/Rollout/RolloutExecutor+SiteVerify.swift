@@ -68,10 +68,17 @@ extension RolloutExecutor {
     }
 
     /// Compares the two sides' records; fails (naming the partitions and the likely causes) as the one-site
-    /// verification does.
-    func verifyRecorded(_ stepContext: StepContext) throws -> [String: String] {
+    /// verification does. Re-run after a failed comparison (`resume` at the target's site), it reads leg 2 again
+    /// first, as `verify:target` did, and compares that with the origin's record.
+    func verifyRecorded(
+        _ step: StepSpec, _ stepContext: StepContext, report: @escaping @Sendable (String) -> Void
+    ) async throws -> [String: String] {
         let origin = try record(of: .origin, stepContext)
-        let target = try record(of: .target, stepContext)
+        var target = try record(of: .target, stepContext)
+        if stepContext.attempt > 1 {
+            let again = try await verifySide(step, side: .target, stepContext, report: report)
+            target = try Self.decodeRecord(again[SiteObservation.outputKey], step: step.id)
+        }
         let result = SiteVerification.report(
             origin: origin, target: target, topology: context.topology(for: plan),
             threshold: Int64(context.playbook.verify.maxLag))
@@ -79,9 +86,11 @@ extension RolloutExecutor {
             throw StepError.permanent(
                 Self.verificationFailure(result)
                     + " (compared what \(RolloutStep.perSide(RolloutStep.verify, .origin)) and "
-                    + "\(RolloutStep.perSide(RolloutStep.verify, .target)) recorded)")
+                    + "\(RolloutStep.perSide(RolloutStep.verify, .target)) recorded; a resume at the target's site "
+                    + "reads leg 2 again and compares it with the origin's record)")
         }
         var outputs = Self.verificationOutputs(result)
+        if stepContext.attempt > 1 { outputs[SiteObservation.outputKey] = target.encoded() }
         if let canary = target.canary {
             outputs["canary_latency_ms"] = canary.latencyMs.map { String($0) } ?? ""
             outputs["canary_offset"] = canary.write.map { "\($0.partition):\($0.offset)" } ?? ""
@@ -91,8 +100,12 @@ extension RolloutExecutor {
 
     func record(of side: PlaybookCluster.Role, _ stepContext: StepContext) throws -> SiteObservation {
         let id = RolloutStep.perSide(RolloutStep.verify, side)
+        return try Self.decodeRecord(stepContext.output(SiteObservation.outputKey, of: id), step: id)
+    }
+
+    static func decodeRecord(_ text: String?, step: String) throws -> SiteObservation {
         do {
-            return try SiteObservation.decode(stepContext.output(SiteObservation.outputKey, of: id), step: id)
+            return try SiteObservation.decode(text, step: step)
         } catch {
             throw StepError.permanent(error.message)
         }

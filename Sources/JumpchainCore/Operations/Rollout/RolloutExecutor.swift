@@ -48,7 +48,7 @@ public struct RolloutExecutor: StepExecutor {
                 switch step.parameters[RolloutStep.observesParameter] {
                 case "origin": return try await verifySide(step, side: .origin, stepContext, report: report)
                 case "target": return try await verifySide(step, side: .target, stepContext, report: report)
-                case "recorded": return try verifyRecorded(stepContext)
+                case "recorded": return try await verifyRecorded(step, stepContext, report: report)
                 default: return try await verify(step, report: report)
                 }
             }

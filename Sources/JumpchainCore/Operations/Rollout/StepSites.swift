@@ -59,7 +59,8 @@ extension RolloutStep {
     /// A multi-site plan's preflight checks only the clusters its site reaches (comma-separated roles).
     public static let clustersParameter = "clusters"
     /// A multi-site plan's verification when no site reaches both the origin and the target: `origin` and
-    /// `target` read and record what that side's site reaches (the jump is public), `recorded` compares the records.
+    /// `target` read and record what that side's site reaches (the jump is public), `recorded` compares the records
+    /// (at the target's site: re-run after failing, it reads leg 2 again).
     public static let observesParameter = "observes"
 
     /// What `step` calls: its kind's endpoints, narrowed by a multi-site plan's per-leg and per-site parameters.
@@ -72,7 +73,8 @@ extension RolloutStep {
         if kind == .verify, let observes = step.parameters[observesParameter] {
             switch observes {
             case "origin": return [.controlPlane, .origin, .jump]
-            case "target": return [.controlPlane, .jump, .target]
+            // The comparison reads leg 2 again when it is re-run after failing: it runs at the target's site too.
+            case "target", "recorded": return [.controlPlane, .jump, .target]
             default: return []
             }
         }
