@@ -1,4 +1,4 @@
-import ConfluentAPI
+public import ConfluentAPI
 
 /// Produces a uniquely identified record on the origin's canary topic and watches it cross both hops.
 ///
@@ -33,27 +33,61 @@ public struct CanaryProbe: Sendable {
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
+    /// A canary produced on the origin (or the failure to produce it), before it is followed across the chain.
+    public struct Produced: Sendable {
+        public var id: String
+        public var write: CanaryWrite?
+        /// Why it could not be produced (then `write` is nil).
+        public var failure: String?
+        /// When the produce call returned (the probe's clock): arrivals are timed from it.
+        public var at: Duration?
+
+        /// The origin end it measures, keyed for ``OffsetVerifier/measuredOriginEnds``: produce it before a
+        /// verifier's first observation and every round of it may use the figure.
+        public func measuredOriginEnd(topic: String) -> [TopicPartition: MeasuredOriginEnd] {
+            guard let write else { return [:] }
+            return [TopicPartition(topic: topic, partition: write.partition): MeasuredOriginEnd(canary: write)]
+        }
+    }
+
+    /// Produces one canary record on the origin's canary topic (the first half of ``run(timeout:pollInterval:id:round:)``).
+    public func produce(id: String = makeID()) async -> Produced {
+        let value = "{\"jumpchain_canary\":\"\(id)\",\"run\":\"\(topology.runName)\"}"
+        do {
+            let write = try await observer.produceCanary(topic: canary.origin, key: id, value: value)
+            return Produced(id: id, write: write, at: clock.now())
+        } catch {
+            return Produced(
+                id: id, failure: "could not produce the canary to `\(canary.origin)` on the origin: \(error)")
+        }
+    }
+
     /// One round: produce, wait for both hops until `timeout`, measure, compare offsets.
     public func run(
         timeout: Duration, pollInterval: Duration, id: String = makeID(), round: Int = 1
     ) async
         -> CanaryResult
     {
+        await follow(await produce(id: id), timeout: timeout, pollInterval: pollInterval, round: round)
+    }
+
+    /// The rest of a round after ``produce(id:)``: wait for both hops until `timeout` (from now), measure, compare
+    /// offsets. Arrivals and latency are timed from the produce call's return.
+    public func follow(
+        _ produced: Produced, timeout: Duration, pollInterval: Duration, round: Int = 1
+    ) async -> CanaryResult {
         var result = CanaryResult(
-            id: id, topic: canary.origin, round: round, write: nil, jumpArrival: nil, targetArrival: nil,
+            id: produced.id, topic: canary.origin, round: round, write: nil, jumpArrival: nil, targetArrival: nil,
             latencyMs: nil, offsetsMatch: nil, passed: false, failure: nil, diagnoses: [])
-        let value = "{\"jumpchain_canary\":\"\(id)\",\"run\":\"\(topology.runName)\"}"
-        let write: CanaryWrite
-        do {
-            write = try await observer.produceCanary(topic: canary.origin, key: id, value: value)
-        } catch {
-            result.failure = "could not produce the canary to `\(canary.origin)` on the origin: \(error)"
+        guard let write = produced.write else {
+            result.failure = produced.failure
             return result
         }
+        let id = produced.id
         result.write = write
         let start = clock.now()
         while true {
-            await look(write, start: start, into: &result)
+            await look(write, start: produced.at ?? start, into: &result)
             if result.targetArrival != nil {
                 result.latencyMs = result.targetArrival?.afterMs
                 if let readBack = await readBack(write, id: id) {
@@ -85,17 +119,23 @@ public struct CanaryProbe: Sendable {
     }
 
     /// Rounds every `interval` (`rounds` nil: until cancelled), one result per round through `onRound`;
-    /// with `failFast` it stops after the first failing round. Returns every round's result.
+    /// with `failFast` it stops after the first failing round. Returns every round's result. `first`: round 1's
+    /// canary, already produced (see ``produce(id:)``).
     public func watch(
         interval: Duration, rounds: Int? = nil, failFast: Bool, timeout: Duration, pollInterval: Duration,
-        onRound: @Sendable (CanaryResult) -> Void = { _ in }
+        first: Produced? = nil, onRound: @Sendable (CanaryResult) -> Void = { _ in }
     ) async -> [CanaryResult] {
         var results: [CanaryResult] = []
         var round = 0
         while rounds.map({ round < $0 }) ?? true, !Task.isCancelled {
             round += 1
             let started = clock.now()
-            let result = await run(timeout: timeout, pollInterval: pollInterval, round: round)
+            let result: CanaryResult
+            if round == 1, let first {
+                result = await follow(first, timeout: timeout, pollInterval: pollInterval, round: round)
+            } else {
+                result = await run(timeout: timeout, pollInterval: pollInterval, round: round)
+            }
             results.append(result)
             onRound(result)
             if failFast && !result.passed { break }
