@@ -94,6 +94,7 @@ struct VerificationRendererTests {
         let text = VerificationTableRenderer(maxPartitionRows: 2).render(report)
         #expect(text.contains("… 1 more partitions, 0 of them failing"))
         #expect(text.contains("UNKNOWN"))
+        #expect(text.contains("ORIGIN END: 1 not observed"), "\(text)")
     }
 
     @Test func jsonHasStableKeysAndRoundTrips() async throws {

@@ -120,20 +120,20 @@ public struct VerificationTableRenderer: Sendable {
 
     /// Which figures are derived (`~`), where the origin's ends come from, and why a measurement was not used.
     func originEndLines(_ partitions: [PartitionReport]) -> [String] {
-        guard
-            partitions.contains(where: { !$0.derived.isEmpty })
-                || partitions.contains(where: { $0.originEndSource != nil })
-        else { return [] }
+        guard !partitions.isEmpty else { return [] }
         var lines: [String] = []
         if partitions.contains(where: { !$0.derived.isEmpty }) {
             lines += wrap(
                 "~ n: derived from the mirrors, not read where it lives (ORIGIN END and the lags through it: jump "
                     + "mirror end + its lag, or the jump's end; JUMP END: target end + leg 2's lag)", indent: "  ")
         }
-        let counted = OriginEndSource.allCases.compactMap { source -> String? in
+        var counted = OriginEndSource.allCases.compactMap { source -> String? in
             let count = partitions.count { $0.originEndSource == source }
             return count == 0 ? nil : "\(count) \(source.isMeasured ? "measured" : "derived") (\(source.phrase))"
         }
+        // Key-free with no measurement, or a partition no hop shows: not observed, and not guessed.
+        let unobserved = partitions.count { $0.originEnd == nil }
+        if unobserved > 0 { counted.append("\(unobserved) not observed") }
         if !counted.isEmpty { lines += wrap("ORIGIN END: " + counted.joined(separator: ", "), indent: "  ") }
         let behind = partitions.filter { partition in
             guard let measured = partition.originEndMeasured, let end = partition.originEnd else { return false }
