@@ -150,7 +150,10 @@ extension BinaryTests {
         @Test(
             "with manage_acls: false, preflight names the READ bindings the auto-create filters lack; nothing changes")
         func unmanagedACLsAreNamed() async throws {
-            let world = try await DemoWorld.start()
+            // The origin link key's owner holds what leg 1 reads the named topics with: the jump is checked too.
+            var config = SimulatorConfig.jumpDemo()
+            config.acls += BinaryTests.PreflightCLITests.originLinkRights()
+            let world = try await DemoWorld.start(config: config)
             defer { Task { await world.stop() } }
             let playbook = try world.playbookVariant(
                 "autocreate-unmanaged",

@@ -99,7 +99,10 @@ extension BinaryTestsLane3 {
 
         @Test("manage_acls: false: the preflight names the missing DESCRIBE on the group for leg 2; nothing changes")
         func preflightNamesMissingGroupACLs() async throws {
-            let world = try await DemoWorld.start()
+            // The origin link key's owner holds what leg 1 reads with, so the preflight gets as far as the jump.
+            var config = SimulatorConfig.jumpDemo()
+            config.acls += BinaryTests.PreflightCLITests.originLinkRights()
+            let world = try await DemoWorld.start(config: config)
             defer { Task { await world.stop() } }
             let playbook = try world.playbookVariant(
                 "no-acls",

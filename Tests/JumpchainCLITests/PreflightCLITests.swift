@@ -42,9 +42,37 @@ extension BinaryTests {
                 mentions: ["target (lkc-target)", "rejected"])
         }
 
+        /// What leg 1's source half reads the demo's origin with, for the link service account (the owner of the
+        /// origin link key jumpchain mints): DESCRIBE on the cluster, READ and DESCRIBE on the topics and the
+        /// canary, DESCRIBE on the synced group.
+        static func originLinkRights(except omitted: Set<String> = []) -> [SimulatorConfig.ACL] {
+            typealias Demo = SimulatorConfig.JumpDemo
+            let principal = "User:\(Demo.linkServiceAccount)"
+            var acls = [
+                SimulatorConfig.ACL(
+                    cluster: Demo.origin, principal: principal, resourceType: "CLUSTER",
+                    resourceName: "kafka-cluster", operation: "DESCRIBE"),
+                SimulatorConfig.ACL(
+                    cluster: Demo.origin, principal: principal, resourceType: "GROUP", resourceName: Demo.consumerGroup,
+                    operation: "DESCRIBE"),
+            ]
+            for topic in ["orders", "payments", "inventory", "_jumpchain.canary"] {
+                for operation in ["READ", "DESCRIBE"] {
+                    acls.append(
+                        SimulatorConfig.ACL(
+                            cluster: Demo.origin, principal: principal, resourceType: "TOPIC", resourceName: topic,
+                            operation: operation))
+                }
+            }
+            return acls.filter { !omitted.contains("\($0.operation) \($0.resourceType) \($0.resourceName)") }
+        }
+
         @Test("link principal lacking ALTER when ACLs are not managed")
         func lackingAlter() async throws {
-            let world = try await DemoWorld.start()
+            // The origin link key's owner holds what leg 1 reads with, so the origin passes and the jump is checked.
+            var config = SimulatorConfig.jumpDemo()
+            config.acls += Self.originLinkRights()
+            let world = try await DemoWorld.start(config: config)
             defer { Task { await world.stop() } }
             let playbook = try world.playbookVariant(
                 "no-acls",
@@ -55,6 +83,40 @@ extension BinaryTests {
                     )
                 ])
             try await expectPreflightFailure(world, playbook: playbook, mentions: ["lacks ALTER", "manage_acls"])
+        }
+
+        @Test("manage_acls: false, minted origin key: an owner lacking READ or group DESCRIBE is refused, named")
+        func mintedOriginKeyOwnerLackingRights() async throws {
+            typealias Demo = SimulatorConfig.JumpDemo
+            var config = SimulatorConfig.jumpDemoLeastPrivilege()
+            config.acls += Self.originLinkRights(except: [
+                "READ TOPIC payments", "DESCRIBE GROUP \(Demo.consumerGroup)",
+            ])
+            let world = try await DemoWorld.start(config: config)
+            defer { Task { await world.stop() } }
+            let playbook = try world.playbookVariant(
+                "no-acls-minted",
+                replacing: [
+                    (
+                        "  service_account: ${JUMPCHAIN_LINK_SA}",
+                        "  service_account: ${JUMPCHAIN_LINK_SA}\n  manage_acls: false"
+                    )
+                ])
+            let before = world.remoteFingerprint()
+            let result = try await world.jumpchain(["apply", playbook])
+            #expect(result.status == 3, "\(result.output)")
+            let expected =
+                "origin \(Demo.origin): User:\(Demo.linkServiceAccount) (link.service_account), the owner of the "
+                + "origin link key jumpchain mints for leg 1's source half, lacks READ on TOPIC payments, DESCRIBE on "
+                + "GROUP \(Demo.consumerGroup) (link.manage_acls is false, so jumpchain creates no ACLs); grant them "
+                + "to User:\(Demo.linkServiceAccount) on the origin, or set link.manage_acls: true"
+            #expect(result.stderr.contains(expected), "\(result.stderr)")
+            #expect(!result.stderr.contains("READ on TOPIC orders"), "granted rights are not named: \(result.stderr)")
+            // Refused before any change: no origin link key, no jump session key, nothing else.
+            #expect(world.remoteFingerprint() == before)
+            #expect(world.liveOriginLinkKeys().isEmpty)
+            #expect(world.liveKeys(on: Demo.jump).isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: world.stateDirectory + "/jump-demo"))
         }
 
         @Test("origin_local_credentials whose owner lacks READ: refused naming it, warned as the operator's own key")

@@ -35,6 +35,8 @@ actor VerificationTestChain: ChainObserver {
     var rate: [ChainHop: Int64] = [.leg1: .max, .leg2: .max]
     var unobservable: Set<PlaybookCluster.Role> = []
     var advances = 0
+    /// What ``originEndOffsets()`` answers (a consumer group's `log_end_offset`, as the origin reports it).
+    var groupEnds: [TopicPartition: MeasuredOriginEnd] = [:]
 
     /// A healthy chain: every topic on the origin with the given log ends, mirrored and fully caught up.
     init(topics: [String: [Int64]]) {
@@ -60,6 +62,12 @@ actor VerificationTestChain: ChainObserver {
     func setEnds(_ role: PlaybookCluster.Role, _ topic: String, _ values: [Int64]) { ends[role]![topic] = values }
     func setRate(_ hop: ChainHop, _ value: Int64) { rate[hop] = value }
     func setUnobservable(_ role: PlaybookCluster.Role) { unobservable.insert(role) }
+    /// A consumer group's lags on `topic` as the origin reports them now: its `log_end_offset` per partition.
+    func measureByGroup(_ topic: String) {
+        for (partition, end) in (ends[.origin]![topic] ?? []).enumerated() {
+            groupEnds[TopicPartition(topic: topic, partition: partition)] = .init(offset: end, source: .consumerGroup)
+        }
+    }
     func removeLink(_ role: PlaybookCluster.Role, _ name: String) { links[role]![name] = nil }
     func updateLink(_ role: PlaybookCluster.Role, _ name: String, _ change: (inout LinkHalf) -> Void) {
         change(&links[role]![name]!)
@@ -137,6 +145,11 @@ actor VerificationTestChain: ChainObserver {
         ]
         object["mirror_topic_error"] = mirror.error
         return try decode(object)
+    }
+
+    func originEndOffsets() async throws -> [TopicPartition: MeasuredOriginEnd] {
+        try check(.origin)
+        return groupEnds
     }
 
     func topicExists(role: PlaybookCluster.Role, topic: String) async throws -> Bool {

@@ -21,6 +21,7 @@ struct VerificationOffsetTests {
             orders.partitions.map { partition in
                 var figures = partition
                 figures.derived = []
+                figures.originEndSource = nil
                 return figures
             } == [
                 PartitionReport(
@@ -117,6 +118,8 @@ struct VerificationOffsetTests {
         let measured = PartitionDerivation.derive(
             partition: 0, jump: jump, target: target, threshold: 0, measuredOriginEnd: 15)
         #expect(measured.originEnd == 15)
+        #expect(measured.originEndSource == .consumerGroup)
+        #expect(measured.originEndMeasured == 15)
         #expect(measured.lag1 == 5)
         #expect(measured.endToEndLag == 5)
         #expect(!measured.derived.contains("origin_end"), "\(measured.derived)")
@@ -126,6 +129,109 @@ struct VerificationOffsetTests {
             partition: 0, jump: jump, target: target, threshold: 0, measuredOriginEnd: 8)
         #expect(stale.originEnd == 13)
         #expect(stale.derived.contains("origin_end"))
+        #expect(stale.originEndSource == .jumpMirrorLag)
+        #expect(stale.originEndMeasured == 8, "the measurement not used is kept, so the choice can be checked")
+        // Ahead of the jump but behind leg 1's view of the origin (jump end 9 + lag 3): the larger bound is used.
+        let behindLeg1 = PartitionDerivation.derive(
+            partition: 0, jump: jump, target: target, threshold: 0, measuredOriginEnd: 11)
+        #expect(behindLeg1.originEnd == 13)
+        #expect(behindLeg1.originEndSource == .jumpMirrorLag)
+        #expect(behindLeg1.derived == ["origin_end", "lag_origin_to_jump", "lag_end_to_end"])
+    }
+
+    @Test func theCanarysProduceOffsetMeasuresItsPartitionWhereTheMirrorsHaveNotSeenIt() {
+        // The canary landed at offset 9: the origin's end was at least 10 when the produce returned. Leg 1 has not
+        // fetched since (its view says lag 0), so the derived origin end (9) would hide the canary in flight.
+        let jump = MirrorLag(partition: 0, lag: 0, lastSourceFetchOffset: 8)
+        let target = MirrorLag(partition: 0, lag: 0, lastSourceFetchOffset: 8)
+        let canary = MeasuredOriginEnd(canary: CanaryWrite(partition: 0, offset: 9))
+        #expect(canary == MeasuredOriginEnd(offset: 10, source: .canary))
+        let inFlight = PartitionDerivation.derive(
+            partition: 0, jump: jump, target: target, threshold: 0, measuredOriginEnd: canary.offset,
+            measuredBy: canary.source)
+        #expect(inFlight.originEnd == 10)
+        #expect(inFlight.originEndSource == .canary)
+        #expect(inFlight.lag1 == 1)
+        #expect(inFlight.endToEndLag == 1)
+        #expect(!inFlight.passed, "the canary has not crossed: a real lag of 1")
+        #expect(inFlight.derived.isEmpty, "\(inFlight.derived)")
+
+        // Crossed: leg 1's view agrees with the measurement (a tie goes to the measurement).
+        let crossed = PartitionDerivation.derive(
+            partition: 0, jump: MirrorLag(partition: 0, lag: 0, lastSourceFetchOffset: 9),
+            target: MirrorLag(partition: 0, lag: 0, lastSourceFetchOffset: 9), threshold: 0,
+            measuredOriginEnd: canary.offset, measuredBy: canary.source)
+        #expect(crossed.originEnd == 10)
+        #expect(crossed.originEndSource == .canary)
+        #expect(crossed.passed)
+
+        // Key-free (the jump is not read): without the canary the origin's end is not observed (not guessed);
+        // with it, measured, and the end-to-end lag is known.
+        let keyFree = PartitionDerivation.derive(
+            partition: 0, jump: nil, target: MirrorLag(partition: 0, lag: 0, lastSourceFetchOffset: 8), threshold: 0,
+            jumpObserved: false, acceptUnobservedJump: true)
+        #expect(keyFree.originEnd == nil)
+        #expect(keyFree.originEndSource == nil)
+        #expect(keyFree.endToEndLag == nil)
+        let keyFreeCanary = PartitionDerivation.derive(
+            partition: 0, jump: nil, target: MirrorLag(partition: 0, lag: 0, lastSourceFetchOffset: 8), threshold: 0,
+            jumpObserved: false, acceptUnobservedJump: true, measuredOriginEnd: canary.offset,
+            measuredBy: canary.source)
+        #expect(keyFreeCanary.originEnd == 10)
+        #expect(keyFreeCanary.originEndSource == .canary)
+        #expect(keyFreeCanary.endToEndLag == 1)
+        #expect(!keyFreeCanary.derived.contains("lag_end_to_end"))
+        // A measurement behind the jump (seen from the target: end 9 + lag 3): the origin is at least as far.
+        let behindJump = PartitionDerivation.derive(
+            partition: 0, jump: nil, target: MirrorLag(partition: 0, lag: 3, lastSourceFetchOffset: 8), threshold: 5,
+            jumpObserved: false, acceptUnobservedJump: true, measuredOriginEnd: 10)
+        #expect(behindJump.originEnd == 12)
+        #expect(behindJump.originEndSource == .jumpEnd)
+        #expect(behindJump.originEndMeasured == 10)
+        #expect(behindJump.derived.contains("origin_end"))
+    }
+
+    @Test func verifierUsesTheObserversGroupEndsAndAProducedCanaryMarkingEveryFigure() async throws {
+        let canaryTopic = "_jumpchain.canary"
+        let chain = VerificationTestChain(topics: ["orders": [10, 10], "payments": [5], canaryTopic: [3]])
+        await chain.measureByGroup("orders")
+        // Records arrive after the group's lags were read: partition 1's measurement falls behind leg 1's view.
+        await chain.produce("orders", [0, 4])
+        let topology = VerificationTestChain.topology(["orders", "payments", canaryTopic])
+        let probe = CanaryProbe(topology: topology, observer: chain, clock: VirtualClock())
+        let produced = await probe.produce(id: "c0ffee")
+        #expect(produced.write == CanaryWrite(partition: 0, offset: 3))
+        await chain.advance()
+        var verifier = OffsetVerifier(topology: topology, observer: chain)
+        verifier.measuredOriginEnds = produced.measuredOriginEnd(topic: canaryTopic)
+
+        let report = await verifier.verifyOnce(threshold: 0)
+        #expect(report.passed, "\(report.failures)")
+        let orders = try #require(report.topic("orders"))
+        #expect(orders.partitions.map(\.originEndSource) == [.consumerGroup, .jumpMirrorLag])
+        #expect(orders.partitions.map(\.originEnd) == [10, 14])
+        #expect(orders.partitions.map(\.originEndMeasured) == [10, 10])
+        #expect(orders.partitions[0].derived.isEmpty)
+        #expect(orders.partitions[1].derived.contains("origin_end"))
+        #expect(report.topic("payments")?.partitions.map(\.originEndSource) == [.jumpMirrorLag])
+        let canary = try #require(report.topic(canaryTopic)?.partitions.first)
+        #expect(canary.originEndSource == .canary)
+        #expect(canary.originEnd == 4)
+        #expect(canary.derived.isEmpty)
+
+        // The table marks each derived figure and says where every origin end came from and why (wide: one line
+        // each).
+        let text = VerificationTableRenderer(width: 200).render(report)
+        #expect(text.contains("~ n: derived from the mirrors, not read where it lives"), "\(text)")
+        #expect(
+            text.contains(
+                "ORIGIN END: 1 measured (the canary's produce offset + 1), 1 measured (a consumer group's "
+                    + "log_end_offset), 2 derived (jump mirror end + its lag)"), "\(text)")
+        #expect(text.contains("ORIGIN END: 1 measured figure was behind the mirrors' view"), "\(text)")
+        let json = VerificationJSON.encode(report)
+        #expect(json.contains("\"origin_end_source\":\"canary\""))
+        #expect(json.contains("\"origin_end_measured\":10"))
+        #expect(try VerificationJSON.decodeReport(json) == report)
     }
 
     @Test func partitionCountMismatchFailsTheMissingPartitionsWithADiagnosis() async throws {

@@ -37,16 +37,19 @@ struct VerificationRendererTests {
         )
         #expect(
             lines[header + 1]
-                == "orders                       1        140        100        100       40        0       40 LAGGING  "
+                == "orders                       1       ~140        100        100      ~40        0      ~40 LAGGING  "
         )
         #expect(
             lines[header + 2]
-                == "orders                       0        100        100         90        0       10       10 LAGGING  "
+                == "orders                       0       ~100        100         90       ~0       10      ~10 LAGGING  "
         )
-        #expect(lines[header + 3].hasPrefix("orders                       2        107"))
+        #expect(lines[header + 3].hasPrefix("orders                       2       ~107"))
         #expect(
             lines.contains(
-                "a-very-long-topic-name-…     0          5          5          5        0        0        0 ok       "))
+                "a-very-long-topic-name-…     0         ~5          5          5       ~0        0       ~0 ok       "))
+        // `~`: every origin figure here is derived from the jump mirror's lag, and the table says so.
+        #expect(lines.contains { $0.hasPrefix("~ n: derived from the mirrors, not read where it lives") })
+        #expect(lines.contains("ORIGIN END: 4 derived (jump mirror end + its lag)"))
 
         let totals = try #require(lines.firstIndex(of: "Totals per topic"))
         #expect(
@@ -91,6 +94,7 @@ struct VerificationRendererTests {
         let text = VerificationTableRenderer(maxPartitionRows: 2).render(report)
         #expect(text.contains("… 1 more partitions, 0 of them failing"))
         #expect(text.contains("UNKNOWN"))
+        #expect(text.contains("ORIGIN END: 1 not observed"), "\(text)")
     }
 
     @Test func jsonHasStableKeysAndRoundTrips() async throws {

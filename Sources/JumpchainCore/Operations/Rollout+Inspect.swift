@@ -192,30 +192,39 @@ extension Rollout {
         do {
             // The jump's session key first: Confluent takes up to about two minutes to propagate a new key, which
             // the timeout does not count; that wait has its own bound (the key propagation timeout).
-            let verifier = try await RequestDeadline.within(options.timing.keyPropagationTimeout) {
+            var verifier = try await RequestDeadline.within(options.timing.keyPropagationTimeout) {
                 try await context.verifier(for: plan, inspectJump: inspectJump)
             }
             let deadline = ContinuousClock.now + limit
-            let report = await RequestDeadline.$current.withValue(deadline) {
-                await verifier.verify(
-                    until: limit, threshold: Int64(playbook.verify.maxLag),
-                    pollInterval: options.timing.statePollInterval, onRound: onRound)
-            }
-            var results: [CanaryResult] = []
+            // The canary before the first mirror read: its offset + 1 is then a measured origin end (a lower bound
+            // when the mirrors are read) for its partition in every round; produced after, it would overstate the
+            // lag. The rounds wait for it like for any other record; then it is followed and read back.
+            var canaryRound: (probe: CanaryProbe, produced: CanaryProbe.Produced)?
             if canary {
                 guard let probe = try await context.canaryProbe(for: plan, inspectJump: inspectJump) else {
                     throw JumpchainError(
                         .invalidInput,
                         "run \(run) has no canary topic: set verify.canary: true in the playbook before apply")
                 }
+                let produced = await RequestDeadline.$current.withValue(deadline) { await probe.produce() }
+                verifier.measuredOriginEnds = produced.measuredOriginEnd(topic: probe.canary.origin)
+                canaryRound = (probe, produced)
+            }
+            let report = await RequestDeadline.$current.withValue(deadline) { [verifier] in
+                await verifier.verify(
+                    until: limit, threshold: Int64(playbook.verify.maxLag),
+                    pollInterval: options.timing.statePollInterval, onRound: onRound)
+            }
+            var results: [CanaryResult] = []
+            if let (probe, produced) = canaryRound {
                 if let watch {
                     results = await probe.watch(
                         interval: watch, rounds: rounds, failFast: failFast, timeout: limit,
-                        pollInterval: options.timing.statePollInterval, onRound: { onCanary?($0) })
+                        pollInterval: options.timing.statePollInterval, first: produced, onRound: { onCanary?($0) })
                 } else {
                     let left = max(deadline - ContinuousClock.now, .zero)
                     let result = await RequestDeadline.$current.withValue(deadline) {
-                        await probe.run(timeout: left, pollInterval: options.timing.statePollInterval)
+                        await probe.follow(produced, timeout: left, pollInterval: options.timing.statePollInterval)
                     }
                     onCanary?(result)
                     results = [result]

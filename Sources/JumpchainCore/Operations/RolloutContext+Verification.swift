@@ -72,8 +72,9 @@ extension RolloutContext {
     /// A verifier over the whole chain; without `inspectJump`, key-free (an unobserved jump does not fail it).
     public func verifier(for plan: Plan, inspectJump: Bool = true) async throws -> OffsetVerifier {
         var observer = try await chainObserver(inspectJump: inspectJump)
-        // The named consumer groups' lags measure the origin's end offsets (their `log_end_offset`).
-        observer.measuringGroups = playbook.consumerGroups.names
+        // The selected consumer groups' lags measure the origin's end offsets (their `log_end_offset`): named or
+        // selected by prefix, as the links' offset sync selects them.
+        observer.measuringGroups = playbook.consumerGroups
         return OffsetVerifier(
             topology: try await liveTopology(for: plan, jump: inspectJump ? try await jump() : nil),
             observer: observer, acceptUnobservedJump: !inspectJump)

@@ -1,4 +1,4 @@
-import ConfluentAPI
+public import ConfluentAPI
 
 /// Produces a uniquely identified record on the origin's canary topic and watches it cross both hops.
 ///
@@ -33,44 +33,82 @@ public struct CanaryProbe: Sendable {
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
+    /// A canary produced on the origin (or the failure to produce it), before it is followed across the chain.
+    public struct Produced: Sendable {
+        public var id: String
+        public var write: CanaryWrite?
+        /// Why it could not be produced (then `write` is nil).
+        public var failure: String?
+        /// When the produce call returned (the probe's clock): arrivals are timed from it.
+        public var at: Duration?
+
+        /// The origin end it measures, keyed for ``OffsetVerifier/measuredOriginEnds``: produce it before a
+        /// verifier's first observation and every round of it may use the figure.
+        public func measuredOriginEnd(topic: String) -> [TopicPartition: MeasuredOriginEnd] {
+            guard let write else { return [:] }
+            return [TopicPartition(topic: topic, partition: write.partition): MeasuredOriginEnd(canary: write)]
+        }
+    }
+
+    /// Produces one canary record on the origin's canary topic (the first half of ``run(timeout:pollInterval:id:round:)``).
+    public func produce(id: String = makeID()) async -> Produced {
+        let value = "{\"jumpchain_canary\":\"\(id)\",\"run\":\"\(topology.runName)\"}"
+        do {
+            let write = try await observer.produceCanary(topic: canary.origin, key: id, value: value)
+            return Produced(id: id, write: write, at: clock.now())
+        } catch {
+            return Produced(
+                id: id, failure: "could not produce the canary to `\(canary.origin)` on the origin: \(error)")
+        }
+    }
+
     /// One round: produce, wait for both hops until `timeout`, measure, compare offsets.
     public func run(
         timeout: Duration, pollInterval: Duration, id: String = makeID(), round: Int = 1
     ) async
         -> CanaryResult
     {
-        let produced = await produce(id: id, round: round)
-        guard produced.write != nil else { return produced }
-        return await follow(produced, through: .leg2, timeout: timeout, pollInterval: pollInterval)
+        await follow(await produce(id: id), timeout: timeout, pollInterval: pollInterval, round: round)
     }
 
-    /// Produces the canary on the origin: the result has where it landed, or why it could not be produced.
-    public func produce(id: String = makeID(), round: Int = 1) async -> CanaryResult {
-        var result = CanaryResult(
-            id: id, topic: canary.origin, round: round, write: nil, jumpArrival: nil, targetArrival: nil,
-            latencyMs: nil, offsetsMatch: nil, passed: false, failure: nil, diagnoses: [])
-        let value = "{\"jumpchain_canary\":\"\(id)\",\"run\":\"\(topology.runName)\"}"
-        do {
-            result.write = try await observer.produceCanary(topic: canary.origin, key: id, value: value)
-        } catch {
-            result.failure = "could not produce the canary to `\(canary.origin)` on the origin: \(error)"
-        }
-        return result
-    }
-
-    /// Watches a produced canary (``produce(id:round:)``) until it has crossed `hop` — `leg1`: it reached the
-    /// jump (passed, nothing more to check from there); `leg2`: it reached the target and its offset was checked —
-    /// or `timeout` passes. A multi-site run follows it through leg 1 at the origin's site and, from the
-    /// recorded result, through leg 2 at the target's (arrival times then count from the target site's start).
+    /// The rest of a round after ``produce(id:)``: wait until the canary has crossed `hop` or `timeout` (from now)
+    /// passes, measure, compare offsets. Arrivals and latency are timed from the produce call's return.
     public func follow(
-        _ produced: CanaryResult, through hop: ChainHop, timeout: Duration, pollInterval: Duration
+        _ produced: Produced, through hop: ChainHop = .leg2, timeout: Duration, pollInterval: Duration,
+        round: Int = 1
     ) async -> CanaryResult {
-        var result = produced
-        guard let write = result.write else { return result }
+        var result = CanaryResult(
+            id: produced.id, topic: canary.origin, round: round, write: produced.write, jumpArrival: nil,
+            targetArrival: nil, latencyMs: nil, offsetsMatch: nil, passed: false, failure: produced.failure,
+            diagnoses: [])
+        guard produced.write != nil else { return result }
         result.failure = nil
+        return await watch(result, through: hop, since: produced.at, timeout: timeout, pollInterval: pollInterval)
+    }
+
+    /// Follows a canary recorded by another site (``follow(_:through:timeout:pollInterval:round:)`` through
+    /// `leg1` at the origin's site) through `hop`: a multi-site run follows it through leg 2 at the target's site,
+    /// where arrival times count from that site's start.
+    public func follow(
+        recorded: CanaryResult, through hop: ChainHop, timeout: Duration, pollInterval: Duration
+    ) async -> CanaryResult {
+        var result = recorded
+        guard result.write != nil else { return result }
+        result.failure = nil
+        return await watch(result, through: hop, since: nil, timeout: timeout, pollInterval: pollInterval)
+    }
+
+    /// Watches `result`'s produced canary until it has crossed `hop` — `leg1`: it reached the jump (passed,
+    /// nothing more to check from there); `leg2`: it reached the target and its offset was checked — or `timeout`
+    /// passes. Arrivals are timed from `since` (nil: from now).
+    private func watch(
+        _ initial: CanaryResult, through hop: ChainHop, since: Duration?, timeout: Duration, pollInterval: Duration
+    ) async -> CanaryResult {
+        var result = initial
+        guard let write = result.write else { return result }
         let start = clock.now()
         while true {
-            await look(write, start: start, into: &result)
+            await look(write, start: since ?? start, into: &result)
             if hop == .leg1, result.jumpArrival != nil {
                 result.passed = true
                 return result
@@ -107,17 +145,23 @@ public struct CanaryProbe: Sendable {
     }
 
     /// Rounds every `interval` (`rounds` nil: until cancelled), one result per round through `onRound`;
-    /// with `failFast` it stops after the first failing round. Returns every round's result.
+    /// with `failFast` it stops after the first failing round. Returns every round's result. `first`: round 1's
+    /// canary, already produced (see ``produce(id:)``).
     public func watch(
         interval: Duration, rounds: Int? = nil, failFast: Bool, timeout: Duration, pollInterval: Duration,
-        onRound: @Sendable (CanaryResult) -> Void = { _ in }
+        first: Produced? = nil, onRound: @Sendable (CanaryResult) -> Void = { _ in }
     ) async -> [CanaryResult] {
         var results: [CanaryResult] = []
         var round = 0
         while rounds.map({ round < $0 }) ?? true, !Task.isCancelled {
             round += 1
             let started = clock.now()
-            let result = await run(timeout: timeout, pollInterval: pollInterval, round: round)
+            let result: CanaryResult
+            if round == 1, let first {
+                result = await follow(first, timeout: timeout, pollInterval: pollInterval, round: round)
+            } else {
+                result = await run(timeout: timeout, pollInterval: pollInterval, round: round)
+            }
             results.append(result)
             onRound(result)
             if failFast && !result.passed { break }

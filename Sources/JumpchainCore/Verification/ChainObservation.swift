@@ -51,8 +51,9 @@ public struct ChainObservation: Sendable, Equatable {
     public var topology: ChainTopology
     public var leg1: HopObservation
     public var leg2: HopObservation
-    /// Origin end offsets measured on the origin (read before the jump mirrors), where the API gives them.
-    public var originEnds: [TopicPartition: Int64] = [:]
+    /// Origin end offsets measured on the origin before the mirrors were read (the canary's produce answer, a
+    /// consumer group's `log_end_offset`), where there are any.
+    public var originEnds: [TopicPartition: MeasuredOriginEnd] = [:]
 
     public init(topology: ChainTopology, leg1: HopObservation, leg2: HopObservation) {
         self.topology = topology

@@ -24,12 +24,14 @@ public protocol ChainObserver: Sendable {
     /// when this observer reads mirrors one by one (the default). A requirement, not only an extension
     /// method: calls through `any ChainObserver` must reach the conforming type's listing.
     func mirrorListing(role: PlaybookCluster.Role, link: String) async throws -> [String: Mirror]?
+    /// Origin partitions' end offsets as the origin itself reports them (a consumer group's `log_end_offset`),
+    /// empty when none is available (the default). ``OffsetVerifier/observe()`` reads them before the mirrors.
+    /// A requirement, like ``mirrorListing(role:link:)``: calls through `any ChainObserver` must reach it.
+    func originEndOffsets() async throws -> [TopicPartition: MeasuredOriginEnd]
 }
 
 extension ChainObserver {
-    /// Origin partitions' end offsets as the API measures them (a consumer group's `log_end_offset`), read on
-    /// the origin; empty when none is available. Used in place of the end derived from the jump mirror's lag.
-    public func originEndOffsets() async throws -> [TopicPartition: Int64] { [:] }
+    public func originEndOffsets() async throws -> [TopicPartition: MeasuredOriginEnd] { [:] }
 
     public func readRecords(
         role: PlaybookCluster.Role, topic: String, partition: Int, offset: Int64, count: Int
@@ -40,7 +42,9 @@ extension ChainObserver {
     public func mirrorListing(role: PlaybookCluster.Role, link: String) async throws -> [String: Mirror]? { nil }
 }
 
-/// Where the canary record was written on the origin: mirrors keep partition and offset on every hop.
+/// Where the canary record was written on the origin: mirrors keep partition and offset on every hop. It also
+/// measures the origin: when the produce call returned, the partition's log end was at least `offset + 1`
+/// (``MeasuredOriginEnd/init(canary:)``).
 public struct CanaryWrite: Sendable, Hashable, Codable {
     public var partition: Int
     public var offset: Int64

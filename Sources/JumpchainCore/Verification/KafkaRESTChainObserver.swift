@@ -13,17 +13,27 @@ public struct KafkaRESTChainObserver: ChainObserver {
     /// Reads records back where that is possible (the simulator); nil: record contents are not observed.
     public var recordReader: SimulatorRecordReader?
 
-    /// Consumer groups on the origin whose lags (`log_end_offset` per partition) measure the origin's ends.
-    public var measuringGroups: [String] = []
+    /// The consumer groups on the origin whose lags (`log_end_offset` per partition) measure the origin's ends:
+    /// every listed group this selection selects (names, prefixes, minus exclusions; the playbook's
+    /// `consumer_groups`), at most ``maxMeasuringGroups`` of them by name. Nil: none are read.
+    public var measuringGroups: ConsumerGroupSelection?
 
-    /// The largest `log_end_offset` each origin partition shows in the lags of ``measuringGroups``.
-    public func originEndOffsets() async throws -> [TopicPartition: Int64] {
-        guard let origin else { return [:] }
-        var ends: [TopicPartition: Int64] = [:]
-        for group in measuringGroups {
-            for lag in try await origin.consumerLags(group: group) ?? [] {
+    /// Groups read per observation at most (one `lags` call each): the figures are a bonus, every partition
+    /// without one is derived and marked so.
+    public static let maxMeasuringGroups = 16
+
+    /// The largest `log_end_offset` each origin partition shows in the lags of the selected groups. A group that
+    /// cannot be read (gone since the listing, say) is skipped.
+    public func originEndOffsets() async throws -> [TopicPartition: MeasuredOriginEnd] {
+        guard let origin, let selection = measuringGroups else { return [:] }
+        let groups = try await origin.listConsumerGroups().map(\.consumerGroupID).filter { selection.selects($0) }
+            .sorted().prefix(Self.maxMeasuringGroups)
+        var ends: [TopicPartition: MeasuredOriginEnd] = [:]
+        for group in groups {
+            for lag in (try? await origin.consumerLags(group: group)) ?? [] {
                 let key = TopicPartition(topic: lag.topicName, partition: lag.partitionID)
-                ends[key] = max(ends[key] ?? lag.logEndOffset, lag.logEndOffset)
+                let measured = MeasuredOriginEnd(offset: lag.logEndOffset, source: .consumerGroup)
+                ends[key] = measured.merged(with: ends[key])
             }
         }
         return ends

@@ -84,7 +84,7 @@ extension OffsetVerifier {
 
     func topicReport(
         jump: ChainObservation.MirrorObservation, target: ChainObservation.MirrorObservation, threshold: Int64,
-        originEnds: [TopicPartition: Int64] = [:]
+        originEnds: [TopicPartition: MeasuredOriginEnd] = [:]
     ) -> TopicReport {
         let jumpMirror = jump.mirror.value
         let targetMirror = target.mirror.value
@@ -101,10 +101,11 @@ extension OffsetVerifier {
             observed.value.flatMap { $0.mirrorStatus == "ACTIVE" ? nil : "\(role) mirror \($0.mirrorStatus)" }
         }
         let partitions = numbers.sorted().map { number in
+            let measured = originEnds[TopicPartition(topic: jump.topic.origin, partition: number)]
             var partition = PartitionDerivation.derive(
                 partition: number, jump: jumpLags[number], target: targetLags[number], threshold: threshold,
                 meaning: meaning, jumpObserved: jumpObserved, acceptUnobservedJump: acceptUnobservedJump,
-                measuredOriginEnd: originEnds[TopicPartition(topic: jump.topic.origin, partition: number)])
+                measuredOriginEnd: measured?.offset, measuredBy: measured?.source ?? .consumerGroup)
             if !inactive.isEmpty {
                 partition.passed = false
                 partition.note = (inactive + [partition.note].compactMap { $0 }).joined(separator: "; ")

@@ -1,4 +1,4 @@
-import ConfluentAPI
+public import ConfluentAPI
 
 /// Proves the chain works partition by partition from the two mirrors' `mirror_lags`, and explains why when
 /// it does not. See ``PartitionDerivation`` for how offsets and lags are derived.
@@ -13,6 +13,9 @@ public struct OffsetVerifier: Sendable {
     public var acceptUnobservedJump: Bool
     /// Reads in flight at once.
     public var concurrency: Int
+    /// Origin ends measured before this verifier's first observation (a canary produced just before it): valid
+    /// lower bounds for every later round, merged with what ``ChainObserver/originEndOffsets()`` reads each round.
+    public var measuredOriginEnds: [TopicPartition: MeasuredOriginEnd] = [:]
 
     public init(
         topology: ChainTopology, observer: any ChainObserver, meaning: FetchOffsetMeaning = .lastFetchedRecord,
@@ -74,7 +77,9 @@ public struct OffsetVerifier: Sendable {
     /// first read. A reported lag is a real one; see ``PartitionDerivation`` for when it is only a bound.
     public func observe() async -> ChainObservation {
         // Measured origin ends first: read before the jump mirrors, they can only understate a lag.
-        let originEnds = (try? await observer.originEndOffsets()) ?? [:]
+        let originEnds = ((try? await observer.originEndOffsets()) ?? [:]).merging(measuredOriginEnds) {
+            $0.merged(with: $1)
+        }
         async let halves1 = observeHalves(hop: .leg1)
         async let halves2 = observeHalves(hop: .leg2)
         // One list call per hop when the observer can list. The jump's listing is taken before the target's, so

@@ -10,8 +10,12 @@ public import ConfluentAPI
 /// - leg 2 (mirror on the target of the jump mirror): `targetEnd = end(lsfo₂)`, `jumpEnd₂ = targetEnd + lag₂`;
 /// - end-to-end lag = `originEnd − targetEnd`, which is `lag₁ + lag₂` when both are read at the same moment.
 ///
-/// Where the origin's end is measured (a consumer group's `log_end_offset`, read on the origin before the
-/// mirrors) and not behind the jump's, it is used instead, and `origin_end` and the lags are not marked derived.
+/// The origin's end can also be measured on the origin (``MeasuredOriginEnd``: the canary's produce offset + 1, or
+/// a consumer group's `log_end_offset`), always before the mirrors are read. Every candidate — the measurement,
+/// `jumpEnd₁ + lag₁`, and the jump's end (the origin is at least as far) — is a lower bound of the origin's end
+/// when the mirrors were read, so the largest is reported; a tie goes to the measurement. A measurement behind
+/// the others (records arrived after it was read: a busy topic's group lags) is kept in `origin_end_measured`
+/// and the figure used is marked derived, with its source in `origin_end_source`.
 ///
 /// The two reads are not simultaneous, so `jumpEnd₁` and `jumpEnd₂` can differ. Logs only grow and each
 /// cluster is at least as far as the one it copies to, so the later (larger) value is taken as the jump's end
@@ -30,7 +34,8 @@ public enum PartitionDerivation {
     public static func derive(
         partition: Int, jump: MirrorLag?, target: MirrorLag?, threshold: Int64,
         meaning: FetchOffsetMeaning = .lastFetchedRecord, jumpObserved: Bool = true,
-        acceptUnobservedJump: Bool = false, measuredOriginEnd: Int64? = nil
+        acceptUnobservedJump: Bool = false, measuredOriginEnd: Int64? = nil,
+        measuredBy: OriginEndSource = .consumerGroup
     ) -> PartitionReport {
         let jumpEnd1 = jump.map { meaning.mirrorEnd(lastSourceFetchOffset: $0.lastSourceFetchOffset) }
         let originEnd1 = jump.map { meaning.mirrorEnd(lastSourceFetchOffset: $0.lastSourceFetchOffset) + $0.lag }
@@ -38,11 +43,19 @@ public enum PartitionDerivation {
         let jumpEnd2 = target.map { meaning.mirrorEnd(lastSourceFetchOffset: $0.lastSourceFetchOffset) + $0.lag }
 
         let jumpEnd = [jumpEnd1, jumpEnd2].compactMap { $0 }.max()
-        // A measured origin end (read on the origin before the mirrors) wins over the derived one unless the
-        // jump is already past it (records arrived between the reads): then the origin's end is the jump's.
-        let measured = measuredOriginEnd.map { $0 >= (jumpEnd ?? $0) } ?? false
-        let originEnd =
-            measured ? measuredOriginEnd : (originEnd1 ?? measuredOriginEnd).map { max($0, jumpEnd ?? $0) }
+        // Every candidate is a lower bound of the origin's end when the mirrors were read: the largest is used, and
+        // a measurement (read on the origin before the mirrors) wins a tie. The jump's end only raises a figure
+        // there is: with neither a measurement nor leg 1's view (key-free), the origin's end is not guessed.
+        var candidates: [(Int64, OriginEndSource)] = [
+            measuredOriginEnd.map { ($0, measuredBy) }, originEnd1.map { ($0, .jumpMirrorLag) },
+        ].compactMap { $0 }
+        if !candidates.isEmpty, let jumpEnd { candidates.append((jumpEnd, .jumpEnd)) }
+        let chosen = candidates.reduce(nil as (Int64, OriginEndSource)?) { best, next in
+            guard let best else { return next }
+            return next.0 > best.0 ? next : best
+        }
+        let originEnd = chosen?.0
+        let measured = chosen?.1.isMeasured ?? false
         let lag1 = originEnd.flatMap { origin in jumpEnd.map { origin - $0 } }
         let lag2 = targetEnd.flatMap { target in jumpEnd.map { $0 - target } }
         let endToEnd = originEnd.flatMap { origin in targetEnd.map { origin - $0 } }
@@ -64,6 +77,8 @@ public enum PartitionDerivation {
             lag2: lag2, endToEndLag: endToEnd, passed: passed,
             note: notes.isEmpty ? nil : notes.joined(separator: "; "),
             lagIsLowerBound: moved)
+        report.originEndSource = chosen?.1
+        report.originEndMeasured = measuredOriginEnd
         if originEnd != nil, !measured { report.derived += ["origin_end", "lag_origin_to_jump", "lag_end_to_end"] }
         if let jumpEnd2, jumpEnd1.map({ jumpEnd2 > $0 }) ?? true { report.derived.append("jump_end") }
         return report

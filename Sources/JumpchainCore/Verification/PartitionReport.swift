@@ -23,6 +23,12 @@ public struct PartitionReport: Sendable, Hashable, Codable {
     /// origin's end and the lags through it come from the jump mirror's `lag`; the jump's end from the
     /// target mirror's when that view is later. Nobody should mistake them for measurements.
     public var derived: [String] = []
+    /// Where `origin_end` comes from (nil: unknown): measured on the origin (`canary`, `consumer_group`) or derived
+    /// from the mirrors (`jump_mirror_lag`, `jump_end`). The largest candidate is used (see ``PartitionDerivation``).
+    public var originEndSource: OriginEndSource?
+    /// The origin's end as measured on the origin before the mirrors were read, whether or not it was used: below
+    /// `origin_end` when records arrived after it was read (then `origin_end` is derived). Nil: not measured.
+    public var originEndMeasured: Int64?
 
     public init(
         partition: Int, originEnd: Int64?, jumpEnd: Int64?, targetEnd: Int64?, lag1: Int64?, lag2: Int64?,
@@ -52,11 +58,14 @@ public struct PartitionReport: Sendable, Hashable, Codable {
         case note
         case lagIsLowerBound = "lag_is_lower_bound"
         case derived
+        case originEndSource = "origin_end_source"
+        case originEndMeasured = "origin_end_measured"
     }
 }
 
 extension PartitionReport {
-    /// Decodes reports written before `derived` or `lag_is_lower_bound` existed as deriving nothing, measured.
+    /// Decodes reports written before `derived` or `lag_is_lower_bound` existed as deriving nothing, measured, and
+    /// those written before `origin_end_source` as not saying where the origin's end came from.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
@@ -70,5 +79,7 @@ extension PartitionReport {
             passed: try c.decode(Bool.self, forKey: .passed), note: try c.decodeIfPresent(String.self, forKey: .note),
             lagIsLowerBound: try c.decodeIfPresent(Bool.self, forKey: .lagIsLowerBound) ?? false)
         derived = try c.decodeIfPresent([String].self, forKey: .derived) ?? []
+        originEndSource = try c.decodeIfPresent(OriginEndSource.self, forKey: .originEndSource)
+        originEndMeasured = try c.decodeIfPresent(Int64.self, forKey: .originEndMeasured)
     }
 }

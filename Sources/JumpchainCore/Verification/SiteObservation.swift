@@ -7,11 +7,12 @@ import Foundation
 /// measured ends, the canary's produce) and the target's site reads leg 2 (the jump's and the target's halves, the
 /// target's mirrors, the canary's arrival); ``SiteVerification`` then compares the two records.
 public struct SiteObservation: Sendable, Equatable, Codable {
-    /// One origin partition's measured end offset.
+    /// One origin partition's measured end offset, and what measured it.
     public struct OriginEnd: Sendable, Equatable, Codable {
         public var topic: String
         public var partition: Int
         public var end: Int64
+        public var source: OriginEndSource
     }
 
     /// The side that read it: `origin` (leg 1) or `target` (leg 2).
@@ -26,13 +27,13 @@ public struct SiteObservation: Sendable, Equatable, Codable {
     public var rounds: Int
 
     public init(
-        side: PlaybookCluster.Role, hop: ChainObservation.HopObservation, originEnds: [TopicPartition: Int64] = [:],
+        side: PlaybookCluster.Role, hop: ChainObservation.HopObservation, originEnds: [TopicPartition: MeasuredOriginEnd] = [:],
         canary: CanaryResult? = nil, rounds: Int = 1
     ) {
         self.side = side
         self.hop = hop
         self.originEnds = originEnds.sorted { $0.key < $1.key }.map {
-            OriginEnd(topic: $0.key.topic, partition: $0.key.partition, end: $0.value)
+            OriginEnd(topic: $0.key.topic, partition: $0.key.partition, end: $0.value.offset, source: $0.value.source)
         }
         self.canary = canary
         self.rounds = rounds
@@ -80,7 +81,8 @@ public enum SiteVerification {
         }
         var observation = ChainObservation(topology: topology, leg1: aligned(origin.hop), leg2: aligned(target.hop))
         for end in origin.originEnds {
-            observation.originEnds[TopicPartition(topic: end.topic, partition: end.partition)] = end.end
+            observation.originEnds[TopicPartition(topic: end.topic, partition: end.partition)] = MeasuredOriginEnd(
+                offset: end.end, source: end.source)
         }
         return observation
     }

@@ -93,10 +93,15 @@ public struct VerificationTableRenderer: Sendable {
                 status = paint(pad("UNKNOWN", 9), .yellow)
             }
             let bound = partition.lagIsLowerBound ? "≥" : ""
+            // `~`: derived from the mirrors, not read where it lives.
+            func cell(_ value: Int64?, _ name: String) -> String {
+                (value != nil && partition.derived.contains(name) ? "~" : "") + show(value)
+            }
             let cells = [
-                topic, "\(partition.partition)", show(partition.originEnd), show(partition.jumpEnd),
-                show(partition.targetEnd), bound + show(partition.lag1), show(partition.lag2),
-                bound + show(partition.endToEndLag),
+                topic, "\(partition.partition)", cell(partition.originEnd, "origin_end"),
+                cell(partition.jumpEnd, "jump_end"), show(partition.targetEnd),
+                bound + cell(partition.lag1, "lag_origin_to_jump"), show(partition.lag2),
+                bound + cell(partition.endToEndLag, "lag_end_to_end"),
             ]
             lines.append(row(cells, Array(Self.partitionColumns.dropLast())) + " " + status)
         }
@@ -105,19 +110,40 @@ public struct VerificationTableRenderer: Sendable {
             lines.append("… \(rest.count) more partitions, \(rest.count { !$0.partition.passed }) of them failing")
         }
         if rows.isEmpty { lines.append("(no partition could be read)") }
-        let derivedRows = rows.filter { $0.partition.derived.contains("origin_end") }
-        if derivedRows.count == rows.count, !rows.isEmpty {
-            lines.append(
-                "ORIGIN END, O→J LAG and E2E LAG are derived (jump mirror end + its lag), not read on the origin")
-        } else if !derivedRows.isEmpty {
-            let measured = Set(rows.filter { !$0.partition.derived.contains("origin_end") }.map { $0.topic }).sorted()
-            lines.append(
-                "ORIGIN END, O→J LAG and E2E LAG are derived (jump mirror end + its lag) except for "
-                    + "\(measured.joined(separator: ", ")), measured on the origin (a consumer group's log_end_offset)")
-        }
+        lines += originEndLines(rows.map(\.partition))
         if rows.contains(where: { $0.partition.lagIsLowerBound }) {
             lines.append(
                 "≥ n: a lower bound, not a measurement (records arrived between the jump's and the target's read)")
+        }
+        return lines
+    }
+
+    /// Which figures are derived (`~`), where the origin's ends come from, and why a measurement was not used.
+    func originEndLines(_ partitions: [PartitionReport]) -> [String] {
+        guard !partitions.isEmpty else { return [] }
+        var lines: [String] = []
+        if partitions.contains(where: { !$0.derived.isEmpty }) {
+            lines += wrap(
+                "~ n: derived from the mirrors, not read where it lives (ORIGIN END and the lags through it: jump "
+                    + "mirror end + its lag, or the jump's end; JUMP END: target end + leg 2's lag)", indent: "  ")
+        }
+        var counted = OriginEndSource.allCases.compactMap { source -> String? in
+            let count = partitions.count { $0.originEndSource == source }
+            return count == 0 ? nil : "\(count) \(source.isMeasured ? "measured" : "derived") (\(source.phrase))"
+        }
+        // Key-free with no measurement, or a partition no hop shows: not observed, and not guessed.
+        let unobserved = partitions.count { $0.originEnd == nil }
+        if unobserved > 0 { counted.append("\(unobserved) not observed") }
+        if !counted.isEmpty { lines += wrap("ORIGIN END: " + counted.joined(separator: ", "), indent: "  ") }
+        let behind = partitions.filter { partition in
+            guard let measured = partition.originEndMeasured, let end = partition.originEnd else { return false }
+            return measured < end && !(partition.originEndSource?.isMeasured ?? false)
+        }
+        if !behind.isEmpty {
+            lines += wrap(
+                "ORIGIN END: \(behind.count) measured figure\(behind.count == 1 ? " was" : "s were") behind the "
+                    + "mirrors' view (records arrived after it was read), so the larger derived figure is used: every "
+                    + "figure is a lower bound of the origin's end, the largest is the closest", indent: "  ")
         }
         return lines
     }

@@ -4,8 +4,8 @@ import Workflow
 
 /// With a user-supplied `origin_local_credentials`: the preflight checks, through the origin's ACL list, that
 /// the key's owner has what leg 1's source half reads with, and warns when that key is a person's (likely an
-/// admin's) or the very key the operator uses. Jumpchain's own origin link key needs none of this: its ACLs
-/// are created by `acls-origin`.
+/// admin's) or the very key the operator uses. Jumpchain's own origin link key gets its ACLs from
+/// `acls-origin`; with `manage_acls: false` the preflight checks that its owner already holds them.
 extension RolloutExecutor {
     struct LocalRights {
         var problems: [String] = []
@@ -14,7 +14,17 @@ extension RolloutExecutor {
 
     static func previewLocalRights(_ playbook: Playbook) -> [PreviewRequest] {
         let link = playbook.link
-        guard !link.mintsOriginKey, !(link.manageACLs && link.originPrincipal != nil) else { return [] }
+        if link.mintsOriginKey {
+            // With managed ACLs, `acls-origin` creates the owner's rights; without, they must be there already.
+            guard !link.manageACLs, let principal = link.originPrincipal else { return [] }
+            return [
+                .kafka(
+                    playbook.origin, "GET", "/acls?principal=\(principal)",
+                    "(the origin link key's owner: READ, DESCRIBE on the topics; DESCRIBE on the cluster and the "
+                        + "synced groups)")
+            ]
+        }
+        guard !(link.manageACLs && link.originPrincipal != nil) else { return [] }
         var requests: [PreviewRequest] = []
         if link.originPrincipal == nil, !playbook.origin.isPlatform {
             requests.append(
@@ -44,11 +54,14 @@ extension RolloutExecutor {
         return needed
     }
 
-    func localRights() async throws -> LocalRights {
+    func localRights(checksOrigin: Bool = true) async throws -> LocalRights {
         let playbook = context.playbook
         let link = playbook.link
         var result = LocalRights()
-        guard let local = context.credentials.originLocal else { return result }
+        guard let local = context.credentials.originLocal else {
+            if checksOrigin { result.problems += try await mintedKeyOwnerRights() }
+            return result
+        }
         if local.key == context.credentials.origin.key {
             result.warnings.append(
                 "link.origin_local_credentials is the operator's own origin key \(local.key): rotating it breaks "
@@ -95,6 +108,34 @@ extension RolloutExecutor {
                     + "(only ACLs are visible here: rights from a role binding are not)")
         }
         return result
+    }
+
+    /// With `manage_acls: false` jumpchain creates no ACLs, so the owner of the origin link key it mints (the link
+    /// service account, or `link.origin_service_account`) must already hold what leg 1's source half reads with.
+    /// Checked before any change: the key is minted later, and would be useless without these rights.
+    func mintedKeyOwnerRights() async throws -> [String] {
+        let playbook = context.playbook
+        let link = playbook.link
+        guard link.mintsOriginKey, !link.manageACLs, let principal = link.originPrincipal else { return [] }
+        let acls =
+            try await context.origin.listACLs(principal: principal)
+            + context.origin.listACLs(principal: "User:*")
+        let missing = Self.neededLocalRights(playbook, topics: topics, principal: principal).filter {
+            !Self.grants(acls, $0)
+        }
+        guard !missing.isEmpty else { return [] }
+        let listed = missing.map {
+            "\($0.operation) on \($0.resourceType) \($0.resourceName)"
+                + ($0.patternType == "PREFIXED" ? " (PREFIXED)" : "")
+        }
+        let owner =
+            link.originServiceAccount != nil ? "link.origin_service_account" : "link.service_account"
+        return [
+            "origin \(playbook.origin.id): \(principal) (\(owner)), the owner of the origin link key jumpchain "
+                + "mints for leg 1's source half, lacks \(listed.joined(separator: ", ")) (link.manage_acls is "
+                + "false, so jumpchain creates no ACLs); grant them to \(principal) on the origin, or set "
+                + "link.manage_acls: true (only ACLs are visible here: rights from a role binding are not)"
+        ]
     }
 
     static func isAdminLike(_ acl: ACLBinding) -> Bool {

@@ -128,12 +128,14 @@ extension RolloutExecutor {
                 playbook.target, "GET", "/links/\(link.leg2Name)/mirrors/<mirror>",
                 "(mirror_lags, when the listing cannot be read)"),
         ]
-        for group in playbook.consumerGroups.names {
-            requests.append(
-                .kafka(
-                    playbook.origin, "GET", "/consumer-groups/\(group)/lags",
-                    "(log_end_offset: the origin's measured end offsets)"))
-        }
+        requests.append(
+            .kafka(
+                playbook.origin, "GET", "/consumer-groups", "(the groups consumer_groups selects, by name or prefix)"))
+        requests.append(
+            .kafka(
+                playbook.origin, "GET", "/consumer-groups/<selected group>/lags",
+                "(at most \(KafkaRESTChainObserver.maxMeasuringGroups) groups; log_end_offset: the origin's measured "
+                    + "end offsets)"))
         if playbook.verify.canary {
             let canary = playbook.verify.canaryTopic
             requests.append(.kafka(playbook.origin, "POST", "/topics/\(canary)/records", "(one canary record)"))
@@ -146,13 +148,20 @@ extension RolloutExecutor {
     func verify(_ step: StepSpec, report: @escaping @Sendable (String) -> Void) async throws -> [String: String] {
         let verify = context.playbook.verify
         report("end-to-end lag ≤ \(verify.maxLag) on every partition of \(topics.count) topics")
-        let verifier = try await context.verifier(for: plan)
+        var verifier = try await context.verifier(for: plan)
+        // The canary before the first mirror read, so its offset + 1 is a measured origin end in every round.
+        let probe = try await context.canaryProbe(for: plan)
+        let produced = await probe?.produce()
+        if let probe, let produced {
+            verifier.measuredOriginEnds = produced.measuredOriginEnd(topic: probe.canary.origin)
+        }
         let result = await verifier.verify(
             until: verify.timeout, threshold: Int64(verify.maxLag), pollInterval: context.timing.statePollInterval)
         guard result.passed else { throw StepError.permanent(Self.verificationFailure(result)) }
         var outputs = Self.verificationOutputs(result)
-        if let probe = try await context.canaryProbe(for: plan) {
-            let canary = await probe.run(timeout: verify.timeout, pollInterval: context.timing.statePollInterval)
+        if let probe, let produced {
+            let canary = await probe.follow(
+                produced, timeout: verify.timeout, pollInterval: context.timing.statePollInterval)
             guard canary.passed else {
                 throw StepError.permanent("canary failed: \(canary.failure ?? "no arrival on both hops")")
             }

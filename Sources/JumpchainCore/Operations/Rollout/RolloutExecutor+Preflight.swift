@@ -125,8 +125,9 @@ extension RolloutExecutor {
                         + "`jumpchain apply --adopt` adopts it)")
             }
         }
-        // A user-supplied origin_local_credentials: its owner has what leg 1 reads with (refused before any change).
-        let localRights = try await localRights()
+        // Leg 1's local principal has what leg 1 reads with (refused before any change): the owner of a user-supplied
+        // origin_local_credentials, or with manage_acls: false the owner of the origin link key jumpchain mints.
+        let localRights = try await localRights(checksOrigin: checksOrigin)
         problems += localRights.problems
         for warning in localRights.warnings { context.notice("warning: \(warning)") }
         guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }

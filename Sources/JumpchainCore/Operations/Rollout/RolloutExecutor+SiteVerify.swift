@@ -20,7 +20,7 @@ extension RolloutExecutor {
             origin: side == .origin ? context.origin : nil, jump: try await context.jump(report: report),
             target: side == .target ? context.target : nil, listings: context.mirrorListings)
         observer.recordReader = SimulatorRecordReader(playbook: playbook, http: context.http)
-        if side == .origin { observer.measuringGroups = playbook.consumerGroups.names }
+        if side == .origin { observer.measuringGroups = playbook.consumerGroups }
         let verifier = OffsetVerifier(topology: topology, observer: observer)
         report(
             side == .origin
@@ -30,7 +30,7 @@ extension RolloutExecutor {
         let deadline = ContinuousClock.now + settings.timeout
         var rounds = 0
         var hop: ChainObservation.HopObservation
-        var originEnds: [TopicPartition: Int64]
+        var originEnds: [TopicPartition: MeasuredOriginEnd]
         while true {
             rounds += 1
             let observation = await verifier.observe()
@@ -59,7 +59,7 @@ extension RolloutExecutor {
             if side == .origin {
                 canary = await probe.follow(await probe.produce(), through: .leg1, timeout: left, pollInterval: poll)
             } else if let produced = recorded?.canary, produced.write != nil {
-                canary = await probe.follow(produced, through: .leg2, timeout: left, pollInterval: poll)
+                canary = await probe.follow(recorded: produced, through: .leg2, timeout: left, pollInterval: poll)
             }
         }
         let observation = SiteObservation(
