@@ -27,7 +27,8 @@ public struct SiteObservation: Sendable, Equatable, Codable {
     public var rounds: Int
 
     public init(
-        side: PlaybookCluster.Role, hop: ChainObservation.HopObservation, originEnds: [TopicPartition: MeasuredOriginEnd] = [:],
+        side: PlaybookCluster.Role, hop: ChainObservation.HopObservation,
+        originEnds: [TopicPartition: MeasuredOriginEnd] = [:],
         canary: CanaryResult? = nil, rounds: Int = 1
     ) {
         self.side = side
