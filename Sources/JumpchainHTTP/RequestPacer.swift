@@ -9,10 +9,10 @@ import Synchronization
 /// The limit is not told. Until the first 429 the pacer only spaces requests `1/rate` apart, and the rate
 /// grows by one request per second for each answer to a request the pacer held back (slow start: about
 /// doubling every second while the pacer is what limits). A 429 on a request sent after the last decrease sets a
-/// *cap*: at most the answers that were not 429 in the last second (what the server just accepted), less 4%
-/// (at least one), may be sent in any trailing second, and the spacing follows the cap. 429s of requests
-/// already in flight do not lower it again. The server's window is full: the host is held until its window
-/// must have ended (see ``record(_:status:headers:)``), or as long as the answer's hint says. After 30 s without a 429 the cap grows by one (the limit may have risen), and a
+/// *cap*: at most 95% of the answers that were not 429 in the last second (what the server just accepted)
+/// may be sent in any trailing second, and the spacing follows the cap. 429s of requests already in flight
+/// do not lower it again, and the host is held for a second (the server's window is full) or as long as
+/// the answer's hint says. After 30 s without a 429 the cap grows by one (the limit may have risen), and a
 /// 429 lowers it again. A sliding-second cap under the server's limit also keeps every fixed window of the
 /// server's under it. `Retry-After` / `X-RateLimit-Reset` on a 429, and `X-RateLimit-Remaining: 0` with
 /// `X-RateLimit-Reset` on any answer, hold the host until then.
@@ -58,17 +58,9 @@ public final class RequestPacer: @unchecked Sendable {
     public let settings: Settings
     private let lock = Mutex(())
     private var hosts: [String: Host] = [:]
-    private let currentTime: @Sendable () -> ContinuousClock.Instant
+    private let clock = ContinuousClock()
 
-    public convenience init(settings: Settings = Settings()) {
-        self.init(settings: settings, now: { ContinuousClock.now })
-    }
-
-    /// A pacer reading the time from `now` (tests drive it with a clock of their own).
-    init(settings: Settings, now: @escaping @Sendable () -> ContinuousClock.Instant) {
-        self.settings = settings
-        self.currentTime = now
-    }
+    public init(settings: Settings = Settings()) { self.settings = settings }
 
     /// The learnt cap for the host of `url`, in requests per trailing second (nil until a 429 taught one).
     public func cap(url: String) -> Int? {
@@ -83,7 +75,7 @@ public final class RequestPacer: @unchecked Sendable {
     /// Takes the next slot for the host of `url` unless it is at or past `deadline` (then nothing is taken).
     func reserve(url: String, notAfter deadline: ContinuousClock.Instant?) -> Ticket? {
         let key = Self.hostKey(url)
-        let now = currentTime()
+        let now = clock.now
         return lock.withLock { _ in
             var host = hosts[key] ?? Host(rate: settings.initialRate, next: now)
             var slot = max(now, host.next)
@@ -119,7 +111,7 @@ public final class RequestPacer: @unchecked Sendable {
 
     /// Learns from the answer to a request sent with `ticket`.
     public func record(_ ticket: Ticket, status: Int, headers: HTTPHeaders) {
-        let now = currentTime()
+        let now = clock.now
         let hint = RetryPolicy.standard.serverHint(headers)
         lock.withLock { _ in
             guard var host = hosts[ticket.host] else { return }
@@ -129,23 +121,14 @@ public final class RequestPacer: @unchecked Sendable {
                 if let hint { host.next = max(host.next, now + hint) }
                 guard host.lastDecrease.map({ ticket.sentAt > $0 }) ?? true else { return }
                 let accepted = host.accepted.count
-                let learnt = accepted >= 2 ? accepted - max(1, accepted / 25) : max(1, Int(host.rate / 2))
+                let learnt = accepted >= 2 ? Int(Double(accepted) * 0.95) : max(1, Int(host.rate / 2))
                 let cap = max(1, min(learnt, (host.cap ?? Int.max) - 1))
                 host.cap = cap
                 host.rate = Double(cap)
                 host.lastDecrease = now
                 host.epoch += 1
-                // The server's window is full. When at least `cap` requests went out in the last second, the window
-                // holds the latest of them, so it started no later than the cap-th latest send and is over one
-                // second after it (plus 20 ms for the answers' jitter): the sliding cap already waits that long,
-                // so the host is held only that long instead of a whole second. Otherwise (the budget went to
-                // someone else) a whole second. A hint above may ask for longer.
-                // Slots booked for later belong to tickets that take a slot again under the new cap.
-                host.sent.removeAll { $0 > now }
-                let sent = host.sent.filter { now - $0 < .seconds(1) }
-                let windowEnd =
-                    sent.count >= cap ? sent[sent.count - cap] + .seconds(1) + .milliseconds(20) : now + .seconds(1)
-                host.next = max(windowEnd, hint.map { now + $0 } ?? now)
+                // The server's window is full: wait one out (a hint above may ask for longer).
+                host.next = max(host.next, now + (hint ?? .seconds(1)))
                 return
             }
             host.accepted.append(now)
