@@ -2,7 +2,8 @@
 # `make bench-rollout`: `jumpchain apply` of N topics through the jump on the simulator, every cluster
 # limited to R requests/s (not told to jumpchain) with L ms latency. Prints wall time, requests / 429s /
 # distinct TCP connections per cluster (the simulator's counters), the bound
-# `max over clusters (mirrors created there / R) + key propagation waits`, wall / bound and peak RSS.
+# `max over clusters (mirrors created there / R) + key propagation waits`, wall / bound, peak RSS and the
+# phases (when each kind of step first started and last succeeded).
 # Usage: N=1000 P=1 R=50 L=30 benchmarks/bench-rollout.sh  (expects a release build of jumpchain)
 # With KILL_AT=0.5, `apply` is killed (SIGKILL) once that fraction of the mirror steps succeeded, and the figures
 # are those of `jumpchain resume` from there; its bound counts only the mirrors still to create, plus one 2 s
@@ -94,3 +95,18 @@ jq -r --argjson r "$R" --argjson wait "$KEY_WAIT" --argjson wall "$wall" --argjs
         "wall / bound    \($wall / $bound * 100 | round / 100)",
         "peak RSS        \($rss / 1024 | round) MiB"])
   | .[]' "$work/state.json"
+# Where the time went, from the step log (1 s resolution): seconds after the run started when each kind of
+# step first started and last succeeded (mirror-jump:* and mirror-target:* as one kind each).
+awk '
+  function secs(t) { split(t, p, ":"); return p[1] * 3600 + p[2] * 60 + p[3] }
+  $2 == "run" && $3 == "started:" && start == "" { start = secs($1) }
+  $2 == "step" && ($4 ~ /^#/) {
+    kind = $3; sub(/:.*/, "", kind); t = secs($1) - start
+    if ($5 == "started" && !(kind in first)) { first[kind] = t; order[++n] = kind }
+    if ($5 == "succeeded") last[kind] = t
+  }
+  END {
+    line = "phases (s)     "
+    for (i = 1; i <= n; i++) line = line " " order[i] " " first[order[i]] "-" (order[i] in last ? last[order[i]] : "?")
+    print line
+  }' "$work/apply.log"

@@ -42,6 +42,28 @@ import Workflow
         #expect(server.requests.count == 4)
     }
 
+    /// Checks of a new key start 100 ms apart and slow down to the interval: a key that works after 2 s (the
+    /// simulator) is seen within 250 ms of it, and Confluent's two minutes cost few more checks than a fixed
+    /// 2 s interval (60).
+    @Test func keyChecksStartOftenAndSlowDownToTheInterval() {
+        let timing = RolloutTiming(keyPollInterval: .seconds(2))
+        #expect(timing.keyPollDelay(elapsed: .zero) == .milliseconds(100))
+        #expect(timing.keyPollDelay(elapsed: .seconds(2)) == .milliseconds(250))
+        #expect(timing.keyPollDelay(elapsed: .seconds(8)) == .seconds(1))
+        #expect(timing.keyPollDelay(elapsed: .seconds(90)) == .seconds(2))
+        var elapsed = Duration.zero
+        var checks = 0
+        while elapsed < .seconds(120) {
+            let delay = timing.keyPollDelay(elapsed: elapsed)
+            #expect(delay >= .milliseconds(100) && delay <= .seconds(2))
+            elapsed += delay
+            checks += 1
+        }
+        #expect(checks <= 60 + 30)
+        // A shorter interval (`JUMPCHAIN_POLL_MS`, the tests' 10 ms) is never exceeded.
+        #expect(Self.timing.keyPollDelay(elapsed: .seconds(5)) == .milliseconds(10))
+    }
+
     @Test func aForbiddenKeyThatNeverWorksTimesOut() async throws {
         let server = try ScriptedHTTPServer { _ in Self.error(403, "Forbidden") }
         defer { server.stop() }

@@ -161,7 +161,8 @@ actor JumpSession {
 /// Waiting until a new cluster key works: Confluent propagates a key in about two minutes and answers 401
 /// (sometimes 403, before the owner's ACLs reach the brokers) until then, so both count as "still
 /// propagating" within the bounded wait. Two consecutive successes are required, as Confluent's Terraform
-/// provider does.
+/// provider does. Checks start 100 ms apart and slow down to the poll interval
+/// (``RolloutTiming/keyPollDelay(elapsed:)``).
 enum KeyPropagation {
     static func wait(
         for client: KafkaRESTClient, keyID: String, timing: RolloutTiming, purpose: String,
@@ -169,7 +170,7 @@ enum KeyPropagation {
     ) async throws {
         var successes = 0
         _ = try await poll(
-            every: timing.keyPollInterval, timeout: timing.keyPropagationTimeout,
+            after: timing.keyPollDelay(elapsed:), timeout: timing.keyPropagationTimeout,
             waitingFor: "\(purpose) \(keyID) to propagate to \(client.clusterID)", report: report
         ) { () async throws -> PollResult<Bool> in
             do {
@@ -197,7 +198,7 @@ enum KeyPropagation {
         _ body: () async throws -> Void
     ) async throws {
         _ = try await poll(
-            every: timing.keyPollInterval, timeout: timing.keyPropagationTimeout,
+            after: timing.keyPollDelay(elapsed:), timeout: timing.keyPropagationTimeout,
             waitingFor: "\(purpose) to accept the new key", report: report
         ) { () async throws -> PollResult<Bool> in
             do {

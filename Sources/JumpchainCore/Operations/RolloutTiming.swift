@@ -25,6 +25,14 @@ public struct RolloutTiming: Sendable {
         self.mirrorActiveTimeout = mirrorActiveTimeout
     }
 
+    /// The wait before the next check of a new key, `elapsed` after it was minted: an eighth of the time waited
+    /// so far, at least 100 ms and at most ``keyPollInterval``. A key that propagates in seconds (the simulator)
+    /// is seen working soon after it does, instead of up to a whole interval later; one that takes Confluent's
+    /// two minutes costs a few more checks in its first seconds than a fixed interval would.
+    public func keyPollDelay(elapsed: Duration) -> Duration {
+        min(keyPollInterval, max(.milliseconds(100), elapsed / 8))
+    }
+
     /// The defaults, with intervals overridable by `JUMPCHAIN_POLL_MS` (tests and rehearsals on the simulator).
     public static func fromEnvironment(_ environment: [String: String]) -> RolloutTiming {
         var timing = RolloutTiming()
@@ -48,7 +56,18 @@ func poll<T: Sendable>(
     report: (@Sendable (String) -> Void)? = nil,
     _ condition: () async throws -> PollResult<T>
 ) async throws -> T {
-    let deadline = ContinuousClock.now + timeout
+    try await poll(
+        after: { _ in interval }, timeout: timeout, waitingFor: description, report: report, condition)
+}
+
+/// Polls `condition` until it returns a value, waiting `delay(time since the first check)` between checks.
+func poll<T: Sendable>(
+    after delay: (Duration) -> Duration, timeout: Duration, waitingFor description: String,
+    report: (@Sendable (String) -> Void)? = nil,
+    _ condition: () async throws -> PollResult<T>
+) async throws -> T {
+    let start = ContinuousClock.now
+    let deadline = start + timeout
     var reported = false
     var lastReason = "no answer yet"
     while true {
@@ -65,7 +84,7 @@ func poll<T: Sendable>(
         guard ContinuousClock.now < deadline else {
             throw StepError.permanent("timed out after \(timeout) waiting for \(description): \(lastReason)")
         }
-        try await Task.sleep(for: interval)
+        try await Task.sleep(for: delay(ContinuousClock.now - start))
     }
 }
 
