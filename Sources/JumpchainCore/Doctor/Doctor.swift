@@ -194,10 +194,12 @@ public enum Doctor {
 
     // MARK: Steps and advice
 
-    /// Which endpoints each step of a rollout calls, from the steps' own typed description
-    /// (``RolloutStep/Kind/calls``).
+    /// Which endpoints each step of every operation calls, from the steps' own typed description
+    /// (``SitedStepKind/calls``): a rollout's steps by name, the others' as `destroy delete-leg2`, `cutover drain`.
     static var stepNeeds: [(step: String, needs: [String])] {
-        RolloutStep.Kind.allCases.map { ($0.rawValue, $0.calls.map(\.rawValue)) }
+        StepSites.everyKind.map { operation, step, calls in
+            (operation == .rollout ? step : "\(operation.command) \(step)", calls.map(\.rawValue))
+        }
     }
 
     private static func steps(_ endpoints: [DoctorReport.Endpoint]) -> [DoctorReport.Step] {

@@ -18,6 +18,21 @@ public enum CutoverStep {
     }
 }
 
+extension CutoverStep.Kind: SitedStepKind {
+    public static var operation: OperationKind { .cutover }
+
+    /// Which endpoints a cutover step calls (the jump through a session key, so with the control plane).
+    public var calls: [StepEndpoint] {
+        switch self {
+        case .preflight: [.controlPlane, .origin, .jump, .target]
+        case .quiesce: [.origin]
+        case .drain: [.controlPlane, .origin, .jump, .target]
+        case .promote: [.target]
+        case .report: [.controlPlane, .origin, .jump, .target]
+        }
+    }
+}
+
 /// What a cutover covers and how it waits: the chain's topics (canary excluded) and the operator's flags.
 public struct CutoverScope: Sendable {
     public var topics: [ChainTopology.ChainTopic]

@@ -11,6 +11,20 @@ public enum FailoverStep {
     }
 }
 
+extension FailoverStep.Kind: SitedStepKind {
+    public static var operation: OperationKind { .failover }
+
+    /// Which endpoints a failover step calls (the jump through a session key, so with the control plane).
+    public var calls: [StepEndpoint] {
+        switch self {
+        case .failover: [.target]
+        // The origin and the jump are probed within the cluster timeout; in a multi-site plan the origin only
+        // where the step's site reaches it (elsewhere the offsets `verify`/`status` recorded stand in).
+        case .dataAtRisk: [.controlPlane, .origin, .jump, .target]
+        }
+    }
+}
+
 /// Turns the chain's topics into the persisted failover graph.
 public enum FailoverPlanner {
     /// `root` is the run directory (where `verify` and `status` record the last origin offsets).

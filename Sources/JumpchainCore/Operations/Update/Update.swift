@@ -157,22 +157,9 @@ public enum Update {
     static func resume(
         run: String, root: String, entry: RunHistory.Entry, options: Rollout.Options
     ) async throws(JumpchainError) -> Rollout.Report {
-        let store = try Rollout.openStore(entry.directory, backend: options.backend)
-        let metadata = try Rollout.wrap { () throws(WorkflowError) in try store.metadata() }
-        if metadata.status == .succeeded {
-            var report = try Rollout.report(
-                store: store, directory: entry.directory, failed: [:], alreadyComplete: true, minted: [])
-            report.operation = .update
-            return report
-        }
-        let manifest = try RunManifest.decode(metadata.manifest, run: run)
-        let plan = try Rollout.wrap { () throws(WorkflowError) in try store.plan() }
-        let rolloutLock = try Rollout.wrap { () throws(WorkflowError) in try options.backend.lockRun(root) }
-        defer { rolloutLock.release() }
-        return try await RunSession.with(
-            manifest.playbook, runName: RunOperations.runName(ofKey: metadata.name), options: options
-        ) {
-            context throws(JumpchainError) in
+        try await Rollout.resumeRecorded(
+            .update, run: run, root: root, entry: entry, options: options, rolloutLock: .required
+        ) { store, plan, context throws(JumpchainError) in
             try Rollout.check(
                 try await Update.run(
                     store: store, directory: entry.directory, context: context, plan: plan, options: options))
