@@ -63,6 +63,30 @@ public enum Cutover {
             entries, run: request.run, backend: options.backend, root: rollout.directory)
         let rolloutPlan = try chain.topologyPlan()
         let playbook = chain.playbook
+        let sited = options.site != nil && !playbook.siteList.isEmpty
+        if sited {
+            let skeleton: Plan
+            do {
+                skeleton = try CutoverPlanner.plan(
+                    playbook, scope: CutoverScope(topics: [], quietPeriod: request.quietPeriod, timeout: 0), sites: true
+                )
+            } catch {
+                throw JumpchainError(
+                    .invalidInput,
+                    "cutover \(request.run) --site \(options.site ?? ""): a cutover's preflight, drain and report read "
+                        + "the origin, the jump and the target together (the drain compares their end offsets), and no "
+                        + "site of \(playbook.sourceFile) reaches both the origin and the target; run `jumpchain cutover "
+                        + "\(request.run)` without --site from a host that reaches every cluster (`jumpchain doctor` "
+                        + "tells which can); nothing was changed",
+                    cause: error)
+            }
+            if !request.dryRun,
+                let started = try await Rollout.awaitStart(
+                    skeleton, of: .cutover, run: request.run, command: "cutover \(request.run)", options: options)
+            {
+                return .done(try await resume(run: request.run, root: root, entry: started, options: options))
+            }
+        }
         return try await RunSession.with(
             playbook, runName: playbook.runName, options: options, readOnly: request.dryRun
         ) { context throws(JumpchainError) in
@@ -78,7 +102,7 @@ public enum Cutover {
             }
             let topics = topology.topics.filter { $0.origin != canary }
             let scope = CutoverScope(topics: topics, quietPeriod: request.quietPeriod, timeout: request.timeout)
-            let plan = try CutoverPlanner.plan(playbook, scope: scope)
+            let plan = try CutoverPlanner.plan(playbook, scope: scope, sites: sited)
             if request.dryRun {
                 var found: [String] = []
                 for topic in topics {

@@ -50,7 +50,11 @@ public struct CutoverScope: Sendable {
 
 /// Turns a cutover scope into the persisted step graph: one chain, each step after the previous one.
 public enum CutoverPlanner {
-    public static func plan(_ playbook: Playbook, scope: CutoverScope) throws(JumpchainError) -> Plan {
+    /// With `sites` (a multi-site run, `--site`), every step is placed at a site that reaches what it calls;
+    /// throws when no site reaches every cluster a step calls.
+    public static func plan(
+        _ playbook: Playbook, scope: CutoverScope, sites: Bool = false
+    ) throws(JumpchainError) -> Plan {
         let topics = ChainTopicList.encode(scope.topics)
         let parameters: [CutoverStep.Kind: [String: String]] = [
             .preflight: ["topics": topics],
@@ -70,11 +74,13 @@ public enum CutoverPlanner {
                     timeoutSeconds: Double(max(900, scope.timeout + (scope.quietPeriod ?? 0) + 60))))
             previous = kind.rawValue
         }
+        let plan: Plan
         do {
-            return try Plan(steps: steps)
+            plan = try Plan(steps: steps)
         } catch {
             throw JumpchainError(.internalError, "the cutover planner built an invalid graph: \(error)", cause: error)
         }
+        return sites ? try SiteAssignment.assign(plan, playbook: playbook, steps: CutoverStep.Kind.self) : plan
     }
 }
 

@@ -47,6 +47,14 @@ public enum Failover {
             entries, run: request.run, backend: options.backend, root: rollout.directory)
         let rolloutPlan = try chain.topologyPlan()
         let playbook = chain.playbook
+        // A multi-site failover starts at its first step's site (the target's).
+        if !request.dryRun, options.site != nil, !playbook.siteList.isEmpty,
+            let started = try await Rollout.awaitStart(
+                try FailoverPlanner.plan(playbook, topics: [], root: ""), of: .failover, run: request.run,
+                command: "failover \(request.run)", options: options)
+        {
+            return .done(try await resume(run: request.run, root: root, entry: started, options: options))
+        }
         return try await RunSession.with(
             playbook, runName: playbook.runName, options: options, readOnly: request.dryRun
         ) { context throws(JumpchainError) in

@@ -102,11 +102,9 @@ public enum Teardown {
         _ playbook: Playbook, run: String, options: Rollout.Options
     ) async throws(JumpchainError) -> RunHistory.Entry? {
         guard options.site != nil, !playbook.siteList.isEmpty else { return nil }
-        let empty = TeardownScope(
-            topics: [], canary: nil, originCanaryCreated: false, jumpACLs: [], originACLs: [], aclsUnknown: nil,
-            targetTopics: nil)
         return try await Rollout.awaitStart(
-            try TeardownPlanner.plan(playbook, scope: empty), of: .teardown, run: run, command: "destroy \(run)",
+            try TeardownPlanner.plan(playbook, scope: TeardownScope()), of: .teardown, run: run,
+            command: "destroy \(run)",
             options: options)
     }
 

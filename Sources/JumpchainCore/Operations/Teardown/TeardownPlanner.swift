@@ -75,6 +75,20 @@ public struct TeardownScope: Sendable {
     public var aclsUnknown: String?
     public var targetTopics: TargetTopics?
 
+    public init(
+        topics: [ChainTopology.ChainTopic] = [], canary: ChainTopology.ChainTopic? = nil,
+        originCanaryCreated: Bool = false, jumpACLs: [ACLBinding] = [], originACLs: [ACLBinding] = [],
+        aclsUnknown: String? = nil, targetTopics: TargetTopics? = nil
+    ) {
+        self.topics = topics
+        self.canary = canary
+        self.originCanaryCreated = originCanaryCreated
+        self.jumpACLs = jumpACLs
+        self.originACLs = originACLs
+        self.aclsUnknown = aclsUnknown
+        self.targetTopics = targetTopics
+    }
+
     /// Mirror names on the jump that jumpchain created (canary included).
     public var jumpMirrors: [String] { (topics + [canary].compactMap { $0 }).map(\.jumpMirror) }
 }
