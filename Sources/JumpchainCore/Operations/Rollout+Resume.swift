@@ -81,3 +81,29 @@ extension Rollout {
         return try started()
     }
 }
+
+/// The recorded run that an operation on a built chain (cutover, failover) starts from: its history and its
+/// rollout; then the chain as its operations left it.
+struct RecordedRun {
+    let run: String
+    let root: String
+    let entries: [RunHistory.Entry]
+    let rollout: RunHistory.Entry
+
+    /// Refuses a run with no recorded rollout (`runNotFound`).
+    init(_ run: String, options: Rollout.Options) throws(JumpchainError) {
+        self.run = run
+        root = Rollout.runDirectory(for: run, options: options)
+        entries = try RunHistory.entries(root: root, backend: options.backend)
+        guard let rollout = entries.first(where: { $0.kind == .rollout }) else {
+            throw JumpchainError(.runNotFound, "no run \(run) in \(options.backend.location(ofRun: root))")
+        }
+        self.rollout = rollout
+    }
+
+    /// The chain as its operations left it (the rollout's topics plus those updates added), and its topology plan.
+    func chain(options: Rollout.Options) throws(JumpchainError) -> (ChainState, Plan) {
+        let chain = try ChainState.required(entries, run: run, backend: options.backend, root: rollout.directory)
+        return (chain, try chain.topologyPlan())
+    }
+}

@@ -36,11 +36,8 @@ public enum Cutover {
     }
 
     public static func cutover(_ request: Request, options: Rollout.Options) async throws(JumpchainError) -> Outcome {
-        let root = Rollout.runDirectory(for: request.run, options: options)
-        let entries = try RunHistory.entries(root: root, backend: options.backend)
-        guard let rollout = entries.first(where: { $0.kind == .rollout }) else {
-            throw JumpchainError(.runNotFound, "no run \(request.run) in \(options.backend.location(ofRun: root))")
-        }
+        let recorded = try RecordedRun(request.run, options: options)
+        let (root, entries) = (recorded.root, recorded.entries)
         if let later = entries.last(where: { $0.kind == .teardown || $0.kind == .failover }) {
             throw JumpchainError(
                 .invalidInput,
@@ -58,10 +55,7 @@ public enum Cutover {
                 "run \(request.run)'s \(unfinished.kind.rawValue) is \(unfinished.status.rawValue); finish it with "
                     + "`jumpchain resume \(request.run)` before a cutover")
         }
-        // The chain as its operations left it: the rollout's topics plus those updates added.
-        let chain = try ChainState.required(
-            entries, run: request.run, backend: options.backend, root: rollout.directory)
-        let rolloutPlan = try chain.topologyPlan()
+        let (chain, rolloutPlan) = try recorded.chain(options: options)
         let playbook = chain.playbook
         let sited = options.site != nil && !playbook.siteList.isEmpty
         if sited {

@@ -27,11 +27,8 @@ public enum Failover {
     }
 
     public static func failover(_ request: Request, options: Rollout.Options) async throws(JumpchainError) -> Outcome {
-        let root = Rollout.runDirectory(for: request.run, options: options)
-        let entries = try RunHistory.entries(root: root, backend: options.backend)
-        guard let rollout = entries.first(where: { $0.kind == .rollout }) else {
-            throw JumpchainError(.runNotFound, "no run \(request.run) in \(options.backend.location(ofRun: root))")
-        }
+        let recorded = try RecordedRun(request.run, options: options)
+        let (root, entries) = (recorded.root, recorded.entries)
         let options = shortened(options, request.clusterTimeout)
         if let latest = entries.last, latest.kind == .failover, !request.dryRun {
             return .done(try await resume(run: request.run, root: root, entry: latest, options: options))
@@ -42,10 +39,7 @@ public enum Failover {
                 "run \(request.run) was torn down (\(teardown.directory), \(teardown.status.rawValue)): there is no "
                     + "chain to fail over")
         }
-        // The chain as its operations left it: the rollout's topics plus those updates added.
-        let chain = try ChainState.required(
-            entries, run: request.run, backend: options.backend, root: rollout.directory)
-        let rolloutPlan = try chain.topologyPlan()
+        let (chain, rolloutPlan) = try recorded.chain(options: options)
         let playbook = chain.playbook
         // A multi-site failover starts at its first step's site (the target's).
         if !request.dryRun, options.site != nil, !playbook.siteList.isEmpty,
