@@ -32,6 +32,12 @@ extension Rollout {
         let playbook = manifest.playbook
         if let site = options.site { _ = try playbook.site(named: site) }
         let plan = try wrap { () throws(WorkflowError) in try store.plan() }
+        if let site = options.site, !playbook.siteList.isEmpty, plan.steps.contains(where: { $0.site == nil }) {
+            throw JumpchainError(
+                .invalidInput,
+                "resume \(run) --site \(site): this \(operation.rawValue) was started without --site, for one host "
+                    + "that reaches every cluster (its steps have no site); resume it without --site from such a host")
+        }
         let lock = try lockRollout(root, use: rolloutLock, playbook: playbook, options: options)
         defer { lock?.release() }
         return try await RunSession.with(

@@ -45,7 +45,8 @@ public enum Teardown {
     /// Surveys, then (unless `dryRun`) runs — or resumes — the teardown operation of the run.
     public static func destroy(_ request: Request, options: Rollout.Options) async throws(JumpchainError) -> Outcome {
         try await Interruption.run(
-            enabled: options.handleSignals, hint: "continue with `jumpchain destroy \(request.run)`"
+            enabled: options.handleSignals,
+            hint: "continue with `jumpchain destroy \(request.run)\(options.site.map { " --site \($0)" } ?? "")`"
         ) { () async throws(JumpchainError) -> Outcome in
             try await destroyNow(request, options: options)
         }
