@@ -74,7 +74,7 @@ extension BinaryTestsLane3 {
             #expect(world.liveKeys(on: SimulatorConfig.JumpDemo.jump).isEmpty)
         }
 
-        @Test("failover and destroy at two sites, each cut off from the other private cluster; cutover refused")
+        @Test("cutover, failover and destroy at two sites, each cut off from the other private cluster")
         func otherOperations() async throws {
             let world = try await DemoWorld.start()
             defer { Task { await world.stop() } }
@@ -91,15 +91,25 @@ extension BinaryTestsLane3 {
             let finished = try await at("target-side", ["resume", "jump-demo"])
             #expect(finished.status == 0, "\(finished.output)")
 
-            // No site reaches both the origin and the target: a cutover at a site is refused with what to run.
-            let cutover = try await at("target-side", ["cutover", "jump-demo", "--no-quiet-check"])
-            #expect(cutover.status == 2, "\(cutover.output)")
-            #expect(cutover.stderr.contains("without --site from a host that reaches every cluster"))
+            // Cutover: the target's site checks its side, the origin's checks leg 1's source half and records its
+            // groups, the target's drains (the origin's ends read from the jump's mirrors), promotes and reports.
+            let early = try await at("origin-side", ["cutover", "jump-demo", "--no-quiet-check"])
+            #expect(early.status == 10, "\(early.output)")
+            #expect(early.stderr.contains("waiting for site target-side to run step cutover-preflight"))
+            let checked = try await at("target-side", ["cutover", "jump-demo", "--no-quiet-check"])
+            #expect(checked.status == 10, "\(checked.output)")
+            #expect(checked.stderr.contains("waiting for site origin-side to run step cutover-preflight:origin"))
+            let recorded = try await at("origin-side", ["resume", "jump-demo"])
+            #expect(recorded.status == 10, "\(recorded.output)")
+            #expect(recorded.stderr.contains("waiting for site target-side to run step drain"), "\(recorded.stderr)")
+            let promoted = try await at("target-side", ["cutover", "jump-demo"])
+            #expect(promoted.status == 0, "\(promoted.output)")
+            #expect(promoted.stdout.contains("records lost: 0"), "\(promoted.stdout)")
 
             // Failover runs at the target's site; the origin's site is told whose turn it is.
-            let early = try await at("origin-side", ["failover", "jump-demo"])
-            #expect(early.status == 10, "\(early.output)")
-            #expect(early.stderr.contains("waiting for site target-side to run step failover-target-mirrors"))
+            let notYet = try await at("origin-side", ["failover", "jump-demo"])
+            #expect(notYet.status == 10, "\(notYet.output)")
+            #expect(notYet.stderr.contains("waiting for site target-side to run step failover-target-mirrors"))
             let failover = try await at("target-side", ["failover", "jump-demo"])
             #expect(failover.status == 0, "\(failover.output)")
             #expect(failover.stdout.contains("not probed at site target-side"), "\(failover.stdout)")

@@ -140,24 +140,32 @@ struct PlaybookSitesTests {
         #expect(SiteAssignment.handOffs(plan).map(\.site) == ["target-side"])
     }
 
-    @Test("cutover and update: no site reaches both private clusters, so --site is refused naming the step")
+    @Test("cutover: split so each site reads what it reaches; update: refused at a site, no site reaches both")
     func cutoverAndUpdate() throws {
         let scratch = PlaybookScratch()
         defer { scratch.remove() }
         let playbook = try load(scratch, Self.twoSites)
-        let scope = CutoverScope(topics: [], quietPeriod: nil, timeout: 60)
+        let scope = CutoverScope(topics: [], quietPeriod: 30, timeout: 60)
         #expect(try CutoverPlanner.plan(playbook, scope: scope).steps.allSatisfy { $0.site == nil })
-        let refusal = #expect(throws: JumpchainError.self) {
-            try CutoverPlanner.plan(playbook, scope: scope, sites: true)
+        let plan = try CutoverPlanner.plan(playbook, scope: scope, sites: true)
+        try expectPlaced(plan, playbook, CutoverStep.Kind.self)
+        #expect(plan["cutover-preflight"]?.site == "target-side")
+        #expect(plan[CutoverPlanner.originPreflight]?.site == "origin-side")
+        #expect(plan["quiesce"]?.site == "origin-side")
+        for id in ["drain", "promote-target-mirrors", "cutover-report"] {
+            #expect(plan[id]?.site == "target-side", "\(id)")
         }
-        #expect(refusal?.message.contains("cutover-preflight") == true, "\(String(describing: refusal))")
+        // The drain compares with what the origin's site recorded: it runs after the quiesce check.
+        #expect(plan["drain"]?.dependsOn == ["quiesce"])
+        #expect(SiteAssignment.handOffs(plan).map(\.site) == ["target-side", "origin-side", "target-side"])
         let preflight = StepSpec(id: "preflight", kind: UpdateStep.Kind.preflight.rawValue)
         #expect(SiteAssignment.candidates(preflight, playbook: playbook, steps: UpdateStep.Kind.self).isEmpty)
-        // A site that reaches both runs every cutover step.
+        // A site that reaches both runs every cutover step, unsplit.
         let both = try load(scratch, "sites:\n  hub: {reaches: [origin, target]}\n  edge: {reaches: [origin]}")
-        let plan = try CutoverPlanner.plan(both, scope: scope, sites: true)
-        try expectPlaced(plan, both, CutoverStep.Kind.self)
-        #expect(plan.steps.allSatisfy { $0.site == "hub" })
+        let whole = try CutoverPlanner.plan(both, scope: scope, sites: true)
+        try expectPlaced(whole, both, CutoverStep.Kind.self)
+        #expect(whole.steps.allSatisfy { $0.site == "hub" })
+        #expect(whole[CutoverPlanner.originPreflight] == nil)
     }
 
     @Test("doctor's per-step needs cover every operation's steps")

@@ -59,21 +59,9 @@ public enum Cutover {
         let playbook = chain.playbook
         let sited = options.site != nil && !playbook.siteList.isEmpty
         if sited {
-            let skeleton: Plan
-            do {
-                skeleton = try CutoverPlanner.plan(
-                    playbook, scope: CutoverScope(topics: [], quietPeriod: request.quietPeriod, timeout: 0), sites: true
-                )
-            } catch {
-                throw JumpchainError(
-                    .invalidInput,
-                    "cutover \(request.run) --site \(options.site ?? ""): a cutover's preflight, drain and report read "
-                        + "the origin, the jump and the target together (the drain compares their end offsets), and no "
-                        + "site of \(playbook.sourceFile) reaches both the origin and the target; run `jumpchain cutover "
-                        + "\(request.run)` without --site from a host that reaches every cluster (`jumpchain doctor` "
-                        + "tells which can); nothing was changed",
-                    cause: error)
-            }
+            // A multi-site cutover starts at its first step's site (the target's).
+            let skeleton = try CutoverPlanner.plan(
+                playbook, scope: CutoverScope(topics: [], quietPeriod: request.quietPeriod, timeout: 0), sites: true)
             if !request.dryRun,
                 let started = try await Rollout.awaitStart(
                     skeleton, of: .cutover, run: request.run, command: "cutover \(request.run)", options: options)
@@ -134,6 +122,10 @@ public enum Cutover {
         guard let lock = try? options.backend.lockRun(entry.directory) else { return false }
         defer { lock.release() }
         let store = try Rollout.openStore(entry.directory, backend: options.backend)
+        // A multi-site cutover handed over to another site (not failed) goes on: its record of the origin's
+        // groups is the other site's work.
+        let plan = try Rollout.wrap { () throws(WorkflowError) in try store.plan() }
+        if entry.status != .failed, plan.steps.contains(where: { $0.site != nil }) { return false }
         let states = try Rollout.wrap { () throws(WorkflowError) in try store.stepStates() }
         return (states[CutoverStep.Kind.promote.rawValue] ?? .pending) == .pending
     }
