@@ -157,6 +157,9 @@ struct PlaybookSitesTests {
         }
         // The drain compares with what the origin's site recorded: it runs after the quiesce check.
         #expect(plan["drain"]?.dependsOn == ["quiesce"])
+        // Its preview sends nothing to the origin, which its site does not reach.
+        let drain = CutoverExecutor.preview(try #require(plan["drain"]), playbook: playbook)
+        #expect(!drain.isEmpty && !drain.contains { $0.path.contains("/clusters/\(playbook.origin.id)") }, "\(drain)")
         #expect(SiteAssignment.handOffs(plan).map(\.site) == ["target-side", "origin-side", "target-side"])
         let preflight = StepSpec(id: "preflight", kind: UpdateStep.Kind.preflight.rawValue)
         #expect(SiteAssignment.candidates(preflight, playbook: playbook, steps: UpdateStep.Kind.self).isEmpty)

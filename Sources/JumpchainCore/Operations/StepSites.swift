@@ -64,6 +64,17 @@ public enum StepSites {
         return calls.filter { endpoint in endpoint.cluster.map { $0 == .jump || roles.contains($0) } ?? true }
     }
 
+    /// `requests` less those to a private cluster that `calls` leaves out (a multi-site plan's narrowed step).
+    public static func previewing(
+        _ requests: [PreviewRequest], calls: [StepEndpoint], playbook: Playbook
+    ) -> [PreviewRequest] {
+        let reached = Set(calls.compactMap(\.cluster))
+        let skipped = [playbook.origin, playbook.target].filter { !reached.contains($0.role) }.map {
+            "\($0.restEndpoint)/kafka/v3/clusters/\($0.id)"
+        }
+        return requests.filter { request in !skipped.contains { "\(request.base)\(request.path)".hasPrefix($0) } }
+    }
+
     /// The step kinds of `operation`.
     public static func kinds(of operation: OperationKind) -> any SitedStepKind.Type {
         switch operation {

@@ -35,6 +35,11 @@ public struct CutoverExecutor: StepExecutor {
 
     /// The requests `step` would send (for `cutover --dry-run`); each preview sits next to its body.
     public static func preview(_ step: StepSpec, playbook: Playbook) -> [PreviewRequest] {
+        StepSites.previewing(
+            requests(step, playbook: playbook), calls: CutoverStep.Kind.calls(step), playbook: playbook)
+    }
+
+    static func requests(_ step: StepSpec, playbook: Playbook) -> [PreviewRequest] {
         guard let kind = CutoverStep.Kind(rawValue: step.kind) else { return [] }
         let topics = ChainTopicList.decode(step.parameters["topics"])
         switch kind {

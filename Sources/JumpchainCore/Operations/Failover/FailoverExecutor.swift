@@ -42,6 +42,11 @@ public struct FailoverExecutor: StepExecutor {
 
     /// The requests `step` would send (for `failover --dry-run`).
     public static func preview(_ step: StepSpec, playbook: Playbook) -> [PreviewRequest] {
+        StepSites.previewing(
+            requests(step, playbook: playbook), calls: FailoverStep.Kind.calls(step), playbook: playbook)
+    }
+
+    static func requests(_ step: StepSpec, playbook: Playbook) -> [PreviewRequest] {
         guard let kind = FailoverStep.Kind(rawValue: step.kind) else { return [] }
         let topics = ChainTopicList.decode(step.parameters["topics"])
         let link = playbook.link.leg2Name
