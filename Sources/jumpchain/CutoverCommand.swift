@@ -26,6 +26,7 @@ struct CutoverCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for the hops to agree and for the promotion to finish.") var timeout: Int = 300
     @Flag(name: .customLong("dry-run"), help: "Show the plan and every request cutover would send; send none.")
     var dryRun = false
+    @OptionGroup var sites: SiteOptions
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
@@ -40,8 +41,9 @@ struct CutoverCommand: AsyncParsableCommand {
             run: run, quietPeriod: noQuietCheck ? nil : quietPeriod, timeout: timeout, dryRun: dryRun)
         let outcome: Cutover.Outcome
         do {
-            outcome = try await Cutover.cutover(
-                request, options: common.rolloutOptions(printer: dryRun ? nil : printer, handleSignals: !dryRun))
+            var options = common.rolloutOptions(printer: dryRun ? nil : printer, handleSignals: !dryRun)
+            sites.apply(to: &options)
+            outcome = try await Cutover.cutover(request, options: options)
         } catch {
             throw ExitStatus.fail(error)
         }
@@ -55,7 +57,7 @@ struct CutoverCommand: AsyncParsableCommand {
                         "steps": .array(
                             preview.plan.topologicalOrder.map { id in
                                 .object([
-                                    "id": .string(id),
+                                    "id": .string(id), "site": preview.plan[id]?.site.map { .string($0) } ?? .null,
                                     "requests": .array((preview.requests[id] ?? []).map { .string($0.description) }),
                                 ])
                             }),
@@ -66,9 +68,10 @@ struct CutoverCommand: AsyncParsableCommand {
             for line in preview.found { Terminal.line("  \(line)") }
             Terminal.line("would run \(preview.plan.steps.count) steps:")
             for id in preview.plan.topologicalOrder {
-                Terminal.line("• \(id)")
+                Terminal.line("• \(id)" + (preview.plan[id]?.site.map { " [\($0)]" } ?? ""))
                 for request in preview.requests[id] ?? [] { Terminal.line("    \(request)") }
             }
+            SiteHandOffs.print(preview.plan)
         case .done(let report):
             Summary.print(report, format: common.format)
         }

@@ -24,15 +24,17 @@ struct DestroyCommand: AsyncParsableCommand {
     var targetTopics: TargetTopicsArgument?
     @Flag(name: .customLong("dry-run"), help: "Show what exists and every request destroy would send; send none.")
     var dryRun = false
+    @OptionGroup var sites: SiteOptions
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
         let printer = ProgressPrinter(format: common.format)
         let request = Teardown.Request(
             run: run, playbookPath: playbook, targetTopics: targetTopics?.value, dryRun: dryRun)
+        var options = common.rolloutOptions(printer: dryRun ? nil : printer, handleSignals: !dryRun)
+        sites.apply(to: &options)
         do {
-            let outcome = try await Teardown.destroy(
-                request, options: common.rolloutOptions(printer: dryRun ? nil : printer, handleSignals: !dryRun))
+            let outcome = try await Teardown.destroy(request, options: options)
             switch outcome {
             case .surveyed(let survey):
                 print(survey)
@@ -53,7 +55,7 @@ struct DestroyCommand: AsyncParsableCommand {
         if common.format == .json {
             let steps = survey.plan.topologicalOrder.compactMap { survey.plan[$0] }.map { step -> JSON in
                 .object([
-                    "id": .string(step.id),
+                    "id": .string(step.id), "site": step.site.map { .string($0) } ?? .null,
                     "requests": .array((survey.requests[step.id] ?? []).map { .string($0.description) }),
                 ])
             }
@@ -70,9 +72,10 @@ struct DestroyCommand: AsyncParsableCommand {
         for line in survey.found { Terminal.line("  \(line)") }
         Terminal.line("would run \(survey.plan.steps.count) steps:")
         for id in survey.plan.topologicalOrder {
-            Terminal.line("• \(id)")
+            Terminal.line("• \(id)" + (survey.plan[id]?.site.map { " [\($0)]" } ?? ""))
             for request in survey.requests[id] ?? [] { Terminal.line("    \(request)") }
         }
+        SiteHandOffs.print(survey.plan)
         if let refusal = survey.refusal { Terminal.line("destroy would refuse: \(refusal)") }
     }
 }

@@ -21,6 +21,7 @@ struct FailoverCommand: AsyncParsableCommand {
     var clusterTimeout: Int = 5
     @Flag(name: .customLong("dry-run"), help: "Print the report failover would make now; change nothing.")
     var dryRun = false
+    @OptionGroup var sites: SiteOptions
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
@@ -28,8 +29,9 @@ struct FailoverCommand: AsyncParsableCommand {
         let request = Failover.Request(run: run, clusterTimeout: .seconds(max(1, clusterTimeout)), dryRun: dryRun)
         let outcome: Failover.Outcome
         do {
-            outcome = try await Failover.failover(
-                request, options: common.rolloutOptions(printer: dryRun ? nil : printer, handleSignals: !dryRun))
+            var options = common.rolloutOptions(printer: dryRun ? nil : printer, handleSignals: !dryRun)
+            sites.apply(to: &options)
+            outcome = try await Failover.failover(request, options: options)
         } catch {
             throw ExitStatus.fail(error)
         }
@@ -42,9 +44,10 @@ struct FailoverCommand: AsyncParsableCommand {
             for line in report.lines() { Terminal.line(line) }
             Terminal.line("would run \(plan.steps.count) steps:")
             for id in plan.topologicalOrder {
-                Terminal.line("• \(id)")
+                Terminal.line("• \(id)" + (plan[id]?.site.map { " [\($0)]" } ?? ""))
                 for request in requests[id] ?? [] { Terminal.line("    \(request)") }
             }
+            SiteHandOffs.print(plan)
         case .done(let report):
             Summary.print(report, format: common.format)
         }

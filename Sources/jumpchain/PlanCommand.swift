@@ -59,12 +59,7 @@ struct PlanCommand: AsyncParsableCommand {
                     "topics.patterns `\(match.pattern)` matched \(match.matched) of the origin's "
                         + "\(preview.topics.originTopics ?? 0) topics")
             }
-            let turns = SiteAssignment.handOffs(plan)
-            if !turns.isEmpty {
-                Terminal.line("hand-offs: \(turns.map(\.site).joined(separator: " → "))")
-                for (number, turn) in turns.enumerated() {
-                    Terminal.line("  \(number + 1). site \(turn.site): \(turn.steps.joined(separator: ", "))")
-                }
+            if SiteHandOffs.print(plan) {
                 if plan[RolloutStep.verify]?.parameters[RolloutStep.observesParameter] != nil {
                     Terminal.line(
                         "no site reaches both the origin and the target: each side's site reads and records its leg "
@@ -122,5 +117,20 @@ struct PlanCommand: AsyncParsableCommand {
             Terminal.line("• \(step.id)\(after)")
             for request in change.requests[step.id] ?? [] { Terminal.line("    \(request)") }
         }
+    }
+}
+
+/// A multi-site plan's hand-offs, as `plan` and every operation's preview show them.
+enum SiteHandOffs {
+    /// Prints `hand-offs: a → b` and each turn's steps; false (nothing printed) for a single-site plan.
+    @discardableResult
+    static func print(_ plan: Plan) -> Bool {
+        let turns = SiteAssignment.handOffs(plan)
+        guard !turns.isEmpty else { return false }
+        Terminal.line("hand-offs: \(turns.map(\.site).joined(separator: " → "))")
+        for (number, turn) in turns.enumerated() {
+            Terminal.line("  \(number + 1). site \(turn.site): \(turn.steps.joined(separator: ", "))")
+        }
+        return true
     }
 }

@@ -79,6 +79,70 @@ extension BinaryTestsLane3 {
             #expect(world.liveKeys(on: SimulatorConfig.JumpDemo.jump).isEmpty)
         }
 
+        @Test("cutover, failover and destroy at two sites, each cut off from the other private cluster")
+        func otherOperations() async throws {
+            let world = try await DemoWorld.start()
+            defer { Task { await world.stop() } }
+            let playbook = try Self.playbook(world)
+            // Each site's runner cannot reach the other site's private cluster (its REST is blackholed).
+            func at(_ site: String, _ arguments: [String]) async throws -> CLI.Result {
+                let other = site == "origin-side" ? SimulatorConfig.JumpDemo.target : SimulatorConfig.JumpDemo.origin
+                world.simulator.setFaults(FaultSettings(blackholed: [other]))
+                defer { world.simulator.setFaults(FaultSettings()) }
+                return try await world.jumpchain(arguments + ["--site", site])
+            }
+            let built = try await at("origin-side", ["apply", playbook])
+            #expect(built.status == 10, "\(built.output)")
+            let finished = try await at("target-side", ["resume", "jump-demo"])
+            #expect(finished.status == 0, "\(finished.output)")
+
+            // Cutover: the target's site checks its side, the origin's checks leg 1's source half and records its
+            // groups, the target's drains (the origin's ends read from the jump's mirrors), promotes and reports.
+            let early = try await at("origin-side", ["cutover", "jump-demo", "--no-quiet-check"])
+            #expect(early.status == 10, "\(early.output)")
+            #expect(early.stderr.contains("waiting for site target-side to run step cutover-preflight"))
+            let checked = try await at("target-side", ["cutover", "jump-demo", "--no-quiet-check"])
+            #expect(checked.status == 10, "\(checked.output)")
+            #expect(checked.stderr.contains("waiting for site origin-side to run step cutover-preflight:origin"))
+            let recorded = try await at("origin-side", ["resume", "jump-demo"])
+            #expect(recorded.status == 10, "\(recorded.output)")
+            #expect(recorded.stderr.contains("waiting for site target-side to run step drain"), "\(recorded.stderr)")
+            let promoted = try await at("target-side", ["cutover", "jump-demo"])
+            #expect(promoted.status == 0, "\(promoted.output)")
+            #expect(promoted.stdout.contains("records lost: 0"), "\(promoted.stdout)")
+
+            // Failover runs at the target's site; the origin's site is told whose turn it is.
+            let notYet = try await at("origin-side", ["failover", "jump-demo"])
+            #expect(notYet.status == 10, "\(notYet.output)")
+            #expect(notYet.stderr.contains("waiting for site target-side to run step failover-target-mirrors"))
+            let failover = try await at("target-side", ["failover", "jump-demo"])
+            #expect(failover.status == 0, "\(failover.output)")
+            #expect(failover.stdout.contains("not probed at site target-side"), "\(failover.stdout)")
+
+            // Destroy: the preview shows each step's site and the hand-off; the target's side starts it.
+            let preview = try await at(
+                "target-side", ["destroy", "jump-demo", "--target-topics", "keep", "--dry-run"])
+            #expect(preview.status == 0, "\(preview.output)")
+            #expect(preview.stdout.contains("delete-leg2 [target-side]"), "\(preview.stdout)")
+            #expect(preview.stdout.contains("hand-offs: target-side → origin-side"), "\(preview.stdout)")
+            let waits = try await at("origin-side", ["destroy", "jump-demo", "--target-topics", "keep"])
+            #expect(waits.status == 10, "\(waits.output)")
+            #expect(waits.stderr.contains("waiting for site target-side to run step target-mirrors"))
+            let first = try await at("target-side", ["destroy", "jump-demo", "--target-topics", "keep"])
+            #expect(first.status == 10, "\(first.output)")
+            #expect(first.stderr.contains("waiting for site origin-side to run step delete-leg1-source"))
+            // The origin's site needs no target secret: it never calls the target.
+            world.simulator.setFaults(FaultSettings(blackholed: [SimulatorConfig.JumpDemo.target]))
+            let last = try await world.jumpchain(
+                ["resume", "jump-demo", "--site", "origin-side"], environment: ["JUMPCHAIN_TARGET_SECRET": ""])
+            world.simulator.setFaults(FaultSettings())
+            #expect(last.status == 0, "\(last.output)")
+            #expect(
+                last.stdout.contains("holds no key jumpchain minted") && last.stdout.contains("✓"), "\(last.stdout)")
+            #expect(world.liveKeys(on: SimulatorConfig.JumpDemo.jump).isEmpty)
+            #expect(!last.stdout.contains("✗"), "\(last.stdout)")
+        }
+
         @Test("two processes, one per site, with --wait on a shared state directory: both finish")
         func concurrent() async throws {
             let world = try await DemoWorld.start()

@@ -95,4 +95,93 @@ struct PlaybookSitesTests {
         let leg1Key = StepSpec(id: "link-key:leg1", kind: "link-key", parameters: ["leg": "leg1"])
         #expect(RolloutStep.calls(leg1Key).compactMap(\.cluster) == [.jump])
     }
+
+    /// Every step of `plan` has a site, and that site reaches every private cluster the step calls (as the
+    /// operation's typed `calls` say).
+    func expectPlaced<Kind: SitedStepKind>(_ plan: Plan, _ playbook: Playbook, _ kind: Kind.Type) throws {
+        for step in plan.steps {
+            let site = try #require(step.site, "\(step.id) has no site")
+            let clusters = Kind.calls(step).compactMap(\.cluster)
+            #expect(
+                clusters.allSatisfy { playbook.site(try! playbook.site(named: site), reaches: $0) },
+                "\(step.id) at \(site) calls \(clusters)")
+        }
+    }
+
+    @Test("destroy: the target's steps at its site, the origin's at the other; the end state reads the origin's side")
+    func teardownPlan() throws {
+        let scratch = PlaybookScratch()
+        defer { scratch.remove() }
+        let playbook = try load(scratch, Self.twoSites)
+        let scope = TeardownScope(
+            topics: [ChainTopology.ChainTopic(origin: "orders", jumpMirror: "orders", targetMirror: "orders")],
+            targetTopics: .keep)
+        let plan = try TeardownPlanner.plan(playbook, scope: scope)
+        try expectPlaced(plan, playbook, TeardownStep.Kind.self)
+        for id in ["target-mirrors", "delete-leg2"] { #expect(plan[id]?.site == "target-side", "\(id)") }
+        for id in ["delete-leg1-source", "delete-canary-topic", "delete-acls", "end-state"] {
+            #expect(plan[id]?.site == "origin-side", "\(id)")
+        }
+        // The end state reads the links its site reaches: leg 2's absence was observed by its step at the target.
+        #expect(TeardownStep.Kind.calls(try #require(plan["end-state"])).compactMap(\.cluster) == [.origin, .jump])
+        // One hand-off: the target's side first (its mirrors, leg 2), then the origin's side to the end.
+        #expect(SiteAssignment.handOffs(plan).map(\.site) == ["target-side", "origin-side"])
+        // A single-site playbook keeps its plan: no site, the end state reads every cluster.
+        let single = try TeardownPlanner.plan(try load(scratch, ""), scope: scope)
+        #expect(single.steps.allSatisfy { $0.site == nil })
+        #expect(TeardownStep.Kind.calls(try #require(single["end-state"])).count == 4)
+    }
+
+    @Test("failover: both steps at the target's site; the data-at-risk report does not probe the origin there")
+    func failoverPlan() throws {
+        let scratch = PlaybookScratch()
+        defer { scratch.remove() }
+        let playbook = try load(scratch, Self.twoSites)
+        let topics = [ChainTopology.ChainTopic(origin: "orders", jumpMirror: "orders", targetMirror: "orders")]
+        let plan = try FailoverPlanner.plan(playbook, topics: topics, root: "/nowhere")
+        try expectPlaced(plan, playbook, FailoverStep.Kind.self)
+        #expect(plan.steps.allSatisfy { $0.site == "target-side" })
+        let risk = try #require(plan[FailoverStep.Kind.dataAtRisk.rawValue])
+        #expect(!FailoverStep.Kind.calls(risk).contains(.origin))
+        #expect(SiteAssignment.handOffs(plan).map(\.site) == ["target-side"])
+    }
+
+    @Test("cutover: split so each site reads what it reaches; update: refused at a site, no site reaches both")
+    func cutoverAndUpdate() throws {
+        let scratch = PlaybookScratch()
+        defer { scratch.remove() }
+        let playbook = try load(scratch, Self.twoSites)
+        let scope = CutoverScope(topics: [], quietPeriod: 30, timeout: 60)
+        #expect(try CutoverPlanner.plan(playbook, scope: scope).steps.allSatisfy { $0.site == nil })
+        let plan = try CutoverPlanner.plan(playbook, scope: scope, sites: true)
+        try expectPlaced(plan, playbook, CutoverStep.Kind.self)
+        #expect(plan["cutover-preflight"]?.site == "target-side")
+        #expect(plan[CutoverPlanner.originPreflight]?.site == "origin-side")
+        #expect(plan["quiesce"]?.site == "origin-side")
+        for id in ["drain", "promote-target-mirrors", "cutover-report"] {
+            #expect(plan[id]?.site == "target-side", "\(id)")
+        }
+        // The drain compares with what the origin's site recorded: it runs after the quiesce check.
+        #expect(plan["drain"]?.dependsOn == ["quiesce"])
+        // Its preview sends nothing to the origin, which its site does not reach.
+        let drain = CutoverExecutor.preview(try #require(plan["drain"]), playbook: playbook)
+        #expect(!drain.isEmpty && !drain.contains { $0.path.contains("/clusters/\(playbook.origin.id)") }, "\(drain)")
+        #expect(SiteAssignment.handOffs(plan).map(\.site) == ["target-side", "origin-side", "target-side"])
+        let preflight = StepSpec(id: "preflight", kind: UpdateStep.Kind.preflight.rawValue)
+        #expect(SiteAssignment.candidates(preflight, playbook: playbook, steps: UpdateStep.Kind.self).isEmpty)
+        // A site that reaches both runs every cutover step, unsplit.
+        let both = try load(scratch, "sites:\n  hub: {reaches: [origin, target]}\n  edge: {reaches: [origin]}")
+        let whole = try CutoverPlanner.plan(both, scope: scope, sites: true)
+        try expectPlaced(whole, both, CutoverStep.Kind.self)
+        #expect(whole.steps.allSatisfy { $0.site == "hub" })
+        #expect(whole[CutoverPlanner.originPreflight] == nil)
+    }
+
+    @Test("doctor's per-step needs cover every operation's steps")
+    func everyOperation() {
+        let rows = StepSites.everyKind
+        for operation in OperationKind.allCases { #expect(rows.contains { $0.operation == operation }) }
+        #expect(rows.contains { $0.operation == .teardown && $0.step == "delete-leg2" && $0.calls == [.target] })
+        #expect(rows.contains { $0.operation == .cutover && $0.step == "quiesce" && $0.calls == [.origin] })
+    }
 }

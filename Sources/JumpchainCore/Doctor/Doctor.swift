@@ -58,22 +58,33 @@ public enum Doctor {
         return report
     }
 
-    /// For a playbook with `sites`: each site's steps (of the multi-site rollout plan) and which of them this
-    /// host can run, from the same typed description of what each step calls.
+    /// For a playbook with `sites`: each site's steps (of the multi-site rollout, teardown and failover plans)
+    /// and which of them this host can run, from the same typed description of what each step calls.
     private static func sites(_ playbook: Playbook, _ endpoints: [DoctorReport.Endpoint]) -> [DoctorReport.Site] {
         guard !playbook.siteList.isEmpty,
             let plan = try? RolloutPlanner.plan(
                 playbook, topics: playbook.topics.names.isEmpty ? ["<topic>"] : playbook.topics.names)
         else { return [] }
         let usable = Set(endpoints.filter(\.usable).map(\.name))
+        // The operations whose steps a multi-site plan always places (a cutover and an update need a site that
+        // reaches both private clusters, or a host without --site).
+        let plans: [(OperationKind, Plan)] =
+            [(.rollout, plan)]
+            + [
+                (.teardown, try? TeardownPlanner.plan(playbook, scope: TeardownScope())),
+                (.failover, try? FailoverPlanner.plan(playbook, topics: [], root: "")),
+            ].compactMap { operation, plan in plan.map { (operation, $0) } }
         return playbook.siteList.map { site in
             var result = DoctorReport.Site(site: site.name, runnable: [], blocked: [])
-            for step in plan.steps where step.site == site.name {
-                let missing = RolloutStep.calls(step).map(\.rawValue).filter { !usable.contains($0) }
-                if missing.isEmpty {
-                    result.runnable.append(step.id)
-                } else {
-                    result.blocked.append("\(step.id) (cannot use \(missing.joined(separator: ", ")))")
+            for (operation, plan) in plans {
+                for step in plan.steps where step.site == site.name {
+                    let name = operation == .rollout ? step.id : "\(operation.command) \(step.id)"
+                    let missing = StepSites.calls(step, of: operation).map(\.rawValue).filter { !usable.contains($0) }
+                    if missing.isEmpty {
+                        result.runnable.append(name)
+                    } else {
+                        result.blocked.append("\(name) (cannot use \(missing.joined(separator: ", ")))")
+                    }
                 }
             }
             return result
@@ -209,10 +220,12 @@ public enum Doctor {
 
     // MARK: Steps and advice
 
-    /// Which endpoints each step of a rollout calls, from the steps' own typed description
-    /// (``RolloutStep/Kind/calls``).
+    /// Which endpoints each step of every operation calls, from the steps' own typed description
+    /// (``SitedStepKind/calls``): a rollout's steps by name, the others' as `destroy delete-leg2`, `cutover drain`.
     static var stepNeeds: [(step: String, needs: [String])] {
-        RolloutStep.Kind.allCases.map { ($0.rawValue, $0.calls.map(\.rawValue)) }
+        StepSites.everyKind.map { operation, step, calls in
+            (operation == .rollout ? step : "\(operation.command) \(step)", calls.map(\.rawValue))
+        }
     }
 
     private static func steps(_ endpoints: [DoctorReport.Endpoint]) -> [DoctorReport.Step] {

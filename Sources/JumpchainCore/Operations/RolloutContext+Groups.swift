@@ -4,7 +4,11 @@ import Foundation
 extension RolloutContext {
     /// Observes the selected groups' committed offsets on all three hops for the chain's topics (nil when the
     /// playbook turns offset sync on for neither leg). `jump` is nil when the jump cannot be read.
-    func groupOffsets(topology: ChainTopology, jump: KafkaRESTClient?) async throws -> GroupOffsetReport? {
+    /// With `recordedOrigin` (a multi-site cutover, at a site that does not reach the origin), the origin's
+    /// groups and offsets are those its site recorded (``originGroupOffsets()``), and the origin is not read.
+    func groupOffsets(
+        topology: ChainTopology, jump: KafkaRESTClient?, recordedOrigin: [String: [TopicPartition: Int64]]? = nil
+    ) async throws -> GroupOffsetReport? {
         guard let sync = playbook.offsetSyncPlan(originPrincipal: playbook.link.originPrincipal ?? "") else {
             return nil
         }
@@ -15,9 +19,14 @@ extension RolloutContext {
         let targetPrefix =
             link.leg2Options["consumer.group.prefix.enable"] == "true"
             ? link.leg2Options["cluster.link.prefix"] ?? "" : ""
-        let groups = try await origin.listConsumerGroups().map(\.consumerGroupID).filter {
-            playbook.consumerGroups.selects($0)
-        }.sorted()
+        let sortedGroups: [String]
+        if let recordedOrigin {
+            sortedGroups = recordedOrigin.keys.sorted()
+        } else {
+            sortedGroups = try await origin.listConsumerGroups().map(\.consumerGroupID).filter {
+                playbook.consumerGroups.selects($0)
+            }.sorted()
+        }
         // Only groups a cluster lists are read (an unknown group answers 404, which the specs do not declare).
         let onJumpGroups = Set(try await jump?.listConsumerGroups().map(\.consumerGroupID) ?? [])
         let onTargetGroups = Set(try await target.listConsumerGroups().map(\.consumerGroupID))
@@ -30,8 +39,13 @@ extension RolloutContext {
             return try await client.committedOffsets(group: group) ?? [:]
         }
         var rows: [GroupOffsetReport.Row] = []
-        for group in groups {
-            let onOrigin = try await origin.committedOffsets(group: group) ?? [:]
+        for group in sortedGroups {
+            let onOrigin: [TopicPartition: Int64]
+            if let recordedOrigin {
+                onOrigin = recordedOrigin[group] ?? [:]
+            } else {
+                onOrigin = try await origin.committedOffsets(group: group) ?? [:]
+            }
             let onJump = try await offsets(jump, jumpPrefix + group, listed: onJumpGroups)
             let onTarget = try await offsets(target, targetPrefix + jumpPrefix + group, listed: onTargetGroups)
             for topic in topology.topics {
@@ -62,7 +76,19 @@ extension RolloutContext {
         if sync.leg1 == nil { problems.append("leg 1 does not sync consumer offsets (consumer.offset.sync.enable)") }
         if sync.leg2 == nil { problems.append("leg 2 does not sync consumer offsets (consumer.offset.sync.enable)") }
         return GroupOffsetReport(
-            groups: groups, rows: rows, problems: problems, syncReachesTarget: sync.reachesTarget,
+            groups: sortedGroups, rows: rows, problems: problems, syncReachesTarget: sync.reachesTarget,
             jumpObserved: jump != nil)
+    }
+
+    /// The selected groups' committed offsets on the origin (nil when the playbook turns offset sync on for neither
+    /// leg), for a multi-site cutover's origin site to record.
+    func originGroupOffsets() async throws -> [String: [TopicPartition: Int64]]? {
+        guard playbook.offsetSyncPlan(originPrincipal: playbook.link.originPrincipal ?? "") != nil else { return nil }
+        var offsets: [String: [TopicPartition: Int64]] = [:]
+        for group in try await origin.listConsumerGroups().map(\.consumerGroupID)
+        where playbook.consumerGroups.selects(group) {
+            offsets[group] = try await origin.committedOffsets(group: group) ?? [:]
+        }
+        return offsets
     }
 }

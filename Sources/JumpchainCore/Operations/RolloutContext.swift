@@ -12,6 +12,8 @@ public final class RolloutContext: Sendable {
     public let target: KafkaRESTClient
     public let timing: RolloutTiming
     public let runName: String
+    /// The site this process runs at (`--site`) in a multi-site run; nil runs every step here.
+    public let site: String?
     let jumpSession: JumpSession
     /// Mirror observation by listing, shared by every step and the verification of this context.
     public let mirrorListings = MirrorListings()
@@ -38,6 +40,7 @@ public final class RolloutContext: Sendable {
         self.http = http
         self.timing = timing
         self.runName = runName
+        self.site = site
         self.retryObserver = retryObserver
         let summary: @Sendable (RetrySummary) -> Void = { retryObserver?("retried \($0)") }
         func endpoint(_ url: String, _ credential: APICredential, _ label: String) -> APIEndpoint {

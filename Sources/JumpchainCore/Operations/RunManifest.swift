@@ -15,6 +15,19 @@ public enum OperationKind: String, Codable, Sendable, CaseIterable {
     case failover
 }
 
+extension OperationKind {
+    /// The command that runs this operation (`apply` builds and updates a chain).
+    public var command: String {
+        switch self {
+        case .rollout: "apply"
+        case .update: "update"
+        case .teardown: "destroy"
+        case .cutover: "cutover"
+        case .failover: "failover"
+        }
+    }
+}
+
 /// What an operation records about itself besides the plan: its kind, the playbook it was started with
 /// (references only, never secrets) and its hash, so that `resume`, `status` and `verify` need nothing but
 /// the run directory.

@@ -36,11 +36,8 @@ public enum Cutover {
     }
 
     public static func cutover(_ request: Request, options: Rollout.Options) async throws(JumpchainError) -> Outcome {
-        let root = Rollout.runDirectory(for: request.run, options: options)
-        let entries = try RunHistory.entries(root: root, backend: options.backend)
-        guard let rollout = entries.first(where: { $0.kind == .rollout }) else {
-            throw JumpchainError(.runNotFound, "no run \(request.run) in \(options.backend.location(ofRun: root))")
-        }
+        let recorded = try RecordedRun(request.run, options: options)
+        let (root, entries) = (recorded.root, recorded.entries)
         if let later = entries.last(where: { $0.kind == .teardown || $0.kind == .failover }) {
             throw JumpchainError(
                 .invalidInput,
@@ -58,11 +55,20 @@ public enum Cutover {
                 "run \(request.run)'s \(unfinished.kind.rawValue) is \(unfinished.status.rawValue); finish it with "
                     + "`jumpchain resume \(request.run)` before a cutover")
         }
-        // The chain as its operations left it: the rollout's topics plus those updates added.
-        let chain = try ChainState.required(
-            entries, run: request.run, backend: options.backend, root: rollout.directory)
-        let rolloutPlan = try chain.topologyPlan()
+        let (chain, rolloutPlan) = try recorded.chain(options: options)
         let playbook = chain.playbook
+        let sited = options.site != nil && !playbook.siteList.isEmpty
+        if sited {
+            // A multi-site cutover starts at its first step's site (the target's).
+            let skeleton = try CutoverPlanner.plan(
+                playbook, scope: CutoverScope(topics: [], quietPeriod: request.quietPeriod, timeout: 0), sites: true)
+            if !request.dryRun,
+                let started = try await Rollout.awaitStart(
+                    skeleton, of: .cutover, run: request.run, command: "cutover \(request.run)", options: options)
+            {
+                return .done(try await resume(run: request.run, root: root, entry: started, options: options))
+            }
+        }
         return try await RunSession.with(
             playbook, runName: playbook.runName, options: options, readOnly: request.dryRun
         ) { context throws(JumpchainError) in
@@ -78,7 +84,7 @@ public enum Cutover {
             }
             let topics = topology.topics.filter { $0.origin != canary }
             let scope = CutoverScope(topics: topics, quietPeriod: request.quietPeriod, timeout: request.timeout)
-            let plan = try CutoverPlanner.plan(playbook, scope: scope)
+            let plan = try CutoverPlanner.plan(playbook, scope: scope, sites: sited)
             if request.dryRun {
                 var found: [String] = []
                 for topic in topics {
@@ -116,6 +122,10 @@ public enum Cutover {
         guard let lock = try? options.backend.lockRun(entry.directory) else { return false }
         defer { lock.release() }
         let store = try Rollout.openStore(entry.directory, backend: options.backend)
+        // A multi-site cutover handed over to another site (not failed) goes on: its record of the origin's
+        // groups is the other site's work.
+        let plan = try Rollout.wrap { () throws(WorkflowError) in try store.plan() }
+        if entry.status != .failed, plan.steps.contains(where: { $0.site != nil }) { return false }
         let states = try Rollout.wrap { () throws(WorkflowError) in try store.stepStates() }
         return (states[CutoverStep.Kind.promote.rawValue] ?? .pending) == .pending
     }
@@ -124,20 +134,8 @@ public enum Cutover {
     static func resume(
         run: String, root: String, entry: RunHistory.Entry, options: Rollout.Options
     ) async throws(JumpchainError) -> Rollout.Report {
-        let store = try Rollout.openStore(entry.directory, backend: options.backend)
-        let metadata = try Rollout.wrap { () throws(WorkflowError) in try store.metadata() }
-        if metadata.status == .succeeded {
-            var report = try Rollout.report(
-                store: store, directory: entry.directory, failed: [:], alreadyComplete: true, minted: [])
-            report.operation = .cutover
-            return report
-        }
-        let manifest = try RunManifest.decode(metadata.manifest, run: run)
-        let plan = try Rollout.wrap { () throws(WorkflowError) in try store.plan() }
-        return try await RunSession.with(
-            manifest.playbook, runName: RunOperations.runName(ofKey: metadata.name), options: options
-        ) {
-            context throws(JumpchainError) in
+        try await Rollout.resumeRecorded(.cutover, run: run, root: root, entry: entry, options: options) {
+            store, plan, context throws(JumpchainError) in
             try await Cutover.run(
                 store: store, directory: entry.directory, context: context, plan: plan, options: options)
         }

@@ -24,7 +24,7 @@ public struct CutoverExecutor: StepExecutor {
             switch kind {
             case .preflight: return try await preflight(step, report: report)
             case .quiesce: return try await quiesce(step, report: report)
-            case .drain: return try await drain(step, report: report)
+            case .drain: return try await drain(step, stepContext, report: report)
             case .promote: return try await promote(step, report: report)
             case .report: return try await finalReport(step, stepContext)
             }
@@ -35,6 +35,11 @@ public struct CutoverExecutor: StepExecutor {
 
     /// The requests `step` would send (for `cutover --dry-run`); each preview sits next to its body.
     public static func preview(_ step: StepSpec, playbook: Playbook) -> [PreviewRequest] {
+        StepSites.previewing(
+            requests(step, playbook: playbook), calls: CutoverStep.Kind.calls(step), playbook: playbook)
+    }
+
+    static func requests(_ step: StepSpec, playbook: Playbook) -> [PreviewRequest] {
         guard let kind = CutoverStep.Kind(rawValue: step.kind) else { return [] }
         let topics = ChainTopicList.decode(step.parameters["topics"])
         switch kind {
@@ -48,10 +53,25 @@ public struct CutoverExecutor: StepExecutor {
         ChainTopology(playbook: context.playbook, topics: ChainTopicList.decode(step.parameters["topics"]))
     }
 
-    func observe(_ topology: ChainTopology) async throws -> VerificationReport {
-        let verifier = OffsetVerifier(topology: topology, observer: try await context.chainObserver())
+    /// Observes the chain; a step of a multi-site plan reads only the private clusters its site reaches (the
+    /// origin's end offsets are read from the jump's mirrors either way).
+    func observe(_ topology: ChainTopology, _ step: StepSpec) async throws -> VerificationReport {
+        var observer = try await context.chainObserver()
+        let reached = Self.reached(step)
+        if !reached.contains(.origin) { observer.origin = nil }
+        if !reached.contains(.target) { observer.target = nil }
+        let verifier = OffsetVerifier(topology: topology, observer: observer)
         return await verifier.verifyOnce(threshold: 0)
     }
+
+    /// The clusters `step` reads (all three but in a multi-site plan's split steps).
+    static func reached(_ step: StepSpec) -> Set<PlaybookCluster.Role> {
+        Set(CutoverStep.Kind.calls(step).compactMap(\.cluster))
+    }
+
+    /// A multi-site plan's origin site records the origin's group offsets (after the quiesce check) for the
+    /// target's site to compare with: `group → "topic|partition" → offset`.
+    static let originGroupsOutput = "origin_groups"
 
     // MARK: Preflight
 
@@ -98,10 +118,15 @@ public struct CutoverExecutor: StepExecutor {
 
     /// The chain is healthy and every mirror is ACTIVE on both hops.
     func preflight(_ step: StepSpec, report: @escaping @Sendable (String) -> Void) async throws -> [String: String] {
-        let observed = try await observe(topology(step))
+        let observed = try await observe(topology(step), step)
+        let reached = Self.reached(step)
+        let split = reached.count < 3
         var problems: [String] = []
+        // A split step judges the link halves on the clusters it reaches (the other site's step judges the rest).
         for hop in observed.hops where !hop.healthy {
-            let halves = hop.halves.filter { !$0.healthy }.map { half in
+            let unhealthy = hop.halves.filter { !$0.healthy && reached.contains($0.cluster) }
+            if split, unhealthy.isEmpty { continue }
+            let halves = unhealthy.map { half in
                 "\(half.cluster.rawValue) \(half.clusterID): \(half.presence) \(half.linkState ?? "")"
                     + "\(half.linkError.map { " \($0)" } ?? "")\(half.linkErrorMessage.map { ": \($0)" } ?? "")"
                     + (half.failingTasks.isEmpty ? "" : " tasks in error: " + half.failingTasks.joined(separator: "; "))
@@ -109,7 +134,8 @@ public struct CutoverExecutor: StepExecutor {
             problems.append("\(hop.hop) (\(hop.link)) is not healthy: \(halves.joined(separator: "; "))")
         }
         for topic in observed.topics {
-            for mirror in [topic.jumpMirror, topic.targetMirror] where mirror.status != "ACTIVE" {
+            let mirrors = reached.contains(.target) ? [topic.jumpMirror, topic.targetMirror] : [topic.jumpMirror]
+            for mirror in mirrors where mirror.status != "ACTIVE" {
                 problems.append(
                     "mirror \(mirror.name) is \(mirror.status ?? mirror.presence)\(mirror.error.map { " (\($0))" } ?? ""),"
                         + " not ACTIVE")
@@ -126,17 +152,26 @@ public struct CutoverExecutor: StepExecutor {
 
     /// The origin's end offsets do not move for the quiet period; a moving partition is named.
     func quiesce(_ step: StepSpec, report: @escaping @Sendable (String) -> Void) async throws -> [String: String] {
+        // A multi-site plan's quiesce runs at the origin's site: it records the origin's group offsets for the
+        // target's site, once the origin is still (or at once without the quiesce check).
+        var recorded: [String: String] = [:]
+        if step.parameters[StepSites.clustersParameter] != nil, let groups = try await context.originGroupOffsets() {
+            let encoded = groups.mapValues { offsets in
+                Dictionary(uniqueKeysWithValues: offsets.map { ("\($0.key.topic)|\($0.key.partition)", $0.value) })
+            }
+            recorded[Self.originGroupsOutput] = Self.json(encoded)
+        }
         guard let seconds = Int(step.parameters["quiet_period"] ?? ""), seconds >= 0 else {
-            return ["skipped": "true"]
+            return recorded.merging(["skipped": "true"]) { $1 }
         }
         let topology = topology(step)
-        let first = Self.originEnds(try await observe(topology))
+        let first = Self.originEnds(try await observe(topology, step))
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(seconds)
         report("the origin's end offsets to stay still for \(seconds)s (quiesce check)")
         while clock.now < deadline {
             try await Task.sleep(for: min(pollInterval, deadline - clock.now))
-            let now = Self.originEnds(try await observe(topology))
+            let now = Self.originEnds(try await observe(topology, step))
             let moving = now.keys.sorted().filter { first[$0] != nil && now[$0] != first[$0] }
             if !moving.isEmpty {
                 let named = moving.map { "\($0) (\(first[$0]!) → \(now[$0]!))" }
@@ -146,7 +181,14 @@ public struct CutoverExecutor: StepExecutor {
                         + "promoted)")
             }
         }
-        return ["skipped": "false", "quiet_seconds": String(seconds)]
+        if step.parameters[StepSites.clustersParameter] != nil, let groups = try await context.originGroupOffsets() {
+            // Recorded again once the origin proved still: its consumers' last commits.
+            let encoded = groups.mapValues { offsets in
+                Dictionary(uniqueKeysWithValues: offsets.map { ("\($0.key.topic)|\($0.key.partition)", $0.value) })
+            }
+            recorded[Self.originGroupsOutput] = Self.json(encoded)
+        }
+        return recorded.merging(["skipped": "false", "quiet_seconds": String(seconds)]) { $1 }
     }
 
     static func originEnds(_ report: VerificationReport) -> [String: Int64] {
@@ -163,15 +205,36 @@ public struct CutoverExecutor: StepExecutor {
 
     /// Waits until every partition's end offset is the same on all three clusters and every synced group's
     /// target offset equals its origin offset; records them (the offsets at cutover).
-    func drain(_ step: StepSpec, report: @escaping @Sendable (String) -> Void) async throws -> [String: String] {
+    func drain(
+        _ step: StepSpec, _ stepContext: StepContext, report: @escaping @Sendable (String) -> Void
+    ) async throws -> [String: String] {
         let topology = topology(step)
+        // At a site that does not reach the origin: the origin's group offsets as its site recorded them.
+        let recordedOrigin =
+            Self.reached(step).contains(.origin)
+            ? nil
+            : Self.decode(
+                [String: [String: Int64]].self,
+                stepContext.output(Self.originGroupsOutput, of: CutoverStep.Kind.quiesce.rawValue)
+            )
+            .map { groups in
+                groups.mapValues { offsets in
+                    Dictionary(
+                        uniqueKeysWithValues: offsets.compactMap { key, value -> (TopicPartition, Int64)? in
+                            let parts = key.split(separator: "|")
+                            guard parts.count == 2, let partition = Int(parts[1]) else { return nil }
+                            return (TopicPartition(topic: String(parts[0]), partition: partition), value)
+                        })
+                }
+            }
         let timeout = Int(step.parameters["timeout"] ?? "") ?? 300
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(timeout)
         var behind: [String] = []
         while true {
-            let observed = try await observe(topology)
-            let groups = try await context.groupOffsets(topology: topology, jump: try await context.jump())
+            let observed = try await observe(topology, step)
+            let groups = try await context.groupOffsets(
+                topology: topology, jump: try await context.jump(), recordedOrigin: recordedOrigin)
             behind = []
             var rows: [CutoverReport.PartitionRow] = []
             for topic in observed.topics {
@@ -193,7 +256,12 @@ public struct CutoverExecutor: StepExecutor {
                             origin: origin, jump: jump, target: target, recordsLost: max(0, origin - target)))
                 }
             }
-            for row in groups?.rows ?? [] where row.origin != nil && row.target != row.origin {
+            // Against the origin site's record (a split plan), a group is drained once the target has reached the
+            // offsets recorded there (its consumers on the origin may have committed further since).
+            for row in groups?.rows ?? []
+            where row.origin != nil
+                && (recordedOrigin == nil ? row.target != row.origin : (row.target ?? -1) < row.origin!)
+            {
                 behind.append(
                     "group \(row.group) on \(row.topic)-\(row.partition) (origin \(row.origin!), target "
                         + "\(row.target.map(String.init) ?? "none"))")

@@ -18,6 +18,21 @@ public enum CutoverStep {
     }
 }
 
+extension CutoverStep.Kind: SitedStepKind {
+    public static var operation: OperationKind { .cutover }
+
+    /// Which endpoints a cutover step calls (the jump through a session key, so with the control plane).
+    public var calls: [StepEndpoint] {
+        switch self {
+        case .preflight: [.controlPlane, .origin, .jump, .target]
+        case .quiesce: [.origin]
+        case .drain: [.controlPlane, .origin, .jump, .target]
+        case .promote: [.target]
+        case .report: [.controlPlane, .origin, .jump, .target]
+        }
+    }
+}
+
 /// What a cutover covers and how it waits: the chain's topics (canary excluded) and the operator's flags.
 public struct CutoverScope: Sendable {
     public var topics: [ChainTopology.ChainTopic]
@@ -35,7 +50,11 @@ public struct CutoverScope: Sendable {
 
 /// Turns a cutover scope into the persisted step graph: one chain, each step after the previous one.
 public enum CutoverPlanner {
-    public static func plan(_ playbook: Playbook, scope: CutoverScope) throws(JumpchainError) -> Plan {
+    /// With `sites` (a multi-site run, `--site`), every step is placed at a site that reaches what it calls; when
+    /// no site reaches both private clusters, the steps that read both are split (``split(_:_:)``).
+    public static func plan(
+        _ playbook: Playbook, scope: CutoverScope, sites: Bool = false
+    ) throws(JumpchainError) -> Plan {
         let topics = ChainTopicList.encode(scope.topics)
         let parameters: [CutoverStep.Kind: [String: String]] = [
             .preflight: ["topics": topics],
@@ -54,6 +73,51 @@ public enum CutoverPlanner {
                     parameters: parameters[kind] ?? [:], resources: kind == .promote ? [target] : [],
                     timeoutSeconds: Double(max(900, scope.timeout + (scope.quietPeriod ?? 0) + 60))))
             previous = kind.rawValue
+        }
+        let plan: Plan
+        do {
+            plan = try Plan(steps: steps)
+        } catch {
+            throw JumpchainError(.internalError, "the cutover planner built an invalid graph: \(error)", cause: error)
+        }
+        guard sites, !playbook.siteList.isEmpty else { return plan }
+        let reachesBoth = playbook.siteList.contains {
+            playbook.site($0, reaches: .origin) && playbook.site($0, reaches: .target)
+        }
+        return try SiteAssignment.assign(
+            reachesBoth ? plan : try split(plan, playbook), playbook: playbook, steps: CutoverStep.Kind.self)
+    }
+
+    /// The id of the origin site's preflight in a split plan.
+    public static let originPreflight = "\(CutoverStep.Kind.preflight.rawValue):origin"
+
+    /// When no site reaches both private clusters: each site reads what it reaches. The target's site checks the
+    /// jump's and the target's halves and mirrors; the origin's site checks leg 1's source half, waits for the
+    /// origin to be still and records its groups' offsets; the target's site then drains (the origin's end
+    /// offsets are read from the jump's mirrors, its groups' from the record), promotes and reports.
+    static func split(_ plan: Plan, _ playbook: Playbook) throws(JumpchainError) -> Plan {
+        let origin = PlaybookCluster.Role.origin.rawValue
+        let target = PlaybookCluster.Role.target.rawValue
+        var steps: [StepSpec] = []
+        for var step in plan.steps {
+            switch CutoverStep.Kind(rawValue: step.kind) {
+            case .preflight:
+                var originSide = step
+                step.parameters[StepSites.clustersParameter] = target
+                originSide.id = originPreflight
+                originSide.dependsOn = [step.id]
+                originSide.parameters[StepSites.clustersParameter] = origin
+                steps += [step, originSide]
+                continue
+            case .quiesce:
+                step.dependsOn = [originPreflight]
+                step.parameters[StepSites.clustersParameter] = origin
+            case .drain, .report:
+                step.parameters[StepSites.clustersParameter] = target
+            case .promote, nil:
+                break
+            }
+            steps.append(step)
         }
         do {
             return try Plan(steps: steps)

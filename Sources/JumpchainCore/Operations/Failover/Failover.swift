@@ -27,11 +27,8 @@ public enum Failover {
     }
 
     public static func failover(_ request: Request, options: Rollout.Options) async throws(JumpchainError) -> Outcome {
-        let root = Rollout.runDirectory(for: request.run, options: options)
-        let entries = try RunHistory.entries(root: root, backend: options.backend)
-        guard let rollout = entries.first(where: { $0.kind == .rollout }) else {
-            throw JumpchainError(.runNotFound, "no run \(request.run) in \(options.backend.location(ofRun: root))")
-        }
+        let recorded = try RecordedRun(request.run, options: options)
+        let (root, entries) = (recorded.root, recorded.entries)
         let options = shortened(options, request.clusterTimeout)
         if let latest = entries.last, latest.kind == .failover, !request.dryRun {
             return .done(try await resume(run: request.run, root: root, entry: latest, options: options))
@@ -42,11 +39,16 @@ public enum Failover {
                 "run \(request.run) was torn down (\(teardown.directory), \(teardown.status.rawValue)): there is no "
                     + "chain to fail over")
         }
-        // The chain as its operations left it: the rollout's topics plus those updates added.
-        let chain = try ChainState.required(
-            entries, run: request.run, backend: options.backend, root: rollout.directory)
-        let rolloutPlan = try chain.topologyPlan()
+        let (chain, rolloutPlan) = try recorded.chain(options: options)
         let playbook = chain.playbook
+        // A multi-site failover starts at its first step's site (the target's).
+        if !request.dryRun, options.site != nil, !playbook.siteList.isEmpty,
+            let started = try await Rollout.awaitStart(
+                try FailoverPlanner.plan(playbook, topics: [], root: ""), of: .failover, run: request.run,
+                command: "failover \(request.run)", options: options)
+        {
+            return .done(try await resume(run: request.run, root: root, entry: started, options: options))
+        }
         return try await RunSession.with(
             playbook, runName: playbook.runName, options: options, readOnly: request.dryRun
         ) { context throws(JumpchainError) in
@@ -99,20 +101,8 @@ public enum Failover {
         run: String, root: String, entry: RunHistory.Entry, options: Rollout.Options
     ) async throws(JumpchainError) -> Rollout.Report {
         let options = shortened(options, .seconds(5))
-        let store = try Rollout.openStore(entry.directory, backend: options.backend)
-        let metadata = try Rollout.wrap { () throws(WorkflowError) in try store.metadata() }
-        if metadata.status == .succeeded {
-            var report = try Rollout.report(
-                store: store, directory: entry.directory, failed: [:], alreadyComplete: true, minted: [])
-            report.operation = .failover
-            return report
-        }
-        let manifest = try RunManifest.decode(metadata.manifest, run: run)
-        let plan = try Rollout.wrap { () throws(WorkflowError) in try store.plan() }
-        return try await RunSession.with(
-            manifest.playbook, runName: RunOperations.runName(ofKey: metadata.name), options: options
-        ) {
-            context throws(JumpchainError) in
+        return try await Rollout.resumeRecorded(.failover, run: run, root: root, entry: entry, options: options) {
+            store, plan, context throws(JumpchainError) in
             try await Failover.run(
                 store: store, directory: entry.directory, context: context, plan: plan, options: options,
                 clusterTimeout: options.timing.httpTimeout)

@@ -34,7 +34,8 @@ public struct FailoverExecutor: StepExecutor {
                     .split(separator: ",").map(String.init)
                 let report = await assess(
                     topics: ChainTopicList.decode(step.parameters["topics"]), targetEnds: ends ?? [:],
-                    root: step.parameters["run_root"] ?? "", failedOver: failed, dryRun: false)
+                    root: step.parameters["run_root"] ?? "", failedOver: failed, dryRun: false,
+                    probeOrigin: FailoverStep.Kind.calls(step).contains(.origin))
                 return ["report": report.encoded(), "records_at_risk": String(report.recordsAtRisk)]
             }
         } catch let error as ConfluentAPIError {
@@ -44,6 +45,11 @@ public struct FailoverExecutor: StepExecutor {
 
     /// The requests `step` would send (for `failover --dry-run`).
     public static func preview(_ step: StepSpec, playbook: Playbook) -> [PreviewRequest] {
+        StepSites.previewing(
+            requests(step, playbook: playbook), calls: FailoverStep.Kind.calls(step), playbook: playbook)
+    }
+
+    static func requests(_ step: StepSpec, playbook: Playbook) -> [PreviewRequest] {
         guard let kind = FailoverStep.Kind(rawValue: step.kind) else { return [] }
         let topics = ChainTopicList.decode(step.parameters["topics"])
         let link = playbook.link.leg2Name
@@ -142,21 +148,27 @@ public struct FailoverExecutor: StepExecutor {
     /// as `verify`/`status` last recorded them, against the target's end offsets; groups on the target.
     func assess(
         topics: [ChainTopology.ChainTopic], targetEnds: [String: Int64], root: String, failedOver: [String],
-        dryRun: Bool
+        dryRun: Bool, probeOrigin: Bool = true
     ) async -> FailoverReport {
         let playbook = context.playbook
         var unreachable: [String] = []
         var originNow: [String: Int64]?
         let context = self.context
-        let origin = await bounded { try await context.origin.link(playbook.link.leg1Name) }
-        if case .failure(let error) = origin {
+        // At a site that does not reach the origin (a multi-site plan), it is not probed: the recorded offsets
+        // stand in.
+        let origin = probeOrigin ? await bounded { try await context.origin.link(playbook.link.leg1Name) } : nil
+        if !probeOrigin {
+            unreachable.append(
+                "origin \(playbook.origin.id): not probed at site \(context.site ?? "?"), which does not reach it "
+                    + "(the origin offsets `verify`/`status` recorded stand in)")
+        } else if case .failure(let error)? = origin {
             unreachable.append("origin \(playbook.origin.id): \(error)")
         }
         let jump = await bounded { try await context.jump().link(playbook.link.leg1Name) }
         if case .failure(let error) = jump {
             unreachable.append("jump \(playbook.jump.id): \(error)")
         }
-        if case .success = origin, case .success = jump {
+        if case .success? = origin, case .success = jump {
             let observed = await bounded { () async throws -> VerificationReport in
                 let verifier = OffsetVerifier(
                     topology: ChainTopology(playbook: playbook, topics: topics),

@@ -11,26 +11,51 @@ public enum FailoverStep {
     }
 }
 
+extension FailoverStep.Kind: SitedStepKind {
+    public static var operation: OperationKind { .failover }
+
+    /// Which endpoints a failover step calls (the jump through a session key, so with the control plane).
+    public var calls: [StepEndpoint] {
+        switch self {
+        case .failover: [.target]
+        // The origin and the jump are probed within the cluster timeout; in a multi-site plan the origin only
+        // where the step's site reaches it (elsewhere the offsets `verify`/`status` recorded stand in).
+        case .dataAtRisk: [.controlPlane, .origin, .jump, .target]
+        }
+    }
+}
+
 /// Turns the chain's topics into the persisted failover graph.
 public enum FailoverPlanner {
-    /// `root` is the run's key (beside which `verify` and `status` record the last origin offsets).
+    /// `root` is the run's key (beside which `verify` and `status` record the last origin offsets). With the
+    /// playbook's `sites`, every step is placed at a site that reaches what it calls.
     public static func plan(
         _ playbook: Playbook, topics: [ChainTopology.ChainTopic], root: String
     ) throws(JumpchainError) -> Plan {
         let list = ChainTopicList.encode(topics)
         let target = "cluster:\(playbook.target.id)"
+        // Multi-site, with no site reaching both private clusters: the data-at-risk report is made at the
+        // target's site, from the target's end offsets and the origin offsets `verify`/`status` recorded.
+        let reachesBoth = playbook.siteList.contains {
+            playbook.site($0, reaches: .origin) && playbook.site($0, reaches: .target)
+        }
+        var assess = ["topics": list, "run_root": root]
+        if !playbook.siteList.isEmpty, !reachesBoth {
+            assess[StepSites.clustersParameter] = PlaybookCluster.Role.target.rawValue
+        }
+        let plan: Plan
         do {
-            return try Plan(steps: [
+            plan = try Plan(steps: [
                 StepSpec(
                     id: FailoverStep.Kind.failover.rawValue, kind: FailoverStep.Kind.failover.rawValue,
                     parameters: ["topics": list], resources: [target], timeoutSeconds: 300),
                 StepSpec(
                     id: FailoverStep.Kind.dataAtRisk.rawValue, kind: FailoverStep.Kind.dataAtRisk.rawValue,
-                    dependsOn: [FailoverStep.Kind.failover.rawValue], parameters: ["topics": list, "run_root": root],
-                    timeoutSeconds: 300),
+                    dependsOn: [FailoverStep.Kind.failover.rawValue], parameters: assess, timeoutSeconds: 300),
             ])
         } catch {
             throw JumpchainError(.internalError, "the failover planner built an invalid graph: \(error)", cause: error)
         }
+        return try SiteAssignment.assign(plan, playbook: playbook, steps: FailoverStep.Kind.self)
     }
 }

@@ -45,7 +45,8 @@ public enum Teardown {
     /// Surveys, then (unless `dryRun`) runs — or resumes — the teardown operation of the run.
     public static func destroy(_ request: Request, options: Rollout.Options) async throws(JumpchainError) -> Outcome {
         try await Interruption.run(
-            enabled: options.handleSignals, hint: "continue with `jumpchain destroy \(request.run)`"
+            enabled: options.handleSignals,
+            hint: "continue with `jumpchain destroy \(request.run)\(options.site.map { " --site \($0)" } ?? "")`"
         ) { () async throws(JumpchainError) -> Outcome in
             try await destroyNow(request, options: options)
         }
@@ -64,17 +65,21 @@ public enum Teardown {
             return .done(try await resume(run: request.run, root: root, entry: latest, options: options), nil)
         }
         let (playbook, base) = try source(request, root: root, entries: entries, options: options)
+        if !request.dryRun, let first = try await awaitStart(playbook, run: request.run, options: options) {
+            return .done(try await resume(run: request.run, root: root, entry: first, options: options), nil)
+        }
         let rollout = entries.first { $0.kind == .rollout }
         // Hold the rollout's lock for the whole teardown: nothing may build while the chain is torn down.
-        let rolloutLock = try rollout.map { entry throws(JumpchainError) in
-            try Rollout.wrap { () throws(WorkflowError) in try options.backend.lockRun(entry.directory) }
+        let rolloutLock = try rollout.flatMap { entry throws(JumpchainError) in
+            try Rollout.lockRollout(entry.directory, use: .required, playbook: playbook, options: options)
         }
         defer { rolloutLock?.release() }
         return try await RunSession.with(
             playbook, runName: playbook.runName, options: options, readOnly: request.dryRun
         ) { context throws(JumpchainError) in
             let survey = try await self.survey(
-                context, base: base, targetTopics: request.targetTopics, observeJump: !request.dryRun)
+                context, base: base, targetTopics: request.targetTopics, observeJump: !request.dryRun,
+                site: try options.site.map { name throws(JumpchainError) in try playbook.site(named: name) })
             if request.dryRun { return .surveyed(survey.0) }
             if let refusal = survey.0.refusal { throw JumpchainError(.invalidInput, refusal) }
             let directory = RunHistory.newDirectory(root: root, kind: .teardown, after: entries)
@@ -92,28 +97,25 @@ public enum Teardown {
         }
     }
 
+    /// A multi-site teardown starts at the site of its first step (the target's mirrors): see
+    /// ``Rollout/awaitStart(_:of:run:command:options:)``.
+    static func awaitStart(
+        _ playbook: Playbook, run: String, options: Rollout.Options
+    ) async throws(JumpchainError) -> RunHistory.Entry? {
+        guard options.site != nil, !playbook.siteList.isEmpty else { return nil }
+        return try await Rollout.awaitStart(
+            try TeardownPlanner.plan(playbook, scope: TeardownScope()), of: .teardown, run: run,
+            command: "destroy \(run)",
+            options: options)
+    }
+
     /// Resumes (or reports, when finished) a recorded teardown.
     static func resume(
         run: String, root: String, entry: RunHistory.Entry, options: Rollout.Options
     ) async throws(JumpchainError) -> Rollout.Report {
-        let store = try Rollout.openStore(entry.directory, backend: options.backend)
-        let metadata = try Rollout.wrap { () throws(WorkflowError) in try store.metadata() }
-        if metadata.status == .succeeded {
-            var report = try Rollout.report(
-                store: store, directory: entry.directory, failed: [:], alreadyComplete: true, minted: [])
-            report.operation = .teardown
-            return report
-        }
-        let manifest = try RunManifest.decode(metadata.manifest, run: run)
-        let plan = try Rollout.wrap { () throws(WorkflowError) in try store.plan() }
-        let rolloutLock =
-            (try? options.backend.runExists(root)) == true
-            ? try Rollout.wrap { () throws(WorkflowError) in try options.backend.lockRun(root) } : nil
-        defer { rolloutLock?.release() }
-        return try await RunSession.with(
-            manifest.playbook, runName: RunOperations.runName(ofKey: metadata.name), options: options
-        ) {
-            context throws(JumpchainError) in
+        try await Rollout.resumeRecorded(
+            .teardown, run: run, root: root, entry: entry, options: options, rolloutLock: .ifPresent
+        ) { store, plan, context throws(JumpchainError) in
             var report = try await Teardown.run(
                 store: store, directory: entry.directory, context: context, plan: plan, options: options)
             report.invariant = await invariant(context, report: report)
@@ -142,8 +144,10 @@ public enum Teardown {
             return Rollout.Invariant(
                 holds: false, line: "invariant: could not list the API keys of the jump \(jump) to check it")
         }
-        // This run's keys: its link keys and its session keys (other runs may share the jump).
-        let session = JumpSession.tag(runName: context.runName) + " "
+        // This run's keys: its link keys and its session keys (other runs may share the jump). At a site, this
+        // process's own: another site's process revokes its session key when it exits (it may still be waiting).
+        let session =
+            JumpSession.tag(runName: context.site.map { "\(context.runName) site=\($0)" } ?? context.runName) + " "
         let minted = keys.filter { key in
             context.isLinkKey(key.spec.description) || key.spec.description?.hasPrefix(session) == true
         }.map(\.id)
@@ -220,10 +224,21 @@ public enum Teardown {
     /// Read-only: what exists of the chain, and the teardown plan for it. The jump is observed only when
     /// `observeJump` (a dry run mints no session key: it lists the jump's objects from the records instead).
     static func survey(
-        _ context: RolloutContext, base: Base, targetTopics: TeardownScope.TargetTopics?, observeJump: Bool
+        _ context: RolloutContext, base: Base, targetTopics: TeardownScope.TargetTopics?, observeJump: Bool,
+        site: PlaybookSite? = nil
     ) async throws(JumpchainError) -> (Survey, TeardownScope) {
         let playbook = context.playbook
         let link = playbook.link
+        // At a site (`--site`), only the private clusters it reaches are observed.
+        let reaches = { (role: PlaybookCluster.Role) in site.map { playbook.site($0, reaches: role) } ?? true }
+        let unobserved = site.map { "not observed at site \($0.name), which does not reach it" } ?? ""
+        if case .discovered = base, let site, !reaches(.origin) || !reaches(.target) {
+            throw JumpchainError(
+                .invalidInput,
+                "destroy --playbook at site \(site.name): discovering what a run whose state was lost left reads the "
+                    + "origin and the target, and site \(site.name) does not reach both; run it without --site from a "
+                    + "host that reaches every cluster")
+        }
         do {
             var found: [String] = []
             var scope = TeardownScope(
@@ -280,7 +295,7 @@ public enum Teardown {
                     "the run's records are lost, so which ACLs jumpchain created is unknown: none is deleted"
                 found.append("discovered from \(playbook.sourceFile) (the run's state was lost)")
             }
-            if case .recorded = base {
+            if case .recorded = base, reaches(.target) {
                 // Mirrors the links created themselves (`topics.auto_create`, now or earlier) of topics the
                 // playbook selects are the chain's too.
                 try await addCarriedMirrors(&scope, context: context, jump: jump)
@@ -291,6 +306,10 @@ public enum Teardown {
                 ("origin", Optional(context.origin), link.leg1Name),
                 ("jump", jump, link.leg1Name),
             ] {
+                if let cluster = PlaybookCluster.Role(rawValue: role), !reaches(cluster) {
+                    found.append("link \(name) on the \(role): \(unobserved)")
+                    continue
+                }
                 guard let client else {
                     found.append("link \(name) on the jump: not observed (a dry run mints no session key)")
                     continue
@@ -298,7 +317,8 @@ public enum Teardown {
                 found.append("link \(name) on the \(role): \(try await client.link(name) != nil ? "present" : "gone")")
             }
             var active: [String] = []
-            for topic in scope.topics {
+            if !reaches(.target) { found.append("target mirrors: \(unobserved)") }
+            for topic in scope.topics where reaches(.target) {
                 if let mirror = try await context.target.mirror(link: link.leg2Name, topic: topic.targetMirror) {
                     found.append("target mirror \(topic.targetMirror): \(mirror.mirrorStatus)")
                     if !["STOPPED", "FAILED"].contains(mirror.mirrorStatus) { active.append(topic.targetMirror) }

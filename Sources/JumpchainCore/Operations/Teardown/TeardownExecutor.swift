@@ -50,7 +50,7 @@ public struct TeardownExecutor: StepExecutor {
         case .canaryTopic: return previewCanaryTopic(step, playbook)
         case .acls: return previewACLs(step, playbook)
         case .revokeLinkKeys: return previewRevokeLinkKeys(playbook)
-        case .endState: return previewEndState(playbook)
+        case .endState: return previewEndState(step, playbook)
         }
     }
 
@@ -306,11 +306,13 @@ public struct TeardownExecutor: StepExecutor {
         return found
     }
 
-    static func previewEndState(_ playbook: Playbook) -> [PreviewRequest] {
+    static func previewEndState(_ step: StepSpec, _ playbook: Playbook) -> [PreviewRequest] {
         let link = playbook.link
+        let reached = Set(TeardownStep.Kind.calls(step).compactMap(\.cluster))
         return [
-            .kafka(playbook.target, "GET", "/links/\(link.leg2Name)"),
-            .kafka(playbook.origin, "GET", "/links/\(link.leg1Name)"),
+            reached.contains(.target) ? .kafka(playbook.target, "GET", "/links/\(link.leg2Name)") : nil,
+            reached.contains(.origin) ? .kafka(playbook.origin, "GET", "/links/\(link.leg1Name)") : nil,
+        ].compactMap { $0 } + [
             .kafka(playbook.jump, "GET", "/links/\(link.leg1Name)"), .kafka(playbook.jump, "GET", "/topics"),
             .kafka(playbook.jump, "GET", "/acls?principal=User:\(link.serviceAccount)"),
             .cloud(
@@ -323,11 +325,14 @@ public struct TeardownExecutor: StepExecutor {
         let playbook = context.playbook
         let jump = try await context.jump(report: report)
         var left: [String] = []
+        // A multi-site plan's end state reads the links its site reaches (the others' deletion was observed by
+        // their own steps at their sites).
+        let reached = Set(TeardownStep.Kind.calls(step).compactMap(\.cluster))
         for (role, client, name) in [
-            ("target", context.target, playbook.link.leg2Name), ("origin", context.origin, playbook.link.leg1Name),
-            ("jump", jump, playbook.link.leg1Name),
-        ] where try await client.link(name) != nil {
-            left.append("link \(name) on the \(role)")
+            (PlaybookCluster.Role.target, context.target, playbook.link.leg2Name),
+            (.origin, context.origin, playbook.link.leg1Name), (.jump, jump, playbook.link.leg1Name),
+        ] where reached.contains(role) {
+            if try await client.link(name) != nil { left.append("link \(name) on the \(role.rawValue)") }
         }
         let created = Set(Self.names(step.parameters["jump_topics"]))
         let topics = Set(try await jump.listTopics().map(\.topicName)).intersection(created)

@@ -29,6 +29,27 @@ public enum TeardownStep {
     }
 }
 
+extension TeardownStep.Kind: SitedStepKind {
+    public static var operation: OperationKind { .teardown }
+
+    /// Which endpoints a teardown step calls (the jump through a session key, so with the control plane).
+    public var calls: [StepEndpoint] {
+        switch self {
+        case .disableAutoCreate: [.controlPlane, .jump, .target]
+        case .targetMirrors: [.target]
+        case .leg2: [.target]
+        case .leg1Source: [.origin]
+        case .jumpMirrors: [.controlPlane, .jump]
+        case .leg1Destination: [.controlPlane, .jump]
+        case .canaryTopic: [.origin]
+        case .acls: [.controlPlane, .jump, .origin]
+        case .revokeLinkKeys: [.controlPlane]
+        // In a multi-site plan narrowed to its site's clusters: each deleted half was observed gone by its step.
+        case .endState: [.controlPlane, .origin, .jump, .target]
+        }
+    }
+}
+
 /// What `destroy` removes: the chain's topics on each hop, the ACLs jumpchain created and what happens to the
 /// target's mirrors. Built from a run's recorded plan and step outputs, or (state lost) from a playbook and
 /// what exists on the clusters under its link names.
@@ -54,18 +75,33 @@ public struct TeardownScope: Sendable {
     public var aclsUnknown: String?
     public var targetTopics: TargetTopics?
 
+    public init(
+        topics: [ChainTopology.ChainTopic] = [], canary: ChainTopology.ChainTopic? = nil,
+        originCanaryCreated: Bool = false, jumpACLs: [ACLBinding] = [], originACLs: [ACLBinding] = [],
+        aclsUnknown: String? = nil, targetTopics: TargetTopics? = nil
+    ) {
+        self.topics = topics
+        self.canary = canary
+        self.originCanaryCreated = originCanaryCreated
+        self.jumpACLs = jumpACLs
+        self.originACLs = originACLs
+        self.aclsUnknown = aclsUnknown
+        self.targetTopics = targetTopics
+    }
+
     /// Mirror names on the jump that jumpchain created (canary included).
     public var jumpMirrors: [String] { (topics + [canary].compactMap { $0 }).map(\.jumpMirror) }
 }
 
 /// Turns a teardown scope into the persisted step graph: one chain, each step after the previous one.
 public enum TeardownPlanner {
+    /// With the playbook's `sites`, every step is placed at a site that reaches what it calls.
     public static func plan(_ playbook: Playbook, scope: TeardownScope) throws(JumpchainError) -> Plan {
         let origin = "cluster:\(playbook.origin.id)"
         let jump = "cluster:\(playbook.jump.id)"
         let target = "cluster:\(playbook.target.id)"
         func list(_ items: [String]) -> String { items.joined(separator: ",") }
-        let parameters: [TeardownStep.Kind: [String: String]] = [
+        var parameters: [TeardownStep.Kind: [String: String]] = [
             .targetMirrors: [
                 "mode": scope.targetTopics?.rawValue ?? "", "mirrors": list(scope.topics.map(\.targetMirror)),
                 "canary": scope.canary?.targetMirror ?? "",
@@ -80,6 +116,14 @@ public enum TeardownPlanner {
             .jumpMirrors: [jump],
             .leg1Destination: [jump], .canaryTopic: [origin], .acls: [jump, origin],
         ]
+        // Multi-site, with no site reaching both private clusters: the end-state check runs with the last steps,
+        // at the origin's site, and reads the links there (the target's leg 2 was observed gone by its step).
+        let reachesBoth = playbook.siteList.contains {
+            playbook.site($0, reaches: .origin) && playbook.site($0, reaches: .target)
+        }
+        if !playbook.siteList.isEmpty, !reachesBoth {
+            parameters[.endState, default: [:]][StepSites.clustersParameter] = PlaybookCluster.Role.origin.rawValue
+        }
         var steps: [StepSpec] = []
         var previous: String?
         for kind in TeardownStep.Kind.allCases where kind != .disableAutoCreate || playbook.topics.autoCreate {
@@ -89,10 +133,12 @@ public enum TeardownPlanner {
                     parameters: parameters[kind] ?? [:], resources: resources[kind] ?? [], timeoutSeconds: 900))
             previous = kind.rawValue
         }
+        let plan: Plan
         do {
-            return try Plan(steps: steps)
+            plan = try Plan(steps: steps)
         } catch {
             throw JumpchainError(.internalError, "the teardown planner built an invalid graph: \(error)", cause: error)
         }
+        return try SiteAssignment.assign(plan, playbook: playbook, steps: TeardownStep.Kind.self)
     }
 }

@@ -121,8 +121,29 @@ public enum Update {
         prune: Bool, options: Rollout.Options
     ) async throws(JumpchainError) -> Rollout.Report {
         try refuseUnalterable(old: chain.playbook, new: playbook, path: path)
-        let rolloutLock = try Rollout.wrap { () throws(WorkflowError) in try options.backend.lockRun(root) }
-        defer { rolloutLock.release() }
+        let sited = options.site != nil && !playbook.siteList.isEmpty
+        if sited {
+            let preflight = UpdateStep.Kind.preflight.rawValue
+            let sites = SiteAssignment.candidates(
+                StepSpec(id: preflight, kind: preflight), playbook: playbook, steps: UpdateStep.Kind.self)
+            guard let owner = sites.first?.name else {
+                throw JumpchainError(
+                    .invalidInput,
+                    "\(path): apply --site \(options.site ?? ""): the chain \(playbook.runName) exists and the playbook "
+                        + "changed it, so this is an update; an update's preflight and verification read the origin, "
+                        + "the jump and the target together, and no site reaches both the origin and the target: apply "
+                        + "it without --site from a host that reaches every cluster (nothing was sent)")
+            }
+            if owner != options.site {
+                throw JumpchainError(
+                    .otherSiteTurn,
+                    "another site's turn: waiting for site \(owner) to run step \(preflight): the update of run "
+                        + "\(playbook.runName) runs at site \(owner), the one that reaches every cluster; run `jumpchain "
+                        + "apply \(path) --site \(owner)` there")
+            }
+        }
+        let rolloutLock = try Rollout.lockRollout(root, use: .required, playbook: playbook, options: options)
+        defer { rolloutLock?.release() }
         return try await RunSession.with(playbook, runName: playbook.runName, options: options) {
             context throws(JumpchainError) in
             let selected = try await Rollout.selectTopics(playbook, origin: context.origin)
@@ -132,7 +153,8 @@ public enum Update {
                     "no longer selected, left alone: \(diff.removed.map(\.origin).joined(separator: ", ")) "
                         + "(apply --prune fails their target mirrors over and deletes their jump mirrors)")
             }
-            let plan = try UpdatePlanner.plan(playbook, diff: diff)
+            var plan = try UpdatePlanner.plan(playbook, diff: diff)
+            if sited { plan = try SiteAssignment.assign(plan, playbook: playbook, steps: UpdateStep.Kind.self) }
             let directory = RunHistory.newDirectory(root: root, kind: .update, after: entries)
             let manifest = try RunManifest(operation: .update, playbook: playbook, playbookHash: playbook.contentHash)
                 .encoded()
@@ -157,22 +179,9 @@ public enum Update {
     static func resume(
         run: String, root: String, entry: RunHistory.Entry, options: Rollout.Options
     ) async throws(JumpchainError) -> Rollout.Report {
-        let store = try Rollout.openStore(entry.directory, backend: options.backend)
-        let metadata = try Rollout.wrap { () throws(WorkflowError) in try store.metadata() }
-        if metadata.status == .succeeded {
-            var report = try Rollout.report(
-                store: store, directory: entry.directory, failed: [:], alreadyComplete: true, minted: [])
-            report.operation = .update
-            return report
-        }
-        let manifest = try RunManifest.decode(metadata.manifest, run: run)
-        let plan = try Rollout.wrap { () throws(WorkflowError) in try store.plan() }
-        let rolloutLock = try Rollout.wrap { () throws(WorkflowError) in try options.backend.lockRun(root) }
-        defer { rolloutLock.release() }
-        return try await RunSession.with(
-            manifest.playbook, runName: RunOperations.runName(ofKey: metadata.name), options: options
-        ) {
-            context throws(JumpchainError) in
+        try await Rollout.resumeRecorded(
+            .update, run: run, root: root, entry: entry, options: options, rolloutLock: .required
+        ) { store, plan, context throws(JumpchainError) in
             try Rollout.check(
                 try await Update.run(
                     store: store, directory: entry.directory, context: context, plan: plan, options: options))

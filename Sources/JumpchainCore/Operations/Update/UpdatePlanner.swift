@@ -27,6 +27,25 @@ public enum UpdateStep {
     }
 }
 
+extension UpdateStep.Kind: SitedStepKind {
+    public static var operation: OperationKind { .update }
+
+    /// Which endpoints an update step calls (the jump through a session key, so with the control plane).
+    public var calls: [StepEndpoint] {
+        switch self {
+        case .preflight: [.controlPlane, .origin, .jump, .target]
+        case .jumpACLs: [.controlPlane, .jump]
+        case .originACLs: [.origin]
+        case .linkConfigs: [.controlPlane, .jump, .target]
+        case .mirrorJump: [.controlPlane, .jump]
+        case .mirrorTarget: [.target]
+        case .pruneTarget: [.target]
+        case .pruneJump: [.controlPlane, .jump]
+        case .verify: [.controlPlane, .origin, .jump, .target]
+        }
+    }
+}
+
 /// What changes between the chain as it is and a changed playbook.
 public struct UpdateDiff: Sendable {
     /// Topics to add (names and new pattern matches), with their mirror names on each hop.

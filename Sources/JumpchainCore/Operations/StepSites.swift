@@ -27,88 +27,108 @@ public enum StepEndpoint: String, Sendable, Hashable, CaseIterable, Codable {
     }
 }
 
-extension RolloutStep.Kind {
-    /// Which endpoints a step of this kind calls in its widest (single-site) form: the one typed source for
-    /// `doctor`'s per-step report and for where a multi-site plan runs each step.
-    public var calls: [StepEndpoint] {
-        switch self {
-        case .preflight: [.controlPlane, .origin, .jump, .target]
-        case .jumpACLs: [.controlPlane, .jump]
-        case .originACLs: [.origin]
-        case .linkKey: [.controlPlane]
-        // Minted through the control plane, then used on the origin until it works (propagation).
-        case .originLinkKey: [.controlPlane, .origin]
-        case .leg1Destination: [.controlPlane, .jump]
-        // The link key's secret is re-minted through the control plane when a resume lost it.
-        case .leg1Source: [.controlPlane, .origin]
-        case .leg2: [.controlPlane, .target]
-        case .finalizeLinkKey: [.controlPlane, .origin, .target]
-        case .destroySecret: []
-        case .linksHealthy: [.controlPlane, .origin, .jump, .target]
-        case .canaryTopic: [.origin]
-        case .mirrorJump: [.controlPlane, .jump]
-        case .mirrorTarget: [.target]
-        case .verify: [.controlPlane, .origin, .jump, .target]
-        }
-    }
+/// A step kind of an operation (rollout, update, teardown, cutover, failover) that says which endpoints its steps
+/// call: the one typed source for `doctor`'s per-step report and for where a multi-site plan runs each step.
+public protocol SitedStepKind: CaseIterable, Sendable, RawRepresentable where RawValue == String {
+    /// The operation these steps belong to.
+    static var operation: OperationKind { get }
+    /// Which endpoints a step of this kind calls in its widest (single-site) form.
+    var calls: [StepEndpoint] { get }
+    /// What `step` calls, narrowed by its parameters (by default: its kind's endpoints, narrowed to the private
+    /// clusters a ``StepSites/clustersParameter`` lists).
+    static func calls(_ step: StepSpec) -> [StepEndpoint]
+    /// The step whose site `step` shares when both can run there (a leg's key steps run where its link half is
+    /// created: the key's secret never leaves that process); nil for none.
+    static func companion(of step: StepSpec) -> String?
 }
 
-extension RolloutStep {
-    /// The leg a per-leg step of a multi-site plan serves (`leg1`, `leg2`), from its `leg` parameter.
-    public static let legParameter = "leg"
-    /// A multi-site plan's preflight checks only the clusters its site reaches (comma-separated roles).
-    public static let clustersParameter = "clusters"
-    /// A multi-site plan's verification when no site reaches both the origin and the target: `origin` and
-    /// `target` read and record what that side's site reaches (the jump is public), `recorded` compares the records
-    /// (at the target's site: re-run after failing, it reads leg 2 again).
-    public static let observesParameter = "observes"
-
-    /// What `step` calls: its kind's endpoints, narrowed by a multi-site plan's per-leg and per-site parameters.
+extension SitedStepKind {
     public static func calls(_ step: StepSpec) -> [StepEndpoint] {
-        guard let kind = Kind(rawValue: step.kind) else { return [] }
-        if kind == .preflight, let clusters = step.parameters[clustersParameter] {
-            let roles = clusters.split(separator: ",").compactMap { PlaybookCluster.Role(rawValue: String($0)) }
-            return [.controlPlane] + roles.map(StepEndpoint.of)
+        guard let kind = Self(rawValue: step.kind) else { return [] }
+        return StepSites.narrowed(kind.calls, step)
+    }
+
+    public static func companion(of step: StepSpec) -> String? { nil }
+}
+
+/// What the steps of every operation call, looked up by the operation a run records.
+public enum StepSites {
+    /// A step of a multi-site plan that reads only the clusters its site reaches (comma-separated roles); the
+    /// endpoints it calls are narrowed to those (the control plane and the jump stay).
+    public static let clustersParameter = "clusters"
+
+    /// `calls` narrowed to the private clusters `step`'s ``clustersParameter`` lists (unchanged without one).
+    public static func narrowed(_ calls: [StepEndpoint], _ step: StepSpec) -> [StepEndpoint] {
+        guard let clusters = step.parameters[clustersParameter] else { return calls }
+        let roles = Set(clusters.split(separator: ",").compactMap { PlaybookCluster.Role(rawValue: String($0)) })
+        return calls.filter { endpoint in endpoint.cluster.map { $0 == .jump || roles.contains($0) } ?? true }
+    }
+
+    /// `requests` less those to a private cluster that `calls` leaves out (a multi-site plan's narrowed step).
+    public static func previewing(
+        _ requests: [PreviewRequest], calls: [StepEndpoint], playbook: Playbook
+    ) -> [PreviewRequest] {
+        let reached = Set(calls.compactMap(\.cluster))
+        let skipped = [playbook.origin, playbook.target].filter { !reached.contains($0.role) }.map {
+            "\($0.restEndpoint)/kafka/v3/clusters/\($0.id)"
         }
-        if kind == .verify, let observes = step.parameters[observesParameter] {
-            switch observes {
-            case "origin": return [.controlPlane, .origin, .jump]
-            // The comparison reads leg 2 again when it is re-run after failing: it runs at the target's site too.
-            case "target", "recorded": return [.controlPlane, .jump, .target]
-            default: return []
-            }
+        return requests.filter { request in !skipped.contains { "\(request.base)\(request.path)".hasPrefix($0) } }
+    }
+
+    /// The step kinds of `operation`.
+    public static func kinds(of operation: OperationKind) -> any SitedStepKind.Type {
+        switch operation {
+        case .rollout: RolloutStep.Kind.self
+        case .update: UpdateStep.Kind.self
+        case .teardown: TeardownStep.Kind.self
+        case .cutover: CutoverStep.Kind.self
+        case .failover: FailoverStep.Kind.self
         }
-        guard let leg = step.parameters[legParameter] else { return kind.calls }
-        let half: StepEndpoint = leg == "leg1" ? .origin : .target
-        switch kind {
-        case .linkKey: return [.controlPlane, .jump]
-        case .finalizeLinkKey: return [.controlPlane, half]
-        case .linksHealthy: return leg == "leg1" ? [.controlPlane, .jump, .origin] : [.controlPlane, .target]
-        default: return kind.calls
+    }
+
+    /// What `step` of `operation` calls.
+    public static func calls(_ step: StepSpec, of operation: OperationKind) -> [StepEndpoint] {
+        kinds(of: operation).calls(step)
+    }
+
+    /// Every operation's step kinds with what each calls in its widest form, for `doctor`.
+    public static var everyKind: [(operation: OperationKind, step: String, calls: [StepEndpoint])] {
+        OperationKind.allCases.flatMap { operation in
+            rows(kinds(of: operation)).map { (operation, $0.step, $0.calls) }
         }
+    }
+
+    private static func rows<Kind: SitedStepKind>(_ kind: Kind.Type) -> [(step: String, calls: [StepEndpoint])] {
+        Kind.allCases.map { ($0.rawValue, $0.calls) }
     }
 }
 
-/// Places every step of a multi-site plan at a site that can reach every private cluster it calls; steps on
+/// Places every step of a multi-site plan (of any operation) at a site that can reach every private cluster it
+/// calls, as the operation's ``SitedStepKind`` says; steps on
 /// public endpoints only (the jump, the control plane) go where they keep hand-offs few: with their
 /// dependencies' site, else with the site of the first step after them that has to run somewhere.
 public enum SiteAssignment {
-    /// The sites that can run `step` (every site reaches the jump and the control plane).
-    public static func candidates(_ step: StepSpec, playbook: Playbook) -> [PlaybookSite] {
-        let clusters = RolloutStep.calls(step).compactMap(\.cluster)
+    /// The sites that can run `step` of an operation whose steps are `Kind` (every site reaches the jump and the
+    /// control plane).
+    public static func candidates<Kind: SitedStepKind>(
+        _ step: StepSpec, playbook: Playbook, steps: Kind.Type = RolloutStep.Kind.self
+    ) -> [PlaybookSite] {
+        let clusters = Kind.calls(step).compactMap(\.cluster)
         return playbook.siteList.filter { site in clusters.allSatisfy { playbook.site(site, reaches: $0) } }
     }
 
-    /// `plan` with every step's ``StepSpec/site`` set (steps that already name one keep it); unchanged for a
-    /// single-site playbook. Throws naming the step when no site can run it.
-    public static func assign(_ plan: Plan, playbook: Playbook) throws(JumpchainError) -> Plan {
+    /// `plan` (of an operation whose steps are `Kind`) with every step's ``StepSpec/site`` set (steps that already
+    /// name one keep it); unchanged for a single-site playbook. Throws naming the step when no site can run it.
+    public static func assign<Kind: SitedStepKind>(
+        _ plan: Plan, playbook: Playbook, steps kind: Kind.Type = RolloutStep.Kind.self
+    ) throws(JumpchainError) -> Plan {
         guard !playbook.siteList.isEmpty else { return plan }
         var steps = plan.steps
         var options: [[String]] = []
         for step in steps {
-            let names = step.site.map { [$0] } ?? candidates(step, playbook: playbook).map(\.name)
+            let names = step.site.map { [$0] } ?? candidates(step, playbook: playbook, steps: kind).map(\.name)
             guard !names.isEmpty else {
-                let needs = RolloutStep.calls(step).compactMap(\.cluster).map(\.rawValue)
+                let needs = Kind.calls(step).compactMap(\.cluster).map(\.rawValue)
                 throw JumpchainError(
                     .invalidInput,
                     "\(playbook.sourceFile): sites: no site reaches \(needs.joined(separator: " and ")), which step "
@@ -116,11 +136,10 @@ public enum SiteAssignment {
             }
             options.append(names)
         }
-        // A leg's key steps run where its link half is created: the key's secret never leaves that process.
+        // A step runs with its companion when both can (a leg's key steps where its link half is created).
         for (position, step) in steps.enumerated() {
-            guard let leg = step.parameters[RolloutStep.legParameter] else { continue }
-            let half = leg == "leg1" ? RolloutStep.leg1Source : RolloutStep.leg2
-            if let halfPosition = plan.index[half] {
+            guard let companion = Kind.companion(of: step) else { continue }
+            if let halfPosition = plan.index[companion] {
                 let shared = options[position].filter(options[halfPosition].contains)
                 if !shared.isEmpty { options[position] = shared }
             }
