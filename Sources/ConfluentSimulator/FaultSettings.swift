@@ -30,6 +30,9 @@ public struct FaultSettings: Codable, Sendable, Equatable {
     /// Records a link's mirrors copy land this many offsets later than at their source, keyed by link name
     /// (a broken hop that loses offset preservation; the canary's read-back must catch it).
     public var offsetShifts: [String: Int] = [:]
+    /// Requests answered 500 every time, keyed by listener, method and path prefix
+    /// (`control-plane DELETE /iam/v2/api-keys`): an operation that keeps failing after every retry.
+    public var failingRequests: [String] = []
     /// Seed of the fault dice, so a faulty run can be replayed.
     public var seed: UInt64
 
@@ -71,6 +74,15 @@ public struct FaultSettings: Codable, Sendable, Equatable {
             networkLinkFailurePhase: try c.decodeIfPresent(String.self, forKey: .networkLinkFailurePhase),
             seed: try c.value(.seed, default: 1))
         offsetShifts = try c.value(.offsetShifts, default: [:])
+        failingRequests = try c.value(.failingRequests, default: [])
+    }
+
+    /// Whether `method path` on `listener` matches a ``failingRequests`` key.
+    func fails(listener: String, method: String, path: String) -> Bool {
+        failingRequests.contains { key in
+            let parts = key.split(separator: " ", maxSplits: 2).map(String.init)
+            return parts.count == 3 && parts[0] == listener && parts[1] == method && path.hasPrefix(parts[2])
+        }
     }
 
     func applies(to listener: String) -> Bool {

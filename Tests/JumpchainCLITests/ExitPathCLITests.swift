@@ -117,6 +117,47 @@ extension BinaryTestsLane2 {
             try await interrupt(["status", "jump-demo", "--inspect-jump"], with: SIGINT, leaving: linkKeys)
         }
 
+        @Test("a session key that cannot be revoked keeps apply and verify from succeeding; resume and status sweep it")
+        func unrevokableSessionKey() async throws {
+            let world = try await DemoWorld.start()
+            defer { Task { await world.stop() } }
+            // Every revocation fails after all its retries (fewer attempts than usual: the outcome is the same).
+            let failing = { world.faults { $0.failingRequests = ["control-plane DELETE /iam/v2/api-keys"] } }
+            let fewerAttempts = ["JUMPCHAIN_HTTP_ATTEMPTS": "2"]
+            failing()
+            let applied = try await world.jumpchain(["apply", world.demoPlaybook], environment: fewerAttempts)
+            world.faults { _ in }
+            let left = world.liveJumpKeys(ownedBy: Demo.operatorUser)
+            #expect(left.count == 1, "live session keys: \(left)")
+            #expect(applied.status == 6, "a run whose session key is live is not done: \(applied.output)")
+            for key in left {
+                #expect(applied.stderr.contains("session key \(key):"), "the live key is not named: \(applied.stderr)")
+            }
+            #expect(applied.stderr.contains("`jumpchain resume jump-demo`"), "\(applied.stderr)")
+            let status = try await world.jumpchain(["status", "jump-demo", "--output", "json"])
+            #expect(status.stdout.contains("\"failed\""), "the run is not recorded as unfinished: \(status.output)")
+            let resumed = try await world.jumpchain(["resume", "jump-demo"])
+            #expect(resumed.status == 0, "\(resumed.output)")
+            #expect(world.liveJumpKeys(ownedBy: Demo.operatorUser).isEmpty, "resume did not sweep the session key")
+            #expect(world.unheldJumpKeys().isEmpty)
+
+            // A read command that mints a session key: verify.
+            failing()
+            let verified = try await world.jumpchain(["verify", "jump-demo"], environment: fewerAttempts)
+            world.faults { _ in }
+            let verifyKeys = world.liveJumpKeys(ownedBy: Demo.operatorUser)
+            #expect(verifyKeys.count == 1, "live session keys: \(verifyKeys)")
+            #expect(verified.status == 6, "\(verified.output)")
+            for key in verifyKeys {
+                #expect(
+                    verified.stderr.contains("session key \(key):"), "the live key is not named: \(verified.stderr)")
+            }
+            #expect(verified.stderr.contains("`jumpchain status jump-demo --inspect-jump`"), "\(verified.stderr)")
+            let swept = try await world.jumpchain(["status", "jump-demo", "--inspect-jump"])
+            #expect(swept.status == 0, "\(swept.output)")
+            #expect(world.liveJumpKeys(ownedBy: Demo.operatorUser).isEmpty, "status did not sweep the session key")
+        }
+
         @Test("verify --timeout is a deadline for the whole command: a blackholed target cannot stretch it")
         func deadlineWithBlackholedTarget() async throws {
             let world = try await DemoWorld.start()
