@@ -57,11 +57,9 @@ public struct FaultSettings: Codable, Sendable, Equatable {
     }
 
     public init(from decoder: any Decoder) throws {
-
-        try decoder.rejectUnknownKeys(CodingKeys.self)
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(CodingKeys.self)
         self.init(
-            listeners: try c.decodeIfPresent([String].self, forKey: .listeners),
+            listeners: try c.optional(.listeners),
             latencyMs: try c.value(.latencyMs, default: 0),
             serverErrorRate: try c.value(.serverErrorRate, default: 0),
             rateLimitBurst: try c.value(.rateLimitBurst, default: 0),
@@ -69,9 +67,9 @@ public struct FaultSettings: Codable, Sendable, Equatable {
             dropConnectionRate: try c.value(.dropConnectionRate, default: 0),
             dropNext: try c.value(.dropNext, default: 0),
             blackholed: try c.value(.blackholed, default: []),
-            replicationThrottle: try c.decodeIfPresent(Double.self, forKey: .replicationThrottle),
+            replicationThrottle: try c.optional(.replicationThrottle),
             linkThrottles: try c.value(.linkThrottles, default: [:]),
-            networkLinkFailurePhase: try c.decodeIfPresent(String.self, forKey: .networkLinkFailurePhase),
+            networkLinkFailurePhase: try c.optional(.networkLinkFailurePhase),
             seed: try c.value(.seed, default: 1))
         offsetShifts = try c.value(.offsetShifts, default: [:])
         failingRequests = try c.value(.failingRequests, default: [])
