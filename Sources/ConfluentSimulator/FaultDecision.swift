@@ -11,7 +11,8 @@ enum FaultDecision: Equatable {
 extension WorldState {
     /// Rolls the dice for a request on `listener` (`control-plane` or a cluster id).
     /// Rate-limit keys are a listener (`lkc-a`) or a listener and a path prefix (`control-plane /iam/v2/api-keys`).
-    mutating func decideFault(listener: String, path: String, now: Double) -> FaultDecision {
+    mutating func decideFault(listener: String, method: String, path: String, now: Double) -> FaultDecision {
+        if faults.fails(listener: listener, method: method, path: path) { return .serverError }
         for (key, limit) in faults.requestsPerSecond.sorted(by: { $0.key < $1.key }) {
             let parts = key.split(separator: " ", maxSplits: 1).map(String.init)
             guard parts.first == listener, parts.count == 1 || path.hasPrefix(parts[1]) else { continue }

@@ -30,6 +30,9 @@ public struct FaultSettings: Codable, Sendable, Equatable {
     /// Records a link's mirrors copy land this many offsets later than at their source, keyed by link name
     /// (a broken hop that loses offset preservation; the canary's read-back must catch it).
     public var offsetShifts: [String: Int] = [:]
+    /// Requests answered 500 every time, keyed by listener, method and path prefix
+    /// (`control-plane DELETE /iam/v2/api-keys`): an operation that keeps failing after every retry.
+    public var failingRequests: [String] = []
     /// Seed of the fault dice, so a faulty run can be replayed.
     public var seed: UInt64
 
@@ -54,11 +57,9 @@ public struct FaultSettings: Codable, Sendable, Equatable {
     }
 
     public init(from decoder: any Decoder) throws {
-
-        try decoder.rejectUnknownKeys(CodingKeys.self)
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(CodingKeys.self)
         self.init(
-            listeners: try c.decodeIfPresent([String].self, forKey: .listeners),
+            listeners: try c.optional(.listeners),
             latencyMs: try c.value(.latencyMs, default: 0),
             serverErrorRate: try c.value(.serverErrorRate, default: 0),
             rateLimitBurst: try c.value(.rateLimitBurst, default: 0),
@@ -66,11 +67,20 @@ public struct FaultSettings: Codable, Sendable, Equatable {
             dropConnectionRate: try c.value(.dropConnectionRate, default: 0),
             dropNext: try c.value(.dropNext, default: 0),
             blackholed: try c.value(.blackholed, default: []),
-            replicationThrottle: try c.decodeIfPresent(Double.self, forKey: .replicationThrottle),
+            replicationThrottle: try c.optional(.replicationThrottle),
             linkThrottles: try c.value(.linkThrottles, default: [:]),
-            networkLinkFailurePhase: try c.decodeIfPresent(String.self, forKey: .networkLinkFailurePhase),
+            networkLinkFailurePhase: try c.optional(.networkLinkFailurePhase),
             seed: try c.value(.seed, default: 1))
         offsetShifts = try c.value(.offsetShifts, default: [:])
+        failingRequests = try c.value(.failingRequests, default: [])
+    }
+
+    /// Whether `method path` on `listener` matches a ``failingRequests`` key.
+    func fails(listener: String, method: String, path: String) -> Bool {
+        failingRequests.contains { key in
+            let parts = key.split(separator: " ", maxSplits: 2).map(String.init)
+            return parts.count == 3 && parts[0] == listener && parts[1] == method && path.hasPrefix(parts[2])
+        }
     }
 
     func applies(to listener: String) -> Bool {

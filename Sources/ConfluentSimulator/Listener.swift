@@ -18,8 +18,9 @@ struct Listener {
     /// bound port once listening.
     static func start(
         name: String, world: World, host: String, port: Int, tls: TLSConfiguration?, logger: Logger
-    ) async throws -> (port: Int, task: Task<Void, any Error>) {
+    ) async throws -> (port: Int, task: Task<Void, any Error>, connections: ConnectionTracker) {
         let listener = Listener(name: name, world: world)
+        let connections = ConnectionTracker()
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         let responder = CallbackResponder<ConnectionRequestContext> { request, context in
             try await listener.respond(to: request, connection: context.connection)
@@ -34,6 +35,8 @@ struct Listener {
             responder: responder, server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in
+                // Before the port is known to anyone: every connection this listener accepts is tracked.
+                try? await channel.pipeline.addHandler(connections, position: .first).get()
                 continuation.yield(channel.localAddress?.port ?? 0)
                 continuation.finish()
             },
@@ -57,7 +60,7 @@ struct Listener {
             }
             throw SimulatorError(.listenerFailed, "listener \(name) could not bind \(host):\(port)")
         }
-        return (bound, task)
+        return (bound, task, connections)
     }
 
     func respond(to request: Request, connection: String?) async throws -> Response {
@@ -128,6 +131,34 @@ struct Listener {
     static func decode(_ text: String, plus: Bool) -> String {
         let spaced = plus ? text.replacingOccurrences(of: "+", with: " ") : text
         return spaced.removingPercentEncoding ?? spaced
+    }
+}
+
+/// The connections a listener accepted and that are still open (a handler first in the server channel's
+/// pipeline sees every accepted connection). Cancelling the server closes the connections it handles, but not one
+/// accepted and still queued, never handled: its client would wait for its own timeout. ``closeAll()`` closes
+/// every one, so stopping the simulator lets every client go at once.
+final class ConnectionTracker: ChannelInboundHandler, Sendable {
+    typealias InboundIn = any Channel
+    typealias InboundOut = any Channel
+
+    private let open = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let channel = unwrapInboundIn(data)
+        let id = ObjectIdentifier(channel)
+        open.withLock { $0[id] = channel }
+        channel.closeFuture.whenComplete { [self] _ in self.open.withLock { $0[id] = nil } }
+        context.fireChannelRead(data)
+    }
+
+    /// Closes every connection still open.
+    func closeAll() {
+        let channels = open.withLock { open in
+            defer { open = [:] }
+            return Array(open.values)
+        }
+        for channel in channels { channel.close(promise: nil) }
     }
 }
 

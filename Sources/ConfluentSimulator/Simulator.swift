@@ -9,6 +9,7 @@ import Synchronization
 public final class Simulator: Sendable {
     let world: World
     private let tasks: Mutex<[Task<Void, any Error>]>
+    private let connections: [ConnectionTracker]
     /// `http://host:port` (`https://` with TLS) of the control plane (IAM, networking, `/sim/v1/...`).
     public let controlPlaneURL: String
     /// Listener name (`control-plane` or cluster id) → port.
@@ -19,11 +20,13 @@ public final class Simulator: Sendable {
     private let bootstraps: [String: String]
 
     private init(
-        world: World, tasks: [Task<Void, any Error>], controlPlaneURL: String, ports: [String: Int],
-        clusterURLs: [String: String], bootstraps: [String: String], connectionInfo: SimulatorConnectionInfo
+        world: World, tasks: [Task<Void, any Error>], connections: [ConnectionTracker], controlPlaneURL: String,
+        ports: [String: Int], clusterURLs: [String: String], bootstraps: [String: String],
+        connectionInfo: SimulatorConnectionInfo
     ) {
         self.world = world
         self.tasks = Mutex(tasks)
+        self.connections = connections
         self.controlPlaneURL = controlPlaneURL
         self.ports = ports
         self.clusterURLs = clusterURLs
@@ -57,6 +60,7 @@ public final class Simulator: Sendable {
         var quiet = logger ?? Logger(label: "jumpchain.simulator")
         if logger == nil { quiet.logLevel = .critical }
         var tasks: [Task<Void, any Error>] = []
+        var connections: [ConnectionTracker] = []
         var ports: [String: Int] = [:]
         do {
             for (index, name) in names.enumerated() {
@@ -66,6 +70,7 @@ public final class Simulator: Sendable {
                     port: address.port ?? portBase.map { $0 + index } ?? 0,
                     tls: tlsConfiguration, logger: quiet)
                 tasks.append(started.task)
+                connections.append(started.connections)
                 ports[name] = started.port
             }
         } catch {
@@ -100,7 +105,8 @@ public final class Simulator: Sendable {
             for (id, cluster) in state.clusters { bootstraps[id] = cluster.bootstrap }
         }
         return Simulator(
-            world: world, tasks: tasks, controlPlaneURL: controlURL, ports: ports, clusterURLs: clusterURLs,
+            world: world, tasks: tasks, connections: connections, controlPlaneURL: controlURL, ports: ports,
+            clusterURLs: clusterURLs,
             bootstraps: bootstraps, connectionInfo: info)
     }
 
@@ -111,13 +117,22 @@ public final class Simulator: Sendable {
     public func bootstrap(clusterID: String) -> String { bootstraps[clusterID] ?? "" }
 
     /// Stops the listeners and the ticker and waits for them to finish.
+    ///
+    /// Requests a blackhole holds see the stop and let go of their connections (within 50 ms; a bounded wait of
+    /// at most a second); then the listeners are cancelled and every connection still open is closed, so no
+    /// client waits for its own timeout (a connection accepted but not yet handled is closed too).
     public func stop() async {
         let running = tasks.withLock { tasks -> [Task<Void, any Error>] in
             defer { tasks = [] }
             return tasks
         }
         world.state.withLock { $0.stopped = true }
+        let bound = ContinuousClock.now + .seconds(1)
+        while world.state.withLock({ $0.heldRequests.values.contains { $0 > 0 } }), ContinuousClock.now < bound {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
         for task in running { task.cancel() }
+        for tracker in connections { tracker.closeAll() }
         for task in running { _ = await task.result }
     }
 

@@ -53,6 +53,13 @@ struct AnyConfigKey: CodingKey {
 }
 
 extension Decoder {
+    /// The keyed container of a config section that refuses keys `Keys` does not name (a typo is an error naming
+    /// the key, not a silently ignored setting).
+    func strictContainer<Keys: CodingKey>(_ keys: Keys.Type) throws -> KeyedDecodingContainer<Keys> {
+        try rejectUnknownKeys(keys)
+        return try container(keyedBy: keys)
+    }
+
     /// Throws for a key that `Keys` does not name.
     func rejectUnknownKeys<Keys: CodingKey>(_ keys: Keys.Type) throws {
         guard let container = try? self.container(keyedBy: AnyConfigKey.self) else { return }

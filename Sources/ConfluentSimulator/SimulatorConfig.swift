@@ -51,9 +51,7 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
     }
 
     public init(from decoder: any Decoder) throws {
-
-        try decoder.rejectUnknownKeys(CodingKeys.self)
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.strictContainer(CodingKeys.self)
         self.init(
             organization: try c.value(.organization, default: "org-sim"),
             environments: try c.value(.environments, default: ["env-sim"]),
@@ -93,12 +91,11 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(CodingKeys.self)
-            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let c = try decoder.strictContainer(CodingKeys.self)
             self.init(
-                id: try c.decode(String.self, forKey: .id), kind: try c.decode(String.self, forKey: .kind),
-                cloud: try c.decode(String.self, forKey: .cloud), region: try c.decode(String.self, forKey: .region),
-                environment: try c.decodeIfPresent(String.self, forKey: .environment))
+                id: try c.required(.id), kind: try c.required(.kind),
+                cloud: try c.required(.cloud), region: try c.required(.region),
+                environment: try c.optional(.environment))
         }
     }
 
@@ -124,14 +121,13 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(CodingKeys.self)
-            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let c = try decoder.strictContainer(CodingKeys.self)
             self.init(
-                id: try c.decode(String.self, forKey: .id), name: try c.decodeIfPresent(String.self, forKey: .name),
-                environment: try c.decodeIfPresent(String.self, forKey: .environment),
-                network: try c.decodeIfPresent(String.self, forKey: .network),
-                cloud: try c.decodeIfPresent(String.self, forKey: .cloud),
-                region: try c.decodeIfPresent(String.self, forKey: .region))
+                id: try c.required(.id), name: try c.optional(.name),
+                environment: try c.optional(.environment),
+                network: try c.optional(.network),
+                cloud: try c.optional(.cloud),
+                region: try c.optional(.region))
         }
     }
 
@@ -159,11 +155,9 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
-
-            try decoder.rejectUnknownKeys(CodingKeys.self)
-            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let c = try decoder.strictContainer(CodingKeys.self)
             self.init(
-                id: try c.decode(String.self, forKey: .id), name: try c.decodeIfPresent(String.self, forKey: .name),
+                id: try c.required(.id), name: try c.optional(.name),
                 admin: try c.value(.admin, default: false), clusterAdmin: try c.value(.clusterAdmin, default: []),
                 keyAdmin: try c.value(.keyAdmin, default: false))
         }
@@ -191,12 +185,11 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(CodingKeys.self)
-            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let c = try decoder.strictContainer(CodingKeys.self)
             self.init(
-                id: try c.decode(String.self, forKey: .id), secret: try c.decode(String.self, forKey: .secret),
-                owner: try c.decode(String.self, forKey: .owner),
-                resource: try c.decodeIfPresent(String.self, forKey: .resource))
+                id: try c.required(.id), secret: try c.required(.secret),
+                owner: try c.required(.owner),
+                resource: try c.optional(.resource))
         }
     }
 
@@ -226,16 +219,14 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
-
-            try decoder.rejectUnknownKeys(CodingKeys.self)
-            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let c = try decoder.strictContainer(CodingKeys.self)
             self.init(
-                cluster: try c.decode(String.self, forKey: .cluster),
-                principal: try c.decode(String.self, forKey: .principal),
-                resourceType: try c.decode(String.self, forKey: .resourceType),
-                resourceName: try c.decode(String.self, forKey: .resourceName),
+                cluster: try c.required(.cluster),
+                principal: try c.required(.principal),
+                resourceType: try c.required(.resourceType),
+                resourceName: try c.required(.resourceName),
                 patternType: try c.value(.patternType, default: "LITERAL"),
-                operation: try c.decode(String.self, forKey: .operation),
+                operation: try c.required(.operation),
                 permission: try c.value(.permission, default: "ALLOW"),
                 host: try c.value(.host, default: "*"))
         }
@@ -256,11 +247,9 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
-
-            try decoder.rejectUnknownKeys(CodingKeys.self)
-            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let c = try decoder.strictContainer(CodingKeys.self)
             self.init(
-                cluster: try c.decode(String.self, forKey: .cluster), name: try c.decode(String.self, forKey: .name),
+                cluster: try c.required(.cluster), name: try c.required(.name),
                 partitions: try c.value(.partitions, default: 6), records: try c.value(.records, default: 0))
         }
     }
@@ -278,11 +267,10 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(CodingKeys.self)
-            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let c = try decoder.strictContainer(CodingKeys.self)
             self.init(
-                cluster: try c.decode(String.self, forKey: .cluster), topic: try c.decode(String.self, forKey: .topic),
-                recordsPerSecond: try c.decode(Double.self, forKey: .recordsPerSecond))
+                cluster: try c.required(.cluster), topic: try c.required(.topic),
+                recordsPerSecond: try c.required(.recordsPerSecond))
         }
     }
 
@@ -309,13 +297,11 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
-
-            try decoder.rejectUnknownKeys(CodingKeys.self)
-            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let c = try decoder.strictContainer(CodingKeys.self)
             self.init(
-                id: try c.decode(String.self, forKey: .id),
-                environment: try c.decode(String.self, forKey: .environment),
-                network: try c.decode(String.self, forKey: .network),
+                id: try c.required(.id),
+                environment: try c.required(.environment),
+                network: try c.required(.network),
                 acceptNetworks: try c.value(.acceptNetworks, default: []),
                 acceptEnvironments: try c.value(.acceptEnvironments, default: []),
                 phase: try c.value(.phase, default: "READY"))
@@ -339,14 +325,12 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
-
-            try decoder.rejectUnknownKeys(CodingKeys.self)
-            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let c = try decoder.strictContainer(CodingKeys.self)
             self.init(
-                id: try c.decode(String.self, forKey: .id),
-                environment: try c.decode(String.self, forKey: .environment),
-                network: try c.decode(String.self, forKey: .network),
-                service: try c.decode(String.self, forKey: .service),
+                id: try c.required(.id),
+                environment: try c.required(.environment),
+                network: try c.required(.network),
+                service: try c.required(.service),
                 phase: try c.value(.phase, default: "READY"))
         }
     }
@@ -377,9 +361,7 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         }
 
         public init(from decoder: any Decoder) throws {
-
-            try decoder.rejectUnknownKeys(CodingKeys.self)
-            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let c = try decoder.strictContainer(CodingKeys.self)
             let defaults = Timing()
             self.init(
                 keyPropagationSeconds: try c.value(.keyPropagationSeconds, default: defaults.keyPropagationSeconds),
@@ -395,7 +377,14 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
 }
 
 extension KeyedDecodingContainer {
+    /// The value of `key`, or `fallback` when the key is absent.
     func value<T: Decodable>(_ key: Key, default fallback: T) throws -> T {
         try decodeIfPresent(T.self, forKey: key) ?? fallback
     }
+
+    /// The value of a key the section must give.
+    func required<T: Decodable>(_ key: Key) throws -> T { try decode(T.self, forKey: key) }
+
+    /// The value of `key`, nil when absent.
+    func optional<T: Decodable>(_ key: Key) throws -> T? { try decodeIfPresent(T.self, forKey: key) }
 }

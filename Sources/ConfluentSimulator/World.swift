@@ -53,7 +53,9 @@ final class World: Sendable {
         let latency = state.withLock { $0.latency(listener: listener) }
         if latency > 0 { try? await Task.sleep(nanoseconds: UInt64(latency) * 1_000_000) }
         let now = clock()
-        let decision = state.withLock { $0.decideFault(listener: listener, path: request.path, now: now) }
+        let decision = state.withLock {
+            $0.decideFault(listener: listener, method: request.method, path: request.path, now: now)
+        }
         let isControl = listener == Self.controlPlane
         switch decision {
         case .drop: return .drop

@@ -112,9 +112,15 @@ public final class Runner: Sendable {
             }
         }
         if let storeError { throw storeError }
-        let (finalBatch, outcome) = scheduler.finish()
-        if outcome.status == .succeeded, let beforeSuccess = configuration.beforeSuccess {
-            await beforeSuccess()
+        var (finalBatch, outcome) = scheduler.finish()
+        if outcome.status == .succeeded, let beforeSuccess = configuration.beforeSuccess,
+            let reason = await beforeSuccess()
+        {
+            finalBatch.status = .failed
+            finalBatch.events.removeAll { $0.kind == .runFinished }
+            finalBatch.events.append(WorkflowEvent(kind: .runFinished, message: reason, status: .failed))
+            outcome.status = .failed
+            outcome.unfinished = reason
         }
         try commit(finalBatch)
         return outcome

@@ -17,8 +17,10 @@ public struct RunnerConfiguration: Sendable {
     public var jitterSeed: UInt64?
     /// Runs once every step is done, before the run is recorded as succeeded: gives back what the run held
     /// (e.g. revokes a short-lived credential). A crash before it returns leaves the run unfinished, so the
-    /// next ``Runner/run(executor:)`` of the run (with every step done) calls it again.
-    public var beforeSuccess: (@Sendable () async -> Void)?
+    /// next ``Runner/run(executor:)`` of the run (with every step done) calls it again. It returns `nil`, or why
+    /// the run is not done yet (it could not give something back): the run is then recorded `failed` with that
+    /// reason (``RunOutcome/unfinished``), and the next run calls it again.
+    public var beforeSuccess: (@Sendable () async -> String?)?
 
     /// The site this runner runs at in a multi-site run: steps whose ``StepSpec/site`` names another site are
     /// never started, reset or failed here; they are another site's turn (``RunOutcome/awaiting``). `nil` runs
@@ -70,6 +72,8 @@ public struct RunOutcome: Sendable, Hashable {
     /// plan order. Non-empty only when nothing failed and the run stopped because every step left is another
     /// site's: the run is then still `running`.
     public var awaiting: [StepSpec] = []
+    /// Why a run whose steps are all done is not recorded as succeeded (``RunnerConfiguration/beforeSuccess``).
+    public var unfinished: String?
 
     /// Creates an outcome.
     public init(

@@ -13,7 +13,11 @@ struct VerifyCommand: AsyncParsableCommand {
             """)
 
     @Argument(help: "The run's name (or its directory).") var run: String
-    @Option(help: "How long to wait for the chain to pass, in seconds (default: the playbook's verify.timeout).")
+    @Option(
+        help: """
+            How long to wait for the chain to pass, in seconds (default: the playbook's verify.timeout). The reads \
+            of the last round may take up to 5 s (at most the timeout again) past it.
+            """)
     var timeout: Int?
     @Flag(help: "Also send a canary record through both hops and time it (needs verify.canary in the playbook).")
     var canary = false

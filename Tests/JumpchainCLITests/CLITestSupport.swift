@@ -100,6 +100,16 @@ enum CLI {
         }
     }
 
+    /// The seed of a seeded kill loop: `variable` from the environment (to replay a run), else a random one. Printed
+    /// with how to replay it.
+    static func killSeed(_ variable: String, label: String) -> UInt64 {
+        let seed =
+            ProcessInfo.processInfo.environment[variable].flatMap(UInt64.init)
+            ?? UInt64.random(in: 1...UInt64(UInt32.max))
+        print("\(label) seed: \(seed) (replay with \(variable)=\(seed))")
+        return seed
+    }
+
     static func run(_ arguments: [String], environment: [String: String], directory: String) async throws -> Result {
         try await Running(arguments, environment: environment, directory: directory).wait()
     }
@@ -173,6 +183,21 @@ final class DemoWorld: @unchecked Sendable {
     func start(_ arguments: [String]) throws -> CLI.Running {
         try CLI.Running(
             arguments + ["--state-dir", stateDirectory], environment: environment, directory: workDirectory)
+    }
+
+    /// The step of a seeded kill loop: runs `arguments` and SIGKILLs it if it still runs after `delay` seconds. The
+    /// output is recorded either way; `killed` says which.
+    func runOrKill(_ arguments: [String], after delay: Double) async throws -> (result: CLI.Result, killed: Bool) {
+        let running = try start(arguments)
+        let deadline = Date().addingTimeInterval(delay)
+        while running.process.isRunning && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let killed = running.process.isRunning
+        if killed { running.kill() }
+        let result = await running.wait()
+        record(result)
+        return (result, killed)
     }
 
     /// Appends a transcript (guarded: tests may record from several tasks).

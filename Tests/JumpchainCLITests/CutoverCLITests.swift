@@ -173,10 +173,7 @@ extension BinaryTestsLane3 {
 
         @Test("SIGKILL cutover and failover at seeded random moments; run again, they converge on the same report")
         func killedCutoversAndFailovers() async throws {
-            let seed =
-                ProcessInfo.processInfo.environment["JUMPCHAIN_KILL_SEED"].flatMap(UInt64.init)
-                ?? UInt64.random(in: 1...UInt64(UInt32.max))
-            print("cutover/failover kill seed: \(seed) (replay with JUMPCHAIN_KILL_SEED=\(seed))")
+            let seed = CLI.killSeed("JUMPCHAIN_KILL_SEED", label: "cutover/failover kill")
             var random = SeededGenerator(seed: seed)
             var kills = 0
             var worlds = 0
@@ -202,20 +199,12 @@ extension BinaryTestsLane3 {
                 var attempts = 0
                 while finished == nil && attempts < 30 {
                     attempts += 1
-                    let running = try world.start(command)
                     let limit = attempts > 4 ? 120 : Double.random(in: 0.05...2.5, using: &random)
-                    let deadline = Date().addingTimeInterval(limit)
-                    while running.process.isRunning && Date() < deadline {
-                        try await Task.sleep(for: .milliseconds(10))
-                    }
-                    if running.process.isRunning {
-                        running.kill()
+                    let (result, killed) = try await world.runOrKill(command, after: limit)
+                    if killed {
                         kills += 1
-                        world.record(await running.wait())
                         continue
                     }
-                    let result = await running.wait()
-                    world.record(result)
                     #expect(result.status == 0, "seed \(seed): \(result.output)")
                     finished = result
                 }

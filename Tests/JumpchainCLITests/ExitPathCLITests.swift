@@ -117,6 +117,47 @@ extension BinaryTestsLane2 {
             try await interrupt(["status", "jump-demo", "--inspect-jump"], with: SIGINT, leaving: linkKeys)
         }
 
+        @Test("a session key that cannot be revoked keeps apply and verify from succeeding; resume and status sweep it")
+        func unrevokableSessionKey() async throws {
+            let world = try await DemoWorld.start()
+            defer { Task { await world.stop() } }
+            // Every revocation fails after all its retries (fewer attempts than usual: the outcome is the same).
+            let failing = { world.faults { $0.failingRequests = ["control-plane DELETE /iam/v2/api-keys"] } }
+            let fewerAttempts = ["JUMPCHAIN_HTTP_ATTEMPTS": "2"]
+            failing()
+            let applied = try await world.jumpchain(["apply", world.demoPlaybook], environment: fewerAttempts)
+            world.faults { _ in }
+            let left = world.liveJumpKeys(ownedBy: Demo.operatorUser)
+            #expect(left.count == 1, "live session keys: \(left)")
+            #expect(applied.status == 6, "a run whose session key is live is not done: \(applied.output)")
+            for key in left {
+                #expect(applied.stderr.contains("session key \(key):"), "the live key is not named: \(applied.stderr)")
+            }
+            #expect(applied.stderr.contains("`jumpchain resume jump-demo`"), "\(applied.stderr)")
+            let status = try await world.jumpchain(["status", "jump-demo", "--output", "json"])
+            #expect(status.stdout.contains("\"failed\""), "the run is not recorded as unfinished: \(status.output)")
+            let resumed = try await world.jumpchain(["resume", "jump-demo"])
+            #expect(resumed.status == 0, "\(resumed.output)")
+            #expect(world.liveJumpKeys(ownedBy: Demo.operatorUser).isEmpty, "resume did not sweep the session key")
+            #expect(world.unheldJumpKeys().isEmpty)
+
+            // A read command that mints a session key: verify.
+            failing()
+            let verified = try await world.jumpchain(["verify", "jump-demo"], environment: fewerAttempts)
+            world.faults { _ in }
+            let verifyKeys = world.liveJumpKeys(ownedBy: Demo.operatorUser)
+            #expect(verifyKeys.count == 1, "live session keys: \(verifyKeys)")
+            #expect(verified.status == 6, "\(verified.output)")
+            for key in verifyKeys {
+                #expect(
+                    verified.stderr.contains("session key \(key):"), "the live key is not named: \(verified.stderr)")
+            }
+            #expect(verified.stderr.contains("`jumpchain status jump-demo --inspect-jump`"), "\(verified.stderr)")
+            let swept = try await world.jumpchain(["status", "jump-demo", "--inspect-jump"])
+            #expect(swept.status == 0, "\(swept.output)")
+            #expect(world.liveJumpKeys(ownedBy: Demo.operatorUser).isEmpty, "status did not sweep the session key")
+        }
+
         @Test("verify --timeout is a deadline for the whole command: a blackholed target cannot stretch it")
         func deadlineWithBlackholedTarget() async throws {
             let world = try await DemoWorld.start()
@@ -125,12 +166,13 @@ extension BinaryTestsLane2 {
             try #require(applied.status == 0, "\(applied.output)")
             let linkKeys = world.liveKeys(on: Demo.jump)
             world.faults { $0.blackholed = [Demo.target] }
-            // Without a deadline one read alone takes 4 attempts × 15 s here; the guard is only against a hang.
-            let running = try world.start(["verify", "jump-demo", "--timeout", "4"])
+            // Without a deadline one read alone takes 4 attempts × 15 s here; the guard is only against a hang. The
+            // reads in flight at the timeout get as long again (the last round's grace), so it ends after about 4 s.
+            let running = try world.start(["verify", "jump-demo", "--timeout", "2"])
             let (result, hung) = try await finish(running, hangGuard: 45)
             world.record(result)
             world.faults { _ in }
-            #expect(!hung, "verify --timeout 4 was still running after 45 s")
+            #expect(!hung, "verify --timeout 2 was still running after 45 s")
             #expect(result.status == 5, "\(result.output)")
             let named = result.stderr.split(separator: "\n").filter {
                 $0.contains("on the target (\(Demo.target)): could not be read")
@@ -152,7 +194,8 @@ extension BinaryTestsLane2 {
             let applied = try await world.jumpchain(["apply", world.demoPlaybook])
             try #require(applied.status == 0, "\(applied.output)")
             world.faults { $0.blackholed = [Demo.target] }
-            let command = [CLI.binary, "verify", "jump-demo", "--timeout", "7", "--state-dir", world.stateDirectory]
+            // The progress line comes after 5 s; the blackholed reads hold verify until the timeout plus its grace (8 s).
+            let command = [CLI.binary, "verify", "jump-demo", "--timeout", "4", "--state-dir", world.stateDirectory]
                 .map { "'\($0)'" }.joined(separator: " ")
             let process = Process()
             process.executableURL = URL(fileURLWithPath: script)
@@ -179,14 +222,21 @@ extension BinaryTestsLane2 {
                 text.contains("verify jump-demo: still waiting after "), "no progress line on the terminal: \(text)")
         }
 
-        @Test("with 1 s of latency on every answer, verify reports no lag the clusters do not have")
-        func latencyInventsNoLag() async throws {
+        /// Every answer is slower than any interval the commands poll at (100 ms here, 1–2 s by default) and the
+        /// steps' waits overlap slow requests; 1.5 s proves that as well as longer latency would, at half the cost.
+        @Test("with seconds of latency on every answer, apply succeeds and verify reports no lag the clusters lack")
+        func latency() async throws {
             let world = try await DemoWorld.start()
             defer { Task { await world.stop() } }
+            world.faults { $0.latencyMs = 1500 }
             let applied = try await world.jumpchain(["apply", world.demoPlaybook])
-            try #require(applied.status == 0, "\(applied.output)")
-            world.faults { $0.latencyMs = 1000 }
+            #expect(applied.status == 0, "\(applied.output)")
+            #expect(world.unheldJumpKeys().isEmpty)
+            #expect(world.liveKeys(on: Demo.jump).count == 1)
+            try #require(applied.status == 0)
+
             // The demo's producer keeps writing to the origin meanwhile.
+            world.faults { $0.latencyMs = 1000 }
             let result = try await world.jumpchain(["verify", "jump-demo", "--timeout", "60", "--output", "json"])
             world.faults { _ in }
             #expect(result.status == 0, "\(result.output)")
@@ -202,23 +252,13 @@ extension BinaryTestsLane2 {
             #expect(partitions.allSatisfy { $0["lag_is_lower_bound"] is Bool }, "\(partitions.first ?? [:])")
         }
 
-        @Test("with 3 s of latency on every answer, apply succeeds and its verification passes")
-        func applyWithLatency() async throws {
-            let world = try await DemoWorld.start()
-            defer { Task { await world.stop() } }
-            world.faults { $0.latencyMs = 3000 }
-            let result = try await world.jumpchain(["apply", world.demoPlaybook])
-            world.faults { _ in }
-            #expect(result.status == 0, "\(result.output)")
-            #expect(world.unheldJumpKeys().isEmpty)
-            #expect(world.liveKeys(on: Demo.jump).count == 1)
-        }
-
-        @Test("a burst of twenty 429s at the start of apply is retried, not fatal; no retry chatter on stdout")
+        /// Six 429s in a row are more than one request's four attempts, so a request can run out of retries and its
+        /// step retry it; each 429 costs a wait of a second or so, and a longer burst (it was 20) adds only waits.
+        @Test("a burst of 429s longer than a request's attempts at the start of apply is not fatal; no retry chatter")
         func rateLimitBurstDuringApply() async throws {
             let world = try await DemoWorld.start()
             defer { Task { await world.stop() } }
-            world.faults { $0.rateLimitBurst = 20 }
+            world.faults { $0.rateLimitBurst = 6 }
             let result = try await world.jumpchain(["apply", world.demoPlaybook])
             #expect(result.status == 0, "\(result.output)")
             #expect(!result.output.contains("not retryable"), "\(result.output)")

@@ -13,10 +13,7 @@ extension BinaryTests {
 
         @Test("SIGKILL at seeded random moments, resume each time: same end state, invariant holds, no secret leaks")
         func killAndResume() async throws {
-            let seed =
-                ProcessInfo.processInfo.environment["JUMPCHAIN_KILL_SEED"].flatMap(UInt64.init)
-                ?? UInt64.random(in: 1...UInt64(UInt32.max))
-            print("kill-and-resume seed: \(seed) (replay with JUMPCHAIN_KILL_SEED=\(seed))")
+            let seed = CLI.killSeed("JUMPCHAIN_KILL_SEED", label: "kill-and-resume")
             var random = SeededGenerator(seed: seed)
             var kills = 0
             var worlds = 0
@@ -29,22 +26,13 @@ extension BinaryTests {
                 var attempts = 0
                 while !finished {
                     attempts += 1
-                    let running = try world.start(command)
                     // Most kills land in the first seconds, where the keys are minted and the links created.
                     let delay = Double.random(in: 0.05...(attempts > 6 ? 20 : 3.5), using: &random)
-                    let deadline = Date().addingTimeInterval(delay)
-                    while running.process.isRunning && Date() < deadline {
-                        try await Task.sleep(for: .milliseconds(10))
-                    }
-                    if running.process.isRunning {
-                        running.kill()
+                    let (result, killed) = try await world.runOrKill(command, after: delay)
+                    if killed {
                         kills += 1
-                        let result = await running.wait()
-                        world.record(result)
                         if !result.stdout.contains("step destroy-secret #1 succeeded") { killedBeforeDestroy += 1 }
                     } else {
-                        let result = await running.wait()
-                        world.record(result)
                         #expect(result.status == 0, "seed \(seed): \(result.output)")
                         finished = true
                     }

@@ -169,10 +169,7 @@ extension BinaryTestsLane3 {
 
         @Test("SIGKILL at seeded random moments at either site, resume at either: converges, no orphan key")
         func killAtEitherSite() async throws {
-            let seed =
-                ProcessInfo.processInfo.environment["JUMPCHAIN_SITES_KILL_SEED"].flatMap(UInt64.init)
-                ?? UInt64.random(in: 1...UInt64(UInt32.max))
-            print("sites kill seed: \(seed) (replay with JUMPCHAIN_SITES_KILL_SEED=\(seed))")
+            let seed = CLI.killSeed("JUMPCHAIN_SITES_KILL_SEED", label: "sites kill")
             var random = SeededGenerator(seed: seed)
             let world = try await DemoWorld.start()
             defer { Task { await world.stop() } }
@@ -189,21 +186,13 @@ extension BinaryTestsLane3 {
                 let site = Bool.random(using: &random) ? "origin-side" : "target-side"
                 let created = FileManager.default.fileExists(atPath: world.stateDirectory + "/jump-demo/state.sqlite")
                 let command = created ? ["resume", "jump-demo", "--site", site] : ["apply", playbook, "--site", site]
-                let running = try world.start(command)
                 let delay = kills < 5 ? Double.random(in: 0.05...2.5, using: &random) : 120
-                let deadline = Date().addingTimeInterval(delay)
-                while running.process.isRunning && Date() < deadline {
-                    try await Task.sleep(for: .milliseconds(10))
-                }
-                if running.process.isRunning {
-                    running.kill()
+                let (result, killed) = try await world.runOrKill(command, after: delay)
+                if killed {
                     kills += 1
-                    world.record(await running.wait())
                     finished = []
                     continue
                 }
-                let result = await running.wait()
-                world.record(result)
                 #expect([0, 7, 10].contains(result.status), "seed \(seed): \(result.output)")
                 if result.status == 0 { finished.insert(site) }
             }

@@ -26,16 +26,26 @@ struct MirrorListingsTests {
         return traffic?[Demo.origin]?["requests"] as? Int ?? -1
     }
 
-    @Test("k steps waiting on one cluster while a round is in flight share the next round: one list call")
-    func waitingCallersShareOneListCall() async throws {
+    /// A demo world and a Kafka REST client for its origin with the operator's key.
+    func demoWithOriginClient() async throws -> (Simulator, KafkaRESTClient) {
         let sim = try await Simulator.start(.jumpDemo(), revealOperatorSecrets: true)
-        defer { Task { await sim.stop() } }
-        let key = try #require(sim.connectionInfo.operatorKeys.first { $0.id == Demo.operatorOriginKey })
+        guard let key = sim.connectionInfo.operatorKeys.first(where: { $0.id == Demo.operatorOriginKey }) else {
+            await sim.stop()
+            Issue.record("the demo world has no operator key \(Demo.operatorOriginKey)")
+            throw CancellationError()
+        }
         let client = KafkaRESTClient(
             endpoint: APIEndpoint(
                 http: HTTPClient(), baseURL: sim.clusterRESTURL(clusterID: Demo.origin),
                 credential: APICredential(key: key.id, secret: Secret(key.secret)), label: "origin"),
             clusterID: Demo.origin)
+        return (sim, client)
+    }
+
+    @Test("k steps waiting on one cluster while a round is in flight share the next round: one list call")
+    func waitingCallersShareOneListCall() async throws {
+        let (sim, client) = try await demoWithOriginClient()
+        defer { Task { await sim.stop() } }
         let listings = MirrorListings()
         let link = "no-such-link"
         // Hold the first round on the server, so the others arrive while it is in flight.
@@ -59,14 +69,8 @@ struct MirrorListingsTests {
 
     @Test("verification reaches the shared listing through `any ChainObserver` (one list call, not one per mirror)")
     func verificationObserverListsThroughTheExistential() async throws {
-        let sim = try await Simulator.start(.jumpDemo(), revealOperatorSecrets: true)
+        let (sim, client) = try await demoWithOriginClient()
         defer { Task { await sim.stop() } }
-        let key = try #require(sim.connectionInfo.operatorKeys.first { $0.id == Demo.operatorOriginKey })
-        let client = KafkaRESTClient(
-            endpoint: APIEndpoint(
-                http: HTTPClient(), baseURL: sim.clusterRESTURL(clusterID: Demo.origin),
-                credential: APICredential(key: key.id, secret: Secret(key.secret)), label: "origin"),
-            clusterID: Demo.origin)
         let listings = MirrorListings()
         // The verifier holds its observer as `any ChainObserver`: the listing must be a protocol requirement,
         // or this call reaches the protocol extension's default (nil) and verification reads mirror by mirror.

@@ -390,10 +390,11 @@ import Testing
         let seen = Locked<[RunStatus]>([])
         var configuration = RunnerConfiguration()
         configuration.beforeSuccess = {
-            guard let runner = current.current else { return }
+            guard let runner = current.current else { return nil }
             let status = (try? runner.store.metadata().status) ?? .failed
             seen.withLock { $0.append(status) }
             #expect((try? runner.store.stepStates()) == ["a": .succeeded, "b": .succeeded])
+            return nil
         }
         let runner = try makeRunner(steps, in: directory.path, configuration: configuration)
         current.withLock { $0 = runner }
@@ -410,6 +411,35 @@ import Testing
             executor: ClosureExecutor { _, _ in throw StepFailure("quota exceeded", retryable: false) })
         #expect(failure.status == .failed)
         #expect(seen.current == [.running], "a failed run called the hook")
+    }
+
+    /// A hook that could not give back what the run held (a credential still live) keeps the run from succeeding:
+    /// it is recorded failed with the hook's reason, and the next run (every step done) calls the hook again.
+    @Test func aRunWhoseBeforeSuccessFailsIsNotRecordedAsSucceeded() async throws {
+        let directory = TemporaryDirectory("before-success-refused")
+        defer { directory.cleanUp() }
+        let steps = [StepSpec(id: "a", kind: "k")]
+        let refusals = Locked(1)
+        let calls = Locked(0)
+        var configuration = RunnerConfiguration()
+        configuration.beforeSuccess = {
+            calls.withLock { $0 += 1 }
+            return refusals.withLock { left in
+                defer { left -= 1 }
+                return left > 0 ? "key k-1 is still live" : nil
+            }
+        }
+        let runner = try makeRunner(steps, in: directory.path, configuration: configuration)
+        let refused = try await runner.run(executor: ClosureExecutor { _, _ in [:] })
+        #expect(refused.status == .failed)
+        #expect(refused.unfinished == "key k-1 is still live")
+        #expect(try runner.store.metadata().status == .failed)
+        #expect(try runner.store.events().last?.message == "key k-1 is still live")
+        let resumed = try await runner.run(executor: ClosureExecutor { _, _ in [:] })
+        #expect(resumed.status == .succeeded)
+        #expect(resumed.unfinished == nil)
+        #expect(calls.current == 2)
+        #expect(try runner.store.metadata().status == .succeeded)
     }
 
     @Test func fullJitterStaysUnderTheCap() {

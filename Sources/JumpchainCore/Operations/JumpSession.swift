@@ -114,7 +114,8 @@ actor JumpSession {
         return client
     }
 
-    /// Revokes session keys of this run left behind by a crashed process.
+    /// Revokes session keys of this run left behind by a crashed process (or by this one, when revoking its own
+    /// key failed). A key that cannot be revoked after every retry is kept in ``unrevoked``.
     func sweepStale() async throws {
         if swept { return }
         let owner = try await principal()
@@ -126,9 +127,9 @@ actor JumpSession {
         }
         for key in keys where key.spec.description?.hasPrefix(Self.tag(runName: runName) + " ") == true {
             if key.id == session?.keyID { continue }
-            try? await controlPlane.deleteAPIKey(key.id)
+            await revoke(key.id)
         }
-        swept = true
+        swept = unrevoked.isEmpty
     }
 
     /// Revokes the session key (if one was minted) and wipes its secret. Safe to call more than once.
@@ -136,17 +137,39 @@ actor JumpSession {
         guard let session else { return }
         self.session = nil
         if let keyID = session.keyID {
-            // Best effort with retries: the invariant is that no session key outlives the run.
-            for _ in 0..<3 {
-                do {
-                    try await controlPlane.deleteAPIKey(keyID)
-                    break
-                } catch {
-                    try? await Task.sleep(for: .milliseconds(200))
-                }
-            }
+            await revoke(keyID)
             session.credential.secret.wipe()
         }
+    }
+
+    /// Session keys (id → last error) still live because every attempt to revoke them failed: the run that
+    /// minted or swept them must not be recorded as succeeded.
+    private(set) var unrevoked: [String: String] = [:]
+    /// Failures of ``unrevoked`` already handed to a caller by ``takeUnrevoked()``.
+    private var reported: Set<String> = []
+
+    /// The keys of ``unrevoked`` not handed out before (each failure is reported once).
+    func takeUnrevoked() -> [String: String] {
+        let fresh = unrevoked.filter { !reported.contains($0.key) }
+        reported.formUnion(fresh.keys)
+        return fresh
+    }
+
+    /// Revokes `keyID`, with rounds of retries on top of the client's own: the invariant is that no session key
+    /// outlives the run. Records the outcome in ``unrevoked``.
+    private func revoke(_ keyID: String) async {
+        var failure: String?
+        for round in 0..<3 {
+            if round > 0 { try? await Task.sleep(for: .milliseconds(200)) }
+            do {
+                try await controlPlane.deleteAPIKey(keyID)
+                unrevoked[keyID] = nil
+                return
+            } catch {
+                failure = error.message
+            }
+        }
+        unrevoked[keyID] = failure ?? "not revoked"
     }
 
     private func makeClient(_ credential: APICredential, label: String) -> KafkaRESTClient {

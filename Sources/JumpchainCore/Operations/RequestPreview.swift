@@ -38,6 +38,24 @@ public struct PreviewRequest: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(method) \(base)\(path)\(detail.isEmpty ? "" : " " + detail)" }
 
+    /// The reads one observation of the chain sends (``OffsetVerifier/observe()``): the three link halves, then
+    /// each hop's mirror listing (`listing` says what it serves; nil: no listing, no topic to read).
+    static func chainReads(_ playbook: Playbook, listing: String?) -> [PreviewRequest] {
+        let link = playbook.link
+        var requests: [PreviewRequest] = [
+            .kafka(playbook.origin, "GET", "/links/\(link.leg1Name)?include_tasks=true"),
+            .kafka(playbook.jump, "GET", "/links/\(link.leg1Name)?include_tasks=true"),
+            .kafka(playbook.target, "GET", "/links/\(link.leg2Name)?include_tasks=true"),
+        ]
+        if let listing {
+            requests += [
+                .kafka(playbook.jump, "GET", "/links/\(link.leg1Name)/mirrors", listing),
+                .kafka(playbook.target, "GET", "/links/\(link.leg2Name)/mirrors", listing),
+            ]
+        }
+        return requests
+    }
+
     /// Whether the request is one that changes something (anything but GET).
     public var isMutating: Bool { method != "GET" }
 

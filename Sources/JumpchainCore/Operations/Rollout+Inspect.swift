@@ -183,6 +183,10 @@ extension Rollout {
         return verification
     }
 
+    /// How long past `verify --timeout` the reads of a round started before it may take: 5 s, or the timeout
+    /// itself when that is shorter. A command ends within the timeout plus this grace.
+    public static func lastRoundGrace(_ limit: Duration) -> Duration { min(limit, .seconds(5)) }
+
     static func verify(
         run: String, context: RolloutContext, plan: Plan, limit: Duration, canary: Bool, watch: Duration?,
         rounds: Int?, failFast: Bool, inspectJump: Bool = true, onCanary: (@Sendable (CanaryResult) -> Void)?,
@@ -195,7 +199,10 @@ extension Rollout {
             var verifier = try await RequestDeadline.within(options.timing.keyPropagationTimeout) {
                 try await context.verifier(for: plan, inspectJump: inspectJump)
             }
-            let deadline = ContinuousClock.now + limit
+            // The loop starts no round past `limit`, but a round that starts just before it needs time for its
+            // reads: they (and the canary and group reads after them) get a bounded grace past it, so the last
+            // round reports what it read (a slow hop, say) instead of reads cut by the deadline.
+            let deadline = ContinuousClock.now + limit + lastRoundGrace(limit)
             // The canary before the first mirror read: its offset + 1 is then a measured origin end (a lower bound
             // when the mirrors are read) for its partition in every round; produced after, it would overstate the
             // lag. The rounds wait for it like for any other record; then it is followed and read back.

@@ -281,7 +281,14 @@ public enum Rollout {
         // The session key is revoked (with any a killed process of this run left) before the run is recorded as
         // succeeded: a kill in between leaves the run unfinished, and the next `resume` sweeps them instead of
         // reporting an already complete run while keys stay alive on the jump.
-        configuration.beforeSuccess = { await context.close() }
+        // A session key that could not be revoked keeps the run unfinished (recorded failed, naming the key):
+        // `resume` sweeps it and then records the run as succeeded.
+        let runName = RunOperations.runName(ofKey: store.runName)
+        configuration.beforeSuccess = {
+            let left = await context.close()
+            return left.isEmpty
+                ? nil : RunSession.unrevoked(left, run: runName, next: "`jumpchain resume \(runName)`").message
+        }
         if !sites.isEmpty { configuration.site = options.site }
         let done = ((try? store.stepStates()) ?? [:]).values.filter(\.isDone).count
         options.onStart?(plan.steps.count, done)
@@ -346,6 +353,7 @@ public enum Rollout {
             if let line = report.invariant?.line { options.notice?(line) }
             throw waitFailure
         }
+        if let unfinished = outcome.unfinished { throw JumpchainError(.runUnfinished, unfinished) }
         return report
     }
 

@@ -72,12 +72,18 @@ public final class RolloutContext: Sendable {
 
     /// Revokes the session key and (with `sweepStale`) any left by crashed runs of this run; wipes the
     /// operator secrets. Call on every exit path: success, failure and interruption. ``RunSession`` does.
-    public func close(sweepStale: Bool = true) async {
+    ///
+    /// Returns the session keys (id → last error) that stay live because every attempt to revoke them failed,
+    /// each once: a run that leaves one must not count as succeeded (``RunSession/unrevoked(_:run:next:)``).
+    @discardableResult
+    public func close(sweepStale: Bool = true) async -> [String: String] {
         // Also after Ctrl-C or an expired --timeout: the revocations must reach the control plane.
         let session = jumpSession
-        await Interruption.shielded {
+        return await Interruption.shielded {
+            // Listing fails only when the control plane does not answer: no key is known to be left then.
             if sweepStale { try? await session.sweepStale() }
             await session.close()
+            return await session.takeUnrevoked()
         }
     }
 

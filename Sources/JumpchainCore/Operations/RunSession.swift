@@ -1,5 +1,6 @@
 import ConfluentAPI
 import Foundation
+import Workflow
 
 /// The one way every operation (rollout, teardown, status, verify, plan) sets up its context and gives it
 /// back: credentials resolved into memory, API clients built, and on every exit path — success, failure,
@@ -30,14 +31,33 @@ enum RunSession {
     ) async throws(JumpchainError) -> T {
         let context = try makeContext(playbook, runName: runName, options: options)
         defer { context.credentials.wipe() }
+        let run = RunOperations.runName(ofKey: runName)
+        let value: T
         do {
-            let value = try await body(context)
-            await context.close(sweepStale: !readOnly)
-            return value
+            value = try await body(context)
         } catch {
-            await context.close(sweepStale: !readOnly)
+            // The command failed already; a key left live is worth knowing about all the same.
+            let left = await context.close(sweepStale: !readOnly)
+            if !left.isEmpty { options.notice?(unrevoked(left, run: run, next: sweepHint(run)).message) }
             throw error
         }
+        let left = await context.close(sweepStale: !readOnly)
+        if !left.isEmpty { throw unrevoked(left, run: run, next: sweepHint(run)) }
+        return value
+    }
+
+    /// The command that revokes a session key a command of `run` left (any command that opens the jump sweeps them).
+    static func sweepHint(_ run: String) -> String { "`jumpchain status \(run) --inspect-jump`" }
+
+    /// The error of a command (or run) that could not revoke its session keys after every retry: it is not done
+    /// while they live. Names each key (never a secret) and what revokes it.
+    static func unrevoked(_ keys: [String: String], run: String, next: String) -> JumpchainError {
+        let lines = keys.sorted { $0.key < $1.key }.map { "  session key \($0.key): \($0.value)" }
+        return JumpchainError(
+            .runUnfinished,
+            "run \(run): the jump's session key could not be revoked after every retry, so it is still live:\n"
+                + lines.joined(separator: "\n") + "\nfix the cause (the control plane's DELETE /iam/v2/api-keys), then "
+                + "\(next) revokes it (or delete it in Confluent Cloud)")
     }
 
     /// What opening a jump session sends (nothing when the playbook gives operator credentials for the jump).

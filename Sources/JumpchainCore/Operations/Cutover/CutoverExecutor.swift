@@ -81,17 +81,8 @@ public struct CutoverExecutor: StepExecutor {
         -> [PreviewRequest]
     {
         let link = playbook.link
-        var requests: [PreviewRequest] = [
-            .kafka(playbook.origin, "GET", "/links/\(link.leg1Name)?include_tasks=true"),
-            .kafka(playbook.jump, "GET", "/links/\(link.leg1Name)?include_tasks=true"),
-            .kafka(playbook.target, "GET", "/links/\(link.leg2Name)?include_tasks=true"),
-        ]
-        if !topics.isEmpty {
-            requests += [
-                .kafka(playbook.jump, "GET", "/links/\(link.leg1Name)/mirrors", "(one listing serves every topic)"),
-                .kafka(playbook.target, "GET", "/links/\(link.leg2Name)/mirrors", "(one listing serves every topic)"),
-            ]
-        }
+        var requests = PreviewRequest.chainReads(
+            playbook, listing: topics.isEmpty ? nil : "(one listing serves every topic)")
         for topic in topics {
             requests += [
                 .kafka(

@@ -111,16 +111,9 @@ extension RolloutExecutor {
 
     static func previewVerify(_ playbook: Playbook) -> [PreviewRequest] {
         let link = playbook.link
-        var requests: [PreviewRequest] = [
-            .kafka(playbook.jump, "GET", "/links/\(link.leg1Name)?include_tasks=true"),
-            .kafka(playbook.origin, "GET", "/links/\(link.leg1Name)?include_tasks=true"),
-            .kafka(playbook.target, "GET", "/links/\(link.leg2Name)?include_tasks=true"),
-            .kafka(
-                playbook.jump, "GET", "/links/\(link.leg1Name)/mirrors",
-                "(one listing's mirror_lags for every topic, until lag ≤ \(playbook.verify.maxLag))"),
-            .kafka(
-                playbook.target, "GET", "/links/\(link.leg2Name)/mirrors",
-                "(one listing's mirror_lags for every topic, until lag ≤ \(playbook.verify.maxLag))"),
+        var requests = PreviewRequest.chainReads(
+            playbook, listing: "(one listing's mirror_lags for every topic, until lag ≤ \(playbook.verify.maxLag))")
+        requests += [
             .kafka(
                 playbook.jump, "GET", "/links/\(link.leg1Name)/mirrors/<mirror>",
                 "(mirror_lags, when the listing cannot be read)"),

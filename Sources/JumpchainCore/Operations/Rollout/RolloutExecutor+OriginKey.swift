@@ -39,27 +39,14 @@ extension RolloutExecutor {
     ) async throws -> APICredential {
         try Task.checkCancellation()
         let playbook = context.playbook
-        let controlPlane = context.controlPlane
         let description =
             "\(context.originKeyTag); held by cluster link \(playbook.link.leg1Name) (local credentials of its "
             + "source half); its secret was destroyed after set-up"
-        let displayName = "jumpchain origin link key \(context.runName)"
-        let answer = await Interruption.shielded { () -> Result<ControlPlaneClient.CreatedKey, ConfluentAPIError> in
-            do throws(ConfluentAPIError) {
-                return .success(
-                    try await controlPlane.createAPIKey(
-                        owner: playbook.link.originKeyOwner, resource: playbook.origin.id,
-                        environment: playbook.origin.environment, displayName: displayName, description: description))
-            } catch {
-                return .failure(error)
-            }
-        }
-        let created = try answer.get()
-        ephemeral.set(RolloutStep.originLinkCredential, created.credential)
-        try await KeyPropagation.wait(
-            for: context.originClient(as: created.credential), keyID: created.key.id, timing: context.timing,
-            purpose: "origin link key", report: report)
-        return created.credential
+        return try await mintKey(
+            owner: playbook.link.originKeyOwner, on: playbook.origin, tagged: description,
+            named: "jumpchain origin link key \(context.runName)", into: ephemeral,
+            as: RolloutStep.originLinkCredential, purpose: "origin link key", report: report
+        ) { context.originClient(as: $0) }
     }
 
     /// Leg 1's `local.*` credentials: the minted origin link key, or the user's `origin_local_credentials`.

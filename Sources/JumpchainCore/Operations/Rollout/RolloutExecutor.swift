@@ -155,7 +155,6 @@ public struct RolloutExecutor: StepExecutor {
     ) async throws -> APICredential {
         try Task.checkCancellation()
         let playbook = context.playbook
-        let controlPlane = context.controlPlane
         let holders =
             switch leg {
             case "leg1": "held by cluster link \(playbook.link.leg1Name)"
@@ -163,22 +162,40 @@ public struct RolloutExecutor: StepExecutor {
             default: "held by cluster links \(playbook.link.leg1Name) and \(playbook.link.leg2Name)"
             }
         let description = "\(context.linkKeyTag(leg: leg)) \(holders); its secret was destroyed after set-up"
-        let displayName = "jumpchain link key \(context.runName)" + (leg.map { " \($0)" } ?? "")
+        return try await mintKey(
+            owner: playbook.link.serviceAccount, on: playbook.jump, tagged: description,
+            named: "jumpchain link key \(context.runName)" + (leg.map { " \($0)" } ?? ""),
+            into: ephemeral, as: RolloutStep.credentialName(leg: leg), purpose: "link key", report: report
+        ) { context.jumpClient(as: $0) }
+    }
+
+    /// Creates an API key owned by `owner` for `cluster`, described by `description` (the run's tag first), puts
+    /// it into `ephemeral` as `name` the moment the server answers, then waits until it works through `client`.
+    ///
+    /// A stop (SIGINT, SIGTERM, a failed wait) at any later point finds the key in `ephemeral`, and the run's exit
+    /// path revokes it unless a link holds it. The create itself is not cancellable, so a key the server made is
+    /// never unknown here.
+    func mintKey(
+        owner: String, on cluster: PlaybookCluster, tagged description: String, named displayName: String,
+        into ephemeral: EphemeralStore, as name: String, purpose: String,
+        report: @escaping @Sendable (String) -> Void, client: (APICredential) -> KafkaRESTClient
+    ) async throws -> APICredential {
+        let controlPlane = context.controlPlane
         let answer = await Interruption.shielded { () -> Result<ControlPlaneClient.CreatedKey, ConfluentAPIError> in
             do throws(ConfluentAPIError) {
                 return .success(
                     try await controlPlane.createAPIKey(
-                        owner: playbook.link.serviceAccount, resource: playbook.jump.id,
-                        environment: playbook.jump.environment, displayName: displayName, description: description))
+                        owner: owner, resource: cluster.id, environment: cluster.environment,
+                        displayName: displayName, description: description))
             } catch {
                 return .failure(error)
             }
         }
         let created = try answer.get()
-        ephemeral.set(RolloutStep.credentialName(leg: leg), created.credential)
+        ephemeral.set(name, created.credential)
         try await KeyPropagation.wait(
-            for: context.jumpClient(as: created.credential), keyID: created.key.id, timing: context.timing,
-            purpose: "link key", report: report)
+            for: client(created.credential), keyID: created.key.id, timing: context.timing, purpose: purpose,
+            report: report)
         return created.credential
     }
 
