@@ -31,8 +31,8 @@ public struct RolloutExecutor: StepExecutor {
         do {
             switch kind {
             case .preflight: return try await preflight(step, report: report)
-            case .jumpACLs: return try await jumpACLs(report: report)
-            case .originACLs: return try await originACLs()
+            case .jumpACLs: return try await jumpACLs(stepContext, report: report)
+            case .originACLs: return try await originACLs(stepContext)
             case .linkKey: return try await linkKey(step, stepContext, report: report)
             case .originLinkKey: return try await originLinkKey(stepContext, report: report)
             case .leg1Destination: return try await leg1Destination(report: report)
