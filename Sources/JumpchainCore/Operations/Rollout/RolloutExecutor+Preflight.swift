@@ -273,7 +273,7 @@ extension RolloutExecutor {
     /// Mirror topic names on the jump and on the target for an origin topic, as the recorded plan names them
     /// (the planner alone applies each leg's `cluster.link.prefix`).
     func mirrorNames(_ topic: String) -> (jump: String, target: String) {
-        let mirror = mirrors.first { $0.origin == topic }
+        let mirror = mirrorsByOrigin[topic]
         return (mirror?.jumpMirror ?? topic, mirror?.targetMirror ?? topic)
     }
 
