@@ -57,8 +57,9 @@ public struct RunnerConfiguration: Sendable {
     }
 
     /// The default of ``maxInFlightPerResource``: at 50 creates per second and a few seconds from create to
-    /// `ACTIVE`, a few hundred waiting mirrors keep a cluster busy; 1,024 leaves room for faster clusters.
-    public static let defaultMaxInFlightPerResource = 1_024
+    /// `ACTIVE`, 150–250 waiting mirrors keep a cluster busy; 512 leaves room for faster clusters, and bounds
+    /// the tasks of a rollout at 512 per cluster whatever its size.
+    public static let defaultMaxInFlightPerResource = 512
 
     /// The in-flight limit for `resource`.
     public func limit(for resource: String) -> Int {
