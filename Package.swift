@@ -154,7 +154,9 @@ let package = Package(
         ),
         .testTarget(
             name: "ConfluentSimulatorTests",
-            dependencies: ["JumpchainJSON", "ConfluentSimulator", "JumpchainHTTP", "JumpchainTestSupport"],
+            dependencies: [
+                "JumpchainJSON", "ConfluentSimulator", "JumpchainHTTP", "JumpchainTestSupport", "SeededRandom",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -84,7 +84,7 @@ struct ClusterState {
     var cloud: String
     var region: String
     var topics: [String: TopicState] = [:]
-    var acls: [ACLEntry] = []
+    var acls = ACLTable()
     var links: [String: LinkHalf] = [:]
     var groups: [String: GroupState] = [:]
 

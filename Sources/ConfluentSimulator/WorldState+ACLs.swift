@@ -32,10 +32,10 @@ extension WorldState {
                 case .failure(let response): return response.response
                 }
             }
-            var known = Set(clusters[call.clusterID]!.acls)
-            let added = parsed.filter { known.insert($0).inserted }
+            var seen: Set<ACLEntry> = []
+            let added = parsed.filter { !clusters[call.clusterID]!.acls.contains($0) && seen.insert($0).inserted }
             if let refusal = aclLimitRefusal(cluster: call.clusterID, adding: added.count) { return refusal }
-            clusters[call.clusterID]!.acls += added
+            for acl in added { clusters[call.clusterID]!.acls.insert(acl) }
             return .empty(201)
         case ("POST", "acls"?, 1):
             guard let body = call.request.json else { return .kafka(400, 400, "Request body is not valid JSON") }
@@ -43,7 +43,7 @@ extension WorldState {
             case .success(let acl):
                 if !clusters[call.clusterID]!.acls.contains(acl) {
                     if let refusal = aclLimitRefusal(cluster: call.clusterID, adding: 1) { return refusal }
-                    clusters[call.clusterID]!.acls.append(acl)
+                    clusters[call.clusterID]!.acls.insert(acl)
                 }
                 return .empty(201)
             case .failure(let response): return response.response
@@ -61,8 +61,7 @@ extension WorldState {
                 }
             }
             let filter = ACLFilter(call.request)
-            let deleted = clusters[call.clusterID]!.acls.filter(filter.matches)
-            clusters[call.clusterID]!.acls.removeAll(where: filter.matches)
+            let deleted = clusters[call.clusterID]!.acls.removeAll(where: filter.matches)
             return .json(
                 200,
                 ClusterCall.collection(

@@ -87,7 +87,7 @@ struct WorldState {
             guard clusters[acl.cluster] != nil else {
                 throw SimulatorError(.invalidConfig, "an ACL names unknown cluster '\(acl.cluster)'")
             }
-            clusters[acl.cluster]!.acls.append(
+            clusters[acl.cluster]!.acls.insert(
                 ACLEntry(
                     resourceType: acl.resourceType, resourceName: acl.resourceName, patternType: acl.patternType,
                     principal: acl.principal, host: acl.host, operation: acl.operation, permission: acl.permission))
@@ -171,10 +171,9 @@ struct WorldState {
         if adminBypass, administers(principalID, cluster: clusterID) { return true }
         guard let cluster = clusters[clusterID] else { return false }
         let principal = "User:" + principalID
-        let matching = cluster.acls.filter { acl in
-            (acl.principal == principal || acl.principal == "User:*") && acl.resourceType == resourceType
-                && Self.patternMatches(acl, resourceName)
-        }
+        let matching =
+            cluster.acls.matching(principal: principal, resourceType: resourceType, name: resourceName)
+            + cluster.acls.matching(principal: "User:*", resourceType: resourceType, name: resourceName)
         let implied: Set<String> =
             switch operation {
             case "DESCRIBE": ["DESCRIBE", "ALL", "READ", "WRITE", "DELETE", "ALTER"]

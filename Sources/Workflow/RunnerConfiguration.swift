@@ -7,6 +7,10 @@ public struct RunnerConfiguration: Sendable {
     /// The limit for any resource not listed in ``resourceLimits`` (e.g. "at most 8 per cluster");
     /// `nil` means unlimited.
     public var defaultResourceLimit: Int?
+    /// Attempts in flight at once per resource, counting those that gave their slots back while they wait
+    /// (``StepContext/releaseResources()``). Each attempt in flight is a task holding its async frames: without
+    /// this bound, a rollout of 5,000 topics whose mirror steps all wait for `ACTIVE` would hold 10,000 of them.
+    public var maxInFlightPerResource: Int
     /// The retry policy for steps that do not declare their own.
     public var retryPolicy: RetryPolicy
     /// The per-attempt timeout for steps that do not declare their own; `nil` means none.
@@ -35,9 +39,11 @@ public struct RunnerConfiguration: Sendable {
         retryPolicy: RetryPolicy = .standard,
         defaultTimeoutSeconds: Double? = nil,
         handleSignals: Bool = false,
-        jitterSeed: UInt64? = nil
+        jitterSeed: UInt64? = nil,
+        maxInFlightPerResource: Int = RunnerConfiguration.defaultMaxInFlightPerResource
     ) {
         self.maxConcurrency = max(1, maxConcurrency)
+        self.maxInFlightPerResource = max(1, maxInFlightPerResource)
         self.resourceLimits = resourceLimits
         self.defaultResourceLimit = defaultResourceLimit
         self.retryPolicy = retryPolicy
@@ -51,6 +57,11 @@ public struct RunnerConfiguration: Sendable {
         guard let site, let owner = step.site else { return true }
         return site == owner
     }
+
+    /// The default of ``maxInFlightPerResource``: at 50 creates per second and a few seconds from create to
+    /// `ACTIVE`, 150–250 waiting mirrors keep a cluster busy; 512 leaves room for faster clusters, and bounds
+    /// the tasks of a rollout at 512 per cluster whatever its size.
+    public static let defaultMaxInFlightPerResource = 512
 
     /// The in-flight limit for `resource`.
     public func limit(for resource: String) -> Int {

@@ -32,6 +32,9 @@ final class Scheduler {
     private var reacquiring: [(position: Int, continuation: CheckedContinuation<Void, any Error>)] = []
     private var retryWaiting = 0
     private var resourceUse: [String: Int] = [:]
+    /// Attempts in flight per resource, released ones included (bounded by
+    /// ``RunnerConfiguration/maxInFlightPerResource``).
+    private var inFlightUse: [String: Int] = [:]
     private var failures: [String: String] = [:]
     private var failureOrder: [Int] = []
     private var interruptedOnStart: [String] = []
@@ -182,8 +185,11 @@ final class Scheduler {
 
     private func tryLaunch(_ position: Int, into batch: inout Batch) -> Bool {
         let step = plan.steps[position]
-        guard resourcesFree(for: step) else { return false }
+        guard resourcesFree(for: step),
+            step.resources.allSatisfy({ inFlightUse[$0, default: 0] < configuration.maxInFlightPerResource })
+        else { return false }
         take(step)
+        for resource in step.resources { inFlightUse[resource, default: 0] += 1 }
         inFlight += 1
         attempts[position] += 1
         attemptsThisRun[position] += 1
@@ -220,6 +226,7 @@ final class Scheduler {
         case .finished(let position, let result):
             let step = plan.steps[position]
             inFlight -= 1
+            for resource in step.resources { inFlightUse[resource, default: 1] -= 1 }
             if released.remove(position) == nil { giveBack(step) }
             let attempt = attempts[position]
             let now = Date()

@@ -7,7 +7,7 @@ enum Spawn: Sendable {
     /// Sleeps for a retry backoff, then tells the scheduler the step is ready again.
     case retryTimer(position: Int, delaySeconds: Double)
 
-    func start(in group: inout TaskGroup<Void>, executor: some StepExecutor, context: LaunchContext) {
+    func start(in group: inout DiscardingTaskGroup, executor: some StepExecutor, context: LaunchContext) {
         switch self {
         case .attempt(let position, let step, let attempt, let timeout):
             group.addTask {

@@ -67,6 +67,26 @@ extension BinaryTests {
             return acls.filter { !omitted.contains("\($0.operation) \($0.resourceType) \($0.resourceName)") }
         }
 
+        @Test("ACLs over the cluster's limit with no prefix to stand for the topics: refused naming count, limit, fix")
+        func aclLimit() async throws {
+            var config = SimulatorConfig.jumpDemo()
+            // The jump holds 9,995 ACLs of someone else: the demo's LITERAL bindings (3 per topic) do not fit.
+            for index in 0..<9_995 {
+                config.acls.append(
+                    SimulatorConfig.ACL(
+                        cluster: SimulatorConfig.JumpDemo.jump, principal: "User:sa-filler", resourceType: "TOPIC",
+                        resourceName: "filler-\(index)", operation: "READ"))
+            }
+            let world = try await DemoWorld.start(config: config)
+            defer { Task { await world.stop() } }
+            try await expectPreflightFailure(
+                world,
+                mentions: [
+                    "jump \(SimulatorConfig.JumpDemo.jump): the run would add", "to the 9995 the cluster holds",
+                    "limit of 10000 ACLs", "set a cluster.link.prefix in link.leg1_options", "link.manage_acls: false",
+                ])
+        }
+
         @Test("link principal lacking ALTER when ACLs are not managed")
         func lackingAlter() async throws {
             // The origin link key's owner holds what leg 1 reads with, so the origin passes and the jump is checked.

@@ -131,6 +131,38 @@ import Testing
         #expect(peakActing.current <= 2)
     }
 
+    @Test func attemptsInFlightPerResourceAreBoundedEvenWhenTheyReleaseTheirSlots() async throws {
+        let directory = TemporaryDirectory("inflight")
+        defer { directory.cleanUp() }
+        // 30 waiting steps on cluster:a, 30 on cluster:b: at most 5 attempts of each in flight, though waiting
+        // frees their slots; a step of b is not held back by a's bound.
+        let steps = (0..<60).map { StepSpec(id: "s\($0)", kind: "k", resources: [$0 < 30 ? "cluster:a" : "cluster:b"]) }
+        let inFlight = Locked<[String: Int]>([:])
+        let peak = Locked<[String: Int]>([:])
+        let configuration = RunnerConfiguration(
+            maxConcurrency: 2, resourceLimits: ["cluster:a": 1, "cluster:b": 1], maxInFlightPerResource: 5)
+        let runner = try makeRunner(steps, in: directory.path, configuration: configuration)
+        let outcome = try await runner.run(
+            executor: ClosureExecutor { step, context in
+                let resource = step.resources[0]
+                let now = inFlight.withLock { counts -> Int in
+                    counts[resource, default: 0] += 1
+                    return counts[resource]!
+                }
+                peak.withLock { $0[resource] = max($0[resource] ?? 0, now) }
+                context.releaseResources()
+                // Each waits until its resource's bound is reached (hang guard, not a speed figure: 30 s).
+                let deadline = Date().addingTimeInterval(30)
+                while (peak.current[resource] ?? 0) < 5 && Date() < deadline {
+                    try await Task.sleep(nanoseconds: 2_000_000)
+                }
+                inFlight.withLock { $0[resource]! -= 1 }
+                return [:]
+            })
+        #expect(outcome.status == .succeeded)
+        #expect(peak.current == ["cluster:a": 5, "cluster:b": 5])
+    }
+
     @Test func retryableFailuresAreRetriedWithBackoff() async throws {
         let directory = TemporaryDirectory("retry")
         defer { directory.cleanUp() }

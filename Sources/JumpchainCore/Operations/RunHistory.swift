@@ -181,13 +181,20 @@ struct ChainState {
         guard preflight?.state == .succeeded else { return }  // nothing was created before preflight passed
         if let before = preflight?.outputs[RolloutExecutor.jumpACLsBefore] {
             let existing = Set(ACLRecord.decode(before)).union(jumpACLs)
-            jumpACLs += RolloutExecutor.wantedJumpACLs(playbook, jumpMirrors: topics.map(\.jumpMirror))
-                .filter { !existing.contains($0) }
+            // In the form the preflight chose (LITERAL, or PREFIXED under the cluster's ACL limit).
+            let jumpPrefixes = ACLBudget.prefixes(preflight?.outputs[ACLBudget.jumpPrefixesKey])
+            jumpACLs += RolloutExecutor.wantedJumpACLs(
+                playbook, jumpMirrors: topics.map(\.jumpMirror), prefixes: jumpPrefixes
+            )
+            .filter { !existing.contains($0) }
             if plan[RolloutStep.originACLs] != nil {
                 let existingOrigin = Set(ACLRecord.decode(preflight?.outputs[RolloutExecutor.originACLsBefore] ?? ""))
                     .union(originACLs)
-                originACLs += RolloutExecutor.wantedOriginACLs(playbook, topics: topics.map(\.origin))
-                    .filter { !existingOrigin.contains($0) }
+                let originPrefixes = ACLBudget.prefixes(preflight?.outputs[ACLBudget.originPrefixesKey])
+                originACLs += RolloutExecutor.wantedOriginACLs(
+                    playbook, topics: topics.map(\.origin), prefixes: originPrefixes
+                )
+                .filter { !existingOrigin.contains($0) }
             }
             return
         }

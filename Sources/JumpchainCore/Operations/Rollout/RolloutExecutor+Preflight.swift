@@ -19,9 +19,11 @@ extension RolloutExecutor {
             requests.append(
                 .kafka(playbook.jump, "GET", "/acls?principal=User:\(link.serviceAccount)", "(ACLs before the rollout)")
             )
+            requests.append(.kafka(playbook.jump, "GET", "/acls", ACLBudget.previewNote))
             if let principal = link.originPrincipal {
                 requests.append(
                     .kafka(playbook.origin, "GET", "/acls?principal=\(principal)", "(ACLs before the rollout)"))
+                requests.append(.kafka(playbook.origin, "GET", "/acls", ACLBudget.previewNote))
             }
         } else {
             requests.append(
@@ -183,12 +185,11 @@ extension RolloutExecutor {
         var outputs = checksOrigin ? ["origin_topics": String(topicNames.count)] : [:]
         if playbook.link.manageACLs {
             // The link principals' ACLs before jumpchain adds any: `destroy` deletes only what was not here.
-            let principal = "User:\(playbook.link.serviceAccount)"
-            outputs[Self.jumpACLsBefore] = ACLRecord.encode(try await jump.listACLs(principal: principal))
-            if let originPrincipal = playbook.link.originPrincipal, checksOrigin {
-                outputs[Self.originACLsBefore] = ACLRecord.encode(
-                    try await context.origin.listACLs(principal: originPrincipal))
-            }
+            // With them, the form the run's bindings take under the cluster's ACL limit (ACLBudget).
+            let budget = try await aclBudget(
+                jump: jump, jumpTopics: jumpTopics, originTopics: checksOrigin ? topicNames : nil)
+            outputs.merge(budget.outputs) { $1 }
+            guard budget.problems.isEmpty else { throw StepError.permanent(budget.problems.joined(separator: "\n")) }
         }
         if adopting { outputs["adopted"] = adopted.joined(separator: ", ") }
         if !localRights.warnings.isEmpty {
@@ -273,7 +274,7 @@ extension RolloutExecutor {
     /// Mirror topic names on the jump and on the target for an origin topic, as the recorded plan names them
     /// (the planner alone applies each leg's `cluster.link.prefix`).
     func mirrorNames(_ topic: String) -> (jump: String, target: String) {
-        let mirror = mirrors.first { $0.origin == topic }
+        let mirror = mirrorsByOrigin[topic]
         return (mirror?.jumpMirror ?? topic, mirror?.targetMirror ?? topic)
     }
 
@@ -290,7 +291,8 @@ extension RolloutExecutor {
             .kafka(
                 playbook.jump, "POST", "/acls:batch",
                 "(missing of: ALTER, DESCRIBE on CLUSTER kafka-cluster; READ, DESCRIBE, DESCRIBE_CONFIGS on each jump "
-                    + "mirror topic\(autoCreateACLNote(playbook.autoCreateACLs(originPrincipal: nil).jump)), for "
+                    + "mirror topic, or PREFIXED on a prefix naming only them when LITERAL ones would pass the "
+                    + "cluster's ACL limit\(autoCreateACLNote(playbook.autoCreateACLs(originPrincipal: nil).jump)), for "
                     + "\(principal))"),
         ]
     }
@@ -301,7 +303,8 @@ extension RolloutExecutor {
             .kafka(playbook.origin, "GET", "/acls?principal=\(principal)"),
             .kafka(
                 playbook.origin, "POST", "/acls:batch",
-                "(missing of: DESCRIBE on the CLUSTER; READ, DESCRIBE, DESCRIBE_CONFIGS on the topics"
+                "(missing of: DESCRIBE on the CLUSTER; READ, DESCRIBE, DESCRIBE_CONFIGS on the topics, or PREFIXED "
+                    + "on a prefix naming only them when LITERAL ones would pass the cluster's ACL limit"
                     + "\(autoCreateACLNote(playbook.autoCreateACLs(originPrincipal: principal).origin)), for \(principal))"
             ),
         ]
@@ -314,16 +317,72 @@ extension RolloutExecutor {
         return filters.isEmpty ? "" : " and on TOPIC \(filters.joined(separator: ", ")) for auto-create"
     }
 
+    /// The link principals' bindings before the run (`jump_acls_before`, `origin_acls_before`) and the form the
+    /// run's topic bindings take on each cluster (``ACLBudget``): LITERAL when they fit under the ACL limit with
+    /// the cluster's other ACLs, else PREFIXED on a prefix that names only this run's topics, else a problem.
+    func aclBudget(
+        jump: KafkaRESTClient, jumpTopics: Set<String>, originTopics: Set<String>?
+    ) async throws -> (outputs: [String: String], problems: [String]) {
+        let playbook = context.playbook
+        var outputs: [String: String] = [:]
+        var problems: [String] = []
+        let principal = "User:\(playbook.link.serviceAccount)"
+        let jumpPresent = try await jump.listACLs(principal: principal)
+        outputs[Self.jumpACLsBefore] = ACLRecord.encode(jumpPresent)
+        let jumpMirrors = topics.map { mirrorNames($0).jump }
+        let jumpDecision = ACLBudget.decide(
+            cluster: "jump \(jump.clusterID)", principal: principal, total: try await jump.listACLs().count,
+            present: Set(jumpPresent),
+            exact: ACLBudget.exactPrefixes(
+                ACLBudget.candidatePrefixes(playbook, onJump: true), runTopics: Set(jumpMirrors), existing: jumpTopics),
+            fix: "set a cluster.link.prefix in link.leg1_options (one PREFIXED binding per operation then covers "
+                + "leg 1's mirrors), or select the topics with a prefix pattern such as `orders\\..*` and no "
+                + "exclusions, or mirror fewer topics per run, or grant the rights yourself and set "
+                + "link.manage_acls: false"
+        ) { Self.wantedJumpACLs(playbook, jumpMirrors: jumpMirrors, prefixes: $0) }
+        if let problem = jumpDecision.problem { problems.append(problem) }
+        if !jumpDecision.prefixes.isEmpty {
+            outputs[ACLBudget.jumpPrefixesKey] = jumpDecision.prefixes.joined(separator: ",")
+        }
+        guard let originPrincipal = playbook.link.originPrincipal, let originTopics else { return (outputs, problems) }
+        let origin = context.origin
+        let originPresent = try await origin.listACLs(principal: originPrincipal)
+        outputs[Self.originACLsBefore] = ACLRecord.encode(originPresent)
+        let originDecision = ACLBudget.decide(
+            cluster: "origin \(origin.clusterID)", principal: originPrincipal, total: try await origin.listACLs().count,
+            present: Set(originPresent),
+            exact: ACLBudget.exactPrefixes(
+                ACLBudget.candidatePrefixes(playbook, onJump: false), runTopics: Set(topics), existing: originTopics),
+            fix: "select the topics with a prefix pattern such as `orders\\..*` and no exclusions (one PREFIXED "
+                + "binding per operation then covers them), or mirror fewer topics per run, or give "
+                + "link.origin_local_credentials whose owner holds the rights and set link.manage_acls: false"
+        ) { Self.wantedOriginACLs(playbook, topics: topics, prefixes: $0) }
+        if let problem = originDecision.problem { problems.append(problem) }
+        if !originDecision.prefixes.isEmpty {
+            outputs[ACLBudget.originPrefixesKey] = originDecision.prefixes.joined(separator: ",")
+        }
+        return (outputs, problems)
+    }
+
     /// What the link principal needs on the jump: ALTER on the cluster (the source half authenticates to it)
-    /// and READ, DESCRIBE, DESCRIBE_CONFIGS on the jump mirrors (leg 2 reads them with the link key).
-    func jumpACLs(report: @escaping @Sendable (String) -> Void) async throws -> [String: String] {
+    /// and READ, DESCRIBE, DESCRIBE_CONFIGS on the jump mirrors (leg 2 reads them with the link key), in the
+    /// form the preflight chose.
+    func jumpACLs(
+        _ stepContext: StepContext, report: @escaping @Sendable (String) -> Void
+    ) async throws -> [String:
+        String]
+    {
         let principal = "User:\(context.playbook.link.serviceAccount)"
-        let wanted = Self.wantedJumpACLs(context.playbook, jumpMirrors: topics.map { mirrorNames($0).jump })
+        let prefixes = ACLBudget.prefixes(stepContext.output(ACLBudget.jumpPrefixesKey, of: RolloutStep.preflight))
+        let wanted = Self.wantedJumpACLs(
+            context.playbook, jumpMirrors: topics.map { mirrorNames($0).jump }, prefixes: prefixes)
         let jump = try await context.jump(report: report)
         return try await ensureACLs(wanted, on: jump, principal: principal)
     }
 
-    static func wantedJumpACLs(_ playbook: Playbook, jumpMirrors: [String]) -> [ACLBinding] {
+    /// `prefixes`: the PREFIXED names the preflight recorded (``ACLBudget``); mirrors they cover get no LITERAL
+    /// bindings.
+    static func wantedJumpACLs(_ playbook: Playbook, jumpMirrors: [String], prefixes: [String] = []) -> [ACLBinding] {
         let principal = "User:\(playbook.link.serviceAccount)"
         var wanted = [
             ACLBinding(
@@ -331,12 +390,7 @@ extension RolloutExecutor {
             ACLBinding(
                 resourceType: "CLUSTER", resourceName: "kafka-cluster", principal: principal, operation: "DESCRIBE"),
         ]
-        for name in jumpMirrors {
-            for operation in ["READ", "DESCRIBE", "DESCRIBE_CONFIGS"] {
-                wanted.append(
-                    ACLBinding(resourceType: "TOPIC", resourceName: name, principal: principal, operation: operation))
-            }
-        }
+        wanted += ACLBudget.topicBindings(jumpMirrors, prefixes: prefixes, principal: principal)
         // Offset sync on leg 2: DESCRIBE on the synced groups (as the jump names them).
         wanted += playbook.offsetSyncPlan(originPrincipal: playbook.link.originPrincipal ?? "")?.leg2?.acls ?? []
         // Auto-create on leg 2: the jump mirrors its filters select, LITERAL or PREFIXED.
@@ -345,24 +399,21 @@ extension RolloutExecutor {
     }
 
     /// READ, DESCRIBE, DESCRIBE_CONFIGS on the origin topics for the principal behind leg 1's local credentials.
-    func originACLs() async throws -> [String: String] {
+    func originACLs(_ stepContext: StepContext) async throws -> [String: String] {
         guard let principal = context.playbook.link.originPrincipal else { return ["created": "0"] }
+        let prefixes = ACLBudget.prefixes(stepContext.output(ACLBudget.originPrefixesKey, of: RolloutStep.preflight))
         return try await ensureACLs(
-            Self.wantedOriginACLs(context.playbook, topics: topics), on: context.origin, principal: principal)
+            Self.wantedOriginACLs(context.playbook, topics: topics, prefixes: prefixes), on: context.origin,
+            principal: principal)
     }
 
-    static func wantedOriginACLs(_ playbook: Playbook, topics: [String]) -> [ACLBinding] {
+    static func wantedOriginACLs(_ playbook: Playbook, topics: [String], prefixes: [String] = []) -> [ACLBinding] {
         guard let principal = playbook.link.originPrincipal else { return [] }
         var wanted: [ACLBinding] = [
             ACLBinding(
                 resourceType: "CLUSTER", resourceName: "kafka-cluster", principal: principal, operation: "DESCRIBE")
         ]
-        for topic in topics {
-            for operation in ["READ", "DESCRIBE", "DESCRIBE_CONFIGS"] {
-                wanted.append(
-                    ACLBinding(resourceType: "TOPIC", resourceName: topic, principal: principal, operation: operation))
-            }
-        }
+        wanted += ACLBudget.topicBindings(topics, prefixes: prefixes, principal: principal)
         // Offset sync on leg 1: DESCRIBE on the synced groups on the origin.
         wanted += playbook.offsetSyncPlan(originPrincipal: principal)?.leg1?.acls ?? []
         // Auto-create on leg 1: the origin topics its filters select, LITERAL or PREFIXED.

@@ -71,7 +71,7 @@ public enum Update {
         var prunedACLs: [String: [ACLBinding]] = [:]
         for topic in removed {
             prunedACLs[topic.origin] = chain.jumpACLs.filter {
-                $0.resourceType == "TOPIC" && $0.resourceName == topic.jumpMirror
+                $0.resourceType == "TOPIC" && $0.patternType == "LITERAL" && $0.resourceName == topic.jumpMirror
             }
         }
         func changed(_ before: [String: String], _ after: [String: String]) -> [String: String] {

@@ -24,8 +24,8 @@ public struct UpdateExecutor: StepExecutor {
         do {
             switch kind {
             case .preflight: return try await preflight(report: report)
-            case .jumpACLs: return try await rollout.jumpACLs(report: report)
-            case .originACLs: return try await rollout.originACLs()
+            case .jumpACLs: return try await rollout.jumpACLs(stepContext, report: report)
+            case .originACLs: return try await rollout.originACLs(stepContext)
             case .linkConfigs: return try await linkConfigs(step, report: report)
             case .mirrorJump: return try await rollout.mirror(step, onTarget: false, stepContext)
             case .mirrorTarget: return try await rollout.mirror(step, onTarget: true, stepContext)
@@ -68,9 +68,11 @@ public struct UpdateExecutor: StepExecutor {
         if link.manageACLs {
             requests.append(
                 .kafka(playbook.jump, "GET", "/acls?principal=User:\(link.serviceAccount)", "(ACLs before the update)"))
+            requests.append(.kafka(playbook.jump, "GET", "/acls", ACLBudget.previewNote))
             if let principal = link.originPrincipal {
                 requests.append(
                     .kafka(playbook.origin, "GET", "/acls?principal=\(principal)", "(ACLs before the update)"))
+                requests.append(.kafka(playbook.origin, "GET", "/acls", ACLBudget.previewNote))
             }
         }
         return requests
@@ -111,12 +113,9 @@ public struct UpdateExecutor: StepExecutor {
         guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
         var outputs = ["added": String(rollout.topics.count)]
         if playbook.link.manageACLs {
-            outputs[RolloutExecutor.jumpACLsBefore] = ACLRecord.encode(
-                try await jump.listACLs(principal: "User:\(playbook.link.serviceAccount)"))
-            if let principal = playbook.link.originPrincipal {
-                outputs[RolloutExecutor.originACLsBefore] = ACLRecord.encode(
-                    try await context.origin.listACLs(principal: principal))
-            }
+            let budget = try await rollout.aclBudget(jump: jump, jumpTopics: jumpTopics, originTopics: originTopics)
+            outputs.merge(budget.outputs) { $1 }
+            guard budget.problems.isEmpty else { throw StepError.permanent(budget.problems.joined(separator: "\n")) }
         }
         return outputs
     }

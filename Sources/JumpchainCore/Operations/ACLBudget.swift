@@ -1,0 +1,106 @@
+import ConfluentAPI
+
+/// Keeps the bindings a run creates under the cluster's ACL limit. A run grants READ, DESCRIBE and
+/// DESCRIBE_CONFIGS per topic (on the jump for the link principal, on the origin for the origin link key's
+/// owner): 3 LITERAL bindings per topic, 15,000 at 5,000 topics. When those do not fit, the preflight picks
+/// PREFIXED bindings on a prefix that names only topics this run mirrors — leg 1's `cluster.link.prefix` on the
+/// jump, or the prefix of a `prefix.*` pattern of `topics.patterns` — and records it; when neither fits it
+/// refuses before any change, naming the count, the limit and the fix (SECURITY.md, "ACLs at scale").
+public enum ACLBudget {
+    /// ACLs per cluster: Confluent's documented limit for Dedicated clusters, the largest type (*Kafka Cluster
+    /// Types in Confluent Cloud*: Basic and Standard 1,000, Enterprise 4,000, Dedicated 10,000).
+    public static let clusterLimit = 10_000
+
+    /// Preflight outputs: the PREFIXED topic names a run's bindings use on the jump and on the origin,
+    /// comma-separated (absent or empty: one LITERAL binding per topic and operation, as before).
+    public static let jumpPrefixesKey = "jump_acl_prefixes"
+    public static let originPrefixesKey = "origin_acl_prefixes"
+
+    /// What the preflight's unfiltered ACL listing is for, in `plan`'s request preview.
+    static let previewNote =
+        "(every ACL of the cluster: what the run adds must stay under \(clusterLimit); else PREFIXED, else refused)"
+
+    /// The operations the link's reader needs on a mirrored topic.
+    static let topicOperations = ["READ", "DESCRIBE", "DESCRIBE_CONFIGS"]
+
+    /// The topic bindings for `topics` (as the cluster names them): one PREFIXED set per prefix of `prefixes`
+    /// that covers at least one of them, one LITERAL set per topic no prefix covers.
+    static func topicBindings(_ topics: [String], prefixes: [String], principal: String) -> [ACLBinding] {
+        var used: [String] = []
+        var literal: [String] = []
+        for topic in topics {
+            if let prefix = prefixes.first(where: { topic.hasPrefix($0) }) {
+                if !used.contains(prefix) { used.append(prefix) }
+            } else {
+                literal.append(topic)
+            }
+        }
+        let resources = used.map { ($0, "PREFIXED") } + literal.map { ($0, "LITERAL") }
+        return resources.flatMap { name, pattern in
+            topicOperations.map {
+                ACLBinding(
+                    resourceType: "TOPIC", resourceName: name, patternType: pattern, principal: principal,
+                    operation: $0)
+            }
+        }
+    }
+
+    /// Prefixes that could stand for the run's topics on a cluster: leg 1's `cluster.link.prefix` on the jump
+    /// (every leg-1 mirror carries it), else the prefixes of the `prefix.*` patterns of `topics.patterns`
+    /// (with leg 1's prefix in front on the jump). None when the selection has exclusions: a prefix would
+    /// cover the excluded topics too.
+    static func candidatePrefixes(_ playbook: Playbook, onJump: Bool) -> [String] {
+        let linkPrefix = onJump ? playbook.link.leg1Options["cluster.link.prefix"] ?? "" : ""
+        if !linkPrefix.isEmpty { return [linkPrefix] }
+        guard playbook.topics.exclude.isEmpty else { return [] }
+        var prefixes: [String] = []
+        for pattern in playbook.topics.patterns {
+            if case .prefix(let prefix) = TopicFilter.translate(pattern), !prefixes.contains(prefix) {
+                prefixes.append(prefix)
+            }
+        }
+        return prefixes
+    }
+
+    /// The candidates that name only the run's topics among the cluster's topics now (`existing`), and at
+    /// least one of them: a PREFIXED binding on such a prefix grants nothing this run does not mirror today.
+    static func exactPrefixes(_ candidates: [String], runTopics: Set<String>, existing: Set<String>) -> [String] {
+        candidates.filter { prefix in
+            runTopics.contains { $0.hasPrefix(prefix) }
+                && existing.allSatisfy { !$0.hasPrefix(prefix) || runTopics.contains($0) }
+        }
+    }
+
+    /// The recorded prefixes of a preflight output (nil or empty: LITERAL).
+    static func prefixes(_ recorded: String?) -> [String] {
+        (recorded ?? "").split(separator: ",").map(String.init)
+    }
+
+    /// What a preflight decides for one cluster: the prefixes to record (empty: LITERAL) or why nothing fits.
+    struct Decision {
+        var prefixes: [String] = []
+        var problem: String?
+    }
+
+    /// LITERAL bindings when they fit under the limit with the cluster's other ACLs, else PREFIXED bindings on
+    /// `exact` when those fit, else a refusal naming the count, the limit and the fix.
+    /// `wanted(prefixes)` is every binding the run would want with those prefixes; `present` the principal's
+    /// bindings now; `total` every binding on the cluster now.
+    static func decide(
+        cluster: String, principal: String, total: Int, present: Set<ACLBinding>, exact: [String],
+        fix: String, wanted: ([String]) -> [ACLBinding]
+    ) -> Decision {
+        let literal = Set(wanted([])).subtracting(present).count
+        if total + literal <= clusterLimit { return Decision() }
+        var problem =
+            "\(cluster): the run would add \(literal) ACL bindings for \(principal) (READ, DESCRIBE and "
+            + "DESCRIBE_CONFIGS on each topic) to the \(total) the cluster holds, over Confluent's limit of "
+            + "\(clusterLimit) ACLs per cluster (Dedicated; other cluster types allow fewer)"
+        if !exact.isEmpty {
+            let compact = Set(wanted(exact)).subtracting(present).count
+            if total + compact <= clusterLimit { return Decision(prefixes: exact) }
+            problem += "; even PREFIXED bindings on \(exact.joined(separator: ", ")) would add \(compact)"
+        }
+        return Decision(problem: problem + "; " + fix)
+    }
+}

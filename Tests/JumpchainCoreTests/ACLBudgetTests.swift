@@ -1,0 +1,140 @@
+import ConfluentAPI
+import ConfluentSimulator
+import Foundation
+import Testing
+import Workflow
+
+@testable import JumpchainCore
+
+/// A run keeps its ACL bindings under the cluster's limit: LITERAL while they fit, PREFIXED on a prefix that
+/// names only the run's topics when they do not, and `destroy` removes exactly what the run created.
+@Suite("ACLs under the cluster's limit")
+struct ACLBudgetTests {
+    @Test("topic bindings: a covering prefix stands for its topics, the rest stay LITERAL")
+    func topicBindings() {
+        let bindings = ACLBudget.topicBindings(
+            ["j.orders", "j.payments", "_jumpchain.canary"], prefixes: ["j."], principal: "User:sa-1")
+        #expect(bindings.count == 6)
+        #expect(
+            Set(bindings.map { "\($0.patternType) \($0.resourceName)" }) == [
+                "PREFIXED j.", "LITERAL _jumpchain.canary",
+            ])
+        #expect(Set(bindings.map(\.operation)) == ["READ", "DESCRIBE", "DESCRIBE_CONFIGS"])
+        // A prefix some other topic of the cluster carries would grant that topic too: not used.
+        #expect(
+            ACLBudget.exactPrefixes(
+                ["orders", "pay"], runTopics: ["orders", "orders.eu"], existing: ["orders", "orders.eu", "payments"])
+                == ["orders"])
+        #expect(
+            ACLBudget.exactPrefixes(["orders"], runTopics: ["orders"], existing: ["orders", "orders.secret"]).isEmpty)
+    }
+
+    @Test("the decision: LITERAL when it fits, PREFIXED when only that fits, else a refusal naming count, limit, fix")
+    func decision() {
+        func wanted(_ prefixes: [String]) -> [ACLBinding] {
+            ACLBudget.topicBindings((0..<100).map { "t\($0)" }, prefixes: prefixes, principal: "User:sa-1")
+        }
+        let fits = ACLBudget.decide(
+            cluster: "jump lkc-1", principal: "User:sa-1", total: ACLBudget.clusterLimit - 300, present: [],
+            exact: ["t"], fix: "the fix", wanted: wanted)
+        #expect(fits.prefixes.isEmpty && fits.problem == nil)
+        let prefixed = ACLBudget.decide(
+            cluster: "jump lkc-1", principal: "User:sa-1", total: ACLBudget.clusterLimit - 299, present: [],
+            exact: ["t"], fix: "the fix", wanted: wanted)
+        #expect(prefixed.prefixes == ["t"] && prefixed.problem == nil)
+        let refused = ACLBudget.decide(
+            cluster: "jump lkc-1", principal: "User:sa-1", total: ACLBudget.clusterLimit - 2, present: [],
+            exact: ["t"], fix: "the fix", wanted: wanted)
+        #expect(refused.problem != nil && refused.prefixes.isEmpty)
+        let problem = refused.problem
+        for text in [
+            "jump lkc-1", "300 ACL bindings", "9998", "limit of 10000", "PREFIXED bindings on t would add 3", "the fix",
+        ] {
+            #expect(problem?.contains(text) == true, "missing \(text) in \(problem ?? "nil")")
+        }
+    }
+
+    @Test("a rollout near the limit grants PREFIXED bindings on both clusters; destroy deletes exactly them")
+    func prefixedRolloutAndDestroy() async throws {
+        var world = SimulatorConfig.jumpDemo()
+        let origin = SimulatorConfig.JumpDemo.origin
+        let jump = SimulatorConfig.JumpDemo.jump
+        for name in ["orders.eu", "orders.us"] {
+            world.topics.append(SimulatorConfig.Topic(cluster: origin, name: name, partitions: 1))
+        }
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("playbooks/demo.yaml").path
+        let state = NSTemporaryDirectory() + "jumpchain-aclbudget-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        for (old, new) in [
+            ("names: [orders, payments, inventory]", "patterns: [\"orders.*\"]"),
+            ("  options:\n", "  leg1_options:\n    cluster.link.prefix: \"j.\"\n  options:\n"),
+        ] {
+            #expect(text.contains(old))
+            text = text.replacingOccurrences(of: old, with: new)
+        }
+        let variant = state + "/prefixed.yaml"
+        try text.write(toFile: variant, atomically: true, encoding: .utf8)
+
+        // Fill both clusters so that the run's LITERAL bindings pass the limit and its PREFIXED ones just fit.
+        let simulatorProbe = try await Simulator.start(world, revealOperatorSecrets: true)
+        let probeEnvironment = simulatorProbe.connectionInfo.playbookEnvironment(
+            linkServiceAccount: SimulatorConfig.JumpDemo.linkServiceAccount)
+        let (playbook, _) = try Rollout.loadPlaybook(variant, environment: probeEnvironment)
+        await simulatorProbe.stop()
+        let topics = ["_jumpchain.canary", "orders", "orders.eu", "orders.us"]
+        let jumpCompact = RolloutExecutor.wantedJumpACLs(
+            playbook, jumpMirrors: topics.map { "j." + $0 }, prefixes: ["j."])
+        let jumpLiteral = RolloutExecutor.wantedJumpACLs(playbook, jumpMirrors: topics.map { "j." + $0 })
+        let originCompact = RolloutExecutor.wantedOriginACLs(playbook, topics: topics, prefixes: ["orders"])
+        #expect(jumpLiteral.count > jumpCompact.count)
+        for (cluster, count) in [(jump, jumpCompact.count), (origin, originCompact.count)] {
+            let existing = world.acls.filter { $0.cluster == cluster }.count
+            for index in 0..<(ACLBudget.clusterLimit - existing - count) {
+                world.acls.append(
+                    SimulatorConfig.ACL(
+                        cluster: cluster, principal: "User:sa-filler", resourceType: "TOPIC",
+                        resourceName: "filler-\(index)", operation: "READ"))
+            }
+        }
+        let simulator = try await Simulator.start(world, revealOperatorSecrets: true)
+        var environment = simulator.connectionInfo.playbookEnvironment(
+            linkServiceAccount: SimulatorConfig.JumpDemo.linkServiceAccount)
+        environment["JUMPCHAIN_POLL_MS"] = "100"
+        let options = Rollout.Options(stateDirectory: state + "/runs", environment: environment)
+        let report = try await Rollout.apply(playbookPath: variant, options: options)
+        #expect(report.status == .succeeded)
+        func linkACLs(_ cluster: String) -> [String] {
+            let json = (try? JSONSerialization.jsonObject(with: Data(simulator.stateJSON().utf8))) as? [String: Any]
+            return ((json?["acls"] as? [[String: Any]]) ?? []).filter {
+                ($0["cluster_id"] as? String) == cluster && ($0["principal"] as? String) == "User:sa-link01"
+                    && ($0["resource_type"] as? String) == "TOPIC"
+            }.map { "\($0["pattern_type"] ?? "?") \($0["resource_name"] ?? "?") \($0["operation"] ?? "?")" }.sorted()
+        }
+        #expect(linkACLs(jump) == ["PREFIXED j. DESCRIBE", "PREFIXED j. DESCRIBE_CONFIGS", "PREFIXED j. READ"])
+        #expect(
+            Set(linkACLs(origin).map { $0.split(separator: " ").prefix(2).joined(separator: " ") }) == [
+                "PREFIXED orders", "LITERAL _jumpchain.canary",
+            ])
+
+        let outcome = try await Teardown.destroy(
+            Teardown.Request(run: playbook.runName, targetTopics: .keep), options: options)
+        guard case .done(let teardown, _) = outcome else {
+            Issue.record("destroy did not run: \(outcome)")
+            await simulator.stop()
+            return
+        }
+        #expect(teardown.status == .succeeded)
+        #expect(linkACLs(jump).isEmpty && linkACLs(origin).isEmpty)
+        let json = (try? JSONSerialization.jsonObject(with: Data(simulator.stateJSON().utf8))) as? [String: Any]
+        let fillers = ((json?["acls"] as? [[String: Any]]) ?? []).filter {
+            ($0["principal"] as? String) == "User:sa-filler"
+        }
+        #expect(
+            fillers.count == 2 * ACLBudget.clusterLimit - jumpCompact.count - originCompact.count
+                - world.acls.filter { $0.principal != "User:sa-filler" && [jump, origin].contains($0.cluster) }.count)
+        await simulator.stop()
+    }
+}
