@@ -54,7 +54,9 @@ struct ACLBudgetTests {
         }
     }
 
-    @Test("a rollout near the limit grants PREFIXED bindings on both clusters; destroy deletes exactly them")
+    @Test(
+        "a rollout near the limit grants PREFIXED bindings on both clusters, an update reuses them; destroy deletes them"
+    )
     func prefixedRolloutAndDestroy() async throws {
         var world = SimulatorConfig.jumpDemo()
         let origin = SimulatorConfig.JumpDemo.origin
@@ -113,6 +115,23 @@ struct ACLBudgetTests {
                     && ($0["resource_type"] as? String) == "TOPIC"
             }.map { "\($0["pattern_type"] ?? "?") \($0["resource_name"] ?? "?") \($0["operation"] ?? "?")" }.sorted()
         }
+        #expect(linkACLs(jump) == ["PREFIXED j. DESCRIBE", "PREFIXED j. DESCRIBE_CONFIGS", "PREFIXED j. READ"])
+        #expect(
+            Set(linkACLs(origin).map { $0.split(separator: " ").prefix(2).joined(separator: " ") }) == [
+                "PREFIXED orders", "LITERAL _jumpchain.canary",
+            ])
+
+        // An update adding a topic the chain's prefixes cover reuses them: no LITERAL binding, none over the limit.
+        let (live, _) = try Rollout.loadPlaybook(variant, environment: environment)
+        let context = try RunSession.makeContext(live, runName: live.runName, options: options)
+        try await context.origin.createTopic("orders.ap", partitions: 1)
+        _ = await context.close(sweepStale: false)
+        context.credentials.wipe()
+        let updated = state + "/updated.yaml"
+        try text.replacingOccurrences(of: "max_group_lag: 100", with: "max_group_lag: 101")
+            .write(toFile: updated, atomically: true, encoding: .utf8)
+        let update = try await Rollout.apply(playbookPath: updated, options: options)
+        #expect(update.status == .succeeded && update.operation == .update, "\(update)")
         #expect(linkACLs(jump) == ["PREFIXED j. DESCRIBE", "PREFIXED j. DESCRIBE_CONFIGS", "PREFIXED j. READ"])
         #expect(
             Set(linkACLs(origin).map { $0.split(separator: " ").prefix(2).joined(separator: " ") }) == [

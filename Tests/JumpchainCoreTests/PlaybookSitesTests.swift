@@ -89,6 +89,28 @@ struct PlaybookSitesTests {
         #expect(single[RolloutStep.linkKey] != nil)
     }
 
+    @Test("the origin's ACL budget runs in the preflight of the site that reaches the origin, before acls-origin")
+    func originBudgetSite() throws {
+        let scratch = PlaybookScratch()
+        defer { scratch.remove() }
+        // The first site does not reach the origin: its `preflight` cannot decide the origin's budget.
+        let targetFirst = try load(
+            scratch, "sites:\n  target-side: {reaches: [target]}\n  origin-side: {reaches: [origin]}")
+        let plan = try RolloutPlanner.plan(targetFirst, topics: ["orders", "payments"])
+        #expect(RolloutStep.originPreflight(targetFirst) == "preflight:origin-side")
+        #expect(plan["preflight:origin-side"]?.parameters[RolloutStep.clustersParameter] == "origin")
+        let originACLs = try #require(plan[RolloutStep.originACLs])
+        #expect(originACLs.dependsOn == ["preflight:origin-side"])
+        #expect(RolloutStep.originBudgetStep(originACLs) == "preflight:origin-side")
+        #expect(originACLs.site == "origin-side")
+        // The first site reaches the origin, or there are no sites: `preflight` decides it, as before.
+        for playbook in [try load(scratch, Self.twoSites), try load(scratch, "")] {
+            let plan = try RolloutPlanner.plan(playbook, topics: ["orders"])
+            #expect(RolloutStep.originPreflight(playbook) == RolloutStep.preflight)
+            #expect(plan[RolloutStep.originACLs]?.dependsOn == [RolloutStep.preflight])
+        }
+    }
+
     @Test("doctor's per-step needs come from the steps' typed description")
     func stepNeeds() {
         #expect(RolloutStep.Kind.leg2.calls == [.controlPlane, .target])

@@ -71,6 +71,23 @@ public enum ACLBudget {
         }
     }
 
+    /// The prefixes among `prefixes` on which `principal` already holds the PREFIXED ALLOW bindings a run grants
+    /// (READ, DESCRIBE, DESCRIBE_CONFIGS) and that cover one of `topics`: reusing them grants nothing new, so
+    /// the topics they cover need no LITERAL bindings (an update after a PREFIXED rollout adds no binding).
+    static func heldPrefixes(_ present: Set<ACLBinding>, principal: String, covering topics: [String]) -> [String] {
+        var held: [String] = []
+        for binding in present.sorted(by: { $0.resourceName < $1.resourceName })
+        where binding.resourceType == "TOPIC" && binding.patternType == "PREFIXED"
+            && !held.contains(binding.resourceName)
+            && topics.contains(where: { $0.hasPrefix(binding.resourceName) })
+            && Set(topicBindings([binding.resourceName], prefixes: [binding.resourceName], principal: principal))
+                .isSubset(of: present)
+        {
+            held.append(binding.resourceName)
+        }
+        return held
+    }
+
     /// The recorded prefixes of a preflight output (nil or empty: LITERAL).
     static func prefixes(_ recorded: String?) -> [String] {
         (recorded ?? "").split(separator: ",").map(String.init)

@@ -187,14 +187,20 @@ struct ChainState {
                 playbook, jumpMirrors: topics.map(\.jumpMirror), prefixes: jumpPrefixes
             )
             .filter { !existing.contains($0) }
-            if plan[RolloutStep.originACLs] != nil {
-                let existingOrigin = Set(ACLRecord.decode(preflight?.outputs[RolloutExecutor.originACLsBefore] ?? ""))
-                    .union(originACLs)
-                let originPrefixes = ACLBudget.prefixes(preflight?.outputs[ACLBudget.originPrefixesKey])
+            // The origin's budget is in the preflight `acls-origin` depends on (the site that reaches the origin).
+            let originPreflight = records[RolloutStep.originBudgetStep(plan[RolloutStep.originACLs])]
+            if plan[RolloutStep.originACLs] != nil,
+                let before = originPreflight?.outputs[RolloutExecutor.originACLsBefore]
+            {
+                let existingOrigin = Set(ACLRecord.decode(before)).union(originACLs)
+                let originPrefixes = ACLBudget.prefixes(originPreflight?.outputs[ACLBudget.originPrefixesKey])
                 originACLs += RolloutExecutor.wantedOriginACLs(
                     playbook, topics: topics.map(\.origin), prefixes: originPrefixes
                 )
                 .filter { !existingOrigin.contains($0) }
+            } else {
+                // No record of the origin's bindings before the run: only what `acls-origin` itself created.
+                originACLs += ACLRecord.decode(records[RolloutStep.originACLs]?.outputs[ACLRecord.outputKey] ?? "")
             }
             return
         }

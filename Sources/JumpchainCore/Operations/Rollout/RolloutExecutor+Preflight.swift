@@ -133,10 +133,21 @@ extension RolloutExecutor {
         problems += localRights.problems
         for warning in localRights.warnings { context.notice("warning: \(warning)") }
         guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
+        // The origin's ACL budget is decided where the origin is checked: the preflight `acls-origin` depends on.
+        let budgetsOrigin =
+            checksOrigin && playbook.link.manageACLs && step.id == RolloutStep.originPreflight(playbook)
         if !checksJump {
             if checksTarget { problems += try await foreignTargetMirrors() }
             guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
-            return reach.map { ["clusters": $0.sorted().joined(separator: ",")] } ?? [:]
+            var outputs = reach.map { ["clusters": $0.sorted().joined(separator: ",")] } ?? [:]
+            if budgetsOrigin {
+                let budget = try await originACLBudget(originTopics: topicNames)
+                outputs.merge(budget.outputs) { $1 }
+                guard budget.problems.isEmpty else {
+                    throw StepError.permanent(budget.problems.joined(separator: "\n"))
+                }
+            }
+            return outputs
         }
 
         // The jump: reachable with operator rights (a session key), no foreign link with our leg-1 name,
@@ -186,8 +197,12 @@ extension RolloutExecutor {
         if playbook.link.manageACLs {
             // The link principals' ACLs before jumpchain adds any: `destroy` deletes only what was not here.
             // With them, the form the run's bindings take under the cluster's ACL limit (ACLBudget).
-            let budget = try await aclBudget(
-                jump: jump, jumpTopics: jumpTopics, originTopics: checksOrigin ? topicNames : nil)
+            var budget = try await jumpACLBudget(jump: jump, jumpTopics: jumpTopics)
+            if budgetsOrigin {
+                let origin = try await originACLBudget(originTopics: topicNames)
+                budget.outputs.merge(origin.outputs) { $1 }
+                budget.problems += origin.problems
+            }
             outputs.merge(budget.outputs) { $1 }
             guard budget.problems.isEmpty else { throw StepError.permanent(budget.problems.joined(separator: "\n")) }
         }
@@ -320,8 +335,8 @@ extension RolloutExecutor {
     /// The link principals' bindings before the run (`jump_acls_before`, `origin_acls_before`) and the form the
     /// run's topic bindings take on each cluster (``ACLBudget``): LITERAL when they fit under the ACL limit with
     /// the cluster's other ACLs, else PREFIXED on a prefix that names only this run's topics, else a problem.
-    func aclBudget(
-        jump: KafkaRESTClient, jumpTopics: Set<String>, originTopics: Set<String>?
+    func jumpACLBudget(
+        jump: KafkaRESTClient, jumpTopics: Set<String>
     ) async throws -> (outputs: [String: String], problems: [String]) {
         let playbook = context.playbook
         var outputs: [String: String] = [:]
@@ -330,6 +345,7 @@ extension RolloutExecutor {
         let jumpPresent = try await jump.listACLs(principal: principal)
         outputs[Self.jumpACLsBefore] = ACLRecord.encode(jumpPresent)
         let jumpMirrors = topics.map { mirrorNames($0).jump }
+        let jumpHeld = ACLBudget.heldPrefixes(Set(jumpPresent), principal: principal, covering: jumpMirrors)
         let jumpDecision = ACLBudget.decide(
             cluster: "jump \(jump.clusterID)", principal: principal, total: try await jump.listACLs().count,
             present: Set(jumpPresent),
@@ -339,15 +355,23 @@ extension RolloutExecutor {
                 + "leg 1's mirrors), or select the topics with a prefix pattern such as `orders\\..*` and no "
                 + "exclusions, or mirror fewer topics per run, or grant the rights yourself and set "
                 + "link.manage_acls: false"
-        ) { Self.wantedJumpACLs(playbook, jumpMirrors: jumpMirrors, prefixes: $0) }
+        ) { Self.wantedJumpACLs(playbook, jumpMirrors: jumpMirrors, prefixes: jumpHeld + $0) }
         if let problem = jumpDecision.problem { problems.append(problem) }
-        if !jumpDecision.prefixes.isEmpty {
-            outputs[ACLBudget.jumpPrefixesKey] = jumpDecision.prefixes.joined(separator: ",")
-        }
-        guard let originPrincipal = playbook.link.originPrincipal, let originTopics else { return (outputs, problems) }
+        let jumpPrefixes = jumpHeld + jumpDecision.prefixes.filter { !jumpHeld.contains($0) }
+        if !jumpPrefixes.isEmpty { outputs[ACLBudget.jumpPrefixesKey] = jumpPrefixes.joined(separator: ",") }
+        return (outputs, problems)
+    }
+
+    /// The origin half of the budget, run by the preflight that checks the origin (``RolloutStep/originPreflight(_:)``).
+    func originACLBudget(originTopics: Set<String>) async throws -> (outputs: [String: String], problems: [String]) {
+        let playbook = context.playbook
+        var outputs: [String: String] = [:]
+        var problems: [String] = []
+        guard let originPrincipal = playbook.link.originPrincipal else { return (outputs, problems) }
         let origin = context.origin
         let originPresent = try await origin.listACLs(principal: originPrincipal)
         outputs[Self.originACLsBefore] = ACLRecord.encode(originPresent)
+        let originHeld = ACLBudget.heldPrefixes(Set(originPresent), principal: originPrincipal, covering: topics)
         let originDecision = ACLBudget.decide(
             cluster: "origin \(origin.clusterID)", principal: originPrincipal, total: try await origin.listACLs().count,
             present: Set(originPresent),
@@ -356,11 +380,10 @@ extension RolloutExecutor {
             fix: "select the topics with a prefix pattern such as `orders\\..*` and no exclusions (one PREFIXED "
                 + "binding per operation then covers them), or mirror fewer topics per run, or give "
                 + "link.origin_local_credentials whose owner holds the rights and set link.manage_acls: false"
-        ) { Self.wantedOriginACLs(playbook, topics: topics, prefixes: $0) }
+        ) { Self.wantedOriginACLs(playbook, topics: topics, prefixes: originHeld + $0) }
         if let problem = originDecision.problem { problems.append(problem) }
-        if !originDecision.prefixes.isEmpty {
-            outputs[ACLBudget.originPrefixesKey] = originDecision.prefixes.joined(separator: ",")
-        }
+        let originPrefixes = originHeld + originDecision.prefixes.filter { !originHeld.contains($0) }
+        if !originPrefixes.isEmpty { outputs[ACLBudget.originPrefixesKey] = originPrefixes.joined(separator: ",") }
         return (outputs, problems)
     }
 
@@ -399,9 +422,10 @@ extension RolloutExecutor {
     }
 
     /// READ, DESCRIBE, DESCRIBE_CONFIGS on the origin topics for the principal behind leg 1's local credentials.
-    func originACLs(_ stepContext: StepContext) async throws -> [String: String] {
+    func originACLs(_ step: StepSpec, _ stepContext: StepContext) async throws -> [String: String] {
         guard let principal = context.playbook.link.originPrincipal else { return ["created": "0"] }
-        let prefixes = ACLBudget.prefixes(stepContext.output(ACLBudget.originPrefixesKey, of: RolloutStep.preflight))
+        let prefixes = ACLBudget.prefixes(
+            stepContext.output(ACLBudget.originPrefixesKey, of: RolloutStep.originBudgetStep(step)))
         return try await ensureACLs(
             Self.wantedOriginACLs(context.playbook, topics: topics, prefixes: prefixes), on: context.origin,
             principal: principal)

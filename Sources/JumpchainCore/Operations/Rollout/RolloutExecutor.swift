@@ -35,7 +35,7 @@ public struct RolloutExecutor: StepExecutor {
             switch kind {
             case .preflight: return try await preflight(step, report: report)
             case .jumpACLs: return try await jumpACLs(stepContext, report: report)
-            case .originACLs: return try await originACLs(stepContext)
+            case .originACLs: return try await originACLs(step, stepContext)
             case .linkKey: return try await linkKey(step, stepContext, report: report)
             case .originLinkKey: return try await originLinkKey(stepContext, report: report)
             case .leg1Destination: return try await leg1Destination(report: report)

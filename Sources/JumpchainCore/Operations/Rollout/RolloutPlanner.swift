@@ -23,6 +23,21 @@ public enum RolloutStep {
     }
 
     public static let preflight = Kind.preflight.rawValue
+    /// The preflight that checks the origin and records its ACL budget (`origin_acls_before`, the origin's
+    /// PREFIXED decision): `preflight`, or in a multi-site plan whose first site does not reach the origin, the
+    /// `preflight:<site>` of the first site that does.
+    public static func originPreflight(_ playbook: Playbook) -> String {
+        let sites = playbook.siteList
+        guard let first = sites.first, !playbook.site(first, reaches: .origin),
+            let site = sites.first(where: { playbook.site($0, reaches: .origin) })
+        else { return preflight }
+        return "\(preflight):\(site.name)"
+    }
+    /// The preflight whose outputs hold the origin's ACL budget for the plan's `acls-origin` step: the preflight
+    /// it depends on (`preflight` in plans made before the budget moved to the site that reaches the origin).
+    public static func originBudgetStep(_ originACLs: StepSpec?) -> String {
+        originACLs?.dependsOn.first { $0 == preflight || $0.hasPrefix(preflight + ":") } ?? preflight
+    }
     public static let jumpACLs = Kind.jumpACLs.rawValue
     public static let originACLs = Kind.originACLs.rawValue
     public static let linkKey = Kind.linkKey.rawValue
@@ -67,8 +82,8 @@ public enum RolloutPlanner {
             if playbook.link.originPrincipal != nil {
                 steps.append(
                     StepSpec(
-                        id: RolloutStep.originACLs, kind: RolloutStep.originACLs, dependsOn: [RolloutStep.preflight],
-                        resources: [origin]))
+                        id: RolloutStep.originACLs, kind: RolloutStep.originACLs,
+                        dependsOn: [RolloutStep.originPreflight(playbook)], resources: [origin]))
                 aclSteps.append(RolloutStep.originACLs)
             }
         }

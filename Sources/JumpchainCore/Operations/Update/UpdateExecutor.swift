@@ -25,7 +25,7 @@ public struct UpdateExecutor: StepExecutor {
             switch kind {
             case .preflight: return try await preflight(report: report)
             case .jumpACLs: return try await rollout.jumpACLs(stepContext, report: report)
-            case .originACLs: return try await rollout.originACLs(stepContext)
+            case .originACLs: return try await rollout.originACLs(step, stepContext)
             case .linkConfigs: return try await linkConfigs(step, report: report)
             case .mirrorJump: return try await rollout.mirror(step, onTarget: false, stepContext)
             case .mirrorTarget: return try await rollout.mirror(step, onTarget: true, stepContext)
@@ -113,7 +113,10 @@ public struct UpdateExecutor: StepExecutor {
         guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
         var outputs = ["added": String(rollout.topics.count)]
         if playbook.link.manageACLs {
-            let budget = try await rollout.aclBudget(jump: jump, jumpTopics: jumpTopics, originTopics: originTopics)
+            var budget = try await rollout.jumpACLBudget(jump: jump, jumpTopics: jumpTopics)
+            let origin = try await rollout.originACLBudget(originTopics: originTopics)
+            budget.outputs.merge(origin.outputs) { $1 }
+            budget.problems += origin.problems
             outputs.merge(budget.outputs) { $1 }
             guard budget.problems.isEmpty else { throw StepError.permanent(budget.problems.joined(separator: "\n")) }
         }
