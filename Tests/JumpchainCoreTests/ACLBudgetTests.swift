@@ -138,6 +138,22 @@ struct ACLBudgetTests {
                 "PREFIXED orders", "LITERAL _jumpchain.canary",
             ])
 
+        // A narrower selection would leave the PREFIXED binding granting a topic the chain no longer mirrors.
+        let narrowed = state + "/narrowed.yaml"
+        try text.replacingOccurrences(
+            of: "patterns: [\"orders.*\"]", with: "patterns: [\"orders.*\"]\n  exclude: [orders.us]"
+        )
+        .write(toFile: narrowed, atomically: true, encoding: .utf8)
+        do {
+            _ = try await Rollout.apply(playbookPath: narrowed, options: options)
+            Issue.record("a selection narrower than the chain's PREFIXED binding was applied")
+        } catch {
+            for text in ["PREFIXED ACL bindings on `orders`", "orders.us", "nothing was sent", "jumpchain destroy"] {
+                #expect(error.message.contains(text), "missing \(text) in \(error.message)")
+            }
+        }
+        #expect(linkACLs(origin).count == 6)
+
         let outcome = try await Teardown.destroy(
             Teardown.Request(run: playbook.runName, targetTopics: .keep), options: options)
         guard case .done(let teardown, _) = outcome else {

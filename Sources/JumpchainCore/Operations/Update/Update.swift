@@ -51,6 +51,36 @@ public enum Update {
         }
     }
 
+    /// A PREFIXED binding the chain created on the origin was checked against the selection of its rollout: it
+    /// names only topics the chain mirrors. A new selection that leaves out an origin topic with that prefix
+    /// (exclusions added, patterns narrowed, names removed) would keep granting it to the link's reader: refused.
+    static func refuseStalePrefixes(
+        chain: ChainState, selected: [String], originTopics: [String], path: String
+    ) throws(JumpchainError) {
+        let kept = Set(selected).union(chain.playbook.verify.canary ? [chain.playbook.verify.canaryTopic] : [])
+        var problems: [String] = []
+        var seen: Set<String> = []
+        for binding in chain.originACLs
+        where binding.resourceType == "TOPIC" && binding.patternType == "PREFIXED"
+            && seen.insert(binding.resourceName).inserted
+        {
+            let prefix = binding.resourceName
+            let outside = originTopics.filter { $0.hasPrefix(prefix) && !kept.contains($0) }.sorted()
+            guard !outside.isEmpty else { continue }
+            problems.append(
+                "origin \(chain.playbook.origin.id): the chain's PREFIXED ACL bindings on `\(prefix)` for "
+                    + "\(binding.principal) would also grant \(outside.joined(separator: ", ")), which this playbook "
+                    + "no longer selects")
+        }
+        guard !problems.isEmpty else { return }
+        throw JumpchainError(
+            .invalidInput,
+            "\(path): the chain \(chain.playbook.runName) is live, and this change cannot be applied to it (nothing "
+                + "was sent):\n" + problems.map { "  \($0)" }.joined(separator: "\n")
+                + "\nkeep selecting every topic with that prefix, or `jumpchain destroy` the chain and apply the new "
+                + "playbook (its rollout then picks LITERAL bindings, or refuses)")
+    }
+
     /// Link configs Confluent fixes when a link is created.
     static let unalterable: Set<String> = ["cluster.link.prefix", "link.mode", "connection.mode"]
 
@@ -148,6 +178,18 @@ public enum Update {
             context throws(JumpchainError) in
             let selected = try await Rollout.selectTopics(playbook, origin: context.origin)
             let diff = diff(chain: chain, playbook: playbook, selected: selected, prune: prune)
+            if chain.originACLs.contains(where: { $0.patternType == "PREFIXED" }) {
+                let originTopics: [String]
+                do {
+                    originTopics = try await context.origin.listTopics().map(\.topicName)
+                } catch {
+                    throw JumpchainError(
+                        .preflightFailed,
+                        "listing the origin's topics to check the chain's PREFIXED ACL bindings failed: \(error)",
+                        cause: error)
+                }
+                try refuseStalePrefixes(chain: chain, selected: selected, originTopics: originTopics, path: path)
+            }
             if !diff.removed.isEmpty, !prune {
                 options.notice?(
                     "no longer selected, left alone: \(diff.removed.map(\.origin).joined(separator: ", ")) "
