@@ -54,6 +54,66 @@ struct ACLBudgetTests {
         }
     }
 
+    @Test("first site off the origin: the origin's site decides its budget; destroy keeps the owner's own bindings")
+    func originBudgetAtItsSite() async throws {
+        var world = SimulatorConfig.jumpDemo()
+        let origin = SimulatorConfig.JumpDemo.origin
+        let principal = "User:\(SimulatorConfig.JumpDemo.linkServiceAccount)"
+        // A binding the run wants on the origin that its owner held before: not the run's to delete.
+        world.acls.append(
+            SimulatorConfig.ACL(
+                cluster: origin, principal: principal, resourceType: "TOPIC", resourceName: "orders", operation: "READ")
+        )
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("playbooks/demo.yaml").path
+        let state = NSTemporaryDirectory() + "jumpchain-aclbudget-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let variant = state + "/sites.yaml"
+        try
+            (String(contentsOfFile: path, encoding: .utf8)
+            + "\nsites:\n  target-side: {reaches: [target]}\n  origin-side: {reaches: [origin]}\n")
+            .write(toFile: variant, atomically: true, encoding: .utf8)
+        let simulator = try await Simulator.start(world, revealOperatorSecrets: true)
+        var environment = simulator.connectionInfo.playbookEnvironment(
+            linkServiceAccount: SimulatorConfig.JumpDemo.linkServiceAccount)
+        environment["JUMPCHAIN_POLL_MS"] = "100"
+        var options = Rollout.Options(stateDirectory: state + "/runs", environment: environment)
+        var report: Rollout.Report?
+        for turn in 0..<8 where report == nil {
+            options.site = turn % 2 == 0 ? "target-side" : "origin-side"
+            do {
+                if turn == 0 {
+                    report = try await Rollout.apply(playbookPath: variant, options: options)
+                } else {
+                    report = try await Rollout.resume(run: "jump-demo", options: options)
+                }
+            } catch {
+                guard error.code == .otherSiteTurn else { throw error }
+            }
+        }
+        #expect(report?.status == .succeeded)
+        func originBinding() -> Bool {
+            let json = (try? JSONSerialization.jsonObject(with: Data(simulator.stateJSON().utf8))) as? [String: Any]
+            return ((json?["acls"] as? [[String: Any]]) ?? []).contains {
+                ($0["cluster_id"] as? String) == origin && ($0["principal"] as? String) == principal
+                    && ($0["resource_name"] as? String) == "orders" && ($0["operation"] as? String) == "READ"
+            }
+        }
+        #expect(originBinding())
+        options.site = nil
+        let outcome = try await Teardown.destroy(
+            Teardown.Request(run: "jump-demo", targetTopics: .keep), options: options)
+        guard case .done(let teardown, _) = outcome else {
+            Issue.record("destroy did not run: \(outcome)")
+            await simulator.stop()
+            return
+        }
+        #expect(teardown.status == .succeeded)
+        #expect(originBinding(), "destroy deleted a binding the origin's owner held before the run")
+        await simulator.stop()
+    }
+
     @Test(
         "a rollout near the limit grants PREFIXED bindings on both clusters, an update reuses them; destroy deletes them"
     )
