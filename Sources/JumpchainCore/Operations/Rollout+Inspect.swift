@@ -206,7 +206,7 @@ extension Rollout {
             // The canary before the first mirror read: its offset + 1 is then a measured origin end (a lower bound
             // when the mirrors are read) for its partition in every round; produced after, it would overstate the
             // lag. The rounds wait for it like for any other record; then it is followed and read back.
-            var canaryRound: (probe: CanaryProbe, produced: CanaryProbe.Produced)?
+            let canaryRound: (probe: CanaryProbe, produced: CanaryProbe.Produced)?
             if canary {
                 guard let probe = try await context.canaryProbe(for: plan, inspectJump: inspectJump) else {
                     throw JumpchainError(
@@ -216,6 +216,16 @@ extension Rollout {
                 let produced = await RequestDeadline.$current.withValue(deadline) { await probe.produce() }
                 verifier.measuredOriginEnds = produced.measuredOriginEnd(topic: probe.canary.origin)
                 canaryRound = (probe, produced)
+            } else {
+                canaryRound = nil
+            }
+            // The first canary is followed alongside the rounds, so its arrival times (and latency) are when it
+            // arrived, not when the rounds ended.
+            async let firstCanary: CanaryResult? = RequestDeadline.$current.withValue(deadline) {
+                guard let (probe, produced) = canaryRound else { return nil }
+                return await probe.follow(
+                    produced, timeout: watch == nil ? limit + lastRoundGrace(limit) : limit,
+                    pollInterval: options.timing.statePollInterval)
             }
             let report = await RequestDeadline.$current.withValue(deadline) { [verifier] in
                 await verifier.verify(
@@ -223,18 +233,14 @@ extension Rollout {
                     pollInterval: options.timing.statePollInterval, onRound: onRound)
             }
             var results: [CanaryResult] = []
-            if let (probe, produced) = canaryRound {
+            if let (probe, _) = canaryRound, let first = await firstCanary {
                 if let watch {
                     results = await probe.watch(
                         interval: watch, rounds: rounds, failFast: failFast, timeout: limit,
-                        pollInterval: options.timing.statePollInterval, first: produced, onRound: { onCanary?($0) })
+                        pollInterval: options.timing.statePollInterval, first: first, onRound: { onCanary?($0) })
                 } else {
-                    let left = max(deadline - ContinuousClock.now, .zero)
-                    let result = await RequestDeadline.$current.withValue(deadline) {
-                        await probe.follow(produced, timeout: left, pollInterval: options.timing.statePollInterval)
-                    }
-                    onCanary?(result)
-                    results = [result]
+                    onCanary?(first)
+                    results = [first]
                 }
             }
             var verification = Verification(report: report, canary: results, jumpInspected: inspectJump)

@@ -79,11 +79,7 @@ extension Rollout {
         let line =
             "waiting for site \(owner) to run step \(first.id): run \(run) has no unfinished \(operation.rawValue) "
             + "yet; site \(owner) starts it with `jumpchain \(command) --site \(owner)`"
-        guard options.waitForOtherSites else {
-            throw JumpchainError(.otherSiteTurn, "another site's turn: \(line)")
-        }
-        options.notice?(line)
-        try await poll(options: options) { () throws(JumpchainError) in try started() != nil }
+        try await waitForStart(line, options: options) { () throws(JumpchainError) in try started() != nil }
         return try started()
     }
 }

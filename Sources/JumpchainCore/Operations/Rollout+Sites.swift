@@ -19,11 +19,19 @@ extension Rollout {
         let line =
             "waiting for site \(first) to run step \(RolloutStep.preflight): run \(playbook.runName) does not exist "
             + "yet; site \(first) starts it with `jumpchain apply \(playbookPath) --site \(first)`"
+        try await waitForStart(line, options: options) { () throws(JumpchainError) in try exists() }
+    }
+
+    /// Another site starts the run or operation: with `--wait`, says `line` and polls until `started` holds;
+    /// with `--no-wait`, stops with "another site's turn" and `line`.
+    static func waitForStart(
+        _ line: String, options: Options, until started: () throws(JumpchainError) -> Bool
+    ) async throws(JumpchainError) {
         guard options.waitForOtherSites else {
             throw JumpchainError(.otherSiteTurn, "another site's turn: \(line)")
         }
         options.notice?(line)
-        try await poll(options: options) { () throws(JumpchainError) in try exists() }
+        try await poll(options: options, until: started)
     }
 
     /// The states of the steps this runner leaves to other sites.

@@ -145,11 +145,11 @@ public struct CanaryProbe: Sendable {
     }
 
     /// Rounds every `interval` (`rounds` nil: until cancelled), one result per round through `onRound`;
-    /// with `failFast` it stops after the first failing round. Returns every round's result. `first`: round 1's
-    /// canary, already produced (see ``produce(id:)``).
+    /// with `failFast` it stops after the first failing round. Returns every round's result. `first`: round 1,
+    /// already produced and followed (alongside a verifier's rounds, say: see ``produce(id:)``).
     public func watch(
         interval: Duration, rounds: Int? = nil, failFast: Bool, timeout: Duration, pollInterval: Duration,
-        first: Produced? = nil, onRound: @Sendable (CanaryResult) -> Void = { _ in }
+        first: CanaryResult? = nil, onRound: @Sendable (CanaryResult) -> Void = { _ in }
     ) async -> [CanaryResult] {
         var results: [CanaryResult] = []
         var round = 0
@@ -158,7 +158,7 @@ public struct CanaryProbe: Sendable {
             let started = clock.now()
             let result: CanaryResult
             if round == 1, let first {
-                result = await follow(first, timeout: timeout, pollInterval: pollInterval, round: round)
+                result = first
             } else {
                 result = await run(timeout: timeout, pollInterval: pollInterval, round: round)
             }

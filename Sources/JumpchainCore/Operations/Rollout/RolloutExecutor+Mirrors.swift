@@ -148,13 +148,18 @@ extension RolloutExecutor {
         if let probe, let produced {
             verifier.measuredOriginEnds = produced.measuredOriginEnd(topic: probe.canary.origin)
         }
+        // Followed alongside the rounds: its arrival times (and latency) are when it arrived, not when the rounds
+        // ended.
+        async let followed: CanaryResult? = {
+            guard let probe, let produced else { return nil }
+            return await probe.follow(
+                produced, timeout: verify.timeout, pollInterval: context.timing.statePollInterval)
+        }()
         let result = await verifier.verify(
             until: verify.timeout, threshold: Int64(verify.maxLag), pollInterval: context.timing.statePollInterval)
         guard result.passed else { throw StepError.permanent(Self.verificationFailure(result)) }
         var outputs = Self.verificationOutputs(result)
-        if let probe, let produced {
-            let canary = await probe.follow(
-                produced, timeout: verify.timeout, pollInterval: context.timing.statePollInterval)
+        if let canary = await followed {
             guard canary.passed else {
                 throw StepError.permanent("canary failed: \(canary.failure ?? "no arrival on both hops")")
             }

@@ -48,11 +48,19 @@ public struct RolloutExecutor: StepExecutor {
             case .mirrorJump: return try await mirror(step, onTarget: false, stepContext)
             case .mirrorTarget: return try await mirror(step, onTarget: true, stepContext)
             case .verify:
-                switch step.parameters[RolloutStep.observesParameter] {
-                case "origin": return try await verifySide(step, side: .origin, stepContext, report: report)
-                case "target": return try await verifySide(step, side: .target, stepContext, report: report)
-                case "recorded": return try await verifyRecorded(step, stepContext, report: report)
-                default: return try await verify(step, report: report)
+                guard let raw = step.parameters[RolloutStep.observesParameter] else {
+                    return try await verify(step, report: report)
+                }
+                guard let observes = RolloutStep.VerifyObserves(rawValue: raw) else {
+                    throw StepError.permanent(
+                        "step \(step.id): unknown \(RolloutStep.observesParameter)=\(raw) (a plan from another "
+                            + "version of jumpchain?): expected one of "
+                            + RolloutStep.VerifyObserves.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                switch observes {
+                case .origin: return try await verifySide(step, side: .origin, stepContext, report: report)
+                case .target: return try await verifySide(step, side: .target, stepContext, report: report)
+                case .recorded: return try await verifyRecorded(step, stepContext, report: report)
                 }
             }
         } catch let error as ConfluentAPIError {

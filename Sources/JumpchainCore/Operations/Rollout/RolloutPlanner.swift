@@ -180,15 +180,21 @@ public enum RolloutPlanner {
                 StepSpec(
                     id: originSide, kind: RolloutStep.verify,
                     dependsOn: jumpMirrors.isEmpty ? [mirrorsGate] : jumpMirrors,
-                    parameters: verifyParameters.merging([RolloutStep.observesParameter: "origin"]) { $1 },
+                    parameters: verifyParameters.merging([
+                        RolloutStep.observesParameter: RolloutStep.VerifyObserves.origin.rawValue
+                    ]) { $1 },
                     timeoutSeconds: 1800),
                 StepSpec(
                     id: targetSide, kind: RolloutStep.verify, dependsOn: [originSide] + verifyGate,
-                    parameters: verifyParameters.merging([RolloutStep.observesParameter: "target"]) { $1 },
+                    parameters: verifyParameters.merging([
+                        RolloutStep.observesParameter: RolloutStep.VerifyObserves.target.rawValue
+                    ]) { $1 },
                     timeoutSeconds: 1800),
                 StepSpec(
                     id: RolloutStep.verify, kind: RolloutStep.verify, dependsOn: [originSide, targetSide],
-                    parameters: verifyParameters.merging([RolloutStep.observesParameter: "recorded"]) { $1 }),
+                    parameters: verifyParameters.merging([
+                        RolloutStep.observesParameter: RolloutStep.VerifyObserves.recorded.rawValue
+                    ]) { $1 }),
             ]
         }
         let plan: Plan

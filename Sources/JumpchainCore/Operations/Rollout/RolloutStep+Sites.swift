@@ -36,12 +36,13 @@ extension RolloutStep.Kind {
             let roles = clusters.split(separator: ",").compactMap { PlaybookCluster.Role(rawValue: String($0)) }
             return [.controlPlane] + roles.map(StepEndpoint.of)
         }
-        if kind == .verify, let observes = step.parameters[RolloutStep.observesParameter] {
+        if kind == .verify, let raw = step.parameters[RolloutStep.observesParameter] {
+            // An unknown value calls everything: no site can run it, and the plan is refused naming the step.
+            guard let observes = RolloutStep.VerifyObserves(rawValue: raw) else { return kind.calls }
             switch observes {
-            case "origin": return [.controlPlane, .origin, .jump]
+            case .origin: return [.controlPlane, .origin, .jump]
             // The comparison reads leg 2 again when it is re-run after failing: it runs at the target's site too.
-            case "target", "recorded": return [.controlPlane, .jump, .target]
-            default: return []
+            case .target, .recorded: return [.controlPlane, .jump, .target]
             }
         }
         guard let leg = step.parameters[RolloutStep.legParameter] else { return kind.calls }
@@ -50,7 +51,9 @@ extension RolloutStep.Kind {
         case .linkKey: return [.controlPlane, .jump]
         case .finalizeLinkKey: return [.controlPlane, half]
         case .linksHealthy: return leg == "leg1" ? [.controlPlane, .jump, .origin] : [.controlPlane, .target]
-        default: return kind.calls
+        case .preflight, .jumpACLs, .originACLs, .originLinkKey, .leg1Destination, .leg1Source, .leg2, .destroySecret,
+            .canaryTopic, .mirrorJump, .mirrorTarget, .verify:
+            return kind.calls
         }
     }
 
@@ -70,6 +73,16 @@ extension RolloutStep {
     /// `target` read and record what that side's site reaches (the jump is public), `recorded` compares the records
     /// (at the target's site: re-run after failing, it reads leg 2 again).
     public static let observesParameter = "observes"
+
+    /// The values of ``observesParameter``: which part of a cross-site verification a `verify` step is.
+    public enum VerifyObserves: String, Sendable, CaseIterable {
+        /// Reads and records leg 1 at the origin's site.
+        case origin
+        /// Reads and records leg 2 at the target's site.
+        case target
+        /// Compares the two records.
+        case recorded
+    }
 
     /// What `step` calls: its kind's endpoints, narrowed by a multi-site plan's per-leg and per-site parameters.
     public static func calls(_ step: StepSpec) -> [StepEndpoint] { Kind.calls(step) }
