@@ -54,6 +54,45 @@ struct ACLBudgetTests {
         }
     }
 
+    @Test("an update checks only the budget's own PREFIXED bindings against its selection, never auto-create's filters")
+    func stalePrefixesAreTheBudgets() throws {
+        let scratch = PlaybookScratch()
+        defer { scratch.remove() }
+        let path = scratch.write("pb.yaml", validPlaybook)
+        let playbook = try PlaybookLoader.load(path: path, environment: ["CLOUD_SECRET": "x", "ORIGIN_SECRET": "x"]).0
+        let principal = "User:sa-origin"
+        func prefixed(_ name: String) -> [ACLBinding] {
+            ACLBudget.topicBindings([name], prefixes: [name], principal: principal)
+        }
+        // Auto-create's filter `returns` (with `returns.tmp` excluded by the link) holds the same three operations.
+        let filter = prefixed("returns")
+        #expect(ACLBudget.heldPrefixes(Set(filter), principal: principal, covering: ["returns-eu"]) == ["returns"])
+        #expect(
+            ACLBudget.heldPrefixes(Set(filter), principal: principal, covering: ["returns-eu"], except: filter)
+                .isEmpty)
+        var chain = ChainState(playbook: playbook, playbookHash: "", topics: [])
+        chain.originACLs = filter
+        let topics = ["orders", "orders.eu", "orders.us", "returns-eu", "returns.tmp"]
+        #expect(chain.stalePrefixCandidates.isEmpty)
+        try Update.refuseStalePrefixes(chain: chain, selected: ["orders"], originTopics: topics, path: path)
+        // The budget's prefix on bindings the chain created: a selection leaving `orders.us` out is refused.
+        chain.originBudgetPrefixes = ["orders"]
+        chain.originACLs += prefixed("orders")
+        #expect(chain.stalePrefixCandidates == ["orders"])
+        #expect {
+            try Update.refuseStalePrefixes(
+                chain: chain, selected: ["orders", "orders.eu"], originTopics: topics, path: path)
+        } throws: { error in
+            let message = (error as? JumpchainError)?.message ?? ""
+            return message.contains("`orders`") && message.contains("orders.us") && !message.contains("returns")
+        }
+        try Update.refuseStalePrefixes(
+            chain: chain, selected: ["orders", "orders.eu", "orders.us"], originTopics: topics, path: path)
+        // The budget reused a prefix its owner held before the run: not the chain's binding, nothing to refuse.
+        chain.originACLs = filter
+        #expect(chain.stalePrefixCandidates.isEmpty)
+    }
+
     @Test("first site off the origin: the origin's site decides its budget; destroy keeps the owner's own bindings")
     func originBudgetAtItsSite() async throws {
         var world = SimulatorConfig.jumpDemo()

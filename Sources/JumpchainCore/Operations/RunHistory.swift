@@ -91,7 +91,17 @@ struct ChainState {
     var originCanaryCreated = false
     var jumpACLs: [ACLBinding] = []
     var originACLs: [ACLBinding] = []
+    /// The PREFIXED names the origin's ACL budget recorded (`origin_acl_prefixes`) in the chain's operations:
+    /// the chain's topic bindings, never auto-create's filter bindings (``Update/refuseStalePrefixes``).
+    var originBudgetPrefixes: [String] = []
     var aclsUnknown: String?
+
+    /// The budget's PREFIXED names on which the chain itself created the origin's bindings (not its owner's).
+    var stalePrefixCandidates: [String] {
+        let created = Set(
+            originACLs.filter { $0.resourceType == "TOPIC" && $0.patternType == "PREFIXED" }.map(\.resourceName))
+        return originBudgetPrefixes.filter { created.contains($0) }
+    }
 
     /// The chain's topics as a plan of `mirror-target` steps (what the verifier and the canary read).
     func topologyPlan() throws(JumpchainError) -> Plan {
@@ -194,6 +204,7 @@ struct ChainState {
             {
                 let existingOrigin = Set(ACLRecord.decode(before)).union(originACLs)
                 let originPrefixes = ACLBudget.prefixes(originPreflight?.outputs[ACLBudget.originPrefixesKey])
+                originBudgetPrefixes += originPrefixes.filter { !originBudgetPrefixes.contains($0) }
                 originACLs += RolloutExecutor.wantedOriginACLs(
                     playbook, topics: topics.map(\.origin), prefixes: originPrefixes
                 )

@@ -345,7 +345,9 @@ extension RolloutExecutor {
         let jumpPresent = try await jump.listACLs(principal: principal)
         outputs[Self.jumpACLsBefore] = ACLRecord.encode(jumpPresent)
         let jumpMirrors = topics.map { mirrorNames($0).jump }
-        let jumpHeld = ACLBudget.heldPrefixes(Set(jumpPresent), principal: principal, covering: jumpMirrors)
+        let jumpHeld = ACLBudget.heldPrefixes(
+            Set(jumpPresent), principal: principal, covering: jumpMirrors,
+            except: playbook.autoCreateACLs(originPrincipal: nil).jump)
         let jumpDecision = ACLBudget.decide(
             cluster: "jump \(jump.clusterID)", principal: principal, total: try await jump.listACLs().count,
             present: Set(jumpPresent),
@@ -371,7 +373,9 @@ extension RolloutExecutor {
         let origin = context.origin
         let originPresent = try await origin.listACLs(principal: originPrincipal)
         outputs[Self.originACLsBefore] = ACLRecord.encode(originPresent)
-        let originHeld = ACLBudget.heldPrefixes(Set(originPresent), principal: originPrincipal, covering: topics)
+        let originHeld = ACLBudget.heldPrefixes(
+            Set(originPresent), principal: originPrincipal, covering: topics,
+            except: playbook.autoCreateACLs(originPrincipal: originPrincipal).origin)
         let originDecision = ACLBudget.decide(
             cluster: "origin \(origin.clusterID)", principal: originPrincipal, total: try await origin.listACLs().count,
             present: Set(originPresent),

@@ -51,25 +51,23 @@ public enum Update {
         }
     }
 
-    /// A PREFIXED binding the chain created on the origin was checked against the selection of its rollout: it
-    /// names only topics the chain mirrors. A new selection that leaves out an origin topic with that prefix
-    /// (exclusions added, patterns narrowed, names removed) would keep granting it to the link's reader: refused.
+    /// A PREFIXED binding the chain's ACL budget created on the origin was checked against the selection of its
+    /// rollout: it names only topics the chain mirrors. A new selection that leaves out an origin topic with that
+    /// prefix (exclusions added, patterns narrowed, names removed) would keep granting it to the link's reader:
+    /// refused. Only the budget's prefixes (``ChainState/stalePrefixCandidates``) are checked: auto-create's
+    /// PREFIXED filter bindings cover the excluded topics by design (the link, not the binding, excludes them).
     static func refuseStalePrefixes(
         chain: ChainState, selected: [String], originTopics: [String], path: String
     ) throws(JumpchainError) {
         let kept = Set(selected).union(chain.playbook.verify.canary ? [chain.playbook.verify.canaryTopic] : [])
+        let principal = chain.playbook.link.originPrincipal ?? "the origin link key's owner"
         var problems: [String] = []
-        var seen: Set<String> = []
-        for binding in chain.originACLs
-        where binding.resourceType == "TOPIC" && binding.patternType == "PREFIXED"
-            && seen.insert(binding.resourceName).inserted
-        {
-            let prefix = binding.resourceName
+        for prefix in chain.stalePrefixCandidates {
             let outside = originTopics.filter { $0.hasPrefix(prefix) && !kept.contains($0) }.sorted()
             guard !outside.isEmpty else { continue }
             problems.append(
                 "origin \(chain.playbook.origin.id): the chain's PREFIXED ACL bindings on `\(prefix)` for "
-                    + "\(binding.principal) would also grant \(outside.joined(separator: ", ")), which this playbook "
+                    + "\(principal) would also grant \(outside.joined(separator: ", ")), which this playbook "
                     + "no longer selects")
         }
         guard !problems.isEmpty else { return }
@@ -178,7 +176,7 @@ public enum Update {
             context throws(JumpchainError) in
             let selected = try await Rollout.selectTopics(playbook, origin: context.origin)
             let diff = diff(chain: chain, playbook: playbook, selected: selected, prune: prune)
-            if chain.originACLs.contains(where: { $0.patternType == "PREFIXED" }) {
+            if !chain.stalePrefixCandidates.isEmpty {
                 let originTopics: [String]
                 do {
                     originTopics = try await context.origin.listTopics().map(\.topicName)
