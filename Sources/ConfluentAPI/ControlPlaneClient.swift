@@ -2,7 +2,7 @@ import Foundation
 public import JumpchainHTTP
 import JumpchainJSON
 
-/// The Confluent Cloud control plane (`api.confluent.cloud`): IAM v2 API keys and service accounts.
+/// The Confluent Cloud control plane (`api.confluent.cloud`): IAM v2 API keys and service accounts, CMK v2 clusters.
 public struct ControlPlaneClient: Sendable {
     public let endpoint: APIEndpoint
 
@@ -80,6 +80,13 @@ public struct ControlPlaneClient: Sendable {
             throw endpoint.failure(response, request: "GET \(path)")
         }
         return try endpoint.decode(ServiceAccount.self, from: response, request: "GET \(path)")
+    }
+
+    /// `GET /cmk/v2/clusters/{id}?environment=…`: the cluster's CMK record (its type in `spec.config.kind`).
+    public func cluster(_ id: String, environment: String) async throws(ConfluentAPIError) -> KafkaCluster {
+        let path = "/cmk/v2/clusters/\(APIEndpoint.segment(id))"
+        let response = try await endpoint.call(.get, path, query: [("environment", environment)])
+        return try endpoint.decode(KafkaCluster.self, from: response, request: "GET \(path)")
     }
 
     public func listServiceAccounts() async throws(ConfluentAPIError) -> [ServiceAccount] {

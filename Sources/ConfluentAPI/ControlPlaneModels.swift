@@ -35,6 +35,22 @@ public struct ServiceAccount: Sendable, Equatable, Decodable {
     }
 }
 
+/// A CMK v2 Kafka cluster, as far as jumpchain reads it: its type (`spec.config.kind`: `Basic`, `Standard`,
+/// `Enterprise`, `Dedicated` or `Freight`), which sets limits such as the ACLs per cluster.
+public struct KafkaCluster: Sendable, Equatable, Decodable {
+    public struct Config: Sendable, Equatable, Decodable {
+        public var kind: String?
+    }
+    public struct Spec: Sendable, Equatable, Decodable {
+        public var config: Config?
+    }
+    public var id: String
+    public var spec: Spec?
+
+    /// `spec.config.kind`, when the control plane said.
+    public var kind: String? { spec?.config?.kind }
+}
+
 struct PagedList<Item: Decodable>: Decodable {
     struct Metadata: Decodable {
         var next: String?

@@ -10,8 +10,11 @@ enum ServiceLimits {
     /// Request bodies the simulator reads (its own cap; Confluent documents 100 MB Kafka requests and
     /// 20 MB messages for Dedicated clusters; the simulator stores no payloads).
     static let requestBodyBytes = 16 * 1024 * 1024
-    /// ACLs per Dedicated cluster.
-    static let aclsPerCluster = 10_000
+    /// ACLs per cluster by cluster type (*Kafka Cluster Types in Confluent Cloud*: Basic and Standard 1,000,
+    /// Enterprise 4,000, Dedicated 10,000; Freight is not listed there, so the simulator gives it Dedicated's).
+    static let aclsPerCluster: [String: Int] = [
+        "Basic": 1_000, "Standard": 1_000, "Enterprise": 4_000, "Dedicated": 10_000, "Freight": 10_000,
+    ]
 
     /// Kafka's legal topic characters: ASCII letters, digits, `.`, `_` and `-`.
     static func isLegalNameCharacter(_ byte: UInt8) -> Bool {
@@ -57,12 +60,14 @@ extension WorldState {
 }
 
 extension WorldState {
-    /// A 400 when adding `extra` ACLs would pass the cluster's limit, else nil.
+    /// A 400 when adding `extra` ACLs would pass the limit of the cluster's type, else nil.
     func aclLimitRefusal(cluster clusterID: String, adding extra: Int) -> SimResponse? {
         let current = clusters[clusterID]?.acls.count ?? 0
-        guard extra > ServiceLimits.aclsPerCluster - current else { return nil }
+        let kind = clusters[clusterID]?.kind ?? "Dedicated"
+        let limit = ServiceLimits.aclsPerCluster[kind] ?? 10_000
+        guard extra > limit - current else { return nil }
         return ClusterCall.badRequest(
-            "Adding \(extra) ACLs would exceed the cluster's limit of \(ServiceLimits.aclsPerCluster) ACLs "
-                + "(it has \(current)).")
+            "Adding \(extra) ACLs would exceed the cluster's limit of \(limit) ACLs (a \(kind) cluster; it has "
+                + "\(current)).")
     }
 }

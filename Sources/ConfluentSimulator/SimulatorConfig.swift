@@ -107,10 +107,13 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
         public var network: String?
         public var cloud: String?
         public var region: String?
+        /// The cluster type `GET /cmk/v2/clusters/{id}` gives as `spec.config.kind` (`Basic`, `Standard`,
+        /// `Enterprise`, `Dedicated`, `Freight`), which sets its ACL limit; default `Dedicated`.
+        public var kind: String?
 
         public init(
             id: String, name: String? = nil, environment: String? = nil, network: String? = nil,
-            cloud: String? = nil, region: String? = nil
+            cloud: String? = nil, region: String? = nil, kind: String? = nil
         ) {
             self.id = id
             self.name = name
@@ -118,6 +121,7 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
             self.network = network
             self.cloud = cloud
             self.region = region
+            self.kind = kind
         }
 
         public init(from decoder: any Decoder) throws {
@@ -127,7 +131,8 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
                 environment: try c.optional(.environment),
                 network: try c.optional(.network),
                 cloud: try c.optional(.cloud),
-                region: try c.optional(.region))
+                region: try c.optional(.region),
+                kind: try c.optional(.kind))
         }
     }
 

@@ -83,6 +83,8 @@ struct ClusterState {
     var network: String?
     var cloud: String
     var region: String
+    /// `spec.config.kind`: the cluster type, which sets the ACL limit (``ServiceLimits/aclsPerCluster(kind:)``).
+    var kind = "Dedicated"
     var topics: [String: TopicState] = [:]
     var acls = ACLTable()
     var links: [String: LinkHalf] = [:]

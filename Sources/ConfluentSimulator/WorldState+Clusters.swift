@@ -19,7 +19,11 @@ extension WorldState {
         ]
         var spec: [(String, JSON)] = [
             ("display_name", .string(cluster.name)), ("availability", "MULTI_ZONE"), ("cloud", .string(cluster.cloud)),
-            ("region", .string(cluster.region)), ("config", ["kind": "Dedicated", "cku": 2]),
+            ("region", .string(cluster.region)),
+            (
+                "config",
+                cluster.kind == "Dedicated" ? ["kind": "Dedicated", "cku": 2] : ["kind": .string(cluster.kind)]
+            ),
             ("kafka_bootstrap_endpoint", .string(bootstrap)), ("http_endpoint", .string(rest)),
             ("endpoints", .object([(access, accessPoint)])),
             ("environment", environmentRef),

@@ -52,12 +52,18 @@ struct WorldState {
                 throw SimulatorError(
                     .invalidConfig, "cluster '\(cluster.id)' names network '\(network)', which is not declared")
             }
+            if let kind = cluster.kind, ServiceLimits.aclsPerCluster[kind] == nil {
+                throw SimulatorError(
+                    .invalidConfig,
+                    "cluster '\(cluster.id)' has kind '\(kind)'; expected one of "
+                        + ServiceLimits.aclsPerCluster.keys.sorted().joined(separator: ", "))
+            }
             let net = cluster.network.flatMap { networks[$0] }
             clusters[cluster.id] = ClusterState(
                 id: cluster.id, name: cluster.name ?? cluster.id,
                 environment: cluster.environment ?? net?.environment ?? environments.first ?? "env-sim",
                 network: cluster.network, cloud: cluster.cloud ?? net?.cloud ?? "AWS",
-                region: cluster.region ?? net?.region ?? "us-east-1")
+                region: cluster.region ?? net?.region ?? "us-east-1", kind: cluster.kind ?? "Dedicated")
             clusterOrder.append(cluster.id)
         }
         for account in config.serviceAccounts {

@@ -31,24 +31,29 @@ struct ACLBudgetTests {
 
     @Test("the decision: LITERAL when it fits, PREFIXED when only that fits, else a refusal naming count, limit, fix")
     func decision() {
+        let dedicated = ACLBudget.limit(kind: "Dedicated", cluster: "jump")
         func wanted(_ prefixes: [String]) -> [ACLBinding] {
             ACLBudget.topicBindings((0..<100).map { "t\($0)" }, prefixes: prefixes, principal: "User:sa-1")
         }
         let fits = ACLBudget.decide(
-            cluster: "jump lkc-1", principal: "User:sa-1", total: ACLBudget.clusterLimit - 300, present: [],
+            cluster: "jump lkc-1", principal: "User:sa-1", total: ACLBudget.clusterLimit - 300, limit: dedicated,
+            present: [],
             exact: ["t"], fix: "the fix", wanted: wanted)
         #expect(fits.prefixes.isEmpty && fits.problem == nil)
         let prefixed = ACLBudget.decide(
-            cluster: "jump lkc-1", principal: "User:sa-1", total: ACLBudget.clusterLimit - 299, present: [],
+            cluster: "jump lkc-1", principal: "User:sa-1", total: ACLBudget.clusterLimit - 299, limit: dedicated,
+            present: [],
             exact: ["t"], fix: "the fix", wanted: wanted)
         #expect(prefixed.prefixes == ["t"] && prefixed.problem == nil)
         let refused = ACLBudget.decide(
-            cluster: "jump lkc-1", principal: "User:sa-1", total: ACLBudget.clusterLimit - 2, present: [],
+            cluster: "jump lkc-1", principal: "User:sa-1", total: ACLBudget.clusterLimit - 2, limit: dedicated,
+            present: [],
             exact: ["t"], fix: "the fix", wanted: wanted)
         #expect(refused.problem != nil && refused.prefixes.isEmpty)
         let problem = refused.problem
         for text in [
-            "jump lkc-1", "300 ACL bindings", "9998", "limit of 10000", "PREFIXED bindings on t would add 3", "the fix",
+            "jump lkc-1", "300 ACL bindings", "9998", "limit of 10000", "Dedicated, read from the control plane",
+            "PREFIXED bindings on t would add 3", "the fix",
         ] {
             #expect(problem?.contains(text) == true, "missing \(text) in \(problem ?? "nil")")
         }
@@ -91,6 +96,96 @@ struct ACLBudgetTests {
         // The budget reused a prefix its owner held before the run: not the chain's binding, nothing to refuse.
         chain.originACLs = filter
         #expect(chain.stalePrefixCandidates.isEmpty)
+    }
+
+    @Test("the cluster type sets the limit: Basic and Standard 1,000, Enterprise 4,000, Dedicated 10,000, else assumed")
+    func limitsByKind() {
+        #expect(
+            ACLBudget.limit(kind: "Standard", cluster: "jump")
+                == .init(value: 1_000, source: "Standard, read from the control plane"))
+        #expect(ACLBudget.limit(kind: "Basic", cluster: "jump").value == 1_000)
+        #expect(ACLBudget.limit(kind: "Enterprise", cluster: "jump").value == 4_000)
+        #expect(ACLBudget.limit(kind: "Dedicated", cluster: "jump").value == 10_000)
+        let freight = ACLBudget.limit(kind: "Freight", cluster: "origin")
+        #expect(freight.isAssumed && freight.value == ACLBudget.clusterLimit)
+        #expect(
+            freight.source.contains("`Freight`") && freight.source.contains("origin.acl_limit"), "\(freight.source)")
+        #expect(ACLBudget.limit(kind: nil, cluster: "jump").isAssumed)
+    }
+
+    @Test(
+        "a Standard jump at 340 topics takes PREFIXED bindings where a Dedicated one keeps LITERAL; acl_limit overrides"
+    )
+    func limitPerClusterKind() async throws {
+        let origin = SimulatorConfig.JumpDemo.origin
+        let jump = SimulatorConfig.JumpDemo.jump
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("playbooks/demo.yaml").path
+        let state = NSTemporaryDirectory() + "jumpchain-aclkind-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        for (old, new) in [
+            ("names: [orders, payments, inventory]", "patterns: [\"orders.*\"]"),
+            ("  options:\n", "  leg1_options:\n    cluster.link.prefix: \"j.\"\n  options:\n"),
+        ] {
+            #expect(text.contains(old))
+            text = text.replacingOccurrences(of: old, with: new)
+        }
+        let topics = ["orders"] + (0..<339).map { "orders.\($0)" }
+        // (jump's type, jump.acl_limit, the jump's prefixes, the limit recorded for the jump)
+        let cases: [(String, Int?, String?, String)] = [
+            ("Standard", nil, "j.", "1000 (Standard, read from the control plane)"),
+            ("Dedicated", nil, nil, "10000 (Dedicated, read from the control plane)"),
+            ("Dedicated", 1_000, "j.", "1000 (jump.acl_limit in the playbook)"),
+        ]
+        for (kind, override, prefixes, recorded) in cases {
+            var world = SimulatorConfig.jumpDemo()
+            let index = try #require(world.clusters.firstIndex { $0.id == jump })
+            world.clusters[index].kind = kind
+            for name in topics.dropFirst() {
+                world.topics.append(SimulatorConfig.Topic(cluster: origin, name: name, partitions: 1))
+            }
+            var variant = text
+            if let override {
+                variant = variant.replacingOccurrences(
+                    of: "  environment: ${JUMPCHAIN_JUMP_ENV}\n",
+                    with: "  environment: ${JUMPCHAIN_JUMP_ENV}\n  acl_limit: \(override)\n")
+            }
+            let file = state + "/\(kind)-\(override ?? 0).yaml"
+            try variant.write(toFile: file, atomically: true, encoding: .utf8)
+            let simulator = try await Simulator.start(world, revealOperatorSecrets: true)
+            let environment = simulator.connectionInfo.playbookEnvironment(
+                linkServiceAccount: SimulatorConfig.JumpDemo.linkServiceAccount)
+            let (playbook, _) = try Rollout.loadPlaybook(file, environment: environment)
+            #expect(playbook.jump.aclLimit == override)
+            let options = Rollout.Options(stateDirectory: state + "/runs", environment: environment)
+            let context = try RunSession.makeContext(playbook, runName: playbook.runName, options: options)
+            let executor = RolloutExecutor(context: context, plan: try RolloutPlanner.plan(playbook, topics: topics))
+            let jumpClient = try await context.jump()
+            let outputs = try await executor.aclBudget(
+                jump: (jumpClient, Set(try await jumpClient.listTopics().map(\.topicName))),
+                originTopics: Set(try await context.origin.listTopics().map(\.topicName)))
+            #expect(outputs[ACLBudget.jumpPrefixesKey] == prefixes, "\(kind) \(override ?? 0): \(outputs)")
+            #expect(outputs["jump_acl_limit"] == recorded)
+            // The origin is Dedicated in every case: 1,024 LITERAL bindings fit there.
+            #expect(outputs[ACLBudget.originPrefixesKey] == nil)
+            #expect(outputs["origin_acl_limit"] == "10000 (Dedicated, read from the control plane)")
+            if kind == "Standard" {
+                // The simulator holds a Standard cluster to its limit: the LITERAL bindings are refused.
+                let literal = RolloutExecutor.wantedJumpACLs(playbook, jumpMirrors: topics.map { "j." + $0 })
+                #expect(literal.count > 1_000)
+                do {
+                    try await jumpClient.createACLs(literal)
+                    Issue.record("a Standard cluster took \(literal.count) ACLs")
+                } catch {
+                    #expect("\(error)".contains("limit of 1000 ACLs"), "\(error)")
+                }
+            }
+            _ = await context.close(sweepStale: false)
+            context.credentials.wipe()
+            await simulator.stop()
+        }
     }
 
     @Test("first site off the origin: the origin's site decides its budget; destroy keeps the owner's own bindings")

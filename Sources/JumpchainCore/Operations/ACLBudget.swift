@@ -6,19 +6,106 @@ import ConfluentAPI
 /// PREFIXED bindings on a prefix that names only topics this run mirrors — leg 1's `cluster.link.prefix` on the
 /// jump, or the prefix of a `prefix.*` pattern of `topics.patterns` — and records it; when neither fits it
 /// refuses before any change, naming the count, the limit and the fix (SECURITY.md, "ACLs at scale").
+/// The limit is the cluster type's (``limit(kind:)``), read from the control plane, or the playbook's
+/// `acl_limit`.
 public enum ACLBudget {
-    /// ACLs per cluster: Confluent's documented limit for Dedicated clusters, the largest type (*Kafka Cluster
-    /// Types in Confluent Cloud*: Basic and Standard 1,000, Enterprise 4,000, Dedicated 10,000).
+    /// ACLs per cluster when the cluster's type is not known: Confluent's documented limit for Dedicated
+    /// clusters, the largest type (*Kafka Cluster Types in Confluent Cloud*).
     public static let clusterLimit = 10_000
+
+    /// ACLs per cluster by cluster type (`spec.config.kind` of `GET /cmk/v2/clusters/{id}`), as *Kafka Cluster
+    /// Types in Confluent Cloud* documents them: Basic and Standard 1,000, Enterprise 4,000, Dedicated 10,000.
+    /// Freight is not listed: its limit is not known here (Dedicated's is assumed, and said).
+    public static let kindLimits: [String: Int] = [
+        "Basic": 1_000, "Standard": 1_000, "Enterprise": 4_000, "Dedicated": 10_000,
+    ]
+
+    /// The ACL limit a budget decides against, and where it came from (said in the decision and recorded).
+    public struct Limit: Sendable, Equatable {
+        public var value: Int
+        /// `Standard, read from the control plane`, `jump.acl_limit in the playbook`, or why Dedicated's is
+        /// assumed.
+        public var source: String
+        /// Whether the type was not known and Dedicated's limit stands in (the preflight warns).
+        public var isAssumed = false
+
+        public init(value: Int, source: String) {
+            self.value = value
+            self.source = source
+        }
+
+        /// Dedicated's limit, assumed for `reason`.
+        public static func assumed(_ reason: String) -> Limit {
+            var limit = Limit(value: clusterLimit, source: "Dedicated's limit, assumed: \(reason)")
+            limit.isAssumed = true
+            return limit
+        }
+
+        /// What the preflight records (`jump_acl_limit`, `origin_acl_limit`).
+        public var recorded: String { "\(value) (\(source))" }
+    }
+
+    /// The limit of a cluster of type `kind` (as the control plane names it), for `cluster` (`jump`, `origin`).
+    public static func limit(kind: String?, cluster: String) -> Limit {
+        guard let kind, let value = kindLimits[kind] else {
+            return .assumed(
+                "the control plane gave \(cluster)'s type as \(kind.map { "`\($0)`" } ?? "nothing"), whose limit "
+                    + "jumpchain does not know; set \(cluster).acl_limit if it allows fewer")
+        }
+        return Limit(value: value, source: "\(kind), read from the control plane")
+    }
 
     /// Preflight outputs: the PREFIXED topic names a run's bindings use on the jump and on the origin,
     /// comma-separated (absent or empty: one LITERAL binding per topic and operation, as before).
     public static let jumpPrefixesKey = "jump_acl_prefixes"
     public static let originPrefixesKey = "origin_acl_prefixes"
 
+    /// The preflight output holding the prefixes of `role`'s cluster.
+    static func prefixesKey(_ role: PlaybookCluster.Role) -> String {
+        role == .jump ? jumpPrefixesKey : originPrefixesKey
+    }
+
+    /// The preflight output holding the limit `role`'s budget used (``Limit/recorded``).
+    static func limitKey(_ role: PlaybookCluster.Role) -> String { "\(role.rawValue)_acl_limit" }
+
     /// What the preflight's unfiltered ACL listing is for, in `plan`'s request preview.
     static let previewNote =
-        "(every ACL of the cluster: what the run adds must stay under \(clusterLimit); else PREFIXED, else refused)"
+        "(every ACL of the cluster: what the run adds must stay under the cluster's ACL limit; else PREFIXED, else "
+        + "refused)"
+
+    /// The reads a preflight's budget sends on the cluster of `role` (`phase`: `rollout`, `update`): the type's
+    /// limit on the control plane (unless `acl_limit` sets it, or no environment names where to read it), the
+    /// principal's bindings and every binding of the cluster.
+    static func previewRequests(
+        _ playbook: Playbook, _ role: PlaybookCluster.Role, principal: String, phase: String
+    ) -> [PreviewRequest] {
+        let cluster = role == .jump ? playbook.jump : playbook.origin
+        var requests: [PreviewRequest] = []
+        if cluster.aclLimit == nil, !cluster.isPlatform, let environment = cluster.environment {
+            requests.append(
+                .cloud(
+                    playbook, "GET", "/cmk/v2/clusters/\(cluster.id)?environment=\(environment)",
+                    "(the \(role.rawValue)'s cluster type: its ACL limit)"))
+        }
+        requests.append(.kafka(cluster, "GET", "/acls?principal=\(principal)", "(ACLs before the \(phase))"))
+        requests.append(.kafka(cluster, "GET", "/acls", previewNote))
+        return requests
+    }
+
+    /// What to change when nothing fits on `role`'s cluster.
+    static func fix(_ role: PlaybookCluster.Role) -> String {
+        switch role {
+        case .jump:
+            return "set a cluster.link.prefix in link.leg1_options (one PREFIXED binding per operation then covers "
+                + "leg 1's mirrors), or select the topics with a prefix pattern such as `orders\\..*` and no "
+                + "exclusions, or mirror fewer topics per run, or grant the rights yourself and set "
+                + "link.manage_acls: false"
+        case .origin, .target:
+            return "select the topics with a prefix pattern such as `orders\\..*` and no exclusions (one PREFIXED "
+                + "binding per operation then covers them), or mirror fewer topics per run, or give "
+                + "link.origin_local_credentials whose owner holds the rights and set link.manage_acls: false"
+        }
+    }
 
     /// The operations the link's reader needs on a mirrored topic.
     static let topicOperations = ["READ", "DESCRIBE", "DESCRIBE_CONFIGS"]
@@ -104,23 +191,23 @@ public enum ACLBudget {
         var problem: String?
     }
 
-    /// LITERAL bindings when they fit under the limit with the cluster's other ACLs, else PREFIXED bindings on
-    /// `exact` when those fit, else a refusal naming the count, the limit and the fix.
+    /// LITERAL bindings when they fit under `limit` with the cluster's other ACLs, else PREFIXED bindings on
+    /// `exact` when those fit, else a refusal naming the count, the limit (and where it came from) and the fix.
     /// `wanted(prefixes)` is every binding the run would want with those prefixes; `present` the principal's
     /// bindings now; `total` every binding on the cluster now.
     static func decide(
-        cluster: String, principal: String, total: Int, present: Set<ACLBinding>, exact: [String],
-        fix: String, wanted: ([String]) -> [ACLBinding]
+        cluster: String, principal: String, total: Int, limit: Limit,
+        present: Set<ACLBinding>, exact: [String], fix: String, wanted: ([String]) -> [ACLBinding]
     ) -> Decision {
         let literal = Set(wanted([])).subtracting(present).count
-        if total + literal <= clusterLimit { return Decision() }
+        if total + literal <= limit.value { return Decision() }
         var problem =
             "\(cluster): the run would add \(literal) ACL bindings for \(principal) (READ, DESCRIBE and "
-            + "DESCRIBE_CONFIGS on each topic) to the \(total) the cluster holds, over Confluent's limit of "
-            + "\(clusterLimit) ACLs per cluster (Dedicated; other cluster types allow fewer)"
+            + "DESCRIBE_CONFIGS on each topic) to the \(total) the cluster holds, over its limit of "
+            + "\(limit.value) ACLs per cluster (\(limit.source))"
         if !exact.isEmpty {
             let compact = Set(wanted(exact)).subtracting(present).count
-            if total + compact <= clusterLimit { return Decision(prefixes: exact) }
+            if total + compact <= limit.value { return Decision(prefixes: exact) }
             problem += "; even PREFIXED bindings on \(exact.joined(separator: ", ")) would add \(compact)"
         }
         return Decision(problem: problem + "; " + fix)

@@ -19,6 +19,8 @@
 ///   environment: env-abc123          # optional for a Platform origin
 ///   network: {kind: PRIVATE_LINK|PEERING|TRANSIT_GATEWAY, cloud: AWS|AZURE|GCP, region: …, network_id: n-…}
 ///   credentials: {key: ABCD…, secret: file:origin.secret}   # optional on the jump; `network: public` there
+///   acl_limit: 1000                  # origin and jump: ACLs the cluster allows (default: its type's, read by
+///                                    # the preflight from the control plane; 10000 when it cannot be read)
 /// link:
 ///   service_account: sa-abc123       # owns the one link key
 ///   names: {leg1: …, leg2: …}        # defaults jumpchain-origin-to-jump, jumpchain-jump-to-target

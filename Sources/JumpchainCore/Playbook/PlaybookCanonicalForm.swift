@@ -89,11 +89,14 @@ extension PlaybookCluster {
                 "network_id": value.networkID.map(CanonicalValue.string) ?? .null,
             ])
         }
-        return .object([
+        var fields: [String: CanonicalValue] = [
             "id": .string(id), "platform": .bool(isPlatform), "rest_endpoint": .string(restEndpoint),
             "bootstrap": .string(bootstrap), "environment": environment.map(CanonicalValue.string) ?? .null,
             "network": network, "credentials": credentials?.canonical ?? .null,
-        ])
+        ]
+        // Only when set, so playbooks without `acl_limit` keep the hash they always had.
+        if let aclLimit { fields["acl_limit"] = .int(aclLimit) }
+        return .object(fields)
     }
 }
 

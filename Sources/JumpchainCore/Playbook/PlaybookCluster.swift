@@ -21,10 +21,13 @@ public struct PlaybookCluster: Sendable, Hashable, Codable {
     public var network: ClusterNetwork
     /// Operator credentials; nil for the jump unless given (the jump's only key is normally the link key).
     public var credentials: CredentialReference?
+    /// `acl_limit:` (origin and jump): the ACLs the cluster allows, overriding the limit of its type that the
+    /// preflight reads from the control plane (``ACLBudget``); nil: that limit.
+    public var aclLimit: Int?
 
     public init(
         role: Role, id: String, isPlatform: Bool, restEndpoint: String, bootstrap: String, environment: String?,
-        network: ClusterNetwork, credentials: CredentialReference?
+        network: ClusterNetwork, credentials: CredentialReference?, aclLimit: Int? = nil
     ) {
         self.role = role
         self.id = id
@@ -34,6 +37,7 @@ public struct PlaybookCluster: Sendable, Hashable, Codable {
         self.environment = environment
         self.network = network
         self.credentials = credentials
+        self.aclLimit = aclLimit
     }
 }
 

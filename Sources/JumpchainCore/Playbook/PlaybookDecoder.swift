@@ -16,7 +16,12 @@ struct PlaybookDecoder {
         "verify",
         "concurrency", "sites",
     ]
-    static let clusterKeys = ["id", "platform", "rest_endpoint", "bootstrap", "environment", "network", "credentials"]
+    static let clusterKeys = [
+        "id", "platform", "rest_endpoint", "bootstrap", "environment", "network", "credentials", "acl_limit",
+    ]
+    /// `acl_limit:`'s range: Confluent's documented limits run from 1,000 (Basic, Standard) to 10,000 (Dedicated);
+    /// a raised quota may be higher.
+    static let aclLimitRange = 1...1_000_000
     static let networkKeys = ["kind", "cloud", "region", "network_id"]
     static let credentialKeys = ["key", "secret"]
     static let controlPlaneKeys = ["endpoint", "credentials"]
@@ -182,10 +187,23 @@ struct PlaybookDecoder {
             credentials = decodeCredentials(fields, key: "credentials", required: true)
             if credentials == nil { ok = false }
         }
+        var aclLimit: Int?
+        if let node = fields["acl_limit"], !YAMLReader.isNull(node) {
+            if role == .target {
+                reader.error(
+                    "`target.acl_limit`: jumpchain grants no ACLs on the target, so it has no ACL budget; remove it "
+                        + "(`origin.acl_limit` and `jump.acl_limit` set the limit where the run grants ACLs)",
+                    at: node.mark)
+                ok = false
+            } else {
+                aclLimit = reader.int(node, field: "\(name).acl_limit", range: Self.aclLimitRange)
+                if aclLimit == nil { ok = false }
+            }
+        }
         guard ok, let id, let rest, let bootstrap, let network else { return nil }
         return PlaybookCluster(
             role: role, id: id, isPlatform: isPlatform, restEndpoint: rest, bootstrap: bootstrap,
-            environment: environment, network: network, credentials: credentials)
+            environment: environment, network: network, credentials: credentials, aclLimit: aclLimit)
     }
 
     private static func clusterIDProblem(_ text: YAMLReader.Text, _ field: String, isPlatform: Bool) -> String? {

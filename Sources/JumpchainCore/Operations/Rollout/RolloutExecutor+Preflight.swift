@@ -16,15 +16,7 @@ extension RolloutExecutor {
         requests += RunSession.previewOpen(playbook)
         requests += [.kafka(playbook.jump, "GET", "/links/\(link.leg1Name)"), .kafka(playbook.jump, "GET", "/topics")]
         if link.manageACLs {
-            requests.append(
-                .kafka(playbook.jump, "GET", "/acls?principal=User:\(link.serviceAccount)", "(ACLs before the rollout)")
-            )
-            requests.append(.kafka(playbook.jump, "GET", "/acls", ACLBudget.previewNote))
-            if let principal = link.originPrincipal {
-                requests.append(
-                    .kafka(playbook.origin, "GET", "/acls?principal=\(principal)", "(ACLs before the rollout)"))
-                requests.append(.kafka(playbook.origin, "GET", "/acls", ACLBudget.previewNote))
-            }
+            requests += previewACLBudget(playbook, phase: "rollout")
         } else {
             requests.append(
                 .kafka(playbook.jump, "GET", "/acls?resource_type=CLUSTER&principal=User:\(link.serviceAccount)"))
@@ -140,13 +132,7 @@ extension RolloutExecutor {
             if checksTarget { problems += try await foreignTargetMirrors() }
             guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
             var outputs = reach.map { ["clusters": $0.sorted().joined(separator: ",")] } ?? [:]
-            if budgetsOrigin {
-                let budget = try await originACLBudget(originTopics: topicNames)
-                outputs.merge(budget.outputs) { $1 }
-                guard budget.problems.isEmpty else {
-                    throw StepError.permanent(budget.problems.joined(separator: "\n"))
-                }
-            }
+            if budgetsOrigin { outputs.merge(try await aclBudget(jump: nil, originTopics: topicNames)) { $1 } }
             return outputs
         }
 
@@ -197,14 +183,9 @@ extension RolloutExecutor {
         if playbook.link.manageACLs {
             // The link principals' ACLs before jumpchain adds any: `destroy` deletes only what was not here.
             // With them, the form the run's bindings take under the cluster's ACL limit (ACLBudget).
-            var budget = try await jumpACLBudget(jump: jump, jumpTopics: jumpTopics)
-            if budgetsOrigin {
-                let origin = try await originACLBudget(originTopics: topicNames)
-                budget.outputs.merge(origin.outputs) { $1 }
-                budget.problems += origin.problems
-            }
-            outputs.merge(budget.outputs) { $1 }
-            guard budget.problems.isEmpty else { throw StepError.permanent(budget.problems.joined(separator: "\n")) }
+            let budget = try await aclBudget(
+                jump: (jump, jumpTopics), originTopics: budgetsOrigin ? topicNames : nil)
+            outputs.merge(budget) { $1 }
         }
         if adopting { outputs["adopted"] = adopted.joined(separator: ", ") }
         if !localRights.warnings.isEmpty {
@@ -332,63 +313,110 @@ extension RolloutExecutor {
         return filters.isEmpty ? "" : " and on TOPIC \(filters.joined(separator: ", ")) for auto-create"
     }
 
-    /// The link principals' bindings before the run (`jump_acls_before`, `origin_acls_before`) and the form the
-    /// run's topic bindings take on each cluster (``ACLBudget``): LITERAL when they fit under the ACL limit with
-    /// the cluster's other ACLs, else PREFIXED on a prefix that names only this run's topics, else a problem.
-    func jumpACLBudget(
-        jump: KafkaRESTClient, jumpTopics: Set<String>
-    ) async throws -> (outputs: [String: String], problems: [String]) {
-        let playbook = context.playbook
-        var outputs: [String: String] = [:]
-        var problems: [String] = []
-        let principal = "User:\(playbook.link.serviceAccount)"
-        let jumpPresent = try await jump.listACLs(principal: principal)
-        outputs[Self.jumpACLsBefore] = ACLRecord.encode(jumpPresent)
-        let jumpMirrors = topics.map { mirrorNames($0).jump }
-        let jumpHeld = ACLBudget.heldPrefixes(
-            Set(jumpPresent), principal: principal, covering: jumpMirrors,
-            except: playbook.autoCreateACLs(originPrincipal: nil).jump)
-        let jumpDecision = ACLBudget.decide(
-            cluster: "jump \(jump.clusterID)", principal: principal, total: try await jump.listACLs().count,
-            present: Set(jumpPresent),
-            exact: ACLBudget.exactPrefixes(
-                ACLBudget.candidatePrefixes(playbook, onJump: true), runTopics: Set(jumpMirrors), existing: jumpTopics),
-            fix: "set a cluster.link.prefix in link.leg1_options (one PREFIXED binding per operation then covers "
-                + "leg 1's mirrors), or select the topics with a prefix pattern such as `orders\\..*` and no "
-                + "exclusions, or mirror fewer topics per run, or grant the rights yourself and set "
-                + "link.manage_acls: false"
-        ) { Self.wantedJumpACLs(playbook, jumpMirrors: jumpMirrors, prefixes: jumpHeld + $0) }
-        if let problem = jumpDecision.problem { problems.append(problem) }
-        let jumpPrefixes = jumpHeld + jumpDecision.prefixes.filter { !jumpHeld.contains($0) }
-        if !jumpPrefixes.isEmpty { outputs[ACLBudget.jumpPrefixesKey] = jumpPrefixes.joined(separator: ",") }
-        return (outputs, problems)
+    /// The reads of the ACL budget's preflight (``aclBudget(jump:originTopics:)``) for `plan`'s preview.
+    static func previewACLBudget(_ playbook: Playbook, phase: String) -> [PreviewRequest] {
+        var requests = ACLBudget.previewRequests(
+            playbook, .jump, principal: "User:\(playbook.link.serviceAccount)", phase: phase)
+        if let principal = playbook.link.originPrincipal {
+            requests += ACLBudget.previewRequests(playbook, .origin, principal: principal, phase: phase)
+        }
+        return requests
     }
 
-    /// The origin half of the budget, run by the preflight that checks the origin (``RolloutStep/originPreflight(_:)``).
-    func originACLBudget(originTopics: Set<String>) async throws -> (outputs: [String: String], problems: [String]) {
-        let playbook = context.playbook
+    /// The ACL budget of the clusters this preflight decides: the jump's when `jump` is given (the client and
+    /// its topics now), the origin's when `originTopics` is (the origin's topics now). Its outputs, or a
+    /// permanent failure naming every cluster whose bindings fit under no form.
+    func aclBudget(
+        jump: (client: KafkaRESTClient, topics: Set<String>)?, originTopics: Set<String>?
+    ) async throws -> [String: String] {
         var outputs: [String: String] = [:]
         var problems: [String] = []
-        guard let originPrincipal = playbook.link.originPrincipal else { return (outputs, problems) }
-        let origin = context.origin
-        let originPresent = try await origin.listACLs(principal: originPrincipal)
-        outputs[Self.originACLsBefore] = ACLRecord.encode(originPresent)
-        let originHeld = ACLBudget.heldPrefixes(
-            Set(originPresent), principal: originPrincipal, covering: topics,
-            except: playbook.autoCreateACLs(originPrincipal: originPrincipal).origin)
-        let originDecision = ACLBudget.decide(
-            cluster: "origin \(origin.clusterID)", principal: originPrincipal, total: try await origin.listACLs().count,
-            present: Set(originPresent),
+        var sides: [(PlaybookCluster.Role, KafkaRESTClient, Set<String>)] = []
+        if let jump { sides.append((.jump, jump.client, jump.topics)) }
+        if let originTopics { sides.append((.origin, context.origin, originTopics)) }
+        for (role, client, existing) in sides {
+            let budget = try await clusterACLBudget(role, client: client, existing: existing)
+            outputs.merge(budget.outputs) { $1 }
+            if let problem = budget.problem { problems.append(problem) }
+        }
+        guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
+        return outputs
+    }
+
+    /// One cluster's half of the budget (the jump's for the link principal, the origin's for leg 1's local
+    /// principal): the principal's bindings before the run (`<role>_acls_before`, what `destroy` leaves), the
+    /// limit it decides against (`<role>_acl_limit`) and the form the run's topic bindings take
+    /// (`<role>_acl_prefixes`, ``ACLBudget``): LITERAL when they fit under the limit with the cluster's other
+    /// ACLs, else PREFIXED on a prefix that names only this run's topics, else a problem. A PREFIXED binding the
+    /// principal holds on the run's topics (not an auto-create filter) is reused.
+    func clusterACLBudget(
+        _ role: PlaybookCluster.Role, client: KafkaRESTClient, existing: Set<String>
+    ) async throws -> (outputs: [String: String], problem: String?) {
+        let playbook = context.playbook
+        let onJump = role == .jump
+        guard let principal = onJump ? "User:\(playbook.link.serviceAccount)" : playbook.link.originPrincipal else {
+            return ([:], nil)
+        }
+        let topics = onJump ? self.topics.map { mirrorNames($0).jump } : self.topics
+        let filters = playbook.autoCreateACLs(originPrincipal: principal)
+        let limit = try await aclLimit(onJump ? playbook.jump : playbook.origin)
+        let listed = try await client.listACLs(principal: principal)
+        let present = Set(listed)
+        var outputs = [
+            onJump ? Self.jumpACLsBefore : Self.originACLsBefore: ACLRecord.encode(listed),
+            ACLBudget.limitKey(role): limit.recorded,
+        ]
+        let held = ACLBudget.heldPrefixes(
+            present, principal: principal, covering: topics, except: onJump ? filters.jump : filters.origin)
+        let decision = ACLBudget.decide(
+            cluster: "\(role.rawValue) \(client.clusterID)", principal: principal,
+            total: try await client.listACLs().count, limit: limit, present: present,
             exact: ACLBudget.exactPrefixes(
-                ACLBudget.candidatePrefixes(playbook, onJump: false), runTopics: Set(topics), existing: originTopics),
-            fix: "select the topics with a prefix pattern such as `orders\\..*` and no exclusions (one PREFIXED "
-                + "binding per operation then covers them), or mirror fewer topics per run, or give "
-                + "link.origin_local_credentials whose owner holds the rights and set link.manage_acls: false"
-        ) { Self.wantedOriginACLs(playbook, topics: topics, prefixes: originHeld + $0) }
-        if let problem = originDecision.problem { problems.append(problem) }
-        let originPrefixes = originHeld + originDecision.prefixes.filter { !originHeld.contains($0) }
-        if !originPrefixes.isEmpty { outputs[ACLBudget.originPrefixesKey] = originPrefixes.joined(separator: ",") }
-        return (outputs, problems)
+                ACLBudget.candidatePrefixes(playbook, onJump: onJump), runTopics: Set(topics), existing: existing),
+            fix: ACLBudget.fix(role)
+        ) { prefixes in
+            onJump
+                ? Self.wantedJumpACLs(playbook, jumpMirrors: topics, prefixes: held + prefixes)
+                : Self.wantedOriginACLs(playbook, topics: topics, prefixes: held + prefixes)
+        }
+        let prefixes = held + decision.prefixes.filter { !held.contains($0) }
+        if !prefixes.isEmpty { outputs[ACLBudget.prefixesKey(role)] = prefixes.joined(separator: ",") }
+        return (outputs, decision.problem)
+    }
+
+    /// The ACL limit of `cluster`: its `acl_limit`, else its type's (``ACLBudget/kindLimits``) as the control
+    /// plane gives it (`GET /cmk/v2/clusters/{id}?environment=…`), else Dedicated's, said in the decision and as
+    /// a warning (no environment to read the type in, or the control plane refused). A rate limit, 5xx or an
+    /// unreachable control plane fails the step for a retry.
+    func aclLimit(_ cluster: PlaybookCluster) async throws -> ACLBudget.Limit {
+        let role = cluster.role.rawValue
+        if let value = cluster.aclLimit {
+            return ACLBudget.Limit(value: value, source: "\(role).acl_limit in the playbook")
+        }
+        var limit = ACLBudget.Limit.assumed(
+            "\(role) is a Confluent Platform cluster, with no Confluent Cloud type; set \(role).acl_limit if it "
+                + "allows fewer")
+        if let environment = cluster.environment, !cluster.isPlatform {
+            switch await clusterKind(cluster.id, environment: environment) {
+            case .success(let kind): limit = ACLBudget.limit(kind: kind, cluster: role)
+            case .failure(let error) where error.isTransient: throw error
+            case .failure(let error):
+                limit = .assumed(
+                    "reading \(role) \(cluster.id)'s cluster type failed (\(error.message)); set \(role).acl_limit if "
+                        + "it allows fewer")
+            }
+        }
+        if limit.isAssumed { context.notice("warning: \(role) \(cluster.id): ACL limit \(limit.recorded)") }
+        return limit
+    }
+
+    /// `spec.config.kind` of the cluster on the control plane, or why it could not be read.
+    func clusterKind(_ id: String, environment: String) async -> Result<String?, ConfluentAPIError> {
+        do {
+            return .success(try await context.controlPlane.cluster(id, environment: environment).kind)
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// What the link principal needs on the jump: ALTER on the cluster (the source half authenticates to it)

@@ -65,16 +65,7 @@ public struct UpdateExecutor: StepExecutor {
             .kafka(playbook.jump, "GET", "/links/\(link.leg1Name)/mirrors/<mirror>", "(a topic of that name exists)"),
             .kafka(playbook.target, "GET", "/links/\(link.leg2Name)/mirrors/<mirror>", "(a topic of that name exists)"),
         ]
-        if link.manageACLs {
-            requests.append(
-                .kafka(playbook.jump, "GET", "/acls?principal=User:\(link.serviceAccount)", "(ACLs before the update)"))
-            requests.append(.kafka(playbook.jump, "GET", "/acls", ACLBudget.previewNote))
-            if let principal = link.originPrincipal {
-                requests.append(
-                    .kafka(playbook.origin, "GET", "/acls?principal=\(principal)", "(ACLs before the update)"))
-                requests.append(.kafka(playbook.origin, "GET", "/acls", ACLBudget.previewNote))
-            }
-        }
+        if link.manageACLs { requests += RolloutExecutor.previewACLBudget(playbook, phase: "update") }
         return requests
     }
 
@@ -113,12 +104,7 @@ public struct UpdateExecutor: StepExecutor {
         guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
         var outputs = ["added": String(rollout.topics.count)]
         if playbook.link.manageACLs {
-            var budget = try await rollout.jumpACLBudget(jump: jump, jumpTopics: jumpTopics)
-            let origin = try await rollout.originACLBudget(originTopics: originTopics)
-            budget.outputs.merge(origin.outputs) { $1 }
-            budget.problems += origin.problems
-            outputs.merge(budget.outputs) { $1 }
-            guard budget.problems.isEmpty else { throw StepError.permanent(budget.problems.joined(separator: "\n")) }
+            outputs.merge(try await rollout.aclBudget(jump: (jump, jumpTopics), originTopics: originTopics)) { $1 }
         }
         return outputs
     }
