@@ -113,6 +113,40 @@ struct ACLBudgetTests {
         #expect(ACLBudget.limit(kind: nil, cluster: "jump").isAssumed)
     }
 
+    @Test("acl_limit: per cluster on the origin and the jump, a whole number; on the target an error naming file:line")
+    func aclLimitField() throws {
+        let scratch = PlaybookScratch()
+        defer { scratch.remove() }
+        let (plain, _) = try PlaybookLoader.load(path: scratch.write("plain.yaml", validPlaybook), environment: [:])
+        #expect(plain.jump.aclLimit == nil && plain.origin.aclLimit == nil)
+        #expect(!plain.canonicalJSON.contains("acl_limit"), "playbooks without it keep their hash")
+        let limited = validPlaybook.replacingLine("  id: lkc-jump1", with: "  id: lkc-jump1\n  acl_limit: 1000")
+            .replacingLine("  id: lkc-origin1", with: "  id: lkc-origin1\n  acl_limit: 4000")
+        let (playbook, _) = try PlaybookLoader.load(path: scratch.write("limited.yaml", limited), environment: [:])
+        #expect(playbook.jump.aclLimit == 1_000 && playbook.origin.aclLimit == 4_000)
+        #expect(playbook.contentHash != plain.contentHash)
+        #expect(try JSONDecoder().decode(Playbook.self, from: JSONEncoder().encode(playbook)) == playbook)
+        func line(_ text: String, _ prefix: String) -> Int {
+            (text.components(separatedBy: "\n").firstIndex { $0.hasPrefix(prefix) } ?? -1) + 1
+        }
+        let zero = validPlaybook.replacingLine("  id: lkc-jump1", with: "  id: lkc-jump1\n  acl_limit: 0")
+        #expect(
+            scratch.diagnostics(zero) == [
+                "pb.yaml:\(line(zero, "  acl_limit")):14: error: `jump.acl_limit` must be a whole number from 1 to "
+                    + "1000000, found `0`"
+            ])
+        let words = validPlaybook.replacingLine("  id: lkc-origin1", with: "  id: lkc-origin1\n  acl_limit: many")
+        #expect(scratch.diagnostics(words).first?.contains("`origin.acl_limit` must be a whole number") == true)
+        let target = validPlaybook.replacingLine("  id: lkc-target1", with: "  id: lkc-target1\n  acl_limit: 1000")
+        let diagnostics = scratch.diagnostics(target)
+        #expect(diagnostics.count == 1)
+        #expect(
+            diagnostics.first?.hasPrefix("pb.yaml:\(line(target, "  acl_limit")):14: error: `target.acl_limit`")
+                == true,
+            "\(diagnostics)")
+        #expect(diagnostics.first?.contains("grants no ACLs on the target") == true)
+    }
+
     @Test(
         "a Standard jump at 340 topics takes PREFIXED bindings where a Dedicated one keeps LITERAL; acl_limit overrides"
     )
