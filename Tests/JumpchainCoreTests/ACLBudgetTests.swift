@@ -10,6 +10,23 @@ import Workflow
 /// names only the run's topics when they do not, and `destroy` removes exactly what the run created.
 @Suite("ACLs under the cluster's limit")
 struct ACLBudgetTests {
+    /// The repository's `playbooks/demo.yaml`.
+    static let demoPlaybook = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("playbooks/demo.yaml").path
+
+    /// The demo playbook selecting `orders.*` with leg 1's `cluster.link.prefix` `j.`: a prefix on each cluster.
+    static func prefixedDemo() throws -> String {
+        var text = try String(contentsOfFile: demoPlaybook, encoding: .utf8)
+        for (old, new) in [
+            ("names: [orders, payments, inventory]", "patterns: [\"orders.*\"]"),
+            ("  options:\n", "  leg1_options:\n    cluster.link.prefix: \"j.\"\n  options:\n"),
+        ] {
+            #expect(text.contains(old))
+            text = text.replacingOccurrences(of: old, with: new)
+        }
+        return text
+    }
+
     @Test("topic bindings: a covering prefix stands for its topics, the rest stay LITERAL")
     func topicBindings() {
         let bindings = ACLBudget.topicBindings(
@@ -153,19 +170,10 @@ struct ACLBudgetTests {
     func limitPerClusterKind() async throws {
         let origin = SimulatorConfig.JumpDemo.origin
         let jump = SimulatorConfig.JumpDemo.jump
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("playbooks/demo.yaml").path
         let state = NSTemporaryDirectory() + "jumpchain-aclkind-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: state) }
-        var text = try String(contentsOfFile: path, encoding: .utf8)
-        for (old, new) in [
-            ("names: [orders, payments, inventory]", "patterns: [\"orders.*\"]"),
-            ("  options:\n", "  leg1_options:\n    cluster.link.prefix: \"j.\"\n  options:\n"),
-        ] {
-            #expect(text.contains(old))
-            text = text.replacingOccurrences(of: old, with: new)
-        }
+        let text = try Self.prefixedDemo()
         let topics = ["orders"] + (0..<339).map { "orders.\($0)" }
         // (jump's type, jump.acl_limit, the jump's prefixes, the limit recorded for the jump)
         let cases: [(String, Int?, String?, String)] = [
@@ -232,8 +240,7 @@ struct ACLBudgetTests {
             SimulatorConfig.ACL(
                 cluster: origin, principal: principal, resourceType: "TOPIC", resourceName: "orders", operation: "READ")
         )
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("playbooks/demo.yaml").path
+        let path = Self.demoPlaybook
         let state = NSTemporaryDirectory() + "jumpchain-aclbudget-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: state) }
@@ -292,19 +299,10 @@ struct ACLBudgetTests {
         for name in ["orders.eu", "orders.us"] {
             world.topics.append(SimulatorConfig.Topic(cluster: origin, name: name, partitions: 1))
         }
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("playbooks/demo.yaml").path
         let state = NSTemporaryDirectory() + "jumpchain-aclbudget-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: state) }
-        var text = try String(contentsOfFile: path, encoding: .utf8)
-        for (old, new) in [
-            ("names: [orders, payments, inventory]", "patterns: [\"orders.*\"]"),
-            ("  options:\n", "  leg1_options:\n    cluster.link.prefix: \"j.\"\n  options:\n"),
-        ] {
-            #expect(text.contains(old))
-            text = text.replacingOccurrences(of: old, with: new)
-        }
+        let text = try Self.prefixedDemo()
         let variant = state + "/prefixed.yaml"
         try text.write(toFile: variant, atomically: true, encoding: .utf8)
 
