@@ -165,7 +165,7 @@ struct ACLBudgetTests {
     }
 
     @Test(
-        "a Standard jump at 340 topics takes PREFIXED bindings where a Dedicated one keeps LITERAL; acl_limit overrides"
+        "a Dedicated jump at 340 topics keeps LITERAL bindings (a Standard one takes PREFIXED: below); acl_limit overrides"
     )
     func limitPerClusterKind() async throws {
         let origin = SimulatorConfig.JumpDemo.origin
@@ -177,7 +177,6 @@ struct ACLBudgetTests {
         let topics = ["orders"] + (0..<339).map { "orders.\($0)" }
         // (jump's type, jump.acl_limit, the jump's prefixes, the limit recorded for the jump)
         let cases: [(String, Int?, String?, String)] = [
-            ("Standard", nil, "j.", "1000 (Standard, read from the control plane)"),
             ("Dedicated", nil, nil, "10000 (Dedicated, read from the control plane)"),
             ("Dedicated", 1_000, "j.", "1000 (jump.acl_limit in the playbook)"),
         ]
@@ -213,21 +212,54 @@ struct ACLBudgetTests {
             // The origin is Dedicated in every case: 1,024 LITERAL bindings fit there.
             #expect(outputs[ACLBudget.originPrefixesKey] == nil)
             #expect(outputs["origin_acl_limit"] == "10000 (Dedicated, read from the control plane)")
-            if kind == "Standard" {
-                // The simulator holds a Standard cluster to its limit: the LITERAL bindings are refused.
-                let literal = RolloutExecutor.wantedJumpACLs(playbook, jumpMirrors: topics.map { "j." + $0 })
-                #expect(literal.count > 1_000)
-                do {
-                    try await jumpClient.createACLs(literal)
-                    Issue.record("a Standard cluster took \(literal.count) ACLs")
-                } catch {
-                    #expect("\(error)".contains("limit of 1000 ACLs"), "\(error)")
-                }
-            }
             _ = await context.close(sweepStale: false)
             context.credentials.wipe()
             await simulator.stop()
         }
+    }
+
+    @Test("a rollout of 340 topics through a Standard jump succeeds on PREFIXED bindings under its 1,000 ACLs")
+    func standardJumpRollout() async throws {
+        var world = SimulatorConfig.jumpDemo()
+        let jump = SimulatorConfig.JumpDemo.jump
+        let index = try #require(world.clusters.firstIndex { $0.id == jump })
+        world.clusters[index].kind = "Standard"
+        for number in 0..<339 {
+            world.topics.append(
+                SimulatorConfig.Topic(cluster: SimulatorConfig.JumpDemo.origin, name: "orders.\(number)", partitions: 1)
+            )
+        }
+        let state = NSTemporaryDirectory() + "jumpchain-aclkind-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let file = state + "/standard.yaml"
+        try Self.prefixedDemo().write(toFile: file, atomically: true, encoding: .utf8)
+        let simulator = try await Simulator.start(world, revealOperatorSecrets: true)
+        var environment = simulator.connectionInfo.playbookEnvironment(
+            linkServiceAccount: SimulatorConfig.JumpDemo.linkServiceAccount)
+        environment["JUMPCHAIN_POLL_MS"] = "100"
+        let options = Rollout.Options(stateDirectory: state + "/runs", environment: environment)
+        let report = try await Rollout.apply(playbookPath: file, options: options)
+        #expect(report.status == .succeeded, "\(report)")
+        let json = (try? JSONSerialization.jsonObject(with: Data(simulator.stateJSON().utf8))) as? [String: Any]
+        let jumpTopicACLs = ((json?["acls"] as? [[String: Any]]) ?? []).filter {
+            ($0["cluster_id"] as? String) == jump && ($0["resource_type"] as? String) == "TOPIC"
+        }.map { "\($0["pattern_type"] ?? "?") \($0["resource_name"] ?? "?")" }
+        #expect(Set(jumpTopicACLs) == ["PREFIXED j."], "\(Set(jumpTopicACLs))")
+        // The LITERAL bindings would not have fit: the simulator holds a Standard cluster to its limit.
+        let (playbook, _) = try Rollout.loadPlaybook(file, environment: environment)
+        let context = try RunSession.makeContext(playbook, runName: playbook.runName, options: options)
+        let topics = ["orders"] + (0..<339).map { "orders.\($0)" }
+        let literal = RolloutExecutor.wantedJumpACLs(playbook, jumpMirrors: topics.map { "j." + $0 })
+        do {
+            try await context.jump().createACLs(literal)
+            Issue.record("a Standard cluster took \(literal.count) more ACLs")
+        } catch {
+            #expect("\(error)".contains("limit of 1000 ACLs (a Standard cluster"), "\(error)")
+        }
+        _ = await context.close(sweepStale: false)
+        context.credentials.wipe()
+        await simulator.stop()
     }
 
     @Test("first site off the origin: the origin's site decides its budget; destroy keeps the owner's own bindings")
