@@ -27,6 +27,21 @@ struct ACLBudgetTests {
         return text
     }
 
+    /// 340 origin topics `orders.*`: over 1,020 LITERAL bindings on the jump, past a Standard cluster's 1,000.
+    static let ordersTopics = ["orders"] + (0..<339).map { "orders.\($0)" }
+
+    /// The demo world with ``ordersTopics`` on the origin and a jump of type `jumpKind`.
+    static func ordersWorld(jumpKind: String) throws -> SimulatorConfig {
+        var world = SimulatorConfig.jumpDemo()
+        let index = try #require(world.clusters.firstIndex { $0.id == SimulatorConfig.JumpDemo.jump })
+        world.clusters[index].kind = jumpKind
+        for name in ordersTopics.dropFirst() {
+            world.topics.append(
+                SimulatorConfig.Topic(cluster: SimulatorConfig.JumpDemo.origin, name: name, partitions: 1))
+        }
+        return world
+    }
+
     @Test("topic bindings: a covering prefix stands for its topics, the rest stay LITERAL")
     func topicBindings() {
         let bindings = ACLBudget.topicBindings(
@@ -168,25 +183,18 @@ struct ACLBudgetTests {
         "a Dedicated jump at 340 topics keeps LITERAL bindings (a Standard one takes PREFIXED: below); acl_limit overrides"
     )
     func limitPerClusterKind() async throws {
-        let origin = SimulatorConfig.JumpDemo.origin
-        let jump = SimulatorConfig.JumpDemo.jump
         let state = NSTemporaryDirectory() + "jumpchain-aclkind-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: state) }
         let text = try Self.prefixedDemo()
-        let topics = ["orders"] + (0..<339).map { "orders.\($0)" }
+        let topics = Self.ordersTopics
         // (jump's type, jump.acl_limit, the jump's prefixes, the limit recorded for the jump)
         let cases: [(String, Int?, String?, String)] = [
             ("Dedicated", nil, nil, "10000 (Dedicated, read from the control plane)"),
             ("Dedicated", 1_000, "j.", "1000 (jump.acl_limit in the playbook)"),
         ]
         for (kind, override, prefixes, recorded) in cases {
-            var world = SimulatorConfig.jumpDemo()
-            let index = try #require(world.clusters.firstIndex { $0.id == jump })
-            world.clusters[index].kind = kind
-            for name in topics.dropFirst() {
-                world.topics.append(SimulatorConfig.Topic(cluster: origin, name: name, partitions: 1))
-            }
+            let world = try Self.ordersWorld(jumpKind: kind)
             var variant = text
             if let override {
                 variant = variant.replacingOccurrences(
@@ -220,15 +228,8 @@ struct ACLBudgetTests {
 
     @Test("a rollout of 340 topics through a Standard jump succeeds on PREFIXED bindings under its 1,000 ACLs")
     func standardJumpRollout() async throws {
-        var world = SimulatorConfig.jumpDemo()
+        let world = try Self.ordersWorld(jumpKind: "Standard")
         let jump = SimulatorConfig.JumpDemo.jump
-        let index = try #require(world.clusters.firstIndex { $0.id == jump })
-        world.clusters[index].kind = "Standard"
-        for number in 0..<339 {
-            world.topics.append(
-                SimulatorConfig.Topic(cluster: SimulatorConfig.JumpDemo.origin, name: "orders.\(number)", partitions: 1)
-            )
-        }
         let state = NSTemporaryDirectory() + "jumpchain-aclkind-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: state) }
@@ -249,7 +250,7 @@ struct ACLBudgetTests {
         // The LITERAL bindings would not have fit: the simulator holds a Standard cluster to its limit.
         let (playbook, _) = try Rollout.loadPlaybook(file, environment: environment)
         let context = try RunSession.makeContext(playbook, runName: playbook.runName, options: options)
-        let topics = ["orders"] + (0..<339).map { "orders.\($0)" }
+        let topics = Self.ordersTopics
         let literal = RolloutExecutor.wantedJumpACLs(playbook, jumpMirrors: topics.map { "j." + $0 })
         do {
             try await context.jump().createACLs(literal)
