@@ -18,7 +18,11 @@ extension WorldState {
             segments.first == "iam" && segments.dropFirst().first == "v2"
             && (segments.dropFirst(2).first == "api-keys"
                 || (segments.dropFirst(2).first == "service-accounts" && request.method == "GET"))
-        guard isAdmin(key.owner) || (keyAdminAPI && principals[key.owner]?.keyAdmin == true) else {
+        // A CloudClusterAdmin reads its own cluster's CMK record (its endpoints and type).
+        let ownCluster =
+            request.method == "GET" && segments.count == 4 && segments.prefix(3) == ["cmk", "v2", "clusters"]
+            && administers(key.owner, cluster: segments[3])
+        guard isAdmin(key.owner) || ownCluster || (keyAdminAPI && principals[key.owner]?.keyAdmin == true) else {
             return .cloud(
                 403, "forbidden_access", "Forbidden", "Principal \(key.owner) is not authorized for this API.")
         }
