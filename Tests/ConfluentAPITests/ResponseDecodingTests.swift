@@ -245,4 +245,39 @@ struct ResponseDecodingTests {
         #expect(try await client.serviceAccount("sa-missing") == nil)
         #expect(harness.requests.map(\.path)[1] == "/iam/v2/service-accounts?page_size=100")
     }
+
+    @Test("CMK cluster: its type (spec.config.kind); a refusal is a forbidden error, not a transient one")
+    func cmkClusterKind() async throws {
+        let standard: JSON = [
+            "api_version": "cmk/v2", "kind": "Cluster", "id": "lkc-jump",
+            "metadata": ["self": "https://api.confluent.cloud/cmk/v2/clusters/lkc-jump"],
+            "spec": [
+                "display_name": "jump", "availability": "SINGLE_ZONE", "cloud": "AWS", "region": "us-east-1",
+                "config": ["kind": "Standard"],
+                "environment": [
+                    "id": "env-abc123", "related": "https://api.confluent.cloud/org/v2/environments/env-abc123",
+                    "resource_name": "crn://confluent.cloud/organization=org-1/environment=env-abc123",
+                ],
+            ],
+            "status": ["phase": "PROVISIONED"],
+        ]
+        expectValid("GET", "/cmk/v2/clusters/lkc-jump", 200, standard)
+        let harness = try Harness { request in
+            switch request.path {
+            case "/cmk/v2/clusters/lkc-jump?environment=env-abc123": return Reply.json(200, standard)
+            default:
+                return Reply.json(
+                    403,
+                    Fixtures.failure(status: 403, code: "forbidden_access", title: "Forbidden", detail: "not yours"))
+            }
+        }
+        let cluster = try await harness.controlPlane.cluster("lkc-jump", environment: "env-abc123")
+        #expect(cluster.id == "lkc-jump" && cluster.kind == "Standard")
+        do {
+            _ = try await harness.controlPlane.cluster("lkc-other", environment: "env-abc123")
+            Issue.record("a 403 was read as a cluster")
+        } catch {
+            #expect(error.code == .forbidden && !error.isTransient)
+        }
+    }
 }
