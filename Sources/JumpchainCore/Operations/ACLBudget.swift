@@ -6,7 +6,7 @@ import ConfluentAPI
 /// PREFIXED bindings on a prefix that names only topics this run mirrors — leg 1's `cluster.link.prefix` on the
 /// jump, or the prefix of a `prefix.*` pattern of `topics.patterns` — and records it; when neither fits it
 /// refuses before any change, naming the count, the limit and the fix (SECURITY.md, "ACLs at scale").
-/// The limit is the cluster type's (``limit(kind:)``), read from the control plane, or the playbook's
+/// The limit is the cluster type's (``limit(kind:cluster:)``), read from the control plane, or the playbook's
 /// `acl_limit`.
 public enum ACLBudget {
     /// ACLs per cluster when the cluster's type is not known: Confluent's documented limit for Dedicated
