@@ -12,14 +12,15 @@ extension BinaryTestsLane2 {
     struct SitesUpdateCLITests {
         static let three = "names: [orders, payments, inventory]"
         static let four = "names: [orders, payments, inventory, refunds]"
+        static let five = "names: [orders, payments, inventory, refunds, shipments]"
 
-        /// The demo chain with `refunds` on the origin, built at two sites; returns the world and the playbook that
-        /// adds `refunds`.
+        /// The demo chain with `refunds` and `shipments` on the origin, built at two sites; returns the world and
+        /// the playbook that adds `refunds`.
         static func builtChain() async throws -> (DemoWorld, String) {
             var config = SimulatorConfig.jumpDemo()
-            config.topics.append(
-                SimulatorConfig.Topic(
-                    cluster: SimulatorConfig.JumpDemo.origin, name: "refunds", partitions: 2, records: 20))
+            config.topics += ["refunds", "shipments"].map {
+                SimulatorConfig.Topic(cluster: SimulatorConfig.JumpDemo.origin, name: $0, partitions: 2, records: 20)
+            }
             let world = try await DemoWorld.start(config: config)
             let built = try await at(world, "origin-side", ["apply", try playbook(world, "sites-built", Self.three)])
             #expect(built.status == 10, "\(built.output)")
@@ -48,7 +49,7 @@ extension BinaryTestsLane2 {
             site == "origin-side" ? SimulatorConfig.JumpDemo.target : SimulatorConfig.JumpDemo.origin
         }
 
-        @Test("plan shows the sites; target-side waits for origin-side to plan it, then runs its steps; verify passes")
+        @Test("plan shows the sites; target-side waits for origin-side to plan it, runs its steps; kills converge")
         func addTopic() async throws {
             let (world, added) = try await Self.builtChain()
             defer { Task { await world.stop() } }
@@ -85,21 +86,19 @@ extension BinaryTestsLane2 {
             #expect(again.status == 0, "\(again.output)")
             #expect(again.stdout.contains("already complete"), "\(again.stdout)")
 
-            try expectMirrored(world, context: "two-site update")
+            try expectMirrored(world, "refunds", context: "two-site update")
             #expect(world.liveKeys(on: SimulatorConfig.JumpDemo.jump) == linkKeys, "no new key, no session key left")
             let verify = try await world.jumpchain(["verify", "jump-demo", "--timeout", "60"])
             #expect(verify.status == 0, "\(verify.output)")
             #expect(verify.stdout.contains("refunds"), "\(verify.stdout)")
-        }
 
-        @Test("SIGKILL at seeded random moments at either site, resume at either: the update converges")
-        func killAtEitherSite() async throws {
+            // Another topic, with SIGKILLs at seeded random moments at either site: `apply --site` at either
+            // continues the recorded update and it converges.
             let seed = CLI.killSeed("JUMPCHAIN_SITES_UPDATE_KILL_SEED", label: "sites update kill")
             var random = SeededGenerator(seed: seed)
-            let (world, added) = try await Self.builtChain()
-            defer { Task { await world.stop() } }
+            let more = try Self.playbook(world, "sites-more", Self.five)
             // A SIGKILLed process's session key is swept by a later process of its site; link keys never change.
-            let linkKeys = Set(world.liveJumpKeys(ownedBy: SimulatorConfig.JumpDemo.linkServiceAccount))
+            let keys = Set(world.liveJumpKeys(ownedBy: SimulatorConfig.JumpDemo.linkServiceAccount))
             var kills = 0
             var finished: Set<String> = []
             var attempts = 0
@@ -112,7 +111,7 @@ extension BinaryTestsLane2 {
                 let site = Bool.random(using: &random) ? "origin-side" : "target-side"
                 let delay = kills < 3 ? Double.random(in: 0.05...1.5, using: &random) : 120
                 world.simulator.setFaults(FaultSettings(blackholed: [Self.other(site)]))
-                let (result, killed) = try await world.runOrKill(["apply", added, "--site", site], after: delay)
+                let (result, killed) = try await world.runOrKill(["apply", more, "--site", site], after: delay)
                 world.simulator.setFaults(FaultSettings())
                 if killed {
                     kills += 1
@@ -123,18 +122,18 @@ extension BinaryTestsLane2 {
                 if result.status == 0 { finished.insert(site) }
             }
             print("sites update kill: \(kills) kills, \(attempts) runs")
-            try expectMirrored(world, context: "seed \(seed)")
+            try expectMirrored(world, "shipments", context: "seed \(seed)")
             #expect(
-                Set(world.liveJumpKeys(ownedBy: SimulatorConfig.JumpDemo.linkServiceAccount)) == linkKeys,
+                Set(world.liveJumpKeys(ownedBy: SimulatorConfig.JumpDemo.linkServiceAccount)) == keys,
                 "seed \(seed): no new link key")
         }
 
-        /// `refunds` mirrored ACTIVE on both hops, and no issued secret in the state directory or any output.
-        func expectMirrored(_ world: DemoWorld, context: String) throws {
+        /// `topic` mirrored ACTIVE on both hops, and no issued secret in the state directory or any output.
+        func expectMirrored(_ world: DemoWorld, _ topic: String, context: String) throws {
             let mirrors = (world.state()["mirrors"] as? [[String: Any]]) ?? []
-            let refunds = mirrors.filter { ($0["mirror_topic_name"] as? String) == "refunds" }
-            #expect(refunds.count == 2, "\(context): \(refunds)")
-            #expect(refunds.allSatisfy { ($0["mirror_status"] as? String) == "ACTIVE" }, "\(context): \(refunds)")
+            let found = mirrors.filter { ($0["mirror_topic_name"] as? String) == topic }
+            #expect(found.count == 2, "\(context): \(found)")
+            #expect(found.allSatisfy { ($0["mirror_status"] as? String) == "ACTIVE" }, "\(context): \(found)")
             let needles = world.issuedSecretNeedles()
             #expect(world.scanStateDirectory(for: needles).isEmpty, "\(context): a secret reached the state directory")
             for transcript in world.transcripts {
