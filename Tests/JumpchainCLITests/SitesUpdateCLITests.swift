@@ -63,6 +63,11 @@ extension BinaryTestsLane2 {
             #expect(plan.stdout.contains("• mirror-jump:refunds [origin-side]"), "\(plan.stdout)")
             #expect(plan.stdout.contains("• mirror-target:refunds [target-side]"), "\(plan.stdout)")
             #expect(plan.stdout.contains("then verify compares the records"), "\(plan.stdout)")
+            let planJSON = try await world.jumpchain(["plan", added, "--output", "json"])
+            #expect(planJSON.status == 0, "\(planJSON.output)")
+            let document = try JSONSerialization.jsonObject(with: Data(planJSON.stdout.utf8)) as? [String: Any]
+            let turns = (document?["hand_offs"] as? [[String: Any]])?.compactMap { $0["site"] as? String }
+            #expect(turns == ["origin-side", "target-side"], "\(planJSON.stdout)")
 
             // The target's site cannot read the selection: it waits for the origin's site to plan the update.
             let early = try await Self.at(world, "target-side", ["apply", added])
