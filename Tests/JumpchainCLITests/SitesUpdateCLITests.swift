@@ -80,6 +80,12 @@ extension BinaryTestsLane2 {
             let status = try await world.jumpchain(["status", "jump-demo", "--offline"])
             #expect(status.stdout.contains("waits for site target-side"), "\(status.output)")
 
+            // Another version of the playbook at the target's site is refused: the recorded plan is what would run.
+            let more = try Self.playbook(world, "sites-more", Self.five)
+            let other = try await Self.at(world, "target-side", ["apply", more])
+            #expect(other.status == 2, "\(other.output)")
+            #expect(other.stderr.contains("planned from another version of this playbook"), "\(other.stderr)")
+
             // The target's site needs no origin secret: it never calls the origin.
             world.simulator.setFaults(FaultSettings(blackholed: [SimulatorConfig.JumpDemo.origin]))
             let second = try await world.jumpchain(
@@ -101,7 +107,6 @@ extension BinaryTestsLane2 {
             // continues the recorded update and it converges.
             let seed = CLI.killSeed("JUMPCHAIN_SITES_UPDATE_KILL_SEED", label: "sites update kill")
             var random = SeededGenerator(seed: seed)
-            let more = try Self.playbook(world, "sites-more", Self.five)
             // A SIGKILLed process's session key is swept by a later process of its site; link keys never change.
             let keys = Set(world.liveJumpKeys(ownedBy: SimulatorConfig.JumpDemo.linkServiceAccount))
             var kills = 0

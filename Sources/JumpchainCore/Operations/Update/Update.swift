@@ -125,7 +125,7 @@ public enum Update {
         if sited, let started = try await awaitStart(playbook, path: path, root: root, after: entries, options: options)
         {
             // The update's site planned it and recorded it in the shared state: this site runs its own steps.
-            return try await resume(run: playbook.runName, root: root, entry: started, options: options)
+            return try await continuing(playbook, path: path, root: root, entry: started, options: options)
         }
         let rolloutLock = try Rollout.lockRollout(root, use: .required, playbook: playbook, options: options)
         defer { rolloutLock?.release() }
@@ -183,6 +183,26 @@ public enum Update {
             + "update of run \(playbook.runName) with `jumpchain apply \(path) --site \(owner)`"
         try await Rollout.waitForStart(line, options: options) { () throws(JumpchainError) in try started() != nil }
         return try started()
+    }
+
+    /// `apply PLAYBOOK --site` at a site while another site's recorded update is unfinished: runs this site's
+    /// steps of it, when it was planned from this playbook; another version is refused (nothing is sent), since
+    /// the recorded plan, not this file, is what would run.
+    static func continuing(
+        _ playbook: Playbook, path: String, root: String, entry: RunHistory.Entry, options: Rollout.Options
+    ) async throws(JumpchainError) -> Rollout.Report {
+        let store = try Rollout.openStoreReadOnly(entry.directory, run: playbook.runName, backend: options.backend)
+        let metadata = try Rollout.wrap { () throws(WorkflowError) in try store.metadata() }
+        let manifest = try RunManifest.decode(metadata.manifest, run: playbook.runName)
+        guard manifest.playbookHash == playbook.contentHash else {
+            let site = options.site.map { " --site \($0)" } ?? ""
+            throw JumpchainError(
+                .invalidInput,
+                "\(path): run \(playbook.runName) has an unfinished update (\(entry.directory)) planned from another "
+                    + "version of this playbook (nothing was sent): apply the same playbook at every site, or finish "
+                    + "the recorded update with `jumpchain resume \(playbook.runName)\(site)` and then apply this one")
+        }
+        return try await resume(run: playbook.runName, root: root, entry: entry, options: options)
     }
 
     /// Resumes (or reports, when finished) a recorded update.
