@@ -136,6 +136,22 @@ extension BinaryTestsLane2 {
             #expect(
                 Set(world.liveJumpKeys(ownedBy: SimulatorConfig.JumpDemo.linkServiceAccount)) == keys,
                 "seed \(seed): no new link key")
+
+            // --prune of both: the origin's site checks and records leg 1 (nothing added), the target's site fails
+            // the target mirrors over and deletes the jump mirrors with their ACLs.
+            let three = try Self.playbook(world, "sites-three", Self.three)
+            let origin = try await Self.at(world, "origin-side", ["apply", three, "--prune"])
+            #expect(origin.status == 10, "\(origin.output)")
+            #expect(origin.stderr.contains("waiting for site target-side to run step"), "\(origin.stderr)")
+            let pruned = try await Self.at(world, "target-side", ["apply", three, "--prune"])
+            #expect(pruned.status == 0, "\(pruned.output)")
+            #expect(pruned.stdout.contains("pruned          refunds, shipments"), "\(pruned.stdout)")
+            let mirrors = (world.state()["mirrors"] as? [[String: Any]]) ?? []
+            for topic in ["refunds", "shipments"] {
+                let left = mirrors.filter { ($0["mirror_topic_name"] as? String) == topic }
+                #expect(left.count == 1 && left.first?["stored_status"] as? String == "STOPPED", "\(topic): \(left)")
+                #expect(left.first?["cluster_id"] as? String == SimulatorConfig.JumpDemo.target, "\(topic): \(left)")
+            }
         }
 
         /// `topic` mirrored ACTIVE on both hops, and no issued secret in the state directory or any output.
