@@ -49,7 +49,7 @@ extension BinaryTestsLane2 {
             site == "origin-side" ? SimulatorConfig.JumpDemo.target : SimulatorConfig.JumpDemo.origin
         }
 
-        @Test("plan shows the sites; target-side waits for origin-side to plan it, runs its steps; kills converge")
+        @Test("plan shows the sites; target-side waits for origin-side's plan, runs its steps; kills converge; --prune")
         func addTopic() async throws {
             let (world, added) = try await Self.builtChain()
             defer { Task { await world.stop() } }
