@@ -137,13 +137,26 @@ extension BinaryTestsLane2 {
                 Set(world.liveJumpKeys(ownedBy: SimulatorConfig.JumpDemo.linkServiceAccount)) == keys,
                 "seed \(seed): no new link key")
 
-            // --prune of both: the origin's site checks and records leg 1 (nothing added), the target's site fails
-            // the target mirrors over and deletes the jump mirrors with their ACLs.
+            // --prune of both, one process per site with --wait (started first, the target's waits for the plan):
+            // the origin's site checks and records leg 1 (nothing added), the target's site fails the target
+            // mirrors over and deletes the jump mirrors with their ACLs.
             let three = try Self.playbook(world, "sites-three", Self.three)
-            let origin = try await Self.at(world, "origin-side", ["apply", three, "--prune"])
-            #expect(origin.status == 10, "\(origin.output)")
-            #expect(origin.stderr.contains("waiting for site target-side to run step"), "\(origin.stderr)")
-            let pruned = try await Self.at(world, "target-side", ["apply", three, "--prune"])
+            let waiting = try world.start([
+                "apply", three, "--prune", "--site", "target-side", "--wait", "--wait-timeout", "120",
+            ])
+            let guardTime = Date().addingTimeInterval(60)
+            func said() -> String {
+                [waiting.outPath, waiting.errPath].compactMap { try? String(contentsOfFile: $0, encoding: .utf8) }
+                    .joined()
+            }
+            while waiting.process.isRunning && Date() < guardTime && !said().contains("waiting for site origin-side") {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let origin = try await world.jumpchain(["apply", three, "--prune", "--site", "origin-side"])
+            let pruned = await waiting.wait()
+            world.record(pruned)
+            #expect([0, 10].contains(origin.status), "\(origin.output)")
+            #expect(pruned.output.contains("waiting for site origin-side to run step preflight"), "\(pruned.output)")
             #expect(pruned.status == 0, "\(pruned.output)")
             #expect(pruned.stdout.contains("pruned          refunds, shipments"), "\(pruned.stdout)")
             let mirrors = (world.state()["mirrors"] as? [[String: Any]]) ?? []
