@@ -88,14 +88,18 @@ struct PlanCommand: AsyncParsableCommand {
                     "id": .string(step.id), "kind": .string(step.kind),
                     "depends_on": .array(step.dependsOn.map { .string($0) }),
                     "requests": .array((change.requests[step.id] ?? []).map { .string($0.description) }),
+                    "site": step.site.map { .string($0) } ?? .null,
                 ])
+            }
+            let turns = SiteAssignment.handOffs(change.plan).map { turn -> JSON in
+                .object(["site": .string(turn.site), "steps": .array(turn.steps.map { .string($0) })])
             }
             Terminal.line(
                 JSONText.object([
                     "run": .string(run), "operation": .string("update"),
                     "add": .array(diff.added.map { .string($0.origin) }),
                     "no_longer_wanted": .array(diff.removed.map { .string($0.origin) }),
-                    "prune": .bool(diff.prune), "steps": .array(steps),
+                    "prune": .bool(diff.prune), "steps": .array(steps), "hand_offs": .array(turns),
                 ]))
             return
         }
@@ -111,10 +115,18 @@ struct PlanCommand: AsyncParsableCommand {
             + diff.leg2Options.map { "leg2 \($0.key)=\($0.value)" }
         if !options.isEmpty { Terminal.line("  link options    \(options.sorted().joined(separator: ", "))") }
         Terminal.line("update plan: \(change.plan.steps.count) steps")
+        if SiteHandOffs.print(change.plan), change.plan[UpdatePlanner.targetPreflight] != nil {
+            Terminal.line(
+                "no site reaches both the origin and the target: the origin's site reads the selection and plans the "
+                    + "update, each side's site checks and records what it reaches "
+                    + "(\(UpdatePlanner.targetPreflight), \(RolloutStep.perSide(RolloutStep.verify, .origin)), "
+                    + "\(RolloutStep.perSide(RolloutStep.verify, .target))), then \(RolloutStep.verify) compares the "
+                    + "records")
+        }
         for id in change.plan.topologicalOrder {
             guard let step = change.plan[id] else { continue }
             let after = step.dependsOn.isEmpty ? "" : "  (after \(step.dependsOn.joined(separator: ", ")))"
-            Terminal.line("• \(step.id)\(after)")
+            Terminal.line("• \(step.id)\(step.site.map { " [\($0)]" } ?? "")\(after)")
             for request in change.requests[step.id] ?? [] { Terminal.line("    \(request)") }
         }
     }

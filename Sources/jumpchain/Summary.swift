@@ -116,6 +116,10 @@ enum Summary {
                 return .object([
                     "operation": .string(operation.kind.rawValue), "directory": .string(operation.directory),
                     "status": .string(operation.runStatus.rawValue), "steps": .array(steps), "report": saved,
+                    "sites": .array(
+                        SiteProgress.of(operation.plan, states: operation.states.mapValues(\.state)).map {
+                            .string($0.line)
+                        }),
                 ])
             }
             // One document: the recorded steps, later operations, and the live verification report (null with
@@ -144,6 +148,10 @@ enum Summary {
         }
         for operation in status.operations {
             Terminal.line("then \(operation.kind.rawValue) (\(operation.runStatus.rawValue)) in \(operation.directory)")
+            // A multi-site operation: what each site has done and what it waits for.
+            for site in SiteProgress.of(operation.plan, states: operation.states.mapValues(\.state)) {
+                Terminal.line("  \(site.line)")
+            }
             for id in operation.plan.topologicalOrder {
                 let record = operation.states[id]
                 let state = record?.state.rawValue ?? "pending"

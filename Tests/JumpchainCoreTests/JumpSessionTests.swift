@@ -35,6 +35,32 @@ struct JumpSessionTests {
         #expect(live.isEmpty, "live keys on the jump after close: \(live)")
     }
 
+    @Test("a step that needs the jump while the session key propagates waits for it instead of using it early")
+    func callerDuringPropagationWaits() async throws {
+        let simulator = try await Simulator.start(.jumpDemo(), revealOperatorSecrets: true)
+        var environment = simulator.connectionInfo.playbookEnvironment(
+            linkServiceAccount: SimulatorConfig.JumpDemo.linkServiceAccount)
+        environment["JUMPCHAIN_POLL_MS"] = "20"
+        let playbookPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("playbooks/demo.yaml").path
+        let (playbook, _) = try Rollout.loadPlaybook(playbookPath, environment: environment)
+        let context = try RunSession.makeContext(
+            playbook, runName: playbook.runName, options: Rollout.Options(environment: environment))
+        let first = Task { try await context.jump().clusterID }
+        // The key exists on the control plane and is still propagating to the jump (seconds, in this world).
+        while Self.liveKeys(simulator, on: SimulatorConfig.JumpDemo.jump).isEmpty {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        // A second step arrives now: the client it gets already works (a 401 here failed a step for good).
+        let topics = try await context.jump().listTopics()
+        #expect(topics.isEmpty, "the demo jump holds no topic before a rollout: \(topics.map(\.topicName))")
+        #expect(try await first.value == SimulatorConfig.JumpDemo.jump)
+        #expect(await context.sessionKeyIDs().count == 1)
+        await context.close()
+        context.credentials.wipe()
+        await simulator.stop()
+    }
+
     static func liveKeys(_ simulator: Simulator, on cluster: String) -> [String] {
         let state = (try? JSONSerialization.jsonObject(with: Data(simulator.stateJSON().utf8))) as? [String: Any]
         return ((state?["api_keys"] as? [[String: Any]]) ?? []).filter {

@@ -168,7 +168,7 @@ struct PlaybookSitesTests {
         #expect(SiteAssignment.handOffs(plan).map(\.site) == ["target-side"])
     }
 
-    @Test("cutover: split so each site reads what it reaches; update: refused at a site, no site reaches both")
+    @Test("cutover: split so each site reads what it reaches")
     func cutoverAndUpdate() throws {
         let scratch = PlaybookScratch()
         defer { scratch.remove() }
@@ -189,14 +189,68 @@ struct PlaybookSitesTests {
         let drain = CutoverExecutor.preview(try #require(plan["drain"]), playbook: playbook)
         #expect(!drain.isEmpty && !drain.contains { $0.path.contains("/clusters/\(playbook.origin.id)") }, "\(drain)")
         #expect(SiteAssignment.handOffs(plan).map(\.site) == ["target-side", "origin-side", "target-side"])
-        let preflight = StepSpec(id: "preflight", kind: UpdateStep.Kind.preflight.rawValue)
-        #expect(SiteAssignment.candidates(preflight, playbook: playbook, steps: UpdateStep.Kind.self).isEmpty)
         // A site that reaches both runs every cutover step, unsplit.
         let both = try load(scratch, "sites:\n  hub: {reaches: [origin, target]}\n  edge: {reaches: [origin]}")
         let whole = try CutoverPlanner.plan(both, scope: scope, sites: true)
         try expectPlaced(whole, both, CutoverStep.Kind.self)
         #expect(whole.steps.allSatisfy { $0.site == "hub" })
         #expect(whole[CutoverPlanner.originPreflight] == nil)
+    }
+
+    @Test("update: split so the origin's site plans it and each site reads what it reaches; two turns")
+    func updatePlan() throws {
+        let scratch = PlaybookScratch()
+        defer { scratch.remove() }
+        let playbook = try load(scratch, Self.twoSites)
+        let diff = UpdateDiff(
+            added: [ChainTopology.ChainTopic(origin: "fresh", jumpMirror: "fresh", targetMirror: "fresh")],
+            removed: [ChainTopology.ChainTopic(origin: "old", jumpMirror: "old", targetMirror: "old")],
+            leg1Options: ["consumer.offset.sync.ms": "5000"], leg2Options: ["consumer.offset.sync.ms": "5000"],
+            prune: true)
+        #expect(try UpdatePlanner.plan(playbook, diff: diff, sites: false).steps.allSatisfy { $0.site == nil })
+        // Unsplit, no site could run the preflight or the verification, which read both private clusters.
+        let whole = StepSpec(id: "preflight", kind: UpdateStep.Kind.preflight.rawValue)
+        #expect(SiteAssignment.candidates(whole, playbook: playbook, steps: UpdateStep.Kind.self).isEmpty)
+        let plan = try UpdatePlanner.plan(playbook, diff: diff, sites: true)
+        try expectPlaced(plan, playbook, UpdateStep.Kind.self)
+        // The origin's site reads the selection and plans the update: its preflight is the first step.
+        #expect(plan.steps.first?.id == "preflight" && plan.steps.first?.site == "origin-side")
+        #expect(plan["preflight"]?.parameters[StepSites.clustersParameter] == "origin")
+        #expect(plan[UpdatePlanner.targetPreflight]?.site == "target-side")
+        for id in ["acls-jump", "mirror-jump:fresh", "verify:origin"] {
+            #expect(plan[id]?.site == "origin-side", "\(id)")
+        }
+        for id in [
+            "link-configs", "mirror-target:fresh", "prune-target:old", "prune-jump:old", "verify:target", "verify",
+        ] {
+            #expect(plan[id]?.site == "target-side", "\(id)")
+        }
+        // Nothing changes the target before its site has checked it.
+        for id in ["link-configs", "mirror-target:fresh", "prune-target:old", "verify:target"] {
+            #expect(plan[id]?.dependsOn.contains(UpdatePlanner.targetPreflight) == true, "\(id)")
+        }
+        #expect(plan["verify"]?.dependsOn == ["verify:origin", "verify:target"])
+        #expect(SiteAssignment.handOffs(plan).map(\.site) == ["origin-side", "target-side"])
+        // Each step's preview sends nothing to the private cluster its site does not reach.
+        for step in plan.steps {
+            let other = step.site == "origin-side" ? playbook.target.id : playbook.origin.id
+            let requests = UpdateExecutor.preview(step, playbook: playbook)
+            #expect(!requests.contains { $0.path.contains("/clusters/\(other)") }, "\(step.id): \(requests)")
+        }
+        #expect(!UpdateExecutor.preview(try #require(plan["preflight"]), playbook: playbook).isEmpty)
+        #expect(!UpdateExecutor.preview(try #require(plan[UpdatePlanner.targetPreflight]), playbook: playbook).isEmpty)
+        // Only leg 1's options changed: their step runs with the origin's site, in its turn.
+        let leg1Only = try UpdatePlanner.plan(
+            playbook, diff: UpdateDiff(added: [], removed: [], leg1Options: ["consumer.offset.sync.ms": "5000"]),
+            sites: true)
+        #expect(leg1Only["link-configs"]?.site == "origin-side")
+        #expect(SiteAssignment.handOffs(leg1Only).map(\.site) == ["origin-side", "target-side"])
+        // A site that reaches both runs the whole update, unsplit.
+        let both = try load(scratch, "sites:\n  hub: {reaches: [origin, target]}\n  edge: {reaches: [origin]}")
+        let unsplit = try UpdatePlanner.plan(both, diff: diff, sites: true)
+        try expectPlaced(unsplit, both, UpdateStep.Kind.self)
+        #expect(unsplit.steps.allSatisfy { $0.site == "hub" })
+        #expect(unsplit[UpdatePlanner.targetPreflight] == nil && unsplit["verify:origin"] == nil)
     }
 
     @Test("doctor's per-step needs cover every operation's steps")

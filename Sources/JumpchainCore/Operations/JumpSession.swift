@@ -19,6 +19,9 @@ actor JumpSession {
     private let operatorCredential: APICredential?
     private let retrySummary: (@Sendable (RetrySummary) -> Void)?
     private var session: (client: KafkaRESTClient, keyID: String?, credential: APICredential)?
+    /// Whether ``session``'s key works on the jump: a minted key is recorded (so ``close()`` revokes it) before
+    /// it has propagated, and a caller arriving meanwhile waits for the mint in flight instead of using it.
+    private var ready = false
     private var operatorPrincipal: String?
     /// Ids of keys this process minted; reported so tests can prove they were revoked.
     private(set) var mintedKeyIDs: [String] = []
@@ -64,15 +67,16 @@ actor JumpSession {
     /// Steps that start together (after a resume, several first uses at once) share one mint: the actor gives
     /// up its turn while the key is created, so later callers wait for that mint instead of minting their own.
     func client(report: (@Sendable (String) -> Void)? = nil) async throws -> KafkaRESTClient {
-        if let session { return session.client }
+        if let session, ready { return session.client }
         if let operatorCredential {
             let client = makeClient(operatorCredential, label: "jump (\(jump.id)) Kafka REST")
             session = (client, nil, operatorCredential)
+            ready = true
             return client
         }
         var failed: Task<KafkaRESTClient, any Error>?
         while true {
-            if let session { return session.client }
+            if let session, ready { return session.client }
             if let opening, opening != failed {
                 do {
                     return try await opening.value
@@ -111,6 +115,7 @@ actor JumpSession {
         session = (client, created.key.id, created.credential)
         try await KeyPropagation.wait(
             for: client, keyID: created.key.id, timing: timing, purpose: "session key", report: report)
+        ready = session?.keyID == created.key.id
         return client
     }
 
@@ -136,6 +141,7 @@ actor JumpSession {
     func close() async {
         guard let session else { return }
         self.session = nil
+        ready = false
         if let keyID = session.keyID {
             await revoke(keyID)
             session.credential.secret.wipe()

@@ -87,6 +87,12 @@ extension Rollout {
             return try await resumeRollout(
                 run: playbook.runName, directory: last.directory, options: options, lock: lock)
         }
+        // A multi-site update planned at another site: this site's `apply --site` runs its steps.
+        if options.site != nil, let last = entries.last, last.kind == .update, last.status != .succeeded {
+            lock.release()
+            return try await Update.continuing(
+                playbook, path: playbookPath, root: directory, entry: last, options: options)
+        }
         if let unfinished = entries.last(where: { $0.status != .succeeded }) {
             throw JumpchainError(
                 .runUnfinished,

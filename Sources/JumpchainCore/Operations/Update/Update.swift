@@ -136,7 +136,7 @@ public enum Update {
             context throws(JumpchainError) in
             let selected = try await Rollout.selectTopics(playbook, origin: context.origin)
             let diff = diff(chain: chain, playbook: playbook, selected: selected, prune: prune)
-            let plan = try UpdatePlanner.plan(playbook, diff: diff)
+            let plan = try UpdatePlanner.plan(playbook, diff: diff, sites: true)
             var requests: [String: [PreviewRequest]] = [:]
             for step in plan.steps { requests[step.id] = UpdateExecutor.preview(step, playbook: playbook) }
             return Planned(diff: diff, plan: plan, requests: requests)
@@ -150,25 +150,10 @@ public enum Update {
     ) async throws(JumpchainError) -> Rollout.Report {
         try refuseUnalterable(old: chain.playbook, new: playbook, path: path)
         let sited = options.site != nil && !playbook.siteList.isEmpty
-        if sited {
-            let preflight = UpdateStep.Kind.preflight.rawValue
-            let sites = SiteAssignment.candidates(
-                StepSpec(id: preflight, kind: preflight), playbook: playbook, steps: UpdateStep.Kind.self)
-            guard let owner = sites.first?.name else {
-                throw JumpchainError(
-                    .invalidInput,
-                    "\(path): apply --site \(options.site ?? ""): the chain \(playbook.runName) exists and the playbook "
-                        + "changed it, so this is an update; an update's preflight and verification read the origin, "
-                        + "the jump and the target together, and no site reaches both the origin and the target: apply "
-                        + "it without --site from a host that reaches every cluster (nothing was sent)")
-            }
-            if owner != options.site {
-                throw JumpchainError(
-                    .otherSiteTurn,
-                    "another site's turn: waiting for site \(owner) to run step \(preflight): the update of run "
-                        + "\(playbook.runName) runs at site \(owner), the one that reaches every cluster; run `jumpchain "
-                        + "apply \(path) --site \(owner)` there")
-            }
+        if sited, let started = try await awaitStart(playbook, path: path, root: root, after: entries, options: options)
+        {
+            // The update's site planned it and recorded it in the shared state: this site runs its own steps.
+            return try await continuing(playbook, path: path, root: root, entry: started, options: options)
         }
         let rolloutLock = try Rollout.lockRollout(root, use: .required, playbook: playbook, options: options)
         defer { rolloutLock?.release() }
@@ -193,8 +178,7 @@ public enum Update {
                     "no longer selected, left alone: \(diff.removed.map(\.origin).joined(separator: ", ")) "
                         + "(apply --prune fails their target mirrors over and deletes their jump mirrors)")
             }
-            var plan = try UpdatePlanner.plan(playbook, diff: diff)
-            if sited { plan = try SiteAssignment.assign(plan, playbook: playbook, steps: UpdateStep.Kind.self) }
+            let plan = try UpdatePlanner.plan(playbook, diff: diff, sites: sited)
             let directory = RunHistory.newDirectory(root: root, kind: .update, after: entries)
             let manifest = try RunManifest(operation: .update, playbook: playbook, playbookHash: playbook.contentHash)
                 .encoded()
@@ -213,6 +197,52 @@ public enum Update {
             }
             return try Rollout.check(result)
         }
+    }
+
+    /// A multi-site update starts at the site of its first step (the one that reads the origin's selection and
+    /// plans the update). At another site (`--site`) this waits for that site to record the update (`--wait`;
+    /// then returns its entry, to resume here) or stops with "another site's turn". Nil where this process
+    /// plans it.
+    static func awaitStart(
+        _ playbook: Playbook, path: String, root: String, after entries: [RunHistory.Entry], options: Rollout.Options
+    ) async throws(JumpchainError) -> RunHistory.Entry? {
+        let skeleton = try UpdatePlanner.plan(
+            playbook, diff: UpdateDiff(added: [], removed: []),
+            sites: true)
+        guard let site = options.site, let first = skeleton.steps.first, let owner = first.site, owner != site else {
+            return nil
+        }
+        let known = Set(entries.map(\.directory))
+        func started() throws(JumpchainError) -> RunHistory.Entry? {
+            try RunHistory.entries(root: root, backend: options.backend).last.flatMap {
+                $0.kind == .update && !known.contains($0.directory) ? $0 : nil
+            }
+        }
+        let line =
+            "waiting for site \(owner) to run step \(first.id): site \(owner) reads the origin's topics and plans the "
+            + "update of run \(playbook.runName) with `jumpchain apply \(path) --site \(owner)`"
+        try await Rollout.waitForStart(line, options: options) { () throws(JumpchainError) in try started() != nil }
+        return try started()
+    }
+
+    /// `apply PLAYBOOK --site` at a site while another site's recorded update is unfinished: runs this site's
+    /// steps of it, when it was planned from this playbook; another version is refused (nothing is sent), since
+    /// the recorded plan, not this file, is what would run.
+    static func continuing(
+        _ playbook: Playbook, path: String, root: String, entry: RunHistory.Entry, options: Rollout.Options
+    ) async throws(JumpchainError) -> Rollout.Report {
+        let store = try Rollout.openStoreReadOnly(entry.directory, run: playbook.runName, backend: options.backend)
+        let metadata = try Rollout.wrap { () throws(WorkflowError) in try store.metadata() }
+        let manifest = try RunManifest.decode(metadata.manifest, run: playbook.runName)
+        guard manifest.playbookHash == playbook.contentHash else {
+            let site = options.site.map { " --site \($0)" } ?? ""
+            throw JumpchainError(
+                .invalidInput,
+                "\(path): run \(playbook.runName) has an unfinished update (\(entry.directory)) planned from another "
+                    + "version of this playbook (nothing was sent): apply the same playbook at every site, or finish "
+                    + "the recorded update with `jumpchain resume \(playbook.runName)\(site)` and then apply this one")
+        }
+        return try await resume(run: playbook.runName, root: root, entry: entry, options: options)
     }
 
     /// Resumes (or reports, when finished) a recorded update.

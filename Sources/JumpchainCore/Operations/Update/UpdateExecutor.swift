@@ -23,7 +23,7 @@ public struct UpdateExecutor: StepExecutor {
         }
         do {
             switch kind {
-            case .preflight: return try await preflight(report: report)
+            case .preflight: return try await preflight(step, report: report)
             case .jumpACLs: return try await rollout.jumpACLs(stepContext, report: report)
             case .originACLs: return try await rollout.originACLs(step, stepContext)
             case .linkConfigs: return try await linkConfigs(step, report: report)
@@ -31,18 +31,24 @@ public struct UpdateExecutor: StepExecutor {
             case .mirrorTarget: return try await rollout.mirror(step, onTarget: true, stepContext)
             case .pruneTarget: return try await pruneTarget(step, report: report)
             case .pruneJump: return try await pruneJump(step, report: report)
-            case .verify: return try await rollout.verify(step, report: report)
+            // The rollout's verification: one step, or a multi-site plan's side and comparison steps.
+            case .verify: return try await rollout.execute(step, context: stepContext)
             }
         } catch let error as ConfluentAPIError {
             throw StepError.from(error)
         }
     }
 
-    /// The requests `step` would send (for `plan`); each preview sits next to its body or the rollout's.
+    /// The requests `step` would send (for `plan`); each preview sits next to its body or the rollout's. A step
+    /// of a multi-site plan sends only those to the private clusters its site reaches.
     public static func preview(_ step: StepSpec, playbook: Playbook) -> [PreviewRequest] {
+        StepSites.previewing(requests(step, playbook: playbook), calls: UpdateStep.Kind.calls(step), playbook: playbook)
+    }
+
+    static func requests(_ step: StepSpec, playbook: Playbook) -> [PreviewRequest] {
         guard let kind = UpdateStep.Kind(rawValue: step.kind) else { return [] }
         switch kind {
-        case .preflight: return previewPreflight(playbook)
+        case .preflight: return previewPreflight(step, playbook)
         case .jumpACLs: return RolloutExecutor.previewJumpACLs(playbook)
         case .originACLs: return RolloutExecutor.previewOriginACLs(playbook)
         case .linkConfigs: return previewLinkConfigs(step, playbook)
@@ -50,14 +56,22 @@ public struct UpdateExecutor: StepExecutor {
         case .mirrorTarget: return RolloutExecutor.previewMirror(step, playbook, onTarget: true)
         case .pruneTarget: return previewPruneTarget(step, playbook)
         case .pruneJump: return previewPruneJump(step, playbook)
-        case .verify: return RolloutExecutor.previewVerify(playbook)
+        case .verify: return RolloutExecutor.previewVerify(step, playbook)
         }
     }
 
     // MARK: Preflight
 
-    static func previewPreflight(_ playbook: Playbook) -> [PreviewRequest] {
+    static func previewPreflight(_ step: StepSpec, _ playbook: Playbook) -> [PreviewRequest] {
         let link = playbook.link
+        // The target's site's preflight of a split plan reads the target only.
+        if step.id == UpdatePlanner.targetPreflight {
+            return [
+                .kafka(playbook.target, "GET", "/topics"),
+                .kafka(
+                    playbook.target, "GET", "/links/\(link.leg2Name)/mirrors/<mirror>", "(a topic of that name exists)"),
+            ]
+        }
         var requests: [PreviewRequest] = [.kafka(playbook.origin, "GET", "/topics")]
         requests += RunSession.previewOpen(playbook)
         requests += [
@@ -71,9 +85,21 @@ public struct UpdateExecutor: StepExecutor {
 
     /// The added topics exist on the origin; a topic holding an added mirror name on the jump or the target is a
     /// mirror of this chain's link (adopted) or an error naming it. Records the link principals' ACLs first.
-    func preflight(report: @escaping @Sendable (String) -> Void) async throws -> [String: String] {
+    /// A split plan's `preflight` checks the origin and the jump (and the ACL budget of both), and
+    /// `preflight:target` the target only (``UpdatePlanner/split(_:)``).
+    func preflight(_ step: StepSpec, report: @escaping @Sendable (String) -> Void) async throws -> [String: String] {
         let playbook = context.playbook
+        let reach = step.parameters[StepSites.clustersParameter].map { Set($0.split(separator: ",").map(String.init)) }
+        let checksOrigin = reach?.contains(PlaybookCluster.Role.origin.rawValue) ?? true
+        let checksTarget = reach?.contains(PlaybookCluster.Role.target.rawValue) ?? true
         var problems: [String] = []
+        guard checksOrigin else {
+            // The target's site: the added mirrors' names on the target, nothing on the jump.
+            let targetTopics = Set(try await context.target.listTopics().map(\.topicName))
+            problems += try await targetNameProblems(targetTopics)
+            guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
+            return ["added": String(rollout.topics.count), "clusters": reach?.sorted().joined(separator: ",") ?? ""]
+        }
         let originTopics = Set(try await context.origin.listTopics().map(\.topicName))
         let missing = rollout.topics.filter { !originTopics.contains($0) }
         if !missing.isEmpty {
@@ -83,22 +109,17 @@ public struct UpdateExecutor: StepExecutor {
         }
         let jump = try await context.jump(report: report)
         let jumpTopics = Set(try await jump.listTopics().map(\.topicName))
-        let targetTopics = Set(try await context.target.listTopics().map(\.topicName))
+        if checksTarget {
+            problems += try await targetNameProblems(Set(try await context.target.listTopics().map(\.topicName)))
+        }
         for topic in rollout.topics {
-            let (jumpMirror, targetMirror) = rollout.mirrorNames(topic)
+            let jumpMirror = rollout.mirrorNames(topic).jump
             if jumpTopics.contains(jumpMirror),
                 try await jump.mirror(link: playbook.link.leg1Name, topic: jumpMirror) == nil
             {
                 problems.append(
                     "jump \(jump.clusterID): topic \(jumpMirror) already exists and is not a mirror of "
                         + "\(playbook.link.leg1Name); delete it or leave \(topic) out")
-            }
-            if targetTopics.contains(targetMirror),
-                try await context.target.mirror(link: playbook.link.leg2Name, topic: targetMirror) == nil
-            {
-                problems.append(
-                    "target \(playbook.target.id): topic \(targetMirror) already exists and is not a mirror of "
-                        + "\(playbook.link.leg2Name); delete it or leave \(topic) out")
             }
         }
         guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
@@ -107,6 +128,23 @@ public struct UpdateExecutor: StepExecutor {
             outputs.merge(try await rollout.aclBudget(jump: (jump, jumpTopics), originTopics: originTopics)) { $1 }
         }
         return outputs
+    }
+
+    /// The added topics whose target mirror name a topic holds that is not a mirror of leg 2's link.
+    func targetNameProblems(_ targetTopics: Set<String>) async throws -> [String] {
+        let playbook = context.playbook
+        var problems: [String] = []
+        for topic in rollout.topics {
+            let targetMirror = rollout.mirrorNames(topic).target
+            if targetTopics.contains(targetMirror),
+                try await context.target.mirror(link: playbook.link.leg2Name, topic: targetMirror) == nil
+            {
+                problems.append(
+                    "target \(playbook.target.id): topic \(targetMirror) already exists and is not a mirror of "
+                        + "\(playbook.link.leg2Name); delete it or leave \(topic) out")
+            }
+        }
+        return problems
     }
 
     // MARK: Link options

@@ -44,6 +44,21 @@ extension UpdateStep.Kind: SitedStepKind {
         case .verify: [.controlPlane, .origin, .jump, .target]
         }
     }
+
+    /// What `step` calls, narrowed by a multi-site plan's parameters: a preflight's `clusters`, a verification's
+    /// side (as the rollout's), and the legs whose options `link-configs` changes (leg 1's live on the jump).
+    public static func calls(_ step: StepSpec) -> [StepEndpoint] {
+        guard let kind = Self(rawValue: step.kind) else { return [] }
+        switch kind {
+        case .verify: return RolloutStep.Kind.calls(step)
+        case .linkConfigs:
+            let leg1 = step.parameters.keys.contains { $0.hasPrefix("leg1.") }
+            let leg2 = step.parameters.keys.contains { $0.hasPrefix("leg2.") }
+            return (leg1 ? [.controlPlane, .jump] : []) + (leg2 ? [.target] : [])
+        case .preflight, .jumpACLs, .originACLs, .mirrorJump, .mirrorTarget, .pruneTarget, .pruneJump:
+            return StepSites.narrowed(kind.calls, step)
+        }
+    }
 }
 
 /// What changes between the chain as it is and a changed playbook.
@@ -59,13 +74,93 @@ public struct UpdateDiff: Sendable {
     /// For each removed topic (by origin name), the ACL bindings jumpchain created for its jump mirror.
     public var prunedACLs: [String: [ACLBinding]] = [:]
 
+    public init(
+        added: [ChainTopology.ChainTopic], removed: [ChainTopology.ChainTopic], leg1Options: [String: String] = [:],
+        leg2Options: [String: String] = [:], prune: Bool = false, prunedACLs: [String: [ACLBinding]] = [:]
+    ) {
+        self.added = added
+        self.removed = removed
+        self.leg1Options = leg1Options
+        self.leg2Options = leg2Options
+        self.prune = prune
+        self.prunedACLs = prunedACLs
+    }
+
     public var isEmpty: Bool {
         added.isEmpty && (removed.isEmpty || !prune) && leg1Options.isEmpty && leg2Options.isEmpty
     }
 }
 
 public enum UpdatePlanner {
-    public static func plan(_ playbook: Playbook, diff: UpdateDiff) throws(JumpchainError) -> Plan {
+    /// The update's steps. With `sites` (a multi-site playbook run with `--site`, or `plan` of one), every step is
+    /// placed at a site that reaches what it calls; when no site reaches both private clusters, the steps that
+    /// read both are split (``split(_:_:)``).
+    public static func plan(_ playbook: Playbook, diff: UpdateDiff, sites: Bool) throws(JumpchainError) -> Plan {
+        let plan = try plan(playbook, diff: diff)
+        guard sites, !playbook.siteList.isEmpty else { return plan }
+        let reachesBoth = playbook.siteList.contains {
+            playbook.site($0, reaches: .origin) && playbook.site($0, reaches: .target)
+        }
+        return try SiteAssignment.assign(
+            reachesBoth ? plan : try split(plan), playbook: playbook, steps: UpdateStep.Kind.self)
+    }
+
+    /// The id of the target's site's preflight in a split plan.
+    public static let targetPreflight = RolloutStep.perSide(UpdateStep.Kind.preflight.rawValue, .target)
+
+    /// When no site reaches both private clusters. The origin's site plans the update (it reads the selection on
+    /// the origin) and runs `preflight` on what it reaches (the added topics on the origin, their names on the
+    /// jump, the ACL budget of both halves); the target's site runs `preflight:target` (the added mirrors' names
+    /// on the target) before any step that changes the target. Verification is split as the rollout's:
+    /// `verify:origin` records leg 1, `verify:target` leg 2, and `verify` compares the records.
+    static func split(_ plan: Plan) throws(JumpchainError) -> Plan {
+        let origin = PlaybookCluster.Role.origin.rawValue
+        let target = PlaybookCluster.Role.target.rawValue
+        let preflight = UpdateStep.Kind.preflight.rawValue
+        let verify = UpdateStep.Kind.verify.rawValue
+        var steps: [StepSpec] = []
+        for var step in plan.steps {
+            if step.id == preflight {
+                var targetSide = step
+                step.parameters[StepSites.clustersParameter] = origin
+                targetSide.id = targetPreflight
+                targetSide.dependsOn = [step.id]
+                targetSide.parameters[StepSites.clustersParameter] = target
+                steps += [step, targetSide]
+                continue
+            }
+            if step.id == verify {
+                let jumpMirrors = plan.steps.filter { $0.kind == RolloutStep.mirrorJump }.map(\.id)
+                let originSide = RolloutStep.perSide(verify, .origin)
+                let targetSide = RolloutStep.perSide(verify, .target)
+                func side(_ observes: RolloutStep.VerifyObserves) -> [String: String] {
+                    step.parameters.merging([RolloutStep.observesParameter: observes.rawValue]) { $1 }
+                }
+                steps += [
+                    StepSpec(
+                        id: originSide, kind: verify, dependsOn: jumpMirrors.isEmpty ? [preflight] : jumpMirrors,
+                        parameters: side(.origin), timeoutSeconds: step.timeoutSeconds),
+                    StepSpec(
+                        id: targetSide, kind: verify,
+                        dependsOn: [originSide, targetPreflight] + step.dependsOn.filter { $0 != preflight },
+                        parameters: side(.target), timeoutSeconds: step.timeoutSeconds),
+                    StepSpec(
+                        id: verify, kind: verify, dependsOn: [originSide, targetSide], parameters: side(.recorded)),
+                ]
+                continue
+            }
+            // Nothing changes the target before its site has checked it.
+            if UpdateStep.Kind.calls(step).contains(.target) { step.dependsOn.append(targetPreflight) }
+            steps.append(step)
+        }
+        do {
+            return try Plan(steps: steps)
+        } catch {
+            throw JumpchainError(.internalError, "the update planner built an invalid graph: \(error)", cause: error)
+        }
+    }
+
+    static func plan(_ playbook: Playbook, diff: UpdateDiff) throws(JumpchainError) -> Plan {
         let origin = "cluster:\(playbook.origin.id)"
         let jump = "cluster:\(playbook.jump.id)"
         let target = "cluster:\(playbook.target.id)"

@@ -1,0 +1,185 @@
+import ConfluentSimulator
+import Foundation
+import JumpchainTestSupport
+import SeededRandom
+import Testing
+
+extension BinaryTestsLane2 {
+    /// An update (a changed playbook on a live chain) at two sites, neither of which reaches both private clusters:
+    /// the origin's site reads the selection and plans it, the target's site finds the planned update in the shared
+    /// state and runs its steps. Each site's runner cannot reach the other's private cluster (its REST blackholed).
+    @Suite("update at two sites", .serialized)
+    struct SitesUpdateCLITests {
+        static let three = "names: [orders, payments, inventory]"
+        static let four = "names: [orders, payments, inventory, refunds]"
+        static let five = "names: [orders, payments, inventory, refunds, shipments]"
+
+        /// The demo chain with `refunds` and `shipments` on the origin, built at two sites; returns the world and
+        /// the playbook that adds `refunds`.
+        static func builtChain() async throws -> (DemoWorld, String) {
+            var config = SimulatorConfig.jumpDemo()
+            config.topics += ["refunds", "shipments"].map {
+                SimulatorConfig.Topic(cluster: SimulatorConfig.JumpDemo.origin, name: $0, partitions: 2, records: 20)
+            }
+            let world = try await DemoWorld.start(config: config)
+            let built = try await at(world, "origin-side", ["apply", try playbook(world, "sites-built", Self.three)])
+            #expect(built.status == 10, "\(built.output)")
+            let finished = try await at(world, "target-side", ["resume", "jump-demo"])
+            #expect(finished.status == 0, "\(finished.output)")
+            return (world, try playbook(world, "sites-added", Self.four))
+        }
+
+        static func playbook(_ world: DemoWorld, _ name: String, _ names: String) throws -> String {
+            let path = try world.playbookVariant(name, replacing: [(Self.three, names)])
+            let handle = try #require(FileHandle(forWritingAtPath: path))
+            handle.seekToEndOfFile()
+            handle.write(Data(BinaryTestsLane3.SitesCLITests.sites.utf8))
+            try handle.close()
+            return path
+        }
+
+        /// Runs `arguments --site site` with the other site's private cluster blackholed.
+        static func at(_ world: DemoWorld, _ site: String, _ arguments: [String]) async throws -> CLI.Result {
+            world.simulator.setFaults(FaultSettings(blackholed: [other(site)]))
+            defer { world.simulator.setFaults(FaultSettings()) }
+            return try await world.jumpchain(arguments + ["--site", site])
+        }
+
+        static func other(_ site: String) -> String {
+            site == "origin-side" ? SimulatorConfig.JumpDemo.target : SimulatorConfig.JumpDemo.origin
+        }
+
+        @Test("plan shows the sites; target-side waits for origin-side's plan, runs its steps; kills converge; --prune")
+        func addTopic() async throws {
+            let (world, added) = try await Self.builtChain()
+            defer { Task { await world.stop() } }
+            let linkKeys = world.liveKeys(on: SimulatorConfig.JumpDemo.jump)
+
+            let plan = try await world.jumpchain(["plan", added])
+            #expect(plan.status == 0, "\(plan.output)")
+            #expect(plan.stdout.contains("add             refunds"), "\(plan.stdout)")
+            #expect(plan.stdout.contains("hand-offs: origin-side → target-side"), "\(plan.stdout)")
+            #expect(plan.stdout.contains("• preflight:target [target-side]"), "\(plan.stdout)")
+            #expect(plan.stdout.contains("• mirror-jump:refunds [origin-side]"), "\(plan.stdout)")
+            #expect(plan.stdout.contains("• mirror-target:refunds [target-side]"), "\(plan.stdout)")
+            #expect(plan.stdout.contains("then verify compares the records"), "\(plan.stdout)")
+            let planJSON = try await world.jumpchain(["plan", added, "--output", "json"])
+            #expect(planJSON.status == 0, "\(planJSON.output)")
+            let document = try JSONSerialization.jsonObject(with: Data(planJSON.stdout.utf8)) as? [String: Any]
+            let turns = (document?["hand_offs"] as? [[String: Any]])?.compactMap { $0["site"] as? String }
+            #expect(turns == ["origin-side", "target-side"], "\(planJSON.stdout)")
+
+            // The target's site cannot read the selection: it waits for the origin's site to plan the update.
+            let early = try await Self.at(world, "target-side", ["apply", added])
+            #expect(early.status == 10, "\(early.output)")
+            #expect(early.stderr.contains("waiting for site origin-side to run step preflight"), "\(early.stderr)")
+
+            let first = try await Self.at(world, "origin-side", ["apply", added])
+            #expect(first.status == 10, "\(first.output)")
+            #expect(first.stderr.contains("waiting for site target-side to run step"), "\(first.stderr)")
+            let status = try await world.jumpchain(["status", "jump-demo", "--offline"])
+            #expect(status.stdout.contains("waits for site target-side"), "\(status.output)")
+
+            // Another version of the playbook at the target's site is refused: the recorded plan is what would run.
+            let more = try Self.playbook(world, "sites-more", Self.five)
+            let other = try await Self.at(world, "target-side", ["apply", more])
+            #expect(other.status == 2, "\(other.output)")
+            #expect(other.stderr.contains("planned from another version of this playbook"), "\(other.stderr)")
+
+            // The target's site needs no origin secret: it never calls the origin.
+            world.simulator.setFaults(FaultSettings(blackholed: [SimulatorConfig.JumpDemo.origin]))
+            let second = try await world.jumpchain(
+                ["apply", added, "--site", "target-side"], environment: ["JUMPCHAIN_ORIGIN_SECRET": ""])
+            world.simulator.setFaults(FaultSettings())
+            #expect(second.status == 0, "\(second.output)")
+            #expect(second.stdout.contains("added           refunds"), "\(second.stdout)")
+            let again = try await Self.at(world, "origin-side", ["apply", added])
+            #expect(again.status == 0, "\(again.output)")
+            #expect(again.stdout.contains("already complete"), "\(again.stdout)")
+
+            try expectMirrored(world, "refunds", context: "two-site update")
+            #expect(world.liveKeys(on: SimulatorConfig.JumpDemo.jump) == linkKeys, "no new key, no session key left")
+            let verify = try await world.jumpchain(["verify", "jump-demo", "--timeout", "60"])
+            #expect(verify.status == 0, "\(verify.output)")
+            #expect(verify.stdout.contains("refunds"), "\(verify.stdout)")
+
+            // Another topic, with SIGKILLs at seeded random moments at either site: `apply --site` at either
+            // continues the recorded update and it converges.
+            let seed = CLI.killSeed("JUMPCHAIN_SITES_UPDATE_KILL_SEED", label: "sites update kill")
+            var random = SeededGenerator(seed: seed)
+            // A SIGKILLed process's session key is swept by a later process of its site; link keys never change.
+            let keys = Set(world.liveJumpKeys(ownedBy: SimulatorConfig.JumpDemo.linkServiceAccount))
+            var kills = 0
+            var finished: Set<String> = []
+            var attempts = 0
+            while finished.count < 2 {
+                attempts += 1
+                if attempts > 30 {
+                    Issue.record("seed \(seed): no convergence after 30 attempts")
+                    break
+                }
+                let site = Bool.random(using: &random) ? "origin-side" : "target-side"
+                let delay = kills < 3 ? Double.random(in: 0.05...1.5, using: &random) : 120
+                world.simulator.setFaults(FaultSettings(blackholed: [Self.other(site)]))
+                let (result, killed) = try await world.runOrKill(["apply", more, "--site", site], after: delay)
+                world.simulator.setFaults(FaultSettings())
+                if killed {
+                    kills += 1
+                    finished = []
+                    continue
+                }
+                #expect([0, 10].contains(result.status), "seed \(seed): \(result.output)")
+                if result.status == 0 { finished.insert(site) }
+            }
+            print("sites update kill: \(kills) kills, \(attempts) runs")
+            try expectMirrored(world, "shipments", context: "seed \(seed)")
+            #expect(
+                Set(world.liveJumpKeys(ownedBy: SimulatorConfig.JumpDemo.linkServiceAccount)) == keys,
+                "seed \(seed): no new link key")
+
+            // --prune of both, one process per site with --wait (started first, the target's waits for the plan):
+            // the origin's site checks and records leg 1 (nothing added), the target's site fails the target
+            // mirrors over and deletes the jump mirrors with their ACLs.
+            let three = try Self.playbook(world, "sites-three", Self.three)
+            let waiting = try world.start([
+                "apply", three, "--prune", "--site", "target-side", "--wait", "--wait-timeout", "120",
+            ])
+            let guardTime = Date().addingTimeInterval(60)
+            func said() -> String {
+                [waiting.outPath, waiting.errPath].compactMap { try? String(contentsOfFile: $0, encoding: .utf8) }
+                    .joined()
+            }
+            while waiting.process.isRunning && Date() < guardTime && !said().contains("waiting for site origin-side") {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let origin = try await world.jumpchain(["apply", three, "--prune", "--site", "origin-side"])
+            let pruned = await waiting.wait()
+            world.record(pruned)
+            #expect([0, 10].contains(origin.status), "\(origin.output)")
+            #expect(pruned.output.contains("waiting for site origin-side to run step preflight"), "\(pruned.output)")
+            #expect(pruned.status == 0, "\(pruned.output)")
+            #expect(pruned.stdout.contains("pruned          refunds, shipments"), "\(pruned.stdout)")
+            let mirrors = (world.state()["mirrors"] as? [[String: Any]]) ?? []
+            for topic in ["refunds", "shipments"] {
+                let left = mirrors.filter { ($0["mirror_topic_name"] as? String) == topic }
+                #expect(left.count == 1 && left.first?["stored_status"] as? String == "STOPPED", "\(topic): \(left)")
+                #expect(left.first?["cluster_id"] as? String == SimulatorConfig.JumpDemo.target, "\(topic): \(left)")
+            }
+        }
+
+        /// `topic` mirrored ACTIVE on both hops, and no issued secret in the state directory or any output.
+        func expectMirrored(_ world: DemoWorld, _ topic: String, context: String) throws {
+            let mirrors = (world.state()["mirrors"] as? [[String: Any]]) ?? []
+            let found = mirrors.filter { ($0["mirror_topic_name"] as? String) == topic }
+            #expect(found.count == 2, "\(context): \(found)")
+            #expect(found.allSatisfy { ($0["mirror_status"] as? String) == "ACTIVE" }, "\(context): \(found)")
+            let needles = world.issuedSecretNeedles()
+            #expect(world.scanStateDirectory(for: needles).isEmpty, "\(context): a secret reached the state directory")
+            for transcript in world.transcripts {
+                for needle in needles where transcript.contains(needle) {
+                    Issue.record("\(context): an issued secret appeared in a command line or its output")
+                }
+            }
+        }
+    }
+}
