@@ -101,6 +101,14 @@ extension BinaryTestsLane3 {
             let early = try await at("origin-side", ["cutover", "jump-demo", "--no-quiet-check"])
             #expect(early.status == 10, "\(early.output)")
             #expect(early.stderr.contains("waiting for site target-side to run step cutover-preflight"))
+            #expect(early.stderr.contains("starts it with `jumpchain cutover jump-demo --site target-side`"))
+            // Stopped while it waits for the other site: the hint goes on at this site, with its --site.
+            let waiting = try await interruptWhileWaiting(
+                world, ["cutover", "jump-demo", "--no-quiet-check", "--site", "origin-side"])
+            #expect(waiting.status == 130, "\(waiting.output)")
+            #expect(
+                waiting.stderr.contains("continue with `jumpchain cutover jump-demo --site origin-side`"),
+                "\(waiting.stderr)")
             let checked = try await at("target-side", ["cutover", "jump-demo", "--no-quiet-check"])
             #expect(checked.status == 10, "\(checked.output)")
             #expect(checked.stderr.contains("waiting for site origin-side to run step cutover-preflight:origin"))
@@ -128,6 +136,12 @@ extension BinaryTestsLane3 {
             let waits = try await at("origin-side", ["destroy", "jump-demo", "--target-topics", "keep"])
             #expect(waits.status == 10, "\(waits.output)")
             #expect(waits.stderr.contains("waiting for site target-side to run step target-mirrors"))
+            let stopped = try await interruptWhileWaiting(
+                world, ["destroy", "jump-demo", "--target-topics", "keep", "--site", "origin-side"])
+            #expect(stopped.status == 130, "\(stopped.output)")
+            #expect(
+                stopped.stderr.contains("continue with `jumpchain destroy jump-demo --site origin-side`"),
+                "\(stopped.stderr)")
             let first = try await at("target-side", ["destroy", "jump-demo", "--target-topics", "keep"])
             #expect(first.status == 10, "\(first.output)")
             #expect(first.stderr.contains("waiting for site origin-side to run step delete-leg1-source"))
@@ -236,6 +250,21 @@ extension BinaryTestsLane3 {
             let status = try await world.jumpchain(["status", "jump-demo", "--offline", "--output", "json"])
             #expect(status.stdout.contains("verify:target"), "\(status.output)")
             #expect(world.scanStateDirectory(for: world.issuedSecretNeedles()).isEmpty, "a secret reached the state")
+        }
+
+        /// Runs `arguments` with `--wait`, and SIGINTs it once it says it waits for another site.
+        func interruptWhileWaiting(_ world: DemoWorld, _ arguments: [String]) async throws -> CLI.Result {
+            let running = try world.start(arguments + ["--wait", "--wait-timeout", "60"])
+            let guardTime = Date().addingTimeInterval(60)
+            while running.process.isRunning && Date() < guardTime {
+                let said = (try? String(contentsOfFile: running.errPath, encoding: .utf8)) ?? ""
+                if said.contains("waiting for site") { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            kill(running.process.processIdentifier, SIGINT)
+            let result = await running.wait()
+            world.record(result)
+            return result
         }
 
         /// Three ACTIVE link halves, eight mirrors, exactly two live link keys on the jump, each held by one link,

@@ -18,7 +18,7 @@ extension Rollout {
         if try exists() { return }
         let line =
             "waiting for site \(first) to run step \(RolloutStep.preflight): run \(playbook.runName) does not exist "
-            + "yet; site \(first) starts it with `jumpchain apply \(playbookPath) --site \(first)`"
+            + "yet; site \(first) starts it with \(command("apply \(playbookPath)", site: first))"
         try await waitForStart(line, options: options) { () throws(JumpchainError) in try exists() }
     }
 
@@ -86,8 +86,8 @@ extension Rollout {
         var lines = waits
         lines.append(
             "another site's turn: continue there with "
-                + sites.map { "`jumpchain resume \(report.runName) --site \($0)`" }.joined(separator: " or ")
-                + (report.site.map { ", then here with `jumpchain resume \(report.runName) --site \($0)`" } ?? "")
+                + sites.map { resumeCommand(report.runName, site: $0) }.joined(separator: " or ")
+                + (report.site.map { ", then here with \(resumeCommand(report.runName, site: $0))" } ?? "")
                 + " (or pass --wait)")
         if let invariant = report.invariant { lines.append(invariant.line) }
         return JumpchainError(.otherSiteTurn, lines.joined(separator: "\n"))

@@ -168,8 +168,8 @@ public struct CutoverExecutor: StepExecutor {
                 let named = moving.map { "\($0) (\(first[$0]!) → \(now[$0]!))" }
                 throw StepError.permanent(
                     "quiesce check failed: the origin is still being written: \(named.joined(separator: ", ")); "
-                        + "stop the producers, then run `jumpchain cutover \(context.runName)` again (nothing was "
-                        + "promoted)")
+                        + "stop the producers, then run \(Rollout.command("cutover \(context.runName)", site: context.site)) "
+                        + "again (nothing was promoted)")
             }
         }
         if step.parameters[StepSites.clustersParameter] != nil, let groups = try await context.originGroupOffsets() {
@@ -273,8 +273,9 @@ public struct CutoverExecutor: StepExecutor {
         }
         throw StepError.permanent(
             "after \(timeout)s the hops still differ (nothing was promoted): \(behind.joined(separator: ", ")); check "
-                + "`jumpchain verify \(context.runName) --groups`, then run cutover again (a longer --timeout waits "
-                + "longer)")
+                + "`jumpchain verify \(context.runName) --groups`, then run "
+                + "\(Rollout.command("cutover \(context.runName)", site: context.site)) again (a longer --timeout "
+                + "waits longer)")
     }
 
     static func json<T: Encodable>(_ value: T) -> String {
@@ -359,7 +360,8 @@ public struct CutoverExecutor: StepExecutor {
         guard failed.isEmpty else {
             throw StepError.permanent(
                 "promotion failed for \(failed.joined(separator: "; ")); the other topics stay promoted (not "
-                    + "undone); fix the cause and run cutover again")
+                    + "undone); fix the cause and run \(Rollout.command("cutover \(context.runName)", site: context.site)) "
+                    + "again")
         }
         return [
             "promoted": (already + promoted).sorted().joined(separator: ","),
