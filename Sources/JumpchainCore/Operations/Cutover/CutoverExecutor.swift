@@ -39,14 +39,33 @@ public struct CutoverExecutor: StepExecutor {
             requests(step, playbook: playbook), calls: CutoverStep.Kind.calls(step), playbook: playbook)
     }
 
+    /// Each step's own requests: a split plan's steps (``CutoverPlanner/split(_:_:)``) differ in what they read, and
+    /// ``preview(_:playbook:)`` leaves out the private cluster a step's site does not reach.
     static func requests(_ step: StepSpec, playbook: Playbook) -> [PreviewRequest] {
         guard let kind = CutoverStep.Kind(rawValue: step.kind) else { return [] }
         let topics = ChainTopicList.decode(step.parameters["topics"])
         switch kind {
-        case .preflight, .quiesce, .drain: return previewObserve(playbook, topics: topics, groups: kind == .drain)
+        case .preflight: return previewObserve(playbook, topics: topics, groups: false)
+        case .quiesce:
+            // At the origin's site of a split plan it records the origin's groups (before and after the check).
+            let groups = step.parameters[StepSites.clustersParameter] != nil ? previewOriginGroups(playbook) : []
+            guard Int(step.parameters["quiet_period"] ?? "") != nil else { return groups }
+            return groups + previewObserve(playbook, topics: topics, groups: false)
+        case .drain: return previewObserve(playbook, topics: topics, groups: true)
         case .promote: return previewPromote(playbook, topics: topics)
-        case .report: return previewObserve(playbook, topics: [], groups: true)
+        // The report is made of what drain and promote recorded: it sends nothing.
+        case .report: return []
         }
+    }
+
+    /// The origin's synced groups and their committed offsets (``RolloutContext/originGroupOffsets()``); nothing
+    /// when the playbook syncs no consumer group offsets.
+    static func previewOriginGroups(_ playbook: Playbook) -> [PreviewRequest] {
+        guard playbook.offsetSyncPlan(originPrincipal: playbook.link.originPrincipal ?? "") != nil else { return [] }
+        return [
+            .kafka(playbook.origin, "GET", "/consumer-groups"),
+            .kafka(playbook.origin, "GET", "/consumer-groups/<group>/lags"),
+        ]
     }
 
     func topology(_ step: StepSpec) -> ChainTopology {
@@ -94,7 +113,8 @@ public struct CutoverExecutor: StepExecutor {
                 .kafka(playbook.origin, "GET", "/topics/\(topic.origin)", "(when a mirror is missing)"),
             ]
         }
-        if groups {
+        // Group offsets are read only when the playbook syncs them (``RolloutContext/groupOffsets(topology:jump:recordedOrigin:)``).
+        if groups, playbook.offsetSyncPlan(originPrincipal: playbook.link.originPrincipal ?? "") != nil {
             requests += [
                 .kafka(playbook.origin, "GET", "/consumer-groups"),
                 .kafka(playbook.jump, "GET", "/consumer-groups"),
