@@ -95,6 +95,16 @@ extension BinaryTestsLane3 {
             #expect(built.status == 10, "\(built.output)")
             let finished = try await at("target-side", ["resume", "jump-demo"])
             #expect(finished.status == 0, "\(finished.output)")
+            // The cross-site verification recorded what the origin's site saw of the origin: offsets and a time.
+            let recordPath = world.stateDirectory + "/jump-demo/last-origin-offsets.json"
+            let record = try #require(
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: recordPath)))
+                    as? [String: Any])
+            #expect(Set(record.keys) == ["observed_at", "offsets"], "\(record)")
+            let offsets = try #require(record["offsets"] as? [String: [String: Int]], "\(record)")
+            #expect(offsets.keys.contains("orders") && offsets["orders"]?.isEmpty == false, "\(offsets)")
+            let mode = try FileManager.default.attributesOfItem(atPath: recordPath)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(String(mode ?? 0, radix: 8))")
 
             // Cutover: the target's site checks its side, the origin's checks leg 1's source half and records its
             // groups, the target's drains (the origin's ends read from the jump's mirrors), promotes and reports.
@@ -126,6 +136,8 @@ extension BinaryTestsLane3 {
             let failover = try await at("target-side", ["failover", "jump-demo"])
             #expect(failover.status == 0, "\(failover.output)")
             #expect(failover.stdout.contains("not probed at site target-side"), "\(failover.stdout)")
+            // It falls back on the origin offsets the cross-site verification recorded (no verify or status ran).
+            #expect(failover.stdout.contains("origin offsets recorded at"), "\(failover.stdout)")
 
             // Destroy: the preview shows each step's site and the hand-off; the target's side starts it.
             let preview = try await at(

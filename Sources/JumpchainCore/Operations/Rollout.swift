@@ -340,6 +340,9 @@ public enum Rollout {
             }
             credential.secret.wipe()
         }
+        if executor is RolloutExecutor {
+            recordOriginOffsets(store: store, plan: plan, context: context, options: options)
+        }
         var report = try report(
             store: store, directory: directory, failed: outcome.failedSteps, alreadyComplete: false,
             minted: await context.sessionKeyIDs())
@@ -354,6 +357,22 @@ public enum Rollout {
         }
         if let unfinished = outcome.unfinished { throw JumpchainError(.runUnfinished, unfinished) }
         return report
+    }
+
+    /// A multi-site rollout's cross-site verification: the origin ends its origin's site read in `verify:origin`
+    /// become the run's `last-origin-offsets` (offsets and time only), which `failover` falls back on when the
+    /// origin is gone, as a `verify` or `status` would have recorded them (a later record is kept).
+    static func recordOriginOffsets(
+        store: any RunStateStore, plan: Plan, context: RolloutContext, options: Options
+    ) {
+        let id = RolloutStep.perSide(RolloutStep.verify, .origin)
+        guard plan[id] != nil, let step = try? store.stepRecords()[id], step.state == .succeeded,
+            let text = step.outputs[SiteObservation.outputKey],
+            let observation = try? SiteObservation.decode(text, step: id),
+            let record = OriginOffsetRecord.from(observation, topology: context.topology(for: plan))
+        else { return }
+        let run = RunOperations.runName(ofKey: store.runName)
+        OriginOffsetRecord.save(record, root: runDirectory(for: run, options: options), backend: options.backend)
     }
 
     static func check(_ report: Report) throws(JumpchainError) -> Report {

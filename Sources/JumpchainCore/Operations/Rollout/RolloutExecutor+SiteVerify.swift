@@ -1,4 +1,5 @@
 import ConfluentAPI
+import Foundation
 import Workflow
 
 /// A multi-site plan's verification when no site reaches both the origin and the target: `verify:origin` (at the
@@ -31,8 +32,10 @@ extension RolloutExecutor {
         var rounds = 0
         var hop: ChainObservation.HopObservation
         var originEnds: [TopicPartition: MeasuredOriginEnd]
+        var observedAt: Date
         while true {
             rounds += 1
+            observedAt = Date()
             let observation = await verifier.observe()
             hop = side == .origin ? observation.leg1 : observation.leg2
             originEnds = observation.originEnds
@@ -63,7 +66,8 @@ extension RolloutExecutor {
             }
         }
         let observation = SiteObservation(
-            side: side, hop: hop, originEnds: side == .origin ? originEnds : [:], canary: canary, rounds: rounds)
+            side: side, hop: hop, originEnds: side == .origin ? originEnds : [:], canary: canary, rounds: rounds,
+            observedAt: OriginOffsetRecord.timestamp(observedAt))
         return [SiteObservation.outputKey: observation.encoded(), "rounds": String(rounds)]
     }
 
