@@ -264,6 +264,64 @@ extension BinaryTestsLane3 {
             #expect(world.scanStateDirectory(for: world.issuedSecretNeedles()).isEmpty, "a secret reached the state")
         }
 
+        @Test("auto_create: the cross-site verification covers a mirror the links created after the plan")
+        func autoCreatedMirrorsVerified() async throws {
+            let world = try await DemoWorld.start()
+            defer { Task { await world.stop() } }
+            let playbook = try Self.playbook(
+                world, replacing: [("  names: [orders, payments, inventory]", BinaryTests.AutoCreateCLITests.topics)])
+            let links = BinaryTests.AutoCreateCLITests()
+
+            // Leg 1 crawls, so verify:origin waits for its canary to reach the jump: it is stopped there.
+            world.simulator.setFaults(FaultSettings(linkThrottles: ["demo-origin-to-jump": 0.001]))
+            let running = try world.start(["apply", playbook, "--site", "origin-side"])
+            let guardTime = Date().addingTimeInterval(90)
+            while running.process.isRunning && Date() < guardTime {
+                let said = (try? String(contentsOfFile: running.outPath, encoding: .utf8)) ?? ""
+                if said.contains("step verify:origin #") { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            kill(running.process.processIdentifier, SIGINT)
+            let stopped = await running.wait()
+            world.record(stopped)
+            world.simulator.setFaults(FaultSettings())
+            #expect(stopped.status == 130, "\(stopped.output)")
+
+            // A topic created after the plan: leg 1 mirrors it on the jump by itself (leg 2, made at the target's
+            // site later, mirrors it on the target when it is created).
+            let created = try await links.send(world, "/topics", #"{"topic_name":"returns-eu","partitions_count":2}"#)
+            #expect(created == 201)
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline, !links.mirrors(world, on: SimulatorConfig.JumpDemo.jump).contains("returns-eu") {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(links.mirrors(world, on: SimulatorConfig.JumpDemo.jump).contains("returns-eu"))
+
+            let origin = try await world.jumpchain(["resume", "jump-demo", "--site", "origin-side"])
+            #expect(origin.status == 10, "\(origin.output)")
+            let target = try await world.jumpchain(
+                ["resume", "jump-demo", "--site", "target-side", "--output", "json"])
+            #expect(target.status == 0, "\(target.output)")
+            let document = try #require(
+                target.stdout.split(separator: "\n").reversed().lazy.compactMap {
+                    try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+                }.first { $0["outputs"] != nil }, "\(target.stdout)")
+            let outputs = try #require(document["outputs"] as? [String: [String: String]])
+            // Each site's record holds the auto-created mirror, and the comparison counted it.
+            var recorded: [String: Set<String>] = [:]
+            for side in ["verify:origin", "verify:target"] {
+                let text = try #require(outputs[side]?["observation"], "\(side): \(outputs[side] ?? [:])")
+                let observation = try #require(
+                    try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+                let mirrors = ((observation["hop"] as? [String: Any])?["mirrors"] as? [[String: Any]]) ?? []
+                recorded[side] = Set(mirrors.compactMap { ($0["topic"] as? [String: Any])?["origin"] as? String })
+                #expect(recorded[side]?.contains("returns-eu") == true, "\(side): \(recorded[side] ?? [])")
+            }
+            #expect(
+                outputs["verify"]?["topics"] == String(recorded["verify:origin"]?.count ?? 0),
+                "\(outputs["verify"] ?? [:])")
+        }
+
         /// Runs `arguments` with `--wait`, and SIGINTs it once it says it waits for another site.
         func interruptWhileWaiting(_ world: DemoWorld, _ arguments: [String]) async throws -> CLI.Result {
             let running = try world.start(arguments + ["--wait", "--wait-timeout", "60"])

@@ -369,7 +369,8 @@ public enum Rollout {
         guard plan[id] != nil, let step = try? store.stepRecords()[id], step.state == .succeeded,
             let text = step.outputs[SiteObservation.outputKey],
             let observation = try? SiteObservation.decode(text, step: id),
-            let record = OriginOffsetRecord.from(observation, topology: context.topology(for: plan))
+            let record = OriginOffsetRecord.from(
+                observation, topology: SiteVerification.topology(context.topology(for: plan), covering: observation))
         else { return }
         let run = RunOperations.runName(ofKey: store.runName)
         OriginOffsetRecord.save(record, root: runDirectory(for: run, options: options), backend: options.backend)

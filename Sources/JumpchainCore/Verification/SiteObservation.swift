@@ -104,6 +104,17 @@ public enum SiteVerification {
         return report
     }
 
+    /// `planned` plus every topic the origin's site recorded a leg 1 mirror of (with `topics.auto_create`, the
+    /// mirrors the links created): what the target's site must have caught up with, and what the comparison covers.
+    public static func topology(_ planned: ChainTopology, covering origin: SiteObservation) -> ChainTopology {
+        var topology = planned
+        var known = Set(planned.topics.map(\.origin))
+        for mirror in origin.hop.mirrors where known.insert(mirror.topic.origin).inserted {
+            topology.topics.append(mirror.topic)
+        }
+        return topology
+    }
+
     /// What the origin's site saw on its own (leg 2 not read): each origin partition's end as that site derived it,
     /// for the record `failover` falls back on (``OriginOffsetRecord``).
     public static func originView(_ origin: SiteObservation, topology: ChainTopology) -> VerificationReport {
