@@ -2,6 +2,7 @@ import ConfluentAPI
 import ConfluentSimulator
 import Foundation
 import Testing
+import Workflow
 
 @testable import JumpchainCore
 
@@ -33,6 +34,70 @@ struct JumpSessionTests {
         let live = Self.liveKeys(simulator, on: SimulatorConfig.JumpDemo.jump)
         await simulator.stop()
         #expect(live.isEmpty, "live keys on the jump after close: \(live)")
+    }
+
+    @Test("a run's sweep leaves a concurrent live session's key alone and revokes a dead session's")
+    func sweepSparesLiveSessions() async throws {
+        let simulator = try await Simulator.start(.jumpDemo(), revealOperatorSecrets: true)
+        var environment = simulator.connectionInfo.playbookEnvironment(
+            linkServiceAccount: SimulatorConfig.JumpDemo.linkServiceAccount)
+        environment["JUMPCHAIN_POLL_MS"] = "20"
+        let playbookPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("playbooks/demo.yaml").path
+        let (playbook, _) = try Rollout.loadPlaybook(playbookPath, environment: environment)
+        let state = NSTemporaryDirectory() + "jumpchain-sessions-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let options = Rollout.Options(stateDirectory: state, environment: environment)
+        let backend = options.backend
+        let root = backend.runKey(playbook.runName)
+        _ = try backend.createRun(root, plan: try Plan(steps: [StepSpec(id: "noop", kind: "noop")]), manifest: "{}")
+        let jump = SimulatorConfig.JumpDemo.jump
+
+        // A process that died with its session key live: its lease went with it (its lock file stays behind).
+        let dead = SessionLease.take(root: root, backend: backend)
+        let deadNonce = try #require(dead.claim.nonce)
+        let crashed = try RunSession.makeContext(
+            playbook, runName: playbook.runName, options: options, claim: dead.claim)
+        _ = try await crashed.jump()
+        let crashedKey = try #require(await crashed.sessionKeyIDs().first)
+        crashed.credentials.wipe()
+        try #require(dead.lease as? SessionLease.Held).lease.release()
+
+        // A read-only session (as `verify --inspect-jump`) is using its key while a mutating session of the same
+        // run opens, uses the jump and closes, sweeping the keys it finds stale.
+        var readerKey: String?
+        var writerKey: String?
+        var liveAfterWriter: [String] = []
+        var readerStillWorks = false
+        try await RunSession.with(playbook, runName: playbook.runName, options: options) {
+            reader throws(JumpchainError) in
+            do {
+                let client = try await reader.jump()
+                readerKey = await reader.sessionKeyIDs().first
+                writerKey = try await RunSession.with(playbook, runName: playbook.runName, options: options) {
+                    writer throws(JumpchainError) in
+                    do { _ = try await writer.jump() } catch { throw JumpchainError(.remote, "\(error)") }
+                    return await writer.sessionKeyIDs().first
+                }
+                liveAfterWriter = Self.liveKeys(simulator, on: jump)
+                _ = try await client.listTopics()
+                readerStillWorks = true
+            } catch let error as JumpchainError {
+                throw error
+            } catch {
+                throw JumpchainError(.remote, "\(error)")
+            }
+        }
+        let live = Self.liveKeys(simulator, on: jump)
+        await simulator.stop()
+        let reader = try #require(readerKey)
+        #expect(liveAfterWriter.contains(reader), "the writer's sweep revoked the reader's live key")
+        #expect(readerStillWorks)
+        #expect(writerKey != nil && !liveAfterWriter.contains(writerKey ?? ""), "the writer revoked its own key")
+        #expect(!liveAfterWriter.contains(crashedKey), "the dead session's key was swept")
+        #expect(live.isEmpty, "live keys on the jump after both sessions closed: \(live)")
+        let left = (try FileManager.default.contentsOfDirectory(atPath: root)).filter { $0.contains("session-") }
+        #expect(left.isEmpty, "session lock files left: \(left) (the dead one was \(deadNonce))")
     }
 
     static func liveKeys(_ simulator: Simulator, on cluster: String) -> [String] {
