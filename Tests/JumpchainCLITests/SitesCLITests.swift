@@ -119,6 +119,13 @@ extension BinaryTestsLane3 {
             #expect(
                 waiting.stderr.contains("continue with `jumpchain cutover jump-demo --site origin-side`"),
                 "\(waiting.stderr)")
+            // Given up waiting: another site's turn, naming the command that site runs.
+            let gaveUp = try await world.jumpchain([
+                "cutover", "jump-demo", "--no-quiet-check", "--site", "origin-side", "--wait", "--wait-timeout", "1",
+            ])
+            #expect(gaveUp.status == 10, "\(gaveUp.output)")
+            #expect(gaveUp.stderr.contains("gave up waiting after 1s"), "\(gaveUp.stderr)")
+            #expect(gaveUp.stderr.contains("`jumpchain cutover jump-demo --site target-side`"), "\(gaveUp.stderr)")
             let checked = try await at("target-side", ["cutover", "jump-demo", "--no-quiet-check"])
             #expect(checked.status == 10, "\(checked.output)")
             #expect(checked.stderr.contains("waiting for site origin-side to run step cutover-preflight:origin"))
