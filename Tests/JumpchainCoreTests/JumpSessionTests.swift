@@ -75,6 +75,14 @@ struct JumpSessionTests {
         let crashedKey = try #require(await crashed.sessionKeyIDs().first)
         crashed.credentials.wipe()
         try #require(dead.lease as? SessionLease.Held).lease.release()
+        // And one killed after its key was gone: only its lock file is left (SQLite), for the next session to remove.
+        let gone = SessionLease.take(root: root, backend: backend)
+        try #require(gone.lease as? SessionLease.Held).lease.release()
+        if kind == "sqlite", let nonce = gone.claim.nonce {
+            let file = RunDirectory.lockPath(root, site: SessionLease.site(nonce))
+            try FileManager.default.setAttributes(
+                [.modificationDate: Date().addingTimeInterval(-120)], ofItemAtPath: file)
+        }
 
         // A read-only session (as `verify --inspect-jump`) is using its key while a mutating session of the same
         // run opens, uses the jump and closes, sweeping the keys it finds stale.

@@ -26,6 +26,7 @@ enum SessionLease {
     static func take(root: String, backend: any RunStateBackend) -> (claim: SessionClaim, lease: (any RunLease)?) {
         let isLive: @Sendable (String) -> Bool = { nonce in live(nonce, root: root, backend: backend) }
         guard (try? backend.runExists(root)) == true else { return (SessionClaim(nonce: nil, isLive: isLive), nil) }
+        removeStaleFiles(root: root, backend: backend)
         let nonce = (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
         guard let lease = try? backend.lockRun(root, site: site(nonce)) else {
             return (SessionClaim(nonce: nil, isLive: isLive), nil)
@@ -45,6 +46,22 @@ enum SessionLease {
             return false
         } catch {
             return error.code == .runLocked
+        }
+    }
+
+    /// Lock files of sessions killed after their key was gone (no sweep probes those): removed once not held. A
+    /// file younger than a minute is left alone: its session may be between creating it and locking it.
+    static func removeStaleFiles(root: String, backend: any RunStateBackend) {
+        guard backend is SQLiteRunBackend, let names = try? FileManager.default.contentsOfDirectory(atPath: root) else {
+            return
+        }
+        let settled = Date().addingTimeInterval(-60)
+        for name in names where name.hasPrefix("run.session-") && name.hasSuffix(".lock") {
+            let path = (root as NSString).appendingPathComponent(name)
+            guard let modified = try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date,
+                modified < settled
+            else { continue }
+            _ = live(String(name.dropFirst("run.session-".count).dropLast(".lock".count)), root: root, backend: backend)
         }
     }
 
