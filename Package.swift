@@ -168,8 +168,8 @@ let package = Package(
             name: "JumpchainCoreTests",
             dependencies: [
                 "JumpchainJSON",
-                "JumpchainCore", "ConfluentSimulator", "JumpchainTestSupport", "Workflow", "ConfluentAPI",
-                "JumpchainHTTP", "SeededRandom",
+                "JumpchainCore", "ConfluentSimulator", "JumpchainTestSupport", "Workflow", "WorkflowPostgres",
+                "ConfluentAPI", "JumpchainHTTP", "SeededRandom",
             ],
             swiftSettings: swiftSettings
         ),

@@ -95,12 +95,37 @@ extension BinaryTestsLane3 {
             #expect(built.status == 10, "\(built.output)")
             let finished = try await at("target-side", ["resume", "jump-demo"])
             #expect(finished.status == 0, "\(finished.output)")
+            // The cross-site verification recorded what the origin's site saw of the origin: offsets and a time.
+            let recordPath = world.stateDirectory + "/jump-demo/last-origin-offsets.json"
+            let record = try #require(
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: recordPath)))
+                    as? [String: Any])
+            #expect(Set(record.keys) == ["observed_at", "offsets"], "\(record)")
+            let offsets = try #require(record["offsets"] as? [String: [String: Int]], "\(record)")
+            #expect(offsets.keys.contains("orders") && offsets["orders"]?.isEmpty == false, "\(offsets)")
+            let mode = try FileManager.default.attributesOfItem(atPath: recordPath)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(String(mode ?? 0, radix: 8))")
 
             // Cutover: the target's site checks its side, the origin's checks leg 1's source half and records its
             // groups, the target's drains (the origin's ends read from the jump's mirrors), promotes and reports.
             let early = try await at("origin-side", ["cutover", "jump-demo", "--no-quiet-check"])
             #expect(early.status == 10, "\(early.output)")
             #expect(early.stderr.contains("waiting for site target-side to run step cutover-preflight"))
+            #expect(early.stderr.contains("starts it with `jumpchain cutover jump-demo --site target-side`"))
+            // Stopped while it waits for the other site: the hint goes on at this site, with its --site.
+            let waiting = try await interruptWhileWaiting(
+                world, ["cutover", "jump-demo", "--no-quiet-check", "--site", "origin-side"])
+            #expect(waiting.status == 130, "\(waiting.output)")
+            #expect(
+                waiting.stderr.contains("continue with `jumpchain cutover jump-demo --site origin-side`"),
+                "\(waiting.stderr)")
+            // Given up waiting: another site's turn, naming the command that site runs.
+            let gaveUp = try await world.jumpchain([
+                "cutover", "jump-demo", "--no-quiet-check", "--site", "origin-side", "--wait", "--wait-timeout", "1",
+            ])
+            #expect(gaveUp.status == 10, "\(gaveUp.output)")
+            #expect(gaveUp.stderr.contains("gave up waiting after 1s"), "\(gaveUp.stderr)")
+            #expect(gaveUp.stderr.contains("`jumpchain cutover jump-demo --site target-side`"), "\(gaveUp.stderr)")
             let checked = try await at("target-side", ["cutover", "jump-demo", "--no-quiet-check"])
             #expect(checked.status == 10, "\(checked.output)")
             #expect(checked.stderr.contains("waiting for site origin-side to run step cutover-preflight:origin"))
@@ -118,6 +143,8 @@ extension BinaryTestsLane3 {
             let failover = try await at("target-side", ["failover", "jump-demo"])
             #expect(failover.status == 0, "\(failover.output)")
             #expect(failover.stdout.contains("not probed at site target-side"), "\(failover.stdout)")
+            // It falls back on the origin offsets the cross-site verification recorded (no verify or status ran).
+            #expect(failover.stdout.contains("origin offsets recorded at"), "\(failover.stdout)")
 
             // Destroy: the preview shows each step's site and the hand-off; the target's side starts it.
             let preview = try await at(
@@ -128,6 +155,12 @@ extension BinaryTestsLane3 {
             let waits = try await at("origin-side", ["destroy", "jump-demo", "--target-topics", "keep"])
             #expect(waits.status == 10, "\(waits.output)")
             #expect(waits.stderr.contains("waiting for site target-side to run step target-mirrors"))
+            let stopped = try await interruptWhileWaiting(
+                world, ["destroy", "jump-demo", "--target-topics", "keep", "--site", "origin-side"])
+            #expect(stopped.status == 130, "\(stopped.output)")
+            #expect(
+                stopped.stderr.contains("continue with `jumpchain destroy jump-demo --site origin-side`"),
+                "\(stopped.stderr)")
             let first = try await at("target-side", ["destroy", "jump-demo", "--target-topics", "keep"])
             #expect(first.status == 10, "\(first.output)")
             #expect(first.stderr.contains("waiting for site origin-side to run step delete-leg1-source"))
@@ -236,6 +269,79 @@ extension BinaryTestsLane3 {
             let status = try await world.jumpchain(["status", "jump-demo", "--offline", "--output", "json"])
             #expect(status.stdout.contains("verify:target"), "\(status.output)")
             #expect(world.scanStateDirectory(for: world.issuedSecretNeedles()).isEmpty, "a secret reached the state")
+        }
+
+        @Test("auto_create: the cross-site verification covers a mirror the links created after the plan")
+        func autoCreatedMirrorsVerified() async throws {
+            let world = try await DemoWorld.start()
+            defer { Task { await world.stop() } }
+            let playbook = try Self.playbook(
+                world, replacing: [("  names: [orders, payments, inventory]", BinaryTests.AutoCreateCLITests.topics)])
+            let links = BinaryTests.AutoCreateCLITests()
+
+            // Leg 1 crawls, so verify:origin waits for its canary to reach the jump: it is stopped there.
+            world.simulator.setFaults(FaultSettings(linkThrottles: ["demo-origin-to-jump": 0.001]))
+            let running = try world.start(["apply", playbook, "--site", "origin-side"])
+            let guardTime = Date().addingTimeInterval(90)
+            while running.process.isRunning && Date() < guardTime {
+                let said = (try? String(contentsOfFile: running.outPath, encoding: .utf8)) ?? ""
+                if said.contains("step verify:origin #") { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            kill(running.process.processIdentifier, SIGINT)
+            let stopped = await running.wait()
+            world.record(stopped)
+            world.simulator.setFaults(FaultSettings())
+            #expect(stopped.status == 130, "\(stopped.output)")
+
+            // A topic created after the plan: leg 1 mirrors it on the jump by itself (leg 2, made at the target's
+            // site later, mirrors it on the target when it is created).
+            let created = try await links.send(world, "/topics", #"{"topic_name":"returns-eu","partitions_count":2}"#)
+            #expect(created == 201)
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline, !links.mirrors(world, on: SimulatorConfig.JumpDemo.jump).contains("returns-eu") {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(links.mirrors(world, on: SimulatorConfig.JumpDemo.jump).contains("returns-eu"))
+
+            let origin = try await world.jumpchain(["resume", "jump-demo", "--site", "origin-side"])
+            #expect(origin.status == 10, "\(origin.output)")
+            let target = try await world.jumpchain(
+                ["resume", "jump-demo", "--site", "target-side", "--output", "json"])
+            #expect(target.status == 0, "\(target.output)")
+            let document = try #require(
+                target.stdout.split(separator: "\n").reversed().lazy.compactMap {
+                    try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+                }.first { $0["outputs"] != nil }, "\(target.stdout)")
+            let outputs = try #require(document["outputs"] as? [String: [String: String]])
+            // Each site's record holds the auto-created mirror, and the comparison counted it.
+            var recorded: [String: Set<String>] = [:]
+            for side in ["verify:origin", "verify:target"] {
+                let text = try #require(outputs[side]?["observation"], "\(side): \(outputs[side] ?? [:])")
+                let observation = try #require(
+                    try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+                let mirrors = ((observation["hop"] as? [String: Any])?["mirrors"] as? [[String: Any]]) ?? []
+                recorded[side] = Set(mirrors.compactMap { ($0["topic"] as? [String: Any])?["origin"] as? String })
+                #expect(recorded[side]?.contains("returns-eu") == true, "\(side): \(recorded[side] ?? [])")
+            }
+            #expect(
+                outputs["verify"]?["topics"] == String(recorded["verify:origin"]?.count ?? 0),
+                "\(outputs["verify"] ?? [:])")
+        }
+
+        /// Runs `arguments` with `--wait`, and SIGINTs it once it says it waits for another site.
+        func interruptWhileWaiting(_ world: DemoWorld, _ arguments: [String]) async throws -> CLI.Result {
+            let running = try world.start(arguments + ["--wait", "--wait-timeout", "60"])
+            let guardTime = Date().addingTimeInterval(60)
+            while running.process.isRunning && Date() < guardTime {
+                let said = (try? String(contentsOfFile: running.errPath, encoding: .utf8)) ?? ""
+                if said.contains("waiting for site") { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            kill(running.process.processIdentifier, SIGINT)
+            let result = await running.wait()
+            world.record(result)
+            return result
         }
 
         /// Three ACTIVE link halves, eight mirrors, exactly two live link keys on the jump, each held by one link,

@@ -1,7 +1,10 @@
 import ConfluentAPI
 import ConfluentSimulator
 import Foundation
+import JumpchainTestSupport
 import Testing
+import Workflow
+import WorkflowPostgres
 
 @testable import JumpchainCore
 
@@ -59,6 +62,91 @@ struct JumpSessionTests {
         await context.close()
         context.credentials.wipe()
         await simulator.stop()
+    }
+
+    @Test(
+        "a run's sweep leaves a concurrent live session's key alone and revokes a dead session's",
+        arguments: ["sqlite", "postgres"])
+    func sweepSparesLiveSessions(backend kind: String) async throws {
+        if kind == "postgres", let reason = ThrowawayPostgres.unavailableReason {
+            print("session leases on PostgreSQL skipped: \(reason)")
+            return
+        }
+        let simulator = try await Simulator.start(.jumpDemo(), revealOperatorSecrets: true)
+        var environment = simulator.connectionInfo.playbookEnvironment(
+            linkServiceAccount: SimulatorConfig.JumpDemo.linkServiceAccount)
+        environment["JUMPCHAIN_POLL_MS"] = "20"
+        let playbookPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("playbooks/demo.yaml").path
+        let (playbook, _) = try Rollout.loadPlaybook(playbookPath, environment: environment)
+        let state = NSTemporaryDirectory() + "jumpchain-sessions-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        var options = Rollout.Options(stateDirectory: state, environment: environment)
+        if kind == "postgres" {
+            // Its leases are advisory locks of the database's sessions.
+            options.stateBackend = try PostgresRunBackend(
+                url: try await ThrowawayPostgres.shared().createDatabase("sessions"))
+        }
+        let backend = options.backend
+        let root = backend.runKey(playbook.runName)
+        _ = try backend.createRun(root, plan: try Plan(steps: [StepSpec(id: "noop", kind: "noop")]), manifest: "{}")
+        let jump = SimulatorConfig.JumpDemo.jump
+
+        // A process that died with its session key live: its lease went with it (its lock file stays behind).
+        let dead = SessionLease.take(root: root, backend: backend)
+        let deadNonce = try #require(dead.claim.nonce)
+        let crashed = try RunSession.makeContext(
+            playbook, runName: playbook.runName, options: options, claim: dead.claim)
+        _ = try await crashed.jump()
+        let crashedKey = try #require(await crashed.sessionKeyIDs().first)
+        crashed.credentials.wipe()
+        try #require(dead.lease as? SessionLease.Held).lease.release()
+        // And one killed after its key was gone: only its lock file is left (SQLite), for the next session to remove.
+        let gone = SessionLease.take(root: root, backend: backend)
+        try #require(gone.lease as? SessionLease.Held).lease.release()
+        if kind == "sqlite", let nonce = gone.claim.nonce {
+            let file = RunDirectory.lockPath(root, site: SessionLease.site(nonce))
+            try FileManager.default.setAttributes(
+                [.modificationDate: Date().addingTimeInterval(-120)], ofItemAtPath: file)
+        }
+
+        // A read-only session (as `verify --inspect-jump`) is using its key while a mutating session of the same
+        // run opens, uses the jump and closes, sweeping the keys it finds stale.
+        var readerKey: String?
+        var writerKey: String?
+        var liveAfterWriter: [String] = []
+        var readerStillWorks = false
+        try await RunSession.with(playbook, runName: playbook.runName, options: options) {
+            reader throws(JumpchainError) in
+            do {
+                let client = try await reader.jump()
+                readerKey = await reader.sessionKeyIDs().first
+                writerKey = try await RunSession.with(playbook, runName: playbook.runName, options: options) {
+                    writer throws(JumpchainError) in
+                    do { _ = try await writer.jump() } catch { throw JumpchainError(.remote, "\(error)") }
+                    return await writer.sessionKeyIDs().first
+                }
+                liveAfterWriter = Self.liveKeys(simulator, on: jump)
+                _ = try await client.listTopics()
+                readerStillWorks = true
+            } catch let error as JumpchainError {
+                throw error
+            } catch {
+                throw JumpchainError(.remote, "\(error)")
+            }
+        }
+        let live = Self.liveKeys(simulator, on: jump)
+        await simulator.stop()
+        let reader = try #require(readerKey)
+        #expect(liveAfterWriter.contains(reader), "the writer's sweep revoked the reader's live key")
+        #expect(readerStillWorks)
+        #expect(writerKey != nil && !liveAfterWriter.contains(writerKey ?? ""), "the writer revoked its own key")
+        #expect(!liveAfterWriter.contains(crashedKey), "the dead session's key was swept")
+        #expect(live.isEmpty, "live keys on the jump after both sessions closed: \(live)")
+        let left = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).filter {
+            $0.contains("session-")
+        }
+        #expect(left.isEmpty, "session lock files left: \(left) (the dead one was \(deadNonce))")
     }
 
     static func liveKeys(_ simulator: Simulator, on cluster: String) -> [String] {

@@ -11,8 +11,8 @@ struct PlaybookSitesTests {
           target-side: {reaches: [target]}
         """
 
-    func load(_ scratch: PlaybookScratch, _ sites: String) throws -> Playbook {
-        let path = scratch.write("pb.yaml", validPlaybook + "\n" + sites + "\n")
+    func load(_ scratch: PlaybookScratch, _ sites: String, playbook: String = validPlaybook) throws -> Playbook {
+        let path = scratch.write("pb.yaml", playbook + "\n" + sites + "\n")
         return try PlaybookLoader.load(path: path, environment: ["CLOUD_SECRET": "x", "ORIGIN_SECRET": "x"]).0
     }
 
@@ -251,6 +251,51 @@ struct PlaybookSitesTests {
         try expectPlaced(unsplit, both, UpdateStep.Kind.self)
         #expect(unsplit.steps.allSatisfy { $0.site == "hub" })
         #expect(unsplit[UpdatePlanner.targetPreflight] == nil && unsplit["verify:origin"] == nil)
+    }
+
+    @Test("cutover split: each step's preview lists what it sends at its site; the report sends nothing")
+    func cutoverSplitPreviews() throws {
+        let scratch = PlaybookScratch()
+        defer { scratch.remove() }
+        let synced = try load(
+            scratch, Self.twoSites,
+            playbook: PlaybookConsumerGroupTests.playbook(options: PlaybookConsumerGroupTests.syncBoth))
+        let plain = try load(scratch, Self.twoSites)
+        let topics = [ChainTopology.ChainTopic(origin: "orders", jumpMirror: "orders", targetMirror: "orders")]
+        func previews(_ playbook: Playbook, quietPeriod: Int?) throws -> [String: [PreviewRequest]] {
+            let plan = try CutoverPlanner.plan(
+                playbook, scope: CutoverScope(topics: topics, quietPeriod: quietPeriod, timeout: 60), sites: true)
+            var requests: [String: [PreviewRequest]] = [:]
+            for step in plan.steps {
+                let preview = CutoverExecutor.preview(step, playbook: playbook)
+                requests[step.id] = preview
+                // Nothing to the private cluster its site does not reach.
+                let site = try #require(playbook.siteList.first { $0.name == step.site })
+                for role in [PlaybookCluster.Role.origin, .target] where !playbook.site(site, reaches: role) {
+                    let id = role == .origin ? playbook.origin.id : playbook.target.id
+                    #expect(!preview.contains { $0.path.contains("/clusters/\(id)/") }, "\(step.id): \(preview)")
+                }
+            }
+            return requests
+        }
+        func groups(_ preview: [PreviewRequest]?, on cluster: PlaybookCluster) -> Bool {
+            (preview ?? []).contains { $0.path == "/kafka/v3/clusters/\(cluster.id)/consumer-groups" }
+        }
+        let withSync = try previews(synced, quietPeriod: 30)
+        // The origin's site records the origin's groups in its quiesce step; the target's drain reads the jump's
+        // and the target's groups (the origin's come from that record); the report reads only what was recorded.
+        #expect(groups(withSync["quiesce"], on: synced.origin), "\(withSync["quiesce"] ?? [])")
+        #expect(withSync["quiesce"]?.contains { $0.path.hasSuffix("/consumer-groups/<group>/lags") } == true)
+        #expect(groups(withSync["drain"], on: synced.jump) && groups(withSync["drain"], on: synced.target))
+        #expect(withSync["cutover-report"]?.isEmpty == true, "\(withSync["cutover-report"] ?? [])")
+        // Without offset sync no group is read anywhere; without a quiet period the quiesce step sends nothing.
+        let unsynced = try previews(plain, quietPeriod: nil)
+        for (id, preview) in unsynced {
+            #expect(!preview.contains { $0.path.hasSuffix("/consumer-groups") }, "\(id): \(preview)")
+        }
+        #expect(unsynced["quiesce"]?.isEmpty == true, "\(unsynced["quiesce"] ?? [])")
+        #expect(unsynced["cutover-report"]?.isEmpty == true)
+        #expect(try previews(plain, quietPeriod: 30)["quiesce"]?.isEmpty == false)
     }
 
     @Test("doctor's per-step needs cover every operation's steps")

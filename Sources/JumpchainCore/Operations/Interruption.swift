@@ -9,7 +9,8 @@ import Synchronization
 
 /// SIGINT/SIGTERM for a whole command: the signal cancels the command's task, the command cleans up on its
 /// way out (revokes what it minted, records the stop), and then ``run(enabled:hint:_:)`` reports the stop as
-/// ``JumpchainError/Code/interrupted`` (exit 130 for both signals, as README documents).
+/// ``JumpchainError/Code/interrupted`` (exit 130 for both signals, as README documents), with `hint`: the
+/// command that goes on (``Rollout/command(_:site:)``, with `--site` at a site of a multi-site run).
 ///
 /// Clean-up after a stop must not itself be cancelled, nor cut short by an expired ``RequestDeadline``:
 /// that is ``shielded(_:)``.
@@ -40,7 +41,11 @@ enum Interruption {
         }
         pipe.uninstall()
         if let number = received.first {
-            if case .failure(let error) = result, error.code == .interrupted { throw error }
+            if case .failure(let error) = result, error.code == .interrupted {
+                // Its own message is kept; one that names no command to go on with gets the hint too.
+                if error.message.contains("`jumpchain ") { throw error }
+                throw JumpchainError(.interrupted, "\(error.message); \(hint)", cause: error)
+            }
             throw JumpchainError(.interrupted, "stopped by \(name(of: number)); \(hint)")
         }
         return try result.get()

@@ -7,9 +7,17 @@ import JumpchainHTTP
 /// The jump must hold no API key but the one its links hold. A run that has to call the jump mints a key
 /// owned by the operator's principal, tagged in its description with the run's name, uses it, and revokes
 /// it before it exits (``close()``). A session key left by a crashed run carries the same tag and is
-/// revoked by the next run's ``sweepStale()``.
+/// revoked by the next run's ``sweepStale()``; a key whose tag names a session that is still live (its
+/// ``SessionLease``, e.g. a concurrent `verify --inspect-jump` of the same run) is left to it.
 actor JumpSession {
     static func tag(runName: String) -> String { "jumpchain-session run=\(runName)" }
+
+    /// The session nonce a key's description names (`session=<nonce>`), if any.
+    static func nonce(in description: String?) -> String? {
+        guard let description, let range = description.range(of: " session=") else { return nil }
+        let nonce = description[range.upperBound...].prefix { $0.isHexDigit }
+        return nonce.isEmpty ? nil : String(nonce)
+    }
 
     private let controlPlane: ControlPlaneClient
     private let http: HTTPClient
@@ -18,6 +26,7 @@ actor JumpSession {
     private let timing: RolloutTiming
     private let operatorCredential: APICredential?
     private let retrySummary: (@Sendable (RetrySummary) -> Void)?
+    private let claim: SessionClaim
     private var session: (client: KafkaRESTClient, keyID: String?, credential: APICredential)?
     /// Whether ``session``'s key works on the jump: a minted key is recorded (so ``close()`` revokes it) before
     /// it has propagated, and a caller arriving meanwhile waits for the mint in flight instead of using it.
@@ -34,9 +43,10 @@ actor JumpSession {
     init(
         controlPlane: ControlPlaneClient, http: HTTPClient, jump: PlaybookCluster, runName: String,
         timing: RolloutTiming, operatorCredential: APICredential?,
-        retrySummary: (@Sendable (RetrySummary) -> Void)? = nil
+        retrySummary: (@Sendable (RetrySummary) -> Void)? = nil, claim: SessionClaim = .none
     ) {
         self.retrySummary = retrySummary
+        self.claim = claim
         self.controlPlane = controlPlane
         self.http = http
         self.jump = jump
@@ -106,7 +116,8 @@ actor JumpSession {
             created = try await controlPlane.createAPIKey(
                 owner: owner, resource: jump.id, environment: jump.environment,
                 displayName: "jumpchain session \(runName)",
-                description: "\(Self.tag(runName: runName)) pid=\(getpid()); revoked when the run ends")
+                description: "\(Self.tag(runName: runName))\(claim.nonce.map { " session=\($0)" } ?? "") "
+                    + "pid=\(getpid()); revoked when the run ends")
         } catch {
             throw StepError.from(error, hint: "Could not mint a session key for the jump")
         }
@@ -120,7 +131,8 @@ actor JumpSession {
     }
 
     /// Revokes session keys of this run left behind by a crashed process (or by this one, when revoking its own
-    /// key failed). A key that cannot be revoked after every retry is kept in ``unrevoked``.
+    /// key failed); the key of a session that still holds its lease (another live process of this run) is its
+    /// own to revoke. A key that cannot be revoked after every retry is kept in ``unrevoked``.
     func sweepStale() async throws {
         if swept { return }
         let owner = try await principal()
@@ -132,6 +144,7 @@ actor JumpSession {
         }
         for key in keys where key.spec.description?.hasPrefix(Self.tag(runName: runName) + " ") == true {
             if key.id == session?.keyID { continue }
+            if let other = Self.nonce(in: key.spec.description), other != claim.nonce, claim.isLive(other) { continue }
             await revoke(key.id)
         }
         swept = unrevoked.isEmpty

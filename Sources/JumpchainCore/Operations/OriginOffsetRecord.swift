@@ -1,7 +1,8 @@
 import Foundation
 import Workflow
 
-/// The last origin end offsets jumpchain observed for a run (written by `verify` and `status`), so that a
+/// The last origin end offsets jumpchain observed for a run (written by `verify` and `status`, and by a multi-site
+/// rollout's cross-site verification from what the origin's site read in `verify:origin`), so that a
 /// `failover` on the day the origin is gone can say what was there before the outage. One JSON document kept
 /// beside the run by its backend (SQLite: a file in the run directory; PostgreSQL: a row of
 /// `jumpchain.run_document`); offsets and topic names only.
@@ -39,10 +40,26 @@ public struct OriginOffsetRecord: Sendable, Codable, Equatable {
         return formatter.string(from: date)
     }
 
+    /// The origin end offsets the origin's site read in a multi-site rollout's `verify:origin` (each partition's end
+    /// as that site derived it), at the time it read them; nil when it shows none or does not say when.
+    static func from(_ origin: SiteObservation, topology: ChainTopology) -> OriginOffsetRecord? {
+        guard let observedAt = origin.observedAt,
+            var record = from(SiteVerification.originView(origin, topology: topology))
+        else { return nil }
+        record.observedAt = observedAt
+        return record
+    }
+
     /// Saves the offsets `report` shows beside the run whose key is `root` (best effort: a failure to record
     /// never fails `verify` or `status`).
     static func save(_ report: VerificationReport, root: String, backend: any RunStateBackend) {
         guard let record = from(report) else { return }
+        save(record, root: root, backend: backend)
+    }
+
+    /// Saves `record` beside the run whose key is `root` unless the one there was observed later (best effort).
+    static func save(_ record: OriginOffsetRecord, root: String, backend: any RunStateBackend) {
+        if let current = load(root: root, backend: backend), current.observedAt > record.observedAt { return }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         guard let data = try? encoder.encode(record) else { return }

@@ -78,7 +78,7 @@ extension Rollout {
         }
         let line =
             "waiting for site \(owner) to run step \(first.id): run \(run) has no unfinished \(operation.rawValue) "
-            + "yet; site \(owner) starts it with `jumpchain \(command) --site \(owner)`"
+            + "yet; site \(owner) starts it with \(Rollout.command(command, site: owner))"
         try await waitForStart(line, options: options) { () throws(JumpchainError) in try started() != nil }
         return try started()
     }

@@ -18,7 +18,7 @@ extension Rollout {
         if try exists() { return }
         let line =
             "waiting for site \(first) to run step \(RolloutStep.preflight): run \(playbook.runName) does not exist "
-            + "yet; site \(first) starts it with `jumpchain apply \(playbookPath) --site \(first)`"
+            + "yet; site \(first) starts it with \(command("apply \(playbookPath)", site: first))"
         try await waitForStart(line, options: options) { () throws(JumpchainError) in try exists() }
     }
 
@@ -31,7 +31,7 @@ extension Rollout {
             throw JumpchainError(.otherSiteTurn, "another site's turn: \(line)")
         }
         options.notice?(line)
-        try await poll(options: options, until: started)
+        try await poll(options: options, next: line, until: started)
     }
 
     /// The states of the steps this runner leaves to other sites.
@@ -55,21 +55,24 @@ extension Rollout {
         for step in awaiting {
             options.notice?("waiting for site \(step.site ?? "?") to run step \(step.id)")
         }
-        try await poll(options: options) { () throws(JumpchainError) in
+        let next = continuation(
+            run: RunOperations.runName(ofKey: store.runName), awaiting: awaiting, here: configuration.site)
+        try await poll(options: options, next: next) { () throws(JumpchainError) in
             foreignStates(store, plan: plan, configuration: configuration) != since
         }
     }
 
     /// Polls `done` every ``Options/sitePollInterval`` until it holds; gives up after ``Options/siteWaitTimeout``
-    /// (another site's turn) and stops on SIGINT/SIGTERM (interrupted).
-    static func poll(options: Options, until done: () throws(JumpchainError) -> Bool) async throws(JumpchainError) {
+    /// (another site's turn, saying `next`: what to run where) and stops on SIGINT/SIGTERM (interrupted).
+    static func poll(
+        options: Options, next: String, until done: () throws(JumpchainError) -> Bool
+    ) async throws(JumpchainError) {
         let deadline = ContinuousClock.now + .seconds(options.siteWaitTimeout)
         while try !done() {
             guard ContinuousClock.now < deadline else {
                 throw JumpchainError(
                     .otherSiteTurn,
-                    "another site's turn: gave up waiting after \(Int(options.siteWaitTimeout))s; run the other "
-                        + "site, then this one again")
+                    "another site's turn: gave up waiting after \(Int(options.siteWaitTimeout))s; \(next)")
             }
             do {
                 try await Task.sleep(for: .seconds(options.sitePollInterval))
@@ -82,15 +85,19 @@ extension Rollout {
     /// "Another site's turn": what this site waits for and how to go on.
     static func otherSitesTurn(_ report: Report) -> JumpchainError {
         let waits = report.awaiting.map { "waiting for site \($0.site ?? "?") to run step \($0.id)" }
-        let sites = Set(report.awaiting.compactMap(\.site)).sorted()
         var lines = waits
         lines.append(
-            "another site's turn: continue there with "
-                + sites.map { "`jumpchain resume \(report.runName) --site \($0)`" }.joined(separator: " or ")
-                + (report.site.map { ", then here with `jumpchain resume \(report.runName) --site \($0)`" } ?? "")
-                + " (or pass --wait)")
+            "another site's turn: "
+                + continuation(run: report.runName, awaiting: report.awaiting, here: report.site) + " (or pass --wait)")
         if let invariant = report.invariant { lines.append(invariant.line) }
         return JumpchainError(.otherSiteTurn, lines.joined(separator: "\n"))
+    }
+
+    /// "continue there with `jumpchain resume RUN --site OTHER`, then here with `… --site HERE`".
+    static func continuation(run: String, awaiting: [StepSpec], here: String?) -> String {
+        "continue there with "
+            + Set(awaiting.compactMap(\.site)).sorted().map { resumeCommand(run, site: $0) }.joined(separator: " or ")
+            + (here.map { ", then here with \(resumeCommand(run, site: $0))" } ?? "")
     }
 
     /// The multi-site link-key invariant, checked at the end of every run at every site: for each leg this site

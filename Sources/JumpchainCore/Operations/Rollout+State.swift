@@ -97,7 +97,8 @@ extension Rollout {
             throw JumpchainError(
                 .runUnfinished,
                 "run \(playbook.runName) in \(directory) has an unfinished \(unfinished.kind.rawValue) "
-                    + "(\(unfinished.status.rawValue)); finish it with `jumpchain resume \(playbook.runName)`"
+                    + "(\(unfinished.status.rawValue)); finish it with "
+                    + resumeCommand(playbook.runName, site: options.site)
                     + (options.adopt
                         ? " (--adopt is only for a run whose state is lost or unusable)"
                         : " (or remove \(directory) to start over)"))

@@ -138,8 +138,7 @@ public enum Rollout {
     ) async throws(JumpchainError) -> Report {
         try await Interruption.run(
             enabled: options.handleSignals,
-            hint: "if the run had started, continue it with `jumpchain resume"
-                + (options.site.map { " RUN --site \($0)" } ?? "") + "`"
+            hint: "if the run had started, continue it with \(command("resume RUN", site: options.site))"
         ) { () async throws(JumpchainError) -> Report in
             try await applyNow(playbookPath: playbookPath, prune: prune, options: options)
         }
@@ -284,10 +283,10 @@ public enum Rollout {
         // A session key that could not be revoked keeps the run unfinished (recorded failed, naming the key):
         // `resume` sweeps it and then records the run as succeeded.
         let runName = RunOperations.runName(ofKey: store.runName)
+        let next = resumeCommand(runName, site: sites.isEmpty ? nil : options.site)
         configuration.beforeSuccess = {
             let left = await context.close()
-            return left.isEmpty
-                ? nil : RunSession.unrevoked(left, run: runName, next: "`jumpchain resume \(runName)`").message
+            return left.isEmpty ? nil : RunSession.unrevoked(left, run: runName, next: next).message
         }
         if !sites.isEmpty { configuration.site = options.site }
         let done = ((try? store.stepStates()) ?? [:]).values.filter(\.isDone).count
@@ -341,6 +340,9 @@ public enum Rollout {
             }
             credential.secret.wipe()
         }
+        if executor is RolloutExecutor {
+            recordOriginOffsets(store: store, plan: plan, context: context, options: options)
+        }
         var report = try report(
             store: store, directory: directory, failed: outcome.failedSteps, alreadyComplete: false,
             minted: await context.sessionKeyIDs())
@@ -355,6 +357,23 @@ public enum Rollout {
         }
         if let unfinished = outcome.unfinished { throw JumpchainError(.runUnfinished, unfinished) }
         return report
+    }
+
+    /// A multi-site rollout's cross-site verification: the origin ends its origin's site read in `verify:origin`
+    /// become the run's `last-origin-offsets` (offsets and time only), which `failover` falls back on when the
+    /// origin is gone, as a `verify` or `status` would have recorded them (a later record is kept).
+    static func recordOriginOffsets(
+        store: any RunStateStore, plan: Plan, context: RolloutContext, options: Options
+    ) {
+        let id = RolloutStep.perSide(RolloutStep.verify, .origin)
+        guard plan[id] != nil, let step = try? store.stepRecords()[id], step.state == .succeeded,
+            let text = step.outputs[SiteObservation.outputKey],
+            let observation = try? SiteObservation.decode(text, step: id),
+            let record = OriginOffsetRecord.from(
+                observation, topology: SiteVerification.topology(context.topology(for: plan), covering: observation))
+        else { return }
+        let run = RunOperations.runName(ofKey: store.runName)
+        OriginOffsetRecord.save(record, root: runDirectory(for: run, options: options), backend: options.backend)
     }
 
     static func check(_ report: Report) throws(JumpchainError) -> Report {
@@ -375,8 +394,12 @@ public enum Rollout {
     }
 
     /// "`jumpchain resume RUN`", with the `--site` of a multi-site run's site: the command that continues it here.
-    static func resumeCommand(_ run: String, site: String?) -> String {
-        "`jumpchain resume \(run)\(site.map { " --site \($0)" } ?? "")`"
+    static func resumeCommand(_ run: String, site: String?) -> String { command("resume \(run)", site: site) }
+
+    /// "`jumpchain WORDS`", plus `--site SITE` when this process runs one site of a multi-site run: the one form of
+    /// every command a hint (interruption, failure, another site's turn) tells the operator to run.
+    static func command(_ words: String, site: String?) -> String {
+        "`jumpchain \(words)\(site.map { " --site \($0)" } ?? "")`"
     }
 
     static func report(

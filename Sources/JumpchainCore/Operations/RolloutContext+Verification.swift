@@ -22,9 +22,10 @@ extension RolloutContext {
     }
 
     /// `base` plus the auto-created mirrors of selected topics (see ``liveTopology(for:jump:)``); with
-    /// `always`, also when `topics.auto_create` is off now (a chain may carry mirrors from when it was on).
+    /// `always`, also when `topics.auto_create` is off now (a chain may carry mirrors from when it was on). Without
+    /// `readTarget` (a site that does not reach the target) only the jump's mirrors are listed.
     public func liveTopology(
-        from base: ChainTopology, jump: KafkaRESTClient?, always: Bool = false
+        from base: ChainTopology, jump: KafkaRESTClient?, always: Bool = false, readTarget: Bool = true
     ) async throws -> ChainTopology {
         var topology = base
         guard playbook.topics.autoCreate || always else { return topology }
@@ -44,7 +45,7 @@ extension RolloutContext {
                     targetMirror: leg2Prefix + mirror.mirrorTopicName)
             }
         }
-        if try await target.link(playbook.link.leg2Name) != nil {
+        if readTarget, try await target.link(playbook.link.leg2Name) != nil {
             for mirror in try await target.mirrors(link: playbook.link.leg2Name)
             where mirror.sourceTopicName.hasPrefix(leg1Prefix) {
                 add(

@@ -24,10 +24,21 @@ public final class RolloutContext: Sendable {
     /// of each cluster's unknown rate limit.
     static let pacer = RequestPacer()
 
-    public init(
+    public convenience init(
         playbook: Playbook, credentials: RolloutCredentials, runName: String, timing: RolloutTiming,
         http: HTTPClient? = nil, retryObserver: (@Sendable (String) -> Void)? = nil,
         requestLog: (@Sendable (RequestLogEntry) -> Void)? = nil, site: String? = nil
+    ) {
+        self.init(
+            playbook: playbook, credentials: credentials, runName: runName, timing: timing, http: http,
+            retryObserver: retryObserver, requestLog: requestLog, site: site, claim: .none)
+    }
+
+    /// `claim`: the session's nonce and lease (``SessionLease``), which keep a concurrent session's sweep off its key.
+    init(
+        playbook: Playbook, credentials: RolloutCredentials, runName: String, timing: RolloutTiming,
+        http: HTTPClient?, retryObserver: (@Sendable (String) -> Void)?,
+        requestLog: (@Sendable (RequestLogEntry) -> Void)?, site: String?, claim: SessionClaim
     ) {
         self.playbook = playbook
         self.credentials = credentials
@@ -62,7 +73,7 @@ public final class RolloutContext: Sendable {
             controlPlane: controlPlane, http: http, jump: playbook.jump,
             // Each site's session keys are its own: a site sweeping stale keys leaves a running site's alone.
             runName: site.map { "\(runName) site=\($0)" } ?? runName, timing: timing,
-            operatorCredential: credentials.jump, retrySummary: summary)
+            operatorCredential: credentials.jump, retrySummary: summary, claim: claim)
     }
 
     /// Operator access to the jump (a session key, minted on first use).

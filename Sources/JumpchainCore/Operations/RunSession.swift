@@ -9,7 +9,7 @@ import Workflow
 enum RunSession {
     /// Resolves the playbook's credentials and builds the clients for `runName`.
     static func makeContext(
-        _ playbook: Playbook, runName: String, options: Rollout.Options
+        _ playbook: Playbook, runName: String, options: Rollout.Options, claim: SessionClaim = .none
     ) throws(JumpchainError) -> RolloutContext {
         let site = try options.site.flatMap { name throws(JumpchainError) -> PlaybookSite? in
             playbook.siteList.isEmpty ? nil : try playbook.site(named: name)
@@ -19,8 +19,8 @@ enum RunSession {
             stdin: options.stdin ?? StdinSecrets(order: playbook.stdinOrder), site: site)
         return RolloutContext(
             playbook: playbook, credentials: credentials, runName: runName, timing: options.timing,
-            retryObserver: options.notice, requestLog: options.requestLog,
-            site: playbook.siteList.isEmpty ? nil : options.site)
+            http: nil, retryObserver: options.notice, requestLog: options.requestLog,
+            site: playbook.siteList.isEmpty ? nil : options.site, claim: claim)
     }
 
     /// Runs `body` with a fresh context and always closes it: the session key is revoked before this returns.
@@ -29,9 +29,12 @@ enum RunSession {
         _ playbook: Playbook, runName: String, options: Rollout.Options, readOnly: Bool = false,
         _ body: (RolloutContext) async throws(JumpchainError) -> T
     ) async throws(JumpchainError) -> T {
-        let context = try makeContext(playbook, runName: runName, options: options)
-        defer { context.credentials.wipe() }
         let run = RunOperations.runName(ofKey: runName)
+        // Held until the session key is revoked: another process's sweep leaves this session's key alone meanwhile.
+        let session = SessionLease.take(root: options.backend.runKey(run), backend: options.backend)
+        defer { session.lease?.release() }
+        let context = try makeContext(playbook, runName: runName, options: options, claim: session.claim)
+        defer { context.credentials.wipe() }
         let value: T
         do {
             value = try await body(context)

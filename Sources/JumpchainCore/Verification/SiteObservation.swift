@@ -25,12 +25,15 @@ public struct SiteObservation: Sendable, Equatable, Codable {
     public var canary: CanaryResult?
     /// Rounds read before this record was taken (the last one is recorded).
     public var rounds: Int
+    /// When the recorded round was read (ISO 8601, UTC); absent from records of older versions.
+    public var observedAt: String?
 
     public init(
         side: PlaybookCluster.Role, hop: ChainObservation.HopObservation,
         originEnds: [TopicPartition: MeasuredOriginEnd] = [:],
-        canary: CanaryResult? = nil, rounds: Int = 1
+        canary: CanaryResult? = nil, rounds: Int = 1, observedAt: String? = nil
     ) {
+        self.observedAt = observedAt
         self.side = side
         self.hop = hop
         self.originEnds = originEnds.sorted { $0.key < $1.key }.map {
@@ -99,6 +102,25 @@ public enum SiteVerification {
             report.passed = false
         }
         return report
+    }
+
+    /// `planned` plus every topic the origin's site recorded a leg 1 mirror of (with `topics.auto_create`, the
+    /// mirrors the links created): what the target's site must have caught up with, and what the comparison covers.
+    public static func topology(_ planned: ChainTopology, covering origin: SiteObservation) -> ChainTopology {
+        var topology = planned
+        var known = Set(planned.topics.map(\.origin))
+        for mirror in origin.hop.mirrors where known.insert(mirror.topic.origin).inserted {
+            topology.topics.append(mirror.topic)
+        }
+        return topology
+    }
+
+    /// What the origin's site saw on its own (leg 2 not read): each origin partition's end as that site derived it,
+    /// for the record `failover` falls back on (``OriginOffsetRecord``).
+    public static func originView(_ origin: SiteObservation, topology: ChainTopology) -> VerificationReport {
+        let unread = ChainObservation.HopObservation(hop: .leg2, link: "", halves: [], mirrors: [])
+        return chainReport(
+            origin: origin, target: SiteObservation(side: .target, hop: unread), topology: topology, threshold: 0)
     }
 
     /// The verdict on the links, mirrors and offsets of the two records (the canary aside).

@@ -36,6 +36,15 @@ public enum Cutover {
     }
 
     public static func cutover(_ request: Request, options: Rollout.Options) async throws(JumpchainError) -> Outcome {
+        try await Interruption.run(
+            enabled: options.handleSignals,
+            hint: "continue with \(Rollout.command("cutover \(request.run)", site: options.site))"
+        ) { () async throws(JumpchainError) -> Outcome in
+            try await cutoverNow(request, options: options)
+        }
+    }
+
+    static func cutoverNow(_ request: Request, options: Rollout.Options) async throws(JumpchainError) -> Outcome {
         let recorded = try RecordedRun(request.run, options: options)
         let (root, entries) = (recorded.root, recorded.entries)
         if let later = entries.last(where: { $0.kind == .teardown || $0.kind == .failover }) {
@@ -53,7 +62,7 @@ public enum Cutover {
             throw JumpchainError(
                 .runUnfinished,
                 "run \(request.run)'s \(unfinished.kind.rawValue) is \(unfinished.status.rawValue); finish it with "
-                    + "`jumpchain resume \(request.run)` before a cutover")
+                    + "\(Rollout.resumeCommand(request.run, site: options.site)) before a cutover")
         }
         let (chain, rolloutPlan) = try recorded.chain(options: options)
         let playbook = chain.playbook

@@ -39,14 +39,33 @@ public struct CutoverExecutor: StepExecutor {
             requests(step, playbook: playbook), calls: CutoverStep.Kind.calls(step), playbook: playbook)
     }
 
+    /// Each step's own requests: a split plan's steps (``CutoverPlanner/split(_:_:)``) differ in what they read, and
+    /// ``preview(_:playbook:)`` leaves out the private cluster a step's site does not reach.
     static func requests(_ step: StepSpec, playbook: Playbook) -> [PreviewRequest] {
         guard let kind = CutoverStep.Kind(rawValue: step.kind) else { return [] }
         let topics = ChainTopicList.decode(step.parameters["topics"])
         switch kind {
-        case .preflight, .quiesce, .drain: return previewObserve(playbook, topics: topics, groups: kind == .drain)
+        case .preflight: return previewObserve(playbook, topics: topics, groups: false)
+        case .quiesce:
+            // At the origin's site of a split plan it records the origin's groups (before and after the check).
+            let groups = step.parameters[StepSites.clustersParameter] != nil ? previewOriginGroups(playbook) : []
+            guard Int(step.parameters["quiet_period"] ?? "") != nil else { return groups }
+            return groups + previewObserve(playbook, topics: topics, groups: false)
+        case .drain: return previewObserve(playbook, topics: topics, groups: true)
         case .promote: return previewPromote(playbook, topics: topics)
-        case .report: return previewObserve(playbook, topics: [], groups: true)
+        // The report is made of what drain and promote recorded: it sends nothing.
+        case .report: return []
         }
+    }
+
+    /// The origin's synced groups and their committed offsets (``RolloutContext/originGroupOffsets()``); nothing
+    /// when the playbook syncs no consumer group offsets.
+    static func previewOriginGroups(_ playbook: Playbook) -> [PreviewRequest] {
+        guard playbook.offsetSyncPlan(originPrincipal: playbook.link.originPrincipal ?? "") != nil else { return [] }
+        return [
+            .kafka(playbook.origin, "GET", "/consumer-groups"),
+            .kafka(playbook.origin, "GET", "/consumer-groups/<group>/lags"),
+        ]
     }
 
     func topology(_ step: StepSpec) -> ChainTopology {
@@ -94,7 +113,8 @@ public struct CutoverExecutor: StepExecutor {
                 .kafka(playbook.origin, "GET", "/topics/\(topic.origin)", "(when a mirror is missing)"),
             ]
         }
-        if groups {
+        // Group offsets are read only when the playbook syncs them (``RolloutContext/groupOffsets(topology:jump:recordedOrigin:)``).
+        if groups, playbook.offsetSyncPlan(originPrincipal: playbook.link.originPrincipal ?? "") != nil {
             requests += [
                 .kafka(playbook.origin, "GET", "/consumer-groups"),
                 .kafka(playbook.jump, "GET", "/consumer-groups"),
@@ -168,8 +188,8 @@ public struct CutoverExecutor: StepExecutor {
                 let named = moving.map { "\($0) (\(first[$0]!) → \(now[$0]!))" }
                 throw StepError.permanent(
                     "quiesce check failed: the origin is still being written: \(named.joined(separator: ", ")); "
-                        + "stop the producers, then run `jumpchain cutover \(context.runName)` again (nothing was "
-                        + "promoted)")
+                        + "stop the producers, then run \(Rollout.command("cutover \(context.runName)", site: context.site)) "
+                        + "again (nothing was promoted)")
             }
         }
         if step.parameters[StepSites.clustersParameter] != nil, let groups = try await context.originGroupOffsets() {
@@ -273,8 +293,9 @@ public struct CutoverExecutor: StepExecutor {
         }
         throw StepError.permanent(
             "after \(timeout)s the hops still differ (nothing was promoted): \(behind.joined(separator: ", ")); check "
-                + "`jumpchain verify \(context.runName) --groups`, then run cutover again (a longer --timeout waits "
-                + "longer)")
+                + "`jumpchain verify \(context.runName) --groups`, then run "
+                + "\(Rollout.command("cutover \(context.runName)", site: context.site)) again (a longer --timeout "
+                + "waits longer)")
     }
 
     static func json<T: Encodable>(_ value: T) -> String {
@@ -359,7 +380,8 @@ public struct CutoverExecutor: StepExecutor {
         guard failed.isEmpty else {
             throw StepError.permanent(
                 "promotion failed for \(failed.joined(separator: "; ")); the other topics stay promoted (not "
-                    + "undone); fix the cause and run cutover again")
+                    + "undone); fix the cause and run \(Rollout.command("cutover \(context.runName)", site: context.site)) "
+                    + "again")
         }
         return [
             "promoted": (already + promoted).sorted().joined(separator: ","),

@@ -27,6 +27,15 @@ public enum Failover {
     }
 
     public static func failover(_ request: Request, options: Rollout.Options) async throws(JumpchainError) -> Outcome {
+        try await Interruption.run(
+            enabled: options.handleSignals,
+            hint: "continue with \(Rollout.command("failover \(request.run)", site: options.site))"
+        ) { () async throws(JumpchainError) -> Outcome in
+            try await failoverNow(request, options: options)
+        }
+    }
+
+    static func failoverNow(_ request: Request, options: Rollout.Options) async throws(JumpchainError) -> Outcome {
         let recorded = try RecordedRun(request.run, options: options)
         let (root, entries) = (recorded.root, recorded.entries)
         let options = shortened(options, request.clusterTimeout)

@@ -103,7 +103,7 @@ public struct FailoverExecutor: StepExecutor {
         guard problems.isEmpty else {
             throw StepError.permanent(
                 "failover failed for \(problems.joined(separator: "; ")); the others stay failed over; fix the cause "
-                    + "and run failover again")
+                    + "and run \(Rollout.command("failover \(context.runName)", site: context.site)) again")
         }
         return [
             "failed_over": failedOver.joined(separator: ","),

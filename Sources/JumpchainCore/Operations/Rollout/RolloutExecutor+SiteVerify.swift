@@ -1,4 +1,5 @@
 import ConfluentAPI
+import Foundation
 import Workflow
 
 /// A multi-site plan's verification when no site reaches both the origin and the target: `verify:origin` (at the
@@ -11,13 +12,21 @@ extension RolloutExecutor {
     ) async throws -> [String: String] {
         let playbook = context.playbook
         let settings = playbook.verify
-        let topology = context.topology(for: plan)
         let threshold = Int64(settings.maxLag)
         let poll = context.timing.statePollInterval
         // The origin's record, which the target's site waits to catch up with.
         let recorded = side == .target ? try record(of: .origin, stepContext) : nil
+        let jump = try await context.jump(report: report)
+        // With `topics.auto_create`, the mirrors the links created are verified too: the origin's site finds them
+        // on the jump (leg 1), and the target's site checks every topic the origin's site recorded.
+        let topology: ChainTopology
+        if let recorded {
+            topology = SiteVerification.topology(context.topology(for: plan), covering: recorded)
+        } else {
+            topology = try await context.liveTopology(from: context.topology(for: plan), jump: jump, readTarget: false)
+        }
         var observer = KafkaRESTChainObserver(
-            origin: side == .origin ? context.origin : nil, jump: try await context.jump(report: report),
+            origin: side == .origin ? context.origin : nil, jump: jump,
             target: side == .target ? context.target : nil, listings: context.mirrorListings)
         observer.recordReader = SimulatorRecordReader(playbook: playbook, http: context.http)
         if side == .origin { observer.measuringGroups = playbook.consumerGroups }
@@ -31,8 +40,10 @@ extension RolloutExecutor {
         var rounds = 0
         var hop: ChainObservation.HopObservation
         var originEnds: [TopicPartition: MeasuredOriginEnd]
+        var observedAt: Date
         while true {
             rounds += 1
+            observedAt = Date()
             let observation = await verifier.observe()
             hop = side == .origin ? observation.leg1 : observation.leg2
             originEnds = observation.originEnds
@@ -63,7 +74,8 @@ extension RolloutExecutor {
             }
         }
         let observation = SiteObservation(
-            side: side, hop: hop, originEnds: side == .origin ? originEnds : [:], canary: canary, rounds: rounds)
+            side: side, hop: hop, originEnds: side == .origin ? originEnds : [:], canary: canary, rounds: rounds,
+            observedAt: OriginOffsetRecord.timestamp(observedAt))
         return [SiteObservation.outputKey: observation.encoded(), "rounds": String(rounds)]
     }
 
@@ -80,7 +92,8 @@ extension RolloutExecutor {
             target = try Self.decodeRecord(again[SiteObservation.outputKey], step: step.id)
         }
         let result = SiteVerification.report(
-            origin: origin, target: target, topology: context.topology(for: plan),
+            origin: origin, target: target,
+            topology: SiteVerification.topology(context.topology(for: plan), covering: origin),
             threshold: Int64(context.playbook.verify.maxLag))
         guard result.passed else {
             throw StepError.permanent(

@@ -46,7 +46,7 @@ public enum Teardown {
     public static func destroy(_ request: Request, options: Rollout.Options) async throws(JumpchainError) -> Outcome {
         try await Interruption.run(
             enabled: options.handleSignals,
-            hint: "continue with `jumpchain destroy \(request.run)\(options.site.map { " --site \($0)" } ?? "")`"
+            hint: "continue with \(Rollout.command("destroy \(request.run)", site: options.site))"
         ) { () async throws(JumpchainError) -> Outcome in
             try await destroyNow(request, options: options)
         }
@@ -59,8 +59,8 @@ public enum Teardown {
             if request.dryRun, latest.status != .succeeded {
                 throw JumpchainError(
                     .runUnfinished,
-                    "run \(request.run) has an unfinished teardown (\(latest.directory)); `jumpchain destroy "
-                        + "\(request.run)` resumes it")
+                    "run \(request.run) has an unfinished teardown (\(latest.directory)); "
+                        + "\(Rollout.command("destroy \(request.run)", site: options.site)) resumes it")
             }
             return .done(try await resume(run: request.run, root: root, entry: latest, options: options), nil)
         }
