@@ -10,11 +10,10 @@ import Synchronization
 /// grows by one request per second for each answer to a request the pacer held back (slow start: about
 /// doubling every second while the pacer is what limits). A 429 on a request sent after the last decrease sets a
 /// *cap*: at most 95% of the answers that were not 429 in the last second (what the server just accepted)
-/// may be sent in any trailing second, and the spacing follows the cap (a 429 within two seconds of the last
-/// decrease lowers it by one instead: that second was partly spent holding, so it measures nothing). 429s of
-/// requests already in flight do not lower it again, and the host is held for a second (the server's window
-/// is full) or as long as the answer's hint says. After 30 s without a 429 the cap grows by one (the limit may
-/// have risen), and a 429 lowers it again. A sliding-second cap under the server's limit also keeps every fixed window of the
+/// may be sent in any trailing second, and the spacing follows the cap. 429s of requests already in flight
+/// do not lower it again, and the host is held for a second (the server's window is full) or as long as
+/// the answer's hint says. After 30 s without a 429 the cap grows by one (the limit may have risen), and a
+/// 429 lowers it again. A sliding-second cap under the server's limit also keeps every fixed window of the
 /// server's under it. `Retry-After` / `X-RateLimit-Reset` on a 429, and `X-RateLimit-Remaining: 0` with
 /// `X-RateLimit-Reset` on any answer, hold the host until then.
 public final class RequestPacer: @unchecked Sendable {
@@ -132,16 +131,7 @@ public final class RequestPacer: @unchecked Sendable {
                 if let hint { host.next = max(host.next, now + hint) }
                 guard host.lastDecrease.map({ ticket.sentAt > $0 }) ?? true else { return }
                 let accepted = host.accepted.count
-                // What the server accepted in the trailing second measures its limit only when the host was not
-                // held in that second: within two seconds of the last decrease (its hold included), a 429 lowers
-                // the cap by one, not to a fraction of a second that was partly spent waiting.
-                let measured = host.lastDecrease.map { now - $0 >= .seconds(2) } ?? true
-                let learnt =
-                    if let cap = host.cap, !measured {
-                        cap - 1
-                    } else {
-                        accepted >= 2 ? Int(Double(accepted) * 0.95) : max(1, Int(host.rate / 2))
-                    }
+                let learnt = accepted >= 2 ? Int(Double(accepted) * 0.95) : max(1, Int(host.rate / 2))
                 let cap = max(1, min(learnt, (host.cap ?? Int.max) - 1))
                 host.cap = cap
                 host.rate = Double(cap)
