@@ -67,6 +67,16 @@ public final class RequestPacer: @unchecked Sendable {
         lock.withLock { _ in hosts[Self.hostKey(url)]?.cap }
     }
 
+    /// How long a request to the host of `url` asked for now would wait for its slot: zero unless the pacer is
+    /// what holds the host's requests back (requests queued behind its spacing, its cap, or a hold after a 429).
+    public func backlog(url: String) -> Duration {
+        let now = clock.now
+        return lock.withLock { _ in
+            guard let host = hosts[Self.hostKey(url)], host.next > now else { return .zero }
+            return host.next - now
+        }
+    }
+
     /// Takes the next slot for the host of `url`.
     public func reserve(url: String) -> Ticket {
         reserve(url: url, notAfter: nil)!

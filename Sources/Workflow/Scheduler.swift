@@ -124,11 +124,17 @@ final class Scheduler {
         return pending
     }
 
-    /// Gives slots back to released attempts that asked for them (first), then starts as many ready steps as
-    /// the limits allow (none while stopping or after a failure; attempts in flight still get their slots).
+    /// Starts as many ready steps as the limits allow (none while stopping or after a failure), then gives the
+    /// slots left to released attempts that asked for them back (attempts in flight always get theirs).
+    ///
+    /// Starting first keeps the pipeline full: a started step that releases its slot to wait (a mirror step
+    /// waiting for a listing) gives it back at once, and the number of attempts in flight per resource bounds
+    /// how many start. Were the waiting attempts served first, no step would start while any of them waited
+    /// for a slot: steps would start in bursts of the in-flight bound, each waiting for its first listing
+    /// while nothing acts.
     func launchReady() -> Batch {
         var batch = Batch()
-        grantReacquired()
+        defer { grantReacquired() }
         guard !stopping && failures.isEmpty else { return batch }
         if !heldBack.isEmpty {
             let candidates = heldBack

@@ -63,4 +63,20 @@ struct PacerTests {
         }
         #expect(response.status == 200)
     }
+
+    /// The backlog says how long a request asked for now would wait: zero for a host nothing was sent to or
+    /// whose slots are all in the past, about one second after ten slots were taken at 10 requests/s (so a
+    /// listing can tell that the pacer, not the server's answers, is what holds a cluster's requests back).
+    @Test func backlogIsTheWaitOfTheNextSlot() {
+        let pacer = RequestPacer(settings: .init(initialRate: 10))
+        let url = "http://127.0.0.1:1/kafka/v3/clusters/lkc-x/topics"
+        #expect(pacer.backlog(url: url) == .zero)
+        let first = pacer.reserve(url: url)
+        #expect(first.delay == .zero)
+        for _ in 0..<9 { _ = pacer.reserve(url: url) }
+        // Ten slots 100 ms apart: the eleventh is a second after the first.
+        let backlog = pacer.backlog(url: url)
+        #expect(backlog > .milliseconds(500) && backlog <= .seconds(1))
+        #expect(pacer.backlog(url: "http://127.0.0.1:2/other") == .zero)
+    }
 }

@@ -185,6 +185,34 @@ extension BinaryTests {
         }
     }
 
+    /// The link keys are minted alongside the session key, before the jump's checks (so that they propagate
+    /// together): a refusal of those checks still leaves no key live, the link keys minted for it revoked.
+    @Suite("preflight: link keys minted early", .serialized)
+    struct EarlyLinkKeyCLITests {
+        @Test("a refusal of the jump's checks revokes the link key and origin link key minted before it")
+        func jumpRefusalRevokesEarlyLinkKeys() async throws {
+            typealias Demo = SimulatorConfig.JumpDemo
+            var config = SimulatorConfig.jumpDemo()
+            // A plain topic on the jump with the name of a jump mirror: refused by the preflight's jump checks.
+            config.topics.append(SimulatorConfig.Topic(cluster: Demo.jump, name: "orders", partitions: 1))
+            let world = try await DemoWorld.start(config: config)
+            defer { Task { await world.stop() } }
+            try await PreflightCLITests().expectPreflightFailure(
+                world, mentions: ["jump \(Demo.jump): topic orders already exists"])
+            let keys = (world.state()["api_keys"] as? [[String: Any]]) ?? []
+            func linkKeys(on cluster: String) -> [[String: Any]] {
+                keys.filter {
+                    ($0["owner"] as? String) == Demo.linkServiceAccount && ($0["resource"] as? String) == cluster
+                }
+            }
+            // Minted (one each: the jump keeps one link key), and revoked by the failed run's exit path.
+            #expect(linkKeys(on: Demo.jump).count == 1)
+            #expect(linkKeys(on: Demo.origin).count == 1)
+            #expect(linkKeys(on: Demo.jump).allSatisfy { ($0["revoked"] as? Bool) == true })
+            #expect(world.liveOriginLinkKeys().isEmpty)
+        }
+    }
+
     /// Creates a link the rollout did not create, through the simulator's REST API with the target's operator key.
     enum ForeignLink {
         static func create(_ world: DemoWorld, name: String) async throws {

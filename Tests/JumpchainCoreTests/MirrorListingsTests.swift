@@ -3,6 +3,7 @@ import ConfluentSimulator
 import Foundation
 import JumpchainCore
 import JumpchainHTTP
+import Synchronization
 import Testing
 
 @Suite("Observing mirrors by listing")
@@ -79,5 +80,31 @@ struct MirrorListingsTests {
         let listing = try await observer.mirrorListing(role: .origin, link: "no-such-link")
         #expect(listing == [:])
         #expect(await listings.listCalls(clusterID: Demo.origin, link: "no-such-link") == 1)
+    }
+
+    /// While the cluster's pacer holds its requests back, a listing only takes a create's slot: the next round
+    /// waits (up to `busySpacing`, here far longer than the test) and starts as soon as the cluster is no longer
+    /// held back.
+    @Test("a round waits while the cluster is held back by its pacer, and starts once it is not")
+    func roundsWaitWhileThePacerHoldsTheCluster() async throws {
+        let (sim, client) = try await demoWithOriginClient()
+        defer { Task { await sim.stop() } }
+        let held = Mutex(true)
+        let listings = MirrorListings(busySpacing: .seconds(600)) { _ in held.withLock { $0 } }
+        let link = "no-such-link"
+        // The first round has no earlier one to be spaced from.
+        #expect(try await listings.mirror(client, link: link, topic: "first") == nil)
+        let second = Task { try await listings.mirror(client, link: link, topic: "second") }
+        try await eventually("the second caller waiting") {
+            await listings.waitingCallers(clusterID: Demo.origin, link: link) == 1
+        }
+        // Held back: several 50 ms checks pass without a second list call.
+        try await Task.sleep(nanoseconds: 400_000_000)
+        #expect(await listings.listCalls(clusterID: Demo.origin, link: link) == 1)
+        #expect(originRequests(sim) == 1)
+        held.withLock { $0 = false }
+        #expect(try await second.value == nil)
+        #expect(await listings.listCalls(clusterID: Demo.origin, link: link) == 2)
+        #expect(originRequests(sim) == 2)
     }
 }

@@ -131,6 +131,33 @@ import Testing
         #expect(peakActing.current <= 2)
     }
 
+    @Test func readyStepsStartWhileReleasedAttemptsWaitToTakeTheirSlotBack() async throws {
+        let directory = TemporaryDirectory("launch-first")
+        defer { directory.cleanUp() }
+        // One slot. Each step releases it at once, takes it back, and holds it until every step has started:
+        // possible only if a ready step gets the free slot before an attempt waiting to take its slot back.
+        let count = 4
+        let steps = (0..<count).map { StepSpec(id: "s\($0)", kind: "k", resources: ["cluster:a"]) }
+        let started = Locked(0)
+        let configuration = RunnerConfiguration(maxConcurrency: 1, resourceLimits: ["cluster:a": 1])
+        let runner = try makeRunner(steps, in: directory.path, configuration: configuration)
+        let outcome = try await runner.run(
+            executor: ClosureExecutor { _, context in
+                started.withLock { $0 += 1 }
+                context.releaseResources()
+                try await context.reacquireResources()
+                // Hang guard, not a speed figure: 30 s.
+                let deadline = Date().addingTimeInterval(30)
+                while started.current < count && Date() < deadline {
+                    try await Task.sleep(nanoseconds: 2_000_000)
+                }
+                return ["saw_all_started": String(started.current == count)]
+            })
+        #expect(outcome.status == .succeeded)
+        let records = try runner.store.stepRecords()
+        #expect(steps.allSatisfy { records[$0.id]?.outputs["saw_all_started"] == "true" })
+    }
+
     @Test func attemptsInFlightPerResourceAreBoundedEvenWhenTheyReleaseTheirSlots() async throws {
         let directory = TemporaryDirectory("inflight")
         defer { directory.cleanUp() }

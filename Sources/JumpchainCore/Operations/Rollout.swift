@@ -324,6 +324,9 @@ public enum Rollout {
         let records = (try? store.stepRecords()) ?? [:]
         let jumpHolders = { (steps: [String]) in steps.compactMap { records[$0]?.outputs["key_id"] } }
         let originHolders = [records[RolloutStep.leg1Source]?.outputs["local_key_id"]].compactMap { $0 }
+        // Link keys the preflight minted before it refused the run are revoked like the session key, unsaid: the
+        // refusal says nothing was changed.
+        let refused = records[RolloutStep.preflight].map { $0.state == .failed } ?? false
         for (name, holders, what) in [
             (RolloutStep.linkCredential, jumpHolders([RolloutStep.leg1Source, RolloutStep.leg2]), "link key"),
             (RolloutStep.credentialName(leg: "leg1"), jumpHolders([RolloutStep.leg1Source]), "leg 1 link key"),
@@ -335,8 +338,10 @@ public enum Rollout {
                 let controlPlane = context.controlPlane
                 let keyID = credential.key
                 await Interruption.shielded { try? await controlPlane.deleteAPIKey(keyID) }
-                options.notice?(
-                    "revoked \(what) \(credential.key): its secret is lost with this process and no link holds it")
+                if !refused {
+                    options.notice?(
+                        "revoked \(what) \(credential.key): its secret is lost with this process and no link holds it")
+                }
             }
             credential.secret.wipe()
         }

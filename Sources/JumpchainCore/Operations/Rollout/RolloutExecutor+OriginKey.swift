@@ -21,7 +21,8 @@ extension RolloutExecutor {
         _ stepContext: StepContext, report: @escaping @Sendable (String) -> Void
     ) async throws -> [String: String] {
         if let existing = stepContext.ephemeral.value(RolloutStep.originLinkCredential) as? APICredential {
-            // Minted by an earlier attempt in this process that stopped before the key was seen to work.
+            // Minted by the preflight, or by an earlier attempt in this process that stopped before the key was
+            // seen to work.
             try await KeyPropagation.wait(
                 for: context.originClient(as: existing), keyID: existing.key, timing: context.timing,
                 purpose: "origin link key", report: report)
@@ -35,7 +36,7 @@ extension RolloutExecutor {
     /// `ephemeral` the moment the server answers, so every exit path finds it (and revokes it unless leg 1's
     /// source half holds it).
     func mintOriginLinkKey(
-        into ephemeral: EphemeralStore, report: @escaping @Sendable (String) -> Void
+        into ephemeral: EphemeralStore, propagate: Bool = true, report: @escaping @Sendable (String) -> Void
     ) async throws -> APICredential {
         try Task.checkCancellation()
         let playbook = context.playbook
@@ -45,7 +46,7 @@ extension RolloutExecutor {
         return try await mintKey(
             owner: playbook.link.originKeyOwner, on: playbook.origin, tagged: description,
             named: "jumpchain origin link key \(context.runName)", into: ephemeral,
-            as: RolloutStep.originLinkCredential, purpose: "origin link key", report: report
+            as: RolloutStep.originLinkCredential, purpose: "origin link key", propagate: propagate, report: report
         ) { context.originClient(as: $0) }
     }
 

@@ -46,8 +46,13 @@ extension RolloutExecutor {
     /// clusters, credentials work, topics exist on the origin, and no foreign object holds our names.
     /// In a multi-site run each site's preflight checks the private clusters its site reaches (`clusters`), and
     /// only the first (`preflight`) checks the jump.
+    ///
+    /// With `mintingInto` (a run, not `plan --validate`), a single-site plan's link key and origin link key are
+    /// minted into that store once the checks that need no jump access passed, just before the session key: the
+    /// three keys propagate together, and `link-key` / `origin-link-key` (after the ACLs) only see them work. A
+    /// refusal of the jump's checks fails the run, whose exit path revokes them (no link holds them).
     func preflight(
-        _ step: StepSpec, report: @escaping @Sendable (String) -> Void
+        _ step: StepSpec, mintingInto ephemeral: EphemeralStore? = nil, report: @escaping @Sendable (String) -> Void
     ) async throws -> [String:
         String]
     {
@@ -136,6 +141,7 @@ extension RolloutExecutor {
             return outputs
         }
 
+        if let ephemeral { try await mintLinkKeysEarly(into: ephemeral, report: report) }
         // The jump: reachable with operator rights (a session key), no foreign link with our leg-1 name,
         // and, when ACLs are not managed, the link principal already has ALTER on the cluster.
         let jump = try await context.jump(report: report)
@@ -493,5 +499,18 @@ extension RolloutExecutor {
             "created": String(missing.count), "present": String(wanted.count - missing.count),
             ACLRecord.outputKey: ACLRecord.encode(missing),
         ]
+    }
+
+    /// The link key (and the origin link key) of a single-site plan, minted without waiting for them to work
+    /// (see ``preflight(_:mintingInto:report:)``). A key already in `ephemeral` (an earlier attempt of this
+    /// preflight in this process) is not minted again: the jump keeps one live link key.
+    func mintLinkKeysEarly(into ephemeral: EphemeralStore, report: @escaping @Sendable (String) -> Void) async throws {
+        guard plan[RolloutStep.linkKey] != nil else { return }
+        if ephemeral.value(RolloutStep.linkCredential) == nil {
+            _ = try await mintLinkKey(leg: nil, into: ephemeral, propagate: false, report: report)
+        }
+        if plan[RolloutStep.originLinkKey] != nil, ephemeral.value(RolloutStep.originLinkCredential) == nil {
+            _ = try await mintOriginLinkKey(into: ephemeral, propagate: false, report: report)
+        }
     }
 }

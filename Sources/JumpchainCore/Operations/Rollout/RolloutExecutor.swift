@@ -33,7 +33,7 @@ public struct RolloutExecutor: StepExecutor {
         }
         do {
             switch kind {
-            case .preflight: return try await preflight(step, report: report)
+            case .preflight: return try await preflight(step, mintingInto: stepContext.ephemeral, report: report)
             case .jumpACLs: return try await jumpACLs(stepContext, report: report)
             case .originACLs: return try await originACLs(step, stepContext)
             case .linkKey: return try await linkKey(step, stepContext, report: report)
@@ -146,7 +146,8 @@ public struct RolloutExecutor: StepExecutor {
     {
         let leg = step.parameters[RolloutStep.legParameter]
         if let existing = stepContext.ephemeral.value(RolloutStep.credentialName(leg: leg)) as? APICredential {
-            // Minted by an earlier attempt in this process that stopped before the key was seen to work.
+            // Minted by the preflight (propagating while the ACLs were granted), or by an earlier attempt in this
+            // process that stopped before the key was seen to work.
             try await KeyPropagation.wait(
                 for: context.jumpClient(as: existing), keyID: existing.key, timing: context.timing,
                 purpose: "link key", report: report)
@@ -162,7 +163,8 @@ public struct RolloutExecutor: StepExecutor {
     /// SIGTERM, a failed wait) at any later point finds it there, and the run's exit path revokes it unless a
     /// link holds it. The create itself is not cancellable, so a key the server made is never unknown here.
     func mintLinkKey(
-        leg: String?, into ephemeral: EphemeralStore, report: @escaping @Sendable (String) -> Void
+        leg: String?, into ephemeral: EphemeralStore, propagate: Bool = true,
+        report: @escaping @Sendable (String) -> Void
     ) async throws -> APICredential {
         try Task.checkCancellation()
         let playbook = context.playbook
@@ -176,19 +178,21 @@ public struct RolloutExecutor: StepExecutor {
         return try await mintKey(
             owner: playbook.link.serviceAccount, on: playbook.jump, tagged: description,
             named: "jumpchain link key \(context.runName)" + (leg.map { " \($0)" } ?? ""),
-            into: ephemeral, as: RolloutStep.credentialName(leg: leg), purpose: "link key", report: report
+            into: ephemeral, as: RolloutStep.credentialName(leg: leg), purpose: "link key", propagate: propagate,
+            report: report
         ) { context.jumpClient(as: $0) }
     }
 
     /// Creates an API key owned by `owner` for `cluster`, described by `description` (the run's tag first), puts
-    /// it into `ephemeral` as `name` the moment the server answers, then waits until it works through `client`.
+    /// it into `ephemeral` as `name` the moment the server answers, then (with `propagate`) waits until it works
+    /// through `client`.
     ///
     /// A stop (SIGINT, SIGTERM, a failed wait) at any later point finds the key in `ephemeral`, and the run's exit
     /// path revokes it unless a link holds it. The create itself is not cancellable, so a key the server made is
     /// never unknown here.
     func mintKey(
         owner: String, on cluster: PlaybookCluster, tagged description: String, named displayName: String,
-        into ephemeral: EphemeralStore, as name: String, purpose: String,
+        into ephemeral: EphemeralStore, as name: String, purpose: String, propagate: Bool = true,
         report: @escaping @Sendable (String) -> Void, client: (APICredential) -> KafkaRESTClient
     ) async throws -> APICredential {
         let controlPlane = context.controlPlane
@@ -204,6 +208,7 @@ public struct RolloutExecutor: StepExecutor {
         }
         let created = try answer.get()
         ephemeral.set(name, created.credential)
+        guard propagate else { return created.credential }
         try await KeyPropagation.wait(
             for: client(created.credential), keyID: created.key.id, timing: context.timing, purpose: purpose,
             report: report)
