@@ -103,6 +103,19 @@ struct PlaybookSitesTests {
         #expect(originACLs.dependsOn == ["preflight:origin-side"])
         #expect(RolloutStep.originBudgetStep(originACLs) == "preflight:origin-side")
         #expect(originACLs.site == "origin-side")
+        // No step changes a cluster before the origin's budget passed: a refusal there changes nothing.
+        #expect(plan[RolloutStep.jumpACLs]?.dependsOn.contains("preflight:origin-side") == true)
+        func ancestors(_ id: String) -> Set<String> {
+            var seen: Set<String> = []
+            var queue = plan[id]?.dependsOn ?? []
+            while let next = queue.popLast() {
+                if seen.insert(next).inserted { queue += plan[next]?.dependsOn ?? [] }
+            }
+            return seen
+        }
+        for step in plan.steps where step.kind != RolloutStep.preflight {
+            #expect(ancestors(step.id).contains("preflight:origin-side"), "\(step.id) runs before the origin's budget")
+        }
         // The first site reaches the origin, or there are no sites: `preflight` decides it, as before.
         for playbook in [try load(scratch, Self.twoSites), try load(scratch, "")] {
             let plan = try RolloutPlanner.plan(playbook, topics: ["orders"])
