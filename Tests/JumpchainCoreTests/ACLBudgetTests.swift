@@ -96,8 +96,14 @@ struct ACLBudgetTests {
     func stalePrefixesAreTheBudgets() throws {
         let scratch = PlaybookScratch()
         defer { scratch.remove() }
-        let path = scratch.write("pb.yaml", validPlaybook)
-        let playbook = try PlaybookLoader.load(path: path, environment: ["CLOUD_SECRET": "x", "ORIGIN_SECRET": "x"]).0
+        func load(_ topics: String) throws -> Playbook {
+            #expect(validPlaybook.contains("names: [orders]"))
+            let text = validPlaybook.replacingOccurrences(of: "names: [orders]", with: topics)
+            let path = scratch.write("pb.yaml", text)
+            return try PlaybookLoader.load(path: path, environment: ["CLOUD_SECRET": "x", "ORIGIN_SECRET": "x"]).0
+        }
+        let playbook = try load("patterns: [\"orders.*\"]")
+        let path = scratch.directory + "/pb.yaml"
         let principal = "User:sa-origin"
         func prefixed(_ name: String) -> [ACLBinding] {
             ACLBudget.topicBindings([name], prefixes: [name], principal: principal)
@@ -112,20 +118,38 @@ struct ACLBudgetTests {
         chain.originACLs = filter
         let topics = ["orders", "orders.eu", "orders.us", "returns-eu", "returns.tmp"]
         #expect(chain.stalePrefixCandidates.isEmpty)
-        try Update.refuseStalePrefixes(chain: chain, selected: ["orders"], originTopics: topics, path: path)
+        try Update.refuseStalePrefixes(
+            chain: chain, playbook: playbook, selected: ["orders"], originTopics: topics, path: path)
         // The budget's prefix on bindings the chain created: a selection leaving `orders.us` out is refused.
         chain.originBudgetPrefixes = ["orders"]
         chain.originACLs += prefixed("orders")
         #expect(chain.stalePrefixCandidates == ["orders"])
         #expect {
             try Update.refuseStalePrefixes(
-                chain: chain, selected: ["orders", "orders.eu"], originTopics: topics, path: path)
+                chain: chain, playbook: playbook, selected: ["orders", "orders.eu"], originTopics: topics, path: path)
         } throws: { error in
             let message = (error as? JumpchainError)?.message ?? ""
             return message.contains("`orders`") && message.contains("orders.us") && !message.contains("returns")
         }
+        let all = ["orders", "orders.eu", "orders.us"]
         try Update.refuseStalePrefixes(
-            chain: chain, selected: ["orders", "orders.eu", "orders.us"], originTopics: topics, path: path)
+            chain: chain, playbook: playbook, selected: all, originTopics: topics, path: path)
+        // An exclusion of a topic that does not exist yet, or a pattern on another prefix: the binding would grant
+        // what the selection leaves out once it exists. Refused, naming the field.
+        for (selection, field) in [
+            ("patterns: [\"orders.*\"]\n  exclude: [orders.later]", "topics.exclude"),
+            ("patterns: [\"orders\\\\.eu.*\", \"orders\\\\.us\", \"orders\"]", "topics.patterns"),
+        ] {
+            let narrowed = try load(selection)
+            #expect(ACLBudget.candidatePrefixes(narrowed, onJump: false) != ["orders"])
+            #expect {
+                try Update.refuseStalePrefixes(
+                    chain: chain, playbook: narrowed, selected: all, originTopics: topics, path: path)
+            } throws: { error in
+                let message = (error as? JumpchainError)?.message ?? ""
+                return message.contains("`orders`") && message.contains(field)
+            }
+        }
         // The budget reused a prefix its owner held before the run: not the chain's binding, nothing to refuse.
         chain.originACLs = filter
         #expect(chain.stalePrefixCandidates.isEmpty)
@@ -417,6 +441,14 @@ struct ACLBudgetTests {
             for text in ["PREFIXED ACL bindings on `orders`", "orders.us", "nothing was sent", "jumpchain destroy"] {
                 #expect(error.message.contains(text), "missing \(text) in \(error.message)")
             }
+        }
+        // `plan` shows the same refusal `apply` makes.
+        do {
+            let (narrowedBook, _) = try Rollout.loadPlaybook(narrowed, environment: environment)
+            _ = try await Update.planned(narrowedBook, path: narrowed, prune: false, options: options)
+            Issue.record("plan showed an update that apply refuses")
+        } catch {
+            #expect(error.message.contains("PREFIXED ACL bindings on `orders`"), "\(error.message)")
         }
         #expect(linkACLs(origin).count == 6)
 

@@ -56,13 +56,25 @@ public enum Update {
     /// prefix (exclusions added, patterns narrowed, names removed) would keep granting it to the link's reader:
     /// refused. Only the budget's prefixes (``ChainState/stalePrefixCandidates``) are checked: auto-create's
     /// PREFIXED filter bindings cover the excluded topics by design (the link, not the binding, excludes them).
+    /// A prefix the new selection no longer stands behind (`topics.exclude` added, the `prefix.*` pattern changed)
+    /// is refused too, even when no origin topic it would grant exists yet: one created later would be granted.
     static func refuseStalePrefixes(
-        chain: ChainState, selected: [String], originTopics: [String], path: String
+        chain: ChainState, playbook: Playbook, selected: [String], originTopics: [String], path: String
     ) throws(JumpchainError) {
         let kept = Set(selected).union(chain.playbook.verify.canary ? [chain.playbook.verify.canaryTopic] : [])
         let principal = chain.playbook.link.originPrincipal ?? "the origin link key's owner"
+        let candidates = ACLBudget.candidatePrefixes(playbook, onJump: false)
         var problems: [String] = []
         for prefix in chain.stalePrefixCandidates {
+            if !candidates.contains(prefix) {
+                let field =
+                    playbook.topics.exclude.isEmpty
+                    ? "topics.patterns no longer has a pattern selecting every topic that starts with it"
+                    : "topics.exclude excludes topics, and a PREFIXED binding would still grant them"
+                problems.append(
+                    "origin \(chain.playbook.origin.id): the chain's PREFIXED ACL bindings on `\(prefix)` for "
+                        + "\(principal) stand for a selection of every topic with that prefix, and \(field)")
+            }
             let outside = originTopics.filter { $0.hasPrefix(prefix) && !kept.contains($0) }.sorted()
             guard !outside.isEmpty else { continue }
             problems.append(
@@ -77,6 +89,25 @@ public enum Update {
                 + "was sent):\n" + problems.map { "  \($0)" }.joined(separator: "\n")
                 + "\nkeep selecting every topic with that prefix, or `jumpchain destroy` the chain and apply the new "
                 + "playbook (its rollout then picks LITERAL bindings, or refuses)")
+    }
+
+    /// ``refuseStalePrefixes(chain:playbook:selected:originTopics:path:)`` on the origin's topics now, for `plan`
+    /// and `apply` alike (reads the origin only when the chain holds such bindings).
+    static func checkStalePrefixes(
+        chain: ChainState, playbook: Playbook, selected: [String], context: RolloutContext, path: String
+    ) async throws(JumpchainError) {
+        guard !chain.stalePrefixCandidates.isEmpty else { return }
+        let originTopics: [String]
+        do {
+            originTopics = try await context.origin.listTopics().map(\.topicName)
+        } catch {
+            throw JumpchainError(
+                .preflightFailed,
+                "listing the origin's topics to check the chain's PREFIXED ACL bindings failed: \(error)",
+                cause: error)
+        }
+        try refuseStalePrefixes(
+            chain: chain, playbook: playbook, selected: selected, originTopics: originTopics, path: path)
     }
 
     /// Link configs Confluent fixes when a link is created.
@@ -135,6 +166,8 @@ public enum Update {
         return try await RunSession.with(playbook, runName: playbook.runName, options: options, readOnly: true) {
             context throws(JumpchainError) in
             let selected = try await Rollout.selectTopics(playbook, origin: context.origin)
+            try await checkStalePrefixes(
+                chain: chain, playbook: playbook, selected: selected, context: context, path: path)
             let diff = diff(chain: chain, playbook: playbook, selected: selected, prune: prune)
             let plan = try UpdatePlanner.plan(playbook, diff: diff)
             var requests: [String: [PreviewRequest]] = [:]
@@ -176,18 +209,8 @@ public enum Update {
             context throws(JumpchainError) in
             let selected = try await Rollout.selectTopics(playbook, origin: context.origin)
             let diff = diff(chain: chain, playbook: playbook, selected: selected, prune: prune)
-            if !chain.stalePrefixCandidates.isEmpty {
-                let originTopics: [String]
-                do {
-                    originTopics = try await context.origin.listTopics().map(\.topicName)
-                } catch {
-                    throw JumpchainError(
-                        .preflightFailed,
-                        "listing the origin's topics to check the chain's PREFIXED ACL bindings failed: \(error)",
-                        cause: error)
-                }
-                try refuseStalePrefixes(chain: chain, selected: selected, originTopics: originTopics, path: path)
-            }
+            try await checkStalePrefixes(
+                chain: chain, playbook: playbook, selected: selected, context: context, path: path)
             if !diff.removed.isEmpty, !prune {
                 options.notice?(
                     "no longer selected, left alone: \(diff.removed.map(\.origin).joined(separator: ", ")) "
