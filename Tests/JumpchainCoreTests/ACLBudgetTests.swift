@@ -110,10 +110,17 @@ struct ACLBudgetTests {
         }
         // Auto-create's filter `returns` (with `returns.tmp` excluded by the link) holds the same three operations.
         let filter = prefixed("returns")
-        #expect(ACLBudget.heldPrefixes(Set(filter), principal: principal, covering: ["returns-eu"]) == ["returns"])
         #expect(
-            ACLBudget.heldPrefixes(Set(filter), principal: principal, covering: ["returns-eu"], except: filter)
-                .isEmpty)
+            ACLBudget.heldPrefixes(Set(filter), principal: principal, covering: ["returns-eu"], recorded: ["returns"])
+                == ["returns"])
+        #expect(
+            ACLBudget.heldPrefixes(
+                Set(filter), principal: principal, covering: ["returns-eu"], recorded: ["returns"], except: filter
+            )
+            .isEmpty)
+        // A set the principal holds that no operation of this chain recorded (another chain's): not reused.
+        #expect(
+            ACLBudget.heldPrefixes(Set(filter), principal: principal, covering: ["returns-eu"], recorded: []).isEmpty)
         var chain = ChainState(playbook: playbook, playbookHash: "", topics: [])
         chain.originACLs = filter
         let topics = ["orders", "orders.eu", "orders.us", "returns-eu", "returns.tmp"]
@@ -304,6 +311,14 @@ struct ACLBudgetTests {
             SimulatorConfig.ACL(
                 cluster: origin, principal: principal, resourceType: "TOPIC", resourceName: "orders", operation: "READ")
         )
+        // Another chain's PREFIXED set for the same principal: this run does not lean on it (that chain's destroy
+        // would delete it), so it grants its own LITERAL bindings.
+        for operation in ACLBudget.topicOperations {
+            world.acls.append(
+                SimulatorConfig.ACL(
+                    cluster: origin, principal: principal, resourceType: "TOPIC", resourceName: "order",
+                    patternType: "PREFIXED", operation: operation))
+        }
         let path = Self.demoPlaybook
         let state = NSTemporaryDirectory() + "jumpchain-aclbudget-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
@@ -332,14 +347,16 @@ struct ACLBudgetTests {
             }
         }
         #expect(report?.status == .succeeded)
-        func originBinding() -> Bool {
+        func originBinding(_ operation: String = "READ") -> Bool {
             let json = (try? JSONSerialization.jsonObject(with: Data(simulator.stateJSON().utf8))) as? [String: Any]
             return ((json?["acls"] as? [[String: Any]]) ?? []).contains {
                 ($0["cluster_id"] as? String) == origin && ($0["principal"] as? String) == principal
-                    && ($0["resource_name"] as? String) == "orders" && ($0["operation"] as? String) == "READ"
+                    && ($0["resource_name"] as? String) == "orders" && ($0["operation"] as? String) == operation
+                    && ($0["pattern_type"] as? String ?? "LITERAL") == "LITERAL"
             }
         }
         #expect(originBinding())
+        #expect(originBinding("DESCRIBE"), "the run leaned on another chain's PREFIXED binding")
         options.site = nil
         let outcome = try await Teardown.destroy(
             Teardown.Request(run: "jump-demo", targetTopics: .keep), options: options)

@@ -160,16 +160,20 @@ public enum ACLBudget {
 
     /// The prefixes on which `principal` already holds the PREFIXED ALLOW bindings a run grants (READ, DESCRIBE,
     /// DESCRIBE_CONFIGS) and that cover one of `topics`: reusing them grants nothing new, so the topics they cover
-    /// need no LITERAL bindings (an update after a PREFIXED rollout adds no binding). Auto-create's PREFIXED
-    /// filters (`filters`) are not the budget's: they may cover topics the selection excludes, so they are not
-    /// reused (and never recorded as the budget's prefixes, which an update checks against its selection).
+    /// need no LITERAL bindings (an update after a PREFIXED rollout adds no binding). Only prefixes this chain's
+    /// own operations recorded (`recorded`) are reused: the same principal may hold another chain's, which that
+    /// chain's `destroy` deletes. Auto-create's PREFIXED filters (`filters`) are not the budget's: they may cover
+    /// topics the selection excludes, so they are not reused (and never recorded as the budget's prefixes, which
+    /// an update checks against its selection).
     static func heldPrefixes(
-        _ present: Set<ACLBinding>, principal: String, covering topics: [String], except filters: [ACLBinding] = []
+        _ present: Set<ACLBinding>, principal: String, covering topics: [String], recorded: [String],
+        except filters: [ACLBinding] = []
     ) -> [String] {
         let filterPrefixes = Set(filters.filter { $0.patternType == "PREFIXED" }.map(\.resourceName))
         var held: [String] = []
         for binding in present.sorted(by: { $0.resourceName < $1.resourceName })
         where binding.resourceType == "TOPIC" && binding.patternType == "PREFIXED"
+            && recorded.contains(binding.resourceName)
             && !held.contains(binding.resourceName) && !filterPrefixes.contains(binding.resourceName)
             && topics.contains(where: { $0.hasPrefix(binding.resourceName) })
             && Set(topicBindings([binding.resourceName], prefixes: [binding.resourceName], principal: principal))

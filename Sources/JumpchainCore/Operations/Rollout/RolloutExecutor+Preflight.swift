@@ -325,9 +325,11 @@ extension RolloutExecutor {
 
     /// The ACL budget of the clusters this preflight decides: the jump's when `jump` is given (the client and
     /// its topics now), the origin's when `originTopics` is (the origin's topics now). Its outputs, or a
-    /// permanent failure naming every cluster whose bindings fit under no form.
+    /// permanent failure naming every cluster whose bindings fit under no form. `chainPrefixes`: the prefixes
+    /// the chain's earlier operations recorded (an update's), the only held ones reused.
     func aclBudget(
-        jump: (client: KafkaRESTClient, topics: Set<String>)?, originTopics: Set<String>?
+        jump: (client: KafkaRESTClient, topics: Set<String>)?, originTopics: Set<String>?,
+        chainPrefixes: [PlaybookCluster.Role: [String]] = [:]
     ) async throws -> [String: String] {
         var outputs: [String: String] = [:]
         var problems: [String] = []
@@ -335,7 +337,8 @@ extension RolloutExecutor {
         if let jump { sides.append((.jump, jump.client, jump.topics)) }
         if let originTopics { sides.append((.origin, context.origin, originTopics)) }
         for (role, client, existing) in sides {
-            let budget = try await clusterACLBudget(role, client: client, existing: existing)
+            let budget = try await clusterACLBudget(
+                role, client: client, existing: existing, recorded: chainPrefixes[role] ?? [])
             outputs.merge(budget.outputs) { $1 }
             if let problem = budget.problem { problems.append(problem) }
         }
@@ -348,9 +351,10 @@ extension RolloutExecutor {
     /// limit it decides against (`<role>_acl_limit`) and the form the run's topic bindings take
     /// (`<role>_acl_prefixes`, ``ACLBudget``): LITERAL when they fit under the limit with the cluster's other
     /// ACLs, else PREFIXED on a prefix that names only this run's topics, else a problem. A PREFIXED binding the
-    /// principal holds on the run's topics (not an auto-create filter) is reused.
+    /// principal holds on the run's topics is reused when the chain's earlier operations recorded its prefix
+    /// (`recorded`).
     func clusterACLBudget(
-        _ role: PlaybookCluster.Role, client: KafkaRESTClient, existing: Set<String>
+        _ role: PlaybookCluster.Role, client: KafkaRESTClient, existing: Set<String>, recorded: [String]
     ) async throws -> (outputs: [String: String], problem: String?) {
         let playbook = context.playbook
         let onJump = role == .jump
@@ -367,7 +371,8 @@ extension RolloutExecutor {
             ACLBudget.limitKey(role): limit.recorded,
         ]
         let held = ACLBudget.heldPrefixes(
-            present, principal: principal, covering: topics, except: onJump ? filters.jump : filters.origin)
+            present, principal: principal, covering: topics, recorded: recorded,
+            except: onJump ? filters.jump : filters.origin)
         let decision = ACLBudget.decide(
             cluster: "\(role.rawValue) \(client.clusterID)", principal: principal,
             total: try await client.listACLs().count, limit: limit, present: present,

@@ -142,13 +142,16 @@ public enum Update {
             return before == nil ? [:] : ["auto.create.mirror.topics.enable": "false"]
         }
         let (oldAuto, newAuto) = (chain.playbook.autoCreateConfigs, playbook.autoCreateConfigs)
-        return UpdateDiff(
+        var diff = UpdateDiff(
             added: added, removed: removed,
             leg1Options: changed(chain.playbook.link.leg1Options, playbook.link.leg1Options)
                 .merging(autoCreate(oldAuto?.leg1, newAuto?.leg1)) { $1 },
             leg2Options: changed(chain.playbook.link.leg2Options, playbook.link.leg2Options)
                 .merging(autoCreate(oldAuto?.leg2, newAuto?.leg2)) { $1 },
             prune: prune, prunedACLs: prunedACLs)
+        diff.chainJumpPrefixes = chain.jumpBudgetPrefixes
+        diff.chainOriginPrefixes = chain.originBudgetPrefixes
+        return diff
     }
 
     /// `plan` on a finished run: the difference and the requests of each step (reads the origin's topics only

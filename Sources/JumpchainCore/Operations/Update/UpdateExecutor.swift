@@ -23,7 +23,7 @@ public struct UpdateExecutor: StepExecutor {
         }
         do {
             switch kind {
-            case .preflight: return try await preflight(report: report)
+            case .preflight: return try await preflight(step, report: report)
             case .jumpACLs: return try await rollout.jumpACLs(stepContext, report: report)
             case .originACLs: return try await rollout.originACLs(step, stepContext)
             case .linkConfigs: return try await linkConfigs(step, report: report)
@@ -71,7 +71,7 @@ public struct UpdateExecutor: StepExecutor {
 
     /// The added topics exist on the origin; a topic holding an added mirror name on the jump or the target is a
     /// mirror of this chain's link (adopted) or an error naming it. Records the link principals' ACLs first.
-    func preflight(report: @escaping @Sendable (String) -> Void) async throws -> [String: String] {
+    func preflight(_ step: StepSpec, report: @escaping @Sendable (String) -> Void) async throws -> [String: String] {
         let playbook = context.playbook
         var problems: [String] = []
         let originTopics = Set(try await context.origin.listTopics().map(\.topicName))
@@ -104,7 +104,15 @@ public struct UpdateExecutor: StepExecutor {
         guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
         var outputs = ["added": String(rollout.topics.count)]
         if playbook.link.manageACLs {
-            outputs.merge(try await rollout.aclBudget(jump: (jump, jumpTopics), originTopics: originTopics)) { $1 }
+            // The chain's own recorded prefixes (never another chain's of the same principal) are reused.
+            let chainPrefixes: [PlaybookCluster.Role: [String]] = [
+                .jump: ACLBudget.prefixes(step.parameters[ACLBudget.jumpPrefixesKey]),
+                .origin: ACLBudget.prefixes(step.parameters[ACLBudget.originPrefixesKey]),
+            ]
+            outputs.merge(
+                try await rollout.aclBudget(
+                    jump: (jump, jumpTopics), originTopics: originTopics, chainPrefixes: chainPrefixes)
+            ) { $1 }
         }
         return outputs
     }
