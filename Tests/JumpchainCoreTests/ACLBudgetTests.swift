@@ -455,7 +455,10 @@ struct ACLBudgetTests {
             _ = try await Rollout.apply(playbookPath: narrowed, options: options)
             Issue.record("a selection narrower than the chain's PREFIXED binding was applied")
         } catch {
-            for text in ["PREFIXED ACL bindings on `orders`", "orders.us", "nothing was sent", "jumpchain destroy"] {
+            for text in [
+                "PREFIXED ACL bindings on `orders`", "orders.us", "nothing was sent", "jumpchain destroy",
+                "remove its run directory",
+            ] {
                 #expect(error.message.contains(text), "missing \(text) in \(error.message)")
             }
         }

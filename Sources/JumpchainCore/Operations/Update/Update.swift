@@ -87,8 +87,9 @@ public enum Update {
             .invalidInput,
             "\(path): the chain \(chain.playbook.runName) is live, and this change cannot be applied to it (nothing "
                 + "was sent):\n" + problems.map { "  \($0)" }.joined(separator: "\n")
-                + "\nkeep selecting every topic with that prefix, or `jumpchain destroy` the chain and apply the new "
-                + "playbook (its rollout then picks LITERAL bindings, or refuses)")
+                + "\nkeep selecting every topic with that prefix, or `jumpchain destroy` the chain, remove its run "
+                + "directory (apply does not build over a torn-down run) and apply the new playbook (its rollout "
+                + "then picks LITERAL bindings, or refuses)")
     }
 
     /// ``refuseStalePrefixes(chain:playbook:selected:originTopics:path:)`` on the origin's topics now, for `plan`
