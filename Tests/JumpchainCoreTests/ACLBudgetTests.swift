@@ -83,6 +83,11 @@ struct ACLBudgetTests {
             present: [],
             exact: ["t"], fix: "the fix", wanted: wanted)
         #expect(refused.problem != nil && refused.prefixes.isEmpty)
+        // A cluster over its limit, and the principal holds every binding already: nothing to add, nothing refused.
+        let holding = ACLBudget.decide(
+            cluster: "jump lkc-1", principal: "User:sa-1", total: ACLBudget.clusterLimit + 5, limit: dedicated,
+            present: Set(wanted([])), exact: ["t"], fix: "the fix", wanted: wanted)
+        #expect(holding.prefixes.isEmpty && holding.problem == nil)
         let problem = refused.problem
         for text in [
             "jump lkc-1", "300 ACL bindings", "9998", "limit of 10000", "Dedicated, read from the control plane",
@@ -258,6 +263,18 @@ struct ACLBudgetTests {
             // The origin is Dedicated in every case: 1,024 LITERAL bindings fit there.
             #expect(outputs[ACLBudget.originPrefixesKey] == nil)
             #expect(outputs["origin_acl_limit"] == "10000 (Dedicated, read from the control plane)")
+            if kind == "Freight" {
+                // No such cluster in the environment the playbook names (404): that field is wrong, no assumed limit.
+                var misplaced = playbook.jump
+                misplaced.environment = "env-elsewhere"
+                do {
+                    let limit = try await executor.aclLimit(misplaced)
+                    Issue.record("a 404 for the jump's type was taken as a limit: \(limit.recorded)")
+                } catch let error as StepFailure {
+                    #expect(!error.isRetryable)
+                    #expect(error.message.contains("check jump.environment"), "\(error.message)")
+                }
+            }
             _ = await context.close(sweepStale: false)
             context.credentials.wipe()
             await simulator.stop()

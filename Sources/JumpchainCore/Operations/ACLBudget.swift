@@ -204,7 +204,8 @@ public enum ACLBudget {
         present: Set<ACLBinding>, exact: [String], fix: String, wanted: ([String]) -> [ACLBinding]
     ) -> Decision {
         let literal = Set(wanted([])).subtracting(present).count
-        if total + literal <= limit.value { return Decision() }
+        // Nothing to add (a resumed or repeated run, a cluster already at its limit): LITERAL, nothing refused.
+        if literal == 0 || total + literal <= limit.value { return Decision() }
         var problem =
             "\(cluster): the run would add \(literal) ACL bindings for \(principal) (READ, DESCRIBE and "
             + "DESCRIBE_CONFIGS on each topic) to the \(total) the cluster holds, over its limit of "

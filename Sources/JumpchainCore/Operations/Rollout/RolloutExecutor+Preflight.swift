@@ -125,9 +125,11 @@ extension RolloutExecutor {
         problems += localRights.problems
         for warning in localRights.warnings { context.notice("warning: \(warning)") }
         guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
-        // The origin's ACL budget is decided where the origin is checked: the preflight `acls-origin` depends on.
+        // The origin's ACL budget is decided where the origin is checked: the preflight `acls-origin` depends on
+        // in the recorded plan (the one `acls-origin` and the chain's state read it from).
         let budgetsOrigin =
-            checksOrigin && playbook.link.manageACLs && step.id == RolloutStep.originPreflight(playbook)
+            checksOrigin && playbook.link.manageACLs
+            && step.id == RolloutStep.originBudgetStep(plan[RolloutStep.originACLs])
         if !checksJump {
             if checksTarget { problems += try await foreignTargetMirrors() }
             guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
@@ -392,7 +394,8 @@ extension RolloutExecutor {
     /// The ACL limit of `cluster`: its `acl_limit`, else its type's (``ACLBudget/kindLimits``) as the control
     /// plane gives it (`GET /cmk/v2/clusters/{id}?environment=…`), else Dedicated's, said in the decision and as
     /// a warning (no environment to read the type in, or the control plane refused). A rate limit, 5xx or an
-    /// unreachable control plane fails the step for a retry.
+    /// unreachable control plane fails the step for a retry; a 404 (no such cluster in `<role>.environment`)
+    /// fails the preflight for good, naming that field.
     func aclLimit(_ cluster: PlaybookCluster) async throws -> ACLBudget.Limit {
         let role = cluster.role.rawValue
         if let value = cluster.aclLimit {
@@ -405,6 +408,12 @@ extension RolloutExecutor {
             switch await clusterKind(cluster.id, environment: environment) {
             case .success(let kind): limit = ACLBudget.limit(kind: kind, cluster: role)
             case .failure(let error) where error.isTransient: throw error
+            case .failure(let error) where error.code == .notFound:
+                // The control plane has no such cluster there: the playbook names the wrong environment.
+                throw StepError.permanent(
+                    "\(role) \(cluster.id): the control plane knows no such cluster in environment \(environment) "
+                        + "(\(error.message)); check \(role).environment (or set \(role).acl_limit); nothing was "
+                        + "changed")
             case .failure(let error):
                 limit = .assumed(
                     "reading \(role) \(cluster.id)'s cluster type failed (\(error.message)); set \(role).acl_limit if "
