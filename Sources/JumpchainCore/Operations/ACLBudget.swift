@@ -15,7 +15,8 @@ public enum ACLBudget {
 
     /// ACLs per cluster by cluster type (`spec.config.kind` of `GET /cmk/v2/clusters/{id}`), as *Kafka Cluster
     /// Types in Confluent Cloud* documents them: Basic and Standard 1,000, Enterprise 4,000, Dedicated 10,000.
-    /// Freight is not listed: its limit is not known here (Dedicated's is assumed, and said).
+    /// Freight is not listed: its limit is not known here (Dedicated's is assumed, and said; the simulator's
+    /// `ServiceLimits.aclsPerCluster` gives Freight that same figure and otherwise repeats this table).
     public static let kindLimits: [String: Int] = [
         "Basic": 1_000, "Standard": 1_000, "Enterprise": 4_000, "Dedicated": 10_000,
     ]
