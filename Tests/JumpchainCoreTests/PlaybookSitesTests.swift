@@ -1,7 +1,8 @@
 import Foundation
-import JumpchainCore
 import Testing
 import Workflow
+
+@testable import JumpchainCore
 
 @Suite("playbook sites")
 struct PlaybookSitesTests {
@@ -116,6 +117,18 @@ struct PlaybookSitesTests {
         for step in plan.steps where step.kind != RolloutStep.preflight {
             #expect(ancestors(step.id).contains("preflight:origin-side"), "\(step.id) runs before the origin's budget")
         }
+        // The recorded plan decides which preflight budgets the origin, not the playbook now: a plan recorded
+        // before the budget moved (`acls-origin` after `preflight`) keeps it in `preflight`.
+        func decides(_ plan: Plan) -> [String] {
+            plan.steps.filter { $0.kind == RolloutStep.preflight }
+                .filter { RolloutExecutor.decidesOriginBudget($0, plan: plan) }.map(\.id)
+        }
+        #expect(decides(plan) == ["preflight:origin-side"])
+        var older = plan.steps
+        for position in older.indices where older[position].id == RolloutStep.originACLs {
+            older[position].dependsOn = [RolloutStep.preflight]
+        }
+        #expect(decides(try Plan(steps: older)) == [RolloutStep.preflight])
         // The first site reaches the origin, or there are no sites: `preflight` decides it, as before.
         for playbook in [try load(scratch, Self.twoSites), try load(scratch, "")] {
             let plan = try RolloutPlanner.plan(playbook, topics: ["orders"])

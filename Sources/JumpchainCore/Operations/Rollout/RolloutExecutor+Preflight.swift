@@ -127,9 +127,7 @@ extension RolloutExecutor {
         guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
         // The origin's ACL budget is decided where the origin is checked: the preflight `acls-origin` depends on
         // in the recorded plan (the one `acls-origin` and the chain's state read it from).
-        let budgetsOrigin =
-            checksOrigin && playbook.link.manageACLs
-            && step.id == RolloutStep.originBudgetStep(plan[RolloutStep.originACLs])
+        let budgetsOrigin = checksOrigin && playbook.link.manageACLs && Self.decidesOriginBudget(step, plan: plan)
         if !checksJump {
             if checksTarget { problems += try await foreignTargetMirrors() }
             guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
@@ -194,6 +192,12 @@ extension RolloutExecutor {
             outputs["origin_local_warnings"] = localRights.warnings.joined(separator: "\n")
         }
         return outputs
+    }
+
+    /// Whether the preflight `step` decides the origin's ACL budget: it is the one the recorded plan's
+    /// `acls-origin` depends on (and reads it from, as the chain's state does), whatever the playbook says now.
+    static func decidesOriginBudget(_ step: StepSpec, plan: Plan) -> Bool {
+        step.id == RolloutStep.originBudgetStep(plan[RolloutStep.originACLs])
     }
 
     /// A multi-site run's other-site preflight: target mirrors this run would create that exist already.
