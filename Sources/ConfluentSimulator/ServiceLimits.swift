@@ -11,7 +11,9 @@ enum ServiceLimits {
     /// 20 MB messages for Dedicated clusters; the simulator stores no payloads).
     static let requestBodyBytes = 16 * 1024 * 1024
     /// ACLs per cluster by cluster type (*Kafka Cluster Types in Confluent Cloud*: Basic and Standard 1,000,
-    /// Enterprise 4,000, Dedicated 10,000; Freight is not listed there, so the simulator gives it Dedicated's).
+    /// Enterprise 4,000, Dedicated 10,000; Freight is not listed there, so the simulator gives it Dedicated's,
+    /// the limit jumpchain assumes for it). The same figures as `ACLBudget.kindLimits` in JumpchainCore, which
+    /// the simulator does not depend on: change both together.
     static let aclsPerCluster: [String: Int] = [
         "Basic": 1_000, "Standard": 1_000, "Enterprise": 4_000, "Dedicated": 10_000, "Freight": 10_000,
     ]

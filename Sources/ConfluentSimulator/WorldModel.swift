@@ -83,7 +83,7 @@ struct ClusterState {
     var network: String?
     var cloud: String
     var region: String
-    /// `spec.config.kind`: the cluster type, which sets the ACL limit (``ServiceLimits/aclsPerCluster(kind:)``).
+    /// `spec.config.kind`: the cluster type, which sets the ACL limit (``ServiceLimits/aclsPerCluster``).
     var kind = "Dedicated"
     var topics: [String: TopicState] = [:]
     var acls = ACLTable()

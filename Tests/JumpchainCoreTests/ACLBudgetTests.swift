@@ -83,6 +83,11 @@ struct ACLBudgetTests {
             present: [],
             exact: ["t"], fix: "the fix", wanted: wanted)
         #expect(refused.problem != nil && refused.prefixes.isEmpty)
+        // A cluster over its limit, and the principal holds every binding already: nothing to add, nothing refused.
+        let holding = ACLBudget.decide(
+            cluster: "jump lkc-1", principal: "User:sa-1", total: ACLBudget.clusterLimit + 5, limit: dedicated,
+            present: Set(wanted([])), exact: ["t"], fix: "the fix", wanted: wanted)
+        #expect(holding.prefixes.isEmpty && holding.problem == nil)
         let problem = refused.problem
         for text in [
             "jump lkc-1", "300 ACL bindings", "9998", "limit of 10000", "Dedicated, read from the control plane",
@@ -96,36 +101,67 @@ struct ACLBudgetTests {
     func stalePrefixesAreTheBudgets() throws {
         let scratch = PlaybookScratch()
         defer { scratch.remove() }
-        let path = scratch.write("pb.yaml", validPlaybook)
-        let playbook = try PlaybookLoader.load(path: path, environment: ["CLOUD_SECRET": "x", "ORIGIN_SECRET": "x"]).0
+        func load(_ topics: String) throws -> Playbook {
+            #expect(validPlaybook.contains("names: [orders]"))
+            let text = validPlaybook.replacingOccurrences(of: "names: [orders]", with: topics)
+            let path = scratch.write("pb.yaml", text)
+            return try PlaybookLoader.load(path: path, environment: ["CLOUD_SECRET": "x", "ORIGIN_SECRET": "x"]).0
+        }
+        let playbook = try load("patterns: [\"orders.*\"]")
+        let path = scratch.directory + "/pb.yaml"
         let principal = "User:sa-origin"
         func prefixed(_ name: String) -> [ACLBinding] {
             ACLBudget.topicBindings([name], prefixes: [name], principal: principal)
         }
         // Auto-create's filter `returns` (with `returns.tmp` excluded by the link) holds the same three operations.
         let filter = prefixed("returns")
-        #expect(ACLBudget.heldPrefixes(Set(filter), principal: principal, covering: ["returns-eu"]) == ["returns"])
         #expect(
-            ACLBudget.heldPrefixes(Set(filter), principal: principal, covering: ["returns-eu"], except: filter)
-                .isEmpty)
+            ACLBudget.heldPrefixes(Set(filter), principal: principal, covering: ["returns-eu"], recorded: ["returns"])
+                == ["returns"])
+        #expect(
+            ACLBudget.heldPrefixes(
+                Set(filter), principal: principal, covering: ["returns-eu"], recorded: ["returns"], except: filter
+            )
+            .isEmpty)
+        // A set the principal holds that no operation of this chain recorded (another chain's): not reused.
+        #expect(
+            ACLBudget.heldPrefixes(Set(filter), principal: principal, covering: ["returns-eu"], recorded: []).isEmpty)
         var chain = ChainState(playbook: playbook, playbookHash: "", topics: [])
         chain.originACLs = filter
         let topics = ["orders", "orders.eu", "orders.us", "returns-eu", "returns.tmp"]
         #expect(chain.stalePrefixCandidates.isEmpty)
-        try Update.refuseStalePrefixes(chain: chain, selected: ["orders"], originTopics: topics, path: path)
+        try Update.refuseStalePrefixes(
+            chain: chain, playbook: playbook, selected: ["orders"], originTopics: topics, path: path)
         // The budget's prefix on bindings the chain created: a selection leaving `orders.us` out is refused.
         chain.originBudgetPrefixes = ["orders"]
         chain.originACLs += prefixed("orders")
         #expect(chain.stalePrefixCandidates == ["orders"])
         #expect {
             try Update.refuseStalePrefixes(
-                chain: chain, selected: ["orders", "orders.eu"], originTopics: topics, path: path)
+                chain: chain, playbook: playbook, selected: ["orders", "orders.eu"], originTopics: topics, path: path)
         } throws: { error in
             let message = (error as? JumpchainError)?.message ?? ""
             return message.contains("`orders`") && message.contains("orders.us") && !message.contains("returns")
         }
+        let all = ["orders", "orders.eu", "orders.us"]
         try Update.refuseStalePrefixes(
-            chain: chain, selected: ["orders", "orders.eu", "orders.us"], originTopics: topics, path: path)
+            chain: chain, playbook: playbook, selected: all, originTopics: topics, path: path)
+        // An exclusion of a topic that does not exist yet, or a pattern on another prefix: the binding would grant
+        // what the selection leaves out once it exists. Refused, naming the field.
+        for (selection, field) in [
+            ("patterns: [\"orders.*\"]\n  exclude: [orders.later]", "topics.exclude"),
+            ("patterns: [\"orders\\\\.eu.*\", \"orders\\\\.us\", \"orders\"]", "topics.patterns"),
+        ] {
+            let narrowed = try load(selection)
+            #expect(ACLBudget.candidatePrefixes(narrowed, onJump: false) != ["orders"])
+            #expect {
+                try Update.refuseStalePrefixes(
+                    chain: chain, playbook: narrowed, selected: all, originTopics: topics, path: path)
+            } throws: { error in
+                let message = (error as? JumpchainError)?.message ?? ""
+                return message.contains("`orders`") && message.contains(field)
+            }
+        }
         // The budget reused a prefix its owner held before the run: not the chain's binding, nothing to refuse.
         chain.originACLs = filter
         #expect(chain.stalePrefixCandidates.isEmpty)
@@ -227,6 +263,18 @@ struct ACLBudgetTests {
             // The origin is Dedicated in every case: 1,024 LITERAL bindings fit there.
             #expect(outputs[ACLBudget.originPrefixesKey] == nil)
             #expect(outputs["origin_acl_limit"] == "10000 (Dedicated, read from the control plane)")
+            if kind == "Freight" {
+                // No such cluster in the environment the playbook names (404): that field is wrong, no assumed limit.
+                var misplaced = playbook.jump
+                misplaced.environment = "env-elsewhere"
+                do {
+                    let limit = try await executor.aclLimit(misplaced)
+                    Issue.record("a 404 for the jump's type was taken as a limit: \(limit.recorded)")
+                } catch let error as StepFailure {
+                    #expect(!error.isRetryable)
+                    #expect(error.message.contains("check jump.environment"), "\(error.message)")
+                }
+            }
             _ = await context.close(sweepStale: false)
             context.credentials.wipe()
             await simulator.stop()
@@ -280,6 +328,14 @@ struct ACLBudgetTests {
             SimulatorConfig.ACL(
                 cluster: origin, principal: principal, resourceType: "TOPIC", resourceName: "orders", operation: "READ")
         )
+        // Another chain's PREFIXED set for the same principal: this run does not lean on it (that chain's destroy
+        // would delete it), so it grants its own LITERAL bindings.
+        for operation in ACLBudget.topicOperations {
+            world.acls.append(
+                SimulatorConfig.ACL(
+                    cluster: origin, principal: principal, resourceType: "TOPIC", resourceName: "order",
+                    patternType: "PREFIXED", operation: operation))
+        }
         let path = Self.demoPlaybook
         let state = NSTemporaryDirectory() + "jumpchain-aclbudget-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
@@ -308,14 +364,16 @@ struct ACLBudgetTests {
             }
         }
         #expect(report?.status == .succeeded)
-        func originBinding() -> Bool {
+        func originBinding(_ operation: String = "READ") -> Bool {
             let json = (try? JSONSerialization.jsonObject(with: Data(simulator.stateJSON().utf8))) as? [String: Any]
             return ((json?["acls"] as? [[String: Any]]) ?? []).contains {
                 ($0["cluster_id"] as? String) == origin && ($0["principal"] as? String) == principal
-                    && ($0["resource_name"] as? String) == "orders" && ($0["operation"] as? String) == "READ"
+                    && ($0["resource_name"] as? String) == "orders" && ($0["operation"] as? String) == operation
+                    && ($0["pattern_type"] as? String ?? "LITERAL") == "LITERAL"
             }
         }
         #expect(originBinding())
+        #expect(originBinding("DESCRIBE"), "the run leaned on another chain's PREFIXED binding")
         options.site = nil
         let outcome = try await Teardown.destroy(
             Teardown.Request(run: "jump-demo", targetTopics: .keep), options: options)
@@ -414,9 +472,20 @@ struct ACLBudgetTests {
             _ = try await Rollout.apply(playbookPath: narrowed, options: options)
             Issue.record("a selection narrower than the chain's PREFIXED binding was applied")
         } catch {
-            for text in ["PREFIXED ACL bindings on `orders`", "orders.us", "nothing was sent", "jumpchain destroy"] {
+            for text in [
+                "PREFIXED ACL bindings on `orders`", "orders.us", "nothing was sent", "jumpchain destroy",
+                "remove its run directory",
+            ] {
                 #expect(error.message.contains(text), "missing \(text) in \(error.message)")
             }
+        }
+        // `plan` shows the same refusal `apply` makes.
+        do {
+            let (narrowedBook, _) = try Rollout.loadPlaybook(narrowed, environment: environment)
+            _ = try await Update.planned(narrowedBook, path: narrowed, prune: false, options: options)
+            Issue.record("plan showed an update that apply refuses")
+        } catch {
+            #expect(error.message.contains("PREFIXED ACL bindings on `orders`"), "\(error.message)")
         }
         #expect(linkACLs(origin).count == 6)
 

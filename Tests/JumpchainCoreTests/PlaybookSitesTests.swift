@@ -1,7 +1,8 @@
 import Foundation
-import JumpchainCore
 import Testing
 import Workflow
+
+@testable import JumpchainCore
 
 @Suite("playbook sites")
 struct PlaybookSitesTests {
@@ -103,6 +104,31 @@ struct PlaybookSitesTests {
         #expect(originACLs.dependsOn == ["preflight:origin-side"])
         #expect(RolloutStep.originBudgetStep(originACLs) == "preflight:origin-side")
         #expect(originACLs.site == "origin-side")
+        // No step changes a cluster before the origin's budget passed: a refusal there changes nothing.
+        #expect(plan[RolloutStep.jumpACLs]?.dependsOn.contains("preflight:origin-side") == true)
+        func ancestors(_ id: String) -> Set<String> {
+            var seen: Set<String> = []
+            var queue = plan[id]?.dependsOn ?? []
+            while let next = queue.popLast() {
+                if seen.insert(next).inserted { queue += plan[next]?.dependsOn ?? [] }
+            }
+            return seen
+        }
+        for step in plan.steps where step.kind != RolloutStep.preflight {
+            #expect(ancestors(step.id).contains("preflight:origin-side"), "\(step.id) runs before the origin's budget")
+        }
+        // The recorded plan decides which preflight budgets the origin, not the playbook now: a plan recorded
+        // before the budget moved (`acls-origin` after `preflight`) keeps it in `preflight`.
+        func decides(_ plan: Plan) -> [String] {
+            plan.steps.filter { $0.kind == RolloutStep.preflight }
+                .filter { RolloutExecutor.decidesOriginBudget($0, plan: plan) }.map(\.id)
+        }
+        #expect(decides(plan) == ["preflight:origin-side"])
+        var older = plan.steps
+        for position in older.indices where older[position].id == RolloutStep.originACLs {
+            older[position].dependsOn = [RolloutStep.preflight]
+        }
+        #expect(decides(try Plan(steps: older)) == [RolloutStep.preflight])
         // The first site reaches the origin, or there are no sites: `preflight` decides it, as before.
         for playbook in [try load(scratch, Self.twoSites), try load(scratch, "")] {
             let plan = try RolloutPlanner.plan(playbook, topics: ["orders"])

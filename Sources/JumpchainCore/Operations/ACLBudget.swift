@@ -15,7 +15,8 @@ public enum ACLBudget {
 
     /// ACLs per cluster by cluster type (`spec.config.kind` of `GET /cmk/v2/clusters/{id}`), as *Kafka Cluster
     /// Types in Confluent Cloud* documents them: Basic and Standard 1,000, Enterprise 4,000, Dedicated 10,000.
-    /// Freight is not listed: its limit is not known here (Dedicated's is assumed, and said).
+    /// Freight is not listed: its limit is not known here (Dedicated's is assumed, and said; the simulator's
+    /// `ServiceLimits.aclsPerCluster` gives Freight that same figure and otherwise repeats this table).
     public static let kindLimits: [String: Int] = [
         "Basic": 1_000, "Standard": 1_000, "Enterprise": 4_000, "Dedicated": 10_000,
     ]
@@ -160,16 +161,20 @@ public enum ACLBudget {
 
     /// The prefixes on which `principal` already holds the PREFIXED ALLOW bindings a run grants (READ, DESCRIBE,
     /// DESCRIBE_CONFIGS) and that cover one of `topics`: reusing them grants nothing new, so the topics they cover
-    /// need no LITERAL bindings (an update after a PREFIXED rollout adds no binding). Auto-create's PREFIXED
-    /// filters (`filters`) are not the budget's: they may cover topics the selection excludes, so they are not
-    /// reused (and never recorded as the budget's prefixes, which an update checks against its selection).
+    /// need no LITERAL bindings (an update after a PREFIXED rollout adds no binding). Only prefixes this chain's
+    /// own operations recorded (`recorded`) are reused: the same principal may hold another chain's, which that
+    /// chain's `destroy` deletes. Auto-create's PREFIXED filters (`filters`) are not the budget's: they may cover
+    /// topics the selection excludes, so they are not reused (and never recorded as the budget's prefixes, which
+    /// an update checks against its selection).
     static func heldPrefixes(
-        _ present: Set<ACLBinding>, principal: String, covering topics: [String], except filters: [ACLBinding] = []
+        _ present: Set<ACLBinding>, principal: String, covering topics: [String], recorded: [String],
+        except filters: [ACLBinding] = []
     ) -> [String] {
         let filterPrefixes = Set(filters.filter { $0.patternType == "PREFIXED" }.map(\.resourceName))
         var held: [String] = []
         for binding in present.sorted(by: { $0.resourceName < $1.resourceName })
         where binding.resourceType == "TOPIC" && binding.patternType == "PREFIXED"
+            && recorded.contains(binding.resourceName)
             && !held.contains(binding.resourceName) && !filterPrefixes.contains(binding.resourceName)
             && topics.contains(where: { $0.hasPrefix(binding.resourceName) })
             && Set(topicBindings([binding.resourceName], prefixes: [binding.resourceName], principal: principal))
@@ -200,7 +205,8 @@ public enum ACLBudget {
         present: Set<ACLBinding>, exact: [String], fix: String, wanted: ([String]) -> [ACLBinding]
     ) -> Decision {
         let literal = Set(wanted([])).subtracting(present).count
-        if total + literal <= limit.value { return Decision() }
+        // Nothing to add (a resumed or repeated run, a cluster already at its limit): LITERAL, nothing refused.
+        if literal == 0 || total + literal <= limit.value { return Decision() }
         var problem =
             "\(cluster): the run would add \(literal) ACL bindings for \(principal) (READ, DESCRIBE and "
             + "DESCRIBE_CONFIGS on each topic) to the \(total) the cluster holds, over its limit of "

@@ -94,6 +94,8 @@ struct ChainState {
     /// The PREFIXED names the origin's ACL budget recorded (`origin_acl_prefixes`) in the chain's operations:
     /// the chain's topic bindings, never auto-create's filter bindings (``Update/refuseStalePrefixes``).
     var originBudgetPrefixes: [String] = []
+    /// The PREFIXED names the jump's ACL budget recorded (`jump_acl_prefixes`) in the chain's operations.
+    var jumpBudgetPrefixes: [String] = []
     var aclsUnknown: String?
 
     /// The budget's PREFIXED names on which the chain itself created the origin's bindings (not its owner's).
@@ -193,6 +195,7 @@ struct ChainState {
             let existing = Set(ACLRecord.decode(before)).union(jumpACLs)
             // In the form the preflight chose (LITERAL, or PREFIXED under the cluster's ACL limit).
             let jumpPrefixes = ACLBudget.prefixes(preflight?.outputs[ACLBudget.jumpPrefixesKey])
+            jumpBudgetPrefixes += jumpPrefixes.filter { !jumpBudgetPrefixes.contains($0) }
             jumpACLs += RolloutExecutor.wantedJumpACLs(
                 playbook, jumpMirrors: topics.map(\.jumpMirror), prefixes: jumpPrefixes
             )

@@ -130,9 +130,9 @@ extension RolloutExecutor {
         problems += localRights.problems
         for warning in localRights.warnings { context.notice("warning: \(warning)") }
         guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
-        // The origin's ACL budget is decided where the origin is checked: the preflight `acls-origin` depends on.
-        let budgetsOrigin =
-            checksOrigin && playbook.link.manageACLs && step.id == RolloutStep.originPreflight(playbook)
+        // The origin's ACL budget is decided where the origin is checked: the preflight `acls-origin` depends on
+        // in the recorded plan (the one `acls-origin` and the chain's state read it from).
+        let budgetsOrigin = checksOrigin && playbook.link.manageACLs && Self.decidesOriginBudget(step, plan: plan)
         if !checksJump {
             if checksTarget { problems += try await foreignTargetMirrors() }
             guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
@@ -198,6 +198,12 @@ extension RolloutExecutor {
             outputs["origin_local_warnings"] = localRights.warnings.joined(separator: "\n")
         }
         return outputs
+    }
+
+    /// Whether the preflight `step` decides the origin's ACL budget: it is the one the recorded plan's
+    /// `acls-origin` depends on (and reads it from, as the chain's state does), whatever the playbook says now.
+    static func decidesOriginBudget(_ step: StepSpec, plan: Plan) -> Bool {
+        step.id == RolloutStep.originBudgetStep(plan[RolloutStep.originACLs])
     }
 
     /// A multi-site run's other-site preflight: target mirrors this run would create that exist already.
@@ -331,9 +337,11 @@ extension RolloutExecutor {
 
     /// The ACL budget of the clusters this preflight decides: the jump's when `jump` is given (the client and
     /// its topics now), the origin's when `originTopics` is (the origin's topics now). Its outputs, or a
-    /// permanent failure naming every cluster whose bindings fit under no form.
+    /// permanent failure naming every cluster whose bindings fit under no form. `chainPrefixes`: the prefixes
+    /// the chain's earlier operations recorded (an update's), the only held ones reused.
     func aclBudget(
-        jump: (client: KafkaRESTClient, topics: Set<String>)?, originTopics: Set<String>?
+        jump: (client: KafkaRESTClient, topics: Set<String>)?, originTopics: Set<String>?,
+        chainPrefixes: [PlaybookCluster.Role: [String]] = [:]
     ) async throws -> [String: String] {
         var outputs: [String: String] = [:]
         var problems: [String] = []
@@ -341,7 +349,8 @@ extension RolloutExecutor {
         if let jump { sides.append((.jump, jump.client, jump.topics)) }
         if let originTopics { sides.append((.origin, context.origin, originTopics)) }
         for (role, client, existing) in sides {
-            let budget = try await clusterACLBudget(role, client: client, existing: existing)
+            let budget = try await clusterACLBudget(
+                role, client: client, existing: existing, recorded: chainPrefixes[role] ?? [])
             outputs.merge(budget.outputs) { $1 }
             if let problem = budget.problem { problems.append(problem) }
         }
@@ -354,9 +363,10 @@ extension RolloutExecutor {
     /// limit it decides against (`<role>_acl_limit`) and the form the run's topic bindings take
     /// (`<role>_acl_prefixes`, ``ACLBudget``): LITERAL when they fit under the limit with the cluster's other
     /// ACLs, else PREFIXED on a prefix that names only this run's topics, else a problem. A PREFIXED binding the
-    /// principal holds on the run's topics (not an auto-create filter) is reused.
+    /// principal holds on the run's topics is reused when the chain's earlier operations recorded its prefix
+    /// (`recorded`).
     func clusterACLBudget(
-        _ role: PlaybookCluster.Role, client: KafkaRESTClient, existing: Set<String>
+        _ role: PlaybookCluster.Role, client: KafkaRESTClient, existing: Set<String>, recorded: [String]
     ) async throws -> (outputs: [String: String], problem: String?) {
         let playbook = context.playbook
         let onJump = role == .jump
@@ -373,7 +383,8 @@ extension RolloutExecutor {
             ACLBudget.limitKey(role): limit.recorded,
         ]
         let held = ACLBudget.heldPrefixes(
-            present, principal: principal, covering: topics, except: onJump ? filters.jump : filters.origin)
+            present, principal: principal, covering: topics, recorded: recorded,
+            except: onJump ? filters.jump : filters.origin)
         let decision = ACLBudget.decide(
             cluster: "\(role.rawValue) \(client.clusterID)", principal: principal,
             total: try await client.listACLs().count, limit: limit, present: present,
@@ -393,7 +404,8 @@ extension RolloutExecutor {
     /// The ACL limit of `cluster`: its `acl_limit`, else its type's (``ACLBudget/kindLimits``) as the control
     /// plane gives it (`GET /cmk/v2/clusters/{id}?environment=…`), else Dedicated's, said in the decision and as
     /// a warning (no environment to read the type in, or the control plane refused). A rate limit, 5xx or an
-    /// unreachable control plane fails the step for a retry.
+    /// unreachable control plane fails the step for a retry; a 404 (no such cluster in `<role>.environment`)
+    /// fails the preflight for good, naming that field.
     func aclLimit(_ cluster: PlaybookCluster) async throws -> ACLBudget.Limit {
         let role = cluster.role.rawValue
         if let value = cluster.aclLimit {
@@ -406,6 +418,12 @@ extension RolloutExecutor {
             switch await clusterKind(cluster.id, environment: environment) {
             case .success(let kind): limit = ACLBudget.limit(kind: kind, cluster: role)
             case .failure(let error) where error.isTransient: throw error
+            case .failure(let error) where error.code == .notFound:
+                // The control plane has no such cluster there: the playbook names the wrong environment.
+                throw StepError.permanent(
+                    "\(role) \(cluster.id): the control plane knows no such cluster in environment \(environment) "
+                        + "(\(error.message)); check \(role).environment (or set \(role).acl_limit); nothing was "
+                        + "changed")
             case .failure(let error):
                 limit = .assumed(
                     "reading \(role) \(cluster.id)'s cluster type failed (\(error.message)); set \(role).acl_limit if "

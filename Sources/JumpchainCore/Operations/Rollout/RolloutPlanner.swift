@@ -197,6 +197,18 @@ public enum RolloutPlanner {
                     ]) { $1 }),
             ]
         }
+        // The origin's ACL budget may be decided at another site than the first's: nothing changes a cluster
+        // before it passed, so a refusal there leaves every cluster as it was.
+        let originGate = RolloutStep.originPreflight(playbook)
+        if playbook.link.manageACLs, playbook.link.originPrincipal != nil, originGate != RolloutStep.preflight {
+            for position in steps.indices
+            where steps[position].kind != RolloutStep.preflight
+                && steps[position].dependsOn.contains(RolloutStep.preflight)
+                && !steps[position].dependsOn.contains(originGate)
+            {
+                steps[position].dependsOn.append(originGate)
+            }
+        }
         let plan: Plan
         do {
             plan = try Plan(steps: steps)

@@ -56,13 +56,25 @@ public enum Update {
     /// prefix (exclusions added, patterns narrowed, names removed) would keep granting it to the link's reader:
     /// refused. Only the budget's prefixes (``ChainState/stalePrefixCandidates``) are checked: auto-create's
     /// PREFIXED filter bindings cover the excluded topics by design (the link, not the binding, excludes them).
+    /// A prefix the new selection no longer stands behind (`topics.exclude` added, the `prefix.*` pattern changed)
+    /// is refused too, even when no origin topic it would grant exists yet: one created later would be granted.
     static func refuseStalePrefixes(
-        chain: ChainState, selected: [String], originTopics: [String], path: String
+        chain: ChainState, playbook: Playbook, selected: [String], originTopics: [String], path: String
     ) throws(JumpchainError) {
         let kept = Set(selected).union(chain.playbook.verify.canary ? [chain.playbook.verify.canaryTopic] : [])
         let principal = chain.playbook.link.originPrincipal ?? "the origin link key's owner"
+        let candidates = ACLBudget.candidatePrefixes(playbook, onJump: false)
         var problems: [String] = []
         for prefix in chain.stalePrefixCandidates {
+            if !candidates.contains(prefix) {
+                let field =
+                    playbook.topics.exclude.isEmpty
+                    ? "topics.patterns no longer has a pattern selecting every topic that starts with it"
+                    : "topics.exclude excludes topics, and a PREFIXED binding would still grant them"
+                problems.append(
+                    "origin \(chain.playbook.origin.id): the chain's PREFIXED ACL bindings on `\(prefix)` for "
+                        + "\(principal) stand for a selection of every topic with that prefix, and \(field)")
+            }
             let outside = originTopics.filter { $0.hasPrefix(prefix) && !kept.contains($0) }.sorted()
             guard !outside.isEmpty else { continue }
             problems.append(
@@ -75,8 +87,28 @@ public enum Update {
             .invalidInput,
             "\(path): the chain \(chain.playbook.runName) is live, and this change cannot be applied to it (nothing "
                 + "was sent):\n" + problems.map { "  \($0)" }.joined(separator: "\n")
-                + "\nkeep selecting every topic with that prefix, or `jumpchain destroy` the chain and apply the new "
-                + "playbook (its rollout then picks LITERAL bindings, or refuses)")
+                + "\nkeep selecting every topic with that prefix, or `jumpchain destroy` the chain, remove its run "
+                + "directory (apply does not build over a torn-down run) and apply the new playbook (its rollout "
+                + "then picks LITERAL bindings, or refuses)")
+    }
+
+    /// ``refuseStalePrefixes(chain:playbook:selected:originTopics:path:)`` on the origin's topics now, for `plan`
+    /// and `apply` alike (reads the origin only when the chain holds such bindings).
+    static func checkStalePrefixes(
+        chain: ChainState, playbook: Playbook, selected: [String], context: RolloutContext, path: String
+    ) async throws(JumpchainError) {
+        guard !chain.stalePrefixCandidates.isEmpty else { return }
+        let originTopics: [String]
+        do {
+            originTopics = try await context.origin.listTopics().map(\.topicName)
+        } catch {
+            throw JumpchainError(
+                .preflightFailed,
+                "listing the origin's topics to check the chain's PREFIXED ACL bindings failed: \(error)",
+                cause: error)
+        }
+        try refuseStalePrefixes(
+            chain: chain, playbook: playbook, selected: selected, originTopics: originTopics, path: path)
     }
 
     /// Link configs Confluent fixes when a link is created.
@@ -111,13 +143,16 @@ public enum Update {
             return before == nil ? [:] : ["auto.create.mirror.topics.enable": "false"]
         }
         let (oldAuto, newAuto) = (chain.playbook.autoCreateConfigs, playbook.autoCreateConfigs)
-        return UpdateDiff(
+        var diff = UpdateDiff(
             added: added, removed: removed,
             leg1Options: changed(chain.playbook.link.leg1Options, playbook.link.leg1Options)
                 .merging(autoCreate(oldAuto?.leg1, newAuto?.leg1)) { $1 },
             leg2Options: changed(chain.playbook.link.leg2Options, playbook.link.leg2Options)
                 .merging(autoCreate(oldAuto?.leg2, newAuto?.leg2)) { $1 },
             prune: prune, prunedACLs: prunedACLs)
+        diff.chainJumpPrefixes = chain.jumpBudgetPrefixes
+        diff.chainOriginPrefixes = chain.originBudgetPrefixes
+        return diff
     }
 
     /// `plan` on a finished run: the difference and the requests of each step (reads the origin's topics only
@@ -135,6 +170,8 @@ public enum Update {
         return try await RunSession.with(playbook, runName: playbook.runName, options: options, readOnly: true) {
             context throws(JumpchainError) in
             let selected = try await Rollout.selectTopics(playbook, origin: context.origin)
+            try await checkStalePrefixes(
+                chain: chain, playbook: playbook, selected: selected, context: context, path: path)
             let diff = diff(chain: chain, playbook: playbook, selected: selected, prune: prune)
             let plan = try UpdatePlanner.plan(playbook, diff: diff, sites: true)
             var requests: [String: [PreviewRequest]] = [:]
@@ -161,18 +198,8 @@ public enum Update {
             context throws(JumpchainError) in
             let selected = try await Rollout.selectTopics(playbook, origin: context.origin)
             let diff = diff(chain: chain, playbook: playbook, selected: selected, prune: prune)
-            if !chain.stalePrefixCandidates.isEmpty {
-                let originTopics: [String]
-                do {
-                    originTopics = try await context.origin.listTopics().map(\.topicName)
-                } catch {
-                    throw JumpchainError(
-                        .preflightFailed,
-                        "listing the origin's topics to check the chain's PREFIXED ACL bindings failed: \(error)",
-                        cause: error)
-                }
-                try refuseStalePrefixes(chain: chain, selected: selected, originTopics: originTopics, path: path)
-            }
+            try await checkStalePrefixes(
+                chain: chain, playbook: playbook, selected: selected, context: context, path: path)
             if !diff.removed.isEmpty, !prune {
                 options.notice?(
                     "no longer selected, left alone: \(diff.removed.map(\.origin).joined(separator: ", ")) "

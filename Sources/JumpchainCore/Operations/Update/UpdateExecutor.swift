@@ -125,7 +125,15 @@ public struct UpdateExecutor: StepExecutor {
         guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
         var outputs = ["added": String(rollout.topics.count)]
         if playbook.link.manageACLs {
-            outputs.merge(try await rollout.aclBudget(jump: (jump, jumpTopics), originTopics: originTopics)) { $1 }
+            // The chain's own recorded prefixes (never another chain's of the same principal) are reused.
+            let chainPrefixes: [PlaybookCluster.Role: [String]] = [
+                .jump: ACLBudget.prefixes(step.parameters[ACLBudget.jumpPrefixesKey]),
+                .origin: ACLBudget.prefixes(step.parameters[ACLBudget.originPrefixesKey]),
+            ]
+            outputs.merge(
+                try await rollout.aclBudget(
+                    jump: (jump, jumpTopics), originTopics: originTopics, chainPrefixes: chainPrefixes)
+            ) { $1 }
         }
         return outputs
     }

@@ -73,6 +73,10 @@ public struct UpdateDiff: Sendable {
     public var prune: Bool
     /// For each removed topic (by origin name), the ACL bindings jumpchain created for its jump mirror.
     public var prunedACLs: [String: [ACLBinding]] = [:]
+    /// The PREFIXED names the chain's ACL budget recorded on the jump and on the origin: the only held
+    /// PREFIXED bindings the update's budget reuses (recorded in its preflight's parameters).
+    public var chainJumpPrefixes: [String] = []
+    public var chainOriginPrefixes: [String] = []
 
     public init(
         added: [ChainTopology.ChainTopic], removed: [ChainTopology.ChainTopic], leg1Options: [String: String] = [:],
@@ -166,6 +170,12 @@ public enum UpdatePlanner {
         let target = "cluster:\(playbook.target.id)"
         let preflight = UpdateStep.Kind.preflight.rawValue
         var steps = [StepSpec(id: preflight, kind: preflight, timeoutSeconds: 900)]
+        for (key, prefixes) in [
+            (ACLBudget.jumpPrefixesKey, diff.chainJumpPrefixes),
+            (ACLBudget.originPrefixesKey, diff.chainOriginPrefixes),
+        ] where !prefixes.isEmpty {
+            steps[0].parameters[key] = prefixes.joined(separator: ",")
+        }
         var before = [preflight]
         // Auto-create filters turned on or changed need their ACLs before the links use them.
         let filtersChanged =
