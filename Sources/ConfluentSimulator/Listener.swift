@@ -5,6 +5,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// One Hummingbird application serving one listener (the control plane, or one cluster).
@@ -18,7 +19,7 @@ struct Listener {
     /// bound port once listening.
     static func start(
         name: String, world: World, host: String, port: Int, tls: TLSConfiguration?, logger: Logger
-    ) async throws -> (port: Int, task: Task<Void, any Error>, connections: ConnectionTracker) {
+    ) async throws -> Running {
         let listener = Listener(name: name, world: world)
         let connections = ConnectionTracker()
         let (stream, continuation) = AsyncStream<Int>.makeStream()
@@ -41,11 +42,12 @@ struct Listener {
                 continuation.finish()
             },
             logger: logger)
+        // No signal handling here: the simulator is embedded in the demo and the tests, whose own stop
+        // handling must see SIGINT/SIGTERM; `jumpchain sim` waits for them itself.
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         let task = Task {
             defer { continuation.finish() }
-            // No signal handling here: the simulator is embedded in the demo and the tests, whose own stop
-            // handling must see SIGINT/SIGTERM; `jumpchain sim` waits for them itself.
-            try await app.runService(gracefulShutdownSignals: [])
+            try await group.run()
         }
         var bound: Int?
         for await value in stream {
@@ -53,14 +55,44 @@ struct Listener {
             break
         }
         guard let bound, bound > 0 else {
-            task.cancel()
+            task.cancel()  // never served: no connection was accepted
             _ = await task.result
             if case .failure(let error) = await task.result {
                 throw SimulatorError(.listenerFailed, "listener \(name) could not bind \(host):\(port)", cause: error)
             }
             throw SimulatorError(.listenerFailed, "listener \(name) could not bind \(host):\(port)")
         }
-        return (bound, task, connections)
+        return Running(port: bound, task: task, group: group, connections: connections)
+    }
+
+    /// A listener that serves until ``stop()``.
+    struct Running: Sendable {
+        let port: Int
+        let task: Task<Void, any Error>
+        let group: ServiceGroup
+        let connections: ConnectionTracker
+
+        /// Stops accepting, closes every connection and returns once the server is done. A graceful shutdown,
+        /// never a cancel: a cancelled server drops the connections it accepted but has not handed to a handler
+        /// yet, and NIO traps on each one ("Deinited NIOAsyncWriter without calling finish()"), killing the
+        /// process (seen when a test stopped the simulator while a client was still connecting). Shut down
+        /// gracefully, the server hands every accepted connection to a handler, which closes it properly.
+        func stop() async {
+            await group.triggerGracefulShutdown()
+            // Open connections (idle keep-alive ones, one accepted while the shutdown starts) would keep it
+            // waiting: close every one, again every 50 ms until the server is done.
+            await withTaskGroup(of: Void.self) { waits in
+                waits.addTask { _ = await task.result }
+                waits.addTask {
+                    while !Task.isCancelled {
+                        connections.closeAll()
+                        try? await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                await waits.next()
+                waits.cancelAll()
+            }
+        }
     }
 
     func respond(to request: Request, connection: String?) async throws -> Response {

@@ -8,8 +8,8 @@ import Synchronization
 /// background ticker. Start it with ``start(_:host:portBase:revealOperatorSecrets:logger:tls:)``; stop it with ``stop()``.
 public final class Simulator: Sendable {
     let world: World
-    private let tasks: Mutex<[Task<Void, any Error>]>
-    private let connections: [ConnectionTracker]
+    /// The listeners and the ticker until ``stop()`` takes them.
+    private let running: Mutex<(listeners: [Listener.Running], ticker: Task<Void, any Error>?)>
     /// `http://host:port` (`https://` with TLS) of the control plane (IAM, networking, `/sim/v1/...`).
     public let controlPlaneURL: String
     /// Listener name (`control-plane` or cluster id) → port.
@@ -20,13 +20,12 @@ public final class Simulator: Sendable {
     private let bootstraps: [String: String]
 
     private init(
-        world: World, tasks: [Task<Void, any Error>], connections: [ConnectionTracker], controlPlaneURL: String,
+        world: World, listeners: [Listener.Running], ticker: Task<Void, any Error>?, controlPlaneURL: String,
         ports: [String: Int], clusterURLs: [String: String], bootstraps: [String: String],
         connectionInfo: SimulatorConnectionInfo
     ) {
         self.world = world
-        self.tasks = Mutex(tasks)
-        self.connections = connections
+        self.running = Mutex((listeners, ticker))
         self.controlPlaneURL = controlPlaneURL
         self.ports = ports
         self.clusterURLs = clusterURLs
@@ -59,8 +58,7 @@ public final class Simulator: Sendable {
         let tlsConfiguration = try tls?.serverConfiguration()
         var quiet = logger ?? Logger(label: "jumpchain.simulator")
         if logger == nil { quiet.logLevel = .critical }
-        var tasks: [Task<Void, any Error>] = []
-        var connections: [ConnectionTracker] = []
+        var listeners: [Listener.Running] = []
         var ports: [String: Int] = [:]
         do {
             for (index, name) in names.enumerated() {
@@ -69,12 +67,11 @@ public final class Simulator: Sendable {
                     name: name, world: world, host: address.host,
                     port: address.port ?? portBase.map { $0 + index } ?? 0,
                     tls: tlsConfiguration, logger: quiet)
-                tasks.append(started.task)
-                connections.append(started.connections)
+                listeners.append(started)
                 ports[name] = started.port
             }
         } catch {
-            for task in tasks { task.cancel() }
+            for listener in listeners { await listener.stop() }
             throw error
         }
         let scheme = tls == nil ? "http" : "https"
@@ -90,22 +87,22 @@ public final class Simulator: Sendable {
             return state.connectionInfo(ports: ports, revealOperatorSecrets: revealOperatorSecrets)
         }
         // tickIntervalSeconds <= 0 means manual time: only ``tick(now:)`` advances the world.
+        var ticker: Task<Void, any Error>?
         if config.timing.tickIntervalSeconds > 0 {
             let interval = max(0.005, config.timing.tickIntervalSeconds)
-            tasks.append(
-                Task {
-                    while !Task.isCancelled {
-                        world.tick()
-                        try await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
-                    }
-                })
+            ticker = Task {
+                while !Task.isCancelled {
+                    world.tick()
+                    try await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
+                }
+            }
         }
         var bootstraps: [String: String] = [:]
         world.state.withLock { state in
             for (id, cluster) in state.clusters { bootstraps[id] = cluster.bootstrap }
         }
         return Simulator(
-            world: world, tasks: tasks, connections: connections, controlPlaneURL: controlURL, ports: ports,
+            world: world, listeners: listeners, ticker: ticker, controlPlaneURL: controlURL, ports: ports,
             clusterURLs: clusterURLs,
             bootstraps: bootstraps, connectionInfo: info)
     }
@@ -119,21 +116,24 @@ public final class Simulator: Sendable {
     /// Stops the listeners and the ticker and waits for them to finish.
     ///
     /// Requests a blackhole holds see the stop and let go of their connections (within 50 ms; a bounded wait of
-    /// at most a second); then the listeners are cancelled and every connection still open is closed, so no
-    /// client waits for its own timeout (a connection accepted but not yet handled is closed too).
+    /// at most a second); then each listener shuts down gracefully (``Listener/Running/stop()``) and every
+    /// connection still open is closed, so no client waits for its own timeout (a connection accepted but not yet
+    /// handled is closed too).
     public func stop() async {
-        let running = tasks.withLock { tasks -> [Task<Void, any Error>] in
-            defer { tasks = [] }
-            return tasks
+        let (listeners, ticker) = running.withLock { running in
+            defer { running = ([], nil) }
+            return running
         }
         world.state.withLock { $0.stopped = true }
         let bound = ContinuousClock.now + .seconds(1)
         while world.state.withLock({ $0.heldRequests.values.contains { $0 > 0 } }), ContinuousClock.now < bound {
             try? await Task.sleep(for: .milliseconds(10))
         }
-        for task in running { task.cancel() }
-        for tracker in connections { tracker.closeAll() }
-        for task in running { _ = await task.result }
+        ticker?.cancel()
+        await withTaskGroup(of: Void.self) { stops in
+            for listener in listeners { stops.addTask { await listener.stop() } }
+        }
+        _ = await ticker?.result
     }
 
     /// Advances the world to `now` (seconds since 1970) by hand: producers, replication, provisioning.

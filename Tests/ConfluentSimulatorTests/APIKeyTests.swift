@@ -10,13 +10,25 @@ struct APIKeyTests {
         let world = try await DemoWorld.start(keyDelay: 2)
         defer { Task { await world.stop() } }
         let clock = ContinuousClock()
-        let created = clock.now
-        let key = try await world.createKey(owner: Demo.operatorUser, resource: Demo.jump, wait: false)
-        let early = try await SimHTTP.send("GET", world.api(Demo.jump) + "/topics", cred: key)
-        #expect(early.status == 401)
-        #expect(early.json["error_code"] == 40101)
-        try await world.waitUsable(key, cluster: Demo.jump)
-        #expect(clock.now - created >= .seconds(1.9))
+        // A use answered within the 2 s delay of the mint must be refused. On a loaded machine the mint and the use
+        // can take longer than that, and then the key rightly works already: such an attempt says nothing about
+        // the delay, so a fresh key is minted (at most 5 attempts).
+        for attempt in 1...5 {
+            let created = clock.now
+            let key = try await world.createKey(owner: Demo.operatorUser, resource: Demo.jump, wait: false)
+            let early = try await SimHTTP.send("GET", world.api(Demo.jump) + "/topics", cred: key)
+            let answered = clock.now - created
+            guard answered < .seconds(1.9) else {
+                print("attempt \(attempt): the first use was answered \(answered) after the mint; minting again")
+                continue
+            }
+            #expect(early.status == 401)
+            #expect(early.json["error_code"] == 40101)
+            try await world.waitUsable(key, cluster: Demo.jump)
+            #expect(clock.now - created >= .seconds(1.9))
+            return
+        }
+        Issue.record("no first use of 5 new keys was answered within the key's 2 s propagation delay")
     }
 
     @Test func createReturnsSecretOnceAndNeverAgain() async throws {

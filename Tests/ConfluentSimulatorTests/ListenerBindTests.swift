@@ -12,12 +12,18 @@ struct ListenerBindTests {
 
     @Test("a listener bound to 127.0.0.2 answers there only, and the reported URLs say so")
     func listenerServesOnItsOwnAddress() async throws {
+        // The origin's port is one this test holds at 127.0.0.1 (bound, not listening): nothing else can listen
+        // there while the test runs, so a connection to it is refused unless the simulator serves it there too.
+        // (An OS-chosen port at 127.0.0.2 could be listened on at 127.0.0.1 by another test at the same time.)
+        let reserved = try Self.reservePort()
+        defer { close(reserved.socket) }
         var config = SimulatorConfig.jumpDemo()
-        config.bind = ["origin": "127.0.0.2", Demo.target: "127.0.0.1:0"]  // a cluster name, a cluster id
+        config.bind = ["origin": "127.0.0.2:\(reserved.port)", Demo.target: "127.0.0.1:0"]  // a cluster name, an id
         let sim = try await Simulator.start(config, revealOperatorSecrets: true)
         defer { Task { await sim.stop() } }
         let originURL = sim.clusterRESTURL(clusterID: Demo.origin)
         let port = try #require(sim.ports[Demo.origin])
+        #expect(port == reserved.port)
         #expect(originURL == "http://127.0.0.2:\(port)")
         #expect(sim.connectionInfo.clusters.first { $0.id == Demo.origin }?.restURL == originURL)
         #expect(sim.clusterRESTURL(clusterID: Demo.target).hasPrefix("http://127.0.0.1:"))
@@ -38,6 +44,24 @@ struct ListenerBindTests {
                 "GET", "http://127.0.0.1:\(port)" + path, cred: Cred(key: key.id, secret: key.secret),
                 timeout: .seconds(3))
         }
+    }
+
+    /// A socket bound to 127.0.0.1 at an OS-chosen port, not listening (connections to it are refused).
+    static func reservePort() throws -> (socket: Int32, port: Int) {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(socket >= 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0
+            }
+        }
+        if !bound { close(socket) }
+        try #require(bound, "could not reserve a port at 127.0.0.1 (errno \(errno))")
+        return (socket, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     @Test("a bind naming no listener, or no address, is refused with what to write")

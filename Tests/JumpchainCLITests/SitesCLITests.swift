@@ -200,6 +200,39 @@ extension BinaryTestsLane3 {
             try expectTwoKeys(world, context: "concurrent")
         }
 
+        @Test("a runner refused the site's lock sweeps nothing: the holder's session key stays live and it finishes")
+        func refusedRunnerLeavesTheHoldersKey() async throws {
+            let world = try await DemoWorld.start()
+            defer { Task { await world.stop() } }
+            let playbook = try Self.playbook(world)
+            let operatorKeys = { world.liveJumpKeys(ownedBy: SimulatorConfig.JumpDemo.operatorUser) }
+            // The origin's site runs its steps with a session key, then holds its lock (and the key) while it waits.
+            let holder = try world.start([
+                "apply", playbook, "--site", "origin-side", "--wait", "--wait-timeout", "120",
+            ])
+            let guardTime = Date().addingTimeInterval(60)
+            func holderWaits() -> Bool {
+                ((try? String(contentsOfFile: holder.errPath, encoding: .utf8)) ?? "")
+                    .contains("waiting for site target-side")
+            }
+            while holder.process.isRunning && Date() < guardTime && !holderWaits() {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let session = operatorKeys()
+            #expect(holderWaits() && session.count == 1, "the holder waits with its session key: \(session)")
+            let refused = try await world.jumpchain(["resume", "jump-demo", "--site", "origin-side"])
+            #expect(refused.status == 75, "\(refused.output)")
+            #expect(refused.stderr.contains("site origin-side"), "\(refused.stderr)")
+            #expect(operatorKeys() == session, "the refused runner revoked the holder's session key")
+            let target = try await world.jumpchain(["resume", "jump-demo", "--site", "target-side"])
+            #expect(target.status == 0, "\(target.output)")
+            let held = await holder.wait()
+            world.record(held)
+            #expect(held.status == 0, "\(held.output)")
+            #expect(operatorKeys().isEmpty, "session keys left: \(world.describeKeys(operatorKeys()))")
+            try expectTwoKeys(world, context: "refused runner")
+        }
+
         @Test("SIGKILL at seeded random moments at either site, resume at either: converges, no orphan key")
         func killAtEitherSite() async throws {
             let seed = CLI.killSeed("JUMPCHAIN_SITES_KILL_SEED", label: "sites kill")

@@ -39,8 +39,10 @@ enum RunSession {
         do {
             value = try await body(context)
         } catch {
-            // The command failed already; a key left live is worth knowing about all the same.
-            let left = await context.close(sweepStale: !readOnly)
+            // The command failed already; a key left live is worth knowing about all the same. A command refused
+            // the run's lock sweeps nothing: the process holding it is live, and the session keys tagged like this
+            // one's are its own (revoking one mid-run leaves it 401s until its key wait gives up).
+            let left = await context.close(sweepStale: !readOnly && error.code != .runLocked)
             if !left.isEmpty { options.notice?(unrevoked(left, run: run, next: sweepHint(run)).message) }
             throw error
         }
