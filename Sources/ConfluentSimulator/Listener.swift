@@ -38,6 +38,7 @@ struct Listener {
             onServerRunning: { channel in
                 // Before the port is known to anyone: every connection this listener accepts is tracked.
                 try? await channel.pipeline.addHandler(connections, position: .first).get()
+                connections.serve(channel)
                 continuation.yield(channel.localAddress?.port ?? 0)
                 continuation.finish()
             },
@@ -78,6 +79,10 @@ struct Listener {
         /// process (seen when a test stopped the simulator while a client was still connecting). Shut down
         /// gracefully, the server hands every accepted connection to a handler, which closes it properly.
         func stop() async {
+            // First stop accepting, and let every connection already accepted reach the server's handlers: one
+            // whose setup finishes after the server stopped taking connections is dropped unfinished, and NIO
+            // traps on it as above (seen in loaded test runs with the graceful shutdown alone).
+            await connections.stopAccepting()
             await group.triggerGracefulShutdown()
             // Open connections (idle keep-alive ones, one accepted while the shutdown starts) would keep it
             // waiting: close every one, again every 50 ms until the server is done.
@@ -175,6 +180,22 @@ final class ConnectionTracker: ChannelInboundHandler, Sendable {
     typealias InboundOut = any Channel
 
     private let open = Mutex<[ObjectIdentifier: any Channel]>([:])
+    /// The listening channel, once serving.
+    private let server = Mutex<(any Channel)?>(nil)
+
+    func serve(_ channel: any Channel) { server.withLock { $0 = channel } }
+
+    /// Stops the listening socket's accepts (no read of it is scheduled any more: a client connecting now waits in
+    /// the backlog until the socket closes), then waits until every connection it accepted is active (its
+    /// setup done and handed to the server) or closed, at most 2 s.
+    func stopAccepting() async {
+        guard let channel = server.withLock({ $0 }) else { return }
+        try? await channel.setOption(ChannelOptions.autoRead, value: false).get()
+        let bound = ContinuousClock.now + .seconds(2)
+        while ContinuousClock.now < bound, open.withLock({ $0.values.contains { !$0.isActive } }) {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let channel = unwrapInboundIn(data)
