@@ -1,5 +1,6 @@
 import ConfluentSimulator
 import Foundation
+import Synchronization
 import Testing
 
 /// Stopping the simulator while clients connect: every connection a listener accepted is handed to a handler and
@@ -39,6 +40,33 @@ struct StopTests {
                 #expect(read == 0 || errno == ECONNRESET, "a connection stayed open after stop (errno \(errno))")
                 close(socket)
             }
+        }
+    }
+
+    @Test("stopping while clients keep connecting never traps (15 rounds, stops 5 to 61 ms in)")
+    func stopWhileClientsKeepConnecting() async throws {
+        for round in 0..<15 {
+            let sim = try await Simulator.start(.jumpDemo())
+            let port = try #require(sim.ports["control-plane"])
+            // Four threads connect, send a request and hang up, as fast as they can, until a connect is refused
+            // (the listener is gone: after that the port may be another test's) or the stop returned. Before the
+            // fix, a connection set up while the server shut down was dropped unfinished and NIO trapped
+            // ("Deinited NIOAsyncWriter without calling finish()"), killing the process.
+            let stopped = Atomic<Bool>(false)
+            let threads = (0..<4).map { _ in
+                Thread {
+                    while !stopped.load(ordering: .relaxed), let socket = Self.connect(port: port) {
+                        _ = "GET /sim/v1/state HTTP/1.1\r\nHost: x\r\n\r\n".withCString {
+                            send(socket, $0, strlen($0), Int32(MSG_NOSIGNAL))
+                        }
+                        close(socket)
+                    }
+                }
+            }
+            for thread in threads { thread.start() }
+            try await Task.sleep(for: .milliseconds(5 + 4 * round))
+            await sim.stop()
+            stopped.store(true, ordering: .relaxed)
         }
     }
 
