@@ -252,6 +252,38 @@ extension BinaryTests {
             #expect(world.liveOriginLinkKeys().isEmpty)
             #expect(world.liveJumpKeys(ownedBy: Demo.operatorUser).isEmpty)
         }
+
+        @Test("a refused run whose link keys cannot be revoked names them, exits 6 and stays for resume to revoke them")
+        func unrevokableEarlyLinkKeys() async throws {
+            typealias Demo = SimulatorConfig.JumpDemo
+            let world = try await Self.refusingWorld()
+            defer { Task { await world.stop() } }
+            world.faults { $0.failingRequests = ["control-plane DELETE /iam/v2/api-keys"] }
+            let applied = try await world.jumpchain(
+                ["apply", world.demoPlaybook], environment: ["JUMPCHAIN_HTTP_ATTEMPTS": "2"])
+            world.faults { _ in }
+            let left = [
+                ("link key", world.liveJumpKeys(ownedBy: Demo.linkServiceAccount)),
+                ("origin link key", world.liveOriginLinkKeys()),
+            ]
+            #expect(applied.status == 6, "\(applied.output)")
+            #expect(applied.stderr.contains("topic orders already exists"), "\(applied.stderr)")
+            for (kind, keys) in left {
+                #expect(keys.count == 1, "live \(kind)s: \(keys)")
+                for key in keys {
+                    #expect(applied.stderr.contains("\(kind) \(key):"), "the live key is not named: \(applied.stderr)")
+                    #expect(!applied.stderr.contains("revoked \(kind) \(key)"), "\(applied.stderr)")
+                }
+            }
+            #expect(applied.stderr.contains("`jumpchain resume jump-demo`"), "\(applied.stderr)")
+            #expect(FileManager.default.fileExists(atPath: world.stateDirectory + "/jump-demo"), "the run was removed")
+
+            let resumed = try await world.jumpchain(["resume", "jump-demo"])
+            #expect(resumed.status == 4, "\(resumed.output)")
+            #expect(world.liveJumpKeys(ownedBy: Demo.linkServiceAccount).isEmpty)
+            #expect(world.liveOriginLinkKeys().isEmpty)
+            #expect(world.liveJumpKeys(ownedBy: Demo.operatorUser).isEmpty)
+        }
     }
 
     /// Creates a link the rollout did not create, through the simulator's REST API with the target's operator key.
