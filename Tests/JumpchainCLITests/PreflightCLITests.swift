@@ -211,6 +211,79 @@ extension BinaryTests {
             #expect(linkKeys(on: Demo.jump).allSatisfy { ($0["revoked"] as? Bool) == true })
             #expect(world.liveOriginLinkKeys().isEmpty)
         }
+
+        /// The demo world with a plain jump topic named like a jump mirror: the preflight's jump checks refuse it.
+        static func refusingWorld() async throws -> DemoWorld {
+            var config = SimulatorConfig.jumpDemo()
+            config.topics.append(
+                SimulatorConfig.Topic(cluster: SimulatorConfig.JumpDemo.jump, name: "orders", partitions: 1))
+            return try await DemoWorld.start(config: config)
+        }
+
+        @Test("keys minted by a preflight killed before its end are revoked by the next preflight, even a refusing one")
+        func killedPreflightKeysRevokedOnResume() async throws {
+            typealias Demo = SimulatorConfig.JumpDemo
+            let world = try await Self.refusingWorld()
+            defer { Task { await world.stop() } }
+            // The jump never answers: after minting the link keys the preflight waits on the session key, and is
+            // killed there (the keys' ids only in its memory).
+            world.faults { $0.blackholed = [Demo.jump] }
+            let running = try world.start(["apply", world.demoPlaybook])
+            let guardTime = Date().addingTimeInterval(60)
+            while running.process.isRunning, Date() < guardTime,
+                world.liveJumpKeys(ownedBy: Demo.linkServiceAccount).isEmpty || world.liveOriginLinkKeys().isEmpty
+            {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            running.kill()
+            let killed = await running.wait()
+            world.record(killed)
+            world.faults { _ in }
+            let orphans = world.liveJumpKeys(ownedBy: Demo.linkServiceAccount) + world.liveOriginLinkKeys()
+            try #require(orphans.count == 2, "the killed preflight did not mint both keys: \(killed.output)")
+
+            let resumed = try await world.jumpchain(["resume", "jump-demo"])
+            #expect(resumed.status == 4, "\(resumed.output)")
+            #expect(resumed.stderr.contains("topic orders already exists"), "\(resumed.stderr)")
+            for key in orphans {
+                #expect(resumed.stderr.contains("link key \(key), which an earlier process"), "\(resumed.stderr)")
+            }
+            #expect(world.liveJumpKeys(ownedBy: Demo.linkServiceAccount).isEmpty)
+            #expect(world.liveOriginLinkKeys().isEmpty)
+            #expect(world.liveJumpKeys(ownedBy: Demo.operatorUser).isEmpty)
+        }
+
+        @Test("a refused run whose link keys cannot be revoked names them, exits 6 and stays for resume to revoke them")
+        func unrevokableEarlyLinkKeys() async throws {
+            typealias Demo = SimulatorConfig.JumpDemo
+            let world = try await Self.refusingWorld()
+            defer { Task { await world.stop() } }
+            world.faults { $0.failingRequests = ["control-plane DELETE /iam/v2/api-keys"] }
+            let applied = try await world.jumpchain(
+                ["apply", world.demoPlaybook], environment: ["JUMPCHAIN_HTTP_ATTEMPTS": "2"])
+            world.faults { _ in }
+            let left = [
+                ("link key", world.liveJumpKeys(ownedBy: Demo.linkServiceAccount)),
+                ("origin link key", world.liveOriginLinkKeys()),
+            ]
+            #expect(applied.status == 6, "\(applied.output)")
+            #expect(applied.stderr.contains("topic orders already exists"), "\(applied.stderr)")
+            for (kind, keys) in left {
+                #expect(keys.count == 1, "live \(kind)s: \(keys)")
+                for key in keys {
+                    #expect(applied.stderr.contains("\(kind) \(key):"), "the live key is not named: \(applied.stderr)")
+                    #expect(!applied.stderr.contains("revoked \(kind) \(key)"), "\(applied.stderr)")
+                }
+            }
+            #expect(applied.stderr.contains("`jumpchain resume jump-demo`"), "\(applied.stderr)")
+            #expect(FileManager.default.fileExists(atPath: world.stateDirectory + "/jump-demo"), "the run was removed")
+
+            let resumed = try await world.jumpchain(["resume", "jump-demo"])
+            #expect(resumed.status == 4, "\(resumed.output)")
+            #expect(world.liveJumpKeys(ownedBy: Demo.linkServiceAccount).isEmpty)
+            #expect(world.liveOriginLinkKeys().isEmpty)
+            #expect(world.liveJumpKeys(ownedBy: Demo.operatorUser).isEmpty)
+        }
     }
 
     /// Creates a link the rollout did not create, through the simulator's REST API with the target's operator key.

@@ -177,18 +177,23 @@ actor JumpSession {
     /// Revokes `keyID`, with rounds of retries on top of the client's own: the invariant is that no session key
     /// outlives the run. Records the outcome in ``unrevoked``.
     private func revoke(_ keyID: String) async {
+        unrevoked[keyID] = await Self.revoke(keyID, through: controlPlane)
+    }
+
+    /// Revokes `keyID` with rounds of retries on top of the client's own (a session key, or a link key no link
+    /// holds): nil once revoked, else the last error.
+    static func revoke(_ keyID: String, through controlPlane: ControlPlaneClient) async -> String? {
         var failure: String?
         for round in 0..<3 {
             if round > 0 { try? await Task.sleep(for: .milliseconds(200)) }
             do {
                 try await controlPlane.deleteAPIKey(keyID)
-                unrevoked[keyID] = nil
-                return
+                return nil
             } catch {
                 failure = error.message
             }
         }
-        unrevoked[keyID] = failure ?? "not revoked"
+        return failure ?? "not revoked"
     }
 
     private func makeClient(_ credential: APICredential, label: String) -> KafkaRESTClient {

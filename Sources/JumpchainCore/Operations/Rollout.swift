@@ -324,9 +324,11 @@ public enum Rollout {
         let records = (try? store.stepRecords()) ?? [:]
         let jumpHolders = { (steps: [String]) in steps.compactMap { records[$0]?.outputs["key_id"] } }
         let originHolders = [records[RolloutStep.leg1Source]?.outputs["local_key_id"]].compactMap { $0 }
-        // Link keys the preflight minted before it refused the run are revoked like the session key, unsaid: the
-        // refusal says nothing was changed.
+        // Link keys the preflight minted before it refused the run are revoked like the session key, unsaid once
+        // revoked: the refusal says nothing was changed. One that stays live is named and keeps the run (below).
         let refused = records[RolloutStep.preflight].map { $0.state == .failed } ?? false
+        var unrevoked: [String: String] = [:]
+        var kinds: [String: String] = [:]
         for (name, holders, what) in [
             (RolloutStep.linkCredential, jumpHolders([RolloutStep.leg1Source, RolloutStep.leg2]), "link key"),
             (RolloutStep.credentialName(leg: "leg1"), jumpHolders([RolloutStep.leg1Source]), "leg 1 link key"),
@@ -337,13 +339,25 @@ public enum Rollout {
             if outcome.status != .succeeded, !holders.contains(credential.key) {
                 let controlPlane = context.controlPlane
                 let keyID = credential.key
-                await Interruption.shielded { try? await controlPlane.deleteAPIKey(keyID) }
-                if !refused {
+                let failure = await Interruption.shielded { await JumpSession.revoke(keyID, through: controlPlane) }
+                if let failure {
+                    unrevoked[keyID] = failure
+                    kinds[keyID] = what
+                } else if !refused {
                     options.notice?(
                         "revoked \(what) \(credential.key): its secret is lost with this process and no link holds it")
                 }
             }
             credential.secret.wipe()
+        }
+        if !unrevoked.isEmpty {
+            // Live, useless without its secret: the run stays (a refused preflight's too), and `resume` revokes
+            // it (the preflight's re-run, or `finalize-link-key`, revokes this run's other link keys).
+            let failures = outcome.failedSteps.sorted { $0.key < $1.key }.map { "  \($0.key): \($0.value)" }
+            let left = RunSession.unrevoked(
+                unrevoked, kinds: kinds, run: runName, next: "`jumpchain resume \(runName)`")
+            let failed = failures.isEmpty ? "" : "run \(runName) failed:\n\(failures.joined(separator: "\n"))\n"
+            throw JumpchainError(.runUnfinished, failed + left.message)
         }
         if executor is RolloutExecutor {
             recordOriginOffsets(store: store, plan: plan, context: context, options: options)

@@ -56,13 +56,24 @@ enum RunSession {
 
     /// The error of a command (or run) that could not revoke its session keys after every retry: it is not done
     /// while they live. Names each key (never a secret) and what revokes it.
-    static func unrevoked(_ keys: [String: String], run: String, next: String) -> JumpchainError {
-        let lines = keys.sorted { $0.key < $1.key }.map { "  session key \($0.key): \($0.value)" }
+    ///
+    /// `keys`: id → last error; `kinds`: what a key is ("link key", "origin link key"), "session key" when not
+    /// named there.
+    static func unrevoked(
+        _ keys: [String: String], kinds: [String: String] = [:], run: String, next: String
+    ) -> JumpchainError {
+        let lines = keys.sorted { $0.key < $1.key }.map { "  \(kinds[$0.key] ?? "session key") \($0.key): \($0.value)" }
+        let (it, subject) =
+            kinds.isEmpty
+            ? ("it", "the jump's session key could not be revoked after every retry, so it is still live")
+            : keys.count == 1
+                ? ("it", "a key this run minted could not be revoked after every retry, so it is still live")
+                : ("them", "keys this run minted could not be revoked after every retry, so they are still live")
         return JumpchainError(
             .runUnfinished,
-            "run \(run): the jump's session key could not be revoked after every retry, so it is still live:\n"
-                + lines.joined(separator: "\n") + "\nfix the cause (the control plane's DELETE /iam/v2/api-keys), then "
-                + "\(next) revokes it (or delete it in Confluent Cloud)")
+            "run \(run): \(subject):\n" + lines.joined(separator: "\n")
+                + "\nfix the cause (the control plane's DELETE /iam/v2/api-keys), then \(next) revokes \(it) (or "
+                + "delete \(it) in Confluent Cloud)")
     }
 
     /// What opening a jump session sends (nothing when the playbook gives operator credentials for the jump).

@@ -91,17 +91,23 @@ extension RolloutExecutor {
                 playbook.link.leg1Name, set: [LinkConfigEntry("local.sasl.jaas.config", secret: jaas)])
             repointed = true
         }
-        let keys = try await context.controlPlane.listAPIKeys(
-            owner: playbook.link.originKeyOwner, resource: playbook.origin.id)
-        var revoked: [String] = []
-        for key in keys
-        where key.id != current.key && key.spec.description?.hasPrefix(context.originKeyTag + ";") == true {
-            try await context.controlPlane.deleteAPIKey(key.id)
-            revoked.append(key.id)
-        }
+        let revoked = try await revokeRunOriginKeys(keeping: current.key)
         return [
             "origin_key_id": current.key, "origin_key_repointed": repointed ? "true" : "false",
             "revoked_old_origin_keys": revoked.joined(separator: ","),
         ]
+    }
+
+    /// Revokes this run's live origin link keys on the origin but `kept`. Returns the ids revoked.
+    func revokeRunOriginKeys(keeping kept: String?) async throws -> [String] {
+        let playbook = context.playbook
+        let keys = try await context.controlPlane.listAPIKeys(
+            owner: playbook.link.originKeyOwner, resource: playbook.origin.id)
+        var revoked: [String] = []
+        for key in keys where key.id != kept && key.spec.description?.hasPrefix(context.originKeyTag + ";") == true {
+            try await context.controlPlane.deleteAPIKey(key.id)
+            revoked.append(key.id)
+        }
+        return revoked
     }
 }

@@ -13,6 +13,24 @@ extension RolloutExecutor {
             .kafka(playbook.target, "GET", "/links/\(link.leg2Name)"),
         ]
         requests += previewLocalRights(playbook)
+        if playbook.siteList.isEmpty {
+            // A single-site run mints its link keys here, after revoking any a process of the run killed in its
+            // preflight left (``mintLinkKeysEarly(into:report:)``).
+            requests.append(
+                .cloud(
+                    playbook, "GET",
+                    "/iam/v2/api-keys?spec.owner=\(link.serviceAccount)&spec.resource=\(playbook.jump.id)"))
+            if link.mintsOriginKey {
+                requests.append(
+                    .cloud(
+                        playbook, "GET",
+                        "/iam/v2/api-keys?spec.owner=\(link.originKeyOwner)&spec.resource=\(playbook.origin.id)"))
+            }
+            requests.append(
+                .cloud(
+                    playbook, "DELETE", "/iam/v2/api-keys/<left link key>",
+                    "(only link keys of this run a killed preflight left)"))
+        }
         requests += RunSession.previewOpen(playbook)
         requests += [.kafka(playbook.jump, "GET", "/links/\(link.leg1Name)"), .kafka(playbook.jump, "GET", "/topics")]
         if link.manageACLs {
@@ -522,12 +540,29 @@ extension RolloutExecutor {
     /// The link key (and the origin link key) of a single-site plan, minted without waiting for them to work
     /// (see ``preflight(_:mintingInto:report:)``). A key already in `ephemeral` (an earlier attempt of this
     /// preflight in this process) is not minted again: the jump keeps one live link key.
+    ///
+    /// Before minting, this run's other live link keys and origin link keys are revoked (unless adopting): a
+    /// process killed between an earlier mint and the end of its preflight left them, remembered only by their
+    /// tag. No link holds them: the checks before this found no leg-1 link on the origin and no leg-2 link on
+    /// the target.
     func mintLinkKeysEarly(into ephemeral: EphemeralStore, report: @escaping @Sendable (String) -> Void) async throws {
         guard plan[RolloutStep.linkKey] != nil else { return }
-        if ephemeral.value(RolloutStep.linkCredential) == nil {
+        let linkKey = ephemeral.value(RolloutStep.linkCredential) as? APICredential
+        let originKey = ephemeral.value(RolloutStep.originLinkCredential) as? APICredential
+        let mintsOriginKey = plan[RolloutStep.originLinkKey] != nil
+        if !adopting {
+            for key in try await revokeRunLinkKeys(leg: nil, keeping: linkKey?.key) {
+                context.notice("revoked link key \(key), which an earlier process of this run left (no link holds it)")
+            }
+            for key in mintsOriginKey ? try await revokeRunOriginKeys(keeping: originKey?.key) : [] {
+                context.notice(
+                    "revoked origin link key \(key), which an earlier process of this run left (no link holds it)")
+            }
+        }
+        if linkKey == nil {
             _ = try await mintLinkKey(leg: nil, into: ephemeral, propagate: false, report: report)
         }
-        if plan[RolloutStep.originLinkKey] != nil, ephemeral.value(RolloutStep.originLinkCredential) == nil {
+        if mintsOriginKey, originKey == nil {
             _ = try await mintOriginLinkKey(into: ephemeral, propagate: false, report: report)
         }
     }

@@ -256,18 +256,7 @@ public struct RolloutExecutor: StepExecutor {
             try await client.alterLinkConfigs(link, set: [LinkConfigEntry("sasl.jaas.config", secret: jaas)])
             repointed.append("\(link)@\(client.clusterID)")
         }
-        let keys = try await context.controlPlane.listAPIKeys(
-            owner: playbook.link.serviceAccount, resource: playbook.jump.id)
-        var revoked: [String] = []
-        // This run's keys exactly (run `jump-demo` never matches `jump-demo2`'s); a leg's own keys in a multi-site run.
-        let isOlderKey = { (description: String?) -> Bool in
-            guard let leg else { return context.isLinkKey(description) }
-            return description?.hasPrefix(context.linkKeyTag(leg: leg)) == true
-        }
-        for key in keys where key.id != current.key && isOlderKey(key.spec.description) {
-            try await context.controlPlane.deleteAPIKey(key.id)
-            revoked.append(key.id)
-        }
+        let revoked = try await revokeRunLinkKeys(leg: leg, keeping: current.key)
         var outputs = [
             "key_id": current.key, "repointed": repointed.joined(separator: ","),
             "revoked_old_keys": revoked.joined(separator: ","),
@@ -277,6 +266,24 @@ public struct RolloutExecutor: StepExecutor {
             outputs.merge(try await finalizeOriginKey(stepContext)) { _, new in new }
         }
         return outputs
+    }
+
+    /// Revokes this run's live link keys on the jump but `kept`: every leg's, or `leg`'s own in a multi-site run
+    /// (run `jump-demo` never matches `jump-demo2`'s). Returns the ids revoked.
+    func revokeRunLinkKeys(leg: String?, keeping kept: String?) async throws -> [String] {
+        let playbook = context.playbook
+        let keys = try await context.controlPlane.listAPIKeys(
+            owner: playbook.link.serviceAccount, resource: playbook.jump.id)
+        let isRunKey = { (description: String?) -> Bool in
+            guard let leg else { return context.isLinkKey(description) }
+            return description?.hasPrefix(context.linkKeyTag(leg: leg)) == true
+        }
+        var revoked: [String] = []
+        for key in keys where key.id != kept && isRunKey(key.spec.description) {
+            try await context.controlPlane.deleteAPIKey(key.id)
+            revoked.append(key.id)
+        }
+        return revoked
     }
 
     /// Wipes every in-memory copy of the link secrets (the jump's link key of this leg or of both legs, the origin
