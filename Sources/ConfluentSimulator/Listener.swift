@@ -38,7 +38,6 @@ struct Listener {
             onServerRunning: { channel in
                 // Before the port is known to anyone: every connection this listener accepts is tracked.
                 try? await channel.pipeline.addHandler(connections, position: .first).get()
-                connections.serve(channel)
                 continuation.yield(channel.localAddress?.port ?? 0)
                 continuation.finish()
             },
@@ -79,9 +78,9 @@ struct Listener {
         /// process (seen when a test stopped the simulator while a client was still connecting). Shut down
         /// gracefully, the server hands every accepted connection to a handler, which closes it properly.
         func stop() async {
-            // First stop accepting, and let every connection already accepted reach the server's handlers: one
-            // whose setup finishes after the server stopped taking connections is dropped unfinished, and NIO
-            // traps on it as above (seen in loaded test runs with the graceful shutdown alone).
+            // First close new connections at once, and let every connection already handed on reach the server's
+            // handlers: one whose setup finishes after the server stopped taking connections is dropped
+            // unfinished, and NIO traps on it as above (seen in loaded test runs with the graceful shutdown alone).
             await connections.stopAccepting()
             await group.triggerGracefulShutdown()
             // Open connections (idle keep-alive ones, one accepted while the shutdown starts) would keep it
@@ -179,37 +178,41 @@ final class ConnectionTracker: ChannelInboundHandler, Sendable {
     typealias InboundIn = any Channel
     typealias InboundOut = any Channel
 
-    private let open = Mutex<[ObjectIdentifier: any Channel]>([:])
-    /// The listening channel, once serving.
-    private let server = Mutex<(any Channel)?>(nil)
-
-    func serve(_ channel: any Channel) { server.withLock { $0 = channel } }
-
-    /// Stops the listening socket's accepts (no read of it is scheduled any more: a client connecting now waits in
-    /// the backlog until the socket closes), then waits until every connection it accepted is active (its
-    /// setup done and handed to the server) or closed, at most 2 s.
-    func stopAccepting() async {
-        guard let channel = server.withLock({ $0 }) else { return }
-        try? await channel.setOption(ChannelOptions.autoRead, value: false).get()
-        let bound = ContinuousClock.now + .seconds(2)
-        while ContinuousClock.now < bound, open.withLock({ $0.values.contains { !$0.isActive } }) {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-    }
+    /// The connections handed on, and whether new ones are closed at once (stopping).
+    private let state = Mutex<(open: [ObjectIdentifier: any Channel], refusing: Bool)>(([:], false))
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let channel = unwrapInboundIn(data)
         let id = ObjectIdentifier(channel)
-        open.withLock { $0[id] = channel }
-        channel.closeFuture.whenComplete { [self] _ in self.open.withLock { $0[id] = nil } }
+        let refused = state.withLock { state in
+            if !state.refusing { state.open[id] = channel }
+            return state.refusing
+        }
+        // Stopping: never handed to the server, whose intake may be over (a connection set up after it is dropped
+        // unfinished, and NIO traps on it); closed here, so its client sees the end at once.
+        guard !refused else {
+            channel.close(promise: nil)
+            return
+        }
+        channel.closeFuture.whenComplete { [self] _ in self.state.withLock { $0.open[id] = nil } }
         context.fireChannelRead(data)
+    }
+
+    /// From now on closes every new connection before the server sees it, then waits until every connection handed
+    /// on is active (its setup done and taken by the server) or closed, at most 2 s.
+    func stopAccepting() async {
+        state.withLock { $0.refusing = true }
+        let bound = ContinuousClock.now + .seconds(2)
+        while ContinuousClock.now < bound, state.withLock({ $0.open.values.contains { !$0.isActive } }) {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     /// Closes every connection still open.
     func closeAll() {
-        let channels = open.withLock { open in
-            defer { open = [:] }
-            return Array(open.values)
+        let channels = state.withLock { state in
+            defer { state.open = [:] }
+            return Array(state.open.values)
         }
         for channel in channels { channel.close(promise: nil) }
     }
