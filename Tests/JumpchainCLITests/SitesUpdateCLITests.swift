@@ -90,6 +90,24 @@ extension BinaryTestsLane2 {
             #expect(early.status == 10, "\(early.output)")
             #expect(early.stderr.contains("waiting for site origin-side to run step preflight"), "\(early.stderr)")
 
+            // Stopped while it waits, it names the command that goes on there: the same apply (nothing is recorded
+            // yet that a resume would continue).
+            let stopped = try world.start(["apply", added, "--site", "target-side", "--wait", "--wait-timeout", "60"])
+            let stopGuard = Date().addingTimeInterval(60)
+            while stopped.process.isRunning && Date() < stopGuard
+                && !((try? String(contentsOfFile: stopped.errPath, encoding: .utf8)) ?? "").contains("waiting for site")
+            {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            kill(stopped.process.processIdentifier, SIGINT)
+            let interrupted = await stopped.wait()
+            world.record(interrupted)
+            #expect(interrupted.status == 130, "\(interrupted.output)")
+            #expect(
+                interrupted.stderr.contains("continue with `jumpchain apply \(added) --site target-side`"),
+                "\(interrupted.stderr)")
+            #expect(!interrupted.output.contains("resume RUN"), "\(interrupted.output)")
+
             let first = try await Self.at(world, "origin-side", ["apply", added])
             #expect(first.status == 10, "\(first.output)")
             #expect(first.stderr.contains("waiting for site target-side to run step"), "\(first.stderr)")
