@@ -40,9 +40,17 @@ public final class PostgresRunLock: RunLease, @unchecked Sendable {
         site.map { "\(run)@site:\($0)" } ?? run
     }
 
-    /// Takes the lock of `site` of `run` (see ``acquire(run:connection:)``).
+    /// Takes the lock of `site` of `run` (see ``acquire(run:connection:)``). Holder rows of the run's sites whose
+    /// server session has ended are cleared then: the server dropped a killed holder's lock, not its row, and a
+    /// site taken once per process (a session's lease, `session-<nonce>`) would otherwise leave one per kill.
     static func acquire(run: String, site: String, connection: PGConnection) throws(WorkflowError) -> PostgresRunLock {
-        try acquire(run: subject(run: run, site: site), connection: connection)
+        let lease = try acquire(run: subject(run: run, site: site), connection: connection)
+        _ = try? connection.execute(
+            """
+            DELETE FROM jumpchain.lock_holder WHERE left(run, length($1)) = $1
+                AND backend_pid NOT IN (SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL)
+            """, [subject(run: run, site: "")])
+        return lease
     }
 
     /// Takes the lock of `run`, or throws ``WorkflowError/Code/runLocked`` naming the live holder.

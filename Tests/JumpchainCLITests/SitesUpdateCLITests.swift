@@ -1,5 +1,6 @@
 import ConfluentSimulator
 import Foundation
+import JumpchainHTTP
 import JumpchainTestSupport
 import SeededRandom
 import Testing
@@ -45,6 +46,21 @@ extension BinaryTestsLane2 {
             return try await world.jumpchain(arguments + ["--site", site])
         }
 
+        /// Creates (`.post`) or deletes a plain topic `name` on the target with the operator's key; the HTTP status.
+        static func targetTopic(_ world: DemoWorld, _ method: HTTPMethod, _ name: String) async throws -> Int {
+            let target = SimulatorConfig.JumpDemo.target
+            let key = try #require(world.simulator.connectionInfo.operatorKeys.first { $0.resource == target })
+            let path = method == .post ? "/topics" : "/topics/\(name)"
+            let response = try await HTTPClient().execute(
+                HTTPRequest(
+                    method: method,
+                    url: world.simulator.clusterRESTURL(clusterID: target) + "/kafka/v3/clusters/\(target)" + path,
+                    headers: ["Content-Type": "application/json"],
+                    body: method == .post ? Array(#"{"topic_name":"\#(name)","partitions_count":2}"#.utf8) : [],
+                    credential: APICredential(key: key.id, secret: Secret(key.secret))))
+            return response.status
+        }
+
         static func other(_ site: String) -> String {
             site == "origin-side" ? SimulatorConfig.JumpDemo.target : SimulatorConfig.JumpDemo.origin
         }
@@ -74,6 +90,24 @@ extension BinaryTestsLane2 {
             #expect(early.status == 10, "\(early.output)")
             #expect(early.stderr.contains("waiting for site origin-side to run step preflight"), "\(early.stderr)")
 
+            // Stopped while it waits, it names the command that goes on there: the same apply (nothing is recorded
+            // yet that a resume would continue).
+            let stopped = try world.start(["apply", added, "--site", "target-side", "--wait", "--wait-timeout", "60"])
+            let stopGuard = Date().addingTimeInterval(60)
+            while stopped.process.isRunning && Date() < stopGuard
+                && !((try? String(contentsOfFile: stopped.errPath, encoding: .utf8)) ?? "").contains("waiting for site")
+            {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            kill(stopped.process.processIdentifier, SIGINT)
+            let interrupted = await stopped.wait()
+            world.record(interrupted)
+            #expect(interrupted.status == 130, "\(interrupted.output)")
+            #expect(
+                interrupted.stderr.contains("continue with `jumpchain apply \(added) --site target-side`"),
+                "\(interrupted.stderr)")
+            #expect(!interrupted.output.contains("resume RUN"), "\(interrupted.output)")
+
             let first = try await Self.at(world, "origin-side", ["apply", added])
             #expect(first.status == 10, "\(first.output)")
             #expect(first.stderr.contains("waiting for site target-side to run step"), "\(first.stderr)")
@@ -85,6 +119,18 @@ extension BinaryTestsLane2 {
             let other = try await Self.at(world, "target-side", ["apply", more])
             #expect(other.status == 2, "\(other.output)")
             #expect(other.stderr.contains("planned from another version of this playbook"), "\(other.stderr)")
+
+            // A topic that is no mirror holds refunds' name on the target: preflight:target fails, and the origin's
+            // steps already ran, so the way on is to delete it and resume the target's site (not to edit the playbook).
+            #expect(try await Self.targetTopic(world, .post, "refunds") == 201)
+            let clash = try await Self.at(world, "target-side", ["apply", added])
+            #expect(clash.status != 0, "\(clash.output)")
+            #expect(
+                clash.output.contains(
+                    "topic refunds already exists and is not a mirror of demo-jump-to-target; delete it on the "
+                        + "target, then `jumpchain resume jump-demo --site target-side`"), "\(clash.output)")
+            #expect(!clash.output.contains("leave refunds out"), "\(clash.output)")
+            #expect(try await Self.targetTopic(world, .delete, "refunds") == 204)
 
             // The target's site needs no origin secret: it never calls the origin.
             world.simulator.setFaults(FaultSettings(blackholed: [SimulatorConfig.JumpDemo.origin]))

@@ -149,6 +149,62 @@ struct JumpSessionTests {
         #expect(left.isEmpty, "session lock files left: \(left) (the dead one was \(deadNonce))")
     }
 
+    @Test(
+        "a run's first process, which opens its session before the run exists, leases it when it mints the key",
+        arguments: ["sqlite", "postgres"])
+    func firstProcessLeasesItsKey(backend kind: String) async throws {
+        if kind == "postgres", let reason = ThrowawayPostgres.unavailableReason {
+            print("first-process session lease on PostgreSQL skipped: \(reason)")
+            return
+        }
+        let simulator = try await Simulator.start(.jumpDemo(), revealOperatorSecrets: true)
+        var environment = simulator.connectionInfo.playbookEnvironment(
+            linkServiceAccount: SimulatorConfig.JumpDemo.linkServiceAccount)
+        environment["JUMPCHAIN_POLL_MS"] = "20"
+        let playbookPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("playbooks/demo.yaml").path
+        let (playbook, _) = try Rollout.loadPlaybook(playbookPath, environment: environment)
+        let state = NSTemporaryDirectory() + "jumpchain-first-session-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        var options = Rollout.Options(stateDirectory: state, environment: environment)
+        if kind == "postgres" {
+            options.stateBackend = try PostgresRunBackend(
+                url: try await ThrowawayPostgres.shared().createDatabase("first_session"))
+        }
+        let backend = options.backend
+        let root = backend.runKey(playbook.runName)
+        let jump = SimulatorConfig.JumpDemo.jump
+        // As a first `apply`: the session opens, then the run is created, then a step mints the key; meanwhile a
+        // concurrent command of the run (`status --inspect-jump`) opens, uses the jump and sweeps stale keys.
+        var firstKey: String?
+        var liveAfterSweep: [String] = []
+        try await RunSession.with(playbook, runName: playbook.runName, options: options) {
+            first throws(JumpchainError) in
+            do {
+                #expect(try backend.runExists(root) == false)
+                _ = try backend.createRun(
+                    root, plan: try Plan(steps: [StepSpec(id: "noop", kind: "noop")]), manifest: "{}")
+                let client = try await first.jump()
+                firstKey = await first.sessionKeyIDs().first
+                try await RunSession.with(playbook, runName: playbook.runName, options: options) {
+                    other throws(JumpchainError) in
+                    do { _ = try await other.jump() } catch { throw JumpchainError(.remote, "\(error)") }
+                }
+                liveAfterSweep = Self.liveKeys(simulator, on: jump)
+                _ = try await client.listTopics()
+            } catch let error as JumpchainError {
+                throw error
+            } catch {
+                throw JumpchainError(.remote, "\(error)")
+            }
+        }
+        let live = Self.liveKeys(simulator, on: jump)
+        await simulator.stop()
+        let key = try #require(firstKey)
+        #expect(liveAfterSweep.contains(key), "the concurrent sweep revoked the first process's live key")
+        #expect(live.isEmpty, "live keys on the jump after both sessions closed: \(live)")
+    }
+
     static func liveKeys(_ simulator: Simulator, on cluster: String) -> [String] {
         let state = (try? JSONSerialization.jsonObject(with: Data(simulator.stateJSON().utf8))) as? [String: Any]
         return ((state?["api_keys"] as? [[String: Any]]) ?? []).filter {

@@ -265,6 +265,11 @@ struct PlaybookSitesTests {
         }
         #expect(!UpdateExecutor.preview(try #require(plan["preflight"]), playbook: playbook).isEmpty)
         #expect(!UpdateExecutor.preview(try #require(plan[UpdatePlanner.targetPreflight]), playbook: playbook).isEmpty)
+        // The comparison sends leg 2's reads only when re-run after failing; verify:target always sends them.
+        let compare = UpdateExecutor.preview(try #require(plan["verify"]), playbook: playbook)
+        #expect(!compare.isEmpty && compare.allSatisfy { $0.detail.contains("(only when re-run") }, "\(compare)")
+        let side = UpdateExecutor.preview(try #require(plan["verify:target"]), playbook: playbook)
+        #expect(!side.isEmpty && !side.contains { $0.detail.contains("(only when re-run") }, "\(side)")
         // Only leg 1's options changed: their step runs with the origin's site, in its turn.
         let leg1Only = try UpdatePlanner.plan(
             playbook, diff: UpdateDiff(added: [], removed: [], leg1Options: ["consumer.offset.sync.ms": "5000"]),

@@ -56,6 +56,26 @@ struct PostgresStoreTests {
         try fixture.backend.lockRun("two").release()
     }
 
+    @Test func aSiteLockClearsTheRowsOfItsRunsEndedHolders() async throws {
+        let fixture = try await TestBackend.make(.postgres, "pg-stale-rows")
+        defer { fixture.cleanUp() }
+        _ = try fixture.backend.runExists("r")  // creates the schema
+        let connection = try PGConnection.connect(try ConnectionString(fixture.url!))
+        // Rows a killed session left (no server session has that pid: PostgreSQL pids are far below 2^30), one
+        // of another run, and a live holder of this run's other site.
+        for row in ["r@site:session-dead", "r@site:edge", "other@site:session-dead"] {
+            try connection.execute(
+                "INSERT INTO jumpchain.lock_holder (run, pid, host, backend_pid, since) VALUES ($1, 1, 'h', $2, 0)",
+                [row, String(1 << 30)])
+        }
+        let live = try fixture.backend.lockRun("r", site: "hub")
+        defer { live.release() }
+        let lease = try fixture.backend.lockRun("r", site: "session-0123")
+        defer { lease.release() }
+        let rows = try connection.execute("SELECT run FROM jumpchain.lock_holder ORDER BY run").compactMap { $0[0] }
+        #expect(rows == ["other@site:session-dead", "r@site:hub", "r@site:session-0123"], "\(rows)")
+    }
+
     @Test func theServerReleasesTheLockOfAKilledHolder() async throws {
         let fixture = try await TestBackend.make(.postgres, "pg-killed")
         defer { fixture.cleanUp() }

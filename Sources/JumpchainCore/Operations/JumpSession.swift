@@ -27,6 +27,8 @@ actor JumpSession {
     private let operatorCredential: APICredential?
     private let retrySummary: (@Sendable (RetrySummary) -> Void)?
     private let claim: SessionClaim
+    /// The nonce the minted key's tag names (read from ``claim`` at the mint, which takes the session's lease).
+    private var mintedNonce: String?
     private var session: (client: KafkaRESTClient, keyID: String?, credential: APICredential)?
     /// Whether ``session``'s key works on the jump: a minted key is recorded (so ``close()`` revokes it) before
     /// it has propagated, and a caller arriving meanwhile waits for the mint in flight instead of using it.
@@ -112,11 +114,13 @@ actor JumpSession {
     private func mint(report: (@Sendable (String) -> Void)?) async throws -> KafkaRESTClient {
         let owner = try await principal()
         let created: ControlPlaneClient.CreatedKey
+        let nonce = claim.nonce
+        mintedNonce = nonce
         do {
             created = try await controlPlane.createAPIKey(
                 owner: owner, resource: jump.id, environment: jump.environment,
                 displayName: "jumpchain session \(runName)",
-                description: "\(Self.tag(runName: runName))\(claim.nonce.map { " session=\($0)" } ?? "") "
+                description: "\(Self.tag(runName: runName))\(nonce.map { " session=\($0)" } ?? "") "
                     + "pid=\(getpid()); revoked when the run ends")
         } catch {
             throw StepError.from(error, hint: "Could not mint a session key for the jump")
@@ -144,7 +148,7 @@ actor JumpSession {
         }
         for key in keys where key.spec.description?.hasPrefix(Self.tag(runName: runName) + " ") == true {
             if key.id == session?.keyID { continue }
-            if let other = Self.nonce(in: key.spec.description), other != claim.nonce, claim.isLive(other) { continue }
+            if let other = Self.nonce(in: key.spec.description), other != mintedNonce, claim.isLive(other) { continue }
             await revoke(key.id)
         }
         swept = unrevoked.isEmpty

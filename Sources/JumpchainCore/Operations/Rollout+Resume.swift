@@ -64,22 +64,28 @@ extension Rollout {
     /// An operation of a multi-site run starts at the site of its plan's first step: at another site
     /// (`--site`) this waits for it to start (`--wait`; then returns the operation's entry, to resume) or stops
     /// with "another site's turn". Nil where this process may start it (its site's turn, or no `--site`).
+    /// `command` (its words, e.g. `apply PATH`) starts it at that site and, stopped while waiting, goes on here;
+    /// an operation recorded in `entries` (read before the wait) is an earlier one, not the one waited for.
     static func awaitStart(
-        _ plan: Plan, of operation: OperationKind, run: String, command: String, options: Options
+        _ plan: Plan, of operation: OperationKind, run: String, command: String,
+        after entries: [RunHistory.Entry] = [], options: Options
     ) async throws(JumpchainError) -> RunHistory.Entry? {
         guard let site = options.site, let first = plan.steps.first, let owner = first.site, owner != site else {
             return nil
         }
         let root = runDirectory(for: run, options: options)
+        let known = Set(entries.map(\.directory))
         func started() throws(JumpchainError) -> RunHistory.Entry? {
             try RunHistory.entries(root: root, backend: options.backend).last.flatMap {
-                $0.kind == operation ? $0 : nil
+                $0.kind == operation && !known.contains($0.directory) ? $0 : nil
             }
         }
         let line =
             "waiting for site \(owner) to run step \(first.id): run \(run) has no unfinished \(operation.rawValue) "
             + "yet; site \(owner) starts it with \(Rollout.command(command, site: owner))"
-        try await waitForStart(line, options: options) { () throws(JumpchainError) in try started() != nil }
+        try await waitForStart(line, options: options, here: Rollout.command(command, site: site)) {
+            () throws(JumpchainError) in try started() != nil
+        }
         return try started()
     }
 }

@@ -19,19 +19,22 @@ extension Rollout {
         let line =
             "waiting for site \(first) to run step \(RolloutStep.preflight): run \(playbook.runName) does not exist "
             + "yet; site \(first) starts it with \(command("apply \(playbookPath)", site: first))"
-        try await waitForStart(line, options: options) { () throws(JumpchainError) in try exists() }
+        try await waitForStart(line, options: options, here: command("apply \(playbookPath)", site: site)) {
+            () throws(JumpchainError) in try exists()
+        }
     }
 
     /// Another site starts the run or operation: with `--wait`, says `line` and polls until `started` holds;
-    /// with `--no-wait`, stops with "another site's turn" and `line`.
+    /// with `--no-wait`, stops with "another site's turn" and `line`. `here`: the command that goes on at this
+    /// site when the wait is stopped (SIGINT/SIGTERM).
     static func waitForStart(
-        _ line: String, options: Options, until started: () throws(JumpchainError) -> Bool
+        _ line: String, options: Options, here: String, until started: () throws(JumpchainError) -> Bool
     ) async throws(JumpchainError) {
         guard options.waitForOtherSites else {
             throw JumpchainError(.otherSiteTurn, "another site's turn: \(line)")
         }
         options.notice?(line)
-        try await poll(options: options, next: line, until: started)
+        try await poll(options: options, next: line, here: here, until: started)
     }
 
     /// The states of the steps this runner leaves to other sites.
@@ -63,9 +66,10 @@ extension Rollout {
     }
 
     /// Polls `done` every ``Options/sitePollInterval`` until it holds; gives up after ``Options/siteWaitTimeout``
-    /// (another site's turn, saying `next`: what to run where) and stops on SIGINT/SIGTERM (interrupted).
+    /// (another site's turn, saying `next`: what to run where) and stops on SIGINT/SIGTERM (interrupted, saying
+    /// `here`, the command that goes on at this site, when given; else the command's own hint follows).
     static func poll(
-        options: Options, next: String, until done: () throws(JumpchainError) -> Bool
+        options: Options, next: String, here: String? = nil, until done: () throws(JumpchainError) -> Bool
     ) async throws(JumpchainError) {
         let deadline = ContinuousClock.now + .seconds(options.siteWaitTimeout)
         while try !done() {
@@ -77,7 +81,10 @@ extension Rollout {
             do {
                 try await Task.sleep(for: .seconds(options.sitePollInterval))
             } catch {
-                throw JumpchainError(.interrupted, "stopped while waiting for another site; nothing was left half done")
+                throw JumpchainError(
+                    .interrupted,
+                    "stopped while waiting for another site; nothing was left half done"
+                        + (here.map { "; continue with \($0)" } ?? ""))
             }
         }
     }

@@ -136,9 +136,15 @@ public enum Rollout {
     public static func apply(
         playbookPath: String, prune: Bool = false, options: Options
     ) async throws(JumpchainError) -> Report {
-        try await Interruption.run(
-            enabled: options.handleSignals,
-            hint: "if the run had started, continue it with \(command("resume RUN", site: options.site))"
+        // The hint names the run: read from the playbook here too (a playbook that does not load stops before
+        // anything starts, and then re-running the same apply is the way on).
+        let run = try? loadPlaybook(
+            playbookPath, environment: options.environment, allowInsecureHTTP: options.allowInsecureHTTP
+        ).0.runName
+        let next =
+            run.map { resumeCommand($0, site: options.site) } ?? command("apply \(playbookPath)", site: options.site)
+        return try await Interruption.run(
+            enabled: options.handleSignals, hint: "if the run had started, continue it with \(next)"
         ) { () async throws(JumpchainError) -> Report in
             try await applyNow(playbookPath: playbookPath, prune: prune, options: options)
         }

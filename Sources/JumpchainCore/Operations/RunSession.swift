@@ -30,9 +30,10 @@ enum RunSession {
         _ body: (RolloutContext) async throws(JumpchainError) -> T
     ) async throws(JumpchainError) -> T {
         let run = RunOperations.runName(ofKey: runName)
-        // Held until the session key is revoked: another process's sweep leaves this session's key alone meanwhile.
-        let session = SessionLease.take(root: options.backend.runKey(run), backend: options.backend)
-        defer { session.lease?.release() }
+        // Taken when the session key is minted (the run exists by then, even on its first apply) and held until
+        // the key is revoked: another process's sweep leaves this session's key alone meanwhile.
+        let session = SessionLease.Pending(root: options.backend.runKey(run), backend: options.backend)
+        defer { session.release() }
         let context = try makeContext(playbook, runName: runName, options: options, claim: session.claim)
         defer { context.credentials.wipe() }
         let value: T

@@ -1,13 +1,27 @@
 import Foundation
+import Synchronization
 import Workflow
 
 /// What a process tells the jump's session keys apart by (``JumpSession``): its session's nonce, written in the tag
 /// of the key it mints, and how to ask whether another session (by its nonce) is still live.
 struct SessionClaim: Sendable {
-    /// This session's nonce; nil when it holds no lease (its key then carries none, and any sweep may revoke it).
-    let nonce: String?
+    /// This session's nonce, its lease taken on first read when the claim is lazy (``SessionLease/Pending``); nil
+    /// when it holds no lease (its key then carries none, and any sweep may revoke it).
+    var nonce: String? { lease() }
+    private let lease: @Sendable () -> String?
     /// Whether the session with that nonce still holds its lease; false when it cannot be told.
     let isLive: @Sendable (String) -> Bool
+
+    init(nonce: String?, isLive: @escaping @Sendable (String) -> Bool) {
+        lease = { nonce }
+        self.isLive = isLive
+    }
+
+    /// A claim whose nonce is read (and its lease taken) by `lease` when the session key is minted.
+    init(lease: @escaping @Sendable () -> String?, isLive: @escaping @Sendable (String) -> Bool) {
+        self.lease = lease
+        self.isLive = isLive
+    }
 
     /// No nonce, and every other session counts as gone: a sweep revokes every key of the run (at the site).
     static let none = SessionClaim(nonce: nil, isLive: { _ in false })
@@ -62,6 +76,49 @@ enum SessionLease {
                 modified < settled
             else { continue }
             _ = live(String(name.dropFirst("run.session-".count).dropLast(".lock".count)), root: root, backend: backend)
+        }
+    }
+
+    /// A session's lease taken when its key is minted (``SessionClaim/nonce``), not when it opens: the first
+    /// process of a run opens its session before the run exists, and a lease needs the run (its directory or row).
+    /// Taken at most once; none after ``release()``.
+    final class Pending: Sendable {
+        private struct State {
+            var settled = false
+            var nonce: String?
+            var lease: (any RunLease)?
+        }
+        private let root: String
+        private let backend: any RunStateBackend
+        private let state = Mutex(State())
+
+        init(root: String, backend: any RunStateBackend) {
+            self.root = root
+            self.backend = backend
+        }
+
+        var claim: SessionClaim {
+            let (root, backend) = (root, backend)
+            return SessionClaim(lease: { [self] in take() }, isLive: { live($0, root: root, backend: backend) })
+        }
+
+        /// The nonce of the lease, taken now if the run exists (retried on the next read if it does not yet).
+        func take() -> String? {
+            state.withLock { state in
+                if state.settled { return state.nonce }
+                guard (try? backend.runExists(root)) == true else { return nil }
+                let taken = SessionLease.take(root: root, backend: backend)
+                state = State(settled: true, nonce: taken.claim.nonce, lease: taken.lease)
+                return state.nonce
+            }
+        }
+
+        func release() {
+            let lease = state.withLock { state in
+                defer { state = State(settled: true) }
+                return state.lease
+            }
+            lease?.release()
         }
     }
 

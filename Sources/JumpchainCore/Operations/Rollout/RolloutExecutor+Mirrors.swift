@@ -104,9 +104,18 @@ extension RolloutExecutor {
     /// comparison of the records sends none.
     static func previewVerify(_ step: StepSpec, _ playbook: Playbook) -> [PreviewRequest] {
         let requests = previewVerify(playbook)
-        guard step.parameters[RolloutStep.observesParameter] != nil else { return requests }
+        guard let observes = step.parameters[RolloutStep.observesParameter] else { return requests }
         let bases = Set(RolloutStep.calls(step).compactMap(\.cluster).map { playbook.cluster($0).restEndpoint })
-        return requests.filter { bases.contains($0.base) }
+        let sent = requests.filter { bases.contains($0.base) }
+        guard observes == RolloutStep.VerifyObserves.recorded.rawValue else { return sent }
+        // The comparison reads nothing on its first run (it compares what both sides recorded); re-run after it
+        // failed, it reads leg 2 again.
+        return sent.map { request in
+            var request = request
+            request.detail = [request.detail, "(only when re-run after a failed comparison)"].filter { !$0.isEmpty }
+                .joined(separator: " ")
+            return request
+        }
     }
 
     static func previewVerify(_ playbook: Playbook) -> [PreviewRequest] {

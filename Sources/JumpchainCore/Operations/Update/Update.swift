@@ -187,7 +187,12 @@ public enum Update {
     ) async throws(JumpchainError) -> Rollout.Report {
         try refuseUnalterable(old: chain.playbook, new: playbook, path: path)
         let sited = options.site != nil && !playbook.siteList.isEmpty
-        if sited, let started = try await awaitStart(playbook, path: path, root: root, after: entries, options: options)
+        // A multi-site update starts at the site of its first step, which reads the origin's topics and plans it;
+        // at another site this waits for it to be recorded (an update newer than `entries`), then runs its steps.
+        if sited,
+            let started = try await Rollout.awaitStart(
+                try UpdatePlanner.plan(playbook, diff: UpdateDiff(added: [], removed: []), sites: true), of: .update,
+                run: playbook.runName, command: "apply \(path)", after: entries, options: options)
         {
             // The update's site planned it and recorded it in the shared state: this site runs its own steps.
             return try await continuing(playbook, path: path, root: root, entry: started, options: options)
@@ -226,32 +231,6 @@ public enum Update {
         }
     }
 
-    /// A multi-site update starts at the site of its first step (the one that reads the origin's selection and
-    /// plans the update). At another site (`--site`) this waits for that site to record the update (`--wait`;
-    /// then returns its entry, to resume here) or stops with "another site's turn". Nil where this process
-    /// plans it.
-    static func awaitStart(
-        _ playbook: Playbook, path: String, root: String, after entries: [RunHistory.Entry], options: Rollout.Options
-    ) async throws(JumpchainError) -> RunHistory.Entry? {
-        let skeleton = try UpdatePlanner.plan(
-            playbook, diff: UpdateDiff(added: [], removed: []),
-            sites: true)
-        guard let site = options.site, let first = skeleton.steps.first, let owner = first.site, owner != site else {
-            return nil
-        }
-        let known = Set(entries.map(\.directory))
-        func started() throws(JumpchainError) -> RunHistory.Entry? {
-            try RunHistory.entries(root: root, backend: options.backend).last.flatMap {
-                $0.kind == .update && !known.contains($0.directory) ? $0 : nil
-            }
-        }
-        let line =
-            "waiting for site \(owner) to run step \(first.id): site \(owner) reads the origin's topics and plans the "
-            + "update of run \(playbook.runName) with `jumpchain apply \(path) --site \(owner)`"
-        try await Rollout.waitForStart(line, options: options) { () throws(JumpchainError) in try started() != nil }
-        return try started()
-    }
-
     /// `apply PLAYBOOK --site` at a site while another site's recorded update is unfinished: runs this site's
     /// steps of it, when it was planned from this playbook; another version is refused (nothing is sent), since
     /// the recorded plan, not this file, is what would run.
@@ -262,12 +241,12 @@ public enum Update {
         let metadata = try Rollout.wrap { () throws(WorkflowError) in try store.metadata() }
         let manifest = try RunManifest.decode(metadata.manifest, run: playbook.runName)
         guard manifest.playbookHash == playbook.contentHash else {
-            let site = options.site.map { " --site \($0)" } ?? ""
             throw JumpchainError(
                 .invalidInput,
                 "\(path): run \(playbook.runName) has an unfinished update (\(entry.directory)) planned from another "
                     + "version of this playbook (nothing was sent): apply the same playbook at every site, or finish "
-                    + "the recorded update with `jumpchain resume \(playbook.runName)\(site)` and then apply this one")
+                    + "the recorded update with \(Rollout.resumeCommand(playbook.runName, site: options.site)) and then "
+                    + "apply this one")
         }
         return try await resume(run: playbook.runName, root: root, entry: entry, options: options)
     }

@@ -96,7 +96,7 @@ public struct UpdateExecutor: StepExecutor {
         guard checksOrigin else {
             // The target's site: the added mirrors' names on the target, nothing on the jump.
             let targetTopics = Set(try await context.target.listTopics().map(\.topicName))
-            problems += try await targetNameProblems(targetTopics)
+            problems += try await targetNameProblems(targetTopics, split: true)
             guard problems.isEmpty else { throw StepError.permanent(problems.joined(separator: "\n")) }
             return ["added": String(rollout.topics.count), "clusters": reach?.sorted().joined(separator: ",") ?? ""]
         }
@@ -138,8 +138,10 @@ public struct UpdateExecutor: StepExecutor {
         return outputs
     }
 
-    /// The added topics whose target mirror name a topic holds that is not a mirror of leg 2's link.
-    func targetNameProblems(_ targetTopics: Set<String>) async throws -> [String] {
+    /// The added topics whose target mirror name a topic holds that is not a mirror of leg 2's link. In a `split`
+    /// plan (`preflight:target`) the origin's steps already ran and the recorded playbook cannot change: the only
+    /// way on is to delete the topic and resume this site.
+    func targetNameProblems(_ targetTopics: Set<String>, split: Bool = false) async throws -> [String] {
         let playbook = context.playbook
         var problems: [String] = []
         for topic in rollout.topics {
@@ -149,7 +151,11 @@ public struct UpdateExecutor: StepExecutor {
             {
                 problems.append(
                     "target \(playbook.target.id): topic \(targetMirror) already exists and is not a mirror of "
-                        + "\(playbook.link.leg2Name); delete it or leave \(topic) out")
+                        + "\(playbook.link.leg2Name); "
+                        + (split
+                            ? "delete it on the target, then "
+                                + Rollout.resumeCommand(context.runName, site: context.site)
+                            : "delete it or leave \(topic) out"))
             }
         }
         return problems
