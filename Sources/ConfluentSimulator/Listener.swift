@@ -83,8 +83,8 @@ struct Listener {
             // unfinished, and NIO traps on it as above (seen in loaded test runs with the graceful shutdown alone).
             await connections.stopAccepting()
             await group.triggerGracefulShutdown()
-            // Open connections (idle keep-alive ones, one accepted while the shutdown starts) would keep it
-            // waiting: close every one, again every 50 ms until the server is done.
+            // Open connections (idle keep-alive ones, one in the middle of a request) would keep it waiting:
+            // close every one, again every 50 ms until the server is done.
             await withTaskGroup(of: Void.self) { waits in
                 waits.addTask { _ = await task.result }
                 waits.addTask {
@@ -171,9 +171,9 @@ struct Listener {
 }
 
 /// The connections a listener accepted and that are still open (a handler first in the server channel's
-/// pipeline sees every accepted connection). Cancelling the server closes the connections it handles, but not one
-/// accepted and still queued, never handled: its client would wait for its own timeout. ``closeAll()`` closes
-/// every one, so stopping the simulator lets every client go at once.
+/// pipeline sees every accepted connection). While the listener stops, new connections are closed here before the
+/// server sees them (``stopAccepting()``), and ``closeAll()`` closes the rest, so stopping the simulator lets every
+/// client go at once instead of waiting for its own timeout.
 final class ConnectionTracker: ChannelInboundHandler, Sendable {
     typealias InboundIn = any Channel
     typealias InboundOut = any Channel
@@ -199,12 +199,16 @@ final class ConnectionTracker: ChannelInboundHandler, Sendable {
     }
 
     /// From now on closes every new connection before the server sees it, then waits until every connection handed
-    /// on is active (its setup done and taken by the server) or closed, at most 2 s.
+    /// on is active (its setup done and taken by the server) or closed, at most 2 s; one still being set up then is
+    /// closed and waited for (its setup fails on a closed channel, and its handler's removal finishes its writer).
     func stopAccepting() async {
         state.withLock { $0.refusing = true }
         let bound = ContinuousClock.now + .seconds(2)
         while ContinuousClock.now < bound, state.withLock({ $0.open.values.contains { !$0.isActive } }) {
             try? await Task.sleep(for: .milliseconds(5))
+        }
+        for channel in state.withLock({ $0.open.values.filter { !$0.isActive } }) {
+            try? await channel.close().get()
         }
     }
 

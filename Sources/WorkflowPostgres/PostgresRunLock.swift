@@ -42,13 +42,17 @@ public final class PostgresRunLock: RunLease, @unchecked Sendable {
 
     /// Takes the lock of `site` of `run` (see ``acquire(run:connection:)``). Holder rows of the run's sites whose
     /// server session has ended are cleared then: the server dropped a killed holder's lock, not its row, and a
-    /// site taken once per process (a session's lease, `session-<nonce>`) would otherwise leave one per kill.
+    /// site taken once per process (a session's lease, `session-<nonce>`) would otherwise leave one per kill. Only a
+    /// row still naming the ended session goes: one a new holder took over meanwhile (a new `backend_pid`) stays.
     static func acquire(run: String, site: String, connection: PGConnection) throws(WorkflowError) -> PostgresRunLock {
         let lease = try acquire(run: subject(run: run, site: site), connection: connection)
         _ = try? connection.execute(
             """
-            DELETE FROM jumpchain.lock_holder WHERE left(run, length($1)) = $1
-                AND backend_pid NOT IN (SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL)
+            DELETE FROM jumpchain.lock_holder h USING (
+                SELECT run, backend_pid FROM jumpchain.lock_holder d WHERE left(d.run, length($1)) = $1
+                    AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = d.backend_pid)
+            ) dead
+            WHERE h.run = dead.run AND h.backend_pid = dead.backend_pid
             """, [subject(run: run, site: "")])
         return lease
     }
