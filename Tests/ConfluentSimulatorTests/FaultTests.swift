@@ -81,19 +81,22 @@ struct FaultTests {
     @Test func perEndpointRequestRateLimit() async throws {
         let world = try await DemoWorld.start()
         defer { Task { await world.stop() } }
-        try await world.setFaults(["requestsPerSecond": [Demo.origin: 1]])
-        var statuses: [Int] = []
-        for _ in 0..<4 {
-            statuses.append(
-                try await SimHTTP.send("GET", world.api(Demo.origin) + "/topics", cred: world.origin).status)
+        // Four requests sent together, so that they reach the simulator within its one-second window even on a
+        // loaded machine (one after the other, a slow answer let the window pass and the next one through).
+        func together(_ url: String, _ cred: Cred) async throws -> [Reply] {
+            try await withThrowingTaskGroup(of: Reply.self) { group in
+                for _ in 0..<4 { group.addTask { try await SimHTTP.send("GET", url, cred: cred) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
         }
-        #expect(statuses.first == 200)
-        #expect(statuses.contains(429))
+        try await world.setFaults(["requestsPerSecond": [Demo.origin: 1]])
+        let statuses = try await together(world.api(Demo.origin) + "/topics", world.origin).map(\.status)
+        #expect(statuses.contains(200) && statuses.contains(429), "\(statuses)")
         #expect(try await SimHTTP.send("GET", world.api(Demo.target) + "/topics", cred: world.target).status == 200)
         try await world.setFaults(["requestsPerSecond": ["control-plane /iam/v2/api-keys": 1]])
-        #expect(try await SimHTTP.send("GET", world.control("/iam/v2/api-keys"), cred: world.cloud).status == 200)
-        let limited = try await SimHTTP.send("GET", world.control("/iam/v2/api-keys"), cred: world.cloud)
-        #expect(limited.status == 429)
+        let keys = try await together(world.control("/iam/v2/api-keys"), world.cloud)
+        #expect(keys.contains { $0.status == 200 }, "\(keys.map(\.status))")
+        let limited = try #require(keys.first { $0.status == 429 }, "\(keys.map(\.status))")
         #expect(limited.header("X-RateLimit-Limit") == "1")
         let other = try await SimHTTP.send("GET", world.control("/iam/v2/service-accounts"), cred: world.cloud)
         #expect(other.status == 200)
