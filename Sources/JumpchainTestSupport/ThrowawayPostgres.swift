@@ -113,12 +113,13 @@ public final class ThrowawayPostgres: @unchecked Sendable {
         if getuid() == 0, let user = getpwnam("postgres") {
             chown(directory + "/pg", user.pointee.pw_uid, user.pointee.pw_gid)
         }
-        let port = try TLSTestServer.freePort()
-        let cluster = ThrowawayPostgres(port: port, directory: directory, binaries: binaries)
+        // The port is chosen right before the server binds it, after initdb's seconds, and chosen again when another
+        // process took it meanwhile (the test run's own listeners take OS-chosen ports all the time).
+        let setup = ThrowawayPostgres(port: 0, directory: directory, binaries: binaries)
         do {
-            try cluster.runAsServerUser("initdb", ["-D", cluster.dataDirectory, "-A", "trust", "-U", "postgres"])
+            try setup.runAsServerUser("initdb", ["-D", setup.dataDirectory, "-A", "trust", "-U", "postgres"])
             if !trustedNetworks.isEmpty {
-                let hba = cluster.dataDirectory + "/pg_hba.conf"
+                let hba = setup.dataDirectory + "/pg_hba.conf"
                 let lines = trustedNetworks.map { "host all all \($0) trust\n" }.joined()
                 guard let handle = FileHandle(forWritingAtPath: hba) else {
                     throw ThrowawayPostgresError("cannot open \(hba) to trust \(trustedNetworks)")
@@ -128,18 +129,34 @@ public final class ThrowawayPostgres: @unchecked Sendable {
                 handle.closeFile()
             }
             let listen = (["127.0.0.1"] + extraListenAddresses).joined(separator: ",")
-            try cluster.runAsServerUser(
-                "pg_ctl",
-                [
-                    "-D", cluster.dataDirectory, "-o",
-                    "-p \(port) -k \(cluster.dataDirectory) -c listen_addresses=\(listen) -c fsync=on",
-                    "-l", cluster.dataDirectory + "/pg.log", "-w", "-t", "60", "start",
-                ])
+            let log = setup.dataDirectory + "/pg.log"
+            for attempt in 1...5 {
+                let port = try TLSTestServer.freePort()
+                do {
+                    try setup.runAsServerUser(
+                        "pg_ctl",
+                        [
+                            "-D", setup.dataDirectory, "-o",
+                            "-p \(port) -k \(setup.dataDirectory) -c listen_addresses=\(listen) -c fsync=on",
+                            "-l", log, "-w", "-t", "60", "start",
+                        ])
+                    return ThrowawayPostgres(port: port, directory: directory, binaries: binaries)
+                } catch {
+                    // Most often the port was taken meanwhile ("Address already in use"); whatever it was, the log
+                    // says it, and the next attempt takes another port.
+                    let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                    let last = text.split(separator: "\n").suffix(3).joined(separator: " | ")
+                    guard attempt < 5 else { throw error }
+                    print("throwaway PostgreSQL: attempt \(attempt) on port \(port) did not start (\(last)); again")
+                    try? setup.runAsServerUser("pg_ctl", ["-D", setup.dataDirectory, "-m", "immediate", "-w", "stop"])
+                    try? FileManager.default.removeItem(atPath: log)
+                }
+            }
+            throw ThrowawayPostgresError("PostgreSQL did not start after 5 attempts")
         } catch {
-            cluster.stop()
+            setup.stop()
             throw error
         }
-        return cluster
     }
 
     private var dataDirectory: String { directory + "/pg" }
