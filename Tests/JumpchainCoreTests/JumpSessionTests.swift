@@ -13,13 +13,7 @@ import WorkflowPostgres
 struct JumpSessionTests {
     @Test("steps that first need the jump at the same time share one session key; closing revokes it")
     func concurrentFirstUsesMintOneKey() async throws {
-        let simulator = try await Simulator.start(.jumpDemo(), revealOperatorSecrets: true)
-        var environment = simulator.connectionInfo.playbookEnvironment(
-            linkServiceAccount: SimulatorConfig.JumpDemo.linkServiceAccount)
-        environment["JUMPCHAIN_POLL_MS"] = "20"
-        let playbookPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("playbooks/demo.yaml").path
-        let (playbook, _) = try Rollout.loadPlaybook(playbookPath, environment: environment)
+        let (simulator, environment, playbook) = try await Self.demo()
         let context = try RunSession.makeContext(
             playbook, runName: playbook.runName, options: Rollout.Options(environment: environment))
         // As after a resume: several steps (leg 1's destination half, the jump ACLs, jump mirrors) start together.
@@ -40,13 +34,7 @@ struct JumpSessionTests {
 
     @Test("a step that needs the jump while the session key propagates waits for it instead of using it early")
     func callerDuringPropagationWaits() async throws {
-        let simulator = try await Simulator.start(.jumpDemo(), revealOperatorSecrets: true)
-        var environment = simulator.connectionInfo.playbookEnvironment(
-            linkServiceAccount: SimulatorConfig.JumpDemo.linkServiceAccount)
-        environment["JUMPCHAIN_POLL_MS"] = "20"
-        let playbookPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("playbooks/demo.yaml").path
-        let (playbook, _) = try Rollout.loadPlaybook(playbookPath, environment: environment)
+        let (simulator, environment, playbook) = try await Self.demo()
         let context = try RunSession.makeContext(
             playbook, runName: playbook.runName, options: Rollout.Options(environment: environment))
         let first = Task { try await context.jump().clusterID }
@@ -72,13 +60,7 @@ struct JumpSessionTests {
             print("session leases on PostgreSQL skipped: \(reason)")
             return
         }
-        let simulator = try await Simulator.start(.jumpDemo(), revealOperatorSecrets: true)
-        var environment = simulator.connectionInfo.playbookEnvironment(
-            linkServiceAccount: SimulatorConfig.JumpDemo.linkServiceAccount)
-        environment["JUMPCHAIN_POLL_MS"] = "20"
-        let playbookPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("playbooks/demo.yaml").path
-        let (playbook, _) = try Rollout.loadPlaybook(playbookPath, environment: environment)
+        let (simulator, environment, playbook) = try await Self.demo()
         let state = NSTemporaryDirectory() + "jumpchain-sessions-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: state) }
         var options = Rollout.Options(stateDirectory: state, environment: environment)
@@ -157,13 +139,7 @@ struct JumpSessionTests {
             print("first-process session lease on PostgreSQL skipped: \(reason)")
             return
         }
-        let simulator = try await Simulator.start(.jumpDemo(), revealOperatorSecrets: true)
-        var environment = simulator.connectionInfo.playbookEnvironment(
-            linkServiceAccount: SimulatorConfig.JumpDemo.linkServiceAccount)
-        environment["JUMPCHAIN_POLL_MS"] = "20"
-        let playbookPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("playbooks/demo.yaml").path
-        let (playbook, _) = try Rollout.loadPlaybook(playbookPath, environment: environment)
+        let (simulator, environment, playbook) = try await Self.demo()
         let state = NSTemporaryDirectory() + "jumpchain-first-session-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: state) }
         var options = Rollout.Options(stateDirectory: state, environment: environment)
@@ -203,6 +179,18 @@ struct JumpSessionTests {
         let key = try #require(firstKey)
         #expect(liveAfterSweep.contains(key), "the concurrent sweep revoked the first process's live key")
         #expect(live.isEmpty, "live keys on the jump after both sessions closed: \(live)")
+    }
+
+    /// The demo world, the environment of its playbook (fast key polls) and `playbooks/demo.yaml` loaded with it.
+    static func demo() async throws -> (Simulator, [String: String], Playbook) {
+        let simulator = try await Simulator.start(.jumpDemo(), revealOperatorSecrets: true)
+        var environment = simulator.connectionInfo.playbookEnvironment(
+            linkServiceAccount: SimulatorConfig.JumpDemo.linkServiceAccount)
+        environment["JUMPCHAIN_POLL_MS"] = "20"
+        let playbookPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("playbooks/demo.yaml").path
+        let (playbook, _) = try Rollout.loadPlaybook(playbookPath, environment: environment)
+        return (simulator, environment, playbook)
     }
 
     static func liveKeys(_ simulator: Simulator, on cluster: String) -> [String] {
