@@ -140,6 +140,12 @@ extension BinaryTestsLane3 {
             let notYet = try await at("origin-side", ["failover", "jump-demo"])
             #expect(notYet.status == 10, "\(notYet.output)")
             #expect(notYet.stderr.contains("waiting for site target-side to run step failover-target-mirrors"))
+            let interrupted = try await interruptWhileWaiting(
+                world, ["failover", "jump-demo", "--site", "origin-side"])
+            #expect(interrupted.status == 130, "\(interrupted.output)")
+            #expect(
+                interrupted.stderr.contains("continue with `jumpchain failover jump-demo --site origin-side`"),
+                "\(interrupted.stderr)")
             let failover = try await at("target-side", ["failover", "jump-demo"])
             #expect(failover.status == 0, "\(failover.output)")
             #expect(failover.stdout.contains("not probed at site target-side"), "\(failover.stdout)")

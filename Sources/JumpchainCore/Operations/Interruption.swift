@@ -51,6 +51,16 @@ enum Interruption {
         return try result.get()
     }
 
+    /// ``run(enabled:hint:_:)`` for a command of a run that a stop leaves to go on with (`destroy`, `cutover`,
+    /// `failover`, `resume`): the hint names that command, `words` (``Rollout/command(_:site:)``: with `--site`
+    /// at a site of a multi-site run).
+    static func operation<T: Sendable>(
+        _ words: String, options: Rollout.Options, _ body: @escaping @Sendable () async throws(JumpchainError) -> T
+    ) async throws(JumpchainError) -> T {
+        try await run(
+            enabled: options.handleSignals, hint: "continue with \(Rollout.command(words, site: options.site))", body)
+    }
+
     /// Runs `body` to completion even when the calling task is cancelled, with no request deadline: revoking
     /// a key after Ctrl-C or after `--timeout` ran out must still reach the server.
     static func shielded<T: Sendable>(_ body: @escaping @Sendable () async -> T) async -> T {

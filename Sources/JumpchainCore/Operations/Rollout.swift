@@ -214,9 +214,8 @@ public enum Rollout {
     /// Resumes a run's latest operation from its directory: executes the recorded plan with the recorded
     /// playbook, routed by the operation kind its manifest records.
     public static func resume(run: String, options: Options) async throws(JumpchainError) -> Report {
-        try await Interruption.run(
-            enabled: options.handleSignals, hint: "continue with \(resumeCommand(run, site: options.site))"
-        ) { () async throws(JumpchainError) -> Report in
+        try await Interruption.operation("resume \(run)", options: options) {
+            () async throws(JumpchainError) -> Report in
             try await resumeNow(run: run, options: options)
         }
     }

@@ -36,10 +36,8 @@ public enum Cutover {
     }
 
     public static func cutover(_ request: Request, options: Rollout.Options) async throws(JumpchainError) -> Outcome {
-        try await Interruption.run(
-            enabled: options.handleSignals,
-            hint: "continue with \(Rollout.command("cutover \(request.run)", site: options.site))"
-        ) { () async throws(JumpchainError) -> Outcome in
+        try await Interruption.operation("cutover \(request.run)", options: options) {
+            () async throws(JumpchainError) -> Outcome in
             try await cutoverNow(request, options: options)
         }
     }

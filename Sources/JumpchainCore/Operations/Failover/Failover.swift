@@ -27,10 +27,8 @@ public enum Failover {
     }
 
     public static func failover(_ request: Request, options: Rollout.Options) async throws(JumpchainError) -> Outcome {
-        try await Interruption.run(
-            enabled: options.handleSignals,
-            hint: "continue with \(Rollout.command("failover \(request.run)", site: options.site))"
-        ) { () async throws(JumpchainError) -> Outcome in
+        try await Interruption.operation("failover \(request.run)", options: options) {
+            () async throws(JumpchainError) -> Outcome in
             try await failoverNow(request, options: options)
         }
     }

@@ -44,10 +44,8 @@ public enum Teardown {
 
     /// Surveys, then (unless `dryRun`) runs — or resumes — the teardown operation of the run.
     public static func destroy(_ request: Request, options: Rollout.Options) async throws(JumpchainError) -> Outcome {
-        try await Interruption.run(
-            enabled: options.handleSignals,
-            hint: "continue with \(Rollout.command("destroy \(request.run)", site: options.site))"
-        ) { () async throws(JumpchainError) -> Outcome in
+        try await Interruption.operation("destroy \(request.run)", options: options) {
+            () async throws(JumpchainError) -> Outcome in
             try await destroyNow(request, options: options)
         }
     }
