@@ -64,6 +64,19 @@ public enum StepSites {
         return calls.filter { endpoint in endpoint.cluster.map { $0 == .jump || roles.contains($0) } ?? true }
     }
 
+    /// A preflight split in two for a plan whose sites each reach one private cluster (``Playbook/noSiteReachesBoth``):
+    /// `step` checks what `first` reaches, then its copy `secondID` (after it) what `second` reaches.
+    static func splitPreflight(
+        _ step: StepSpec, first: PlaybookCluster.Role, second: PlaybookCluster.Role, secondID: String
+    ) -> [StepSpec] {
+        var (firstSide, secondSide) = (step, step)
+        firstSide.parameters[clustersParameter] = first.rawValue
+        secondSide.id = secondID
+        secondSide.dependsOn = [step.id]
+        secondSide.parameters[clustersParameter] = second.rawValue
+        return [firstSide, secondSide]
+    }
+
     /// `requests` less those to a private cluster that `calls` leaves out (a multi-site plan's narrowed step).
     public static func previewing(
         _ requests: [PreviewRequest], calls: [StepEndpoint], playbook: Playbook

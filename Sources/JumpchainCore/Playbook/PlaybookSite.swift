@@ -23,6 +23,12 @@ extension Playbook {
         cluster(role).network.isPublic || site.reaches.contains(role)
     }
 
+    /// Whether the playbook has sites and none of them reaches both private clusters: an operation's steps that
+    /// read both are split into one per site (each reads what its site reaches).
+    public var noSiteReachesBoth: Bool {
+        !siteList.isEmpty && !siteList.contains { site($0, reaches: .origin) && site($0, reaches: .target) }
+    }
+
     /// The cluster playing `role`.
     public func cluster(_ role: PlaybookCluster.Role) -> PlaybookCluster {
         switch role {

@@ -39,7 +39,7 @@ public struct CutoverExecutor: StepExecutor {
             requests(step, playbook: playbook), calls: CutoverStep.Kind.calls(step), playbook: playbook)
     }
 
-    /// Each step's own requests: a split plan's steps (``CutoverPlanner/split(_:_:)``) differ in what they read, and
+    /// Each step's own requests: a split plan's steps (``CutoverPlanner/split(_:)``) differ in what they read, and
     /// ``preview(_:playbook:)`` leaves out the private cluster a step's site does not reach.
     static func requests(_ step: StepSpec, playbook: Playbook) -> [PreviewRequest] {
         guard let kind = CutoverStep.Kind(rawValue: step.kind) else { return [] }

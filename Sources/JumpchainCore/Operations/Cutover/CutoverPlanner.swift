@@ -51,7 +51,7 @@ public struct CutoverScope: Sendable {
 /// Turns a cutover scope into the persisted step graph: one chain, each step after the previous one.
 public enum CutoverPlanner {
     /// With `sites` (a multi-site run, `--site`), every step is placed at a site that reaches what it calls; when
-    /// no site reaches both private clusters, the steps that read both are split (``split(_:_:)``).
+    /// no site reaches both private clusters, the steps that read both are split (``split(_:)``).
     public static func plan(
         _ playbook: Playbook, scope: CutoverScope, sites: Bool = false
     ) throws(JumpchainError) -> Plan {
@@ -81,11 +81,8 @@ public enum CutoverPlanner {
             throw JumpchainError(.internalError, "the cutover planner built an invalid graph: \(error)", cause: error)
         }
         guard sites, !playbook.siteList.isEmpty else { return plan }
-        let reachesBoth = playbook.siteList.contains {
-            playbook.site($0, reaches: .origin) && playbook.site($0, reaches: .target)
-        }
         return try SiteAssignment.assign(
-            reachesBoth ? plan : try split(plan, playbook), playbook: playbook, steps: CutoverStep.Kind.self)
+            playbook.noSiteReachesBoth ? try split(plan) : plan, playbook: playbook, steps: CutoverStep.Kind.self)
     }
 
     /// The id of the origin site's preflight in a split plan.
@@ -95,19 +92,14 @@ public enum CutoverPlanner {
     /// jump's and the target's halves and mirrors; the origin's site checks leg 1's source half, waits for the
     /// origin to be still and records its groups' offsets; the target's site then drains (the origin's end
     /// offsets are read from the jump's mirrors, its groups' from the record), promotes and reports.
-    static func split(_ plan: Plan, _ playbook: Playbook) throws(JumpchainError) -> Plan {
+    static func split(_ plan: Plan) throws(JumpchainError) -> Plan {
         let origin = PlaybookCluster.Role.origin.rawValue
         let target = PlaybookCluster.Role.target.rawValue
         var steps: [StepSpec] = []
         for var step in plan.steps {
             switch CutoverStep.Kind(rawValue: step.kind) {
             case .preflight:
-                var originSide = step
-                step.parameters[StepSites.clustersParameter] = target
-                originSide.id = originPreflight
-                originSide.dependsOn = [step.id]
-                originSide.parameters[StepSites.clustersParameter] = origin
-                steps += [step, originSide]
+                steps += StepSites.splitPreflight(step, first: .target, second: .origin, secondID: originPreflight)
                 continue
             case .quiesce:
                 step.dependsOn = [originPreflight]

@@ -36,11 +36,8 @@ public enum FailoverPlanner {
         let target = "cluster:\(playbook.target.id)"
         // Multi-site, with no site reaching both private clusters: the data-at-risk report is made at the
         // target's site, from the target's end offsets and the origin offsets `verify`/`status` recorded.
-        let reachesBoth = playbook.siteList.contains {
-            playbook.site($0, reaches: .origin) && playbook.site($0, reaches: .target)
-        }
         var assess = ["topics": list, "run_root": root]
-        if !playbook.siteList.isEmpty, !reachesBoth {
+        if playbook.noSiteReachesBoth {
             assess[StepSites.clustersParameter] = PlaybookCluster.Role.target.rawValue
         }
         let plan: Plan

@@ -118,10 +118,7 @@ public enum TeardownPlanner {
         ]
         // Multi-site, with no site reaching both private clusters: the end-state check runs with the last steps,
         // at the origin's site, and reads the links there (the target's leg 2 was observed gone by its step).
-        let reachesBoth = playbook.siteList.contains {
-            playbook.site($0, reaches: .origin) && playbook.site($0, reaches: .target)
-        }
-        if !playbook.siteList.isEmpty, !reachesBoth {
+        if playbook.noSiteReachesBoth {
             parameters[.endState, default: [:]][StepSites.clustersParameter] = PlaybookCluster.Role.origin.rawValue
         }
         var steps: [StepSpec] = []

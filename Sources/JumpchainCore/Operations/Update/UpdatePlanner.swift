@@ -98,15 +98,12 @@ public struct UpdateDiff: Sendable {
 public enum UpdatePlanner {
     /// The update's steps. With `sites` (a multi-site playbook run with `--site`, or `plan` of one), every step is
     /// placed at a site that reaches what it calls; when no site reaches both private clusters, the steps that
-    /// read both are split (``split(_:_:)``).
+    /// read both are split (``split(_:)``).
     public static func plan(_ playbook: Playbook, diff: UpdateDiff, sites: Bool) throws(JumpchainError) -> Plan {
         let plan = try plan(playbook, diff: diff)
         guard sites, !playbook.siteList.isEmpty else { return plan }
-        let reachesBoth = playbook.siteList.contains {
-            playbook.site($0, reaches: .origin) && playbook.site($0, reaches: .target)
-        }
         return try SiteAssignment.assign(
-            reachesBoth ? plan : try split(plan), playbook: playbook, steps: UpdateStep.Kind.self)
+            playbook.noSiteReachesBoth ? try split(plan) : plan, playbook: playbook, steps: UpdateStep.Kind.self)
     }
 
     /// The id of the target's site's preflight in a split plan.
@@ -118,19 +115,12 @@ public enum UpdatePlanner {
     /// on the target) before any step that changes the target. Verification is split as the rollout's:
     /// `verify:origin` records leg 1, `verify:target` leg 2, and `verify` compares the records.
     static func split(_ plan: Plan) throws(JumpchainError) -> Plan {
-        let origin = PlaybookCluster.Role.origin.rawValue
-        let target = PlaybookCluster.Role.target.rawValue
         let preflight = UpdateStep.Kind.preflight.rawValue
         let verify = UpdateStep.Kind.verify.rawValue
         var steps: [StepSpec] = []
         for var step in plan.steps {
             if step.id == preflight {
-                var targetSide = step
-                step.parameters[StepSites.clustersParameter] = origin
-                targetSide.id = targetPreflight
-                targetSide.dependsOn = [step.id]
-                targetSide.parameters[StepSites.clustersParameter] = target
-                steps += [step, targetSide]
+                steps += StepSites.splitPreflight(step, first: .origin, second: .target, secondID: targetPreflight)
                 continue
             }
             if step.id == verify {
