@@ -2,6 +2,7 @@ import ConfluentAPI
 import ConfluentSimulator
 import Foundation
 import JumpchainTestSupport
+import Synchronization
 import Testing
 import Workflow
 import WorkflowPostgres
@@ -181,9 +182,57 @@ struct JumpSessionTests {
         #expect(live.isEmpty, "live keys on the jump after both sessions closed: \(live)")
     }
 
+    @Test("a first apply its preflight refuses closes its session before it removes the run it created")
+    func refusedFirstApplyClosesBeforeRemovingTheRun() async throws {
+        typealias Demo = SimulatorConfig.JumpDemo
+        var config = SimulatorConfig.jumpDemo()
+        // A plain topic on the jump named like a jump mirror: the preflight refuses the run after minting its key.
+        config.topics.append(SimulatorConfig.Topic(cluster: Demo.jump, name: "orders", partitions: 1))
+        let (simulator, environment, playbook) = try await Self.demo(config)
+        let state = NSTemporaryDirectory() + "jumpchain-refused-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        var options = Rollout.Options(stateDirectory: state, environment: environment)
+        let backend = options.backend
+        let root = backend.runKey(playbook.runName)
+        // A concurrent session of the run (as `status --inspect-jump`): its key, tagged with its nonce, is live, and
+        // it takes its lease as soon as the apply has created the run.
+        let nonce = "0123456789abcdef"
+        let other = try RunSession.makeContext(
+            playbook, runName: playbook.runName, options: options,
+            claim: SessionClaim(nonce: nonce, isLive: { _ in false }))
+        _ = try await other.jump()
+        let otherKey = try #require(await other.sessionKeyIDs().first)
+        let lease = Mutex<(any RunLease)?>(nil)
+        options.onStart = { _, _ in
+            lease.withLock { $0 = $0 ?? (try? backend.lockRun(root, site: SessionLease.site(nonce))) }
+        }
+        let refusal: JumpchainError
+        do {
+            let report = try await Rollout.apply(playbookPath: playbook.sourceFile, options: options)
+            Issue.record("the preflight did not refuse the run: \(report.status)")
+            refusal = JumpchainError(.internalError, "not refused")
+        } catch {
+            refusal = error
+        }
+        let held = lease.withLock { $0 }
+        let live = Self.liveKeys(simulator, on: Demo.jump)
+        held?.release()
+        await other.close()
+        other.credentials.wipe()
+        let liveAtEnd = Self.liveKeys(simulator, on: Demo.jump)
+        await simulator.stop()
+        #expect(refusal.code == .preflightFailed, "\(refusal)")
+        #expect(held != nil, "the concurrent session could not take its lease in the created run")
+        // The apply's session key and link keys are revoked; the concurrent live session's key is not (a sweep
+        // after the run was removed counted that session as dead).
+        #expect(live == [otherKey], "live keys on the jump after the refused apply: \(live)")
+        #expect(!FileManager.default.fileExists(atPath: root), "the refused run was left behind")
+        #expect(liveAtEnd.isEmpty, "live keys on the jump at the end: \(liveAtEnd)")
+    }
+
     /// The demo world, the environment of its playbook (fast key polls) and `playbooks/demo.yaml` loaded with it.
-    static func demo() async throws -> (Simulator, [String: String], Playbook) {
-        let simulator = try await Simulator.start(.jumpDemo(), revealOperatorSecrets: true)
+    static func demo(_ config: SimulatorConfig = .jumpDemo()) async throws -> (Simulator, [String: String], Playbook) {
+        let simulator = try await Simulator.start(config, revealOperatorSecrets: true)
         var environment = simulator.connectionInfo.playbookEnvironment(
             linkServiceAccount: SimulatorConfig.JumpDemo.linkServiceAccount)
         environment["JUMPCHAIN_POLL_MS"] = "20"

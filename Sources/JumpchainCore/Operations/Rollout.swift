@@ -175,10 +175,22 @@ public enum Rollout {
             return try await startRollout(playbook, directory: directory, lock: lock, options: options)
         } catch {
             lock.release()
+            // Refused by its preflight: removed only now that its session is closed (``Refused``).
+            if let refused = error.cause as? Refused { try? backend.removeRun(refused.directory) }
             // Stopped before the run was created: leave no directory behind that was not there before.
             if !existed, !RunStore.exists(directory: directory) { try? backend.removeRun(directory) }
             throw error
         }
+    }
+
+    /// The cause of the ``JumpchainError/Code/preflightFailed`` of a run, or of an update operation of one, that
+    /// its preflight refused: it changed nothing, and `apply` removes it (so that a corrected playbook can be
+    /// applied again) once the session it ran in has closed — its key revoked, and its sweep of keys other
+    /// sessions left done while their leases, which live in the run, still tell the live ones apart (a removed
+    /// run counts every session as dead).
+    struct Refused: Error {
+        /// The run's (operation's) key in the backend.
+        var directory: String
     }
 
     /// Creates and runs the rollout of `playbook` under `lock` (released when it returns).
@@ -200,12 +212,12 @@ public enum Rollout {
             let result = try await execute(
                 store: store, directory: directory, context: context, plan: plan,
                 executor: RolloutExecutor(context: context, plan: plan), options: options, lock: lock)
-            // A preflight failure changed nothing: leave no run behind, so a corrected playbook can be applied again.
+            // A preflight failure changed nothing: no run is left behind (``Refused``, removed by `applyNow`).
             if result.status == .failed, result.states[RolloutStep.preflight]?.state == .failed {
-                try? options.backend.removeRun(directory)
                 throw JumpchainError(
                     .preflightFailed,
-                    "preflight failed; nothing was changed:\n" + (result.failedSteps[RolloutStep.preflight] ?? ""))
+                    "preflight failed; nothing was changed:\n" + (result.failedSteps[RolloutStep.preflight] ?? ""),
+                    cause: Refused(directory: directory))
             }
             return try check(result)
         }

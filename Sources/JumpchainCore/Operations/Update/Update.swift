@@ -219,13 +219,13 @@ public enum Update {
             }
             let result = try await run(
                 store: store, directory: directory, context: context, plan: plan, options: options)
-            // A preflight failure changed nothing: leave no operation behind, so a corrected playbook can be applied.
+            // A preflight failure changed nothing: no operation is left behind (``Rollout/Refused``).
             let preflight = UpdateStep.Kind.preflight.rawValue
             if result.status == .failed, result.states[preflight]?.state == .failed {
-                try? options.backend.removeRun(directory)
                 throw JumpchainError(
-                    .preflightFailed, "preflight failed; nothing was changed:\n" + (result.failedSteps[preflight] ?? "")
-                )
+                    .preflightFailed,
+                    "preflight failed; nothing was changed:\n" + (result.failedSteps[preflight] ?? ""),
+                    cause: Rollout.Refused(directory: directory))
             }
             return try Rollout.check(result)
         }
