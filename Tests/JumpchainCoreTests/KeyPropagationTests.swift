@@ -1,4 +1,5 @@
 import ConfluentAPI
+import ConfluentSimulator
 import Foundation
 import JumpchainHTTP
 import JumpchainTestSupport
@@ -21,6 +22,23 @@ import Workflow
         return KafkaRESTClient(endpoint: endpoint, clusterID: "lkc-j")
     }
 
+    /// A control plane whose `GET /iam/v2/api-keys/NEWKEY` answers `answers` in turn (the last one from then on).
+    private func controlPlane(_ answers: [Int] = [200]) throws -> (ControlPlaneClient, ScriptedHTTPServer) {
+        let left = Mutex(answers)
+        let server = try ScriptedHTTPServer { _ in
+            let status = left.withLock { $0.count > 1 ? $0.removeFirst() : $0[0] }
+            return status == 200
+                ? ScriptedHTTPServer.Response(
+                    status: 200, headers: [("Content-Type", "application/json")],
+                    body: Array(#"{"id":"NEWKEY","spec":{}}"#.utf8))
+                : Self.error(status, "Not Found")
+        }
+        let credential = APICredential(key: "CLOUDKEY", secret: Secret(bytes: Array("s3cret".utf8)))
+        let endpoint = APIEndpoint(
+            http: HTTPClient(), baseURL: server.baseURL, credential: credential, label: "control plane", retry: .none)
+        return (ControlPlaneClient(endpoint: endpoint), server)
+    }
+
     private static let topics = ScriptedHTTPServer.Response(
         status: 200, headers: [("Content-Type", "application/json")],
         body: Array(#"{"kind":"KafkaTopicList","metadata":{},"data":[]}"#.utf8))
@@ -37,9 +55,29 @@ import Workflow
             answers.withLock { $0.count > 1 ? $0.removeFirst() : $0[0] }
         }
         defer { server.stop() }
+        let (controlPlane, cloud) = try controlPlane()
+        defer { cloud.stop() }
         try await KeyPropagation.wait(
-            for: client(server), keyID: "NEWKEY", timing: Self.timing, purpose: "link key", report: nil)
+            for: client(server), keyID: "NEWKEY", controlPlane: controlPlane, timing: Self.timing,
+            purpose: "link key", report: nil)
         #expect(server.requests.count == 4)
+        // The 401 asked the control plane whether the key still exists (it does); the 403 did not.
+        #expect(cloud.requests.map(\.path) == ["/iam/v2/api-keys/NEWKEY"])
+    }
+
+    /// One lookup that finds no key (a control plane that has not caught up) does not end the wait: two in a row do.
+    @Test func aKeyMissingOnceIsStillPropagating() async throws {
+        let answers = Mutex(Array(repeating: Self.error(401, "Unauthorized"), count: 6) + [Self.topics, Self.topics])
+        let server = try ScriptedHTTPServer { _ in
+            answers.withLock { $0.count > 1 ? $0.removeFirst() : $0[0] }
+        }
+        defer { server.stop() }
+        let (controlPlane, cloud) = try controlPlane([404, 200, 404, 200])
+        defer { cloud.stop() }
+        try await KeyPropagation.wait(
+            for: client(server), keyID: "NEWKEY", controlPlane: controlPlane, timing: Self.timing,
+            purpose: "link key", report: nil)
+        #expect(cloud.requests.count >= 3, "lookups: \(cloud.requests.count)")
     }
 
     /// Checks of a new key start 100 ms apart and slow down to the interval: a key that works after 2 s (the
@@ -71,7 +109,54 @@ import Workflow
         timing.keyPropagationTimeout = .milliseconds(100)
         await #expect(throws: StepFailure.self) {
             try await KeyPropagation.wait(
-                for: client(server), keyID: "NEWKEY", timing: timing, purpose: "link key", report: nil)
+                for: client(server), keyID: "NEWKEY", controlPlane: try controlPlane([404]).0, timing: timing,
+                purpose: "link key", report: nil)
+        }
+    }
+
+    @Test("a key revoked before or while it propagates fails the wait at once, naming the key and the way on")
+    func revokedKeyIsNotPropagating() async throws {
+        typealias Demo = SimulatorConfig.JumpDemo
+        let (simulator, environment, playbook) = try await JumpSessionTests.demo()
+        let context = try RunSession.makeContext(
+            playbook, runName: playbook.runName, options: Rollout.Options(environment: environment))
+        defer { context.credentials.wipe() }
+        let controlPlane = context.controlPlane
+        func mint() async throws -> ControlPlaneClient.CreatedKey {
+            try await controlPlane.createAPIKey(
+                owner: Demo.linkServiceAccount, resource: Demo.jump, environment: playbook.jump.environment,
+                displayName: "propagation test", description: "propagation test")
+        }
+        // The simulator's timeout would be seconds away; the key never works once revoked.
+        let timing = RolloutTiming(keyPollInterval: .milliseconds(20), keyPropagationTimeout: .seconds(20))
+        func failure(
+            _ created: ControlPlaneClient.CreatedKey, report: (@Sendable (String) -> Void)? = nil
+        ) async -> String {
+            do {
+                try await KeyPropagation.wait(
+                    for: context.jumpClient(as: created.credential), keyID: created.key.id,
+                    controlPlane: controlPlane, timing: timing, purpose: "link key", report: report)
+                return "the wait ended as if the key worked"
+            } catch let failure as StepFailure {
+                #expect(!failure.isRetryable)
+                return failure.message
+            } catch {
+                return "\(error)"
+            }
+        }
+        // Deleted before the wait starts.
+        let before = try await mint()
+        try await controlPlane.deleteAPIKey(before.key.id)
+        let early = await failure(before)
+        // Deleted while the wait runs: once it has seen the key's first 401.
+        let during = try await mint()
+        let late = await failure(during) { _ in
+            Task { try? await controlPlane.deleteAPIKey(during.key.id) }
+        }
+        await simulator.stop()
+        for (key, message) in [(before.key.id, early), (during.key.id, late)] {
+            #expect(message.contains("link key \(key) was revoked before it worked on \(Demo.jump)"), "\(message)")
+            #expect(message.contains("Run the command again"), "\(message)")
         }
     }
 

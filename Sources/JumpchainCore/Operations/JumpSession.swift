@@ -1,6 +1,7 @@
 import ConfluentAPI
 import Foundation
 import JumpchainHTTP
+import Workflow
 
 /// Operator access to the public jump cluster through a short-lived *session key*.
 ///
@@ -129,7 +130,8 @@ actor JumpSession {
         let client = makeClient(created.credential, label: "jump (\(jump.id)) Kafka REST")
         session = (client, created.key.id, created.credential)
         try await KeyPropagation.wait(
-            for: client, keyID: created.key.id, timing: timing, purpose: "session key", report: report)
+            for: client, keyID: created.key.id, controlPlane: controlPlane, timing: timing, purpose: "session key",
+            report: report)
         ready = session?.keyID == created.key.id
         return client
     }
@@ -214,12 +216,19 @@ actor JumpSession {
 /// propagating" within the bounded wait. Two consecutive successes are required, as Confluent's Terraform
 /// provider does. Checks start 100 ms apart and slow down to the poll interval
 /// (``RolloutTiming/keyPollDelay(elapsed:)``).
+///
+/// A key revoked meanwhile (a concurrent sweep, an operator) answers 401 for good: while it answers 401, the
+/// control plane is asked whether the key still exists (at the first 401, then at most once a poll interval),
+/// and a key it twice in a row no longer has (`GET /iam/v2/api-keys/{id}` 404, or 403 as after a deletion)
+/// fails the wait at once, naming it.
 enum KeyPropagation {
     static func wait(
-        for client: KafkaRESTClient, keyID: String, timing: RolloutTiming, purpose: String,
-        report: (@Sendable (String) -> Void)?
+        for client: KafkaRESTClient, keyID: String, controlPlane: ControlPlaneClient, timing: RolloutTiming,
+        purpose: String, report: (@Sendable (String) -> Void)?
     ) async throws {
         var successes = 0
+        var lookedUp: ContinuousClock.Instant?
+        var gone = 0
         _ = try await poll(
             after: timing.keyPollDelay(elapsed:), timeout: timing.keyPropagationTimeout,
             waitingFor: "\(purpose) \(keyID) to propagate to \(client.clusterID)", report: report
@@ -230,11 +239,39 @@ enum KeyPropagation {
                 return successes >= 2 ? .done(true) : .waiting("1 of 2 checks passed")
             } catch let error as ConfluentAPIError where isPropagating(error) {
                 successes = 0
+                if error.code == .unauthorized,
+                    lookedUp.map({ $0.duration(to: .now) >= timing.keyPollInterval }) ?? true
+                {
+                    lookedUp = .now
+                    do {
+                        gone = try await controlPlane.apiKey(keyID) == nil ? gone + 1 : 0
+                    } catch {
+                        // A lookup that fails (the control plane busy or unreachable) tells nothing: the wait goes on.
+                    }
+                    if gone >= 2 { throw revoked(keyID, purpose: purpose, cluster: client.clusterID) }
+                }
                 return .waiting("still \(error.code == .forbidden ? 403 : 401)")
             } catch let error as ConfluentAPIError {
                 throw StepError.from(error)
             }
         }
+    }
+
+    /// What ``wait(for:keyID:controlPlane:timing:purpose:report:)`` sends for the `purpose` key on `cluster`.
+    static func preview(_ playbook: Playbook, on cluster: PlaybookCluster, purpose: String) -> [PreviewRequest] {
+        [
+            .kafka(cluster, "GET", "/topics", "as the \(purpose) until it works (propagation)"),
+            .cloud(playbook, "GET", "/iam/v2/api-keys/<\(purpose)>", "(while it answers 401: whether it still exists)"),
+        ]
+    }
+
+    /// The failure of a wait for a key the control plane no longer has: it will never work.
+    static func revoked(_ keyID: String, purpose: String, cluster: String) -> StepFailure {
+        StepError.permanent(
+            "\(purpose) \(keyID) was revoked before it worked on \(cluster): the control plane no longer has it "
+                + "(GET /iam/v2/api-keys/\(keyID) finds no key), so its 401s will not end; another jumpchain "
+                + "process's sweep or an operator deleted it. Run the command again (`resume` for a run): it mints "
+                + "a new key")
     }
 
     /// A 401 or 403 from a key minted moments ago.

@@ -83,9 +83,8 @@ enum RunSession {
         return [
             .cloud(
                 playbook, "POST", "/iam/v2/api-keys",
-                "{owner: <operator>, resource: \(playbook.jump.id)} (session key, revoked at exit)"),
-            .kafka(playbook.jump, "GET", "/topics", "as the session key until it works (propagation)"),
-        ]
+                "{owner: <operator>, resource: \(playbook.jump.id)} (session key, revoked at exit)")
+        ] + KeyPropagation.preview(playbook, on: playbook.jump, purpose: "session key")
     }
 
     /// What closing a session sends, after every operation that opened one.

@@ -12,9 +12,8 @@ extension RolloutExecutor {
             .cloud(
                 playbook, "POST", "/iam/v2/api-keys",
                 "{owner: \(playbook.link.originKeyOwner), resource: \(playbook.origin.id)} → the origin link key "
-                    + "(leg 1's local credentials); secret kept in memory only"),
-            .kafka(playbook.origin, "GET", "/topics", "as the origin link key until it works (propagation)"),
-        ]
+                    + "(leg 1's local credentials); secret kept in memory only")
+        ] + KeyPropagation.preview(playbook, on: playbook.origin, purpose: "origin link key")
     }
 
     func originLinkKey(
@@ -24,8 +23,8 @@ extension RolloutExecutor {
             // Minted by the preflight, or by an earlier attempt in this process that stopped before the key was
             // seen to work.
             try await KeyPropagation.wait(
-                for: context.originClient(as: existing), keyID: existing.key, timing: context.timing,
-                purpose: "origin link key", report: report)
+                for: context.originClient(as: existing), keyID: existing.key, controlPlane: context.controlPlane,
+                timing: context.timing, purpose: "origin link key", report: report)
             return ["key_id": existing.key]
         }
         let credential = try await mintOriginLinkKey(into: stepContext.ephemeral, report: report)

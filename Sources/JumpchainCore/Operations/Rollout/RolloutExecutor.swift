@@ -134,9 +134,8 @@ public struct RolloutExecutor: StepExecutor {
             .cloud(
                 playbook, "POST", "/iam/v2/api-keys",
                 "{owner: \(link.serviceAccount), resource: \(playbook.jump.id)} → the one link key; secret kept in "
-                    + "memory only"),
-            .kafka(playbook.jump, "GET", "/topics", "as the link key until it works (propagation)"),
-        ]
+                    + "memory only")
+        ] + KeyPropagation.preview(playbook, on: playbook.jump, purpose: "link key")
     }
 
     func linkKey(
@@ -149,8 +148,8 @@ public struct RolloutExecutor: StepExecutor {
             // Minted by the preflight (propagating while the ACLs were granted), or by an earlier attempt in this
             // process that stopped before the key was seen to work.
             try await KeyPropagation.wait(
-                for: context.jumpClient(as: existing), keyID: existing.key, timing: context.timing,
-                purpose: "link key", report: report)
+                for: context.jumpClient(as: existing), keyID: existing.key, controlPlane: context.controlPlane,
+                timing: context.timing, purpose: "link key", report: report)
             return ["key_id": existing.key]
         }
         let credential = try await mintLinkKey(leg: leg, into: stepContext.ephemeral, report: report)
@@ -210,8 +209,8 @@ public struct RolloutExecutor: StepExecutor {
         ephemeral.set(name, created.credential)
         guard propagate else { return created.credential }
         try await KeyPropagation.wait(
-            for: client(created.credential), keyID: created.key.id, timing: context.timing, purpose: purpose,
-            report: report)
+            for: client(created.credential), keyID: created.key.id, controlPlane: controlPlane, timing: context.timing,
+            purpose: purpose, report: report)
         return created.credential
     }
 
