@@ -35,10 +35,27 @@ struct PreviewContractTests {
         let unannounced = Self.unmatched(rolloutExchanges, rolloutPreviews)
         #expect(
             unannounced.isEmpty, "apply sent requests its plan did not show:\n\(unannounced.joined(separator: "\n"))")
+        // A single-site run's preflight mints the link keys with the session key: their creates are listed under
+        // it, and under `link-key` / `origin-link-key` only for a resume by another process (which lost them).
+        let stepPreviews = RequestPreview.requests(for: report.plan, playbook: playbook)
+        func keyCreates(_ step: String) -> [String] {
+            (stepPreviews[step] ?? []).filter {
+                $0.method == "POST" && $0.path == "/iam/v2/api-keys" && !$0.detail.contains("(only")
+            }.map(\.detail)
+        }
+        let preflightCreates = keyCreates(RolloutStep.preflight)
+        #expect(playbook.link.mintsOriginKey)
+        #expect(preflightCreates.count == 3, "the session key, the link key, the origin link key: \(preflightCreates)")
+        #expect(preflightCreates.contains { $0.contains("→ the one link key") }, "\(preflightCreates)")
+        #expect(preflightCreates.contains { $0.contains("→ the origin link key") }, "\(preflightCreates)")
+        #expect(keyCreates(RolloutStep.linkKey).isEmpty && keyCreates(RolloutStep.originLinkKey).isEmpty)
+        // And those are the keys the rollout created.
+        let sentCreates = rolloutExchanges.filter { $0.method == "POST" && $0.path == "/iam/v2/api-keys" }.count
+        #expect(sentCreates == preflightCreates.count)
         // Each mutating preview of a step that always acts on a fresh world was seen.
         for kind in [
-            RolloutStep.leg1Destination, RolloutStep.leg1Source, RolloutStep.leg2, RolloutStep.linkKey,
-            RolloutStep.originLinkKey,
+            RolloutStep.preflight, RolloutStep.leg1Destination, RolloutStep.leg1Source, RolloutStep.leg2,
+            RolloutStep.linkKey, RolloutStep.originLinkKey,
         ] {
             let mutating = RolloutExecutorPreviews.mutating(report.plan, playbook: playbook, step: kind)
             for preview in mutating where preview.detail.contains("(only") == false {

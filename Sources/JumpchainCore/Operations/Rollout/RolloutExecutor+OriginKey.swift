@@ -7,13 +7,20 @@ import Workflow
 /// half holds it as its `local.*` credentials; it lives like the jump's link key: tagged with the run, kept in
 /// memory only until the half holds it, older copies revoked by `finalize-link-key`, revoked by `destroy`.
 extension RolloutExecutor {
+    /// What `origin-link-key` sends: like ``previewLinkKey(_:)``.
     static func previewOriginLinkKey(_ playbook: Playbook) -> [PreviewRequest] {
+        afterEarlyMint(previewMintOriginLinkKey(playbook), playbook)
+            + KeyPropagation.preview(playbook, on: playbook.origin, purpose: "origin link key")
+    }
+
+    /// The origin link key's create: sent by the preflight of a single-site run, else by `origin-link-key`.
+    static func previewMintOriginLinkKey(_ playbook: Playbook) -> [PreviewRequest] {
         [
             .cloud(
                 playbook, "POST", "/iam/v2/api-keys",
                 "{owner: \(playbook.link.originKeyOwner), resource: \(playbook.origin.id)} → the origin link key "
                     + "(leg 1's local credentials); secret kept in memory only")
-        ] + KeyPropagation.preview(playbook, on: playbook.origin, purpose: "origin link key")
+        ]
     }
 
     func originLinkKey(

@@ -15,7 +15,7 @@ extension RolloutExecutor {
         requests += previewLocalRights(playbook)
         if playbook.siteList.isEmpty {
             // A single-site run mints its link keys here, after revoking any a process of the run killed in its
-            // preflight left (``mintLinkKeysEarly(into:report:)``).
+            // preflight left (``mintLinkKeysEarly(into:report:)``); `link-key` and `origin-link-key` wait for them.
             requests.append(
                 .cloud(
                     playbook, "GET",
@@ -30,6 +30,7 @@ extension RolloutExecutor {
                 .cloud(
                     playbook, "DELETE", "/iam/v2/api-keys/<left link key>",
                     "(only link keys of this run a killed preflight left)"))
+            requests += previewMintLinkKey(playbook) + (link.mintsOriginKey ? previewMintOriginLinkKey(playbook) : [])
         }
         requests += RunSession.previewOpen(playbook)
         requests += [.kafka(playbook.jump, "GET", "/links/\(link.leg1Name)"), .kafka(playbook.jump, "GET", "/topics")]

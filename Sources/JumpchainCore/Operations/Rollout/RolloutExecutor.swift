@@ -128,14 +128,33 @@ public struct RolloutExecutor: StepExecutor {
 
     // MARK: Link key
 
+    /// What `link-key` sends: the key's create (in a single-site run the preflight's, ``afterEarlyMint(_:_:)``), and
+    /// the wait until it works.
     static func previewLinkKey(_ playbook: Playbook) -> [PreviewRequest] {
-        let link = playbook.link
-        return [
+        afterEarlyMint(previewMintLinkKey(playbook), playbook)
+            + KeyPropagation.preview(playbook, on: playbook.jump, purpose: "link key")
+    }
+
+    /// The link key's create: sent by the preflight of a single-site run (``mintLinkKeysEarly(into:report:)``),
+    /// else by `link-key`.
+    static func previewMintLinkKey(_ playbook: Playbook) -> [PreviewRequest] {
+        [
             .cloud(
                 playbook, "POST", "/iam/v2/api-keys",
-                "{owner: \(link.serviceAccount), resource: \(playbook.jump.id)} → the one link key; secret kept in "
-                    + "memory only")
-        ] + KeyPropagation.preview(playbook, on: playbook.jump, purpose: "link key")
+                "{owner: \(playbook.link.serviceAccount), resource: \(playbook.jump.id)} → the one link key; secret "
+                    + "kept in memory only")
+        ]
+    }
+
+    /// A link key's create, `mint`, as its step sends it: in a multi-site run always; in a single-site run, whose
+    /// preflight minted the key, only when that key's secret was lost (resumed by another process).
+    static func afterEarlyMint(_ mint: [PreviewRequest], _ playbook: Playbook) -> [PreviewRequest] {
+        guard playbook.siteList.isEmpty else { return mint }
+        return mint.map { request in
+            var request = request
+            request.detail += " (only when the preflight's key was lost: resumed by another process)"
+            return request
+        }
     }
 
     func linkKey(
