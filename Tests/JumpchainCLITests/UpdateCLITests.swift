@@ -144,6 +144,9 @@ extension BinaryTestsLane2 {
             world.simulator.recordExchanges(false)
             #expect(refused.status == 2, "\(refused.output)")
             #expect(refused.stderr.contains("`cluster.link.prefix`"), "\(refused.stderr)")
+            // The way out, as the update's other refusals say it: a torn-down run is not built over.
+            #expect(
+                refused.stderr.contains("`jumpchain destroy` the chain, remove its run directory"), "\(refused.stderr)")
             #expect(sent.isEmpty, "\(sent.map { "\($0.method) \($0.path)" })")
         }
 

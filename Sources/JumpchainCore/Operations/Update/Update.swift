@@ -16,10 +16,13 @@ public enum Update {
     /// Refuses, before any request, a change a live chain cannot take, naming the field.
     static func refuseUnalterable(old: Playbook, new: Playbook, path: String) throws(JumpchainError) {
         var problems: [String] = []
+        // Changes a live chain cannot take at all (a removed option has a way out of its own).
+        var unalterable = false
         func same(_ field: String, _ before: String?, _ after: String?) {
             if before != after {
                 problems.append(
                     "\(field) changed (\(before ?? "unset") → \(after ?? "unset")): it cannot change on a live chain")
+                unalterable = true
             }
         }
         same("origin.id", old.origin.id, new.origin.id)
@@ -35,8 +38,8 @@ public enum Update {
             for name in Set(before.keys).union(after.keys).sorted() where before[name] != after[name] {
                 if Self.unalterable.contains(name) {
                     problems.append(
-                        "link option `\(name)` (\(leg)) changed: Confluent does not let you alter it on an existing "
-                            + "link; revert it, or destroy the chain and build it again")
+                        "link option `\(name)` (\(leg)) changed: Confluent cannot alter it on an existing link")
+                    unalterable = true
                 } else if after[name] == nil {
                     problems.append(
                         "link option `\(name)` (\(leg)) was removed: set it to the value you want instead")
@@ -47,7 +50,10 @@ public enum Update {
             throw JumpchainError(
                 .invalidInput,
                 "\(path): the chain \(new.runName) is live, and this change cannot be applied to it (nothing was "
-                    + "sent):\n" + problems.map { "  \($0)" }.joined(separator: "\n"))
+                    + "sent):\n" + problems.map { "  \($0)" }.joined(separator: "\n")
+                    + (unalterable
+                        ? "\nrevert the change, or `jumpchain destroy` the chain, remove its run directory (apply "
+                            + "does not build over a torn-down run) and apply the new playbook" : ""))
         }
     }
 
