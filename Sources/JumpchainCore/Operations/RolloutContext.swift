@@ -129,6 +129,30 @@ public final class RolloutContext: Sendable {
         return { summary in observer?("retried \(summary)") }
     }
 
+    /// Fails the target's mirror `name` (of leg 2, now `status`) over unless that is under way already, and waits
+    /// until it is STOPPED or FAILED (or gone): it stays on the target as a normal, writable topic with its data.
+    /// How `destroy --target-topics keep` and an update's `--prune` end a target mirror.
+    func failOverTargetMirror(
+        _ name: String, status: String, report: @escaping @Sendable (String) -> Void
+    ) async throws {
+        let link = playbook.link.leg2Name
+        if status != "PENDING_STOPPED" {
+            let results = try await target.alterMirrors(link: link, action: .failover, topics: [name])
+            if let failure = results.first(where: { $0.errorCode != nil && $0.errorCode != 0 }) {
+                throw StepError.permanent(
+                    "target \(target.clusterID): failover of \(name) refused: "
+                        + "\(failure.errorMessage ?? "error \(failure.errorCode ?? 0)")")
+            }
+        }
+        _ = try await poll(
+            every: timing.statePollInterval, timeout: timing.mirrorActiveTimeout,
+            waitingFor: "mirror \(name) on the target to be STOPPED (failed over)", report: report
+        ) { () async throws -> PollResult<Bool> in
+            guard let now = try await target.mirror(link: link, topic: name) else { return .done(true) }
+            return ["STOPPED", "FAILED"].contains(now.mirrorStatus) ? .done(true) : .waiting(now.mirrorStatus)
+        }
+    }
+
     /// A client for the jump authenticated as the link key itself (to check the key works).
     func jumpClient(as credential: APICredential) -> KafkaRESTClient {
         KafkaRESTClient(

@@ -134,21 +134,7 @@ public struct TeardownExecutor: StepExecutor {
                 }
             case .keep:
                 guard let mirror, !["STOPPED", "FAILED"].contains(mirror.mirrorStatus) else { continue }
-                if mirror.mirrorStatus != "PENDING_STOPPED" {
-                    let results = try await target.alterMirrors(link: link, action: .failover, topics: [name])
-                    if let failure = results.first(where: { $0.errorCode != nil && $0.errorCode != 0 }) {
-                        throw StepError.permanent(
-                            "target \(target.clusterID): failover of \(name) refused: "
-                                + "\(failure.errorMessage ?? "error \(failure.errorCode ?? 0)")")
-                    }
-                }
-                _ = try await poll(
-                    every: context.timing.statePollInterval, timeout: context.timing.mirrorActiveTimeout,
-                    waitingFor: "mirror \(name) on the target to be STOPPED (failed over)", report: report
-                ) { () async throws -> PollResult<Bool> in
-                    guard let now = try await target.mirror(link: link, topic: name) else { return .done(true) }
-                    return ["STOPPED", "FAILED"].contains(now.mirrorStatus) ? .done(true) : .waiting(now.mirrorStatus)
-                }
+                try await context.failOverTargetMirror(name, status: mirror.mirrorStatus, report: report)
                 failedOver.append(name)
             case nil:
                 if let mirror, !["STOPPED", "FAILED"].contains(mirror.mirrorStatus) {
