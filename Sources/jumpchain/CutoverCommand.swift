@@ -54,23 +54,14 @@ struct CutoverCommand: AsyncParsableCommand {
                     JSONText.object([
                         "run": .string(preview.runName), "dry_run": .bool(true),
                         "found": .array(preview.found.map { .string($0) }),
-                        "steps": .array(
-                            preview.plan.topologicalOrder.map { id in
-                                .object([
-                                    "id": .string(id), "site": preview.plan[id]?.site.map { .string($0) } ?? .null,
-                                    "requests": .array((preview.requests[id] ?? []).map { .string($0.description) }),
-                                ])
-                            }),
+                        "steps": StepPreview.json(preview.plan, preview.requests),
                     ]))
                 return
             }
             Terminal.line("cutover \(preview.runName) (dry run: nothing was sent that changes anything)")
             for line in preview.found { Terminal.line("  \(line)") }
             Terminal.line("would run \(preview.plan.steps.count) steps:")
-            for id in preview.plan.topologicalOrder {
-                Terminal.line("• \(id)" + (preview.plan[id]?.site.map { " [\($0)]" } ?? ""))
-                for request in preview.requests[id] ?? [] { Terminal.line("    \(request)") }
-            }
+            StepPreview.print(preview.plan, preview.requests)
             SiteHandOffs.print(preview.plan)
         case .done(let report):
             Summary.print(report, format: common.format)

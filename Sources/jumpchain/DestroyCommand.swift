@@ -53,16 +53,11 @@ struct DestroyCommand: AsyncParsableCommand {
 
     func print(_ survey: Teardown.Survey) {
         if common.format == .json {
-            let steps = survey.plan.topologicalOrder.compactMap { survey.plan[$0] }.map { step -> JSON in
-                .object([
-                    "id": .string(step.id), "site": step.site.map { .string($0) } ?? .null,
-                    "requests": .array((survey.requests[step.id] ?? []).map { .string($0.description) }),
-                ])
-            }
             Terminal.line(
                 JSONText.object([
                     "run": .string(survey.runName), "dry_run": .bool(true),
-                    "found": .array(survey.found.map { .string($0) }), "steps": .array(steps),
+                    "found": .array(survey.found.map { .string($0) }),
+                    "steps": StepPreview.json(survey.plan, survey.requests),
                     "refusal": survey.refusal.map { .string($0) } ?? .null,
                 ]))
             return
@@ -71,10 +66,7 @@ struct DestroyCommand: AsyncParsableCommand {
         Terminal.line("found:")
         for line in survey.found { Terminal.line("  \(line)") }
         Terminal.line("would run \(survey.plan.steps.count) steps:")
-        for id in survey.plan.topologicalOrder {
-            Terminal.line("• \(id)" + (survey.plan[id]?.site.map { " [\($0)]" } ?? ""))
-            for request in survey.requests[id] ?? [] { Terminal.line("    \(request)") }
-        }
+        StepPreview.print(survey.plan, survey.requests)
         SiteHandOffs.print(survey.plan)
         if let refusal = survey.refusal { Terminal.line("destroy would refuse: \(refusal)") }
     }

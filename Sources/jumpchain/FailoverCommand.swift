@@ -43,10 +43,7 @@ struct FailoverCommand: AsyncParsableCommand {
             }
             for line in report.lines() { Terminal.line(line) }
             Terminal.line("would run \(plan.steps.count) steps:")
-            for id in plan.topologicalOrder {
-                Terminal.line("• \(id)" + (plan[id]?.site.map { " [\($0)]" } ?? ""))
-                for request in requests[id] ?? [] { Terminal.line("    \(request)") }
-            }
+            StepPreview.print(plan, requests)
             SiteHandOffs.print(plan)
         case .done(let report):
             Summary.print(report, format: common.format)

@@ -30,20 +30,13 @@ struct PlanCommand: AsyncParsableCommand {
             let (plan, findings) = (preview.plan, preview.findings)
             let requests = RequestPreview.requests(for: plan, playbook: book)
             if common.format == .json {
-                let steps = plan.topologicalOrder.compactMap { plan[$0] }.map { step -> JSON in
-                    .object([
-                        "id": .string(step.id), "kind": .string(step.kind),
-                        "depends_on": .array(step.dependsOn.map { .string($0) }),
-                        "requests": .array((requests[step.id] ?? []).map { .string($0.description) }),
-                        "site": step.site.map { .string($0) } ?? .null,
-                    ])
-                }
+                let steps = StepPreview.json(plan, requests, dependencies: true)
                 let turns = SiteAssignment.handOffs(plan).map { turn -> JSON in
                     .object(["site": .string(turn.site), "steps": .array(turn.steps.map { .string($0) })])
                 }
                 Terminal.line(
                     JSONText.object([
-                        "run": .string(book.runName), "steps": .array(steps), "hand_offs": .array(turns),
+                        "run": .string(book.runName), "steps": steps, "hand_offs": .array(turns),
                         "validation": .array(findings.map { .string($0) }),
                         "topics": .array(preview.topics.topics.map { .string($0) }),
                         "patterns": .array(
@@ -68,12 +61,7 @@ struct PlanCommand: AsyncParsableCommand {
                             + "compares the records")
                 }
             }
-            for id in plan.topologicalOrder {
-                guard let step = plan[id] else { continue }
-                let after = step.dependsOn.isEmpty ? "" : "  (after \(step.dependsOn.joined(separator: ", ")))"
-                Terminal.line("• \(step.id)\(step.site.map { " [\($0)]" } ?? "")\(after)")
-                for request in requests[step.id] ?? [] { Terminal.line("    \(request)") }
-            }
+            StepPreview.print(plan, requests, dependencies: true)
             for finding in findings { Terminal.line("validated: \(finding)") }
         } catch {
             throw ExitStatus.fail(error)
@@ -83,14 +71,7 @@ struct PlanCommand: AsyncParsableCommand {
     func show(_ change: Update.Planned, run: String) {
         let diff = change.diff
         if common.format == .json {
-            let steps = change.plan.topologicalOrder.compactMap { change.plan[$0] }.map { step -> JSON in
-                .object([
-                    "id": .string(step.id), "kind": .string(step.kind),
-                    "depends_on": .array(step.dependsOn.map { .string($0) }),
-                    "requests": .array((change.requests[step.id] ?? []).map { .string($0.description) }),
-                    "site": step.site.map { .string($0) } ?? .null,
-                ])
-            }
+            let steps = StepPreview.json(change.plan, change.requests, dependencies: true)
             let turns = SiteAssignment.handOffs(change.plan).map { turn -> JSON in
                 .object(["site": .string(turn.site), "steps": .array(turn.steps.map { .string($0) })])
             }
@@ -99,7 +80,7 @@ struct PlanCommand: AsyncParsableCommand {
                     "run": .string(run), "operation": .string("update"),
                     "add": .array(diff.added.map { .string($0.origin) }),
                     "no_longer_wanted": .array(diff.removed.map { .string($0.origin) }),
-                    "prune": .bool(diff.prune), "steps": .array(steps), "hand_offs": .array(turns),
+                    "prune": .bool(diff.prune), "steps": steps, "hand_offs": .array(turns),
                 ]))
             return
         }
@@ -123,12 +104,38 @@ struct PlanCommand: AsyncParsableCommand {
                     + "\(RolloutStep.perSide(RolloutStep.verify, .target))), then \(RolloutStep.verify) compares the "
                     + "records")
         }
-        for id in change.plan.topologicalOrder {
-            guard let step = change.plan[id] else { continue }
-            let after = step.dependsOn.isEmpty ? "" : "  (after \(step.dependsOn.joined(separator: ", ")))"
+        StepPreview.print(change.plan, change.requests, dependencies: true)
+    }
+}
+
+/// A previewed plan's steps in order with the requests each would send, as `plan` and every `--dry-run` show them.
+/// `dependencies` adds what each step runs after (and, in JSON, its kind).
+enum StepPreview {
+    /// `• step [site]  (after …)`, then its requests, one line each.
+    static func print(_ plan: Plan, _ requests: [String: [PreviewRequest]], dependencies: Bool = false) {
+        for id in plan.topologicalOrder {
+            guard let step = plan[id] else { continue }
+            let after =
+                !dependencies || step.dependsOn.isEmpty ? "" : "  (after \(step.dependsOn.joined(separator: ", ")))"
             Terminal.line("• \(step.id)\(step.site.map { " [\($0)]" } ?? "")\(after)")
-            for request in change.requests[step.id] ?? [] { Terminal.line("    \(request)") }
+            for request in requests[step.id] ?? [] { Terminal.line("    \(request)") }
         }
+    }
+
+    /// One object per step: `id`, `site`, `requests` (and with `dependencies`, `kind` and `depends_on`).
+    static func json(_ plan: Plan, _ requests: [String: [PreviewRequest]], dependencies: Bool = false) -> JSON {
+        .array(
+            plan.topologicalOrder.compactMap { plan[$0] }.map { step -> JSON in
+                var fields: [String: JSON] = [
+                    "id": .string(step.id), "site": step.site.map { .string($0) } ?? .null,
+                    "requests": .array((requests[step.id] ?? []).map { .string($0.description) }),
+                ]
+                if dependencies {
+                    fields["kind"] = .string(step.kind)
+                    fields["depends_on"] = .array(step.dependsOn.map { .string($0) })
+                }
+                return .object(fields)
+            })
     }
 }
 
