@@ -155,21 +155,21 @@ public final class RolloutContext: Sendable {
 
     /// A client for the jump authenticated as the link key itself (to check the key works).
     func jumpClient(as credential: APICredential) -> KafkaRESTClient {
-        KafkaRESTClient(
-            endpoint: APIEndpoint(
-                http: http, baseURL: playbook.jump.restEndpoint, credential: credential,
-                label: "jump (\(playbook.jump.id)) Kafka REST as link key \(credential.key)",
-                retrySummary: retrySummary),
-            clusterID: playbook.jump.id)
+        client(playbook.jump, as: credential, "link key")
     }
 
     /// A client for the origin authenticated as the origin link key itself (to check the key works).
     func originClient(as credential: APICredential) -> KafkaRESTClient {
+        client(playbook.origin, as: credential, "origin link key")
+    }
+
+    /// A client for `cluster` authenticated as `credential`, the `what` key (named in its messages).
+    private func client(_ cluster: PlaybookCluster, as credential: APICredential, _ what: String) -> KafkaRESTClient {
         KafkaRESTClient(
             endpoint: APIEndpoint(
-                http: http, baseURL: playbook.origin.restEndpoint, credential: credential,
-                label: "origin (\(playbook.origin.id)) Kafka REST as origin link key \(credential.key)",
+                http: http, baseURL: cluster.restEndpoint, credential: credential,
+                label: "\(cluster.role.rawValue) (\(cluster.id)) Kafka REST as \(what) \(credential.key)",
                 retrySummary: retrySummary),
-            clusterID: playbook.origin.id)
+            clusterID: cluster.id)
     }
 }
