@@ -218,16 +218,16 @@ actor JumpSession {
 /// (``RolloutTiming/keyPollDelay(elapsed:)``).
 ///
 /// A key revoked meanwhile (a concurrent sweep, an operator) answers 401 for good: while it answers 401, the
-/// control plane is asked whether the key still exists (at the first 401, then at most once a poll interval),
-/// and a key it twice in a row no longer has (`GET /iam/v2/api-keys/{id}` 404, or 403 as after a deletion)
-/// fails the wait at once, naming it.
+/// control plane is asked whether the key still exists (at most once a poll interval, from one interval after the
+/// wait started: a key that propagates at once costs no lookup), and a key it twice in a row no longer has
+/// (`GET /iam/v2/api-keys/{id}` 404, or 403 as after a deletion) fails the wait at once, naming it.
 enum KeyPropagation {
     static func wait(
         for client: KafkaRESTClient, keyID: String, controlPlane: ControlPlaneClient, timing: RolloutTiming,
         purpose: String, report: (@Sendable (String) -> Void)?
     ) async throws {
         var successes = 0
-        var lookedUp: ContinuousClock.Instant?
+        var lookedUp = ContinuousClock.now
         var gone = 0
         _ = try await poll(
             after: timing.keyPollDelay(elapsed:), timeout: timing.keyPropagationTimeout,
@@ -239,9 +239,7 @@ enum KeyPropagation {
                 return successes >= 2 ? .done(true) : .waiting("1 of 2 checks passed")
             } catch let error as ConfluentAPIError where isPropagating(error) {
                 successes = 0
-                if error.code == .unauthorized,
-                    lookedUp.map({ $0.duration(to: .now) >= timing.keyPollInterval }) ?? true
-                {
+                if error.code == .unauthorized, lookedUp.duration(to: .now) >= timing.keyPollInterval {
                     lookedUp = .now
                     do {
                         gone = try await controlPlane.apiKey(keyID) == nil ? gone + 1 : 0
