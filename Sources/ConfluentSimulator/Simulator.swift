@@ -183,7 +183,8 @@ public final class Simulator: Sendable {
         return world.state.withLock { $0.stateJSON(now: now).text }
     }
 
-    /// Writes ``connectionInfo`` as JSON to `path` with mode 0600 (it may hold secrets).
+    /// Writes ``connectionInfo`` as JSON to `path` with mode 0600 (it may hold secrets), whole: it is written beside
+    /// `path` and renamed into place, so a reader that sees the file (a test, a script waiting for it) reads all of it.
     public func writeConnectionInfo(to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -191,12 +192,22 @@ public final class Simulator: Sendable {
         do { data = try encoder.encode(connectionInfo) } catch {
             throw SimulatorError(.io, "could not encode the connection info", cause: error)
         }
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw SimulatorError(.io, "could not open \(path) for writing (errno \(errno))") }
-        defer { close(fd) }
+        let staging = path + ".\(getpid()).partial"
+        let fd = open(staging, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw SimulatorError(.io, "could not open \(staging) for writing (errno \(errno))") }
         _ = fchmod(fd, 0o600)
         let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == data.count else { throw SimulatorError(.io, "could not write \(path) (errno \(errno))") }
+        let writeErrno = errno
+        close(fd)
+        guard written == data.count else {
+            unlink(staging)
+            throw SimulatorError(.io, "could not write \(staging) (errno \(writeErrno))")
+        }
+        guard rename(staging, path) == 0 else {
+            let renameErrno = errno
+            unlink(staging)
+            throw SimulatorError(.io, "could not move \(staging) to \(path) (errno \(renameErrno))")
+        }
     }
 }
 

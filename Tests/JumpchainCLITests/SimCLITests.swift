@@ -31,6 +31,10 @@ extension BinaryTests {
             #expect(!running.process.isRunning, "jumpchain sim ignored signal \(signalNumber)")
             if running.process.isRunning { running.kill() }
             let result = await running.wait()
+            // Signalled as soon as the file exists: the handling is in place by then, so the stop is orderly (exit
+            // 0, not death by the signal) and the report is printed whole.
+            #expect(running.process.terminationReason == .exit, "\(result.output)")
+            #expect(result.status == 0, "\(result.output)")
             #expect(result.stdout.contains("press Ctrl-C to stop"))
         }
 
