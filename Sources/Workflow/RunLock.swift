@@ -49,7 +49,22 @@ public final class RunLock: RunLease {
     /// Takes the run's lock, creating the run directory (0700) if needed.
     ///
     /// Throws ``WorkflowError/Code/runLocked`` at once if another runner holds it.
+    ///
+    /// A holder may remove the run (its lock file included) before it releases the lock (a refused first `apply`):
+    /// a lock taken on a file that is no longer at its path protects nothing, so it is given up and taken again on
+    /// the file that is there now.
     public static func acquire(directory: String, site: String? = nil) throws(WorkflowError) -> RunLock {
+        for _ in 0..<8 {
+            if let lock = try acquireOnce(directory: directory, site: site) { return lock }
+        }
+        throw WorkflowError(
+            code: .lockFailed,
+            message: "cannot lock '\(RunDirectory.lockPath(directory, site: site))': it was removed as it was locked, "
+                + "again and again; is another process removing the run?")
+    }
+
+    /// One attempt of ``acquire(directory:site:)``: nil when the file it locked was removed (or replaced) meanwhile.
+    private static func acquireOnce(directory: String, site: String?) throws(WorkflowError) -> RunLock? {
         try RunDirectory.prepare(directory)
         let path = RunDirectory.lockPath(directory, site: site)
         let subject = site.map { "site \($0) of the run in '\(directory)'" } ?? "run in '\(directory)'"
@@ -72,6 +87,11 @@ public final class RunLock: RunLease {
                     "\(subject) is locked by \(who); wait for it to finish or stop it "
                     + "(SIGINT/SIGTERM records an orderly stop) before running it again (force-unlock is only "
                     + "for a holder that died on another host)")
+        }
+        guard isStillAt(path, descriptor) else {
+            flock(descriptor, LOCK_UN)
+            close(descriptor)
+            return nil
         }
         if let previous = readHolder(descriptor), previous.host != hostName() {
             flock(descriptor, LOCK_UN)
@@ -133,6 +153,14 @@ public final class RunLock: RunLease {
         _ = fsync(descriptor)
         flock(descriptor, LOCK_UN)
         return holder
+    }
+
+    /// Whether `descriptor` is the file at `path` now (same device and inode), not one unlinked since it was opened.
+    private static func isStillAt(_ path: String, _ descriptor: Int32) -> Bool {
+        var opened = stat()
+        var current = stat()
+        guard fstat(descriptor, &opened) == 0, stat(path, &current) == 0 else { return false }
+        return opened.st_dev == current.st_dev && opened.st_ino == current.st_ino
     }
 
     private func writeHolder(_ holder: LockHolder) {

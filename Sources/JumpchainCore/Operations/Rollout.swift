@@ -164,6 +164,9 @@ public enum Rollout {
         let lock = try wrap { () throws(WorkflowError) in
             try backend.lockRun(directory, site: site, sites: playbook.siteList.map(\.name))
         }
+        // Released last, after any removal below: a second apply in between is told the run is locked (75), never
+        // shown a run about to be removed (nor a directory it would then lose).
+        defer { lock.release() }
         do {
             if try wrap({ () throws(WorkflowError) in try backend.runExists(directory) }),
                 let existing = try await existingRun(
@@ -174,18 +177,29 @@ public enum Rollout {
             }
             return try await startRollout(playbook, directory: directory, lock: lock, options: options)
         } catch {
-            lock.release()
-            // Refused by its preflight: removed only now that its session is closed (``Refused``).
-            if let refused = error.cause as? Refused { try? backend.removeRun(refused.directory) }
             // Stopped before the run was created: leave no directory behind that was not there before.
             if !existed, !RunStore.exists(directory: directory) { try? backend.removeRun(directory) }
             throw error
         }
     }
 
+    /// Runs `session` (a ``RunSession``, closed when it returns) and, when its preflight refused the run or operation
+    /// it created (``Refused``), removes that run — after the session closed, and before the caller releases the lock
+    /// it holds: no other process of the run can see the refused run in between, nor start over it before it is gone.
+    static func removingRefused<T>(
+        _ backend: any RunStateBackend, _ session: () async throws(JumpchainError) -> T
+    ) async throws(JumpchainError) -> T {
+        do {
+            return try await session()
+        } catch {
+            if let refused = error.cause as? Refused { try? backend.removeRun(refused.directory) }
+            throw error
+        }
+    }
+
     /// The cause of the ``JumpchainError/Code/preflightFailed`` of a run, or of an update operation of one, that
     /// its preflight refused: it changed nothing, and `apply` removes it (so that a corrected playbook can be
-    /// applied again) once the session it ran in has closed — its key revoked, and its sweep of keys other
+    /// applied again; ``removingRefused(_:_:)``, under the run's lock) once the session it ran in has closed — its key revoked, and its sweep of keys other
     /// sessions left done while their leases, which live in the run, still tell the live ones apart (a removed
     /// run counts every session as dead).
     struct Refused: Error {
@@ -195,6 +209,15 @@ public enum Rollout {
 
     /// Creates and runs the rollout of `playbook` under `lock` (released when it returns).
     static func startRollout(
+        _ playbook: Playbook, directory: String, lock: any RunLease, options: Options
+    ) async throws(JumpchainError) -> Report {
+        try await removingRefused(options.backend) { () async throws(JumpchainError) -> Report in
+            try await rolloutSession(playbook, directory: directory, lock: lock, options: options)
+        }
+    }
+
+    /// ``startRollout(_:directory:lock:options:)``'s session.
+    private static func rolloutSession(
         _ playbook: Playbook, directory: String, lock: any RunLease, options: Options
     ) async throws(JumpchainError) -> Report {
         try await RunSession.with(playbook, runName: playbook.runName, options: options) {
@@ -212,7 +235,7 @@ public enum Rollout {
             let result = try await execute(
                 store: store, directory: directory, context: context, plan: plan,
                 executor: RolloutExecutor(context: context, plan: plan), options: options, lock: lock)
-            // A preflight failure changed nothing: no run is left behind (``Refused``, removed by `applyNow`).
+            // A preflight failure changed nothing: no run is left behind (``Refused``, removed by `startRollout`).
             if result.status == .failed, result.states[RolloutStep.preflight]?.state == .failed {
                 throw JumpchainError(
                     .preflightFailed,
@@ -266,8 +289,8 @@ public enum Rollout {
         }
     }
 
-    /// Runs `executor` over the recorded plan under the run's lock (`held`, when the caller took it already;
-    /// released on return). The session key is revoked before the run is recorded as succeeded; the caller's
+    /// Runs `executor` over the recorded plan under the run's lock: `held`, when the caller took it already (and
+    /// releases it), else taken here and released on return. The session key is revoked before the run is recorded as succeeded; the caller's
     /// ``RunSession`` closes the context again on every exit path.
     static func execute(
         store: any RunStateStore, directory: String, context: RolloutContext, plan: Plan,
@@ -284,7 +307,7 @@ public enum Rollout {
                 try options.backend.lockRun(directory, site: options.site, sites: sites)
             }
         }
-        defer { lock.release() }
+        defer { if held == nil { lock.release() } }
         let perCluster = context.playbook.concurrency.perCluster
         var configuration = RunnerConfiguration()
         configuration.defaultResourceLimit = perCluster

@@ -205,6 +205,19 @@ public enum Update {
         }
         let rolloutLock = try Rollout.lockRollout(root, use: .required, playbook: playbook, options: options)
         defer { rolloutLock?.release() }
+        // A refused update is removed while the run's lock is still held (``Rollout/removingRefused(_:_:)``).
+        return try await Rollout.removingRefused(options.backend) { () async throws(JumpchainError) -> Rollout.Report in
+            try await session(
+                playbook, path: path, root: root, entries: entries, chain: chain, prune: prune, options: options)
+        }
+    }
+
+    /// ``apply(_:path:root:entries:chain:prune:options:)``'s session: plans the difference and runs it.
+    private static func session(
+        _ playbook: Playbook, path: String, root: String, entries: [RunHistory.Entry], chain: ChainState, prune: Bool,
+        options: Rollout.Options
+    ) async throws(JumpchainError) -> Rollout.Report {
+        let sited = options.site != nil && !playbook.siteList.isEmpty
         return try await RunSession.with(playbook, runName: playbook.runName, options: options) {
             context throws(JumpchainError) in
             let selected = try await Rollout.selectTopics(playbook, origin: context.origin)
