@@ -54,10 +54,14 @@ public struct ControlPlaneClient: Sendable {
     }
 
     /// The key, or nil when it is gone (Cloud answers 403 or 404 for deleted keys).
-    public func apiKey(_ id: String) async throws(ConfluentAPIError) -> APIKey? {
+    ///
+    /// A 403 is ambiguous: Cloud answers it for a key deleted moments ago, and also when the caller may not read the
+    /// key (`user_unauthorized`, e.g. an operator that may create keys but not read them). `forbiddenIsGone: false`
+    /// takes only 404 as gone and throws the 403 (``ConfluentAPIError/Code/forbidden``) for the caller to weigh.
+    public func apiKey(_ id: String, forbiddenIsGone: Bool = true) async throws(ConfluentAPIError) -> APIKey? {
         let path = "/iam/v2/api-keys/\(APIEndpoint.segment(id))"
         let response = try await endpoint.exchange(.get, path)
-        if response.status == 404 || response.status == 403 { return nil }
+        if response.status == 404 || (forbiddenIsGone && response.status == 403) { return nil }
         guard response.isSuccess else {
             throw endpoint.failure(response, request: "GET \(path)")
         }

@@ -220,7 +220,9 @@ actor JumpSession {
 /// A key revoked meanwhile (a concurrent sweep, an operator) answers 401 for good: while it answers 401, the
 /// control plane is asked whether the key still exists (at most once a poll interval, from one interval after the
 /// wait started: a key that propagates at once costs no lookup), and a key it twice in a row no longer has
-/// (`GET /iam/v2/api-keys/{id}` 404, or 403 as after a deletion) fails the wait at once, naming it.
+/// (`GET /iam/v2/api-keys/{id}` 404) fails the wait at once, naming it. A 403 tells nothing: Cloud answers it for a
+/// key deleted moments ago and for a key the caller may not read (an operator that may create keys but not read
+/// them), so the wait goes on (bounded), as after a lookup that failed.
 enum KeyPropagation {
     static func wait(
         for client: KafkaRESTClient, keyID: String, controlPlane: ControlPlaneClient, timing: RolloutTiming,
@@ -242,9 +244,12 @@ enum KeyPropagation {
                 if error.code == .unauthorized, lookedUp.duration(to: .now) >= timing.keyPollInterval {
                     lookedUp = .now
                     do {
-                        gone = try await controlPlane.apiKey(keyID) == nil ? gone + 1 : 0
+                        gone = try await controlPlane.apiKey(keyID, forbiddenIsGone: false) == nil ? gone + 1 : 0
                     } catch {
-                        // A lookup that fails (the control plane busy or unreachable) tells nothing: the wait goes on.
+                        // A lookup that fails (the control plane busy or unreachable) or answers 403 (a deleted key,
+                        // or one the caller may not read) tells nothing: the wait goes on, and "twice in a row" starts
+                        // over.
+                        gone = 0
                     }
                     if gone >= 2 { throw revoked(keyID, purpose: purpose, cluster: client.clusterID) }
                 }
@@ -267,7 +272,7 @@ enum KeyPropagation {
     static func revoked(_ keyID: String, purpose: String, cluster: String) -> StepFailure {
         StepError.permanent(
             "\(purpose) \(keyID) was revoked before it worked on \(cluster): the control plane no longer has it "
-                + "(GET /iam/v2/api-keys/\(keyID) finds no key), so its 401s will not end; another jumpchain "
+                + "(GET /iam/v2/api-keys/\(keyID) answers 404), so its 401s will not end; another jumpchain "
                 + "process's sweep or an operator deleted it. Run the command again (`resume` for a run): it mints "
                 + "a new key")
     }
