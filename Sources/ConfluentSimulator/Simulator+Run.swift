@@ -3,8 +3,9 @@ import SignalPipe
 
 extension Simulator {
     /// Serves `config` until `until` returns (by default, nil: SIGINT or SIGTERM), for `jumpchain sim`. Writes the
-    /// connection file (mode 0600) to `connectionFile`, then reports its path and the ports through `report` (one line
-    /// per call). `tls` serves every listener over HTTPS (see ``start(_:host:portBase:revealOperatorSecrets:logger:tls:)``).
+    /// connection file (mode 0600) to `connectionFile`, then reports its path and the ports through `report` (one
+    /// line per call). `tls` serves every listener over HTTPS
+    /// (see ``start(_:host:portBase:revealOperatorSecrets:logger:tls:)``).
     ///
     /// The default stop signals are caught from before the listeners start: one that arrives at any time after the
     /// connection file exists (even before the report is printed) stops the simulator in order, and `run` returns.

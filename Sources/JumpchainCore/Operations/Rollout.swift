@@ -199,15 +199,16 @@ public enum Rollout {
 
     /// The cause of the ``JumpchainError/Code/preflightFailed`` of a run, or of an update operation of one, that
     /// its preflight refused: it changed nothing, and `apply` removes it (so that a corrected playbook can be
-    /// applied again; ``removingRefused(_:_:)``, under the run's lock) once the session it ran in has closed — its key revoked, and its sweep of keys other
-    /// sessions left done while their leases, which live in the run, still tell the live ones apart (a removed
-    /// run counts every session as dead).
+    /// applied again; ``removingRefused(_:_:)``, under the run's lock) once the session it ran in has closed — its
+    /// key revoked, and its sweep of keys other sessions left done while their leases, which live in the run, still
+    /// tell the live ones apart (a removed run counts every session as dead).
     struct Refused: Error {
         /// The run's (operation's) key in the backend.
         var directory: String
     }
 
-    /// Creates and runs the rollout of `playbook` under `lock` (released when it returns).
+    /// Creates and runs the rollout of `playbook` under `lock` (the caller's: it releases it after this returns, a
+    /// refused run removed by then).
     static func startRollout(
         _ playbook: Playbook, directory: String, lock: any RunLease, options: Options
     ) async throws(JumpchainError) -> Report {
@@ -290,8 +291,8 @@ public enum Rollout {
     }
 
     /// Runs `executor` over the recorded plan under the run's lock: `held`, when the caller took it already (and
-    /// releases it), else taken here and released on return. The session key is revoked before the run is recorded as succeeded; the caller's
-    /// ``RunSession`` closes the context again on every exit path.
+    /// releases it), else taken here and released on return. The session key is revoked before the run is recorded
+    /// as succeeded; the caller's ``RunSession`` closes the context again on every exit path.
     static func execute(
         store: any RunStateStore, directory: String, context: RolloutContext, plan: Plan,
         executor: some StepExecutor, options: Options, lock held: (any RunLease)? = nil
