@@ -33,6 +33,13 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(
         help: "Also fail (exit 9) when a synced group's target offset trails the origin by > verify.max_group_lag.")
     var groups = false
+    @Option(
+        help: """
+            Check the half of the chain this site of the playbook's `sites` reaches (its secrets alone are \
+            needed): at the origin's site leg 1, recorded for the target's; at the target's site leg 2, compared \
+            with the origin's latest record.
+            """)
+    var site: String?
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
@@ -41,6 +48,8 @@ struct VerifyCommand: AsyncParsableCommand {
         let progress = WaitProgress()
         progress.start("verify \(run)")
         defer { progress.stop() }
+        var options = common.rolloutOptions(printer: nil)
+        options.site = site
         do {
             verification = try await Rollout.verify(
                 run: run, timeout: timeout.map { .seconds($0) }, canary: canary || watch,
@@ -50,11 +59,15 @@ struct VerifyCommand: AsyncParsableCommand {
                     progress.stop()  // the wait is over: heartbeat lines follow
                     guard watch else { return }
                     Terminal.line(format == .json ? VerificationJSON.line(result) : result.heartbeatLine)
-                }, onRound: { progress.round($0) }, options: common.rolloutOptions(printer: nil))
+                }, onRound: { progress.round($0) }, options: options)
         } catch {
             throw ExitStatus.fail(error)
         }
         let report = verification.report
+        if let half = verification.half {
+            try Self.printHalf(half, verification, format: format, groups: groups)
+            return
+        }
         if format == .json {
             Terminal.line(VerificationJSON.encode(report))
             if !watch, let result = verification.canary.first { Terminal.line(VerificationJSON.encode(result)) }
@@ -102,5 +115,35 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         if groupsFailed { throw ExitCode(ExitStatus.groupsLagging) }
         if !verification.passed { throw ExitCode(ExitStatus.verificationFailed) }
+    }
+
+    /// `verify --site` at a site that does not reach both private clusters: the half it checked.
+    static func printHalf(
+        _ half: Rollout.SiteHalf, _ verification: Rollout.Verification, format: OutputFormat, groups: Bool
+    ) throws {
+        let report = verification.report
+        if format == .json {
+            Terminal.line(
+                Summary.json([
+                    "site": half.site, "half": half.side.rawValue, "passed": verification.passed ? "true" : "false",
+                    "checked": half.lines.joined(separator: "\n"),
+                ]))
+            if half.side == .target { Terminal.line(VerificationJSON.encode(report)) }
+        } else {
+            if half.side == .target { Terminal.line(VerificationTableRenderer(color: Terminal.isTTY).render(report)) }
+            for line in half.lines { Terminal.line(line) }
+        }
+        if groups {
+            Terminal.error(
+                "jumpchain: --groups at site \(half.site): the synced groups are compared on the origin and the "
+                    + "target, and this site does not reach both; they were not checked")
+        }
+        guard verification.passed else {
+            let failing = half.side == .origin ? half.failures : report.failingPartitions + report.failures
+            Terminal.error(
+                "jumpchain: verification of the \(half.side.rawValue)'s half failed: \(failing.joined(separator: "; "))"
+            )
+            throw ExitCode(ExitStatus.verificationFailed)
+        }
     }
 }

@@ -213,6 +213,90 @@ extension BinaryTestsLane2 {
             }
         }
 
+        /// Runs `arguments --site site` as that site's host: the other site's private cluster blackholed and its
+        /// secret unset.
+        static func host(_ world: DemoWorld, _ site: String, _ arguments: [String]) async throws -> CLI.Result {
+            let secret = site == "origin-side" ? "JUMPCHAIN_TARGET_SECRET" : "JUMPCHAIN_ORIGIN_SECRET"
+            world.simulator.setFaults(FaultSettings(blackholed: [other(site)]))
+            defer { world.simulator.setFaults(FaultSettings()) }
+            return try await world.jumpchain(arguments + ["--site", site], environment: [secret: ""])
+        }
+
+        @Test("status and verify --site read only what the site reaches; resume at the target before the update's plan")
+        func statusVerifyAtSites() async throws {
+            let (world, added) = try await Self.builtChain()
+            defer { Task { await world.stop() } }
+
+            // Without --site, a host lacking a secret is refused with the --site choices (exit 2, nothing read).
+            for words in ["status", "verify"] {
+                let refused = try await world.jumpchain(
+                    [words, "jump-demo"], environment: ["JUMPCHAIN_TARGET_SECRET": ""])
+                #expect(refused.status == 2, "\(refused.output)")
+                #expect(
+                    refused.stderr.contains(
+                        "`jumpchain \(words) jump-demo --site origin-side` at site origin-side (reaches origin) or "
+                            + "`jumpchain \(words) jump-demo --site target-side` at site target-side (reaches target)"),
+                    "\(refused.stderr)")
+            }
+
+            // status at each site: the live view of what it reaches, and what it could not read from there.
+            let originStatus = try await Self.host(world, "origin-side", ["status", "jump-demo"])
+            #expect(originStatus.status == 0, "\(originStatus.output)")
+            #expect(
+                originStatus.stdout.contains(
+                    "not read from site origin-side: the target \(SimulatorConfig.JumpDemo.target) (this site does not "
+                        + "reach it); site target-side reads it with `jumpchain status jump-demo --site target-side`"),
+                "\(originStatus.stdout)")
+            #expect(!originStatus.stdout.contains("live state unavailable"), "\(originStatus.stdout)")
+            // An unreached cluster is no diagnosis (it is not missing credentials); the others' hints name the site.
+            #expect(!originStatus.stdout.contains("no credential for the target"), "\(originStatus.stdout)")
+            #expect(
+                originStatus.stdout.contains("more: jumpchain status jump-demo --site origin-side"),
+                "\(originStatus.stdout)")
+            let targetStatus = try await Self.host(world, "target-side", ["status", "jump-demo", "--inspect-jump"])
+            #expect(targetStatus.status == 0, "\(targetStatus.output)")
+            #expect(
+                targetStatus.stdout.contains(
+                    "not read from site target-side: the origin \(SimulatorConfig.JumpDemo.origin)"),
+                "\(targetStatus.stdout)")
+            #expect(targetStatus.stdout.contains("jump: inspected through session key"), "\(targetStatus.stdout)")
+
+            // verify at each site: the origin's half records leg 1, the target's half compares leg 2 with it.
+            let originHalf = try await Self.host(world, "origin-side", ["verify", "jump-demo", "--timeout", "30"])
+            #expect(originHalf.status == 0, "\(originHalf.output)")
+            #expect(
+                originHalf.stdout.contains("checked at site origin-side: the origin's half — leg 1"),
+                "\(originHalf.stdout)")
+            #expect(
+                originHalf.stdout.contains("with `jumpchain verify jump-demo --site target-side`"),
+                "\(originHalf.stdout)")
+            let targetHalf = try await Self.host(world, "target-side", ["verify", "jump-demo", "--timeout", "30"])
+            #expect(targetHalf.status == 0, "\(targetHalf.output)")
+            #expect(
+                targetHalf.stdout.contains(
+                    "checked at site target-side: the target's half — leg 2 read now and compared with the origin's "
+                        + "half `verify --site` at the origin's site"), "\(targetHalf.stdout)")
+            #expect(targetHalf.stdout.contains("PASS"), "\(targetHalf.stdout)")
+
+            // resume at the target's site before the origin's site planned the update it waits for: says so (10).
+            let early = try await Self.host(world, "target-side", ["apply", added])
+            #expect(early.status == 10, "\(early.output)")
+            let resumed = try await Self.host(world, "target-side", ["resume", "jump-demo"])
+            #expect(resumed.status == 10, "\(resumed.output)")
+            #expect(
+                resumed.stderr.contains(
+                    "the update of \(added) waits for site origin-side to plan and record it: site origin-side runs "
+                        + "`jumpchain apply \(added) --site origin-side`; then here `jumpchain apply \(added) --site "
+                        + "target-side --wait`"), "\(resumed.stderr)")
+            let planned = try await Self.host(world, "origin-side", ["apply", added])
+            #expect(planned.status == 10, "\(planned.output)")
+            let finished = try await Self.host(world, "target-side", ["resume", "jump-demo"])
+            #expect(finished.status == 0, "\(finished.output)")
+            let done = try await Self.host(world, "target-side", ["resume", "jump-demo"])
+            #expect(done.status == 0, "\(done.output)")
+            try expectMirrored(world, "refunds", context: "update after status and verify at each site")
+        }
+
         /// `topic` mirrored ACTIVE on both hops, and no issued secret in the state directory or any output.
         func expectMirrored(_ world: DemoWorld, _ topic: String, context: String) throws {
             let mirrors = (world.state()["mirrors"] as? [[String: Any]]) ?? []
