@@ -132,6 +132,7 @@ extension BinaryTestsLane3 {
             let recorded = try await at("origin-side", ["resume", "jump-demo"])
             #expect(recorded.status == 10, "\(recorded.output)")
             #expect(recorded.stderr.contains("waiting for site target-side to run step drain"), "\(recorded.stderr)")
+            try await expectDrainRefusedWithoutQuiesceRecord(world)
             let promoted = try await at("target-side", ["cutover", "jump-demo"])
             #expect(promoted.status == 0, "\(promoted.output)")
             #expect(promoted.stdout.contains("records lost: 0"), "\(promoted.stdout)")
@@ -174,6 +175,53 @@ extension BinaryTestsLane3 {
                 last.stdout.contains("holds no key jumpchain minted") && last.stdout.contains("✓"), "\(last.stdout)")
             #expect(world.liveKeys(on: SimulatorConfig.JumpDemo.jump).isEmpty)
             #expect(!last.stdout.contains("✗"), "\(last.stdout)")
+        }
+
+        /// A copy of the run whose quiesce record is gone (as a version that did not record it would leave it):
+        /// the target's drain would have to read the origin, so it stops naming what is missing and which site runs
+        /// what first; nothing is promoted.
+        func expectDrainRefusedWithoutQuiesceRecord(_ world: DemoWorld) async throws {
+            let export = try await world.jumpchain(["state", "export", "jump-demo"])
+            #expect(export.status == 0, "\(export.output)")
+            func strip(_ value: Any) -> Any {
+                if var object = value as? [String: Any] {
+                    if object["stepID"] as? String == "quiesce" || object["step_id"] as? String == "quiesce",
+                        var outputs = object["outputs"] as? [String: Any]
+                    {
+                        outputs["origin_groups"] = nil
+                        object["outputs"] = outputs
+                    }
+                    return object.mapValues(strip)
+                }
+                if let array = value as? [Any] { return array.map(strip) }
+                return value
+            }
+            let original = try JSONSerialization.jsonObject(with: Data(export.stdout.utf8))
+            let stripped = try JSONSerialization.data(withJSONObject: strip(original))
+            #expect(!String(decoding: stripped, as: UTF8.self).contains("origin_groups"), "the record was not found")
+            let copy = world.workDirectory + "/no-quiesce-record"
+            let file = world.workDirectory + "/no-quiesce-record.json"
+            try stripped.write(to: URL(fileURLWithPath: file))
+            let imported = try await world.jumpchain(["state", "import", file, "--state", copy])
+            #expect(imported.status == 0, "\(imported.output)")
+            world.simulator.setFaults(FaultSettings(blackholed: [SimulatorConfig.JumpDemo.origin]))
+            let refused = try await world.jumpchain(["cutover", "jump-demo", "--site", "target-side", "--state", copy])
+            world.simulator.setFaults(FaultSettings())
+            #expect(refused.status == 4, "\(refused.output)")
+            #expect(
+                refused.output.contains(
+                    "drain at site target-side needs the origin's consumer group offsets that step quiesce records at "
+                        + "site origin-side (output origin_groups), and the recorded quiesce has none"),
+                "\(refused.output)")
+            #expect(
+                refused.output.contains(
+                    "Run `jumpchain cutover jump-demo --site target-side` again (a new cutover starts here), then "
+                        + "`jumpchain cutover jump-demo --site origin-side` at site origin-side"), "\(refused.output)")
+            let mirrors = (world.state()["mirrors"] as? [[String: Any]]) ?? []
+            let onTarget = mirrors.filter { $0["cluster_id"] as? String == SimulatorConfig.JumpDemo.target }
+            #expect(
+                !onTarget.isEmpty && onTarget.allSatisfy { $0["mirror_status"] as? String == "ACTIVE" },
+                "nothing was promoted: \(onTarget)")
         }
 
         @Test("two processes, one per site, with --wait on a shared state directory: both finish")

@@ -214,6 +214,22 @@ public struct CutoverExecutor: StepExecutor {
 
     // MARK: Drain
 
+    /// A split plan's drain without the origin's group offsets its quiesce step records: what is missing, and
+    /// which site runs what first (a failed cutover that promoted nothing starts afresh when run again).
+    func missingQuiesceRecord() -> String {
+        let playbook = context.playbook
+        let originSite = playbook.siteList.first { playbook.site($0, reaches: .origin) }?.name ?? "?"
+        let here = context.site ?? "?"
+        let run = context.runName
+        return "drain at site \(here) needs the origin's consumer group offsets that step "
+            + "\(CutoverStep.Kind.quiesce.rawValue) records at site \(originSite) (output "
+            + "\(Self.originGroupsOutput)), and the recorded quiesce has none; this site does not reach the origin, "
+            + "so nothing was read there and nothing was promoted. Run \(Rollout.command("cutover \(run)", site: here)) "
+            + "again (a new cutover starts here), then \(Rollout.command("cutover \(run)", site: originSite)) at site "
+            + "\(originSite) (its quiesce records the offsets), then \(Rollout.command("cutover \(run)", site: here)) "
+            + "here"
+    }
+
     /// Waits until every partition's end offset is the same on all three clusters and every synced group's
     /// target offset equals its origin offset; records them (the offsets at cutover).
     func drain(
@@ -238,6 +254,12 @@ public struct CutoverExecutor: StepExecutor {
                         })
                 }
             }
+        // A split plan's drain never calls the origin: without the quiesce record it would have to, so it stops.
+        if !Self.reached(step).contains(.origin), recordedOrigin == nil,
+            context.playbook.offsetSyncPlan(originPrincipal: context.playbook.link.originPrincipal ?? "") != nil
+        {
+            throw StepError.permanent(missingQuiesceRecord())
+        }
         let timeout = Int(step.parameters["timeout"] ?? "") ?? 300
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(timeout)
@@ -291,9 +313,14 @@ public struct CutoverExecutor: StepExecutor {
             guard clock.now < deadline else { break }
             try await Task.sleep(for: pollInterval)
         }
+        // At a site that does not reach the origin, `verify --site` checks the target against the origin's record.
+        let check =
+            Self.reached(step).contains(.origin)
+            ? "`jumpchain verify \(context.runName) --groups`"
+            : Rollout.command("verify \(context.runName)", site: context.site)
         throw StepError.permanent(
             "after \(timeout)s the hops still differ (nothing was promoted): \(behind.joined(separator: ", ")); check "
-                + "`jumpchain verify \(context.runName) --groups`, then run "
+                + "\(check), then run "
                 + "\(Rollout.command("cutover \(context.runName)", site: context.site)) again (a longer --timeout "
                 + "waits longer)")
     }
