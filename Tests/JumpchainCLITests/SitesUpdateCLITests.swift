@@ -297,6 +297,45 @@ extension BinaryTestsLane2 {
             try expectMirrored(world, "refunds", context: "update after status and verify at each site")
         }
 
+        @Test("a site that reaches both runs a changed playbook's whole update at once; verify --site there is whole")
+        func siteReachesBoth() async throws {
+            var config = SimulatorConfig.jumpDemo()
+            config.topics.append(
+                SimulatorConfig.Topic(
+                    cluster: SimulatorConfig.JumpDemo.origin, name: "refunds", partitions: 2, records: 20))
+            let world = try await DemoWorld.start(config: config)
+            defer { Task { await world.stop() } }
+            let sites = "\nsites:\n  hub: {reaches: [origin, target]}\n  edge: {reaches: [origin]}\n"
+            func playbook(_ name: String, _ names: String) throws -> String {
+                let path = try world.playbookVariant(name, replacing: [(Self.three, names)])
+                let handle = try #require(FileHandle(forWritingAtPath: path))
+                handle.seekToEndOfFile()
+                handle.write(Data(sites.utf8))
+                try handle.close()
+                return path
+            }
+            let built = try await world.jumpchain(["apply", try playbook("hub-built", Self.three)])
+            #expect(built.status == 0, "\(built.output)")
+            let added = try playbook("hub-added", Self.four)
+            let plan = try await world.jumpchain(["plan", added])
+            #expect(plan.status == 0, "\(plan.output)")
+            #expect(plan.stdout.contains("• mirror-jump:refunds [hub]"), "\(plan.stdout)")
+            #expect(plan.stdout.contains("• mirror-target:refunds [hub]"), "\(plan.stdout)")
+            #expect(!plan.stdout.contains("[edge]") && !plan.stdout.contains("verify:origin"), "\(plan.stdout)")
+            let updated = try await world.jumpchain(["apply", added, "--site", "hub"])
+            #expect(updated.status == 0, "\(updated.output)")
+            #expect(updated.stdout.contains("added           refunds"), "\(updated.stdout)")
+            try expectMirrored(world, "refunds", context: "update at a site that reaches both")
+            // That site reads the whole chain: no half, no `not read` line.
+            let verify = try await world.jumpchain(["verify", "jump-demo", "--site", "hub", "--timeout", "60"])
+            #expect(verify.status == 0, "\(verify.output)")
+            #expect(verify.stdout.contains("refunds"), "\(verify.stdout)")
+            #expect(!verify.stdout.contains("half"), "\(verify.stdout)")
+            let status = try await world.jumpchain(["status", "jump-demo", "--site", "hub"])
+            #expect(status.status == 0, "\(status.output)")
+            #expect(!status.stdout.contains("not read from site"), "\(status.stdout)")
+        }
+
         /// `topic` mirrored ACTIVE on both hops, and no issued secret in the state directory or any output.
         func expectMirrored(_ world: DemoWorld, _ topic: String, context: String) throws {
             let mirrors = (world.state()["mirrors"] as? [[String: Any]]) ?? []
