@@ -175,10 +175,11 @@ extension Rollout {
             }
             let target = try await executor.observeSide(
                 .target, recorded: origin, canary: canary, timeout: limit, report: notice)
-            let report = SiteVerification.report(
-                origin: origin, target: target,
-                topology: SiteVerification.topology(context.topology(for: plan), covering: origin),
-                threshold: Int64(playbook.verify.maxLag))
+            let report = sited(
+                SiteVerification.report(
+                    origin: origin, target: target,
+                    topology: SiteVerification.topology(context.topology(for: plan), covering: origin),
+                    threshold: Int64(playbook.verify.maxLag)), site: site.name, unreached: [.origin])
             var verification = Verification(report: report, canary: [], jumpInspected: true)
             verification.half = SiteHalf(
                 site: site.name, side: .target,

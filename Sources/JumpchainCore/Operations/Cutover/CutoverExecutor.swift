@@ -316,7 +316,7 @@ public struct CutoverExecutor: StepExecutor {
         // At a site that does not reach the origin, `verify --site` checks the target against the origin's record.
         let check =
             Self.reached(step).contains(.origin)
-            ? "`jumpchain verify \(context.runName) --groups`"
+            ? Rollout.command("verify \(context.runName) --groups", site: context.site)
             : Rollout.command("verify \(context.runName)", site: context.site)
         throw StepError.permanent(
             "after \(timeout)s the hops still differ (nothing was promoted): \(behind.joined(separator: ", ")); check "
