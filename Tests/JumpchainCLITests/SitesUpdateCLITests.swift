@@ -278,6 +278,23 @@ extension BinaryTestsLane2 {
                         + "half `verify --site` at the origin's site"), "\(targetHalf.stdout)")
             #expect(targetHalf.stdout.contains("PASS"), "\(targetHalf.stdout)")
 
+            // Leg 2 crawls while the origin's producer goes on: the target's half falls behind the origin's newer
+            // record and fails (exit 5), naming the partitions.
+            world.simulator.setFaults(FaultSettings(linkThrottles: ["demo-jump-to-target": 0.01]))
+            try await Task.sleep(for: .milliseconds(1500))
+            let recorded = try await world.jumpchain(
+                ["verify", "jump-demo", "--site", "origin-side", "--timeout", "30"],
+                environment: ["JUMPCHAIN_TARGET_SECRET": ""])
+            #expect(recorded.status == 0, "\(recorded.output)")
+            let behind = try await world.jumpchain(
+                ["verify", "jump-demo", "--site", "target-side", "--timeout", "2"],
+                environment: ["JUMPCHAIN_ORIGIN_SECRET": ""])
+            world.simulator.setFaults(FaultSettings())
+            #expect(behind.status == 5, "\(behind.output)")
+            #expect(
+                behind.stderr.contains("jumpchain: verification of the target's half failed: orders:"),
+                "\(behind.stderr)")
+
             // resume at the target's site before the origin's site planned the update it waits for: says so (10).
             let early = try await Self.host(world, "target-side", ["apply", added])
             #expect(early.status == 10, "\(early.output)")
