@@ -136,6 +136,7 @@ enum Summary {
                     "session_keys_revoked": .array(status.sessionKeysMinted.map { .string($0) }),
                     "sites": .array(sites.map { .string($0.line) }),
                     "not_read": .array(status.notRead.map { .string($0) }),
+                    "site_verdict": status.siteVerdict.map { .string($0) } ?? .null,
                 ]))
             return
         }
@@ -172,8 +173,8 @@ enum Summary {
             Terminal.line("")
             if !status.notRead.isEmpty {
                 Terminal.line(
-                    "live view from this site only: what it does not reach counts as not read below (see the "
-                        + "`not read from site` lines)")
+                    "live view from this site only: what it does not reach is not read (see the `not read from "
+                        + "site` lines), and the verdict covers what it read")
             }
             Terminal.line(VerificationTableRenderer(color: Terminal.isTTY).render(report))
             Terminal.line(jumpLine(inspected: status.jumpInspected, keys: status.sessionKeysMinted))
@@ -185,6 +186,7 @@ enum Summary {
         }
         for line in status.groups?.tableLines() ?? [] { Terminal.line(line) }
         for line in status.notRead { Terminal.line(line) }
+        if let verdict = status.siteVerdict { Terminal.line(verdict) }
     }
 
     /// Says plainly whether the jump was read, and with which session key.

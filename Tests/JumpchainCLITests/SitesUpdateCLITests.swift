@@ -253,6 +253,30 @@ extension BinaryTestsLane2 {
             #expect(
                 originStatus.stdout.contains("more: jumpchain status jump-demo --site origin-side"),
                 "\(originStatus.stdout)")
+            // The verdict covers what was read: the unreached target is not read here, never a failure.
+            #expect(
+                originStatus.stdout.contains(
+                    "healthy as far as site origin-side reads it (origin); the target is read from site target-side "
+                        + "with `jumpchain status jump-demo --site target-side`"), "\(originStatus.stdout)")
+            #expect(originStatus.stdout.contains("jump-demo: PASS"), "\(originStatus.stdout)")
+            // Reading the jump too, each partition is judged on leg 1's lag (the target's end is not read here).
+            let inspected = try await Self.host(world, "origin-side", ["status", "jump-demo", "--inspect-jump"])
+            #expect(inspected.stdout.contains("jump-demo: PASS"), "\(inspected.stdout)")
+            #expect(
+                inspected.stdout.contains("healthy as far as site origin-side reads it (origin and jump)"),
+                "\(inspected.stdout)")
+            // A real problem in what was read still fails: leg 1's link down (the origin cannot reach the jump).
+            world.simulator.setFaults(
+                FaultSettings(blackholed: [SimulatorConfig.JumpDemo.target, SimulatorConfig.JumpDemo.jump]))
+            let broken = try await world.jumpchain(
+                ["status", "jump-demo", "--site", "origin-side"], environment: ["JUMPCHAIN_TARGET_SECRET": ""])
+            world.simulator.setFaults(FaultSettings())
+            #expect(
+                broken.stdout.contains(
+                    "FAIL as far as site origin-side reads it (origin): leg 1 (origin → jump): link "
+                        + "`demo-origin-to-jump` on the origin (lkc-origin): FAILED, TIMEOUT_ERROR"), "\(broken.output)"
+            )
+            #expect(broken.stdout.contains("jump-demo: FAIL"), "\(broken.stdout)")
             let targetStatus = try await Self.host(world, "target-side", ["status", "jump-demo", "--inspect-jump"])
             #expect(targetStatus.status == 0, "\(targetStatus.output)")
             #expect(
@@ -260,6 +284,11 @@ extension BinaryTestsLane2 {
                     "not read from site target-side: the origin \(SimulatorConfig.JumpDemo.origin)"),
                 "\(targetStatus.stdout)")
             #expect(targetStatus.stdout.contains("jump: inspected through session key"), "\(targetStatus.stdout)")
+            #expect(
+                targetStatus.stdout.contains(
+                    "healthy as far as site target-side reads it (target and jump); the origin is read from site "
+                        + "origin-side with `jumpchain status jump-demo --site origin-side`"), "\(targetStatus.stdout)")
+            #expect(targetStatus.stdout.contains("jump-demo: PASS"), "\(targetStatus.stdout)")
 
             // verify at each site: the origin's half records leg 1, the target's half compares leg 2 with it.
             let originHalf = try await Self.host(world, "origin-side", ["verify", "jump-demo", "--timeout", "30"])

@@ -27,6 +27,8 @@ extension Rollout {
         /// With `--site` at a site that does not reach every private cluster: what it could not read, and where
         /// that is read.
         public var notRead: [String] = []
+        /// With `--site` at such a site: the verdict on what was read there, and where the rest is read.
+        public var siteVerdict: String?
     }
 
     /// One later operation of a run, as `status` and `graph` show it.
@@ -125,6 +127,9 @@ extension Rollout {
         }
         if let site, !unreachedHere.isEmpty {
             status.notRead = notReadLines(chain.playbook, run: status.runName, site: site)
+            status.siteVerdict = report.map {
+                siteVerdict($0, playbook: chain.playbook, run: status.runName, site: site, inspectJump: inspectJump)
+            }
         }
         status.groups = groups
         status.report = report

@@ -71,6 +71,27 @@ extension Rollout {
         return lines
     }
 
+    /// `status --site`'s verdict: on what `site` read (an unreached cluster is not read there, never a failure),
+    /// and where the rest is read.
+    static func siteVerdict(
+        _ report: VerificationReport, playbook: Playbook, run: String, site: PlaybookSite, inspectJump: Bool
+    ) -> String {
+        let unreached = unreached(playbook, site: site)
+        var read = [PlaybookCluster.Role.origin, .target].filter { !unreached.contains($0) }.map(\.rawValue)
+        if inspectJump { read.append("jump") }
+        let elsewhere = unreached.map { role in
+            let there = playbook.siteList.first { playbook.site($0, reaches: role) }
+            return "the \(role.rawValue) is read "
+                + (there.map { "from site \($0.name) with \(command("status \(run)", site: $0.name))" }
+                    ?? "from no site of the playbook")
+        }
+        let scope = "as far as site \(site.name) reads it (\(read.joined(separator: " and ")))"
+        guard report.passed else {
+            return "FAIL \(scope): \(report.failures.joined(separator: "; "))"
+        }
+        return "healthy \(scope); " + elsewhere.joined(separator: "; ")
+    }
+
     /// A report read at `site`: no diagnosis of a cluster it does not reach (the `not read` lines say where that
     /// is read), and the commands the others suggest name the site.
     static func sited(
@@ -101,7 +122,9 @@ extension Rollout {
         let topology = try await context.liveTopology(
             from: context.topology(for: plan), jump: inspectJump ? try await context.jump() : nil,
             readTarget: !unreached.contains(.target))
-        return OffsetVerifier(topology: topology, observer: observer, acceptUnobservedJump: !inspectJump)
+        var verifier = OffsetVerifier(topology: topology, observer: observer, acceptUnobservedJump: !inspectJump)
+        verifier.notReadHere = Set(unreached)
+        return verifier
     }
 }
 
