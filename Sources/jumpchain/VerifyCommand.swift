@@ -123,12 +123,9 @@ struct VerifyCommand: AsyncParsableCommand {
     ) throws {
         let report = verification.report
         if format == .json {
-            Terminal.line(
-                Summary.json([
-                    "site": half.site, "half": half.side.rawValue, "passed": verification.passed ? "true" : "false",
-                    "checked": half.lines.joined(separator: "\n"),
-                ]))
-            if half.side == .target { Terminal.line(VerificationJSON.encode(report)) }
+            // The document `verify` prints without --site (its report of what this half read), plus the site,
+            // the half and what was checked.
+            Terminal.line(Summary.json(HalfJSON(report: report, site: half.site, half: half.side, checked: half.lines)))
         } else {
             if half.side == .target { Terminal.line(VerificationTableRenderer(color: Terminal.isTTY).render(report)) }
             for line in half.lines { Terminal.line(line) }
@@ -145,5 +142,24 @@ struct VerifyCommand: AsyncParsableCommand {
             )
             throw ExitCode(ExitStatus.verificationFailed)
         }
+    }
+}
+
+/// `verify --site --output json` at a half: the report's keys (as `verify` prints them), then `site`, `half`
+/// (`origin` or `target`) and `checked` (what was and was not checked there, one line each).
+struct HalfJSON: Encodable {
+    var report: VerificationReport
+    var site: String
+    var half: PlaybookCluster.Role
+    var checked: [String]
+
+    enum CodingKeys: String, CodingKey { case site, half, checked }
+
+    func encode(to encoder: any Encoder) throws {
+        try report.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(site, forKey: .site)
+        try container.encode(half.rawValue, forKey: .half)
+        try container.encode(checked, forKey: .checked)
     }
 }

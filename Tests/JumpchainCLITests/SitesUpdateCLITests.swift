@@ -306,6 +306,29 @@ extension BinaryTestsLane2 {
                     "checked at site target-side: the target's half — leg 2 read now and compared with the origin's "
                         + "half `verify --site` at the origin's site"), "\(targetHalf.stdout)")
             #expect(targetHalf.stdout.contains("PASS"), "\(targetHalf.stdout)")
+            // --output json: the document `verify` prints without --site, plus the site, the half and what was
+            // checked; `passed` a JSON boolean.
+            let whole = try await world.jumpchain(["verify", "jump-demo", "--timeout", "30", "--output", "json"])
+            #expect(whole.status == 0, "\(whole.output)")
+            let wholeKeys = try #require(
+                try JSONSerialization.jsonObject(with: Data(whole.stdout.split(separator: "\n")[0].utf8))
+                    as? [String: Any]
+            ).keys
+            for site in ["origin-side", "target-side"] {
+                let json = try await Self.host(
+                    world, site, ["verify", "jump-demo", "--timeout", "30", "--output", "json"])
+                #expect(json.status == 0, "\(json.output)")
+                let lines = json.stdout.split(separator: "\n")
+                #expect(lines.count == 1, "\(json.stdout)")
+                let document = try #require(
+                    try JSONSerialization.jsonObject(with: Data((lines.first ?? "").utf8)) as? [String: Any])
+                #expect(document["passed"] as? Bool == true, "\(json.stdout)")
+                #expect(json.stdout.contains("\"passed\":true"), "\(json.stdout)")
+                #expect(document["site"] as? String == site)
+                #expect(document["half"] as? String == (site == "origin-side" ? "origin" : "target"))
+                #expect((document["checked"] as? [String])?.first?.hasPrefix("checked at site \(site)") == true)
+                #expect(Set(document.keys) == Set(wholeKeys).union(["site", "half", "checked"]), "\(json.stdout)")
+            }
 
             // Leg 2 crawls while the origin's producer goes on: the target's half falls behind the origin's newer
             // record and fails (exit 5), naming the partitions.
