@@ -76,34 +76,7 @@ struct VerifyCommand: AsyncParsableCommand {
             if !watch, let result = verification.canary.first { Terminal.line(result.heartbeatLine) }
             if !verification.jumpInspected { Terminal.line(Summary.jumpLine(inspected: false, keys: [])) }
         }
-        if let report = verification.groups {
-            if format == .json {
-                Terminal.line(Summary.json(["consumer_groups": report]))
-            } else {
-                for line in report.tableLines() { Terminal.line(line) }
-            }
-        }
-        // With --groups a failing group decides the exit code: a leg's offset sync in error also makes its link
-        // unhealthy, and the group names the cause better than the link does.
-        var groupsFailed = false
-        if groups {
-            if let report = verification.groups {
-                let lagging = report.lagging(maxLag: Int64(verification.maxGroupLag))
-                let named =
-                    lagging.map {
-                        "group \($0.group) on \($0.topic)-\($0.partition) "
-                            + ($0.target == nil ? "has no offset on the target" : "trails the origin by \($0.gap)")
-                    }
-                    + report.problems
-                if !named.isEmpty {
-                    Terminal.error("jumpchain: consumer groups failed: \(named.joined(separator: "; "))")
-                    groupsFailed = true
-                }
-            } else {
-                Terminal.error("jumpchain: --groups: the playbook turns consumer.offset.sync.enable on for no leg")
-                groupsFailed = true
-            }
-        }
+        let groupsFailed = Self.printGroups(verification, format: format, groups: groups)
         if !verification.passed {
             let failing =
                 report.failingPartitions + verification.canary.filter { !$0.passed }.map { "canary round \($0.round)" }
@@ -115,6 +88,37 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         if groupsFailed { throw ExitCode(ExitStatus.groupsLagging) }
         if !verification.passed { throw ExitCode(ExitStatus.verificationFailed) }
+    }
+
+    /// The consumer groups' table (or JSON line) when they were read; with `groups`, whether they failed (named on
+    /// stderr).
+    static func printGroups(_ verification: Rollout.Verification, format: OutputFormat, groups: Bool) -> Bool {
+        if let report = verification.groups {
+            if format == .json {
+                Terminal.line(Summary.json(["consumer_groups": report]))
+            } else {
+                for line in report.tableLines() { Terminal.line(line) }
+            }
+        }
+        // With --groups a failing group decides the exit code: a leg's offset sync in error also makes its link
+        // unhealthy, and the group names the cause better than the link does.
+        guard groups else { return false }
+        guard let report = verification.groups else {
+            Terminal.error("jumpchain: --groups: the playbook turns consumer.offset.sync.enable on for no leg")
+            return true
+        }
+        let lagging = report.lagging(maxLag: Int64(verification.maxGroupLag))
+        let named =
+            lagging.map {
+                "group \($0.group) on \($0.topic)-\($0.partition) "
+                    + ($0.target == nil ? "has no offset on the target" : "trails the origin by \($0.gap)")
+            }
+            + report.problems
+        guard named.isEmpty else {
+            Terminal.error("jumpchain: consumer groups failed: \(named.joined(separator: "; "))")
+            return true
+        }
+        return false
     }
 
     /// `verify --site` at a site that does not reach both private clusters: the half it checked.
@@ -130,18 +134,21 @@ struct VerifyCommand: AsyncParsableCommand {
             if half.side == .target { Terminal.line(VerificationTableRenderer(color: Terminal.isTTY).render(report)) }
             for line in half.lines { Terminal.line(line) }
         }
-        if groups {
-            Terminal.error(
-                "jumpchain: --groups at site \(half.site): the synced groups are compared on the origin and the "
-                    + "target, and this site does not reach both; they were not checked")
+        var groupsFailed = false
+        if let notChecked = half.groupsNotChecked {
+            if groups { Terminal.error("jumpchain: --groups: \(notChecked)") }
+        } else if half.side == .target {
+            groupsFailed = printGroups(verification, format: format, groups: groups)
         }
-        guard verification.passed else {
+        if !verification.passed {
             let failing = half.side == .origin ? half.failures : report.failingPartitions + report.failures
             Terminal.error(
                 "jumpchain: verification of the \(half.side.rawValue)'s half failed: \(failing.joined(separator: "; "))"
             )
-            throw ExitCode(ExitStatus.verificationFailed)
         }
+        // As without --site, a failing group decides the exit code.
+        if groupsFailed { throw ExitCode(ExitStatus.groupsLagging) }
+        if !verification.passed { throw ExitCode(ExitStatus.verificationFailed) }
     }
 }
 

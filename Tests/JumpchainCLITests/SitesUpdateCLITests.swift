@@ -291,6 +291,17 @@ extension BinaryTestsLane2 {
             #expect(targetStatus.stdout.contains("jump-demo: PASS"), "\(targetStatus.stdout)")
 
             // verify at each site: the origin's half records leg 1, the target's half compares leg 2 with it.
+            // --groups at the target's site before the origin's site recorded the origin's groups: not checked,
+            // naming the command at the other site (the rollout's verify:origin record serves the rest).
+            let unrecorded = try await Self.host(
+                world, "target-side", ["verify", "jump-demo", "--groups", "--timeout", "30"])
+            #expect(unrecorded.status == 0, "\(unrecorded.output)")
+            #expect(
+                unrecorded.stderr.contains(
+                    "the synced consumer groups were not checked at site target-side: there is no record of the "
+                        + "origin's group offsets; site origin-side records them with `jumpchain verify jump-demo "
+                        + "--site origin-side`, then run `jumpchain verify jump-demo --groups --site target-side` here"),
+                "\(unrecorded.stderr)")
             let originHalf = try await Self.host(world, "origin-side", ["verify", "jump-demo", "--timeout", "30"])
             #expect(originHalf.status == 0, "\(originHalf.output)")
             #expect(
@@ -319,7 +330,11 @@ extension BinaryTestsLane2 {
                     world, site, ["verify", "jump-demo", "--timeout", "30", "--output", "json"])
                 #expect(json.status == 0, "\(json.output)")
                 let lines = json.stdout.split(separator: "\n")
-                #expect(lines.count == 1, "\(json.stdout)")
+                // As without --site, the groups the target's half compared follow on their own line.
+                #expect(lines.count == (site == "origin-side" ? 1 : 2), "\(json.stdout)")
+                if site == "target-side", lines.count == 2 {
+                    #expect(lines[1].hasPrefix("{\"consumer_groups\":"), "\(json.stdout)")
+                }
                 let document = try #require(
                     try JSONSerialization.jsonObject(with: Data((lines.first ?? "").utf8)) as? [String: Any])
                 #expect(document["passed"] as? Bool == true, "\(json.stdout)")
@@ -364,6 +379,37 @@ extension BinaryTestsLane2 {
             let done = try await Self.host(world, "target-side", ["resume", "jump-demo"])
             #expect(done.status == 0, "\(done.output)")
             try expectMirrored(world, "refunds", context: "update after status and verify at each site")
+
+            // --groups at the target's site compares the target's group offsets with those the origin's half
+            // recorded (offset sync runs every 5 s while the consumer commits: a few rounds may be needed).
+            var compared: CLI.Result?
+            for _ in 0..<20 where compared == nil {
+                _ = try await Self.host(world, "origin-side", ["verify", "jump-demo", "--timeout", "30"])
+                let result = try await Self.host(
+                    world, "target-side", ["verify", "jump-demo", "--groups", "--timeout", "30"])
+                if result.status == 0 { compared = result } else { try await Task.sleep(for: .milliseconds(500)) }
+            }
+            let groups = try #require(compared, "verify --groups at the target's site never passed")
+            #expect(
+                groups.stdout.contains(
+                    "consumer groups: the target's committed offsets compared with the origin's recorded by `verify "
+                        + "--site` at the origin's site"), "\(groups.stdout)")
+            #expect(groups.stdout.contains("orders-app"), "\(groups.stdout)")
+            // Leg 2's offset sync broken (the link's DESCRIBE on the group on the jump revoked): exit 9, named.
+            let removed = world.simulator.removeACLs(
+                clusterID: SimulatorConfig.JumpDemo.jump,
+                principal: "User:\(SimulatorConfig.JumpDemo.linkServiceAccount)", resourceType: "GROUP",
+                resourceName: "orders-app")
+            #expect(removed == 1)
+            var failed: CLI.Result?
+            for _ in 0..<20 where failed == nil {
+                let result = try await Self.host(
+                    world, "target-side", ["verify", "jump-demo", "--groups", "--timeout", "1"])
+                if result.status == 9 { failed = result } else { try await Task.sleep(for: .milliseconds(500)) }
+            }
+            let lagging = try #require(failed, "verify --groups at the target's site never failed")
+            #expect(lagging.stderr.contains("jumpchain: consumer groups failed:"), "\(lagging.stderr)")
+            #expect(lagging.stderr.contains("orders-app"), "\(lagging.stderr)")
         }
 
         @Test("a site that reaches both runs a changed playbook's whole update at once; verify --site there is whole")

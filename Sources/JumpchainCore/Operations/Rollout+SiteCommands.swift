@@ -133,6 +133,21 @@ extension Rollout {
 extension Rollout {
     /// The run document the origin's half of `verify --site` records for the target's half to compare with.
     static let originHalfDocument = "site-verify-origin.json"
+    /// The origin's synced groups and committed offsets the origin's half records beside it (no secret: group
+    /// ids, partitions, offsets), for `verify --site --groups` at the target's site.
+    static let originGroupsDocument = "site-verify-origin-groups.json"
+
+    /// What `verify --site` at the origin's site recorded of the origin's consumer groups.
+    struct RecordedOriginGroups: Codable {
+        var observedAt: String
+        /// ``RecordedGroupOffsets`` text.
+        var groups: String
+
+        enum CodingKeys: String, CodingKey {
+            case observedAt = "observed_at"
+            case groups
+        }
+    }
 
     /// Which half was checked, and how.
     public struct SiteHalf: Sendable {
@@ -144,6 +159,9 @@ extension Rollout {
         public var lines: [String]
         /// Leg 1's problems, at the origin's half (the target's half fails through its comparison report).
         public var failures: [String]
+        /// Why the synced consumer groups were not compared here, naming what to run where (nil: compared, or
+        /// the playbook syncs none).
+        public var groupsNotChecked: String?
     }
 
     static func verifyHalf(
@@ -167,6 +185,16 @@ extension Rollout {
                     OriginOffsetRecord.save(record, root: root, backend: options.backend)
                 }
                 try? options.backend.setDocument(originHalfDocument, ofRun: root, Data(observation.encoded().utf8))
+                // The origin's synced groups, for the target's half to compare (a failed read records nothing).
+                let groups = try? await context.originGroupOffsets()
+                if let groups {
+                    let record = RecordedOriginGroups(
+                        observedAt: observation.observedAt ?? OriginOffsetRecord.timestamp(Date()),
+                        groups: RecordedGroupOffsets.encode(groups))
+                    if let data = try? JSONEncoder().encode(record) {
+                        try? options.backend.setDocument(originGroupsDocument, ofRun: root, data)
+                    }
+                }
                 var failures = hopFailures(observation.hop)
                 if let result = observation.canary, !result.passed {
                     failures.append("canary: \(result.failure ?? "it did not reach the jump")")
@@ -187,6 +215,12 @@ extension Rollout {
                         "not checked from site \(site.name): leg 2 and the target; site "
                             + "\(other?.name ?? "?") compares them with this record with \(otherCommand)",
                     ], failures: failures)
+                if groups != nil {
+                    verification.half?.groupsNotChecked =
+                        "the origin's consumer group offsets were recorded here for the target's half: site "
+                        + "\(other?.name ?? "?") compares them with "
+                        + (other.map { command("verify \(run) --groups", site: $0.name) } ?? otherCommand)
+                }
                 return verification
             }
             guard let (origin, source) = latestOriginRecord(root: root, entries: entries, options: options) else {
@@ -204,6 +238,29 @@ extension Rollout {
                     topology: SiteVerification.topology(context.topology(for: plan), covering: origin),
                     threshold: Int64(playbook.verify.maxLag)), site: site.name, unreached: [.origin])
             var verification = Verification(report: report, canary: [], jumpInspected: true)
+            verification.maxGroupLag = playbook.verify.maxGroupLag ?? 0
+            // The synced groups on the target against the origin's offsets the origin's half recorded.
+            var groupsNotChecked: String?
+            var groupsLine: [String] = []
+            if playbook.offsetSyncPlan(originPrincipal: playbook.link.originPrincipal ?? "") != nil {
+                if let data = try? options.backend.document(originGroupsDocument, ofRun: root),
+                    let record = try? JSONDecoder().decode(RecordedOriginGroups.self, from: data),
+                    let recorded = RecordedGroupOffsets.decode(record.groups)
+                {
+                    verification.groups = try await context.groupOffsets(
+                        topology: SiteVerification.topology(context.topology(for: plan), covering: origin),
+                        jump: try await context.jump(), recordedOrigin: recorded)
+                    groupsLine = [
+                        "consumer groups: the target's committed offsets compared with the origin's recorded by "
+                            + "`verify --site` at the origin's site at \(record.observedAt)"
+                    ]
+                } else {
+                    groupsNotChecked =
+                        "the synced consumer groups were not checked at site \(site.name): there is no record of "
+                        + "the origin's group offsets; site \(other?.name ?? "?") records them with \(otherCommand), "
+                        + "then run \(command("verify \(run) --groups", site: site.name)) here"
+                }
+            }
             verification.half = SiteHalf(
                 site: site.name, side: .target,
                 lines: [
@@ -211,7 +268,7 @@ extension Rollout {
                         + "origin's half \(source) recorded at \(origin.observedAt ?? "an unknown time")",
                     "not read from site \(site.name): the origin; \(otherCommand) at site \(other?.name ?? "?") "
                         + "records it afresh",
-                ], failures: [])
+                ] + groupsLine, failures: [], groupsNotChecked: groupsNotChecked)
             return verification
         } catch let error as JumpchainError {
             throw error

@@ -167,10 +167,7 @@ public struct CutoverExecutor: StepExecutor {
         // target's site, once the origin is still (or at once without the quiesce check).
         var recorded: [String: String] = [:]
         if step.parameters[StepSites.clustersParameter] != nil, let groups = try await context.originGroupOffsets() {
-            let encoded = groups.mapValues { offsets in
-                Dictionary(uniqueKeysWithValues: offsets.map { ("\($0.key.topic)|\($0.key.partition)", $0.value) })
-            }
-            recorded[Self.originGroupsOutput] = Self.json(encoded)
+            recorded[Self.originGroupsOutput] = RecordedGroupOffsets.encode(groups)
         }
         guard let seconds = Int(step.parameters["quiet_period"] ?? ""), seconds >= 0 else {
             return recorded.merging(["skipped": "true"]) { $1 }
@@ -194,10 +191,7 @@ public struct CutoverExecutor: StepExecutor {
         }
         if step.parameters[StepSites.clustersParameter] != nil, let groups = try await context.originGroupOffsets() {
             // Recorded again once the origin proved still: its consumers' last commits.
-            let encoded = groups.mapValues { offsets in
-                Dictionary(uniqueKeysWithValues: offsets.map { ("\($0.key.topic)|\($0.key.partition)", $0.value) })
-            }
-            recorded[Self.originGroupsOutput] = Self.json(encoded)
+            recorded[Self.originGroupsOutput] = RecordedGroupOffsets.encode(groups)
         }
         return recorded.merging(["skipped": "false", "quiet_seconds": String(seconds)]) { $1 }
     }
@@ -240,20 +234,8 @@ public struct CutoverExecutor: StepExecutor {
         let recordedOrigin =
             Self.reached(step).contains(.origin)
             ? nil
-            : Self.decode(
-                [String: [String: Int64]].self,
-                stepContext.output(Self.originGroupsOutput, of: CutoverStep.Kind.quiesce.rawValue)
-            )
-            .map { groups in
-                groups.mapValues { offsets in
-                    Dictionary(
-                        uniqueKeysWithValues: offsets.compactMap { key, value -> (TopicPartition, Int64)? in
-                            let parts = key.split(separator: "|")
-                            guard parts.count == 2, let partition = Int(parts[1]) else { return nil }
-                            return (TopicPartition(topic: String(parts[0]), partition: partition), value)
-                        })
-                }
-            }
+            : RecordedGroupOffsets.decode(
+                stepContext.output(Self.originGroupsOutput, of: CutoverStep.Kind.quiesce.rawValue))
         // A split plan's drain never calls the origin: without the quiesce record it would have to, so it stops.
         if !Self.reached(step).contains(.origin), recordedOrigin == nil,
             context.playbook.offsetSyncPlan(originPrincipal: context.playbook.link.originPrincipal ?? "") != nil
