@@ -247,9 +247,16 @@ extension Rollout {
                     let record = try? JSONDecoder().decode(RecordedOriginGroups.self, from: data),
                     let recorded = RecordedGroupOffsets.decode(record.groups)
                 {
-                    verification.groups = try await context.groupOffsets(
-                        topology: SiteVerification.topology(context.topology(for: plan), covering: origin),
-                        jump: try await context.jump(), recordedOrigin: recorded)
+                    // As `verify` does: a failed group read adds nothing to a failing chain's verdict.
+                    do {
+                        verification.groups = try await context.groupOffsets(
+                            topology: SiteVerification.topology(context.topology(for: plan), covering: origin),
+                            jump: try await context.jump(), recordedOrigin: recorded)
+                    } catch  where !report.passed {
+                        groupsNotChecked =
+                            "the synced consumer groups could not be read at site \(site.name) (\(error)); the "
+                            + "chain's failure above comes first"
+                    }
                     groupsLine = [
                         "consumer groups: the target's committed offsets compared with the origin's recorded by "
                             + "`verify --site` at the origin's site at \(record.observedAt)"
