@@ -15,12 +15,20 @@ struct StatusCommand: AsyncParsableCommand {
         name: .customLong("inspect-jump"),
         help: "Also read the jump's own view, through a session key minted for this command and revoked.")
     var inspectJump = false
+    @Option(
+        help: """
+            Read only what this site of the playbook's `sites` reaches (its secrets alone are needed), and say \
+            what could not be read from here.
+            """)
+    var site: String?
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
         do {
+            var options = common.rolloutOptions(printer: nil)
+            options.site = site
             let status = try await Rollout.status(
-                run: run, live: !offline, inspectJump: inspectJump, options: common.rolloutOptions(printer: nil))
+                run: run, live: !offline, inspectJump: inspectJump, options: options)
             Summary.print(status, format: common.format)
         } catch {
             throw ExitStatus.fail(error)

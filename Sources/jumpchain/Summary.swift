@@ -135,6 +135,8 @@ enum Summary {
                     "auto_created": .array(status.autoCreated.map { .string($0) }),
                     "session_keys_revoked": .array(status.sessionKeysMinted.map { .string($0) }),
                     "sites": .array(sites.map { .string($0.line) }),
+                    "not_read": .array(status.notRead.map { .string($0) }),
+                    "site_verdict": status.siteVerdict.map { .string($0) } ?? .null,
                 ]))
             return
         }
@@ -169,6 +171,11 @@ enum Summary {
         if let liveError = status.liveError { Terminal.line("live state unavailable: \(liveError)") }
         if let report = status.report {
             Terminal.line("")
+            if !status.notRead.isEmpty {
+                Terminal.line(
+                    "live view from this site only: what it does not reach is not read (see the `not read from "
+                        + "site` lines), and the verdict covers what it read")
+            }
             Terminal.line(VerificationTableRenderer(color: Terminal.isTTY).render(report))
             Terminal.line(jumpLine(inspected: status.jumpInspected, keys: status.sessionKeysMinted))
             if !status.autoCreated.isEmpty {
@@ -178,6 +185,8 @@ enum Summary {
             }
         }
         for line in status.groups?.tableLines() ?? [] { Terminal.line(line) }
+        for line in status.notRead { Terminal.line(line) }
+        if let verdict = status.siteVerdict { Terminal.line(verdict) }
     }
 
     /// Says plainly whether the jump was read, and with which session key.

@@ -33,6 +33,13 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(
         help: "Also fail (exit 9) when a synced group's target offset trails the origin by > verify.max_group_lag.")
     var groups = false
+    @Option(
+        help: """
+            Check the half of the chain this site of the playbook's `sites` reaches (its secrets alone are \
+            needed): at the origin's site leg 1, recorded for the target's; at the target's site leg 2, compared \
+            with the origin's latest record.
+            """)
+    var site: String?
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
@@ -41,6 +48,8 @@ struct VerifyCommand: AsyncParsableCommand {
         let progress = WaitProgress()
         progress.start("verify \(run)")
         defer { progress.stop() }
+        var options = common.rolloutOptions(printer: nil)
+        options.site = site
         do {
             verification = try await Rollout.verify(
                 run: run, timeout: timeout.map { .seconds($0) }, canary: canary || watch,
@@ -50,11 +59,15 @@ struct VerifyCommand: AsyncParsableCommand {
                     progress.stop()  // the wait is over: heartbeat lines follow
                     guard watch else { return }
                     Terminal.line(format == .json ? VerificationJSON.line(result) : result.heartbeatLine)
-                }, onRound: { progress.round($0) }, options: common.rolloutOptions(printer: nil))
+                }, onRound: { progress.round($0) }, options: options)
         } catch {
             throw ExitStatus.fail(error)
         }
         let report = verification.report
+        if let half = verification.half {
+            try Self.printHalf(half, verification, format: format, groups: groups)
+            return
+        }
         if format == .json {
             Terminal.line(VerificationJSON.encode(report))
             if !watch, let result = verification.canary.first { Terminal.line(VerificationJSON.encode(result)) }
@@ -63,34 +76,7 @@ struct VerifyCommand: AsyncParsableCommand {
             if !watch, let result = verification.canary.first { Terminal.line(result.heartbeatLine) }
             if !verification.jumpInspected { Terminal.line(Summary.jumpLine(inspected: false, keys: [])) }
         }
-        if let report = verification.groups {
-            if format == .json {
-                Terminal.line(Summary.json(["consumer_groups": report]))
-            } else {
-                for line in report.tableLines() { Terminal.line(line) }
-            }
-        }
-        // With --groups a failing group decides the exit code: a leg's offset sync in error also makes its link
-        // unhealthy, and the group names the cause better than the link does.
-        var groupsFailed = false
-        if groups {
-            if let report = verification.groups {
-                let lagging = report.lagging(maxLag: Int64(verification.maxGroupLag))
-                let named =
-                    lagging.map {
-                        "group \($0.group) on \($0.topic)-\($0.partition) "
-                            + ($0.target == nil ? "has no offset on the target" : "trails the origin by \($0.gap)")
-                    }
-                    + report.problems
-                if !named.isEmpty {
-                    Terminal.error("jumpchain: consumer groups failed: \(named.joined(separator: "; "))")
-                    groupsFailed = true
-                }
-            } else {
-                Terminal.error("jumpchain: --groups: the playbook turns consumer.offset.sync.enable on for no leg")
-                groupsFailed = true
-            }
-        }
+        let groupsFailed = Self.printGroups(verification, format: format, groups: groups)
         if !verification.passed {
             let failing =
                 report.failingPartitions + verification.canary.filter { !$0.passed }.map { "canary round \($0.round)" }
@@ -102,5 +88,85 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         if groupsFailed { throw ExitCode(ExitStatus.groupsLagging) }
         if !verification.passed { throw ExitCode(ExitStatus.verificationFailed) }
+    }
+
+    /// The consumer groups' table (or JSON line) when they were read; with `groups`, whether they failed (named on
+    /// stderr).
+    static func printGroups(_ verification: Rollout.Verification, format: OutputFormat, groups: Bool) -> Bool {
+        if let report = verification.groups {
+            if format == .json {
+                Terminal.line(Summary.json(["consumer_groups": report]))
+            } else {
+                for line in report.tableLines() { Terminal.line(line) }
+            }
+        }
+        // With --groups a failing group decides the exit code: a leg's offset sync in error also makes its link
+        // unhealthy, and the group names the cause better than the link does.
+        guard groups else { return false }
+        guard let report = verification.groups else {
+            Terminal.error("jumpchain: --groups: the playbook turns consumer.offset.sync.enable on for no leg")
+            return true
+        }
+        let lagging = report.lagging(maxLag: Int64(verification.maxGroupLag))
+        let named =
+            lagging.map {
+                "group \($0.group) on \($0.topic)-\($0.partition) "
+                    + ($0.target == nil ? "has no offset on the target" : "trails the origin by \($0.gap)")
+            }
+            + report.problems
+        guard named.isEmpty else {
+            Terminal.error("jumpchain: consumer groups failed: \(named.joined(separator: "; "))")
+            return true
+        }
+        return false
+    }
+
+    /// `verify --site` at a site that does not reach both private clusters: the half it checked.
+    static func printHalf(
+        _ half: Rollout.SiteHalf, _ verification: Rollout.Verification, format: OutputFormat, groups: Bool
+    ) throws {
+        let report = verification.report
+        if format == .json {
+            // The document `verify` prints without --site (its report of what this half read), plus the site,
+            // the half and what was checked.
+            Terminal.line(Summary.json(HalfJSON(report: report, site: half.site, half: half.side, checked: half.lines)))
+        } else {
+            if half.side == .target { Terminal.line(VerificationTableRenderer(color: Terminal.isTTY).render(report)) }
+            for line in half.lines { Terminal.line(line) }
+        }
+        var groupsFailed = false
+        if let notChecked = half.groupsNotChecked {
+            if groups { Terminal.error("jumpchain: --groups: \(notChecked)") }
+        } else if half.side == .target {
+            groupsFailed = printGroups(verification, format: format, groups: groups)
+        }
+        if !verification.passed {
+            let failing = half.side == .origin ? half.failures : report.failingPartitions + report.failures
+            Terminal.error(
+                "jumpchain: verification of the \(half.side.rawValue)'s half failed: \(failing.joined(separator: "; "))"
+            )
+        }
+        // As without --site, a failing group decides the exit code.
+        if groupsFailed { throw ExitCode(ExitStatus.groupsLagging) }
+        if !verification.passed { throw ExitCode(ExitStatus.verificationFailed) }
+    }
+}
+
+/// `verify --site --output json` at a half: the report's keys (as `verify` prints them), then `site`, `half`
+/// (`origin` or `target`) and `checked` (what was and was not checked there, one line each).
+struct HalfJSON: Encodable {
+    var report: VerificationReport
+    var site: String
+    var half: PlaybookCluster.Role
+    var checked: [String]
+
+    enum CodingKeys: String, CodingKey { case site, half, checked }
+
+    func encode(to encoder: any Encoder) throws {
+        try report.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(site, forKey: .site)
+        try container.encode(half.rawValue, forKey: .half)
+        try container.encode(checked, forKey: .checked)
     }
 }

@@ -132,6 +132,8 @@ extension BinaryTestsLane3 {
             let recorded = try await at("origin-side", ["resume", "jump-demo"])
             #expect(recorded.status == 10, "\(recorded.output)")
             #expect(recorded.stderr.contains("waiting for site target-side to run step drain"), "\(recorded.stderr)")
+            try await expectDrainRefusedWithoutQuiesceRecord(world)
+            try await expectDrainTimeoutNamesTheSite(world)
             let promoted = try await at("target-side", ["cutover", "jump-demo"])
             #expect(promoted.status == 0, "\(promoted.output)")
             #expect(promoted.stdout.contains("records lost: 0"), "\(promoted.stdout)")
@@ -180,6 +182,89 @@ extension BinaryTestsLane3 {
                 last.stdout.contains("holds no key jumpchain minted") && last.stdout.contains("✓"), "\(last.stdout)")
             #expect(world.liveKeys(on: SimulatorConfig.JumpDemo.jump).isEmpty)
             #expect(!last.stdout.contains("✗"), "\(last.stdout)")
+        }
+
+        /// A copy of the run whose quiesce record is gone (as a version that did not record it would leave it):
+        /// the target's drain would have to read the origin, so it stops naming what is missing and which site runs
+        /// what first; nothing is promoted.
+        func expectDrainRefusedWithoutQuiesceRecord(_ world: DemoWorld) async throws {
+            let copy = try await stateCopy(world, "no-quiesce-record") { object in
+                if object["stepID"] as? String == "quiesce" || object["step_id"] as? String == "quiesce",
+                    var outputs = object["outputs"] as? [String: Any]
+                {
+                    outputs["origin_groups"] = nil
+                    object["outputs"] = outputs
+                }
+            }
+            #expect(
+                try !String(contentsOfFile: copy + ".json", encoding: .utf8).contains("origin_groups"),
+                "the record was not found")
+            world.simulator.setFaults(FaultSettings(blackholed: [SimulatorConfig.JumpDemo.origin]))
+            let refused = try await world.jumpchain(["cutover", "jump-demo", "--site", "target-side", "--state", copy])
+            world.simulator.setFaults(FaultSettings())
+            #expect(refused.status == 4, "\(refused.output)")
+            #expect(
+                refused.output.contains(
+                    "drain at site target-side needs the origin's consumer group offsets that step quiesce records at "
+                        + "site origin-side (output origin_groups), and the recorded quiesce has none"),
+                "\(refused.output)")
+            #expect(
+                refused.output.contains(
+                    "Run `jumpchain cutover jump-demo --site target-side` again (a new cutover starts here), then "
+                        + "`jumpchain cutover jump-demo --site origin-side` at site origin-side"), "\(refused.output)")
+            let mirrors = (world.state()["mirrors"] as? [[String: Any]]) ?? []
+            let onTarget = mirrors.filter { $0["cluster_id"] as? String == SimulatorConfig.JumpDemo.target }
+            #expect(
+                !onTarget.isEmpty && onTarget.allSatisfy { $0["mirror_status"] as? String == "ACTIVE" },
+                "nothing was promoted: \(onTarget)")
+        }
+
+        /// A copy of the run (a state directory of its own, named `name`, its export beside it as `name.json`),
+        /// every JSON object of the export passed through `change` first.
+        func stateCopy(
+            _ world: DemoWorld, _ name: String, _ change: @escaping (inout [String: Any]) -> Void
+        ) async throws -> String {
+            let export = try await world.jumpchain(["state", "export", "jump-demo"])
+            #expect(export.status == 0, "\(export.output)")
+            func transform(_ value: Any) -> Any {
+                if var object = value as? [String: Any] {
+                    change(&object)
+                    return object.mapValues(transform)
+                }
+                if let array = value as? [Any] { return array.map(transform) }
+                return value
+            }
+            let original = try JSONSerialization.jsonObject(with: Data(export.stdout.utf8))
+            let copy = world.workDirectory + "/" + name
+            try JSONSerialization.data(withJSONObject: transform(original)).write(
+                to: URL(fileURLWithPath: copy + ".json"))
+            let imported = try await world.jumpchain(["state", "import", copy + ".json", "--state", copy])
+            #expect(imported.status == 0, "\(imported.output)")
+            return copy
+        }
+
+        /// A copy of the run whose drain waits 1 s while leg 2 crawls and the origin's producer goes on: the drain
+        /// at the target's site times out (nothing promoted), naming the commands to run there with its --site.
+        func expectDrainTimeoutNamesTheSite(_ world: DemoWorld) async throws {
+            let copy = try await stateCopy(world, "short-drain") { object in
+                if object["id"] as? String == "drain", var parameters = object["parameters"] as? [String: Any] {
+                    parameters["timeout"] = "1"
+                    object["parameters"] = parameters
+                }
+            }
+            var faults = FaultSettings(blackholed: [SimulatorConfig.JumpDemo.origin])
+            faults.linkThrottles = ["demo-jump-to-target": 0.01]
+            world.simulator.setFaults(faults)
+            try await Task.sleep(for: .milliseconds(1500))
+            let timedOut = try await world.jumpchain(["cutover", "jump-demo", "--site", "target-side", "--state", copy])
+            world.simulator.setFaults(FaultSettings())
+            #expect(timedOut.status == 4, "\(timedOut.output)")
+            #expect(
+                timedOut.output.contains("after 1s the hops still differ (nothing was promoted)"), "\(timedOut.output)")
+            #expect(
+                timedOut.output.contains(
+                    "check `jumpchain verify jump-demo --site target-side`, then run `jumpchain cutover jump-demo "
+                        + "--site target-side` again"), "\(timedOut.output)")
         }
 
         @Test("two processes, one per site, with --wait on a shared state directory: both finish")

@@ -213,6 +213,244 @@ extension BinaryTestsLane2 {
             }
         }
 
+        /// Runs `arguments --site site` as that site's host: the other site's private cluster blackholed and its
+        /// secret unset.
+        static func host(_ world: DemoWorld, _ site: String, _ arguments: [String]) async throws -> CLI.Result {
+            let secret = site == "origin-side" ? "JUMPCHAIN_TARGET_SECRET" : "JUMPCHAIN_ORIGIN_SECRET"
+            world.simulator.setFaults(FaultSettings(blackholed: [other(site)]))
+            defer { world.simulator.setFaults(FaultSettings()) }
+            return try await world.jumpchain(arguments + ["--site", site], environment: [secret: ""])
+        }
+
+        @Test("status and verify --site read only what the site reaches; resume at the target before the update's plan")
+        func statusVerifyAtSites() async throws {
+            let (world, added) = try await Self.builtChain()
+            defer { Task { await world.stop() } }
+
+            // Without --site, a host lacking a secret is refused with the --site choices (exit 2, nothing read).
+            for words in ["status", "verify"] {
+                let refused = try await world.jumpchain(
+                    [words, "jump-demo"], environment: ["JUMPCHAIN_TARGET_SECRET": ""])
+                #expect(refused.status == 2, "\(refused.output)")
+                #expect(
+                    refused.stderr.contains(
+                        "`jumpchain \(words) jump-demo --site origin-side` at site origin-side (reaches origin) or "
+                            + "`jumpchain \(words) jump-demo --site target-side` at site target-side (reaches target)"),
+                    "\(refused.stderr)")
+            }
+
+            // status at each site: the live view of what it reaches, and what it could not read from there.
+            let originStatus = try await Self.host(world, "origin-side", ["status", "jump-demo"])
+            #expect(originStatus.status == 0, "\(originStatus.output)")
+            #expect(
+                originStatus.stdout.contains(
+                    "not read from site origin-side: the target \(SimulatorConfig.JumpDemo.target) (this site does not "
+                        + "reach it); site target-side reads it with `jumpchain status jump-demo --site target-side`"),
+                "\(originStatus.stdout)")
+            #expect(!originStatus.stdout.contains("live state unavailable"), "\(originStatus.stdout)")
+            // An unreached cluster is no diagnosis (it is not missing credentials); the others' hints name the site.
+            #expect(!originStatus.stdout.contains("no credential for the target"), "\(originStatus.stdout)")
+            #expect(
+                originStatus.stdout.contains("more: jumpchain status jump-demo --site origin-side"),
+                "\(originStatus.stdout)")
+            // The verdict covers what was read: the unreached target is not read here, never a failure.
+            #expect(
+                originStatus.stdout.contains(
+                    "healthy as far as site origin-side reads it (origin); the target is read from site target-side "
+                        + "with `jumpchain status jump-demo --site target-side`"), "\(originStatus.stdout)")
+            #expect(originStatus.stdout.contains("jump-demo: PASS"), "\(originStatus.stdout)")
+            // Reading the jump too, each partition is judged on leg 1's lag (the target's end is not read here).
+            let inspected = try await Self.host(world, "origin-side", ["status", "jump-demo", "--inspect-jump"])
+            #expect(inspected.stdout.contains("jump-demo: PASS"), "\(inspected.stdout)")
+            #expect(
+                inspected.stdout.contains("healthy as far as site origin-side reads it (origin and jump)"),
+                "\(inspected.stdout)")
+            // A real problem in what was read still fails: leg 1's link down (the origin cannot reach the jump).
+            world.simulator.setFaults(
+                FaultSettings(blackholed: [SimulatorConfig.JumpDemo.target, SimulatorConfig.JumpDemo.jump]))
+            let broken = try await world.jumpchain(
+                ["status", "jump-demo", "--site", "origin-side"], environment: ["JUMPCHAIN_TARGET_SECRET": ""])
+            world.simulator.setFaults(FaultSettings())
+            #expect(
+                broken.stdout.contains(
+                    "FAIL as far as site origin-side reads it (origin): leg 1 (origin → jump): link "
+                        + "`demo-origin-to-jump` on the origin (lkc-origin): FAILED, TIMEOUT_ERROR"), "\(broken.output)"
+            )
+            #expect(broken.stdout.contains("jump-demo: FAIL"), "\(broken.stdout)")
+            let targetStatus = try await Self.host(world, "target-side", ["status", "jump-demo", "--inspect-jump"])
+            #expect(targetStatus.status == 0, "\(targetStatus.output)")
+            #expect(
+                targetStatus.stdout.contains(
+                    "not read from site target-side: the origin \(SimulatorConfig.JumpDemo.origin)"),
+                "\(targetStatus.stdout)")
+            #expect(targetStatus.stdout.contains("jump: inspected through session key"), "\(targetStatus.stdout)")
+            #expect(
+                targetStatus.stdout.contains(
+                    "healthy as far as site target-side reads it (target and jump); the origin is read from site "
+                        + "origin-side with `jumpchain status jump-demo --site origin-side`"), "\(targetStatus.stdout)")
+            #expect(targetStatus.stdout.contains("jump-demo: PASS"), "\(targetStatus.stdout)")
+
+            // verify at each site: the origin's half records leg 1, the target's half compares leg 2 with it.
+            // --groups at the target's site before the origin's site recorded the origin's groups: not checked,
+            // naming the command at the other site (the rollout's verify:origin record serves the rest).
+            let unrecorded = try await Self.host(
+                world, "target-side", ["verify", "jump-demo", "--groups", "--timeout", "30"])
+            #expect(unrecorded.status == 0, "\(unrecorded.output)")
+            #expect(
+                unrecorded.stderr.contains(
+                    "the synced consumer groups were not checked at site target-side: there is no record of the "
+                        + "origin's group offsets; site origin-side records them with `jumpchain verify jump-demo "
+                        + "--site origin-side`, then run `jumpchain verify jump-demo --groups --site target-side` here"),
+                "\(unrecorded.stderr)")
+            let originHalf = try await Self.host(world, "origin-side", ["verify", "jump-demo", "--timeout", "30"])
+            #expect(originHalf.status == 0, "\(originHalf.output)")
+            #expect(
+                originHalf.stdout.contains("checked at site origin-side: the origin's half — leg 1"),
+                "\(originHalf.stdout)")
+            #expect(
+                originHalf.stdout.contains("with `jumpchain verify jump-demo --site target-side`"),
+                "\(originHalf.stdout)")
+            let targetHalf = try await Self.host(world, "target-side", ["verify", "jump-demo", "--timeout", "30"])
+            #expect(targetHalf.status == 0, "\(targetHalf.output)")
+            #expect(
+                targetHalf.stdout.contains(
+                    "checked at site target-side: the target's half — leg 2 read now and compared with the origin's "
+                        + "half `verify --site` at the origin's site"), "\(targetHalf.stdout)")
+            #expect(targetHalf.stdout.contains("PASS"), "\(targetHalf.stdout)")
+            // --output json: the document `verify` prints without --site, plus the site, the half and what was
+            // checked; `passed` a JSON boolean.
+            let whole = try await world.jumpchain(["verify", "jump-demo", "--timeout", "30", "--output", "json"])
+            #expect(whole.status == 0, "\(whole.output)")
+            let wholeKeys = try #require(
+                try JSONSerialization.jsonObject(with: Data(whole.stdout.split(separator: "\n")[0].utf8))
+                    as? [String: Any]
+            ).keys
+            for site in ["origin-side", "target-side"] {
+                let json = try await Self.host(
+                    world, site, ["verify", "jump-demo", "--timeout", "30", "--output", "json"])
+                #expect(json.status == 0, "\(json.output)")
+                let lines = json.stdout.split(separator: "\n")
+                // As without --site, the groups the target's half compared follow on their own line.
+                #expect(lines.count == (site == "origin-side" ? 1 : 2), "\(json.stdout)")
+                if site == "target-side", lines.count == 2 {
+                    #expect(lines[1].hasPrefix("{\"consumer_groups\":"), "\(json.stdout)")
+                }
+                let document = try #require(
+                    try JSONSerialization.jsonObject(with: Data((lines.first ?? "").utf8)) as? [String: Any])
+                #expect(document["passed"] as? Bool == true, "\(json.stdout)")
+                #expect(json.stdout.contains("\"passed\":true"), "\(json.stdout)")
+                #expect(document["site"] as? String == site)
+                #expect(document["half"] as? String == (site == "origin-side" ? "origin" : "target"))
+                #expect((document["checked"] as? [String])?.first?.hasPrefix("checked at site \(site)") == true)
+                #expect(Set(document.keys) == Set(wholeKeys).union(["site", "half", "checked"]), "\(json.stdout)")
+            }
+
+            // Leg 2 crawls while the origin's producer goes on: the target's half falls behind the origin's newer
+            // record and fails (exit 5), naming the partitions.
+            world.simulator.setFaults(FaultSettings(linkThrottles: ["demo-jump-to-target": 0.01]))
+            try await Task.sleep(for: .milliseconds(1500))
+            let recorded = try await world.jumpchain(
+                ["verify", "jump-demo", "--site", "origin-side", "--timeout", "30"],
+                environment: ["JUMPCHAIN_TARGET_SECRET": ""])
+            #expect(recorded.status == 0, "\(recorded.output)")
+            let behind = try await world.jumpchain(
+                ["verify", "jump-demo", "--site", "target-side", "--timeout", "2"],
+                environment: ["JUMPCHAIN_ORIGIN_SECRET": ""])
+            world.simulator.setFaults(FaultSettings())
+            #expect(behind.status == 5, "\(behind.output)")
+            #expect(
+                behind.stderr.contains("jumpchain: verification of the target's half failed: orders:"),
+                "\(behind.stderr)")
+
+            // resume at the target's site before the origin's site planned the update it waits for: says so (10).
+            let early = try await Self.host(world, "target-side", ["apply", added])
+            #expect(early.status == 10, "\(early.output)")
+            let resumed = try await Self.host(world, "target-side", ["resume", "jump-demo"])
+            #expect(resumed.status == 10, "\(resumed.output)")
+            #expect(
+                resumed.stderr.contains(
+                    "the update of \(added) waits for site origin-side to plan and record it: site origin-side runs "
+                        + "`jumpchain apply \(added) --site origin-side`; then here `jumpchain apply \(added) --site "
+                        + "target-side --wait`"), "\(resumed.stderr)")
+            let planned = try await Self.host(world, "origin-side", ["apply", added])
+            #expect(planned.status == 10, "\(planned.output)")
+            let finished = try await Self.host(world, "target-side", ["resume", "jump-demo"])
+            #expect(finished.status == 0, "\(finished.output)")
+            let done = try await Self.host(world, "target-side", ["resume", "jump-demo"])
+            #expect(done.status == 0, "\(done.output)")
+            try expectMirrored(world, "refunds", context: "update after status and verify at each site")
+
+            // --groups at the target's site compares the target's group offsets with those the origin's half
+            // recorded (offset sync runs every 5 s while the consumer commits: a few rounds may be needed).
+            var compared: CLI.Result?
+            for _ in 0..<20 where compared == nil {
+                _ = try await Self.host(world, "origin-side", ["verify", "jump-demo", "--timeout", "30"])
+                let result = try await Self.host(
+                    world, "target-side", ["verify", "jump-demo", "--groups", "--timeout", "30"])
+                if result.status == 0 { compared = result } else { try await Task.sleep(for: .milliseconds(500)) }
+            }
+            let groups = try #require(compared, "verify --groups at the target's site never passed")
+            #expect(
+                groups.stdout.contains(
+                    "consumer groups: the target's committed offsets compared with the origin's recorded by `verify "
+                        + "--site` at the origin's site"), "\(groups.stdout)")
+            #expect(groups.stdout.contains("orders-app"), "\(groups.stdout)")
+            // Leg 2's offset sync broken (the link's DESCRIBE on the group on the jump revoked): exit 9, named.
+            let removed = world.simulator.removeACLs(
+                clusterID: SimulatorConfig.JumpDemo.jump,
+                principal: "User:\(SimulatorConfig.JumpDemo.linkServiceAccount)", resourceType: "GROUP",
+                resourceName: "orders-app")
+            #expect(removed == 1)
+            var failed: CLI.Result?
+            for _ in 0..<20 where failed == nil {
+                let result = try await Self.host(
+                    world, "target-side", ["verify", "jump-demo", "--groups", "--timeout", "1"])
+                if result.status == 9 { failed = result } else { try await Task.sleep(for: .milliseconds(500)) }
+            }
+            let lagging = try #require(failed, "verify --groups at the target's site never failed")
+            #expect(lagging.stderr.contains("jumpchain: consumer groups failed:"), "\(lagging.stderr)")
+            #expect(lagging.stderr.contains("orders-app"), "\(lagging.stderr)")
+        }
+
+        @Test("a site that reaches both runs a changed playbook's whole update at once; verify --site there is whole")
+        func siteReachesBoth() async throws {
+            var config = SimulatorConfig.jumpDemo()
+            config.topics.append(
+                SimulatorConfig.Topic(
+                    cluster: SimulatorConfig.JumpDemo.origin, name: "refunds", partitions: 2, records: 20))
+            let world = try await DemoWorld.start(config: config)
+            defer { Task { await world.stop() } }
+            let sites = "\nsites:\n  hub: {reaches: [origin, target]}\n  edge: {reaches: [origin]}\n"
+            func playbook(_ name: String, _ names: String) throws -> String {
+                let path = try world.playbookVariant(name, replacing: [(Self.three, names)])
+                let handle = try #require(FileHandle(forWritingAtPath: path))
+                handle.seekToEndOfFile()
+                handle.write(Data(sites.utf8))
+                try handle.close()
+                return path
+            }
+            let built = try await world.jumpchain(["apply", try playbook("hub-built", Self.three)])
+            #expect(built.status == 0, "\(built.output)")
+            let added = try playbook("hub-added", Self.four)
+            let plan = try await world.jumpchain(["plan", added])
+            #expect(plan.status == 0, "\(plan.output)")
+            #expect(plan.stdout.contains("• mirror-jump:refunds [hub]"), "\(plan.stdout)")
+            #expect(plan.stdout.contains("• mirror-target:refunds [hub]"), "\(plan.stdout)")
+            #expect(!plan.stdout.contains("[edge]") && !plan.stdout.contains("verify:origin"), "\(plan.stdout)")
+            let updated = try await world.jumpchain(["apply", added, "--site", "hub"])
+            #expect(updated.status == 0, "\(updated.output)")
+            #expect(updated.stdout.contains("added           refunds"), "\(updated.stdout)")
+            try expectMirrored(world, "refunds", context: "update at a site that reaches both")
+            // That site reads the whole chain: no half, no `not read` line.
+            let verify = try await world.jumpchain(["verify", "jump-demo", "--site", "hub", "--timeout", "60"])
+            #expect(verify.status == 0, "\(verify.output)")
+            #expect(verify.stdout.contains("refunds"), "\(verify.stdout)")
+            #expect(!verify.stdout.contains("half"), "\(verify.stdout)")
+            let status = try await world.jumpchain(["status", "jump-demo", "--site", "hub"])
+            #expect(status.status == 0, "\(status.output)")
+            #expect(!status.stdout.contains("not read from site"), "\(status.stdout)")
+        }
+
         /// `topic` mirrored ACTIVE on both hops, and no issued secret in the state directory or any output.
         func expectMirrored(_ world: DemoWorld, _ topic: String, context: String) throws {
             let mirrors = (world.state()["mirrors"] as? [[String: Any]]) ?? []

@@ -272,4 +272,30 @@ struct VerificationOffsetTests {
         #expect(partition.lag2 == 0)
         #expect(partition.jumpEnd == 6)
     }
+
+    @Test func aTargetNotReadHereIsNoFailureAndLegOneIsJudgedAlone() async throws {
+        let chain = VerificationTestChain(topics: ["orders": [6, 6]])
+        await chain.setUnobservable(.target)
+        let topology = VerificationTestChain.topology(["orders"])
+
+        let strict = await OffsetVerifier(topology: topology, observer: chain).verifyOnce(threshold: 0)
+        #expect(!strict.passed)
+        #expect(strict.failingPartitions == ["orders:0", "orders:1"])
+
+        var atSite = OffsetVerifier(topology: topology, observer: chain)
+        atSite.notReadHere = [.target]
+        let healthy = await atSite.verifyOnce(threshold: 0)
+        #expect(healthy.passed, "\(healthy.failures)")
+        let partition = try #require(healthy.topic("orders")?.partitions.first)
+        #expect(partition.lag1 == 0)
+        #expect(partition.targetEnd == nil)
+        #expect(partition.note == "target not read here")
+
+        // What was read still fails: leg 1 behind by 3 on partition 1.
+        await chain.produce("orders", [0, 3])
+        let behind = await atSite.verifyOnce(threshold: 0)
+        #expect(!behind.passed)
+        #expect(behind.failingPartitions == ["orders:1"])
+        #expect(behind.topic("orders")?.partitions.last?.note?.hasPrefix("leg 1 lag 3 > 0") == true)
+    }
 }

@@ -24,6 +24,11 @@ extension Rollout {
         /// Topics (origin names) whose mirrors the links created themselves (`topics.auto_create`): in the live
         /// report, not in the recorded plans.
         public var autoCreated: [String] = []
+        /// With `--site` at a site that does not reach every private cluster: what it could not read, and where
+        /// that is read.
+        public var notRead: [String] = []
+        /// With `--site` at such a site: the verdict on what was read there, and where the rest is read.
+        public var siteVerdict: String?
     }
 
     /// One later operation of a run, as `status` and `graph` show it.
@@ -81,6 +86,11 @@ extension Rollout {
             return status
         }
         let chainPlan = try chain.topologyPlan()
+        let site = try commandSite(chain.playbook, options: options)
+        if site == nil {
+            try requireSiteOrEverySecret(chain.playbook, run: status.runName, words: "status", options: options)
+        }
+        let unreachedHere = unreached(chain.playbook, site: site)
         let (report, groups, liveError, minted, autoCreated) = try await RunSession.with(
             chain.playbook, runName: metadata.name, options: options
         ) { context throws(JumpchainError) in
@@ -89,6 +99,16 @@ extension Rollout {
             var liveError: String?
             var autoCreated: [String] = []
             do {
+                if let site, !unreachedHere.isEmpty {
+                    // Only what this site reaches: the unreached cluster is not contacted (nor are the groups).
+                    let verifier = try await siteVerifier(
+                        context, plan: chainPlan, site: site, inspectJump: inspectJump)
+                    let planned = Set(context.topology(for: chainPlan).topics.map(\.origin))
+                    autoCreated = verifier.topology.topics.map(\.origin).filter { !planned.contains($0) }.sorted()
+                    report = await verifier.verifyOnce(threshold: Int64(chain.playbook.verify.maxLag))
+                    report = report.map { sited($0, site: site.name, unreached: unreachedHere) }
+                    return (report, GroupOffsetReport?.none, String?.none, await context.sessionKeyIDs(), autoCreated)
+                }
                 let verifier = try await context.verifier(for: chainPlan, inspectJump: inspectJump)
                 let planned = Set(context.topology(for: chainPlan).topics.map(\.origin))
                 autoCreated = verifier.topology.topics.map(\.origin).filter { !planned.contains($0) }.sorted()
@@ -101,7 +121,16 @@ extension Rollout {
             }
             return (report, groups, liveError, await context.sessionKeyIDs(), autoCreated)
         }
-        if let report { OriginOffsetRecord.save(report, root: root, backend: backend) }
+        // The origin ends are recorded where they were read (not from a site that does not reach the origin).
+        if let report, !unreachedHere.contains(.origin) {
+            OriginOffsetRecord.save(report, root: root, backend: backend)
+        }
+        if let site, !unreachedHere.isEmpty {
+            status.notRead = notReadLines(chain.playbook, run: status.runName, site: site)
+            status.siteVerdict = report.map {
+                siteVerdict($0, playbook: chain.playbook, run: status.runName, site: site, inspectJump: inspectJump)
+            }
+        }
         status.groups = groups
         status.report = report
         status.autoCreated = autoCreated
@@ -121,6 +150,8 @@ extension Rollout {
         public var groups: GroupOffsetReport?
         /// The playbook's `verify.max_group_lag` (0 when not given).
         public var maxGroupLag: Int = 0
+        /// `verify --site` at a site that does not reach both private clusters: the half it checked.
+        public var half: SiteHalf?
         public var passed: Bool { report.passed && canary.allSatisfy(\.passed) }
     }
 
@@ -169,6 +200,30 @@ extension Rollout {
         let plan = try chain.topologyPlan()
         let playbook = chain.playbook
         let limit = timeout ?? playbook.verify.timeout
+        let site = try commandSite(playbook, options: options)
+        if site == nil { try requireSiteOrEverySecret(playbook, run: run, words: "verify", options: options) }
+        if let site, !unreached(playbook, site: site).isEmpty {
+            guard unreached(playbook, site: site).count < 2 else {
+                throw JumpchainError(
+                    .invalidInput,
+                    "verify \(run) --site \(site.name): this site reaches neither the origin nor the target, so it "
+                        + "has no half of the chain to check; run it at a site that does: "
+                        + siteChoices(playbook, run: run, words: "verify"))
+            }
+            guard watch == nil else {
+                throw JumpchainError(
+                    .invalidInput,
+                    "verify \(run) --site \(site.name) --watch: the canary heartbeat needs the origin and the "
+                        + "target, and this site does not reach both; run a one-shot verify at each site")
+            }
+            return try await RunSession.with(
+                playbook, runName: RunOperations.runName(ofKey: metadata.name), options: options
+            ) { context throws(JumpchainError) in
+                try await verifyHalf(
+                    run: RunOperations.runName(ofKey: metadata.name), root: root, entries: entries, site: site,
+                    context: context, plan: plan, limit: limit, canary: canary, options: options)
+            }
+        }
         let verification = try await RunSession.with(
             playbook, runName: RunOperations.runName(ofKey: metadata.name), options: options
         ) {

@@ -261,6 +261,11 @@ public enum Rollout {
         guard let latest = try RunHistory.entries(root: root, backend: options.backend).last else {
             throw JumpchainError(.runNotFound, "no run \(run) in \(options.backend.location(ofRun: run))")
         }
+        if let site = options.site,
+            let awaited = AwaitedUpdate.pending(root: root, site: site, latest: latest, backend: options.backend)
+        {
+            throw awaited.waiting
+        }
         switch latest.kind {
         case .rollout: return try await resumeRollout(run: run, directory: latest.directory, options: options)
         case .update: return try await Update.resume(run: run, root: root, entry: latest, options: options)

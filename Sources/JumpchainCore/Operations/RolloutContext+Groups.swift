@@ -92,3 +92,30 @@ extension RolloutContext {
         return offsets
     }
 }
+
+/// The origin's synced groups and committed offsets as a site that reaches the origin records them for a site that
+/// does not (a split cutover's quiesce, `verify --site` at the origin's site): group ids, `topic|partition` and
+/// offsets, nothing else.
+enum RecordedGroupOffsets {
+    static func encode(_ groups: [String: [TopicPartition: Int64]]) -> String {
+        let encoded = groups.mapValues { offsets in
+            Dictionary(uniqueKeysWithValues: offsets.map { ("\($0.key.topic)|\($0.key.partition)", $0.value) })
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? encoder.encode(encoded)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
+    static func decode(_ text: String?) -> [String: [TopicPartition: Int64]]? {
+        guard let text, let groups = try? JSONDecoder().decode([String: [String: Int64]].self, from: Data(text.utf8))
+        else { return nil }
+        return groups.mapValues { offsets in
+            Dictionary(
+                uniqueKeysWithValues: offsets.compactMap { key, value -> (TopicPartition, Int64)? in
+                    let parts = key.split(separator: "|")
+                    guard parts.count == 2, let partition = Int(parts[1]) else { return nil }
+                    return (TopicPartition(topic: String(parts[0]), partition: partition), value)
+                })
+        }
+    }
+}

@@ -44,16 +44,21 @@ enum RunSession {
             // the run's lock sweeps nothing: the process holding it is live, and the session keys tagged like this
             // one's are its own (revoking one mid-run leaves it 401s until its key wait gives up).
             let left = await context.close(sweepStale: !readOnly && error.code != .runLocked)
-            if !left.isEmpty { options.notice?(unrevoked(left, run: run, next: sweepHint(run)).message) }
+            if !left.isEmpty {
+                options.notice?(unrevoked(left, run: run, next: sweepHint(run, site: context.site)).message)
+            }
             throw error
         }
         let left = await context.close(sweepStale: !readOnly)
-        if !left.isEmpty { throw unrevoked(left, run: run, next: sweepHint(run)) }
+        if !left.isEmpty { throw unrevoked(left, run: run, next: sweepHint(run, site: context.site)) }
         return value
     }
 
-    /// The command that revokes a session key a command of `run` left (any command that opens the jump sweeps them).
-    static func sweepHint(_ run: String) -> String { "`jumpchain status \(run) --inspect-jump`" }
+    /// The command that revokes a session key a command of `run` left (any command that opens the jump sweeps them),
+    /// with the `--site` of the site it ran at.
+    static func sweepHint(_ run: String, site: String?) -> String {
+        Rollout.command("status \(run) --inspect-jump", site: site)
+    }
 
     /// The error of a command (or run) that could not revoke its session keys after every retry: it is not done
     /// while they live. Names each key (never a secret) and what revokes it.

@@ -10,6 +10,9 @@ public struct KafkaRESTChainObserver: ChainObserver {
     public var listings: MirrorListings?
     /// Why a nil jump client is not observed, when that was a choice (key-free watching), not a lack of keys.
     public var unobservedJumpReason: String?
+    /// Why a nil origin or target client is not observed, when the host is one site of a multi-site run that
+    /// does not reach it (`status --site`); nil: the playbook gave no credentials.
+    public var unreachedReason: String?
     /// Reads records back where that is possible (the simulator); nil: record contents are not observed.
     public var recordReader: SimulatorRecordReader?
 
@@ -58,6 +61,9 @@ public struct KafkaRESTChainObserver: ChainObserver {
         guard let client else {
             if role == .jump, let unobservedJumpReason {
                 throw ChainObservationError(code: .unobservable, message: unobservedJumpReason)
+            }
+            if role != .jump, let unreachedReason {
+                throw ChainObservationError(code: .unobservable, message: unreachedReason)
             }
             throw ChainObservationError(
                 code: .unobservable, message: "no credentials for the \(role) in the playbook, so it cannot be read")

@@ -12,7 +12,11 @@ extension OffsetVerifier {
                 jump: jumpEntry, target: targetEntry, threshold: threshold, originEnds: observation.originEnds)
             topics.append(topic)
             let bad = topic.partitions.filter { !$0.passed }
-            if topic.partitions.isEmpty {
+            let unread =
+                tolerated(jumpEntry.mirror, on: .jump) && tolerated(targetEntry.mirror, on: .target)
+            if topic.partitions.isEmpty, unread {
+                continue  // neither mirror is read from this site: nothing to judge here
+            } else if topic.partitions.isEmpty {
                 failing.append("\(topic.topic):*")
                 failures.append("\(topic.topic): no partition could be read on either hop")
             } else if !bad.isEmpty {
@@ -37,15 +41,15 @@ extension OffsetVerifier {
             failures: failures, failingPartitions: failing, diagnoses: diagnoses, rounds: 1, elapsedMs: 0)
     }
 
-    func tolerated<Value>(_ observed: Observed<Value>) -> Bool {
-        if case .unobservable = observed { return acceptUnobservedJump }
-        return false
+    func tolerated<Value>(_ observed: Observed<Value>, on role: PlaybookCluster.Role) -> Bool {
+        guard case .unobservable = observed else { return false }
+        return role == .jump ? acceptUnobservedJump : notReadHere.contains(role)
     }
 
     func hopHealth(_ hop: ChainObservation.HopObservation, failures: inout [String]) -> HopHealth {
         let halves = hop.halves.map { half -> HopHealth.LinkHalf in
             let link = half.link.value
-            let healthy = link?.isHealthy ?? tolerated(half.link)
+            let healthy = link?.isHealthy ?? tolerated(half.link, on: half.role)
             if !healthy {
                 let state: String
                 switch half.link {
@@ -65,7 +69,7 @@ extension OffsetVerifier {
         var active = 0
         var inactive: [String] = []
         for entry in hop.mirrors {
-            if entry.mirror.value?.mirrorStatus == "ACTIVE" || tolerated(entry.mirror) {
+            if entry.mirror.value?.mirrorStatus == "ACTIVE" || tolerated(entry.mirror, on: hop.hop.destination) {
                 active += 1
             } else {
                 let status = entry.mirror.value?.mirrorStatus ?? entry.mirror.presence
@@ -96,6 +100,7 @@ extension OffsetVerifier {
         }
         let jumpObserved: Bool
         if case .unobservable = jump.mirror { jumpObserved = false } else { jumpObserved = true }
+        let targetNotRead = tolerated(target.mirror, on: .target)
         // A mirror that is not ACTIVE fails every partition it holds, whatever its lag says.
         let inactive = [("jump", jump.mirror), ("target", target.mirror)].compactMap { role, observed in
             observed.value.flatMap { $0.mirrorStatus == "ACTIVE" ? nil : "\(role) mirror \($0.mirrorStatus)" }
@@ -105,21 +110,25 @@ extension OffsetVerifier {
             var partition = PartitionDerivation.derive(
                 partition: number, jump: jumpLags[number], target: targetLags[number], threshold: threshold,
                 meaning: meaning, jumpObserved: jumpObserved, acceptUnobservedJump: acceptUnobservedJump,
-                measuredOriginEnd: measured?.offset, measuredBy: measured?.source ?? .consumerGroup)
+                measuredOriginEnd: measured?.offset, measuredBy: measured?.source ?? .consumerGroup,
+                targetNotRead: targetNotRead)
             if !inactive.isEmpty {
                 partition.passed = false
                 partition.note = (inactive + [partition.note].compactMap { $0 }).joined(separator: "; ")
             }
             return partition
         }
-        let mirrorsActive = [jump.mirror, target.mirror].allSatisfy {
-            $0.value?.mirrorStatus == "ACTIVE" || tolerated($0)
-        }
+        let nothingRead = tolerated(jump.mirror, on: .jump) && tolerated(target.mirror, on: .target)
+        let mirrorsActive =
+            [(jump.mirror, ChainHop.leg1.destination), (target.mirror, ChainHop.leg2.destination)].allSatisfy {
+                $0.value?.mirrorStatus == "ACTIVE" || tolerated($0, on: $1)
+            }
         let countsMatch =
             jumpMirror == nil || targetMirror == nil || jumpMirror?.numPartitions == targetMirror?.numPartitions
         return TopicReport(
             topic: jump.topic.origin, jumpMirror: summary(jump), targetMirror: summary(target), partitions: partitions,
-            passed: mirrorsActive && countsMatch && !partitions.isEmpty && partitions.allSatisfy(\.passed))
+            passed: mirrorsActive && countsMatch && (nothingRead || !partitions.isEmpty)
+                && partitions.allSatisfy(\.passed))
     }
 
     func summary(_ entry: ChainObservation.MirrorObservation) -> TopicReport.MirrorSummary {

@@ -11,6 +11,9 @@ public struct OffsetVerifier: Sendable {
     public var meaning: FetchOffsetMeaning
     /// When the jump cannot be read (no credential), judge partitions by leg 2's lag alone instead of failing.
     public var acceptUnobservedJump: Bool
+    /// The private clusters a `--site` does not reach (never contacted): what they would show is not read here,
+    /// never a failure; a partition is judged on the leg that was read (leg 1's lag when the target is not).
+    public var notReadHere: Set<PlaybookCluster.Role> = []
     /// Reads in flight at once.
     public var concurrency: Int
     /// Origin ends measured before this verifier's first observation (a canary produced just before it): valid

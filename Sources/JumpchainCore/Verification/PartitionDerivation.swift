@@ -30,12 +30,13 @@ public enum PartitionDerivation {
     /// One partition from the jump mirror's and the target mirror's lag entries (nil = absent).
     ///
     /// `jumpObserved: false` means the jump could not be read at all (no credential): the partition then
-    /// passes on leg 2's lag alone when `acceptUnobservedJump` is set, and fails otherwise.
+    /// passes on leg 2's lag alone when `acceptUnobservedJump` is set, and fails otherwise. `targetNotRead`: the
+    /// target is not read from this site (`--site`): the partition is judged on leg 1's lag alone.
     public static func derive(
         partition: Int, jump: MirrorLag?, target: MirrorLag?, threshold: Int64,
         meaning: FetchOffsetMeaning = .lastFetchedRecord, jumpObserved: Bool = true,
         acceptUnobservedJump: Bool = false, measuredOriginEnd: Int64? = nil,
-        measuredBy: OriginEndSource = .consumerGroup
+        measuredBy: OriginEndSource = .consumerGroup, targetNotRead: Bool = false
     ) -> PartitionReport {
         let jumpEnd1 = jump.map { meaning.mirrorEnd(lastSourceFetchOffset: $0.lastSourceFetchOffset) }
         let originEnd1 = jump.map { meaning.mirrorEnd(lastSourceFetchOffset: $0.lastSourceFetchOffset) + $0.lag }
@@ -62,13 +63,17 @@ public enum PartitionDerivation {
 
         var notes: [String] = []
         if jump == nil { notes.append(jumpObserved ? "missing on the jump" : "jump not observed") }
-        if target == nil { notes.append("missing on the target") }
+        if target == nil { notes.append(targetNotRead ? "target not read here" : "missing on the target") }
         if let jump, jump.lastSourceFetchOffset < 0, jump.lag > 0 { notes.append("leg 1 has not fetched yet") }
         if let target, target.lastSourceFetchOffset < 0, target.lag > 0 { notes.append("leg 2 has not fetched yet") }
         var passed = endToEnd.map { $0 <= threshold } ?? false
         if !jumpObserved, acceptUnobservedJump, endToEnd == nil, let lag2 {
             passed = lag2 <= threshold
             if !passed { notes.insert("leg 2 lag \(lag2) > \(threshold)", at: 0) }
+        }
+        if targetNotRead, endToEnd == nil, let lag1 {
+            passed = lag1 <= threshold
+            if !passed { notes.insert("leg 1 lag \(lag1) > \(threshold)", at: 0) }
         }
         if let endToEnd, !passed { notes.insert("lag \(endToEnd) > \(threshold)", at: 0) }
         let moved = jumpEnd1.flatMap { first in jumpEnd2.map { first != $0 } } ?? false

@@ -167,10 +167,7 @@ public struct CutoverExecutor: StepExecutor {
         // target's site, once the origin is still (or at once without the quiesce check).
         var recorded: [String: String] = [:]
         if step.parameters[StepSites.clustersParameter] != nil, let groups = try await context.originGroupOffsets() {
-            let encoded = groups.mapValues { offsets in
-                Dictionary(uniqueKeysWithValues: offsets.map { ("\($0.key.topic)|\($0.key.partition)", $0.value) })
-            }
-            recorded[Self.originGroupsOutput] = Self.json(encoded)
+            recorded[Self.originGroupsOutput] = RecordedGroupOffsets.encode(groups)
         }
         guard let seconds = Int(step.parameters["quiet_period"] ?? ""), seconds >= 0 else {
             return recorded.merging(["skipped": "true"]) { $1 }
@@ -194,10 +191,7 @@ public struct CutoverExecutor: StepExecutor {
         }
         if step.parameters[StepSites.clustersParameter] != nil, let groups = try await context.originGroupOffsets() {
             // Recorded again once the origin proved still: its consumers' last commits.
-            let encoded = groups.mapValues { offsets in
-                Dictionary(uniqueKeysWithValues: offsets.map { ("\($0.key.topic)|\($0.key.partition)", $0.value) })
-            }
-            recorded[Self.originGroupsOutput] = Self.json(encoded)
+            recorded[Self.originGroupsOutput] = RecordedGroupOffsets.encode(groups)
         }
         return recorded.merging(["skipped": "false", "quiet_seconds": String(seconds)]) { $1 }
     }
@@ -214,6 +208,22 @@ public struct CutoverExecutor: StepExecutor {
 
     // MARK: Drain
 
+    /// A split plan's drain without the origin's group offsets its quiesce step records: what is missing, and
+    /// which site runs what first (a failed cutover that promoted nothing starts afresh when run again).
+    func missingQuiesceRecord() -> String {
+        let playbook = context.playbook
+        let originSite = playbook.siteList.first { playbook.site($0, reaches: .origin) }?.name ?? "?"
+        let here = context.site ?? "?"
+        let run = context.runName
+        return "drain at site \(here) needs the origin's consumer group offsets that step "
+            + "\(CutoverStep.Kind.quiesce.rawValue) records at site \(originSite) (output "
+            + "\(Self.originGroupsOutput)), and the recorded quiesce has none; this site does not reach the origin, "
+            + "so nothing was read there and nothing was promoted. Run \(Rollout.command("cutover \(run)", site: here)) "
+            + "again (a new cutover starts here), then \(Rollout.command("cutover \(run)", site: originSite)) at site "
+            + "\(originSite) (its quiesce records the offsets), then \(Rollout.command("cutover \(run)", site: here)) "
+            + "here"
+    }
+
     /// Waits until every partition's end offset is the same on all three clusters and every synced group's
     /// target offset equals its origin offset; records them (the offsets at cutover).
     func drain(
@@ -224,20 +234,14 @@ public struct CutoverExecutor: StepExecutor {
         let recordedOrigin =
             Self.reached(step).contains(.origin)
             ? nil
-            : Self.decode(
-                [String: [String: Int64]].self,
-                stepContext.output(Self.originGroupsOutput, of: CutoverStep.Kind.quiesce.rawValue)
-            )
-            .map { groups in
-                groups.mapValues { offsets in
-                    Dictionary(
-                        uniqueKeysWithValues: offsets.compactMap { key, value -> (TopicPartition, Int64)? in
-                            let parts = key.split(separator: "|")
-                            guard parts.count == 2, let partition = Int(parts[1]) else { return nil }
-                            return (TopicPartition(topic: String(parts[0]), partition: partition), value)
-                        })
-                }
-            }
+            : RecordedGroupOffsets.decode(
+                stepContext.output(Self.originGroupsOutput, of: CutoverStep.Kind.quiesce.rawValue))
+        // A split plan's drain never calls the origin: without the quiesce record it would have to, so it stops.
+        if !Self.reached(step).contains(.origin), recordedOrigin == nil,
+            context.playbook.offsetSyncPlan(originPrincipal: context.playbook.link.originPrincipal ?? "") != nil
+        {
+            throw StepError.permanent(missingQuiesceRecord())
+        }
         let timeout = Int(step.parameters["timeout"] ?? "") ?? 300
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(timeout)
@@ -291,9 +295,14 @@ public struct CutoverExecutor: StepExecutor {
             guard clock.now < deadline else { break }
             try await Task.sleep(for: pollInterval)
         }
+        // At a site that does not reach the origin, `verify --site` checks the target against the origin's record.
+        let check =
+            Self.reached(step).contains(.origin)
+            ? Rollout.command("verify \(context.runName) --groups", site: context.site)
+            : Rollout.command("verify \(context.runName)", site: context.site)
         throw StepError.permanent(
             "after \(timeout)s the hops still differ (nothing was promoted): \(behind.joined(separator: ", ")); check "
-                + "`jumpchain verify \(context.runName) --groups`, then run "
+                + "\(check), then run "
                 + "\(Rollout.command("cutover \(context.runName)", site: context.site)) again (a longer --timeout "
                 + "waits longer)")
     }

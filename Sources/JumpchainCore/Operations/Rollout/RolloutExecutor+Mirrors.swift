@@ -71,7 +71,7 @@ extension RolloutExecutor {
                 throw StepError.permanent(
                     "\(hop) \(client.clusterID): mirror \(mirrorName) is \(mirror.mirrorStatus)"
                         + "\(mirror.mirrorTopicError.map { " (\($0))" } ?? ""); check link \(link) with "
-                        + "`jumpchain status \(context.runName)`")
+                        + Rollout.command("status \(context.runName)", site: context.site))
             default: return .waiting(mirror.mirrorStatus)
             }
         }

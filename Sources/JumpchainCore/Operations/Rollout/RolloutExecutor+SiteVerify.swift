@@ -10,12 +10,25 @@ extension RolloutExecutor {
         _ step: StepSpec, side: PlaybookCluster.Role, _ stepContext: StepContext,
         report: @escaping @Sendable (String) -> Void
     ) async throws -> [String: String] {
+        // The origin's record, which the target's site waits to catch up with.
+        let recorded = side == .target ? try record(of: .origin, stepContext) : nil
+        let settings = context.playbook.verify
+        let observation = try await observeSide(
+            side, recorded: recorded, canary: settings.canary, timeout: settings.timeout, report: report)
+        return [SiteObservation.outputKey: observation.encoded(), "rounds": String(observation.rounds)]
+    }
+
+    /// One side's half of the cross-site verification (the steps' and `verify --site`'s): the origin's side reads
+    /// leg 1 until it is settled (producing the canary with `canary`), the target's side reads leg 2 until it has
+    /// caught up with `recorded`, the origin's record (following its canary); each up to `timeout`.
+    func observeSide(
+        _ side: PlaybookCluster.Role, recorded: SiteObservation?, canary produce: Bool, timeout: Duration,
+        report: @escaping @Sendable (String) -> Void
+    ) async throws -> SiteObservation {
         let playbook = context.playbook
         let settings = playbook.verify
         let threshold = Int64(settings.maxLag)
         let poll = context.timing.statePollInterval
-        // The origin's record, which the target's site waits to catch up with.
-        let recorded = side == .target ? try record(of: .origin, stepContext) : nil
         let jump = try await context.jump(report: report)
         // With `topics.auto_create`, the mirrors the links created are verified too: the origin's site finds them
         // on the jump (leg 1), and the target's site checks every topic the origin's site recorded.
@@ -36,7 +49,7 @@ extension RolloutExecutor {
                 ? "leg 1's link halves healthy and its \(topology.topics.count) mirrors ACTIVE on the jump"
                 : "the target's \(topology.topics.count) mirrors caught up with the origin's ends recorded by "
                     + "\(RolloutStep.perSide(RolloutStep.verify, .origin))")
-        let deadline = ContinuousClock.now + settings.timeout
+        let deadline = ContinuousClock.now + timeout
         var rounds = 0
         var hop: ChainObservation.HopObservation
         var originEnds: [TopicPartition: MeasuredOriginEnd]
@@ -64,7 +77,9 @@ extension RolloutExecutor {
             try await Task.sleep(for: poll)
         }
         var canary: CanaryResult?
-        if settings.canary, let topic = topology.topics.first(where: { $0.origin == settings.canaryTopic }) {
+        if settings.canary, side == .target || produce,
+            let topic = topology.topics.first(where: { $0.origin == settings.canaryTopic })
+        {
             let probe = CanaryProbe(topology: topology, observer: observer, canary: topic)
             let left = max(deadline - ContinuousClock.now, poll)
             if side == .origin {
@@ -73,10 +88,9 @@ extension RolloutExecutor {
                 canary = await probe.follow(recorded: produced, through: .leg2, timeout: left, pollInterval: poll)
             }
         }
-        let observation = SiteObservation(
+        return SiteObservation(
             side: side, hop: hop, originEnds: side == .origin ? originEnds : [:], canary: canary, rounds: rounds,
             observedAt: OriginOffsetRecord.timestamp(observedAt))
-        return [SiteObservation.outputKey: observation.encoded(), "rounds": String(rounds)]
     }
 
     /// Compares the two sides' records; fails (naming the partitions and the likely causes) as the one-site

@@ -195,10 +195,17 @@ public enum Update {
         let sited = options.site != nil && !playbook.siteList.isEmpty
         // A multi-site update starts at the site of its first step, which reads the origin's topics and plans it;
         // at another site this waits for it to be recorded (an update newer than `entries`), then runs its steps.
-        if sited,
+        let sitePlan =
+            sited ? try UpdatePlanner.plan(playbook, diff: UpdateDiff(added: [], removed: []), sites: true) : nil
+        if let planner = sitePlan?.steps.first?.site, let site = options.site, site != planner {
+            // What this site waits for, for a `resume --site` here before the planning site recorded the update.
+            AwaitedUpdate(playbook: path, site: site, planner: planner, after: entries.last?.directory)
+                .save(root: root, backend: options.backend)
+        }
+        if let sitePlan,
             let started = try await Rollout.awaitStart(
-                try UpdatePlanner.plan(playbook, diff: UpdateDiff(added: [], removed: []), sites: true), of: .update,
-                run: playbook.runName, command: "apply \(path)", after: entries, options: options)
+                sitePlan, of: .update, run: playbook.runName, command: "apply \(path)", after: entries,
+                options: options)
         {
             // The update's site planned it and recorded it in the shared state: this site runs its own steps.
             return try await continuing(playbook, path: path, root: root, entry: started, options: options)
@@ -323,5 +330,50 @@ public enum UpdateSummary {
         }
         lines.append("  no new link, no new key; history in \(report.directory)")
         return lines
+    }
+}
+
+/// An update a site waits for another site to plan (`apply PATH --site` where the update's first step runs
+/// elsewhere), recorded beside the run so that `resume RUN --site` there says what it waits for instead of
+/// reporting the previous operation. Paths and site names only.
+struct AwaitedUpdate: Codable, Equatable {
+    /// The playbook path as the waiting site gave it.
+    var playbook: String
+    /// The waiting site.
+    var site: String
+    /// The site that plans and records the update (its first step's).
+    var planner: String
+    /// The run's latest operation when it started waiting: a later one means the update was recorded.
+    var after: String?
+
+    static let document = "awaited-update.json"
+
+    func save(root: String, backend: any RunStateBackend) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(self) else { return }
+        try? backend.setDocument(Self.document, ofRun: root, data)
+    }
+
+    /// The update `site` waits for, when no operation was recorded since it started waiting (nil otherwise).
+    static func pending(
+        root: String, site: String, latest: RunHistory.Entry, backend: any RunStateBackend
+    ) -> AwaitedUpdate? {
+        guard let data = try? backend.document(document, ofRun: root),
+            let awaited = try? JSONDecoder().decode(AwaitedUpdate.self, from: data),
+            awaited.site == site, awaited.planner != site, awaited.after == latest.directory,
+            latest.status == .succeeded
+        else { return nil }
+        return awaited
+    }
+
+    /// "another site's turn": what this site waits for and the commands that go on.
+    var waiting: JumpchainError {
+        JumpchainError(
+            .otherSiteTurn,
+            "another site's turn: the update of \(playbook) waits for site \(planner) to plan and record it: site "
+                + "\(planner) runs \(Rollout.command("apply \(playbook)", site: planner)); then here "
+                + "`jumpchain apply \(playbook) --site \(site) --wait` (the recorded operation, \(after ?? "none"), "
+                + "is finished)")
     }
 }
