@@ -145,7 +145,7 @@ let package = Package(
         .testTarget(
             name: "JumpchainHTTPTests",
             dependencies: [
-                "JumpchainJSON", "JumpchainHTTP", "JumpchainTestSupport",
+                "JumpchainJSON", "JumpchainHTTP", "JumpchainTestSupport", "SeededRandom",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -50,12 +50,15 @@ final class World: Sendable {
                 do { try await Task.sleep(nanoseconds: 50_000_000) } catch { return .drop }
             }
         }
+        // Limits and faults are decided as the request arrives (a front door counts requests when they come, not
+        // when a busy server gets round to them), then the latency passes before the answer.
+        let arrived = clock()
+        let decision = state.withLock {
+            $0.decideFault(listener: listener, method: request.method, path: request.path, now: arrived)
+        }
         let latency = state.withLock { $0.latency(listener: listener) }
         if latency > 0 { try? await Task.sleep(nanoseconds: UInt64(latency) * 1_000_000) }
         let now = clock()
-        let decision = state.withLock {
-            $0.decideFault(listener: listener, method: request.method, path: request.path, now: now)
-        }
         let isControl = listener == Self.controlPlane
         switch decision {
         case .drop: return .drop

@@ -8,14 +8,21 @@ import Synchronization
 ///
 /// The limit is not told. Until the first 429 the pacer only spaces requests `1/rate` apart, and the rate
 /// grows by one request per second for each answer to a request the pacer held back (slow start: about
-/// doubling every second while the pacer is what limits). A 429 on a request sent after the last decrease sets a
-/// *cap*: at most 95% of the answers that were not 429 in the last second (what the server just accepted)
-/// may be sent in any trailing second, and the spacing follows the cap. 429s of requests already in flight
-/// do not lower it again, and the host is held for a second (the server's window is full) or as long as
-/// the answer's hint says. After 30 s without a 429 the cap grows by one (the limit may have risen), and a
-/// 429 lowers it again. A sliding-second cap under the server's limit also keeps every fixed window of the
-/// server's under it. `Retry-After` / `X-RateLimit-Reset` on a 429, and `X-RateLimit-Remaining: 0` with
-/// `X-RateLimit-Reset` on any answer, hold the host until then.
+/// doubling every second while the pacer is what limits). The first 429 sets a *cap*: at most that many
+/// requests may be sent in any trailing second (counted when each request actually leaves, so tasks that woke
+/// late cannot go out as a burst), and the spacing follows it. The cap is one under what the server accepted in
+/// the second before that 429; a later 429 lowers it to what the server accepted, by one at least and by half at
+/// most. 429s of requests sent before the last 429 teach nothing; the host is held for ``Settings/hold`` (or as
+/// long as the answer's hint says), twice as long for a 429 that shows the hold ended before the server's
+/// window did (one within a second of the last, to a request sent after it: the cap stays).
+///
+/// What the server accepted in a whole second the pacer filled is the *ceiling*: the cap climbs back to one
+/// under it (half the distance every ``Settings/growthInterval`` while it holds requests back: a transient 429
+/// costs seconds, not the run), and tries one more only after ``Settings/probeInterval`` without a 429, twice as
+/// long after each such try that met one (the limit may rise; trying costs a 429). A sliding-second cap at the
+/// server's limit also keeps every fixed window of the server's under it. `Retry-After` / `X-RateLimit-Reset`
+/// on a 429, and `X-RateLimit-Remaining: 0` with `X-RateLimit-Reset` on any answer, hold the host until then.
+/// ``observe(_:)`` tells every change (`--verbose`).
 public final class RequestPacer: @unchecked Sendable {
     // Invariant behind @unchecked Sendable: `hosts` is only read or written under `lock`.
 
@@ -24,10 +31,24 @@ public final class RequestPacer: @unchecked Sendable {
         /// Requests per second before anything was learnt.
         public var initialRate: Double
         public var maximumRate: Double
+        /// How often a cap below its ceiling grows (half the distance) while it holds requests back.
+        public var growthInterval: Duration
+        /// How long without a 429 before the cap tries one more than its ceiling allows (doubled after each try
+        /// that met a 429).
+        public var probeInterval: Duration
+        /// How long a 429 without a hint first holds the host (the server's window is full; it ends within a second,
+        /// and the cap over the trailing second of actual sends keeps the rest of it clear).
+        public var hold: Duration
 
-        public init(initialRate: Double = 50, maximumRate: Double = 10_000) {
+        public init(
+            initialRate: Double = 50, maximumRate: Double = 10_000, growthInterval: Duration = .seconds(2),
+            probeInterval: Duration = .seconds(30), hold: Duration = .milliseconds(250)
+        ) {
+            self.hold = hold
             self.initialRate = initialRate
             self.maximumRate = maximumRate
+            self.growthInterval = growthInterval
+            self.probeInterval = probeInterval
         }
     }
 
@@ -47,20 +68,65 @@ public final class RequestPacer: @unchecked Sendable {
         var next: ContinuousClock.Instant
         /// Requests allowed in any trailing second, once a 429 taught it.
         var cap: Int?
-        var lastDecrease: ContinuousClock.Instant?
+        /// What not to try before a quiet probe interval: the cap that met the last 429, or one more than the
+        /// server accepted in the whole second before it.
+        var ceiling: Int?
+        /// Whether the last change tried one more than the cap that held for a probe interval.
+        var probing = false
+        var lastHold: ContinuousClock.Instant?
+        /// When the cap last changed (a decrease, a growth step or a probe).
+        var lastChange: ContinuousClock.Instant?
+        /// How long without a 429 before probing the ceiling.
+        var probeWait: Duration
+        /// When the last hold after a 429 ends.
+        var heldUntil: ContinuousClock.Instant?
+        /// How long a 429 holds the host: ``Settings/hold``, doubled (up to a second) for each 429 that came
+        /// within a second of the last one to a request sent after it.
+        var holdLength: Duration
         var epoch = 0
-        /// Send times of the last second's requests (ascending).
+        /// Slots given in the last second (ascending).
         var sent: [ContinuousClock.Instant] = []
+        /// When the last second's requests were sent, as their tasks woke (ascending).
+        var sentAt: [ContinuousClock.Instant] = []
+        /// What changed, for the observer (told outside the lock).
+        var news: [String] = []
         /// When each recent answer that was not a 429 arrived (the last second's).
         var accepted: [ContinuousClock.Instant] = []
+
+        /// The next slot at or after `now`: the spacing, then the cap over the trailing second. Drops send times
+        /// that no longer count.
+        mutating func slot(now: ContinuousClock.Instant) -> ContinuousClock.Instant {
+            var slot = max(now, next)
+            sent.removeFirst(sent.prefix { slot - $0 >= .seconds(1) }.count)
+            if let cap, sent.count >= cap {
+                slot = max(slot, sent[sent.count - cap] + .seconds(1))
+                sent.removeFirst(sent.prefix { slot - $0 >= .seconds(1) }.count)
+            }
+            return slot
+        }
     }
 
     public let settings: Settings
     private let lock = Mutex(())
+    private let observer = Mutex<(@Sendable (String) -> Void)?>(nil)
     private var hosts: [String: Host] = [:]
-    private let clock = ContinuousClock()
+    private let now: @Sendable () -> ContinuousClock.Instant
 
-    public init(settings: Settings = Settings()) { self.settings = settings }
+    public convenience init(settings: Settings = Settings()) {
+        self.init(settings: settings, now: { ContinuousClock.now })
+    }
+
+    /// A pacer reading time from `now` (tests drive it with a manual clock; ``admit(url:notAfter:)`` still sleeps
+    /// on the continuous clock).
+    public init(settings: Settings = Settings(), now: @escaping @Sendable () -> ContinuousClock.Instant) {
+        self.settings = settings
+        self.now = now
+    }
+
+    /// Tells `handler` every change of a host's cap or hold, as a line (`--verbose` prints them); nil stops.
+    public func observe(_ handler: (@Sendable (String) -> Void)?) {
+        observer.withLock { $0 = handler }
+    }
 
     /// The learnt cap for the host of `url`, in requests per trailing second (nil until a 429 taught one).
     public func cap(url: String) -> Int? {
@@ -70,10 +136,10 @@ public final class RequestPacer: @unchecked Sendable {
     /// How long a request to the host of `url` asked for now would wait for its slot: zero unless the pacer is
     /// what holds the host's requests back (requests queued behind its spacing, its cap, or a hold after a 429).
     public func backlog(url: String) -> Duration {
-        let now = clock.now
+        let now = now()
         return lock.withLock { _ in
-            guard let host = hosts[Self.hostKey(url)], host.next > now else { return .zero }
-            return host.next - now
+            guard var host = hosts[Self.hostKey(url)] else { return .zero }
+            return host.slot(now: now) - now
         }
     }
 
@@ -85,15 +151,14 @@ public final class RequestPacer: @unchecked Sendable {
     /// Takes the next slot for the host of `url` unless it is at or past `deadline` (then nothing is taken).
     func reserve(url: String, notAfter deadline: ContinuousClock.Instant?) -> Ticket? {
         let key = Self.hostKey(url)
-        let now = clock.now
+        let now = now()
         return lock.withLock { _ in
-            var host = hosts[key] ?? Host(rate: settings.initialRate, next: now)
-            var slot = max(now, host.next)
-            host.sent.removeFirst(host.sent.prefix { slot - $0 >= .seconds(1) }.count)
-            if let cap = host.cap, host.sent.count >= cap {
-                slot = max(slot, host.sent[host.sent.count - cap] + .seconds(1))
-                host.sent.removeFirst(host.sent.prefix { slot - $0 >= .seconds(1) }.count)
-            }
+            var host =
+                hosts[key]
+                ?? Host(
+                    rate: settings.initialRate, next: now, probeWait: settings.probeInterval,
+                    holdLength: settings.hold)
+            let slot = host.slot(now: now)
             if let deadline, slot > now, slot >= deadline { return nil }
             host.sent.append(slot)
             host.next = slot + .seconds(1 / host.rate)
@@ -103,58 +168,161 @@ public final class RequestPacer: @unchecked Sendable {
     }
 
     /// Takes a slot for the host of `url` and waits for it; a slot that a 429 made stale while waiting
-    /// (it was given under the old limit) is taken again. Throws `CancellationError` when the task is cancelled.
-    /// With `notAfter` (a ``RequestDeadline``), returns nil instead of waiting for a slot at or past it: the
-    /// pacer never holds a request beyond the command's deadline.
+    /// (it was given under the old limit) is taken again, and a request whose task woke late waits again while
+    /// the cap's worth of requests were already sent in the trailing second (late wake-ups must not bunch).
+    /// Throws `CancellationError` when the task is cancelled. With `notAfter` (a ``RequestDeadline``), returns
+    /// nil instead of waiting for a slot at or past it: the pacer never holds a request beyond the command's
+    /// deadline.
     public func admit(url: String, notAfter deadline: ContinuousClock.Instant? = nil) async throws -> Ticket? {
         guard var ticket = reserve(url: url, notAfter: deadline) else { return nil }
-        while ticket.delay > .zero {
-            try await Task.sleep(for: ticket.delay)
-            let stale = lock.withLock { _ in hosts[ticket.host].map { $0.epoch != ticket.epoch } ?? false }
-            guard stale else { break }
-            guard let again = reserve(url: url, notAfter: deadline) else { return nil }
-            ticket = Ticket(
-                host: again.host, sentAt: again.sentAt, delayed: true, epoch: again.epoch, delay: again.delay)
+        while true {
+            if ticket.delay > .zero { try await Task.sleep(for: ticket.delay) }
+            switch send(ticket) {
+            case .go(let sent):
+                return sent
+            case .stale:
+                guard let again = reserve(url: url, notAfter: deadline) else { return nil }
+                ticket = Ticket(
+                    host: again.host, sentAt: again.sentAt, delayed: true, epoch: again.epoch, delay: again.delay)
+            case .wait(let delay):
+                if let deadline, now() + delay >= deadline { return nil }
+                ticket = Ticket(
+                    host: ticket.host, sentAt: ticket.sentAt, delayed: true, epoch: ticket.epoch, delay: delay)
+            }
         }
-        return ticket
+    }
+
+    /// What to do with a ticket whose slot came: send now, take a new slot, or wait this long.
+    enum Send {
+        case go(Ticket)
+        case stale
+        case wait(Duration)
+    }
+
+    /// Called when a ticket's slot came: the request is sent now unless a 429 made the slot stale (it was given
+    /// under the old limit) or the cap's worth of requests was already sent in the trailing second (this one's
+    /// task woke late). Records the send.
+    func send(_ ticket: Ticket) -> Send {
+        let now = now()
+        return lock.withLock { _ in
+            guard var host = hosts[ticket.host] else { return .go(ticket) }
+            if ticket.delay > .zero, host.epoch != ticket.epoch { return .stale }
+            host.sentAt.removeFirst(host.sentAt.prefix { now - $0 >= .seconds(1) }.count)
+            if let cap = host.cap, host.sentAt.count >= cap {
+                return .wait(host.sentAt[host.sentAt.count - cap] + .seconds(1) - now)
+            }
+            host.sentAt.append(now)
+            hosts[ticket.host] = host
+            return .go(
+                Ticket(host: ticket.host, sentAt: now, delayed: ticket.delayed, epoch: ticket.epoch, delay: .zero))
+        }
     }
 
     /// Learns from the answer to a request sent with `ticket`.
     public func record(_ ticket: Ticket, status: Int, headers: HTTPHeaders) {
-        let now = clock.now
+        let now = now()
         let hint = RetryPolicy.standard.serverHint(headers)
-        lock.withLock { _ in
-            guard var host = hosts[ticket.host] else { return }
-            defer { hosts[ticket.host] = host }
-            host.accepted.removeFirst(host.accepted.prefix { now - $0 > .seconds(1) }.count)
-            if status == 429 {
-                if let hint { host.next = max(host.next, now + hint) }
-                guard host.lastDecrease.map({ ticket.sentAt > $0 }) ?? true else { return }
-                let accepted = host.accepted.count
-                let learnt = accepted >= 2 ? Int(Double(accepted) * 0.95) : max(1, Int(host.rate / 2))
-                let cap = max(1, min(learnt, (host.cap ?? Int.max) - 1))
-                host.cap = cap
-                host.rate = Double(cap)
-                host.lastDecrease = now
-                host.epoch += 1
-                // The server's window is full: wait one out (a hint above may ask for longer).
-                host.next = max(host.next, now + (hint ?? .seconds(1)))
+        let news = lock.withLock { _ -> [String] in
+            guard var host = hosts[ticket.host] else { return [] }
+            learn(&host, ticket: ticket, status: status, headers: headers, hint: hint, now: now)
+            let news = host.news
+            host.news = []
+            hosts[ticket.host] = host
+            return news
+        }
+        guard !news.isEmpty, let handler = observer.withLock({ $0 }) else { return }
+        for line in news { handler("\(ticket.host) \(line)") }
+    }
+
+    private func learn(
+        _ host: inout Host, ticket: Ticket, status: Int, headers: HTTPHeaders, hint: Duration?,
+        now: ContinuousClock.Instant
+    ) {
+        host.accepted.removeFirst(host.accepted.prefix { now - $0 > .seconds(1) }.count)
+        if status == 429 {
+            if let hint { host.next = max(host.next, now + hint) }
+            guard host.lastHold.map({ ticket.sentAt > $0 }) ?? true else { return }
+            if let last = host.lastHold, host.cap != nil, now - last < .seconds(1) {
+                // Sent after a hold that ended before the server's window did: hold longer, learn nothing.
+                host.holdLength = min(.seconds(1), host.holdLength * 2)
+                hold(&host, now: now, hint: hint)
+                host.news.append("429 again: held \(host.holdLength)")
                 return
             }
-            host.accepted.append(now)
-            if headers["X-RateLimit-Remaining"]?.trimmingCharacters(in: .whitespaces) == "0", let hint {
-                host.next = max(host.next, now + hint)
-            }
-            if let cap = host.cap {
-                if let last = host.lastDecrease, now - last >= .seconds(30) {
-                    host.cap = cap + 1
-                    host.rate = Double(cap + 1)
-                    host.lastDecrease = now
-                }
-            } else if ticket.delayed {
-                host.rate = min(settings.maximumRate, host.rate + 1)
-            }
+            host.holdLength = settings.hold
+            decrease(&host, now: now, held: ticket.delayed, hint: hint)
+            return
         }
+        host.accepted.append(now)
+        if headers["X-RateLimit-Remaining"]?.trimmingCharacters(in: .whitespaces) == "0", let hint {
+            host.next = max(host.next, now + hint)
+        }
+        if let cap = host.cap {
+            if ticket.delayed { grow(&host, cap: cap, now: now) }
+        } else if ticket.delayed {
+            host.rate = min(settings.maximumRate, host.rate + 1)
+        }
+    }
+
+    /// A 429 to a request sent after the last decrease: the server's window is full.
+    private func decrease(_ host: inout Host, now: ContinuousClock.Instant, held: Bool, hint: Duration?) {
+        let accepted = host.accepted.count
+        if let previous = host.cap, let ceiling = host.ceiling {
+            if host.probing { host.probeWait *= 2 }  // trying one more met a 429: try again later
+            // Lower to what the server accepted in the last second, by one at least and by half at most (a
+            // second partly spent held, or one the pacer did not fill, tells little about the limit).
+            let cap = min(previous - 1, max(accepted, previous / 2))
+            // When the pacer was what held requests back for a whole second, what the server accepted is its
+            // limit: do not try more before a quiet probe interval.
+            let wholeSecond = host.heldUntil.map { now - $0 >= .seconds(1) } ?? true
+            host.ceiling = min(previous, held && wholeSecond ? accepted + 1 : ceiling)
+            host.cap = max(1, cap)
+        } else {
+            // What the server accepted in the last second is its limit as far as anything tells: keep one under
+            // it (a request arriving late would meet the next 429) and try it after a quiet probe interval.
+            let cap = accepted >= 2 ? accepted - 1 : max(1, Int(host.rate / 2))
+            host.cap = cap
+            host.ceiling = cap + 1
+        }
+        host.news.append(
+            "429: cap \(host.cap!)/s (\(accepted) accepted and \(host.sentAt.count) sent in the last second; ceiling "
+                + "\(host.ceiling!))")
+        host.probing = false
+        host.rate = Double(host.cap!)
+        host.lastChange = now
+        hold(&host, now: now, hint: hint)
+    }
+
+    /// The server's window is full: hold the host for ``Host/holdLength`` (or as long as the hint says). Slots
+    /// given before are taken again, and 429s to requests sent before now do not count.
+    private func hold(_ host: inout Host, now: ContinuousClock.Instant, hint: Duration?) {
+        host.lastHold = now
+        host.epoch += 1
+        let until = max(host.next, now + (hint ?? host.holdLength))
+        host.next = until
+        host.heldUntil = until
+    }
+
+    /// An accepted answer while a cap is known and is what holds requests back: the cap climbs back towards
+    /// one under its ceiling, by half the distance every ``Settings/growthInterval``, and tries one more than
+    /// that only after a quiet probe interval.
+    private func grow(_ host: inout Host, cap: Int, now: ContinuousClock.Instant) {
+        guard let ceiling = host.ceiling, let last = host.lastChange, now - last >= settings.growthInterval else {
+            return
+        }
+        if cap + 1 < ceiling {
+            host.cap = cap + max(1, (ceiling - 1 - cap) / 2)
+            host.probing = false
+        } else {
+            guard now - last >= host.probeWait else { return }
+            host.cap = cap + 1
+            host.ceiling = cap + 2
+            host.probing = true
+        }
+        host.rate = Double(host.cap!)
+        host.lastChange = now
+        host.news.append(
+            "cap \(host.cap!)/s" + (host.probing ? " (one more, after \(host.probeWait) without a 429)" : ""))
     }
 
     /// `scheme://host:port` of a URL (the whole URL up to the path).

@@ -28,7 +28,11 @@ struct CommonOptions: ParsableArguments {
         help: "Accept http:// endpoints on non-loopback hosts (credentials would travel in cleartext).")
     var allowInsecureHTTP = false
 
-    @Flag(name: .long, help: "Log every HTTP request to stderr: method, URL, status, duration, attempt (redacted).")
+    @Flag(
+        name: .long,
+        help:
+            "Log every HTTP request to stderr (method, URL, status, duration, attempt; redacted) and what the pacer learns of each cluster's rate limit."
+    )
     var verbose = false
 
     var format: OutputFormat { output.format }
@@ -53,7 +57,10 @@ struct CommonOptions: ParsableArguments {
         options.stateBackend = stateBackend
         options.onStart = printer?.onStart
         options.allowInsecureHTTP = allowInsecureHTTP
-        if verbose { options.requestLog = { (entry: RequestLogEntry) in Terminal.error("http: \(entry)") } }
+        if verbose {
+            options.requestLog = { (entry: RequestLogEntry) in Terminal.error("http: \(entry)") }
+            options.pacingLog = { line in Terminal.error("pacer: \(line)") }
+        }
         return options
     }
 }

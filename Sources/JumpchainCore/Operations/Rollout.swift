@@ -27,6 +27,8 @@ public enum Rollout {
         public var notice: (@Sendable (String) -> Void)?
         /// Told about every HTTP attempt (`--verbose`): method, redacted URL, status, duration, attempt.
         public var requestLog: (@Sendable (RequestLogEntry) -> Void)?
+        /// Receives every change of what the process's request pacer learnt of a cluster's rate limit (`--verbose`).
+        public var pacingLog: (@Sendable (String) -> Void)?
         /// Told the plan's size and how many steps are already done, just before the runner starts (for a
         /// progress view that shows done/total).
         public var onStart: (@Sendable (_ totalSteps: Int, _ alreadyDone: Int) -> Void)?

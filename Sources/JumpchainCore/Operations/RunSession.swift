@@ -1,5 +1,6 @@
 import ConfluentAPI
 import Foundation
+import JumpchainHTTP
 import Workflow
 
 /// The one way every operation (rollout, teardown, status, verify, plan) sets up its context and gives it
@@ -17,6 +18,7 @@ enum RunSession {
         let credentials = try RolloutCredentials.resolve(
             playbook, environment: options.environment,
             stdin: options.stdin ?? StdinSecrets(order: playbook.stdinOrder), site: site)
+        if let log = options.pacingLog { RolloutContext.pacer.observe(log) }
         return RolloutContext(
             playbook: playbook, credentials: credentials, runName: runName, timing: options.timing,
             http: nil, retryObserver: options.notice, requestLog: options.requestLog,
