@@ -117,6 +117,9 @@ public protocol RunStateBackend: Sendable {
     func forceUnlockRun(_ run: String) throws(WorkflowError) -> LockHolder?
     /// Deletes a run (used when a run's preflight failed and nothing was changed remotely).
     func removeRun(_ run: String) throws(WorkflowError)
+    /// Whether taking a run's lock creates something under the run's key (SQLite: the run directory, which holds
+    /// the lock file): a caller that locked a run that was not there, and created none, removes it again.
+    var lockCreatesRunKey: Bool { get }
     /// Stores an exported run as is (steps, events, status).
     func importRun(_ export: RunExport) throws(WorkflowError)
 

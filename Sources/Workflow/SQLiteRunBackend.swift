@@ -54,6 +54,9 @@ public struct SQLiteRunBackend: RunStateBackend {
 
     public func runKey(_ run: String) -> String { directory(ofRun: run) }
 
+    /// The lock file lives in the run directory: taking it creates the directory.
+    public var lockCreatesRunKey: Bool { true }
+
     public func openRunReadOnly(_ run: String) throws(WorkflowError) -> any RunStateStore {
         try RunStore.openReadOnly(directory: directory(ofRun: run))
     }

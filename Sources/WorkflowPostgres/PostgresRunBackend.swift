@@ -65,6 +65,9 @@ public struct PostgresRunBackend: RunStateBackend {
 
     public func runKey(_ run: String) -> String { run }
 
+    /// The lock (an advisory lock and its holder record) creates no run.
+    public var lockCreatesRunKey: Bool { false }
+
     /// Reading a run writes nothing but the schema's first creation.
     public func openRunReadOnly(_ run: String) throws(WorkflowError) -> any RunStateStore {
         try openRun(run)

@@ -162,7 +162,7 @@ public enum Rollout {
             playbook, playbookPath: playbookPath, site: site, directory: directory, options: options)
         // The lock first: a second apply of the same run while one runs is told so (75), whatever phase the
         // first one is in, and two applies can never both create the run.
-        let existed = backend is SQLiteRunBackend ? FileManager.default.fileExists(atPath: directory) : true
+        let existed = backend.lockCreatesRunKey ? FileManager.default.fileExists(atPath: directory) : true
         let lock = try wrap { () throws(WorkflowError) in
             try backend.lockRun(directory, site: site, sites: playbook.siteList.map(\.name))
         }
@@ -179,15 +179,23 @@ public enum Rollout {
             }
             return try await startRollout(playbook, directory: directory, lock: lock, options: options)
         } catch {
-            // Stopped before the run was created: leave no directory behind that was not there before.
-            if !existed, !RunStore.exists(directory: directory) { try? backend.removeRun(directory) }
+            // Stopped before the run was created: leave no directory behind that was not there before. A refused run
+            // was removed already (``removingRefused(_:_:)``), its lock file with it: removing it again could take
+            // what another apply, locking it afresh meanwhile, created.
+            if !existed, !(error.cause is Refused), !RunStore.exists(directory: directory) {
+                try? backend.removeRun(directory)
+            }
             throw error
         }
     }
 
     /// Runs `session` (a ``RunSession``, closed when it returns) and, when its preflight refused the run or operation
     /// it created (``Refused``), removes that run — after the session closed, and before the caller releases the lock
-    /// it holds: no other process of the run can see the refused run in between, nor start over it before it is gone.
+    /// it holds: no other process acts on the run while it is being removed. That is all the lock guarantees: with
+    /// SQLite, removing a refused first run takes the lock file with it, so another apply may lock the run afresh
+    /// (and start over) before this one releases its lock; and a multi-site run holds only its site's lock(s) while
+    /// every site's lock file goes (README, "The lock"). Nothing else removes the run (`applyNow` skips a
+    /// ``Refused`` cause), so it is removed once.
     static func removingRefused<T>(
         _ backend: any RunStateBackend, _ session: () async throws(JumpchainError) -> T
     ) async throws(JumpchainError) -> T {
