@@ -70,6 +70,8 @@ public final class RunLock: RunLease {
         let subject = site.map { "site \($0) of the run in '\(directory)'" } ?? "run in '\(directory)'"
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
+            // The run directory was removed between `prepare` and `open` (a refused run going): try again.
+            if errno == ENOENT { return nil }
             throw WorkflowError(code: .lockFailed, message: "cannot open lock file '\(path)': \(errnoText())")
         }
         if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
