@@ -193,8 +193,12 @@ public final class Simulator: Sendable {
             throw SimulatorError(.io, "could not encode the connection info", cause: error)
         }
         let staging = path + ".\(getpid()).partial"
-        let fd = open(staging, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw SimulatorError(.io, "could not open \(staging) for writing (errno \(errno))") }
+        // A new file of our own, never one found there (a symlink planted in a shared directory would redirect the
+        // secrets): a leftover of a process that had our pid is removed (the link itself, not what it points to).
+        let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
+        var fd = open(staging, flags, 0o600)
+        if fd < 0, errno == EEXIST, unlink(staging) == 0 { fd = open(staging, flags, 0o600) }
+        guard fd >= 0 else { throw SimulatorError(.io, "could not create \(staging) (errno \(errno))") }
         _ = fchmod(fd, 0o600)
         let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         let writeErrno = errno

@@ -109,6 +109,22 @@ struct IntrospectionTests {
             SimulatorConnectionInfo.self, from: try Data(contentsOf: URL(fileURLWithPath: path)))
         let roundTrips = decoded == info  // a Bool: the info holds operator secrets
         #expect(roundTrips)
+        // A symlink planted where the staging file goes (a shared directory) is not followed: what it points to is
+        // left as it was, and the connection file is a regular file of its own.
+        let decoy = path + ".decoy"
+        let planted = path + ".again"
+        defer { for file in [decoy, planted] { try? FileManager.default.removeItem(atPath: file) } }
+        try "untouched".write(toFile: decoy, atomically: false, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(
+            atPath: planted + ".\(ProcessInfo.processInfo.processIdentifier).partial", withDestinationPath: decoy)
+        try sim.writeConnectionInfo(to: planted)
+        #expect(try String(contentsOfFile: decoy, encoding: .utf8) == "untouched")
+        let plantedType = try FileManager.default.attributesOfItem(atPath: planted)[.type] as? FileAttributeType
+        #expect(plantedType == .typeRegular)
+        let plantedInfo = try JSONDecoder().decode(
+            SimulatorConnectionInfo.self, from: try Data(contentsOf: URL(fileURLWithPath: planted)))
+        let plantedRoundTrips = plantedInfo == info
+        #expect(plantedRoundTrips)
         // The jump gets no operator key; the link account starts with no rights.
         let state = try? JSON.parse(sim.stateJSON())
         #expect(state?["api_keys"]?.arrayValue?.contains { $0["resource"] == .string(Demo.jump) } == false)
