@@ -31,11 +31,17 @@ public enum RunHistory {
         return entries
     }
 
+    /// The documents jumpchain keeps beside a run, in its directory (``RunStateBackend/document(_:ofRun:)``):
+    /// the run's own files as much as the engine's.
+    static let runDocuments = [
+        OriginOffsetRecord.fileName, Rollout.originHalfDocument, Rollout.originGroupsDocument, AwaitedUpdate.document,
+    ]
+
     /// The entries of a run directory that are not the run's own (the engine's files, later operations'
-    /// directories holding only engine files, the last recorded origin offsets), as paths relative to `root`.
+    /// directories holding only engine files, the ``runDocuments``), as paths relative to `root`.
     public static func foreignEntries(_ root: String) -> [String] {
         var foreign = RunDirectory.foreignEntries(root).filter {
-            $0 != RunOperations.folder && $0 != OriginOffsetRecord.fileName
+            $0 != RunOperations.folder && !runDocuments.contains($0)
         }
         let folder = (root as NSString).appendingPathComponent(RunOperations.folder)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
@@ -59,7 +65,7 @@ public enum RunHistory {
             RunDirectory.removeEngineFiles((folder as NSString).appendingPathComponent(name))
         }
         rmdir(folder)
-        unlink(OriginOffsetRecord.path(root: root))
+        for name in runDocuments { unlink((root as NSString).appendingPathComponent(name)) }
         RunDirectory.removeEngineFiles(root)
     }
 
