@@ -57,13 +57,17 @@ extension RunDirectory {
     }
 
     /// Removes the engine's own files from `directory`, then the directory itself if that left it empty.
-    /// Anything else in it (another run's files, a user's) is left alone.
+    /// Anything else in it (another run's files, a user's) is left alone, and so is a lock file another process
+    /// holds (another site's runner of a multi-site run: its lock still guards its site).
     public static func removeEngineFiles(_ directory: String) {
-        for name in engineFiles { unlink(directory + "/" + name) }
         // Each site's lock of a multi-site run (`run.<site>.lock`).
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        where name.hasPrefix("run.") && name.hasSuffix(".lock") {
-            unlink(directory + "/" + name)
+        let siteLocks = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter {
+            $0 != "run.lock" && $0.hasPrefix("run.") && $0.hasSuffix(".lock")
+        }
+        for name in engineFiles + siteLocks {
+            let path = directory + "/" + name
+            if name.hasSuffix(".lock"), RunLock.isHeldElsewhere(path) { continue }
+            unlink(path)
         }
         rmdir(directory)
     }

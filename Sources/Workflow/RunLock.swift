@@ -157,6 +157,20 @@ public final class RunLock: RunLease {
         return holder
     }
 
+    /// Whether another process holds the lock file at `path` now: one this process holds (its holder record is ours),
+    /// or nobody, is not. (The probe takes the lock for an instant when it is free.)
+    static func isHeldElsewhere(_ path: String) -> Bool {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        if flock(descriptor, LOCK_EX | LOCK_NB) == 0 {
+            flock(descriptor, LOCK_UN)
+            return false
+        }
+        guard errno == EWOULDBLOCK else { return false }
+        return readHolder(descriptor) != .current
+    }
+
     /// Whether `descriptor` is the file at `path` now (same device and inode), not one unlinked since it was opened.
     private static func isStillAt(_ path: String, _ descriptor: Int32) -> Bool {
         var opened = stat()

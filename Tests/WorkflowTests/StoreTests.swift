@@ -131,6 +131,31 @@ import Testing
         try RunLock.acquire(directory: directory.path).release()
     }
 
+    /// Removing a multi-site run under one site's lock takes that lock file (this process holds it) but leaves a
+    /// site's lock another process holds: that runner's lock stays on disk, guarding its site.
+    @Test func removingARunLeavesAnotherProcesssSiteLock() throws {
+        let directory = TemporaryDirectory("site-locks")
+        defer { directory.cleanUp() }
+        let ours = try RunLock.acquire(directory: directory.path, site: "origin")
+        defer { ours.release() }
+        let theirsPath = RunDirectory.lockPath(directory.path, site: "target")
+        let theirs = open(theirsPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        #expect(theirs >= 0)
+        defer { close(theirs) }
+        #expect(flock(theirs, LOCK_EX | LOCK_NB) == 0)
+        let record = try JSONEncoder().encode(LockHolder(pid: 1, host: RunLock.hostName()))
+        #expect(record.withUnsafeBytes { write(theirs, $0.baseAddress, $0.count) } == record.count)
+        #expect(FileManager.default.createFile(atPath: RunDirectory.storePath(directory.path), contents: Data()))
+
+        RunDirectory.removeEngineFiles(directory.path)
+
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        #expect(left == ["run.target.lock"])
+        flock(theirs, LOCK_UN)
+        RunDirectory.removeEngineFiles(directory.path)
+        #expect(!FileManager.default.fileExists(atPath: directory.path))
+    }
+
     @Test func holderOnAnotherHostNeedsForceUnlock() throws {
         let directory = TemporaryDirectory("foreign")
         defer { directory.cleanUp() }

@@ -193,9 +193,9 @@ public enum Rollout {
     /// it created (``Refused``), removes that run — after the session closed, and before the caller releases the lock
     /// it holds: no other process acts on the run while it is being removed. That is all the lock guarantees: with
     /// SQLite, removing a refused first run takes the lock file with it, so another apply may lock the run afresh
-    /// (and start over) before this one releases its lock; and a multi-site run holds only its site's lock(s) while
-    /// every site's lock file goes (README, "The lock"). Nothing else removes the run (`applyNow` skips a
-    /// ``Refused`` cause), so it is removed once.
+    /// (and start over) before this one releases its lock; and a multi-site run holds only its site's lock(s), so
+    /// the removal leaves a lock file another process holds (``RunDirectory/removeEngineFiles(_:)``; README, "The
+    /// lock"). Nothing else removes the run (`applyNow` skips a ``Refused`` cause), so it is removed once.
     static func removingRefused<T>(
         _ backend: any RunStateBackend, _ session: () async throws(JumpchainError) -> T
     ) async throws(JumpchainError) -> T {
