@@ -405,6 +405,15 @@ extension BinaryTestsLane2 {
             let done = try await Self.host(world, "target-side", ["resume", "jump-demo"])
             #expect(done.status == 0, "\(done.output)")
             try expectMirrored(world, "refunds", context: "update after status and verify at each site")
+            // The origin's records predate the update (another topic set): the target's half refuses to compare
+            // with them (exit 10), naming the origin's site's command.
+            let stale = try await Self.host(world, "target-side", ["verify", "jump-demo", "--timeout", "30"])
+            #expect(stale.status == 10, "\(stale.output)")
+            #expect(
+                stale.stderr.contains(
+                    "there is no record of the origin's half since the run's latest operation began"),
+                "\(stale.stderr)")
+            #expect(stale.stderr.contains("`jumpchain verify jump-demo --site origin-side`"), "\(stale.stderr)")
 
             // --groups at the target's site compares the target's group offsets with those the origin's half
             // recorded (offset sync runs every 5 s while the consumer commits: a few rounds may be needed).

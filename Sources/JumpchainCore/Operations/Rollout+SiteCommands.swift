@@ -256,7 +256,11 @@ extension Rollout {
                 return verification
             }
             let since = latestOperationStart(root: root, entries: entries, options: options)
-            guard let found = latestOriginRecord(root: root, entries: entries, since: since, options: options) else {
+            let planned = Set(context.topology(for: plan).topics.map(\.origin))
+            guard
+                let found = latestOriginRecord(
+                    root: root, entries: entries, since: since, covering: planned, options: options)
+            else {
                 throw JumpchainError(
                     .otherSiteTurn,
                     "verify \(run) --site \(site.name): there is no record of the origin's half "
@@ -352,9 +356,10 @@ extension Rollout {
     }
 
     /// The newest record of the origin's half taken since `since` (the run's latest operation began; records
-    /// carry whole seconds): `verify --site` at the origin's site, or an operation's `verify:origin` step.
+    /// carry whole seconds) whose leg 1 covers every topic of `covering` (an update's `verify:origin` reads only
+    /// its own topics): `verify --site` at the origin's site, or an operation's `verify:origin` step.
     static func latestOriginRecord(
-        root: String, entries: [RunHistory.Entry], since: Date?, options: Options
+        root: String, entries: [RunHistory.Entry], since: Date?, covering: Set<String>, options: Options
     ) -> OriginRecord? {
         var found: [OriginRecord] = []
         if let data = try? options.backend.document(originHalfDocument, ofRun: root),
@@ -372,6 +377,7 @@ extension Rollout {
             else { continue }
             found.append(OriginRecord(observation: observation, source: "step \(id) of \(entry.directory)"))
         }
+        found.removeAll { !covering.isSubset(of: Set($0.observation.hop.mirrors.map(\.topic.origin))) }
         if let since {
             let floor = Date(timeIntervalSince1970: since.timeIntervalSince1970.rounded(.down))
             found.removeAll { record in
