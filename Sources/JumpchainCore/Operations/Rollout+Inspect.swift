@@ -83,7 +83,7 @@ extension Rollout {
         }
         // `--site` names a site of the playbook, offline too.
         if !live, options.site != nil, manifest.operation == .rollout,
-            let chain = try ChainState.load([first] + entries, run: run, backend: backend)
+            let chain = (try? ChainState.load([first] + entries, run: run, backend: backend)) ?? nil
         {
             _ = try commandSite(chain.playbook, options: options)
         }
