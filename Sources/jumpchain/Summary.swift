@@ -137,6 +137,7 @@ enum Summary {
                     "sites": .array(sites.map { .string($0.line) }),
                     "not_read": .array(status.notRead.map { .string($0) }),
                     "site_verdict": status.siteVerdict.map { .string($0) } ?? .null,
+                    "site_passed": status.sitePassed.map { .bool($0) } ?? .null,
                 ]))
             return
         }
@@ -176,7 +177,9 @@ enum Summary {
                     "live view from this site only: what it does not reach is not read (see the `not read from "
                         + "site` lines), and the verdict covers what it read")
             }
-            Terminal.line(VerificationTableRenderer(color: Terminal.isTTY).render(report))
+            var renderer = VerificationTableRenderer(color: Terminal.isTTY)
+            renderer.notJudged = status.siteVerdict != nil && status.sitePassed == nil
+            Terminal.line(renderer.render(report))
             Terminal.line(jumpLine(inspected: status.jumpInspected, keys: status.sessionKeysMinted))
             if !status.autoCreated.isEmpty {
                 Terminal.line(

@@ -135,9 +135,13 @@ struct VerifyCommand: AsyncParsableCommand {
             for line in half.lines { Terminal.line(line) }
         }
         var groupsFailed = false
+        var groupsNotCompared = false
         if let notChecked = half.groupsNotChecked {
-            if groups { Terminal.error("jumpchain: --groups: \(notChecked)") }
-        } else if half.side == .target {
+            if groups {
+                Terminal.error("jumpchain: --groups: \(notChecked)")
+                groupsNotCompared = true
+            }
+        } else {
             groupsFailed = printGroups(verification, format: format, groups: groups)
         }
         if !verification.passed {
@@ -149,6 +153,8 @@ struct VerifyCommand: AsyncParsableCommand {
         // As without --site, a failing group decides the exit code.
         if groupsFailed { throw ExitCode(ExitStatus.groupsLagging) }
         if !verification.passed { throw ExitCode(ExitStatus.verificationFailed) }
+        // --groups asked and the groups not compared here: the other site's turn, as a missing record is.
+        if groupsNotCompared { throw ExitCode(ExitStatus.otherSiteTurn) }
     }
 }
 

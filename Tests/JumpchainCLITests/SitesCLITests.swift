@@ -188,14 +188,18 @@ extension BinaryTestsLane3 {
         /// the target's drain would have to read the origin, so it stops naming what is missing and which site runs
         /// what first; nothing is promoted.
         func expectDrainRefusedWithoutQuiesceRecord(_ world: DemoWorld) async throws {
+            var removed = false
             let copy = try await stateCopy(world, "no-quiesce-record") { object in
                 if object["stepID"] as? String == "quiesce" || object["step_id"] as? String == "quiesce",
-                    var outputs = object["outputs"] as? [String: Any]
+                    var outputs = object["outputs"] as? [String: Any], outputs["origin_groups"] != nil
                 {
                     outputs["origin_groups"] = nil
                     object["outputs"] = outputs
+                    removed = true
                 }
             }
+            // The original export held the record (so its absence below is the edit's doing).
+            #expect(removed, "the export recorded no origin_groups on step quiesce")
             #expect(
                 try !String(contentsOfFile: copy + ".json", encoding: .utf8).contains("origin_groups"),
                 "the record was not found")

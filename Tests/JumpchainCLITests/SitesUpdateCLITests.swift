@@ -253,18 +253,36 @@ extension BinaryTestsLane2 {
             #expect(
                 originStatus.stdout.contains("more: jumpchain status jump-demo --site origin-side"),
                 "\(originStatus.stdout)")
-            // The verdict covers what was read: the unreached target is not read here, never a failure.
+            // The verdict covers what was read: the unreached target is not read here, never a failure; without
+            // --inspect-jump no mirror or lag is read here at all: not judged, never PASS.
             #expect(
                 originStatus.stdout.contains(
-                    "healthy as far as site origin-side reads it (origin); the target is read from site target-side "
-                        + "with `jumpchain status jump-demo --site target-side`"), "\(originStatus.stdout)")
-            #expect(originStatus.stdout.contains("jump-demo: PASS"), "\(originStatus.stdout)")
+                    "not judged as far as site origin-side reads it (origin): no mirror or lag was read here (the "
+                        + "jump's mirrors are read with --inspect-jump: `jumpchain status jump-demo --site origin-side "
+                        + "--inspect-jump`); the target is read from site target-side with `jumpchain status jump-demo "
+                        + "--site target-side`"), "\(originStatus.stdout)")
+            #expect(originStatus.stdout.contains("jump-demo: NOT JUDGED"), "\(originStatus.stdout)")
+            #expect(!originStatus.stdout.contains("jump-demo: PASS"), "\(originStatus.stdout)")
+            let originJSON = try await Self.host(world, "origin-side", ["status", "jump-demo", "--output", "json"])
+            let originDocument = try #require(
+                try JSONSerialization.jsonObject(with: Data(originJSON.stdout.utf8)) as? [String: Any],
+                "\(originJSON.output)")
+            #expect(originDocument["site_passed"] is NSNull, "\(originJSON.stdout)")
+            // --site names a site of the playbook, offline as live.
+            let unknown = try await world.jumpchain(["status", "jump-demo", "--offline", "--site", "nowhere"])
+            #expect(unknown.status == 2, "\(unknown.output)")
             // Reading the jump too, each partition is judged on leg 1's lag (the target's end is not read here).
             let inspected = try await Self.host(world, "origin-side", ["status", "jump-demo", "--inspect-jump"])
             #expect(inspected.stdout.contains("jump-demo: PASS"), "\(inspected.stdout)")
             #expect(
                 inspected.stdout.contains("healthy as far as site origin-side reads it (origin and jump)"),
                 "\(inspected.stdout)")
+            let inspectedJSON = try await Self.host(
+                world, "origin-side", ["status", "jump-demo", "--inspect-jump", "--output", "json"])
+            let inspectedDocument = try #require(
+                try JSONSerialization.jsonObject(with: Data(inspectedJSON.stdout.utf8)) as? [String: Any],
+                "\(inspectedJSON.output)")
+            #expect(inspectedDocument["site_passed"] as? Bool == true, "\(inspectedJSON.stdout)")
             // A real problem in what was read still fails: leg 1's link down (the origin cannot reach the jump).
             world.simulator.setFaults(
                 FaultSettings(blackholed: [SimulatorConfig.JumpDemo.target, SimulatorConfig.JumpDemo.jump]))
@@ -292,16 +310,20 @@ extension BinaryTestsLane2 {
 
             // verify at each site: the origin's half records leg 1, the target's half compares leg 2 with it.
             // --groups at the target's site before the origin's site recorded the origin's groups: not checked,
-            // naming the command at the other site (the rollout's verify:origin record serves the rest).
+            // the other site's turn (exit 10) naming the command there (the rollout's verify:origin record serves
+            // the rest, and records no groups).
             let unrecorded = try await Self.host(
                 world, "target-side", ["verify", "jump-demo", "--groups", "--timeout", "30"])
-            #expect(unrecorded.status == 0, "\(unrecorded.output)")
+            #expect(unrecorded.status == 10, "\(unrecorded.output)")
             #expect(
                 unrecorded.stderr.contains(
                     "the synced consumer groups were not checked at site target-side: there is no record of the "
-                        + "origin's group offsets; site origin-side records them with `jumpchain verify jump-demo "
-                        + "--site origin-side`, then run `jumpchain verify jump-demo --groups --site target-side` here"),
+                        + "origin's group offsets with the origin's half compared here (step verify:origin of "),
                 "\(unrecorded.stderr)")
+            #expect(
+                unrecorded.stderr.contains(
+                    "site origin-side records them with `jumpchain verify jump-demo --site origin-side`, then run "
+                        + "`jumpchain verify jump-demo --groups --site target-side` here"), "\(unrecorded.stderr)")
             let originHalf = try await Self.host(world, "origin-side", ["verify", "jump-demo", "--timeout", "30"])
             #expect(originHalf.status == 0, "\(originHalf.output)")
             #expect(
@@ -316,6 +338,8 @@ extension BinaryTestsLane2 {
                 targetHalf.stdout.contains(
                     "checked at site target-side: the target's half — leg 2 read now and compared with the origin's "
                         + "half `verify --site` at the origin's site"), "\(targetHalf.stdout)")
+            // The record's age is shown.
+            #expect(targetHalf.stdout.contains(" s ago)"), "\(targetHalf.stdout)")
             #expect(targetHalf.stdout.contains("PASS"), "\(targetHalf.stdout)")
             // --output json: the document `verify` prints without --site, plus the site, the half and what was
             // checked; `passed` a JSON boolean.
@@ -338,6 +362,8 @@ extension BinaryTestsLane2 {
                 let document = try #require(
                     try JSONSerialization.jsonObject(with: Data((lines.first ?? "").utf8)) as? [String: Any])
                 #expect(document["passed"] as? Bool == true, "\(json.stdout)")
+                // A passing half fails no partition (the origin's half does not read the target).
+                #expect((document["failing_partitions"] as? [Any])?.isEmpty == true, "\(json.stdout)")
                 #expect(json.stdout.contains("\"passed\":true"), "\(json.stdout)")
                 #expect(document["site"] as? String == site)
                 #expect(document["half"] as? String == (site == "origin-side" ? "origin" : "target"))
@@ -379,6 +405,15 @@ extension BinaryTestsLane2 {
             let done = try await Self.host(world, "target-side", ["resume", "jump-demo"])
             #expect(done.status == 0, "\(done.output)")
             try expectMirrored(world, "refunds", context: "update after status and verify at each site")
+            // The origin's records predate the update (another topic set): the target's half refuses to compare
+            // with them (exit 10), naming the origin's site's command.
+            let stale = try await Self.host(world, "target-side", ["verify", "jump-demo", "--timeout", "30"])
+            #expect(stale.status == 10, "\(stale.output)")
+            #expect(
+                stale.stderr.contains(
+                    "there is no record of the origin's half since the run's latest operation began"),
+                "\(stale.stderr)")
+            #expect(stale.stderr.contains("`jumpchain verify jump-demo --site origin-side`"), "\(stale.stderr)")
 
             // --groups at the target's site compares the target's group offsets with those the origin's half
             // recorded (offset sync runs every 5 s while the consumer commits: a few rounds may be needed).

@@ -29,6 +29,8 @@ extension Rollout {
         public var notRead: [String] = []
         /// With `--site` at such a site: the verdict on what was read there, and where the rest is read.
         public var siteVerdict: String?
+        /// With `--site` at such a site: whether what was read passed; nil when nothing was judged there.
+        public var sitePassed: Bool?
     }
 
     /// One later operation of a run, as `status` and `graph` show it.
@@ -79,6 +81,12 @@ extension Rollout {
                     plan: try wrap { () throws(WorkflowError) in try store.plan() },
                     states: try wrap { () throws(WorkflowError) in try store.stepRecords() }))
         }
+        // `--site` names a site of the playbook, offline too.
+        if !live, options.site != nil, manifest.operation == .rollout,
+            let chain = (try? ChainState.load([first] + entries, run: run, backend: backend)) ?? nil
+        {
+            _ = try commandSite(chain.playbook, options: options)
+        }
         // A torn-down chain has nothing left to observe.
         guard live, manifest.operation == .rollout, !entries.contains(where: { $0.kind == .teardown }),
             let chain = try ChainState.load([first] + entries, run: run, backend: backend)
@@ -91,6 +99,14 @@ extension Rollout {
             try requireSiteOrEverySecret(chain.playbook, run: status.runName, words: "status", options: options)
         }
         let unreachedHere = unreached(chain.playbook, site: site)
+        if let site, unreachedHere.count == 2, !inspectJump {
+            throw JumpchainError(
+                .invalidInput,
+                "status \(status.runName) --site \(site.name): this site reaches neither the origin nor the target, "
+                    + "so nothing of the chain would be read here (the jump's mirrors are read with --inspect-jump); "
+                    + "run it at a site that does: " + siteChoices(chain.playbook, run: status.runName, words: "status")
+            )
+        }
         let (report, groups, liveError, minted, autoCreated) = try await RunSession.with(
             chain.playbook, runName: metadata.name, options: options
         ) { context throws(JumpchainError) in
@@ -130,6 +146,7 @@ extension Rollout {
             status.siteVerdict = report.map {
                 siteVerdict($0, playbook: chain.playbook, run: status.runName, site: site, inspectJump: inspectJump)
             }
+            status.sitePassed = report.flatMap { siteJudged($0) ? $0.passed : nil }
         }
         status.groups = groups
         status.report = report

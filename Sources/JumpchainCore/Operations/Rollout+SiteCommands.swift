@@ -17,19 +17,13 @@ extension Rollout {
         return [PlaybookCluster.Role.origin, .target].filter { !playbook.site(site, reaches: $0) }
     }
 
-    /// Whether `playbook` names sites and none of them reaches both the origin and the target.
-    static func split(_ playbook: Playbook) -> Bool {
-        !playbook.siteList.isEmpty
-            && !playbook.siteList.contains { unreached(playbook, site: $0).isEmpty }
-    }
-
     /// `status`/`verify` without `--site` on a run split across sites: this host must hold every secret (it then
     /// reads every cluster, as on a one-site run); otherwise refused, naming the `--site` choices. Nothing is read
     /// or sent. A playbook with `stdin` secrets is not probed (its lines are read once, by the command itself).
     static func requireSiteOrEverySecret(
         _ playbook: Playbook, run: String, words: String, options: Options
     ) throws(JumpchainError) {
-        guard options.site == nil, split(playbook), playbook.stdinOrder.isEmpty else { return }
+        guard options.site == nil, playbook.noSiteReachesBoth, playbook.stdinOrder.isEmpty else { return }
         do {
             let credentials = try RolloutCredentials.resolve(
                 playbook, environment: options.environment, stdin: StdinSecrets(order: []))
@@ -71,8 +65,14 @@ extension Rollout {
         return lines
     }
 
+    /// Whether `status --site` judged anything: a failure in what was read, or a mirror's partitions (lags)
+    /// read at all. A site that read only link halves (the origin's without `--inspect-jump`) judges no lag.
+    static func siteJudged(_ report: VerificationReport) -> Bool {
+        !report.passed || report.topics.contains { !$0.partitions.isEmpty }
+    }
+
     /// `status --site`'s verdict: on what `site` read (an unreached cluster is not read there, never a failure),
-    /// and where the rest is read.
+    /// and where the rest is read; "not judged" when no mirror or lag was read there.
     static func siteVerdict(
         _ report: VerificationReport, playbook: Playbook, run: String, site: PlaybookSite, inspectJump: Bool
     ) -> String {
@@ -88,6 +88,14 @@ extension Rollout {
         let scope = "as far as site \(site.name) reads it (\(read.joined(separator: " and ")))"
         guard report.passed else {
             return "FAIL \(scope): \(report.failures.joined(separator: "; "))"
+        }
+        guard siteJudged(report) else {
+            return "not judged \(scope): no mirror or lag was read here"
+                + (inspectJump
+                    ? ""
+                    : " (the jump's mirrors are read with --inspect-jump: "
+                        + "`jumpchain status \(run) --site \(site.name) --inspect-jump`)")
+                + "; " + elsewhere.joined(separator: "; ")
         }
         return "healthy \(scope); " + elsewhere.joined(separator: "; ")
     }
@@ -131,22 +139,32 @@ extension Rollout {
 /// `verify --site` at a site that does not reach both private clusters: the half of the cross-site verification
 /// that site can check, through the split verification steps' own code (``RolloutExecutor/observeSide``).
 extension Rollout {
-    /// The run document the origin's half of `verify --site` records for the target's half to compare with.
+    /// The run document the origin's half of `verify --site` records for the target's half to compare with: the
+    /// origin's observation and, in the same record (one `observed_at`), its synced groups' committed offsets.
     static let originHalfDocument = "site-verify-origin.json"
-    /// The origin's synced groups and committed offsets the origin's half records beside it (no secret: group
-    /// ids, partitions, offsets), for `verify --site --groups` at the target's site.
-    static let originGroupsDocument = "site-verify-origin-groups.json"
 
-    /// What `verify --site` at the origin's site recorded of the origin's consumer groups.
-    struct RecordedOriginGroups: Codable {
-        var observedAt: String
-        /// ``RecordedGroupOffsets`` text.
-        var groups: String
+    /// What `verify --site` at the origin's site recorded (no secret: links, mirrors, offsets, group ids).
+    struct RecordedOriginHalf: Codable {
+        /// ``SiteObservation`` JSON.
+        var observation: String
+        /// ``RecordedGroupOffsets`` text of the origin's synced groups; nil when they were not read.
+        var groups: String?
+        /// Why the origin's group offsets could not be read (then `groups` is nil).
+        var groupsUnreadable: String?
 
         enum CodingKeys: String, CodingKey {
-            case observedAt = "observed_at"
-            case groups
+            case observation, groups
+            case groupsUnreadable = "groups_unreadable"
         }
+    }
+
+    /// A record of the origin's half the target's half compares with.
+    struct OriginRecord {
+        var observation: SiteObservation
+        /// Where it came from (`verify --site` at the origin's site, or an operation's step).
+        var source: String
+        /// The origin's groups recorded with it (nil: an operation's step, which records none).
+        var half: RecordedOriginHalf?
     }
 
     /// Which half was checked, and how.
@@ -184,25 +202,29 @@ extension Rollout {
                 if let record = OriginOffsetRecord.from(observation, topology: topology) {
                     OriginOffsetRecord.save(record, root: root, backend: options.backend)
                 }
-                try? options.backend.setDocument(originHalfDocument, ofRun: root, Data(observation.encoded().utf8))
-                // The origin's synced groups, for the target's half to compare (a failed read records nothing).
-                let groups = try? await context.originGroupOffsets()
-                if let groups {
-                    let record = RecordedOriginGroups(
-                        observedAt: observation.observedAt ?? OriginOffsetRecord.timestamp(Date()),
-                        groups: RecordedGroupOffsets.encode(groups))
-                    if let data = try? JSONEncoder().encode(record) {
-                        try? options.backend.setDocument(originGroupsDocument, ofRun: root, data)
-                    }
+                // The origin's synced groups, recorded in the same document: a failed read records that they
+                // could not be read (never an older record's offsets).
+                var half = RecordedOriginHalf(observation: observation.encoded())
+                do {
+                    half.groups = try await context.originGroupOffsets().map(RecordedGroupOffsets.encode)
+                } catch {
+                    half.groupsUnreadable = "\(error)"
+                }
+                let recorded: Bool
+                do {
+                    try options.backend.setDocument(originHalfDocument, ofRun: root, try JSONEncoder().encode(half))
+                    recorded = true
+                } catch {
+                    recorded = false
                 }
                 var failures = hopFailures(observation.hop)
                 if let result = observation.canary, !result.passed {
                     failures.append("canary: \(result.failure ?? "it did not reach the jump")")
                 }
-                var report = SiteVerification.originView(observation, topology: topology)
-                report.passed = failures.isEmpty
-                report.failures = failures
-                var verification = Verification(report: report, canary: [], jumpInspected: true)
+                var verification = Verification(
+                    report: SiteVerification.originHalfView(
+                        observation, topology: topology, threshold: Int64(playbook.verify.maxLag), failures: failures),
+                    canary: [], jumpInspected: true)
                 verification.half = SiteHalf(
                     site: site.name, side: .origin,
                     lines: [
@@ -211,25 +233,43 @@ extension Rollout {
                             + (observation.canary.map {
                                 " and the canary to the jump (\($0.passed ? "arrived" : "failed"))"
                             } ?? "")
-                            + "; recorded for the target's half",
+                            + (recorded
+                                ? "; recorded for the target's half"
+                                : "; NOT recorded for the target's half (the run's state could not be written)"),
                         "not checked from site \(site.name): leg 2 and the target; site "
                             + "\(other?.name ?? "?") compares them with this record with \(otherCommand)",
                     ], failures: failures)
-                if groups != nil {
+                if half.groups != nil, recorded {
                     verification.half?.groupsNotChecked =
                         "the origin's consumer group offsets were recorded here for the target's half: site "
                         + "\(other?.name ?? "?") compares them with "
                         + (other.map { command("verify \(run) --groups", site: $0.name) } ?? otherCommand)
+                } else if half.groups != nil {
+                    verification.half?.groupsNotChecked =
+                        "the origin's consumer group offsets were read at site \(site.name) but could not be "
+                        + "recorded for the target's half (the run's state could not be written)"
+                } else if let unreadable = half.groupsUnreadable {
+                    verification.half?.groupsNotChecked =
+                        "the origin's consumer group offsets could not be read at site \(site.name) (\(unreadable)); "
+                        + "the target's half cannot compare them until they are recorded"
                 }
                 return verification
             }
-            guard let (origin, source) = latestOriginRecord(root: root, entries: entries, options: options) else {
+            let since = latestOperationStart(root: root, entries: entries, options: options)
+            let planned = Set(context.topology(for: plan).topics.map(\.origin))
+            guard
+                let found = latestOriginRecord(
+                    root: root, entries: entries, since: since, covering: planned, options: options)
+            else {
                 throw JumpchainError(
                     .otherSiteTurn,
-                    "verify \(run) --site \(site.name): there is no record of the origin's half to compare the "
-                        + "target with; site \(other?.name ?? "?") records it with \(otherCommand), then run "
-                        + "\(command("verify \(run)", site: site.name)) here")
+                    "verify \(run) --site \(site.name): there is no record of the origin's half "
+                        + (since.map { "since the run's latest operation began (\(OriginOffsetRecord.timestamp($0))) " }
+                            ?? "")
+                        + "to compare the target with; site \(other?.name ?? "?") records it with \(otherCommand), "
+                        + "then run \(command("verify \(run)", site: site.name)) here")
             }
+            let origin = found.observation
             let target = try await executor.observeSide(
                 .target, recorded: origin, canary: canary, timeout: limit, report: notice)
             let report = sited(
@@ -239,14 +279,15 @@ extension Rollout {
                     threshold: Int64(playbook.verify.maxLag)), site: site.name, unreached: [.origin])
             var verification = Verification(report: report, canary: [], jumpInspected: true)
             verification.maxGroupLag = playbook.verify.maxGroupLag ?? 0
-            // The synced groups on the target against the origin's offsets the origin's half recorded.
+            // The synced groups on the target against the origin's offsets recorded with the very record the
+            // partitions are compared with (never another record's).
             var groupsNotChecked: String?
             var groupsLine: [String] = []
             if playbook.offsetSyncPlan(originPrincipal: playbook.link.originPrincipal ?? "") != nil {
-                if let data = try? options.backend.document(originGroupsDocument, ofRun: root),
-                    let record = try? JSONDecoder().decode(RecordedOriginGroups.self, from: data),
-                    let recorded = RecordedGroupOffsets.decode(record.groups)
-                {
+                let rerun =
+                    "site \(other?.name ?? "?") records them with \(otherCommand), then run "
+                    + "\(command("verify \(run) --groups", site: site.name)) here"
+                if let text = found.half?.groups, let recorded = RecordedGroupOffsets.decode(text) {
                     // As `verify` does: a failed group read adds nothing to a failing chain's verdict.
                     do {
                         verification.groups = try await context.groupOffsets(
@@ -259,20 +300,26 @@ extension Rollout {
                     }
                     groupsLine = [
                         "consumer groups: the target's committed offsets compared with the origin's recorded by "
-                            + "`verify --site` at the origin's site at \(record.observedAt)"
+                            + "`verify --site` at the origin's site at \(origin.observedAt ?? "an unknown time")"
                     ]
+                } else if let unreadable = found.half?.groupsUnreadable {
+                    groupsNotChecked =
+                        "the synced consumer groups were not checked at site \(site.name): the origin's half "
+                        + "recorded at \(origin.observedAt ?? "an unknown time") could not read the origin's group "
+                        + "offsets (\(unreadable)); " + rerun
                 } else {
                     groupsNotChecked =
                         "the synced consumer groups were not checked at site \(site.name): there is no record of "
-                        + "the origin's group offsets; site \(other?.name ?? "?") records them with \(otherCommand), "
-                        + "then run \(command("verify \(run) --groups", site: site.name)) here"
+                        + "the origin's group offsets with the origin's half compared here (\(found.source)); "
+                        + rerun
                 }
             }
             verification.half = SiteHalf(
                 site: site.name, side: .target,
                 lines: [
                     "checked at site \(site.name): the target's half — leg 2 read now and compared with the "
-                        + "origin's half \(source) recorded at \(origin.observedAt ?? "an unknown time")",
+                        + "origin's half \(found.source) recorded at \(origin.observedAt ?? "an unknown time")"
+                        + (age(origin.observedAt).map { " (\($0) ago)" } ?? ""),
                     "not read from site \(site.name): the origin; \(otherCommand) at site \(other?.name ?? "?") "
                         + "records it afresh",
                 ] + groupsLine, failures: [], groupsNotChecked: groupsNotChecked)
@@ -299,16 +346,28 @@ extension Rollout {
         return failures
     }
 
-    /// The newest record of the origin's half: `verify --site` at the origin's site, or an operation's
-    /// `verify:origin` step; with where it came from.
+    /// When the run's latest operation began (an update or prune changes the topic set: an origin record older
+    /// than that covers another one); nil when it cannot be read.
+    static func latestOperationStart(root: String, entries: [RunHistory.Entry], options: Options) -> Date? {
+        guard let last = entries.last,
+            let store = try? openStoreReadOnly(last.directory, run: root, backend: options.backend)
+        else { return nil }
+        return try? store.metadata().createdAt
+    }
+
+    /// The newest record of the origin's half taken since `since` (the run's latest operation began; records
+    /// carry whole seconds) whose leg 1 covers every topic of `covering` (an update's `verify:origin` reads only
+    /// its own topics): `verify --site` at the origin's site, or an operation's `verify:origin` step.
     static func latestOriginRecord(
-        root: String, entries: [RunHistory.Entry], options: Options
-    ) -> (SiteObservation, String)? {
-        var found: [(SiteObservation, String)] = []
+        root: String, entries: [RunHistory.Entry], since: Date?, covering: Set<String>, options: Options
+    ) -> OriginRecord? {
+        var found: [OriginRecord] = []
         if let data = try? options.backend.document(originHalfDocument, ofRun: root),
-            let observation = try? SiteObservation.decode(String(decoding: data, as: UTF8.self), step: "verify --site")
+            let half = try? JSONDecoder().decode(RecordedOriginHalf.self, from: data),
+            let observation = try? SiteObservation.decode(half.observation, step: "verify --site")
         {
-            found.append((observation, "`verify --site` at the origin's site"))
+            found.append(
+                OriginRecord(observation: observation, source: "`verify --site` at the origin's site", half: half))
         }
         let id = RolloutStep.perSide(RolloutStep.verify, .origin)
         for entry in entries {
@@ -316,8 +375,31 @@ extension Rollout {
                 let record = try? store.stepRecords()[id], record.state == .succeeded,
                 let observation = try? SiteObservation.decode(record.outputs[SiteObservation.outputKey], step: id)
             else { continue }
-            found.append((observation, "step \(id) of \(entry.directory)"))
+            found.append(OriginRecord(observation: observation, source: "step \(id) of \(entry.directory)"))
         }
-        return found.max { ($0.0.observedAt ?? "") < ($1.0.observedAt ?? "") }
+        found.removeAll { !covering.isSubset(of: Set($0.observation.hop.mirrors.map(\.topic.origin))) }
+        if let since {
+            let floor = Date(timeIntervalSince1970: since.timeIntervalSince1970.rounded(.down))
+            found.removeAll { record in
+                guard let date = record.observation.observedAt.flatMap(parseTimestamp) else { return true }
+                return date < floor
+            }
+        }
+        return found.max { ($0.observation.observedAt ?? "") < ($1.observation.observedAt ?? "") }
+    }
+
+    static func parseTimestamp(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
+    }
+
+    /// "3 min 5 s" since an ISO 8601 timestamp; nil when it cannot be read.
+    static func age(_ observedAt: String?, now: Date = Date()) -> String? {
+        guard let date = observedAt.flatMap(parseTimestamp) else { return nil }
+        let seconds = max(0, Int(now.timeIntervalSince(date)))
+        if seconds < 60 { return "\(seconds) s" }
+        if seconds < 3600 { return "\(seconds / 60) min \(seconds % 60) s" }
+        return "\(seconds / 3600) h \(seconds % 3600 / 60) min"
     }
 }

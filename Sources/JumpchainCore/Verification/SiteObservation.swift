@@ -123,6 +123,28 @@ public enum SiteVerification {
             origin: origin, target: SiteObservation(side: .target, hop: unread), topology: topology, threshold: 0)
     }
 
+    /// The origin's half judged alone (`verify --site` at the origin's site): leg 1 and each partition's lag on
+    /// it, the target not read there (no partition, topic or diagnosis fails for it); `failures` (leg 1's
+    /// problems) decide the verdict.
+    public static func originHalfView(
+        _ origin: SiteObservation, topology: ChainTopology, threshold: Int64, failures: [String]
+    ) -> VerificationReport {
+        let unread = ChainObservation.HopObservation(
+            hop: .leg2, link: "", halves: [],
+            mirrors: topology.topics.map {
+                .init(topic: $0, mirrorName: topology.mirrorName($0, on: .leg2), mirror: .unobservable("not read here"))
+            })
+        var verifier = OffsetVerifier(topology: topology, observer: RecordedObserver())
+        verifier.notReadHere = [.target]
+        var report = verifier.report(
+            observation(origin: origin, target: SiteObservation(side: .target, hop: unread), topology: topology),
+            threshold: threshold)
+        report.diagnoses.removeAll { $0.cluster == .target }
+        report.passed = failures.isEmpty
+        report.failures = failures
+        return report
+    }
+
     /// The verdict on the links, mirrors and offsets of the two records (the canary aside).
     public static func chainReport(
         origin: SiteObservation, target: SiteObservation, topology: ChainTopology, threshold: Int64

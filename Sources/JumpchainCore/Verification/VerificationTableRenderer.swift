@@ -5,6 +5,9 @@ public struct VerificationTableRenderer: Sendable {
     public var width: Int
     /// Partition rows shown at most; the rest (the best ones) are summarised in one line.
     public var maxPartitionRows: Int
+    /// A passing report that judged nothing (`status --site` where no mirror or lag was read): NOT JUDGED, never
+    /// PASS.
+    public var notJudged = false
 
     public init(color: Bool = false, width: Int = 100, maxPartitionRows: Int = 50) {
         self.color = color
@@ -23,7 +26,8 @@ public struct VerificationTableRenderer: Sendable {
 
     public func render(_ report: VerificationReport) -> String {
         var lines: [String] = []
-        let verdict = report.passed ? paint("PASS", .green) : paint("FAIL", .red)
+        let verdict =
+            report.passed ? (notJudged ? paint("NOT JUDGED", .yellow) : paint("PASS", .green)) : paint("FAIL", .red)
         lines += wrap(
             "jumpchain verify \(report.runName): \(verdict) (threshold \(report.threshold) per partition, "
                 + "\(report.rounds) round\(report.rounds == 1 ? "" : "s"), \(report.elapsedMs / 1000)s)")
@@ -56,7 +60,9 @@ public struct VerificationTableRenderer: Sendable {
             for failure in report.failures { lines += wrap("  - \(failure)", indent: "    ") }
         }
         lines.append("")
-        if report.passed {
+        if report.passed, notJudged {
+            lines.append(paint("NOT JUDGED", .yellow) + ": no mirror or lag was read here")
+        } else if report.passed {
             lines.append(paint("PASS", .green) + ": every partition within \(report.threshold) records end to end")
         } else {
             let list =
