@@ -9,17 +9,20 @@ import Synchronization
 /// The limit is not told. Until the first 429 the pacer only spaces requests `1/rate` apart, and the rate
 /// grows by one request per second for each answer to a request the pacer held back (slow start: about
 /// doubling every second while the pacer is what limits). The first 429 sets a *cap*: at most that many
-/// requests may be sent in any trailing second (counted when each request actually leaves, so tasks that woke
-/// late cannot go out as a burst), and the spacing follows it. The cap is one under what the server accepted in
-/// the second before that 429; a later 429 lowers it to what the server accepted, by one at least and by half at
-/// most. 429s of requests sent before the last 429 teach nothing; the host is held for ``Settings/hold`` (or as
-/// long as the answer's hint says), twice as long for a 429 that shows the hold ended before the server's
-/// window did (one within a second of the last, to a request sent after it: the cap stays).
+/// requests may be let go in any trailing second (counted when each request's task, woken for its slot, is let
+/// go, so tasks that woke late cannot go out as a burst; libcurl may still queue one behind a busy connection),
+/// and the spacing follows it. The cap is one under what the server accepted in the second before that 429 (half
+/// the rate when that was little); a later 429 lowers it to what the server accepted, by one at least and by half
+/// at most. 429s of requests sent before the last hold teach nothing; the host is held for ``Settings/hold``, or
+/// longer if the answer's hint says so, twice as long for a 429 that shows the hold ended before the server's
+/// window did (to a request sent within a second of the last hold: the cap stays).
 ///
-/// What the server accepted in a whole second the pacer filled is the *ceiling*: the cap climbs back to one
-/// under it (half the distance every ``Settings/growthInterval`` while it holds requests back: a transient 429
-/// costs seconds, not the run), and tries one more only after ``Settings/probeInterval`` without a 429, twice as
-/// long after each such try that met one (the limit may rise; trying costs a 429). A sliding-second cap at the
+/// One more than what the server accepted in a whole second, none of it held, is the *ceiling* (unless the server
+/// accepted less than half the cap: a 429 to light traffic, a hiccup or another client sharing the limit, only
+/// halves the rate): the cap climbs back to one under it (half the distance every ``Settings/growthInterval``
+/// while the cap holds requests back: a transient 429 costs seconds, not the run), and tries one more only after
+/// holding ``Settings/probeInterval``, twice as long (up to 8 times) after each such try that met a 429 (the limit
+/// may rise; trying costs a 429). A sliding-second cap at the
 /// server's limit also keeps every fixed window of the server's under it. `Retry-After` / `X-RateLimit-Reset`
 /// on a 429, and `X-RateLimit-Remaining: 0` with `X-RateLimit-Reset` on any answer, hold the host until then.
 /// ``observe(_:)`` tells every change (`--verbose`).
@@ -78,7 +81,7 @@ public final class RequestPacer: @unchecked Sendable {
         /// Requests allowed in any trailing second, once a 429 taught it.
         var cap: Int?
         /// What not to try before a quiet probe interval (always above the cap): one more than the server
-        /// accepted in a whole second the pacer filled, or the cap that met a 429.
+        /// accepted in a whole second none of which was held, or the cap that met a 429.
         var ceiling: Int?
         /// Whether the last change tried one more than the ceiling allowed.
         var probing = false
@@ -327,26 +330,26 @@ public final class RequestPacer: @unchecked Sendable {
     /// A 429 to a request sent after the last hold: the server's window is full.
     private func decrease(_ host: inout Host, ticket: Ticket, now: ContinuousClock.Instant) {
         let accepted = host.accepted.count
-        // What the server accepted in the last second is its limit only when the pacer filled that second with
-        // requests, none of it held.
-        let wholeSecond = host.heldUntil.map { ticket.sentAt - $0 >= .seconds(1) } ?? true
-        let filled = ticket.full && wholeSecond
+        // What the server accepted in the last second is its limit when that second was not partly held and the
+        // server accepted a good share of the pace (a 429 to light traffic: a hiccup, or another client sharing
+        // the limit, says little about it).
+        let wholeSecond = host.heldUntil.map { now - $0 >= .seconds(1) } ?? true
         if let previous = host.cap, let ceiling = host.ceiling {
             if host.probing, let last = host.lastChange, now - last < host.probeWait {
                 host.probeWait = min(host.probeWait * 2, settings.probeInterval * 8)  // try again later
             }
             // Lower to what the server accepted in the last second, by one at least and by half at most.
             let cap = max(1, min(previous - 1, max(accepted, previous / 2)))
+            let told = wholeSecond && accepted >= previous / 2
             host.cap = cap
-            host.ceiling = max(cap + 1, filled ? min(previous, accepted + 1) : min(previous, ceiling))
-        } else if filled || accepted >= Int(host.rate) - 1 {
+            host.ceiling = max(cap + 1, min(previous, told ? accepted + 1 : ceiling))
+        } else if ticket.full || accepted >= Int(host.rate) / 2 {
             // Keep one under what the server accepted (a request arriving late would meet the next 429).
             let cap = max(1, accepted - 1)
             host.cap = cap
             host.ceiling = cap + 1
         } else {
-            // A 429 the pacer's own pace did not cause (another client shares the limit, or a hiccup): half the
-            // rate, climbing back within seconds.
+            // A 429 the pacer's own pace did not cause: half the rate, climbing back within seconds.
             let cap = max(1, max(accepted - 1, Int(host.rate / 2)))
             host.cap = cap
             host.ceiling = max(cap + 1, Int(host.rate))
