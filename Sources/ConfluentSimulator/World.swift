@@ -26,8 +26,9 @@ final class World: Sendable {
         case drop
     }
 
-    /// The full pipeline: counters, blackhole, latency, dice, then the world's handler. `connection` names
-    /// the TCP connection the request came on (its peer `address:port`), for the traffic counters.
+    /// The full pipeline: counters, blackhole, dice (limits count the request as it arrives), latency, then the
+    /// world's handler. `connection` names the TCP connection the request came on (its peer `address:port`), for
+    /// the traffic counters.
     func handle(_ request: SimRequest, listener: String, connection: String? = nil) async -> Outcome {
         if listener == Self.controlPlane, request.path.hasPrefix("/sim/v1/") {
             let now = clock()

@@ -78,10 +78,15 @@ public final class HTTPClient: Sendable {
             throw TransportError(code: .cancelled, message: "the request was cancelled", request: request.description)
         }
         // The pacer's wait counts against the deadline and never runs past it: when the host's next slot is at or
-        // past the deadline, the request goes now, unpaced (a 429 is then the retry policy's to handle).
+        // past the deadline, the request goes now, unpaced (still counted against the cap and learnt from; a 429 is
+        // then the retry policy's to handle).
         var ticket: RequestPacer.Ticket?
         if let pacer = configuration.pacer {
-            do { ticket = try await pacer.admit(url: request.url, notAfter: RequestDeadline.current) } catch {
+            do {
+                ticket =
+                    try await pacer.admit(url: request.url, notAfter: RequestDeadline.current)
+                    ?? pacer.unpaced(url: request.url)
+            } catch {
                 throw TransportError(code: .cancelled, message: "cancelled while paced", request: request.description)
             }
         }

@@ -32,7 +32,7 @@ struct PacerModelTests {
 
     /// The client stalls for 100 ms every second, so the tasks whose slots fell in the stall wake together: the
     /// pacer spreads them again (the cap counts the trailing second's actual sends), so they do not arrive as a
-    /// burst: ≤ 2% 429s and ≥ 92% of the limit (the stalls take 10% of the client's time).
+    /// burst: ≤ 2% 429s and ≥ 90% of the limit (the stalls take 10% of the client's time).
     @Test(arguments: Window.allCases)
     func lateWakeUpsDoNotBunch(window: Window) {
         let seed = SeededGenerator.seed(environment: ProcessInfo.processInfo.environment)
@@ -45,41 +45,51 @@ struct PacerModelTests {
             "pacer model (\(window), 100 ms stall a second, seed \(seed)): \(model.requests) requests, "
                 + "\(model.tooMany) x 429, \(String(format: "%.1f", rate))/s after 5 s, cap \(model.pacer.cap(url: Model.url) ?? -1)"
         )
-        #expect(rate >= 0.92 * 50)
+        #expect(rate >= 0.9 * 50)
         #expect(share <= 0.02)
     }
 
-    /// A 429 to a request sent after a hold, within a second of the 429 before it, says the hold ended before the
-    /// server's window did: the host is held twice as long, and the cap stays (nothing new was learnt).
+    /// A 429 to a request sent within a second of the last hold says the hold ended before the server's window
+    /// did: the host is held twice as long, and the cap stays (nothing new was learnt). A second later a 429 is
+    /// news again.
     @Test func aWindowStillFullAfterTheHoldDoublesItAndKeepsTheCap() {
         let clock = ManualClock()
         let pacer = RequestPacer(settings: .init(hold: .milliseconds(250)), now: { clock.now })
         let url = Model.url
-        for _ in 0..<40 {
-            let ticket = pacer.reserve(url: url)
-            clock.advance(.milliseconds(25))
-            pacer.record(ticket, status: 200, headers: [:])
-        }
-        pacer.record(pacer.reserve(url: url), status: 429, headers: [:])
+        answers(40, every: .milliseconds(24), pacer, clock)
+        pacer.record(go(pacer), status: 429, headers: [:])
         #expect(pacer.cap(url: url) == 39)
         #expect(pacer.backlog(url: url) == .milliseconds(250))
         clock.advance(.milliseconds(300))
-        guard case .go(let sent) = pacer.send(pacer.reserve(url: url)) else {
-            Issue.record("the slot after the hold was not sent")
-            return
-        }
-        pacer.record(sent, status: 429, headers: [:])
+        pacer.record(go(pacer), status: 429, headers: [:])
         #expect(pacer.cap(url: url) == 39)
         #expect(pacer.backlog(url: url) == .milliseconds(500))
-        // A second later, a 429 is news again: the cap follows what was accepted, the hold is back to 250 ms.
-        clock.advance(.seconds(1))
-        guard case .go(let later) = pacer.send(pacer.reserve(url: url)) else {
-            Issue.record("the slot a second later was not sent")
-            return
-        }
-        pacer.record(later, status: 429, headers: [:])
+        clock.advance(.milliseconds(1100))
+        pacer.record(go(pacer), status: 429, headers: [:])
         #expect(pacer.cap(url: url) == 19)  // nothing accepted in the last second: half, at most
         #expect(pacer.backlog(url: url) == .milliseconds(250))
+    }
+
+    /// A later 429 lowers the cap to what the server accepted in the last second, by one at least and by half at
+    /// most (a second partly spent held, or one the pacer did not fill, cannot collapse it).
+    @Test func theCapFollowsWhatTheServerAcceptedByOneAtLeastAndHalfAtMost() {
+        let clock = ManualClock()
+        let pacer = RequestPacer(
+            settings: .init(growthInterval: .seconds(600), hold: .seconds(1)), now: { clock.now })
+        let url = Model.url
+        answers(40, every: .milliseconds(24), pacer, clock)
+        pacer.record(go(pacer), status: 429, headers: [:])
+        #expect(pacer.cap(url: url) == 39)
+        // The hold passes; 1.23 s of answers, 25 of them in the last second, then a 429.
+        clock.advance(.milliseconds(1100))
+        answers(30, every: .milliseconds(41), pacer, clock)
+        pacer.record(go(pacer), status: 429, headers: [:])
+        #expect(pacer.cap(url: url) == 25)
+        // 5 answers and a 429 just after the next hold: half of 25, not 5.
+        clock.advance(.milliseconds(1100))
+        answers(5, every: .milliseconds(41), pacer, clock)
+        pacer.record(go(pacer), status: 429, headers: [:])
+        #expect(pacer.cap(url: url) == 12)
     }
 
     /// One 429 the limit did not cause (a server hiccup) lowers the cap by one, not to a fraction of it: the
@@ -87,49 +97,62 @@ struct PacerModelTests {
     @Test func aTransient429CostsOneRequestPerSecond() {
         let seed = SeededGenerator.seed(environment: ProcessInfo.processInfo.environment)
         var model = Model(limit: 50, window: .fixed, seed: seed)
+        let lines = Mutex<[String]>([])
+        model.pacer.observe { line in lines.withLock { $0.append(line) } }
         model.run(until: .seconds(20))
         let before = model.pacer.cap(url: Model.url) ?? 0
+        lines.withLock { $0 = [] }
         model.hiccupAt = model.now
         model.run(until: .seconds(22))
         let after = model.pacer.cap(url: Model.url) ?? 0
         model.run(until: .seconds(60))
         let accepted = model.accepted(from: .seconds(22), to: .seconds(60))
-        print("pacer model (hiccup at 20 s, seed \(seed)): cap \(before) → \(after), \(accepted) accepted in 22-60 s")
+        let decreases = lines.withLock { $0 }.filter { $0.contains(" 429: cap ") }
+        print(
+            "pacer model (hiccup at 20 s, seed \(seed)): cap \(before) → \(after), \(accepted) accepted in 22-60 s; "
+                + "\(decreases)")
         #expect(model.hiccups == 1)
-        #expect(after >= before - 1)
+        #expect(decreases.count == 1)  // the hiccup was learnt from (not ignored), once
+        #expect(after == before - 1)
         #expect(Double(accepted) / 38 >= 0.94 * 50)
     }
 
-    /// The cap follows what the server accepted in the second before a 429, one under the cap that met it at
-    /// most; a 429 less than a second after a hold ended (a second partly spent waiting) halves it at most.
-    @Test func theCapIsWhatTheServerAcceptedAndAPartlyHeldSecondHalvesItAtMost() {
-        let clock = ManualClock()
-        // No growth in between: only the decreases are looked at; a whole second's hold.
-        let pacer = RequestPacer(
-            settings: .init(growthInterval: .seconds(600), hold: .seconds(1)), now: { clock.now })
-        let url = Model.url
-        func answers(_ count: Int, every spacing: Duration) {
-            for _ in 0..<count {
-                let ticket = pacer.reserve(url: url)
-                clock.advance(spacing)
-                pacer.record(ticket, status: 200, headers: [:])
-            }
-        }
-        // 40 answers in a second, then a 429: one under what the server accepted.
-        answers(40, every: .milliseconds(25))
-        pacer.record(pacer.reserve(url: url), status: 429, headers: [:])
-        #expect(pacer.cap(url: url) == 39)
-        // The hold (1 s) passes; 1.2 s of answers, 26 of them in the last second, then a 429.
-        clock.advance(.seconds(1))
-        answers(30, every: .milliseconds(40))
-        pacer.record(pacer.reserve(url: url), status: 429, headers: [:])
-        #expect(pacer.cap(url: url) == 26)
-        // 5 answers and a 429 0.2 s after the hold ended: half of 26, not 5.
-        clock.advance(.seconds(1))
-        answers(5, every: .milliseconds(40))
-        pacer.record(pacer.reserve(url: url), status: 429, headers: [:])
-        #expect(pacer.cap(url: url) == 13)
+    /// A 429 while the pacer was not what set the pace (one worker's light traffic, another client sharing the
+    /// limit) says little about the limit: once eight workers keep the cluster busy, the pacer is back at ≥ 90% of
+    /// the limit within seconds, not one request per probe interval.
+    @Test func a429UnderLightLoadDoesNotPinTheCap() {
+        let seed = SeededGenerator.seed(environment: ProcessInfo.processInfo.environment)
+        var model = Model(limit: 50, window: .fixed, seed: seed, workers: 1)
+        model.run(until: .seconds(5))
+        model.hiccupAt = model.now
+        model.run(until: .seconds(10))
+        let light = model.pacer.cap(url: Model.url) ?? 0
+        model.addWorkers(7)
+        model.run(until: .seconds(40))
+        let accepted = model.accepted(from: .seconds(20), to: .seconds(40))
+        print("pacer model (a 429 under light load, seed \(seed)): cap \(light), then \(accepted) accepted in 20-40 s")
+        #expect(model.hiccups == 1)
+        #expect(Double(accepted) / 20 >= 0.9 * 50)
     }
+}
+
+/// Answers `count` requests through `pacer`, `spacing` apart.
+private func answers(_ count: Int, every spacing: Duration, _ pacer: RequestPacer, _ clock: ManualClock) {
+    for _ in 0..<count {
+        let ticket = go(pacer)
+        clock.advance(spacing)
+        pacer.record(ticket, status: 200, headers: [:])
+    }
+}
+
+/// A request let go now, whatever its slot (the tests drive the clock, not the slots).
+private func go(_ pacer: RequestPacer) -> RequestPacer.Ticket {
+    let ticket = pacer.reserve(url: Model.url)
+    guard case .go(let sent) = pacer.send(ticket, url: Model.url) else {
+        Issue.record("the pacer held a request the test expected to go")
+        return ticket
+    }
+    return sent
 }
 
 /// A clock the test moves by hand.
@@ -165,12 +188,12 @@ struct Model {
     private var arrivals: [Duration] = []  // the sliding window's, or the fixed window's start and count
     private var windowStart = Duration.zero
     private var windowCount = 0
-    private var lastCap: Int?
     private var events: [(at: Duration, worker: Int, step: Step)] = []
 
     enum Step {
         case reserve
         case send(RequestPacer.Ticket)
+        case arrive(RequestPacer.Ticket)
         case answer(RequestPacer.Ticket, status: Int)
     }
 
@@ -184,6 +207,12 @@ struct Model {
 
     var now: Duration { clock.elapsed }
 
+    /// More closed-loop workers, starting now.
+    mutating func addWorkers(_ count: Int) {
+        let first = (events.map(\.worker).max() ?? -1) + 1
+        events += (first..<first + count).map { (at: now, worker: $0, step: .reserve) }
+    }
+
     func accepted(from: Duration, to: Duration) -> Int { acceptedAt.filter { $0 >= from && $0 < to }.count }
 
     mutating func run(until end: Duration) {
@@ -196,31 +225,24 @@ struct Model {
                 continue
             }
             clock.set(event.at)
-            if ProcessInfo.processInfo.environment["PACER_MODEL_TRACE"] != nil {
-                let c = pacer.cap(url: Self.url)
-                if c != lastCap {
-                    print("t=\(event.at) cap \(lastCap ?? -1) -> \(c ?? -1) 429s=\(tooMany)"); lastCap = c
-                }
-            }
             switch event.step {
             case .reserve:
                 let ticket = pacer.reserve(url: Self.url)
                 events.append((event.at + ticket.delay, event.worker, .send(ticket)))
             case .send(let ticket):
-                // What `admit` does when the slot came (the model's tasks wake on time).
-                switch pacer.send(ticket) {
-                case .stale:
-                    events.append((event.at, event.worker, .reserve))
-                case .wait(let delay):
-                    let waiting = RequestPacer.Ticket(
-                        host: ticket.host, sentAt: ticket.sentAt, delayed: true, epoch: ticket.epoch, delay: delay)
-                    events.append((event.at + delay, event.worker, .send(waiting)))
+                // What `admit` does when the slot came (the model's tasks wake on time unless stalled).
+                switch pacer.send(ticket, url: Self.url) {
+                case .wait(let again):
+                    events.append((event.at + again.delay, event.worker, .send(again)))
                 case .go(let sent):
                     let jitter = Duration.microseconds(Int64(random.unit() * jitterMs * 1000))
-                    let arrival = event.at + latency + jitter
-                    let status = serve(at: arrival)
-                    events.append((arrival + latency, event.worker, .answer(sent, status: status)))
+                    events.append((event.at + latency + jitter, event.worker, .arrive(sent)))
+                case .deadline:
+                    Issue.record("no deadline in the model")
                 }
+            case .arrive(let ticket):
+                let status = serve(at: event.at)
+                events.append((event.at + latency, event.worker, .answer(ticket, status: status)))
             case .answer(let ticket, let status):
                 pacer.record(ticket, status: status, headers: [:])
                 events.append((event.at + (status == 429 ? retryDelay : .zero), event.worker, .reserve))
@@ -229,8 +251,7 @@ struct Model {
         clock.set(end)
     }
 
-    /// The server's decision for a request arriving at `at` (arrivals are handled in send order, which is close
-    /// enough: the jitter is smaller than the spacing of most requests).
+    /// The server's decision for a request arriving at `at` (events run in time order: arrivals in theirs).
     private mutating func serve(at: Duration) -> Int {
         requests += 1
         if let hiccup = hiccupAt, at >= hiccup {

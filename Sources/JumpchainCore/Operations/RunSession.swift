@@ -18,7 +18,7 @@ enum RunSession {
         let credentials = try RolloutCredentials.resolve(
             playbook, environment: options.environment,
             stdin: options.stdin ?? StdinSecrets(order: playbook.stdinOrder), site: site)
-        if let log = options.pacingLog { RolloutContext.pacer.observe(log) }
+        RolloutContext.pacer.observe(options.pacingLog)
         return RolloutContext(
             playbook: playbook, credentials: credentials, runName: runName, timing: options.timing,
             http: nil, retryObserver: options.notice, requestLog: options.requestLog,
