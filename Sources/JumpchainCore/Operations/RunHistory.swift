@@ -34,7 +34,7 @@ public enum RunHistory {
     /// The documents jumpchain keeps beside a run, in its directory (``RunStateBackend/document(_:ofRun:)``):
     /// the run's own files as much as the engine's.
     static let runDocuments = [
-        OriginOffsetRecord.fileName, Rollout.originHalfDocument, Rollout.originGroupsDocument, AwaitedUpdate.document,
+        OriginOffsetRecord.fileName, Rollout.originHalfDocument, AwaitedUpdate.document,
     ]
 
     /// The entries of a run directory that are not the run's own (the engine's files, later operations'
