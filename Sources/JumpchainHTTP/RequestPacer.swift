@@ -173,6 +173,11 @@ public final class RequestPacer: @unchecked Sendable {
         }
     }
 
+    /// A host nothing was sent to yet.
+    private func fresh(_ now: ContinuousClock.Instant) -> Host {
+        Host(rate: settings.initialRate, next: now, probeWait: settings.probeInterval, holdLength: settings.hold)
+    }
+
     /// Takes the next slot for the host of `url`.
     public func reserve(url: String) -> Ticket {
         reserve(url: url, notAfter: nil)!
@@ -183,11 +188,7 @@ public final class RequestPacer: @unchecked Sendable {
         let key = Self.hostKey(url)
         return lock.withLock { _ in
             let now = now()
-            var host =
-                hosts[key]
-                ?? Host(
-                    rate: settings.initialRate, next: now, probeWait: settings.probeInterval,
-                    holdLength: settings.hold)
+            var host = hosts[key] ?? fresh(now)
             let slot = host.slot(now: now)
             if let deadline, slot > now, slot >= deadline { return nil }
             host.sent.append(slot)
@@ -265,11 +266,7 @@ public final class RequestPacer: @unchecked Sendable {
         let key = Self.hostKey(url)
         return lock.withLock { _ in
             let now = now()
-            var host =
-                hosts[key]
-                ?? Host(
-                    rate: settings.initialRate, next: now, probeWait: settings.probeInterval,
-                    holdLength: settings.hold)
+            var host = hosts[key] ?? fresh(now)
             host.sentAt.removeFirst(host.sentAt.prefix { now - $0 >= .seconds(1) }.count)
             host.sentAt.append(now)
             hosts[key] = host

@@ -30,16 +30,32 @@ struct StopTests {
             }
             await sim.stop()
             #expect(opened.count == 100)
-            // Every connection was closed by the simulator: a read ends (EOF or reset) instead of waiting (5 s guard).
-            for socket in opened {
-                var timeout = timeval(tv_sec: 5, tv_usec: 0)
-                setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-                var byte: UInt8 = 0
-                var read = recv(socket, &byte, 1, 0)
-                while read > 0 { read = recv(socket, &byte, 1, 0) }
-                #expect(read == 0 || errno == ECONNRESET, "a connection stayed open after stop (errno \(errno))")
-                close(socket)
+            // Every connection was closed by the simulator: a read ends (EOF or reset) instead of waiting (5 s guard,
+            // all sockets at once). The reads block, so they run on a thread of their own, not the test's executor:
+            // a failure must not hold the process's concurrency threads (every other test's simulator) for minutes.
+            let stayedOpen = await withCheckedContinuation { (done: CheckedContinuation<[Int32], Never>) in
+                Thread {
+                    var open: [Int32] = []
+                    for socket in opened {
+                        var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
+                        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                    }
+                    let deadline = Date().addingTimeInterval(5)
+                    var pending = opened
+                    while !pending.isEmpty, Date() < deadline {
+                        pending = pending.filter { socket in
+                            var byte: UInt8 = 0
+                            var read = recv(socket, &byte, 1, 0)
+                            while read > 0 { read = recv(socket, &byte, 1, 0) }
+                            return !(read == 0 || errno == ECONNRESET)
+                        }
+                    }
+                    open = pending
+                    for socket in opened { close(socket) }
+                    done.resume(returning: open)
+                }.start()
             }
+            #expect(stayedOpen.isEmpty, "\(stayedOpen.count) of \(opened.count) connections stayed open 5 s after stop")
         }
     }
 
