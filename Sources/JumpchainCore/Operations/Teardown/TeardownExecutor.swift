@@ -265,13 +265,13 @@ public struct TeardownExecutor: StepExecutor {
         ]
     }
 
-    /// Every link key this run minted, now held by no link: revoked.
+    /// Every link key this run minted, now held by no link: revoked. Each listed key is deleted, never first read:
+    /// a read answering 403 (a key the operator may list but not read, or one deleted a moment ago) would have
+    /// skipped a live key; a delete of a key already gone is done, and the end-state step checks none is left.
     func revokeLinkKeys() async throws -> [String: String] {
         var revoked: [String] = []
         for key in try await linkKeys() {
-            if try await context.controlPlane.apiKey(key.id) != nil {
-                try await context.controlPlane.deleteAPIKey(key.id)
-            }
+            try await context.controlPlane.deleteAPIKey(key.id)
             revoked.append(key.id)
         }
         return ["revoked": revoked.joined(separator: ",")]
