@@ -53,6 +53,14 @@ struct JumpSessionTests {
         await simulator.stop()
     }
 
+    /// The state backend a test's `backend` argument names: SQLite in `state`, or a new database `database` of the
+    /// shared throwaway PostgreSQL.
+    static func backend(_ kind: String, state: String, database: String) async throws -> any RunStateBackend {
+        kind == "postgres"
+            ? try PostgresRunBackend(url: try await ThrowawayPostgres.shared().createDatabase(database))
+            : SQLiteRunBackend(stateDirectory: state)
+    }
+
     @Test(
         "a run's sweep leaves a concurrent live session's key alone and revokes a dead session's",
         arguments: ["sqlite", "postgres"])
@@ -65,11 +73,8 @@ struct JumpSessionTests {
         let state = NSTemporaryDirectory() + "jumpchain-sessions-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: state) }
         var options = Rollout.Options(stateDirectory: state, environment: environment)
-        if kind == "postgres" {
-            // Its leases are advisory locks of the database's sessions.
-            options.stateBackend = try PostgresRunBackend(
-                url: try await ThrowawayPostgres.shared().createDatabase("sessions"))
-        }
+        // On PostgreSQL its leases are advisory locks of the database's sessions.
+        options.stateBackend = try await Self.backend(kind, state: state, database: "sessions")
         let backend = options.backend
         let root = backend.runKey(playbook.runName)
         _ = try backend.createRun(root, plan: try Plan(steps: [StepSpec(id: "noop", kind: "noop")]), manifest: "{}")
@@ -144,10 +149,7 @@ struct JumpSessionTests {
         let state = NSTemporaryDirectory() + "jumpchain-first-session-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: state) }
         var options = Rollout.Options(stateDirectory: state, environment: environment)
-        if kind == "postgres" {
-            options.stateBackend = try PostgresRunBackend(
-                url: try await ThrowawayPostgres.shared().createDatabase("first_session"))
-        }
+        options.stateBackend = try await Self.backend(kind, state: state, database: "first_session")
         let backend = options.backend
         let root = backend.runKey(playbook.runName)
         let jump = SimulatorConfig.JumpDemo.jump

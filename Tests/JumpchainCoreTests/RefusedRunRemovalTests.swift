@@ -30,11 +30,7 @@ struct RefusedRunRemovalTests {
         let state = NSTemporaryDirectory() + "jumpchain-refused-lock-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: state) }
-        let inner: any RunStateBackend =
-            kind == "postgres"
-            ? try PostgresRunBackend(url: try await ThrowawayPostgres.shared().createDatabase("refused"))
-            : SQLiteRunBackend(stateDirectory: state)
-        let backend = LockProbingBackend(inner)
+        let backend = LockProbingBackend(try await JumpSessionTests.backend(kind, state: state, database: "refused"))
         var options = Rollout.Options(stateDirectory: state, environment: environment)
         options.stateBackend = backend
         let text = try String(contentsOfFile: playbook.sourceFile, encoding: .utf8)
