@@ -19,8 +19,6 @@ public struct OriginOffsetRecord: Sendable, Codable, Equatable {
 
     static let fileName = "last-origin-offsets.json"
 
-    static func path(root: String) -> String { (root as NSString).appendingPathComponent(fileName) }
-
     /// The origin end offsets a verification report shows (nil when it shows none).
     static func from(_ report: VerificationReport, at date: Date = Date()) -> OriginOffsetRecord? {
         var offsets: [String: [Int: Int64]] = [:]
